@@ -1,0 +1,202 @@
+"""The op table: every operation the engine knows, defined once.
+
+Each row gives an op's arity, its display symbol, how it is drawn, and its forward value and
+local derivatives as small expression templates.  The templates are the single source of
+truth: the trace engine compiles them against numpy, the fast path generates straight-line
+Python from them against ``math``, and the tests gradient-check every row.  Adding an op is
+adding a row.
+
+Template placeholders: ``{a}`` and ``{b}`` are the operands, ``{out}`` is the op's own
+forward value, ``{p}`` is the op's constant parameter (the exponent of ``pow``).  Function
+names inside templates (``exp``, ``sigmoid``, ``step`` ...) resolve in a namespace: scalar
+(:data:`SCALAR_NAMESPACE`) or numpy (:data:`ARRAY_NAMESPACE`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+Shape = Literal["circle", "ellipse"]
+
+
+@dataclass(frozen=True)
+class Op:
+    """One row of the op table.
+
+    Attributes
+    ----------
+    name
+        Table name, as written in formulas for functions (``tanh``) and as reported in
+        traces and JSON (``add``).
+    arity
+        Number of operands.
+    symbol
+        What a drawing shows in the node (``+``, ``*``, ``exp``).
+    shape
+        ``circle`` for arithmetic, ``ellipse`` for functions, as in the course figure.
+    forward
+        Template of the forward value.
+    derivatives
+        One template per operand: the local derivative d(out)/d(operand).
+    derivative_text
+        Human-readable local derivative rule, for legends and inspectors.
+    domain
+        Interval (low, high) from which tests draw operands where the op is smooth.
+    infix
+        The formula operator (``+``) for binary arithmetic, else ``None``.
+    """
+
+    name: str
+    arity: int
+    symbol: str
+    shape: Shape
+    forward: str
+    derivatives: tuple[str, ...]
+    derivative_text: str
+    domain: tuple[float, float] = (-2.0, 2.0)
+    infix: str | None = None
+    has_param: bool = False
+    _compiled: dict[str, Callable[..., Any]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if len(self.derivatives) != self.arity:
+            raise ValueError(f"op {self.name}: {self.arity} operands need as many derivatives")
+
+    def evaluate(self, args: tuple[float, ...], param: float | None = None) -> float:
+        """Forward value on float64 scalars; non-finite results propagate, never raise."""
+        fn = self._compile("forward")
+        with np.errstate(all="ignore"):
+            return float(fn(*args, param))
+
+    def local_derivatives(
+        self, args: tuple[float, ...], out: float, param: float | None = None
+    ) -> tuple[float, ...]:
+        """Local derivative d(out)/d(operand i) for every operand, on float64 scalars."""
+        fn = self._compile("derivatives")
+        with np.errstate(all="ignore"):
+            return tuple(float(d) for d in fn(*args, out, param))
+
+    def render(self, template: str, operands: tuple[str, ...], out: str = "out",
+               param: float | None = None) -> str:
+        """Fill a template with variable names (for code generation)."""
+        names = dict(zip(("a", "b"), operands, strict=False))
+        return template.format(out=out, p=repr(param), **names)
+
+    def _compile(self, which: str) -> Callable[..., Any]:
+        fn = self._compiled.get(which)
+        if fn is None:
+            operands = ("a", "b")[: self.arity]
+            names = {name: name for name in operands}
+            if which == "forward":
+                params = (*operands, "p")
+                body = self.forward.format(out="out", p="p", **names)
+            else:
+                params = (*operands, "out", "p")
+                body = "(" + ", ".join(
+                    d.format(out="out", p="p", **names)
+                    for d in self.derivatives
+                ) + ",)"
+            # The templates are the table's own constants, never user text.
+            fn = eval(f"lambda {', '.join(params)}: {body}", dict(ARRAY_NAMESPACE))  # noqa: S307
+            self._compiled[which] = fn
+        return fn
+
+
+def _scalar_sigmoid(z: float) -> float:
+    # Two branches so that exp never overflows: for z < 0, e^z / (1 + e^z).
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _array_sigmoid(z: Any) -> Any:
+    # exp(-log(1 + e^-z)) is 1 / (1 + e^-z) without overflow for large |z|.
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _scalar_sign(a: float) -> float:
+    return 0.0 if a == 0.0 else math.copysign(1.0, a)
+
+
+#: Functions the templates call, for scalar Python floats.  ``math`` raises on overflow and
+#: domain errors instead of returning inf/nan; the fast path catches that and falls back to
+#: the numpy trace, which reports the first non-finite node.
+SCALAR_NAMESPACE: Mapping[str, Any] = {
+    "exp": math.exp,
+    "log": math.log,
+    "sqrt": math.sqrt,
+    "tanh": math.tanh,
+    "sin": math.sin,
+    "cos": math.cos,
+    "sigmoid": _scalar_sigmoid,
+    "relu": lambda a: a if a > 0.0 else 0.0,
+    "step": lambda a: 1.0 if a > 0.0 else 0.0,
+    "abs": abs,
+    "sign": _scalar_sign,
+    "pow": math.pow,
+}
+
+#: The same functions for numpy arrays and float64 scalars.
+ARRAY_NAMESPACE: Mapping[str, Any] = {
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "tanh": np.tanh,
+    "sin": np.sin,
+    "cos": np.cos,
+    "sigmoid": _array_sigmoid,
+    "relu": lambda a: np.maximum(a, 0.0),
+    "step": lambda a: np.where(a > 0.0, 1.0, 0.0),
+    "abs": np.abs,
+    "sign": np.sign,
+    "pow": np.power,
+}
+
+
+def _table(*ops: Op) -> Mapping[str, Op]:
+    return {op.name: op for op in ops}
+
+
+#: The op table.  Drawing, parsing, code generation, gradient checking and tests read it.
+OPS: Mapping[str, Op] = _table(
+    Op("add", 2, "+", "circle", "({a} + {b})", ("1.0", "1.0"),
+       "d(a+b)/da = 1, d(a+b)/db = 1", infix="+"),
+    Op("sub", 2, "−", "circle", "({a} - {b})", ("1.0", "-1.0"),
+       "d(a−b)/da = 1, d(a−b)/db = −1", infix="-"),
+    Op("mul", 2, "×", "circle", "({a} * {b})", ("{b}", "{a}"),
+       "d(ab)/da = b, d(ab)/db = a", infix="*"),
+    Op("div", 2, "÷", "circle", "({a} / {b})", ("(1.0 / {b})", "(-{out} / {b})"),
+       "d(a/b)/da = 1/b, d(a/b)/db = −a/b²", domain=(0.5, 2.0), infix="/"),
+    Op("neg", 1, "−x", "circle", "(-{a})", ("-1.0",), "d(−a)/da = −1"),
+    Op("square", 1, "x²", "circle", "({a} * {a})", ("(2.0 * {a})",), "d(a²)/da = 2a"),
+    Op("pow", 1, "xᵖ", "circle", "pow({a}, {p})", ("({p} * pow({a}, {p} - 1.0))",),
+       "d(aᵖ)/da = p·aᵖ⁻¹", domain=(0.5, 2.0), has_param=True),
+    Op("exp", 1, "exp", "ellipse", "exp({a})", ("{out}",), "d eˣ/dx = eˣ"),
+    Op("log", 1, "log", "ellipse", "log({a})", ("(1.0 / {a})",), "d log x/dx = 1/x",
+       domain=(0.5, 3.0)),
+    Op("sqrt", 1, "√", "ellipse", "sqrt({a})", ("(0.5 / {out})",), "d √x/dx = 1/(2√x)",
+       domain=(0.5, 3.0)),
+    Op("tanh", 1, "tanh", "ellipse", "tanh({a})", ("(1.0 - {out} * {out})",),
+       "d tanh x/dx = 1 − tanh²x"),
+    Op("sin", 1, "sin", "ellipse", "sin({a})", ("cos({a})",), "d sin x/dx = cos x"),
+    Op("cos", 1, "cos", "ellipse", "cos({a})", ("(-sin({a}))",), "d cos x/dx = −sin x"),
+    Op("sigmoid", 1, "σ", "ellipse", "sigmoid({a})", ("({out} * (1.0 - {out}))",),
+       "σ'(x) = σ(x)(1 − σ(x))"),
+    Op("relu", 1, "relu", "ellipse", "relu({a})", ("step({a})",),
+       "relu'(x) = 1 if x > 0 else 0", domain=(0.1, 2.0)),
+    Op("abs", 1, "|x|", "ellipse", "abs({a})", ("sign({a})",), "d|x|/dx = sign x",
+       domain=(0.1, 2.0)),
+)
+
+#: Ops callable by name in formulas: every unary op except the ones written as operators.
+FUNCTIONS: frozenset[str] = frozenset(
+    name for name, op in OPS.items() if op.infix is None and name not in {"neg", "pow"}
+)
