@@ -1,0 +1,1 @@
+"""Headless commands: inspect, gradcheck, train, compare.  Never imports Qt."""

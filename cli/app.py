@@ -1,0 +1,53 @@
+"""The headless command line: ``python main.py COMMAND ...``.
+
+Every command exits 0 on success and 2 on bad input, with one line on stderr and no
+traceback.  Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+from cli.common import Parser, UsageError, join_negative_values
+
+#: Command name -> module with ``add_arguments(parser)`` and ``run(args) -> int``.
+COMMANDS: dict[str, str] = {
+    "inspect": "cli.inspect_cmd",
+    "gradcheck": "cli.gradcheck_cmd",
+    "train": "cli.train_cmd",
+    "compare": "cli.compare_cmd",
+}
+
+#: Options whose value may be a negative number.
+NUMERIC_OPTIONS = ("--weights", "--lr", "--eps", "--gamma", "--beta1", "--beta2",
+                   "--weight-decay", "--clip-value", "--clip-norm", "--seed", "--sample")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="main.py", description="Backprop Explorer, headless commands.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(name, help=module.__doc__.strip().splitlines()[0],
+                                 description=module.__doc__)
+        module.add_arguments(command)
+        command.set_defaults(module=module)
+    return parser
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run one command; return the process exit status."""
+    try:
+        args = build_parser().parse_args(join_negative_values(argv, NUMERIC_OPTIONS))
+        status: int = args.module.run(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return status

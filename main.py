@@ -1,0 +1,28 @@
+"""Backprop Explorer: the one entry point, for the window and for the headless commands.
+
+    python main.py                                  the window
+    python main.py --screenshot out.png [--steps N] render the window offscreen
+    python main.py inspect|gradcheck|train|compare  headless commands (see --help)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+HEADLESS = ("inspect", "gradcheck", "train", "compare")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in HEADLESS:
+        from cli.app import run
+
+        return run(args)
+    from gui.app import run_gui
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
