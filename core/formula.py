@@ -50,6 +50,7 @@ class _Builder:
         self.taken: set[str] = set()
         self.counters: dict[str, int] = {}
         self.exprs: dict[str, str] = {}
+        self.precedence: dict[str, int] = {}
 
     def _fresh(self, stem: str) -> str:
         while True:
@@ -62,8 +63,31 @@ class _Builder:
         self.by_key[key] = node.id
         self.taken.add(node.id)
         self.exprs[node.id] = node.expr
+        self.precedence[node.id] = _precedence(node.op)
         self.nodes.append(node)
         return node.id
+
+    def _text(self, name: str, inputs: tuple[str, ...], param: float | None) -> str:
+        """Formula text with only the parentheses precedence needs (and that keep the
+        text parsing back to the same graph)."""
+        level = _precedence(name)
+
+        def wrap(operand: str, tighter: bool = False) -> str:
+            inner = self.precedence[operand]
+            text = self.exprs[operand]
+            return f"({text})" if inner < level or (tighter and inner == level) else text
+
+        row = OPS[name]
+        if row.infix is not None:
+            return f"{wrap(inputs[0])} {row.infix} {wrap(inputs[1], tighter=True)}"
+        if name == "square":
+            return f"{wrap(inputs[0], tighter=True)}**2"
+        if name == "pow":
+            exponent = f"{param:g}" if param is not None and param >= 0 else f"({param:g})"
+            return f"{wrap(inputs[0], tighter=True)}**{exponent}"
+        if name == "neg":
+            return f"-{wrap(inputs[0])}"
+        return f"{name}({', '.join(self.exprs[i] for i in inputs)})"
 
     def leaf(self, kind: Kind, name: str, column: int | None = None) -> str:
         key = (kind, name)
@@ -85,20 +109,17 @@ class _Builder:
         if key in self.by_key and node_id is None:
             return self.by_key[key]
         row = OPS[name]
-        exprs = [self.exprs[i] for i in inputs]
-        if row.infix is not None:
-            text = f"({exprs[0]} {row.infix} {exprs[1]})"
-        elif name == "square":
-            text = f"{exprs[0]}**2"
-        elif name == "pow":
-            text = f"{exprs[0]}**{param:g}"
-        elif name == "neg":
-            text = f"-{exprs[0]}"
-        else:
-            text = f"{name}({', '.join(exprs)})"
+        text = self._text(name, inputs, param)
         node = Node(id=node_id or self._fresh(name), label=label or row.symbol, kind=kind,
                     op=name, inputs=inputs, param=param, expr=text)
         return self._add(key if node_id is None else ("named", node_id), node)
+
+
+def _precedence(op: str | None) -> int:
+    """Binding strength of an op's formula text: sums < products < unary minus < powers
+    < atoms (names, numbers, function calls)."""
+    return {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "square": 4, "pow": 4}.get(
+        op or "", 5)
 
 
 def _column(node: ast.AST) -> int | None:
@@ -260,7 +281,12 @@ def parse_formula(text: str, name: str = "") -> Graph:
     try:
         tree = ast.parse(source, mode="eval").body
     except SyntaxError as error:
-        raise FormulaError(f"invalid syntax ({error.msg})", error.offset) from None
+        detail = "" if error.msg == "invalid syntax" else f" ({error.msg})"
+        column = error.offset if error.offset and error.offset <= len(source) else None
+        if column is None:
+            raise FormulaError(f"invalid syntax: the formula ends too early{detail}",
+                               len(source) + 1) from None
+        raise FormulaError(f"invalid syntax{detail}", column) from None
     except (RecursionError, MemoryError):
         raise FormulaError("the formula is nested too deeply") from None
 
@@ -279,7 +305,9 @@ def parse_formula(text: str, name: str = "") -> Graph:
                              inputs=root_node.inputs, param=root_node.param,
                              expr=root_node.expr)
     builder.taken.add("y_pred")
-    builder.exprs["y_pred"] = root_node.expr
+    # Above the prediction, formulas are written in terms of y' itself.
+    builder.exprs["y_pred"] = "y'"
+    builder.precedence["y_pred"] = _precedence(None)
     target = builder.leaf("target", "y")
     residual = builder.op("sub", (target, "y_pred"), node_id="residual", label="y − y'")
     builder.op("square", (residual,), node_id="loss", kind="loss", label="L")

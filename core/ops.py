@@ -73,7 +73,8 @@ class Op:
         """Forward value on float64 scalars; non-finite results propagate, never raise."""
         fn = self._compile("forward")
         with np.errstate(all="ignore"):
-            return float(fn(*args, param))
+            # numpy scalars, so that 1/0 is inf rather than ZeroDivisionError.
+            return float(fn(*(np.float64(a) for a in args), param))
 
     def local_derivatives(
         self, args: tuple[float, ...], out: float, param: float | None = None
@@ -81,7 +82,9 @@ class Op:
         """Local derivative d(out)/d(operand i) for every operand, on float64 scalars."""
         fn = self._compile("derivatives")
         with np.errstate(all="ignore"):
-            return tuple(float(d) for d in fn(*args, out, param))
+            return tuple(
+                float(d) for d in fn(*(np.float64(a) for a in args), np.float64(out), param)
+            )
 
     def render(self, template: str, operands: tuple[str, ...], out: str = "out",
                param: float | None = None) -> str:
