@@ -1,0 +1,117 @@
+"""Forward and backward pass on one sample: every node's value and gradient.
+
+Prints the loss, the prediction, dL/dy' and dL/dw for every weight, and the value and
+gradient of every node of the graph (with --json, also every edge's local derivative and
+the backward steps in order).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cli.common import (
+    add_data_and_graph,
+    emit_json,
+    format_number,
+    load_graph_and_data,
+    parse_weights,
+    sample_index,
+    table,
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data_and_graph(parser)
+    add_sample_and_weights(parser)
+
+
+def add_sample_and_weights(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sample", type=int, default=0, metavar="I",
+                        help="which sample (row) of the data, from 0; negative counts from "
+                             "the end (default 0)")
+    parser.add_argument("--weights", metavar="W",
+                        help="one number for every weight, or N comma-separated numbers for "
+                             "w1..wN (default: N(0, 0.01) from --seed)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random seed of the default weights (default 0)")
+
+
+def prepare(args: argparse.Namespace) -> dict[str, Any]:
+    """Graph, data, sample and weights from the command line."""
+    from core.weights import initial_weights
+
+    graph, preset, dataset = load_graph_and_data(args)
+    index = sample_index(args, dataset)
+    weights = parse_weights(args.weights, graph)
+    if weights is None:
+        weights = initial_weights(len(graph.weights), args.seed)
+    x, y = dataset.row(index)
+    return {"graph": graph, "preset": preset, "dataset": dataset, "index": index,
+            "x": x, "y": y, "weights": weights}
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.engine import evaluate
+
+    inputs = prepare(args)
+    graph, preset = inputs["graph"], inputs["preset"]
+    trace = evaluate(graph, inputs["x"], inputs["y"], inputs["weights"])
+    payload: dict[str, Any] = {
+        "graph": preset.name if preset else graph.formula,
+        "formula": preset.display_formula or preset.formula if preset else graph.formula,
+        "data": inputs["dataset"].source,
+        "sample": inputs["index"],
+        "x": [float(v) for v in inputs["x"]],
+        "y": float(inputs["y"]),
+        "loss": trace.loss,
+        "y_pred": trace.y_pred,
+        "dy_pred": trace.dy_pred,
+        "weights": dict(zip(graph.weights, map(float, inputs["weights"]), strict=True)),
+        "gradients": {w: trace.grads[w] for w in graph.weights},
+        "nodes": [
+            {"id": node.id, "label": node.label, "kind": node.kind, "op": node.op,
+             "value": trace.values[node.id], "grad": trace.grads[node.id], "expr": node.expr}
+            for node in graph
+        ],
+        "edges": [
+            {"from": src, "to": dst, "arg": arg, "local": trace.local[(src, dst, arg)],
+             "contribution": trace.contribution((src, dst, arg))}
+            for src, dst, arg in graph.edges
+        ],
+        "backward_steps": [
+            {"node": s.node, "operand": s.operand, "arg": s.arg, "upstream": s.upstream,
+             "local": s.local, "contribution": s.contribution, "accumulated": s.accumulated}
+            for s in trace.steps
+        ],
+        "nonfinite": _nonfinite(trace),
+    }
+    if preset is not None:
+        # The notebook's names for the seed's intermediates (exp, tanh, sigmoid, v1, v2).
+        payload["intermediates"] = {name: trace.values[node_id]
+                                    for name, node_id in preset.aliases.items()}
+    if args.json:
+        emit_json(payload)
+        return 0
+    print(f"graph   {payload['formula']}")
+    print(f"data    {payload['data']}, sample {payload['sample']}: "
+          f"x = [{', '.join(format_number(v, 4) for v in payload['x'])}], "
+          f"y = {format_number(payload['y'])}")
+    print(f"loss    {format_number(trace.loss)}    y' = {format_number(trace.y_pred)}    "
+          f"dL/dy' = {format_number(trace.dy_pred)}")
+    print()
+    rows = [[w, format_number(payload["weights"][w]), format_number(trace.grads[w])]
+            for w in graph.weights]
+    print(table(rows, ["weight", "value", "dL/dw"]))
+    print()
+    rows = [[node.id, node.kind, node.op or "", format_number(trace.values[node.id]),
+             format_number(trace.grads[node.id])] for node in graph]
+    print(table(rows, ["node", "kind", "op", "value", "gradient"]))
+    return 0
+
+
+def _nonfinite(trace: Any) -> dict[str, Any] | None:
+    problem = trace.first_nonfinite()
+    if problem is None:
+        return None
+    return {"node": problem.node, "op": problem.op, "quantity": problem.quantity}
