@@ -1,0 +1,203 @@
+"""Training history in preallocated numpy arrays, bounded however long training runs.
+
+Per step it records the step number, the sample's loss (before the update), the weights
+after the update and the gradients; per epoch the mean of that epoch's per-sample losses.
+The per-step arrays hold at most ``limit`` points.  When they fill up, every second point is
+dropped and from then on only every ``stride``-th step is recorded, with ``stride``
+doubling each time: memory stays bounded and the points stay evenly spaced, always at
+steps that are multiples of ``stride``.  Epoch losses are never dropped.
+
+Accessors return read-only views of the filled part, ready for plotting (pyqtgraph's
+``setData``).  A view reflects the arrays as they are now: copy it to keep it across
+training steps or to hand it to another thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+#: Weight and gradient rows are limited to about this many floats (64 MiB) in total.
+FLOAT_BUDGET = 1 << 23
+
+#: The smallest allowed ``limit``.
+MIN_LIMIT = 2
+
+
+def _view(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+class History:
+    """Per-step and per-epoch records of one training run.
+
+    Parameters
+    ----------
+    n_weights
+        Width of the weight and gradient rows.
+    n_samples
+        Samples per epoch (to convert steps to epochs).
+    epochs
+        Number of epochs planned (the epoch-loss array has that size).
+    limit
+        At most this many per-step points are kept (also capped so that the weight and
+        gradient rows fit in :data:`FLOAT_BUDGET` floats).
+    """
+
+    def __init__(self, n_weights: int, n_samples: int, epochs: int,
+                 limit: int = 1_000_000) -> None:
+        if limit < MIN_LIMIT:
+            raise ValueError(f"history limit must be >= {MIN_LIMIT}, got {limit}")
+        self.n_weights = n_weights
+        self.n_samples = n_samples
+        self.limit = int(min(limit, max(1024, FLOAT_BUDGET // (2 * n_weights + 2))))
+        capacity = max(1, min(self.limit, n_samples * epochs))
+        # np.empty maps memory lazily: pages that are never written cost nothing.
+        self._steps = np.empty(capacity, dtype=np.int64)
+        self._loss = np.empty(capacity)
+        self._weights = np.empty((capacity, n_weights))
+        self._grads = np.empty((capacity, n_weights))
+        self._epoch_loss = np.empty(max(epochs, 1))
+        self._count = 0
+        self._epochs = 0
+        self._stride = 1
+        self._seen = 0
+
+    # -- recording (the trainer) -------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget everything (the arrays stay allocated)."""
+        self._count = 0
+        self._epochs = 0
+        self._stride = 1
+        self._seen = 0
+
+    def extend(self, first_step: int, losses: Sequence[float], weights: Sequence[float],
+               grads: Sequence[float]) -> None:
+        """Record consecutive steps ``first_step, first_step + 1, ...``.
+
+        Parameters
+        ----------
+        first_step
+            Step number of the first record; must continue where the last call ended.
+        losses
+            One loss per step.
+        weights, grads
+            Flat: ``n_weights`` values per step, step after step.
+        """
+        k = len(losses)
+        if k == 0:
+            return
+        if first_step != self._seen:
+            raise ValueError(f"history continues at step {self._seen}, got {first_step}")
+        self._seen += k
+        stride = self._stride
+        # Fast path: the whole batch is kept as it is.
+        if stride == 1 and self._count + k <= self._steps.shape[0]:
+            end = self._count + k
+            self._steps[self._count:end] = np.arange(first_step, first_step + k)
+            self._loss[self._count:end] = losses
+            self._weights[self._count:end] = np.reshape(weights, (k, self.n_weights))
+            self._grads[self._count:end] = np.reshape(grads, (k, self.n_weights))
+            self._count = end
+            return
+        loss_rows = np.asarray(losses, dtype=float)
+        weight_rows = np.reshape(np.asarray(weights, dtype=float), (k, self.n_weights))
+        grad_rows = np.reshape(np.asarray(grads, dtype=float), (k, self.n_weights))
+        start = 0
+        while start < k:
+            stride = self._stride
+            first = start + (-(first_step + start)) % stride
+            picked = np.arange(first, k, stride)
+            room = self._steps.shape[0] - self._count
+            if room == 0:
+                self._decimate()
+                continue
+            picked = picked[:room]
+            if picked.size == 0:
+                break
+            end = self._count + picked.size
+            self._steps[self._count:end] = first_step + picked
+            self._loss[self._count:end] = loss_rows[picked]
+            self._weights[self._count:end] = weight_rows[picked]
+            self._grads[self._count:end] = grad_rows[picked]
+            self._count = end
+            start = int(picked[-1]) + 1
+
+    def add_epoch(self, mean_loss: float) -> None:
+        """Record the mean loss of the epoch that just ended."""
+        if self._epochs == self._epoch_loss.shape[0]:
+            self._epoch_loss = np.concatenate([self._epoch_loss, np.empty(self._epochs)])
+        self._epoch_loss[self._epochs] = mean_loss
+        self._epochs += 1
+
+    def _decimate(self) -> None:
+        # Recorded steps are 0, s, 2s, ...: the even positions are the multiples of 2s.
+        keep = (self._count + 1) // 2
+        for array in (self._steps, self._loss, self._weights, self._grads):
+            array[:keep] = array[0:self._count:2]
+        self._count = keep
+        self._stride *= 2
+
+    # -- reading (views and plots) ----------------------------------------------------
+
+    @property
+    def stride(self) -> int:
+        """Steps between recorded points (1 until the first decimation)."""
+        return self._stride
+
+    @property
+    def decimated(self) -> bool:
+        """Whether some steps were dropped to keep memory bounded."""
+        return self._stride > 1
+
+    @property
+    def n_steps(self) -> int:
+        """Steps seen, recorded or not."""
+        return self._seen
+
+    @property
+    def n_epochs(self) -> int:
+        """Epochs completed."""
+        return self._epochs
+
+    def __len__(self) -> int:
+        """Recorded per-step points."""
+        return self._count
+
+    def steps(self) -> np.ndarray:
+        """Step numbers (from 0) of the recorded points."""
+        return _view(self._steps[:self._count])
+
+    def sample_epochs(self) -> np.ndarray:
+        """The recorded points as fractional epochs: step ``k`` ends at ``(k + 1) / n``."""
+        return (self._steps[:self._count] + 1) / max(self.n_samples, 1)
+
+    def sample_loss(self) -> np.ndarray:
+        """Each recorded step's loss, computed before its update."""
+        return _view(self._loss[:self._count])
+
+    def weights(self) -> np.ndarray:
+        """Weights after each recorded step, shape ``(points, n_weights)``."""
+        return _view(self._weights[:self._count])
+
+    def grads(self) -> np.ndarray:
+        """Gradients of each recorded step, shape ``(points, n_weights)``."""
+        return _view(self._grads[:self._count])
+
+    def epoch_loss(self) -> np.ndarray:
+        """Mean per-sample loss of every completed epoch (never decimated)."""
+        return _view(self._epoch_loss[:self._epochs])
+
+    def epoch_numbers(self) -> np.ndarray:
+        """1, 2, ... for the completed epochs (the x axis of :meth:`epoch_loss`)."""
+        return np.arange(1, self._epochs + 1)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return sum(a.nbytes for a in (self._steps, self._loss, self._weights, self._grads,
+                                      self._epoch_loss))
