@@ -1,0 +1,192 @@
+"""Starting the window: command-line options, the QApplication, and screenshot mode.
+
+    python main.py [--optimizer NAME] [--data PATH] [--graph G] [--seed S] [--epochs N]
+    python main.py --screenshot PATH [--steps N] [--size WxH] [...]
+
+Bad input exits with status 2 and one line on stderr, before any window opens.
+``--screenshot`` renders the whole window offscreen (no screen needed), trains N steps,
+saves a PNG and exits; it neither reads nor writes the user's settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+SCREENSHOT_SIZE = (1600, 1000)
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT") from None
+    if not (200 <= width <= 10000 and 200 <= height <= 10000):
+        raise argparse.ArgumentTypeError(f"{text!r}: each side must be 200..10000 pixels")
+    return width, height
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py", description="Backprop Explorer: the window.")
+    parser.add_argument("--screenshot", metavar="PATH",
+                        help="render the window offscreen, save it as a PNG and exit")
+    parser.add_argument("--steps", type=_count, default=0, metavar="N",
+                        help="with --screenshot: train N samples first (default 0)")
+    parser.add_argument("--size", type=_size, default=SCREENSHOT_SIZE, metavar="WxH",
+                        help="with --screenshot: window size (default 1600x1000)")
+    parser.add_argument("--optimizer", metavar="NAME", help="optimizer (default: sgd)")
+    parser.add_argument("--data", metavar="PATH",
+                        help="data file (.pkl, .npy, .npz, .csv); default: the built-in data")
+    parser.add_argument("--graph", metavar="G",
+                        help="'seed' (default), a preset name, or a formula for y'")
+    parser.add_argument("--seed", type=_count, metavar="S", help="seed of the initial weights")
+    parser.add_argument("--epochs", type=_count, metavar="N", help="epochs to train")
+    return parser
+
+
+@dataclass
+class Startup:
+    """Everything the window starts with, checked."""
+
+    graph: object
+    dataset: object
+    optimizer: str
+    hyperparameters: dict[str, float]
+    seed: int
+    epochs: int
+    speed: float
+
+
+def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
+    """Resolve options (then remembered settings, then defaults) into checked inputs."""
+    from core.data import DataError, builtin_dataset, load_dataset
+    from core.formula import FormulaError
+    from core.optimizers import OPTIMIZERS
+    from core.presets import PRESETS, resolve_graph
+    from gui.settings import read_float, read_int, read_optimizer, read_value
+
+    graph_spec = args.graph
+    if graph_spec is None:
+        remembered = str(read_value(settings, "training/graph", "seed"))
+        graph_spec = remembered if remembered in PRESETS else "seed"
+    try:
+        graph, _ = resolve_graph(graph_spec)
+    except FormulaError as error:
+        raise UsageError(f"--graph: {error}") from None
+    try:
+        dataset = builtin_dataset() if args.data is None else load_dataset(args.data)
+        dataset.require_features(graph.n_inputs)
+    except DataError as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"--data: {error}") from None
+
+    if args.optimizer is not None:
+        name = args.optimizer.strip().lower()
+        if name not in OPTIMIZERS:
+            raise UsageError(f"--optimizer: unknown optimizer {args.optimizer!r}; known: "
+                             f"{', '.join(OPTIMIZERS)}")
+        from gui.settings import read_hyperparameters
+
+        values = read_hyperparameters(settings, name)  # type: ignore[arg-type]
+    else:
+        name, values = read_optimizer(settings)  # type: ignore[arg-type]
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError("--epochs must be >= 1")
+    seed = args.seed if args.seed is not None else read_int(settings, "training/seed", 0)
+    epochs = args.epochs if args.epochs is not None else read_int(
+        settings, "training/epochs", 20, low=1, high=100_000)
+    speed = read_float(settings, "training/speed", -1.0)
+    return Startup(graph=graph, dataset=dataset, optimizer=name, hyperparameters=values,
+                   seed=seed, epochs=epochs, speed=math.inf if speed < 1 else speed)
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    """Open the window (or render a screenshot); return the exit status."""
+    try:
+        args = build_parser().parse_args(list(argv))
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.screenshot is not None:
+        # Decided before Qt starts: screenshots never need a screen.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(["Backprop Explorer"])
+    app.setOrganizationName("BackpropExplorer")
+    app.setApplicationName("BackpropExplorer")
+
+    from gui.settings import open_settings
+
+    settings = None if args.screenshot is not None else open_settings()
+    try:
+        startup = _startup(args, settings)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    from gui.bridge import TrainingBridge
+    from gui.main_window import MainWindow
+
+    bridge = TrainingBridge(startup.graph, startup.dataset,  # type: ignore[arg-type]
+                            optimizer=startup.optimizer,
+                            hyperparameters=startup.hyperparameters, seed=startup.seed,
+                            epochs=startup.epochs)
+    if args.screenshot is not None:
+        return _screenshot(app, bridge, args)
+    bridge.set_speed(startup.speed)
+    window = MainWindow(bridge, settings=settings)
+    window.show()
+    return int(app.exec())
+
+
+def _screenshot(app: object, bridge: object, args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
+
+    window = MainWindow(bridge, settings=None)  # type: ignore[arg-type]
+    window.resize(*args.size)
+    window.show()
+    QApplication.processEvents()
+    if args.steps:
+        bridge.run_steps(args.steps)  # type: ignore[attr-defined]
+    QApplication.processEvents()
+    window.graph_view.fit_all()
+    QApplication.processEvents()
+    image = window.grab()
+    saved = image.save(args.screenshot, "PNG")
+    window.close()
+    window.deleteLater()
+    QApplication.processEvents()
+    del app
+    if not saved:
+        print(f"error: cannot write a PNG to {args.screenshot}", file=sys.stderr)
+        return 2
+    print(args.screenshot)
+    return 0

@@ -1,0 +1,91 @@
+"""Trains several optimizers from the same initial weights in a worker thread.
+
+The worker lives in its own ``QThread`` and talks to the bridge only through signals that
+carry copies (numpy arrays copied out of the trainer, plain dicts), never live objects.
+Cancelling sets a flag that the progress callback checks; the run stops within ~0.1 s.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from core.compare import compare_optimizers
+from core.data import Dataset
+from core.graph import Graph
+from core.optimizers import Optimizer
+from core.trainer import Trainer
+
+
+class _CancelledError(Exception):
+    """The user cancelled the comparison."""
+
+
+@dataclass(frozen=True)
+class ComparedRun:
+    """One optimizer's result, as the comparison plot needs it (copies only)."""
+
+    name: str
+    title: str
+    epoch_loss: np.ndarray
+    final_loss: float
+    diverged: str | None
+
+
+class CompareWorker(QObject):
+    """Runs :func:`core.compare.compare_optimizers`; meant for ``moveToThread``."""
+
+    #: Arguments: optimizer name, epochs done, epoch losses so far (a copy).
+    progressed = Signal(str, int, object)
+    #: Argument: list of ComparedRun, in the order asked.
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, graph: Graph, dataset: Dataset, optimizers: Sequence[Optimizer], *,
+                 initial_weights: np.ndarray, epochs: int, seed: int) -> None:
+        super().__init__()
+        self.graph = graph
+        self.dataset = dataset
+        self.optimizers = list(optimizers)
+        self.initial_weights = np.array(initial_weights, dtype=float)
+        self.epochs = epochs
+        self.seed = seed
+        self._cancel = threading.Event()
+        self._reported: dict[int, int] = {}
+
+    def cancel(self) -> None:
+        """Ask the run to stop (thread-safe)."""
+        self._cancel.set()
+
+    def _progress(self, index: int, trainer: Trainer) -> None:
+        if self._cancel.is_set():
+            raise _CancelledError
+        epochs = trainer.history.n_epochs
+        if self._reported.get(index) != epochs:
+            self._reported[index] = epochs
+            self.progressed.emit(self.optimizers[index].name, epochs,
+                                 trainer.history.epoch_loss().copy())
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            comparison = compare_optimizers(
+                self.graph, self.dataset, self.optimizers, epochs=self.epochs,
+                seed=self.seed, initial_weights=self.initial_weights,
+                history_limit=4096, progress=self._progress)
+        except _CancelledError:
+            self.failed.emit("cancelled")
+            return
+        except Exception as error:  # reported to the user; the app goes on
+            self.failed.emit(str(error))
+            return
+        runs = [ComparedRun(name=run.optimizer, title=run.title,
+                            epoch_loss=np.array(run.epoch_loss, dtype=float),
+                            final_loss=float(run.final_loss),
+                            diverged=None if run.diverged is None else run.diverged.detail)
+                for run in comparison.runs]
+        self.finished.emit(runs)

@@ -1,0 +1,122 @@
+"""The layout: left to right, crossing-free for the seed graph (checked on the drawn
+curves), numbers clear of edges, every preset laid out."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPointF
+
+from core.presets import PRESETS, resolve_graph
+from gui import graph_layout
+from gui.graph_layout import assign_layers, compute_layout, count_crossings
+from gui.graph_view import GraphView, text_collisions
+
+
+def _polyline(path, samples: int = 48) -> list[QPointF]:
+    return [path.pointAtPercent(k / samples) for k in range(samples + 1)]
+
+
+def _segments_cross(p1, p2, q1, q2) -> bool:
+    def orient(a, b, c) -> float:
+        return (b.x() - a.x()) * (c.y() - a.y()) - (b.y() - a.y()) * (c.x() - a.x())
+
+    d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
+    d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
+    return (d1 * d2 < 0) and (d3 * d4 < 0)
+
+
+def drawn_crossings(view: GraphView) -> list[tuple]:
+    """Pairs of drawn edges whose curves intersect, except edges sharing a node."""
+    lines = {edge: _polyline(item.path()) for edge, item in view.edge_items.items()}
+    edges = list(lines)
+    found = []
+    for i, a in enumerate(edges):
+        for b in edges[i + 1:]:
+            if set(a[:2]) & set(b[:2]):
+                continue
+            pa, pb = lines[a], lines[b]
+            if any(_segments_cross(pa[k], pa[k + 1], pb[m], pb[m + 1])
+                   for k in range(len(pa) - 1) for m in range(len(pb) - 1)):
+                found.append((a, b))
+    return found
+
+
+@pytest.fixture
+def seed_view(qtbot, seed_graph):
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    view.set_graph(seed_graph)
+    return view
+
+
+def test_seed_graph_is_drawn_without_crossings(seed_view):
+    assert drawn_crossings(seed_view) == []
+
+
+def test_seed_graph_numbers_and_shapes_are_clear_of_edges(seed_view):
+    assert text_collisions(seed_view.node_items, seed_view.edge_items) == []
+
+
+def test_no_two_nodes_overlap(seed_view):
+    rects = {n: item.mapRectToScene(item.boundingRect())
+             for n, item in seed_view.node_items.items()}
+    names = list(rects)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not rects[a].intersects(rects[b]), (a, b)
+
+
+def test_left_to_right_inputs_first_loss_last(seed_view, seed_graph):
+    x = {n: item.pos().x() for n, item in seed_view.node_items.items()}
+    assert x["loss"] == max(x.values())
+    for feature in seed_graph.features:
+        assert x[feature] == min(x.values())
+    for operand, consumer, _ in seed_graph.edges:
+        assert x[operand] < x[consumer]
+
+
+def test_square_is_two_separate_parallel_edges(seed_view, seed_graph):
+    # (w1*x1 + w2*x2) * (w1*x1 + w2*x2): one sum node, two edges into the product.
+    parallel = [e for e in seed_graph.edges if e[1] == "mul3"]
+    assert [e[2] for e in parallel] == [0, 1]
+    assert parallel[0][0] == parallel[1][0]
+    first, second = (seed_view.edge_items[e].path() for e in parallel)
+    middle = (first.pointAtPercent(0.5), second.pointAtPercent(0.5))
+    assert abs(middle[0].y() - middle[1].y()) > 4
+
+
+def test_leaves_sit_next_to_their_consumer(seed_graph):
+    layer = assign_layers(seed_graph)
+    assert layer["w6"] == layer["add2"] - 1
+    assert layer["y"] == layer["residual"] - 1
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_is_laid_out(name):
+    graph = resolve_graph(name)[0]
+    result = compute_layout(graph)
+    assert set(result.positions) == set(graph.nodes)
+    for operand, consumer, _ in graph.edges:
+        assert len(result.polyline((operand, consumer))) >= 2
+
+
+@pytest.mark.parametrize("name", ["seed", "linear", "neuron", "tiny"])
+def test_tree_presets_have_no_crossings(name):
+    graph = resolve_graph(name)[0]
+    result = compute_layout(graph)
+    _, _, succs, _ = graph_layout._proper_graph(graph, assign_layers(graph))
+    assert count_crossings(result.layers, succs) == 0
+
+
+def test_layout_is_deterministic(seed_graph):
+    assert compute_layout(seed_graph).positions == compute_layout(seed_graph).positions
+
+
+def test_shared_subexpression_gets_routed_long_edge():
+    graph = resolve_graph("w1*x1 + sin(w2*x2) * exp(w3*x3 + w4)")[0]
+    result = compute_layout(graph)
+    for (operand, consumer), points in result.routes.items():
+        span = result.layer_x.index(result.positions[consumer][0]) \
+            - result.layer_x.index(result.positions[operand][0])
+        assert len(points) == span - 1
