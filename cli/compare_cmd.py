@@ -1,0 +1,167 @@
+"""Compare optimizers: train each from the same initial weights on the same sample order.
+
+Runs every optimizer in --optimizers (default sgd,momentum,adam) with the same data, graph,
+schedule and initial weights, so that only the update rule differs.  Takes the options of
+train; a hyperparameter flag goes to every listed optimizer that has it (and is an error if
+none has).  Prints the mean loss per epoch side by side; --plot out.png draws it (--log for
+a logarithmic loss axis); --json gives per optimizer the fields of train.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli.common import (
+    UsageError,
+    add_data_and_graph,
+    emit_json,
+    format_number,
+    load_graph_and_data,
+    table,
+)
+from cli.train_cmd import (
+    add_training_arguments,
+    describe_divergence,
+    epoch_rows,
+    given_hyperparameters,
+    graph_fields,
+    hyperparameter_text,
+    make_optimizers,
+    progress_reporter,
+    run_fields,
+    training_options,
+)
+
+if TYPE_CHECKING:
+    from core.compare import Comparison
+
+DEFAULT_OPTIMIZERS = "sgd,momentum,adam"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data_and_graph(parser)
+    parser.add_argument("--optimizers", default=DEFAULT_OPTIMIZERS, metavar="LIST",
+                        help=f"comma-separated optimizer names (default {DEFAULT_OPTIMIZERS})")
+    add_training_arguments(parser)
+    parser.add_argument("--plot", metavar="PNG",
+                        help="write a plot of the mean loss per epoch to this PNG file")
+    parser.add_argument("--log", action="store_true",
+                        help="with --plot: logarithmic loss axis")
+
+
+def optimizer_names(text: str) -> list[str]:
+    names = [part.strip().lower() for part in text.split(",")]
+    if not all(names):
+        raise UsageError(f"--optimizers: empty name in {text!r}")
+    for name in names:
+        if names.count(name) > 1:
+            raise UsageError(f"--optimizers: {name} is listed twice")
+    return names
+
+
+def check_plot_path(path: str) -> Path:
+    """Fail before training if the plot cannot be written there."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"--plot: {path} is a folder, not a file name")
+    folder = target.parent if str(target.parent) else Path()
+    if not folder.is_dir():
+        raise UsageError(f"--plot: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--plot: cannot write in {folder}")
+    return target
+
+
+def write_plot(comparison: Comparison, path: Path, log: bool) -> None:
+    import numpy as np
+
+    from cli.png_plot import Series, line_plot, write_png
+
+    series = []
+    for run in comparison.runs:
+        label = run.title
+        if run.diverged is not None:
+            label += f" (diverged at step {run.diverged.step})"
+        epochs = np.arange(1, run.epoch_loss.size + 1)
+        series.append(Series(label, epochs, run.epoch_loss))
+    data = line_plot(series, title="Mean loss per epoch, same initial weights",
+                     xlabel="epoch",
+                     ylabel="mean loss (log scale)" if log else "mean loss", log_y=log)
+    try:
+        write_png(path, data)
+    except OSError as error:
+        raise UsageError(f"--plot: cannot write {path}: {error.strerror}") from None
+
+
+def print_comparison(comparison: Comparison, header: dict[str, Any]) -> None:
+    runs = comparison.runs
+    print(f"graph    {header['formula']}")
+    print(f"data     {header['data']}, {header['n_samples']} samples; {comparison.epochs} "
+          f"epochs from the same initial weights (seed {comparison.seed})")
+    for run in runs:
+        rate = f", {run.steps / run.seconds:,.0f} steps/s" if run.seconds > 0 else ""
+        print(f"  {run.title:<9} {hyperparameter_text(dict(run.hyperparameters))}: "
+              f"final loss {format_number(run.final_loss)}, {run.steps} steps in "
+              f"{run.seconds:.3g} s{rate}")
+        if run.diverged is not None:
+            print(f"  {'':<9} {describe_divergence(run.diverged, comparison.epochs)}")
+    print()
+    losses = comparison.epoch_loss_table()
+    # Blank cells: epochs a diverged run never finished.
+    rows = [[str(k + 1), *(format_number(float(v)) if math.isfinite(v) else ""
+                           for v in losses[k])]
+            for k in epoch_rows(comparison.epochs)]
+    print(table(rows, ["epoch", *(run.title for run in runs)]))
+    print()
+    names = runs[0].weight_names if runs else ()
+    rows = [[name, format_number(float(comparison.initial_weights[i])),
+             *(format_number(float(run.final_weights[i])) for run in runs)]
+            for i, name in enumerate(names)]
+    print(table(rows, ["weight", "initial", *(run.title for run in runs)]))
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.compare import compare_optimizers
+
+    names = optimizer_names(args.optimizers)
+    if args.log and not args.plot:
+        raise UsageError("--log applies to --plot; add --plot FILE.png")
+    plot_path = check_plot_path(args.plot) if args.plot else None
+    graph, preset, dataset = load_graph_and_data(args)
+    optimizers = make_optimizers(names, given_hyperparameters(args), len(graph.weights))
+    options = training_options(args, graph)
+    reporters = [progress_reporter(optimizer.title) for optimizer in optimizers]
+
+    def progress(index: int, trainer: Any) -> None:
+        report = reporters[index]
+        if report is not None:
+            report(trainer)
+
+    comparison = compare_optimizers(graph, dataset, optimizers, progress=progress,
+                                    **options)
+    if plot_path is not None:
+        write_plot(comparison, plot_path, args.log)
+    header = graph_fields(graph, preset, dataset)
+    if args.json:
+        best = comparison.best()
+        emit_json({
+            **header,
+            "epochs": args.epochs, "seed": args.seed, "shuffle": args.shuffle,
+            "clip_value": options["clip_value"], "clip_norm": options["clip_norm"],
+            "optimizers": names,
+            "initial_weights": dict(zip(graph.weights, comparison.initial_weights.tolist(),
+                                        strict=True)),
+            "runs": {run.optimizer: run_fields(run) for run in comparison.runs},
+            "best": None if best is None else best.optimizer,
+            "plot": None if plot_path is None else str(plot_path),
+        })
+        return 0
+    print_comparison(comparison, header)
+    if plot_path is not None:
+        print()
+        print(f"plot written to {plot_path}")
+    return 0
