@@ -552,10 +552,10 @@ class Trainer:
         self._last = (trace.loss, grads)
         problem = trace.first_nonfinite()
         if problem is not None:
-            what = "value" if problem.quantity == "value" else "gradient"
+            op = f" ({problem.op})" if problem.op else ""
             self._diverge(problem.node, problem.op, problem.quantity, trace, problem.number,
-                          f"the {what} of {problem.node} became {problem.number} at step "
-                          f"{self._step} (sample {index})")
+                          f"the {problem.quantity} of {problem.node}{op} became "
+                          f"{problem.number}")
             return
         if not self._apply(self._w, grads):
             self._diverge_in_update(trace)
@@ -577,8 +577,8 @@ class Trainer:
                     what = name if key == "weights" else f"its {key} for {name}"
                     break
         self._diverge(node, None, "value", trace, value,
-                      f"the {self.optimizer.title} update at step {self._step} would make "
-                      f"{what} {value}; it was not applied")
+                      f"the {self.optimizer.title} update would make {what} {value}; it "
+                      f"was not applied")
 
     def _diverge(self, node: str, op: str | None, quantity: str, trace: Trace, value: float,
                  detail: str) -> None:
