@@ -217,8 +217,9 @@ def epoch_rows(n_epochs: int) -> list[int]:
     """Which epochs (from 0) a text table shows: all, or an even selection with the last."""
     if n_epochs <= MAX_EPOCH_ROWS:
         return list(range(n_epochs))
-    step = n_epochs / (MAX_EPOCH_ROWS - 1)
-    return sorted({min(round(k * step), n_epochs - 1) for k in range(MAX_EPOCH_ROWS)})
+    # Consecutive picks are more than one epoch apart, so no two round to the same one.
+    step = (n_epochs - 1) / (MAX_EPOCH_ROWS - 1)
+    return [round(k * step) for k in range(MAX_EPOCH_ROWS)]
 
 
 def describe_divergence(divergence: Divergence, epochs: int) -> str:
