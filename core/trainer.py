@@ -37,6 +37,10 @@ from core.weights import initial_weights as draw_initial_weights
 #: Steps per inner-loop batch; history is written once per batch.
 CHUNK = 4096
 
+#: Values buffered per batch at most (weights and gradients), to stay cache-friendly on
+#: graphs with many weights.
+CHUNK_VALUES = 1 << 16
+
 #: Sub-stream of the seed used for per-epoch shuffling (weights use the seed itself).
 _SHUFFLE_STREAM = 1
 
@@ -490,9 +494,10 @@ class Trainer:
         errors = SCALAR_ERRORS
         w = self._w
         n_weights = len(w)
+        chunk = max(16, min(CHUNK, CHUNK_VALUES // max(n_weights, 1)))
         while n_steps > 0 and not self._finished:
             pos = self._position
-            take = min(n_steps, self._n - pos, CHUNK)
+            take = min(n_steps, self._n - pos, chunk)
             losses: list[float] = []
             wbuf: list[float] = []
             gbuf: list[float] = []
