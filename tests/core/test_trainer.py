@@ -161,6 +161,18 @@ def test_weights_that_overflow_exp_diverge_on_the_first_step():
     np.testing.assert_array_equal(trainer.weights, w)
 
 
+def test_an_infinite_gradient_is_reported_as_a_gradient():
+    # d sqrt(u)/du = 0.5 / sqrt(u) is infinite at u = w1 * x1 = 0, while every value is finite.
+    graph = parse_formula("sqrt(w1*x1)")
+    data = SimpleNamespace(X=np.ones((3, 1)), y=np.ones(3))
+    trainer = make("sgd", data=data, graph=graph, initial_weights=[0.0])
+    result = trainer.step_sample()
+    problem = result.diverged
+    assert (problem.node, problem.op, problem.quantity) == ("mul1", "mul", "gradient")
+    assert problem.value == -math.inf and problem.step == 0
+    assert result.loss == 1.0 and trainer.weights.tolist() == [0.0]
+
+
 def test_an_update_that_would_overflow_a_weight_is_not_applied():
     graph = parse_formula("w1*x1 + w2")
     data = SimpleNamespace(X=np.ones((4, 1)), y=np.full(4, 3.0))
