@@ -14,6 +14,7 @@ training steps or to hand it to another thread.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,14 +27,16 @@ MIN_LIMIT = 2
 
 
 def _rows(values: Sequence[float], shape: tuple[int, int]) -> np.ndarray:
+    if isinstance(values, array):
+        return np.frombuffer(values, dtype=float).reshape(shape)
     # fromiter reads a list of Python floats faster than array() does.
     if isinstance(values, list):
         return np.fromiter(values, dtype=float, count=len(values)).reshape(shape)
     return np.reshape(np.asarray(values, dtype=float), shape)
 
 
-def _view(array: np.ndarray) -> np.ndarray:
-    view = array.view()
+def _view(values: np.ndarray) -> np.ndarray:
+    view = values.view()
     view.flags.writeable = False
     return view
 
@@ -145,8 +148,8 @@ class History:
     def _decimate(self) -> None:
         # Recorded steps are 0, s, 2s, ...: the even positions are the multiples of 2s.
         keep = (self._count + 1) // 2
-        for array in (self._steps, self._loss, self._weights, self._grads):
-            array[:keep] = array[0:self._count:2]
+        for values in (self._steps, self._loss, self._weights, self._grads):
+            values[:keep] = values[0:self._count:2]
         self._count = keep
         self._stride *= 2
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -499,9 +500,10 @@ class Trainer:
             pos = self._position
             take = min(n_steps, self._n - pos, chunk)
             losses: list[float] = []
-            wbuf: list[float] = []
-            gbuf: list[float] = []
-            add_loss, add_w, add_g = losses.append, wbuf.extend, gbuf.extend
+            # C doubles from the start: cheaper than Python lists converted later.
+            wbuf = array("d")
+            gbuf = array("d")
+            add_loss, add_w, add_g = losses.append, wbuf.fromlist, gbuf.fromlist
             esum = self._epoch_sum
             suspect = False
             for x, target in zip(self._xs[pos:pos + take], self._ys[pos:pos + take],
@@ -521,14 +523,14 @@ class Trainer:
                 esum += loss
             done = len(losses)
             if done:
-                self._last = (losses[-1], gbuf[len(gbuf) - n_weights:])
+                self._last = (losses[-1], gbuf[len(gbuf) - n_weights:].tolist())
                 self._commit(losses, wbuf, gbuf, esum)
                 n_steps -= done
             if suspect:
                 self._careful_step()
                 n_steps -= 1
 
-    def _commit(self, losses: list[float], wbuf: list[float], gbuf: list[float],
+    def _commit(self, losses: list[float], wbuf: Sequence[float], gbuf: Sequence[float],
                 esum: float) -> None:
         done = len(losses)
         self.history.extend(self._step, losses, wbuf, gbuf)
