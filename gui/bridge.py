@@ -3,10 +3,12 @@
 It owns the :class:`~core.trainer.Trainer`, turns its immutable results into Qt signals and
 keeps the window responsive:
 
-- Playing runs time-budgeted batches (:meth:`Trainer.run_for`) from a ``QTimer``, so the
-  event loop gets control back every ~12 ms; Pause takes effect before the next batch.
-- Views are told to redraw at most ~60 times a second, always with the newest snapshot
-  (:attr:`snapshot_updated`); steps in between are not drawn one by one.
+- Playing runs time-budgeted batches (:meth:`Trainer.run_for`) from a ``QTimer``, each
+  lasting until the next frame is due (at most 25 ms), so the event loop gets control back
+  many times a second; Pause takes effect before the next batch.
+- The graph is told to redraw at most 40 times a second, always with the newest snapshot
+  (:attr:`snapshot_updated`); steps in between are not drawn one by one.  Readouts, tables
+  and history plots redraw at most 8 times a second (:attr:`readouts_updated`).
 - Setters validate, store, then notify.  Widgets call the setters and listen to the
   signals; they never talk to each other.
 - The comparison of optimizers runs in a worker thread (:mod:`gui.compare_worker`) that
@@ -30,10 +32,16 @@ from core.optimizers import OPTIMIZERS, HyperparameterError, Optimizer, make_opt
 from core.trainer import Divergence, StepResult, Trainer
 from gui.snapshot import Snapshot
 
-#: Time given to training per timer tick while playing as fast as possible.
-BATCH_SECONDS = 0.012
-#: Views redraw at most this often.
-MAX_FRAMES_PER_SECOND = 60.0
+#: The graph redraws at most this often while playing (and at least ~30 times a second when
+#: drawing is fast enough).
+MAX_FRAMES_PER_SECOND = 40.0
+#: Longest training batch per timer tick: Pause takes effect within this time.
+BATCH_SECONDS = 1.0 / MAX_FRAMES_PER_SECOND
+#: Shortest training batch per timer tick.
+MIN_BATCH_SECONDS = 0.002
+#: Numbers people read (tables, readouts) and plots of the history redraw at most this often
+#: while playing: faster is unreadable, and plots of many thousands of points cost time.
+MAX_READOUTS_PER_SECOND = 8.0
 #: Slowest and fastest finite speeds (steps per second); above the fastest is "max".
 MIN_SPEED = 1.0
 MAX_FINITE_SPEED = 5000.0
@@ -61,8 +69,11 @@ class TrainingBridge(QObject):
     optimizer_changed = Signal(str, object)
     #: Training restarted from the initial weights (plots clear their curves).
     model_reset = Signal()
-    #: Redraw from this Snapshot (at most ~60 per second).
+    #: Redraw the graph from this Snapshot (at most ~60 per second).
     snapshot_updated = Signal(object)
+    #: Redraw readouts, tables and history plots from this Snapshot (at most ~8 per second
+    #: while playing; with every snapshot otherwise).
+    readouts_updated = Signal(object)
     #: One step or one batch of steps finished.  Argument: the newest StepResult.
     step_finished = Signal(object)
     #: An epoch ended.  Arguments: epoch number (from 1), its mean loss.
@@ -111,7 +122,7 @@ class TrainingBridge(QObject):
         self._credit = 0.0
         self._last_tick = 0.0
         self._last_frame = -math.inf
-        self._frame_pending = False
+        self._last_readout = -math.inf
         self._snapshot: Snapshot | None = None
         self._trainer = self._new_trainer()
 
@@ -120,6 +131,9 @@ class TrainingBridge(QObject):
         self._frame_timer = QTimer(self)
         self._frame_timer.setSingleShot(True)
         self._frame_timer.timeout.connect(self._publish)
+        self._readout_timer = QTimer(self)
+        self._readout_timer.setSingleShot(True)
+        self._readout_timer.timeout.connect(self._publish_readouts)
         self._compare_thread: QThread | None = None
         self._compare_worker: Any = None
 
@@ -431,11 +445,15 @@ class TrainingBridge(QObject):
         return self._compare_thread is not None and self._compare_thread.isRunning()
 
     def _comparison_done(self, result: object) -> None:
+        if self.sender() is not self._compare_worker:
+            return  # a cancelled run that finished anyway
         self._compare_thread = self._compare_worker = None
         self.comparison_finished.emit(result)
         self.status_reported.emit("Comparison finished")
 
     def _comparison_failed(self, message: str) -> None:
+        if self.sender() is not self._compare_worker:
+            return
         self._compare_thread = self._compare_worker = None
         self.comparison_failed.emit(message)
         self.status_reported.emit(f"Comparison failed: {message}")
@@ -445,6 +463,7 @@ class TrainingBridge(QObject):
         self._running = False
         self._play_timer.stop()
         self._frame_timer.stop()
+        self._readout_timer.stop()
         self.cancel_comparison()
 
     # -- internals --------------------------------------------------------------------
@@ -493,7 +512,11 @@ class TrainingBridge(QObject):
             return
         epochs_before = self._trainer.history.n_epochs
         steps_before = self._trainer.cursor.step
-        result = self._trainer.run_for(BATCH_SECONDS, max_steps=max_steps)
+        # Train until the next frame is due, so frames come at a steady rate and the time
+        # between them goes to training.
+        budget = self._last_frame + 1.0 / MAX_FRAMES_PER_SECOND - now
+        budget = min(BATCH_SECONDS, max(MIN_BATCH_SECONDS, budget))
+        result = self._trainer.run_for(budget, max_steps=max_steps)
         if result is None:
             return
         if max_steps is not None:
@@ -551,9 +574,22 @@ class TrainingBridge(QObject):
 
     def _publish(self) -> None:
         self._frame_timer.stop()
-        self._last_frame = time.perf_counter()
+        now = time.perf_counter()
+        self._last_frame = now
         self._snapshot = None
-        self.snapshot_updated.emit(self.snapshot())
+        snapshot = self.snapshot()
+        self.snapshot_updated.emit(snapshot)
+        wait = self._last_readout + 1.0 / MAX_READOUTS_PER_SECOND - now
+        if not self._running or wait <= 0.0:
+            self._publish_readouts()
+        elif not self._readout_timer.isActive():
+            # The newest numbers get shown even if nothing happens after this frame.
+            self._readout_timer.start(max(1, math.ceil(wait * 1000.0)))
+
+    def _publish_readouts(self) -> None:
+        self._readout_timer.stop()
+        self._last_readout = time.perf_counter()
+        self.readouts_updated.emit(self.snapshot())
 
     def shown_trace(self) -> Trace:
         """The pass the graph shows: the shown sample at the current weights, or after a

@@ -121,6 +121,6 @@ class ComparePlot(QWidget):
     def curve_lengths(self) -> dict[str, int]:
         result = {}
         for name, curve in self.curves.items():
-            x, _ = curve.getData()
+            x, _ = curve.getOriginalDataset()
             result[name] = 0 if x is None else len(x)
         return result

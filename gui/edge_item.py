@@ -44,6 +44,8 @@ class EdgeItem(QGraphicsItem):
         self._bounds = QRectF()
         self._colour = QColor(theme.neutral)
         self._width = theme.px(theme.edge_min_width)
+        self._pen = self._make_pen()
+        self._hovered = False
         self.setZValue(0.0)
         self.setAcceptHoverEvents(True)
 
@@ -77,9 +79,15 @@ class EdgeItem(QGraphicsItem):
         if colour != self._colour or width != self._width:
             self._colour = colour
             self._width = width
+            self._pen = self._make_pen()
             self.update()
-        if self.isUnderMouse():
+        if self._hovered:
             self.setToolTip(self.tooltip_html())
+
+    def _make_pen(self) -> QPen:
+        pen = QPen(self._colour, self._width)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        return pen
 
     @property
     def colour(self) -> QColor:
@@ -96,8 +104,13 @@ class EdgeItem(QGraphicsItem):
                 f"contribution to ∂L/∂{operand} = {full_number(self.contribution)}")
 
     def hoverEnterEvent(self, event) -> None:
+        self._hovered = True
         self.setToolTip(self.tooltip_html())
         super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hovered = False
+        super().hoverLeaveEvent(event)
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -112,9 +125,7 @@ class EdgeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem,
               _widget: QWidget | None = None) -> None:
-        pen = QPen(self._colour, self._width)
-        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-        painter.setPen(pen)
+        painter.setPen(self._pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
         painter.setPen(Qt.PenStyle.NoPen)

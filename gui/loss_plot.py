@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from gui.bridge import TrainingBridge
-from gui.plot_style import new_plot
+from gui.plot_style import RangeFollower, finite_bounds, new_plot
+from gui.value_label import ValueLabel
 
 #: Log scale cannot show 0: losses are drawn at least this large there.
 LOG_FLOOR = 1e-300
@@ -34,14 +35,14 @@ class LossPlot(QWidget):
         self.epoch_curve = item.plot(pen=pg.mkPen("#C0392B", width=3), symbol="o",
                                      symbolSize=7, symbolBrush="#C0392B", symbolPen=None,
                                      name="epoch mean")
+        self.follower = RangeFollower(item)
         for curve in (self.sample_curve, self.epoch_curve):
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
         self.log_scale = QCheckBox("log scale")
         self.log_scale.setObjectName("log_scale_check")
         self.log_scale.toggled.connect(self.set_log_scale)
-        self.points = QLabel()
-        self.points.setStyleSheet("color: #555;")
+        self.points = ValueLabel("1000000 points (thinned)")
         controls = QHBoxLayout()
         controls.addWidget(self.log_scale)
         controls.addStretch(1)
@@ -50,9 +51,8 @@ class LossPlot(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
         layout.addWidget(self.plot, 1)
-        self._drawn = (-1, -1)
-        bridge.snapshot_updated.connect(lambda _snapshot: self.refresh())
-        bridge.model_reset.connect(self.refresh)
+        self._drawn: tuple[int, ...] = ()
+        bridge.readouts_updated.connect(lambda _snapshot: self.refresh())
         self.refresh()
 
     def set_log_scale(self, on: bool) -> None:
@@ -60,14 +60,18 @@ class LossPlot(QWidget):
             self.log_scale.setChecked(on)
             return
         self.plot.getPlotItem().setLogMode(y=on)
-        self._drawn = (-1, -1)
+        self._drawn: tuple[int, ...] = ()
+        self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
         self.refresh()
 
     def refresh(self) -> None:
         """Feed the curves the history's arrays (only when something new was recorded)."""
         history = self.bridge.history
-        state = (history.n_steps, history.n_epochs)
-        if state == self._drawn:
+        state = (id(history), history.n_steps, history.n_epochs)
+        if state == self._drawn or not self.isVisible():
             return
         self._drawn = state
         losses = history.sample_loss()
@@ -77,10 +81,14 @@ class LossPlot(QWidget):
             epoch_losses = np.maximum(epoch_losses, LOG_FLOOR)
         self.sample_curve.setData(history.sample_epochs(), losses)
         self.epoch_curve.setData(history.epoch_numbers().astype(float), epoch_losses)
+        x = history.sample_epochs()
+        x_high = max(float(x[-1]) if len(x) else 0.0, float(len(epoch_losses)))
+        self.follower.fit(0.0, max(x_high, 1e-9),
+                          *finite_bounds(losses, epoch_losses, log=self.log_scale.isChecked()))
         thinned = " (thinned)" if history.decimated else ""
         self.points.setText(f"{len(history)} points{thinned}")
 
     def point_count(self) -> int:
         """Points the per-sample curve holds."""
-        x, _ = self.sample_curve.getData()
+        x, _ = self.sample_curve.getOriginalDataset()
         return 0 if x is None else len(x)

@@ -12,7 +12,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -32,6 +31,7 @@ from gui.side_panel import SidePanel
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, Theme
 from gui.trajectory_plot import TrajectoryPlot
+from gui.value_label import ValueLabel
 from gui.weights_table import WeightsTable
 
 DATA_FILTER = "Data files (*.csv *.npy *.npz *.pkl);;All files (*)"
@@ -80,16 +80,19 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.plots_dock], [290], Qt.Orientation.Vertical)
         self._make_menus()
         self._make_toolbar()
-        self.position_label = QLabel()
+        self.position_label = ValueLabel(
+            "epoch 20000/20000   step 10000000   sample shown 100000   last loss −0.0001234")
         self.position_label.setObjectName("position_label")
         self.statusBar().addPermanentWidget(self.position_label)
 
         bridge.graph_changed.connect(self._on_graph_changed)
         bridge.snapshot_updated.connect(self.show_snapshot)
+        bridge.readouts_updated.connect(self.show_position)
         bridge.diverged.connect(self._on_diverged)
         bridge.status_reported.connect(lambda text: self.statusBar().showMessage(text))
         self.graph_view.set_graph(bridge.graph)
         self.show_snapshot(bridge.snapshot())
+        self.show_position(bridge.snapshot())
         self._restore_settings()
         self.statusBar().showMessage("Ready: Right arrow trains one sample, Space plays")
         self.graph_view.setFocus()
@@ -188,6 +191,8 @@ class MainWindow(QMainWindow):
         self.graph_view.show_trace(snapshot.trace)
         divergence = snapshot.divergence
         self.graph_view.highlight_node(None if divergence is None else divergence.node)
+
+    def show_position(self, snapshot: Snapshot) -> None:
         loss = "—" if snapshot.last_loss is None else short_number(snapshot.last_loss)
         epoch = min(snapshot.epoch + 1, snapshot.epochs)
         self.position_label.setText(

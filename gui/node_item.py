@@ -38,8 +38,21 @@ class NodeItem(QGraphicsItem):
         self._value_text = ""
         self._grad_text = ""
         self._highlighted = False
+        self._hovered = False
         self._label_font = theme.label_font()
         self._number_font = theme.number_font()
+        self._number_metrics = QFontMetricsF(self._number_font)
+        self._value_width = 0.0
+        self._grad_width = 0.0
+        # Pens, brushes and colours are made once: paint() runs ~40 times a second.
+        colours = theme.colours(node.kind)
+        self._pen = QPen(QColor(colours.border), theme.px(2.0))
+        self._highlight_pen = QPen(QColor(theme.highlight), theme.px(5.0))
+        self._brush = QBrush(QColor(colours.fill))
+        self._label_colour = QColor(colours.text)
+        self._value_colour = QColor(theme.value_text)
+        self._grad_colour = QColor(theme.grad_text)
+        self._bad_colour = QColor(theme.nonfinite)
         self._setup_geometry()
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
@@ -135,8 +148,10 @@ class NodeItem(QGraphicsItem):
         if value_text != self._value_text or grad_text != self._grad_text:
             self._value_text = value_text
             self._grad_text = grad_text
+            self._value_width = self._number_metrics.horizontalAdvance(value_text)
+            self._grad_width = self._number_metrics.horizontalAdvance(grad_text)
             self.update()
-        if self.isUnderMouse():
+        if self._hovered:
             self.setToolTip(self.tooltip_html())
 
     def set_highlighted(self, on: bool) -> None:
@@ -173,35 +188,33 @@ class NodeItem(QGraphicsItem):
         return "<br>".join(lines)
 
     def hoverEnterEvent(self, event) -> None:
+        self._hovered = True
         self.setToolTip(self.tooltip_html())
         super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hovered = False
+        super().hoverLeaveEvent(event)
 
     # -- drawing -------------------------------------------------------------------
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem,
               _widget: QWidget | None = None) -> None:
-        theme = self.theme
-        colours = theme.colours(self.node.kind)
-        border = QColor(theme.highlight) if self._highlighted else QColor(colours.border)
-        width = theme.px(5.0 if self._highlighted else 2.0)
-        painter.setPen(QPen(border, width))
-        painter.setBrush(QBrush(QColor(colours.fill)))
+        painter.setPen(self._highlight_pen if self._highlighted else self._pen)
+        painter.setBrush(self._brush)
         painter.drawEllipse(self.shape_rect)
-        painter.setPen(QColor(colours.text))
+        painter.setPen(self._label_colour)
         painter.setFont(self._label_font)
         painter.drawText(self.shape_rect, Qt.AlignmentFlag.AlignCenter, self.node.label)
         painter.setFont(self._number_font)
-        self._draw_number(painter, self.value_rect, self._value_text,
-                          self._text_colour(self.value, theme.value_text))
-        self._draw_number(painter, self.grad_rect, self._grad_text,
-                          self._text_colour(self.grad, theme.grad_text))
+        self._draw_number(painter, self.value_rect, self._value_text, self._value_width,
+                          self._value_colour if math.isfinite(self.value) else self._bad_colour)
+        self._draw_number(painter, self.grad_rect, self._grad_text, self._grad_width,
+                          self._grad_colour if math.isfinite(self.grad) else self._bad_colour)
 
-    def _text_colour(self, number: float, normal: str) -> QColor:
-        return QColor(self.theme.nonfinite if not math.isfinite(number) else normal)
-
-    def _draw_number(self, painter: QPainter, rect: QRectF, text: str, colour: QColor) -> None:
+    def _draw_number(self, painter: QPainter, rect: QRectF, text: str, needed: float,
+                     colour: QColor) -> None:
         painter.setPen(colour)
-        needed = painter.fontMetrics().horizontalAdvance(text)
         if needed <= rect.width():
             painter.drawText(rect, self.text_align, text)
             return

@@ -3,6 +3,9 @@ palette of distinguishable line colours."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
 
@@ -29,9 +32,61 @@ def new_plot(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
         axis.setTextPen("k")
     item.setLabel("bottom", x_label, **{"font-size": "12pt"})
     item.setLabel("left", y_label, **{"font-size": "12pt"})
-    item.showGrid(x=True, y=True, alpha=0.25)
+    # No grid: pyqtgraph draws grid lines through the axis, at ~10 ms per repaint.
+    item.showGrid(x=False, y=False)
     return widget
 
 
 def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
+
+
+class RangeFollower:
+    """Keeps a plot's view on all its data, as pyqtgraph's auto-range does, but sets the
+    range together with the data: pyqtgraph's own auto-range runs while painting and then
+    paints a second time.
+
+    Dragging or zooming the plot stops the following; pyqtgraph's "A" button resumes it.
+    """
+
+    def __init__(self, item: pg.PlotItem) -> None:
+        self.view = item.getViewBox()
+        self.following = True
+        self.view.disableAutoRange()
+        self.view.sigRangeChangedManually.connect(self._on_manual)
+
+    def _on_manual(self, *_args: object) -> None:
+        self.following = False
+
+    def fit(self, x_low: float, x_high: float, y_low: float, y_high: float) -> None:
+        """Show [x_low, x_high] x [y_low, y_high] (in view coordinates) if following."""
+        if any(self.view.state["autoRange"]):
+            self.following = True  # the "A" button was pressed
+            self.view.disableAutoRange()
+        if not self.following or not all(map(math.isfinite, (x_low, x_high, y_low, y_high))):
+            return
+        if x_high <= x_low:
+            x_high = x_low + 1.0
+        if y_high <= y_low:
+            y_low, y_high = y_low - 0.5, y_high + 0.5
+        self.view.setRange(xRange=(x_low, x_high), yRange=(y_low, y_high), padding=0.03)
+        # Apply the new transform now: left to the paint, it would cause a second paint.
+        self.view.prepareForPaint()
+
+
+def finite_bounds(*arrays: np.ndarray, log: bool = False) -> tuple[float, float]:
+    """(min, max) of the finite values (positive ones in log10 if ``log``); (nan, nan) if
+    there are none."""
+    lows, highs = [], []
+    for array in arrays:
+        values = np.asarray(array, dtype=float)
+        if log:
+            values = values[values > 0]
+        values = values[np.isfinite(values)]
+        if values.size:
+            lows.append(float(values.min()))
+            highs.append(float(values.max()))
+    if not lows:
+        return math.nan, math.nan
+    low, high = min(lows), max(highs)
+    return (math.log10(low), math.log10(high)) if log else (low, high)

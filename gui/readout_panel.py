@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QWidget
 
 from gui.bridge import TrainingBridge
 from gui.formatting import short_number
 from gui.snapshot import Snapshot
+from gui.value_label import ValueLabel
 
 
 class ReadoutPanel(QGroupBox):
@@ -14,16 +15,16 @@ class ReadoutPanel(QGroupBox):
 
     def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
         super().__init__("Now", parent)
-        self.labels: dict[str, QLabel] = {}
+        self.labels: dict[str, ValueLabel] = {}
         layout = QFormLayout(self)
         for key, title in (("epoch", "epoch"), ("sample", "next sample"), ("step", "steps"),
                            ("loss", "last loss"), ("epoch_loss", "last epoch mean"),
                            ("shown_loss", "loss of shown sample")):
-            label = QLabel()
+            label = ValueLabel("100000 of 100000")
             label.setObjectName(f"readout_{key}")
             self.labels[key] = label
             layout.addRow(title, label)
-        bridge.snapshot_updated.connect(self.show_snapshot)
+        bridge.readouts_updated.connect(self.show_snapshot)
         self.show_snapshot(bridge.snapshot())
 
     def show_snapshot(self, snapshot: Snapshot) -> None:

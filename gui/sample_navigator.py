@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from core.data import Dataset
 from gui.bridge import TrainingBridge
 from gui.formatting import short_number
+from gui.value_label import ValueLabel
 
 
 class SampleNavigator(QGroupBox):
@@ -38,10 +38,8 @@ class SampleNavigator(QGroupBox):
         self.follow.setObjectName("follow_check")
         self.follow.setToolTip("Show the sample that will be trained next")
         self.follow.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.values = QLabel()
+        self.values = ValueLabel("x1 = −0.0001234", lines=3)
         self.values.setObjectName("sample_values")
-        self.values.setWordWrap(True)
-        self.values.setTextFormat(Qt.TextFormat.RichText)
         row = QHBoxLayout()
         row.addWidget(self.spin)
         row.addWidget(self.slider, 1)
@@ -54,7 +52,7 @@ class SampleNavigator(QGroupBox):
         self.slider.valueChanged.connect(self._on_chosen)
         self.follow.toggled.connect(bridge.set_follow_training)
         bridge.dataset_changed.connect(self._on_dataset_changed)
-        bridge.sample_shown.connect(self._on_sample_shown)
+        bridge.readouts_updated.connect(lambda snapshot: self._on_sample_shown(snapshot.sample))
         bridge.follow_changed.connect(self._on_follow_changed)
         self._on_dataset_changed(bridge.dataset)
         self._on_follow_changed(bridge.follow_training)
@@ -85,8 +83,7 @@ class SampleNavigator(QGroupBox):
         used = max(self.bridge.graph.n_inputs, 1)
         parts = [f"{name} = {short_number(float(v))}"
                  for name, v in zip(dataset.feature_names[:used], x[:used], strict=False)]
-        self.values.setText("&nbsp; ".join(parts)
-                            + f"<br><b>{dataset.target_name} = {short_number(y)}</b>")
+        self.values.setText("   ".join(parts) + f"\n{dataset.target_name} = {short_number(y)}")
 
     def _on_follow_changed(self, follow: bool) -> None:
         if self.follow.isChecked() != follow:

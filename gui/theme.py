@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 
 from PySide6.QtGui import QColor, QFont
@@ -90,13 +91,14 @@ class Theme:
         return self.kind_colours.get(kind, self.kind_colours["op"])
 
     def edge_colour(self, contribution: float) -> QColor:
+        """Vermillion for positive, blue for negative, grey for zero, red for nan/inf."""
         if not math.isfinite(contribution):
-            return QColor(self.nonfinite)
+            return _qcolor(self.nonfinite)
         if contribution > 0.0:
-            return QColor(self.positive)
+            return _qcolor(self.positive)
         if contribution < 0.0:
-            return QColor(self.negative)
-        return QColor(self.neutral)
+            return _qcolor(self.negative)
+        return _qcolor(self.neutral)
 
     def edge_width(self, contribution: float) -> float:
         """Log-scaled thickness: |c| from 1e-6 to 1e2 maps onto the width range."""
@@ -108,6 +110,11 @@ class Theme:
         fraction = min(1.0, (math.log10(magnitude) + 6.0) / 8.0)
         span = self.edge_max_width - self.edge_min_width
         return self.px(self.edge_min_width + span * fraction)
+
+
+@lru_cache(maxsize=64)
+def _qcolor(name: str) -> QColor:
+    return QColor(name)
 
 
 DEFAULT_THEME = Theme()

@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.bridge import TrainingBridge
-from gui.plot_style import colour, new_plot
+from gui.plot_style import RangeFollower, colour, finite_bounds, new_plot
 
 
 class TrajectoryPlot(QWidget):
@@ -17,15 +17,15 @@ class TrajectoryPlot(QWidget):
         self.bridge = bridge
         self.plot = new_plot("", "epoch", "weight value")
         self.curves: list[pg.PlotDataItem] = []
+        self.follower = RangeFollower(self.plot.getPlotItem())
         self._legend = self.plot.getPlotItem().addLegend(offset=(-10, 10), colCount=3)
         self._legend.setLabelTextSize("10pt")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot)
-        self._drawn = -1
+        self._drawn: tuple[int, ...] = ()
         bridge.graph_changed.connect(lambda _graph: self._rebuild())
-        bridge.snapshot_updated.connect(lambda _snapshot: self.refresh())
-        bridge.model_reset.connect(self.refresh)
+        bridge.readouts_updated.connect(lambda _snapshot: self.refresh())
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -41,17 +41,24 @@ class TrajectoryPlot(QWidget):
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self.curves.append(curve)
-        self._drawn = -1
+        self._drawn: tuple[int, ...] = ()
+        self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
         self.refresh()
 
     def refresh(self) -> None:
         history = self.bridge.history
-        if history.n_steps == self._drawn:
+        state = (id(history), history.n_steps)
+        if state == self._drawn or not self.isVisible():
             return
-        self._drawn = history.n_steps
+        self._drawn = state
         x = history.sample_epochs()
         weights = history.weights()
         if weights.shape[1] != len(self.curves):
             return
         for i, curve in enumerate(self.curves):
             curve.setData(x, weights[:, i])
+        if len(x):
+            self.follower.fit(0.0, float(x[-1]), *finite_bounds(weights))

@@ -49,7 +49,7 @@ class WeightsTable(QTableWidget):
         self._weights: tuple[str, ...] = ()
         bridge.graph_changed.connect(lambda _graph: self._rebuild())
         bridge.optimizer_changed.connect(lambda _name, _values: self._rebuild())
-        bridge.snapshot_updated.connect(self.show_snapshot)
+        bridge.readouts_updated.connect(self.show_snapshot)
         self._rebuild()
         self.show_snapshot(bridge.snapshot())
 

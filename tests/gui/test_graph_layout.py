@@ -3,8 +3,8 @@ curves), numbers clear of edges, every preset laid out."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
 
 from core.presets import PRESETS, resolve_graph
 from gui import graph_layout
@@ -12,17 +12,23 @@ from gui.graph_layout import assign_layers, compute_layout, count_crossings
 from gui.graph_view import GraphView, text_collisions
 
 
-def _polyline(path, samples: int = 48) -> list[QPointF]:
-    return [path.pointAtPercent(k / samples) for k in range(samples + 1)]
+def _polyline(path, samples: int = 48) -> np.ndarray:
+    points = [path.pointAtPercent(k / samples) for k in range(samples + 1)]
+    return np.array([(p.x(), p.y()) for p in points])
 
 
-def _segments_cross(p1, p2, q1, q2) -> bool:
-    def orient(a, b, c) -> float:
-        return (b.x() - a.x()) * (c.y() - a.y()) - (b.y() - a.y()) * (c.x() - a.x())
+def _polylines_cross(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two polylines have a proper crossing (all segment pairs at once)."""
+    p1, p2 = a[:-1, None, :], a[1:, None, :]
+    q1, q2 = b[None, :-1, :], b[None, 1:, :]
+
+    def orient(u, v, w):
+        return (v[..., 0] - u[..., 0]) * (w[..., 1] - u[..., 1]) \
+            - (v[..., 1] - u[..., 1]) * (w[..., 0] - u[..., 0])
 
     d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
     d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
-    return (d1 * d2 < 0) and (d3 * d4 < 0)
+    return bool(np.any((d1 * d2 < 0) & (d3 * d4 < 0)))
 
 
 def drawn_crossings(view: GraphView) -> list[tuple]:
@@ -34,11 +40,16 @@ def drawn_crossings(view: GraphView) -> list[tuple]:
         for b in edges[i + 1:]:
             if set(a[:2]) & set(b[:2]):
                 continue
-            pa, pb = lines[a], lines[b]
-            if any(_segments_cross(pa[k], pa[k + 1], pb[m], pb[m + 1])
-                   for k in range(len(pa) - 1) for m in range(len(pb) - 1)):
+            if _polylines_cross(lines[a], lines[b]):
                 found.append((a, b))
     return found
+
+
+def test_crossing_detector_sees_a_crossing():
+    a = np.array([(0.0, 0.0), (10.0, 10.0)])
+    b = np.array([(0.0, 10.0), (10.0, 0.0)])
+    assert _polylines_cross(a, b)
+    assert not _polylines_cross(a, a + np.array([0.0, 5.0]))
 
 
 @pytest.fixture

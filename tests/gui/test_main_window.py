@@ -118,7 +118,7 @@ def test_loss_plot_holds_one_point_per_step(window, bridge):
     bridge.step_epoch()
     n = len(bridge.dataset)
     assert window.loss_plot.point_count() == n
-    x, y = window.loss_plot.epoch_curve.getData()
+    x, y = window.loss_plot.epoch_curve.getOriginalDataset()
     assert len(x) == 1
     assert y[0] == pytest.approx(float(np.mean(bridge.history.sample_loss())))
     window.loss_plot.log_scale.setChecked(True)

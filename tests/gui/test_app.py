@@ -1,0 +1,59 @@
+"""Starting the window from the command line: --screenshot, and bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtGui import QImage
+
+from gui.app import run_gui
+from tests.conftest import ROOT
+
+
+def test_screenshot_in_process(qapp, tmp_path, capsys):
+    path = tmp_path / "window.png"
+    status = run_gui(["--screenshot", str(path), "--steps", "25", "--optimizer", "adam",
+                      "--size", "1280x800"])
+    assert status == 0
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == (1280, 800)
+    assert str(path) in capsys.readouterr().out
+
+
+def test_screenshot_subprocess_with_default_size(tmp_path):
+    path = tmp_path / "shot.png"
+    done = subprocess.run([sys.executable, "main.py", "--screenshot", str(path),
+                           "--steps", "10"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                               "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == (1600, 1000)
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--optimizer", "bogus"], "unknown optimizer"),
+    (["--steps", "-3"], "--steps"),
+    (["--graph", "w1 *"], "--graph"),
+    (["--data", "/nonexistent/file.csv"], "file.csv"),
+    (["--size", "12"], "--size"),
+    (["--frobnicate"], "unrecognized"),
+    (["--graph", "w1*x9"], "x9"),
+])
+def test_bad_input_exits_2_with_one_line(qapp, tmp_path, capsys, argv, needle):
+    status = run_gui(["--screenshot", str(tmp_path / "never.png"), *argv])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+    assert needle in err
+    assert not (tmp_path / "never.png").exists()
+
+
+def test_unwritable_screenshot_path(qapp, tmp_path, capsys):
+    status = run_gui(["--screenshot", str(tmp_path / "missing" / "dir" / "x.png")])
+    assert status == 2
+    assert "cannot write" in capsys.readouterr().err

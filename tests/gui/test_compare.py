@@ -1,0 +1,44 @@
+"""Comparing optimizers in a worker thread, from the same initial weights."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.compare import compare_optimizers
+from core.optimizers import make_optimizer
+
+
+def test_comparison_runs_in_the_background(window, bridge, qtbot, seed_graph, dataset):
+    bridge.set_epochs(3)
+    plot = window.compare_plot
+    plot.set_chosen(["sgd", "adam"])
+    with qtbot.waitSignal(bridge.comparison_finished, timeout=20000) as blocker:
+        plot.button.click()
+        # The window stays live meanwhile: training steps still work.
+        bridge.step_sample()
+    runs = blocker.args[0]
+    assert [run.name for run in runs] == ["sgd", "adam"]
+    assert plot.curve_lengths() == {"sgd": 3, "adam": 3}
+    expected = compare_optimizers(seed_graph, dataset,
+                                  [make_optimizer("sgd", 9), make_optimizer("adam", 9)],
+                                  epochs=3, initial_weights=bridge.trainer.initial_weights)
+    for run, reference in zip(runs, expected.runs, strict=True):
+        np.testing.assert_allclose(run.epoch_loss, reference.epoch_loss)
+    assert "lowest final loss" in plot.status.text()
+
+
+def test_comparison_can_be_cancelled(window, bridge, qtbot):
+    bridge.set_epochs(5000)
+    window.compare_plot.set_chosen(["sgd"])
+    window.compare_plot.button.click()
+    assert bridge.comparison_running()
+    qtbot.wait(50)
+    window.compare_plot.button.click()
+    assert not bridge.comparison_running()
+    assert window.compare_plot.button.text() == "Compare"
+
+
+def test_nothing_chosen(window, bridge, qtbot):
+    window.compare_plot.set_chosen([])
+    with qtbot.waitSignal(bridge.comparison_failed):
+        window.compare_plot.button.click()
