@@ -235,13 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--process-epochs", type=int, default=400)
     parser.add_argument("--skip-process", action="store_true")
+    parser.add_argument("--data", metavar="PATH",
+                        help="data file (.pkl or .npy, 5 features + target; default: the "
+                             "course's data.pkl, else the built-in data)")
     parser.add_argument("--notebook-loop", nargs=2, metavar=("DATA", "EPOCHS"))
     args = parser.parse_args(argv)
     if args.notebook_loop:
         notebook_process(args.notebook_loop[0], int(args.notebook_loop[1]))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        path = data_file(Path(tmp))
+        path = args.data or data_file(Path(tmp))
         print(f"data: {path}")
         in_process(path, args.repeat)
         if not args.skip_process:
