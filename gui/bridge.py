@@ -522,7 +522,10 @@ class TrainingBridge(QObject):
         if max_steps is not None:
             self._credit -= self._trainer.cursor.step - steps_before
         self._after_steps(result, epochs_before=epochs_before)
-        self._schedule_publish()
+        if self._running:
+            self._schedule_publish()
+        else:
+            self._publish()  # diverged or finished: show the final state now
 
     def _after_steps(self, result: StepResult, epochs_before: int | None) -> None:
         self._last = result

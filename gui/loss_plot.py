@@ -82,11 +82,15 @@ class LossPlot(QWidget):
         self.sample_curve.setData(history.sample_epochs(), losses)
         self.epoch_curve.setData(history.epoch_numbers().astype(float), epoch_losses)
         x = history.sample_epochs()
-        x_high = max(float(x[-1]) if len(x) else 0.0, float(len(epoch_losses)))
-        self.follower.fit(0.0, max(x_high, 1e-9),
-                          *finite_bounds(losses, epoch_losses, log=self.log_scale.isChecked()))
+        if len(x) == 0:
+            self.follower.fit(0.0, 1.0, 0.0, 1.0)
+        else:
+            x_high = max(float(x[-1]), float(len(epoch_losses)))
+            log = self.log_scale.isChecked()
+            self.follower.fit(0.0, x_high, *finite_bounds(losses, epoch_losses, log=log))
         thinned = " (thinned)" if history.decimated else ""
-        self.points.setText(f"{len(history)} points{thinned}")
+        count = len(history)
+        self.points.setText(f"{count} point{'' if count == 1 else 's'}{thinned}")
 
     def point_count(self) -> int:
         """Points the per-sample curve holds."""

@@ -74,10 +74,13 @@ class MainWindow(QMainWindow):
         self.weights_dock = self._dock("Weights", self.weights_table,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.splitDockWidget(self.plots_dock, self.weights_dock, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.controls_dock], [400], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.plots_dock, self.weights_dock], [900, 520],
+        # The control column runs the full height; the plots share the bottom with the table.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([self.controls_dock], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.plots_dock, self.weights_dock], [700, 520],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.plots_dock], [290], Qt.Orientation.Vertical)
+        self.resizeDocks([self.plots_dock], [270], Qt.Orientation.Vertical)
         self._make_menus()
         self._make_toolbar()
         self.position_label = ValueLabel(

@@ -21,7 +21,7 @@ from gui.theme import Theme
 
 #: The widest number the text box is sized for; longer ones are squeezed to fit.
 WIDEST_NUMBER = "−0.001234"
-GRAD_PREFIX = "∂ "
+GRAD_PREFIX = "∂\u2009"  # thin space: saves width
 
 TextSide = Literal["left", "below", "above"]
 

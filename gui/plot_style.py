@@ -30,6 +30,7 @@ def new_plot(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
         axis = item.getAxis(side)
         axis.setTickFont(font)
         axis.setTextPen("k")
+        axis.enableAutoSIPrefix(False)  # "epoch (x0.001)" confuses more than it helps
     item.setLabel("bottom", x_label, **{"font-size": "12pt"})
     item.setLabel("left", y_label, **{"font-size": "12pt"})
     # No grid: pyqtgraph draws grid lines through the axis, at ~10 ms per repaint.

@@ -31,8 +31,12 @@ class ReadoutPanel(QGroupBox):
         n = len(snapshot.dataset)
         epoch = min(snapshot.epoch + 1, snapshot.epochs)
         self.labels["epoch"].setText(f"{epoch} of {snapshot.epochs}")
-        self.labels["sample"].setText("—" if snapshot.finished
-                                      else f"{snapshot.position + 1} of {n}")
+        if snapshot.divergence is not None:
+            self.labels["sample"].setText("— (diverged)")
+        elif snapshot.finished:
+            self.labels["sample"].setText("— (finished)")
+        else:
+            self.labels["sample"].setText(f"{snapshot.position + 1} of {n}")
         self.labels["step"].setText(f"{snapshot.step}")
         self.labels["loss"].setText("—" if snapshot.last_loss is None
                                     else short_number(snapshot.last_loss, 6))

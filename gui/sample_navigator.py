@@ -22,6 +22,8 @@ from gui.bridge import TrainingBridge
 from gui.formatting import short_number
 from gui.value_label import ValueLabel
 
+FEATURES_PER_LINE = 3
+
 
 class SampleNavigator(QGroupBox):
     """Choose the shown sample; see its features and target."""
@@ -52,6 +54,7 @@ class SampleNavigator(QGroupBox):
         self.slider.valueChanged.connect(self._on_chosen)
         self.follow.toggled.connect(bridge.set_follow_training)
         bridge.dataset_changed.connect(self._on_dataset_changed)
+        bridge.graph_changed.connect(lambda _graph: self._on_dataset_changed(bridge.dataset))
         bridge.readouts_updated.connect(lambda snapshot: self._on_sample_shown(snapshot.sample))
         bridge.follow_changed.connect(self._on_follow_changed)
         self._on_dataset_changed(bridge.dataset)
@@ -59,6 +62,8 @@ class SampleNavigator(QGroupBox):
 
     def _on_dataset_changed(self, dataset: Dataset) -> None:
         last = max(len(dataset) - 1, 0)
+        used = max(self.bridge.graph.n_inputs, 1)
+        self.values.set_lines(-(-used // FEATURES_PER_LINE) + 1)
         for widget in (self.spin, self.slider):
             widget.blockSignals(True)
             widget.setRange(0, last)
@@ -83,7 +88,9 @@ class SampleNavigator(QGroupBox):
         used = max(self.bridge.graph.n_inputs, 1)
         parts = [f"{name} = {short_number(float(v))}"
                  for name, v in zip(dataset.feature_names[:used], x[:used], strict=False)]
-        self.values.setText("   ".join(parts) + f"\n{dataset.target_name} = {short_number(y)}")
+        rows = ["   ".join(parts[i:i + FEATURES_PER_LINE])
+                for i in range(0, len(parts), FEATURES_PER_LINE)]
+        self.values.setText("\n".join([*rows, f"{dataset.target_name} = {short_number(y)}"]))
 
     def _on_follow_changed(self, follow: bool) -> None:
         if self.follow.isChecked() != follow:

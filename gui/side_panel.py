@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QScrollArea,
     QToolButton,
@@ -50,11 +51,13 @@ class ModelBox(QGroupBox):
         open_button = QToolButton()
         open_button.setDefaultAction(open_data)
         open_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_label, 1)
+        data_row.addWidget(open_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.graph_combo)
         layout.addWidget(self.formula)
-        layout.addWidget(self.data_label)
-        layout.addWidget(open_button)
+        layout.addLayout(data_row)
         self.graph_combo.activated.connect(self._on_chosen)
         bridge.graph_changed.connect(self._on_graph_changed)
         bridge.dataset_changed.connect(self._on_dataset_changed)
@@ -88,7 +91,7 @@ class ModelBox(QGroupBox):
         self.formula.setText(f"y' = {shown}")
 
     def _on_dataset_changed(self, dataset: Dataset) -> None:
-        self.data_label.setText(f"data: {dataset.display_name} — {len(dataset)} samples, "
+        self.data_label.setText(f"data: {dataset.display_name}\n{len(dataset)} samples, "
                                 f"{dataset.n_features} features")
 
 

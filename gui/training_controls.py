@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -79,9 +78,10 @@ class TrainingBox(QGroupBox):
         self.epochs.setObjectName("epochs_spin")
         self.epochs.setRange(1, 100_000)
         self.epochs.setValue(bridge.epochs)
-        numbers = QFormLayout()
-        numbers.addRow("seed", self.seed)
-        numbers.addRow("epochs", self.epochs)
+        numbers = QHBoxLayout()
+        for title, spin in (("seed", self.seed), ("epochs", self.epochs)):
+            numbers.addWidget(QLabel(title))
+            numbers.addWidget(spin, 1)
 
         buttons = QGridLayout()
         self.buttons: dict[str, QToolButton] = {}

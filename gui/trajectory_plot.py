@@ -62,3 +62,5 @@ class TrajectoryPlot(QWidget):
             curve.setData(x, weights[:, i])
         if len(x):
             self.follower.fit(0.0, float(x[-1]), *finite_bounds(weights))
+        else:
+            self.follower.fit(0.0, 1.0, -1.0, 1.0)

@@ -29,6 +29,13 @@ class ValueLabel(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
 
+    def set_lines(self, lines: int) -> None:
+        """Make room for ``lines`` lines of text."""
+        if lines != self._lines:
+            self._lines = lines
+            self._hint.setHeight(self.fontMetrics().lineSpacing() * lines + 2)
+            self.updateGeometry()
+
     def sizeHint(self) -> QSize:
         return self._hint
 
