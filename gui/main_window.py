@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -39,6 +39,15 @@ DEFAULT_SIZE = (1600, 1000)
 SETTINGS_VERSION = 1
 
 
+def fitting_size(size: tuple[int, int]) -> tuple[int, int]:
+    """``size``, shrunk to fit the screen's available area if it is smaller."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return size
+    available = screen.availableGeometry()
+    return (min(size[0], available.width()), min(size[1], available.height()))
+
+
 class MainWindow(QMainWindow):
     """Backprop Explorer's window.  All state lives in the bridge."""
 
@@ -49,7 +58,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.theme = theme
         self.setWindowTitle("Backprop Explorer")
-        self.resize(*DEFAULT_SIZE)
+        self.resize(*fitting_size(DEFAULT_SIZE))
 
         self.graph_view = GraphView(theme)
         self.graph_view.setObjectName("graph_view")
