@@ -135,6 +135,7 @@ def run_gui(argv: Sequence[str]) -> int:
     if args.screenshot is not None:
         # Decided before Qt starts: screenshots never need a screen.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        _quiet_offscreen_notes()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["Backprop Explorer"])
@@ -163,6 +164,20 @@ def run_gui(argv: Sequence[str]) -> int:
     window = MainWindow(bridge, settings=settings)
     window.show()
     return int(app.exec())
+
+
+def _quiet_offscreen_notes() -> None:
+    """The offscreen platform notes that it cannot resize windows to their hints; that is
+    expected here and only clutters the output."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    def handler(kind: QtMsgType, _context: object, message: str) -> None:
+        if "propagateSizeHints" in message:
+            return
+        if kind != QtMsgType.QtDebugMsg:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
 
 
 def _screenshot(app: object, bridge: object, args: argparse.Namespace) -> int:

@@ -426,6 +426,7 @@ class TrainingBridge(QObject):
         worker.finished.connect(thread.quit)
         worker.failed.connect(thread.quit)
         thread.finished.connect(worker.deleteLater)
+        thread.finished.connect(thread.deleteLater)
         self._compare_thread, self._compare_worker = thread, worker
         self.comparison_started.emit(list(names))
         self.status_reported.emit("Comparing " + ", ".join(names) + "…")

@@ -73,11 +73,13 @@ class TrainingBox(QGroupBox):
         self.seed.setObjectName("seed_spin")
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(bridge.seed)
-        self.seed.setToolTip("Initial weights ~ N(0, 0.01) drawn from this seed")
+        self.seed.setToolTip("Initial weights ~ N(0, 0.01) drawn from this seed "
+                             "(changing it starts training over)")
         self.epochs = QSpinBox()
         self.epochs.setObjectName("epochs_spin")
         self.epochs.setRange(1, 100_000)
         self.epochs.setValue(bridge.epochs)
+        self.epochs.setToolTip("Passes over the data (changing it starts training over)")
         numbers = QHBoxLayout()
         for title, spin in (("seed", self.seed), ("epochs", self.epochs)):
             numbers.addWidget(QLabel(title))
