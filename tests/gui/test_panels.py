@@ -100,3 +100,28 @@ def test_graph_only_hides_the_panels(window):
     assert not window.plots_dock.isVisible()
     window.graph_only_action.trigger()
     assert window.controls_dock.isVisible()
+
+
+def _wheel(view, modifiers, delta: int = 120) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(view.viewport().rect().center())
+    event = QWheelEvent(centre, QPointF(view.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, delta), Qt.MouseButton.NoButton, modifiers,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), event)
+
+
+def test_ctrl_wheel_zooms_plain_wheel_does_not(window):
+    from PySide6.QtCore import Qt
+
+    view = window.graph_view
+    start = view.zoom()
+    _wheel(view, Qt.KeyboardModifier.NoModifier)
+    assert view.zoom() == pytest.approx(start)
+    _wheel(view, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom() > start
+    _wheel(view, Qt.KeyboardModifier.ControlModifier, delta=-240)
+    assert view.zoom() < start
