@@ -27,6 +27,8 @@ from gui.formatting import short_number
 from gui.snapshot import Snapshot
 
 BASE_COLUMNS = ("weight", "∂L/∂w", "last Δw")
+#: Significant digits, as in the graph.
+DIGITS = 4
 
 
 class WeightsTable(QTableWidget):
@@ -40,6 +42,7 @@ class WeightsTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAlternatingRowColors(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.verticalHeader().setDefaultSectionSize(24)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         font = QFont("DejaVu Sans Mono")
@@ -89,7 +92,7 @@ class WeightsTable(QTableWidget):
         for column, values in enumerate(columns):
             for row, value in enumerate(values):
                 item = self.item(row, column)
-                text = short_number(float(value), 5)
+                text = short_number(float(value), DIGITS)
                 if item is not None and item.text() != text:
                     item.setText(text)
 
