@@ -3,7 +3,7 @@
 Two functions are generated from the op table's templates, both without loops over nodes:
 
 - ``sample(x, y, w) -> (loss, grads, check)`` on Python floats with :mod:`math`, for
-  per-sample training.  ``check`` is the sum of every value and gradient: it is finite
+  per-sample training.  ``check`` is the sum of every op value, weight and gradient: it is finite
   exactly when they all are (or it overflowed, which the caller treats the same way), so
   one ``isfinite`` call guards the whole pass.
 - ``batch(X, Y, w) -> (losses, grads)`` on numpy arrays: the whole dataset in one pass.
@@ -22,6 +22,9 @@ import numpy as np
 
 from core.graph import Graph
 from core.ops import ARRAY_NAMESPACE, OPS, SCALAR_NAMESPACE
+
+#: Terms per statement of the generated finiteness check.
+_TERMS = 64
 
 #: What the scalar path may raise instead of producing inf or nan.
 SCALAR_ERRORS = (OverflowError, ValueError, ZeroDivisionError)
@@ -100,8 +103,12 @@ def _generate(graph: Graph, vectorized: bool) -> str:
         check = [v[i] for i in graph.order if graph[i].op is not None or i in graph.weights]
         check += [ref[i] for i in graph.order if i in owned and graph[i].op is not None]
         check += [gw for gw in grads if gw != "0.0"]
-        lines.append(f"    return {v[graph.loss]}, [{', '.join(grads)}], "
-                     f"{' + '.join(check)}")
+        # Sums of at most _TERMS terms per statement: Python's compiler recurses once per
+        # operator, so one huge expression would hit its recursion limit on large graphs.
+        chunks = [check[i:i + _TERMS] for i in range(0, len(check), _TERMS)] or [["0.0"]]
+        lines.append(f"    _check = {' + '.join(chunks[0])}")
+        lines.extend(f"    _check += {' + '.join(chunk)}" for chunk in chunks[1:])
+        lines.append(f"    return {v[graph.loss]}, [{', '.join(grads)}], _check")
     return "\n".join(lines) + "\n"
 
 

@@ -107,3 +107,17 @@ def test_generated_source_is_readable_python():
     assert "exp(" in compiled.sample_source
     assert "+=" in compiled.sample_source  # the shared sum accumulates
     compile(compiled.batch_source, "<test>", "exec")
+
+
+def test_graphs_a_hundred_times_the_seed_compile():
+    """The finiteness check is split into statements, so the Python compiler does not
+    recurse past its limit on thousands of nodes."""
+    graph = parse_formula(dense_network_formula(5, 175))
+    assert len(graph) > 100 * len(PRESETS["seed"].build())
+    compiled = CompiledGraph(graph)
+    w = RNG.normal(scale=0.1, size=len(graph.weights))
+    loss, grads, check = compiled.sample([0.1, 0.2, -0.3, 0.4, 0.5], 0.3, w.tolist())
+    trace = evaluate(graph, [0.1, 0.2, -0.3, 0.4, 0.5], 0.3, w)
+    assert math.isfinite(check)
+    assert loss == pytest.approx(trace.loss, rel=1e-12)
+    np.testing.assert_allclose(grads, trace.weight_grads, rtol=1e-9, atol=1e-15)
