@@ -14,9 +14,13 @@ A small Sugiyama layout:
 4. **Rows.**  Each layer is placed as close as possible to the mean height of its
    neighbours, subject to no overlap, by isotonic regression (pool adjacent violators);
    sweeps alternate directions.
+5. **Columns.**  Adjacent layers are as close as their *shapes* and the edges between them
+   allow; a node's numbers may reach into the gap beside it, unless a box of another layer
+   sits at the same height.  The caller can widen single gaps (``extra_gaps``), e.g.
+   where a drawn edge runs through numbers.
 
-Crossings depend only on the order inside layers, so step 4 never adds any.  The layout
-is computed when the graph changes, never per training step.
+Crossings depend only on the order inside layers, so steps 4 and 5 never add any.  The
+layout is computed when the graph changes, never per training step.
 """
 
 from __future__ import annotations
@@ -31,13 +35,35 @@ from core.graph import Edge, Graph
 
 @dataclass(frozen=True)
 class NodeExtent:
-    """How much room a node takes around its anchor point (the centre of its shape)."""
+    """How much room a node takes around its anchor point (the centre of its shape).
+
+    ``left``, ``right``, ``above``, ``below`` bound everything drawn (shape and numbers);
+    ``shape_left`` and ``shape_right`` bound the shape that edges attach to (default: the
+    whole width).
+    """
 
     left: float
     right: float
     above: float
     below: float
+    shape_left: float | None = None
+    shape_right: float | None = None
 
+    @property
+    def edge_left(self) -> float:
+        return self.left if self.shape_left is None else self.shape_left
+
+    @property
+    def edge_right(self) -> float:
+        return self.right if self.shape_right is None else self.shape_right
+
+
+#: A gap between layers is at least this fraction of the largest height difference an
+#: edge crossing it covers, so no edge becomes a near-vertical S.
+MAX_SLOPE_GAP = 0.45
+#: ... but never more than this many times the usual gap (many edges fanning out from one
+#: layer to the next cross anyway and would only push the graph apart).
+MAX_SLOPE_ROOM = 4.0
 
 #: Room taken by the invisible routing point of a long edge.
 DUMMY_EXTENT = NodeExtent(left=0.0, right=0.0, above=6.0, below=6.0)
@@ -243,24 +269,78 @@ def _place_rows(layers: list[list[str]], preds: Mapping[str, list[str]],
     return y
 
 
-def compute_layout(graph: Graph, extent: Callable[[str], NodeExtent] | None = None,
-                   *, layer_gap: float = 70.0, row_gap: float = 14.0,
-                   rounds: int = 24) -> GraphLayout:
-    """Lay out ``graph`` left to right.
+def _place_columns(layers: Sequence[Sequence[str]], y: Mapping[str, float],
+                   succs: Mapping[str, Sequence[str]], room: Callable[[str], NodeExtent],
+                   layer_gap: float, clearance: float, extra_gaps: Sequence[float]
+                   ) -> list[float]:
+    """x of every layer: shapes ``layer_gap`` (+ extra) apart, or further where an edge
+    climbs steeply; boxes of different layers that share some height at least
+    ``clearance`` apart."""
+    widest_right = max((room(n).right for ids in layers for n in ids), default=0.0)
+    spans = [[(y[n] - room(n).above - clearance, y[n] + room(n).below + clearance, room(n))
+              for n in ids] for ids in layers]
+    # Boxes sorted by top, so one layer pair is compared in one sweep, not all pairs.
+    for column in spans:
+        column.sort(key=lambda span: span[0])
+    layer_x: list[float] = []
+    for j, ids in enumerate(layers):
+        if j == 0:
+            layer_x.append(max((room(n).left for n in ids), default=0.0))
+            continue
+        extra = extra_gaps[j - 1] if j - 1 < len(extra_gaps) else 0.0
+        climb = max((abs(y[b] - y[a]) for a in layers[j - 1] for b in succs.get(a, ())),
+                    default=0.0)
+        gap = max(layer_gap, min(MAX_SLOPE_GAP * climb, MAX_SLOPE_ROOM * layer_gap)) + extra
+        x = layer_x[-1] + max((room(n).edge_right for n in layers[j - 1]), default=0.0) \
+            + gap + max((room(n).edge_left for n in ids), default=0.0)
+        widest_left = max((room(n).left for n in ids), default=0.0)
+        for i in range(j - 1, -1, -1):
+            if layer_x[i] + widest_right + clearance + widest_left <= x:
+                break  # Layers further left are further away still.
+            x = max(x, layer_x[i] + _needed_distance(spans[i], spans[j], clearance))
+        layer_x.append(x)
+    leftmost = min((x - room(n).left for x, ids in zip(layer_x, layers, strict=True)
+                    for n in ids), default=0.0)
+    return [x - leftmost for x in layer_x]
 
-    Parameters
-    ----------
-    graph
-        The computational graph.
-    extent
-        Node id -> the room its drawing takes; default: 40x40 boxes.
-    layer_gap
-        Horizontal room between the widest nodes of adjacent layers (for edges).
-    row_gap
-        Vertical room between nodes of one layer.
-    rounds
-        Barycenter sweeps at most (they stop at zero crossings).
-    """
+
+def _needed_distance(left: Sequence[tuple[float, float, NodeExtent]],
+                     right: Sequence[tuple[float, float, NodeExtent]],
+                     clearance: float) -> float:
+    """The least distance between two columns of boxes so that boxes at the same height
+    do not touch.  Boxes of one layer never overlap, so sorted by top they are sorted by
+    bottom too, and one pointer walks down ``left`` as ``right`` is walked down."""
+    needed = 0.0
+    start = 0
+    for top, bottom, extent in right:
+        while start < len(left) and left[start][1] <= top:
+            start += 1
+        for other_top, other_bottom, other in left[start:]:
+            if other_top >= bottom:
+                break
+            if other_bottom > top:
+                needed = max(needed, other.right + clearance + extent.left)
+    return needed
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """Steps 1-4 of the layout: layers, their order and every node's height.  Placing the
+    columns (:func:`place_columns`) is cheap, so the gaps can be adjusted and the columns
+    placed again without redoing this."""
+
+    order: tuple[str, ...]
+    layers: tuple[tuple[str, ...], ...]
+    succs: Mapping[str, tuple[str, ...]]
+    chains: Mapping[tuple[str, str], tuple[str, ...]]
+    y: Mapping[str, float]
+    extents: Mapping[str, NodeExtent]
+    row_gap: float
+
+
+def place_rows(graph: Graph, extent: Callable[[str], NodeExtent] | None = None,
+               *, row_gap: float = 14.0, rounds: int = 24) -> RowLayout:
+    """Layers, order and heights (see :func:`compute_layout` for the parameters)."""
     default = NodeExtent(20.0, 20.0, 20.0, 20.0)
 
     def room(node_id: str) -> NodeExtent:
@@ -274,21 +354,59 @@ def compute_layout(graph: Graph, extent: Callable[[str], NodeExtent] | None = No
     if len(graph) <= 3000:
         layers = _barycenter_sweeps(layers, preds, succs, rounds)
     y = _place_rows(layers, preds, succs, room, row_gap)
+    return RowLayout(
+        order=tuple(graph.order),
+        layers=tuple(tuple(ids) for ids in layers),
+        succs=MappingProxyType({n: tuple(s) for n, s in succs.items()}),
+        chains=MappingProxyType({pair: tuple(c) for pair, c in chains.items()}),
+        y=MappingProxyType(y),
+        extents=MappingProxyType({n: room(n) for ids in layers for n in ids}),
+        row_gap=row_gap,
+    )
 
-    layer_x: list[float] = []
-    x = 0.0
-    previous_right = 0.0
-    for i, ids in enumerate(layers):
-        left = max((room(n).left for n in ids), default=0.0)
-        x = left if i == 0 else x + previous_right + layer_gap + left
-        layer_x.append(x)
-        previous_right = max((room(n).right for n in ids), default=0.0)
+
+def place_columns(rows: RowLayout, *, layer_gap: float = 70.0,
+                  clearance: float | None = None, extra_gaps: Sequence[float] = ()
+                  ) -> GraphLayout:
+    """Step 5: the x of every layer, and the finished layout."""
+    room = rows.extents.__getitem__
+    layers, y = rows.layers, rows.y
+    layer_x = _place_columns(layers, y, rows.succs, room, layer_gap,
+                             rows.row_gap if clearance is None else clearance, extra_gaps)
     top = min((y[n] - room(n).above for ids in layers for n in ids), default=0.0)
     positions = {n: (layer_x[i], y[n] - top) for i, ids in enumerate(layers) for n in ids}
-    routes = {pair: tuple(positions[d] for d in chain) for pair, chain in chains.items()}
+    routes = {pair: tuple(positions[d] for d in chain) for pair, chain in rows.chains.items()}
     return GraphLayout(
-        positions=MappingProxyType({n: positions[n] for n in graph.order}),
-        layers=tuple(tuple(ids) for ids in layers),
+        positions=MappingProxyType({n: positions[n] for n in rows.order}),
+        layers=layers,
         routes=MappingProxyType(routes),
         layer_x=tuple(layer_x),
     )
+
+
+def compute_layout(graph: Graph, extent: Callable[[str], NodeExtent] | None = None,
+                   *, layer_gap: float = 70.0, row_gap: float = 14.0,
+                   clearance: float | None = None, extra_gaps: Sequence[float] = (),
+                   rounds: int = 24) -> GraphLayout:
+    """Lay out ``graph`` left to right.
+
+    Parameters
+    ----------
+    graph
+        The computational graph.
+    extent
+        Node id -> the room its drawing takes; default: 40x40 boxes.
+    layer_gap
+        Horizontal room between the shapes of adjacent layers (for edges).
+    row_gap
+        Vertical room between nodes of one layer.
+    clearance
+        Room between boxes of different layers at the same height (default: ``row_gap``).
+    extra_gaps
+        Room added to the gap after layer ``i`` (missing entries: none).
+    rounds
+        Barycenter sweeps at most (they stop at zero crossings).
+    """
+    rows = place_rows(graph, extent, row_gap=row_gap, rounds=rounds)
+    return place_columns(rows, layer_gap=layer_gap, clearance=clearance,
+                         extra_gaps=extra_gaps)

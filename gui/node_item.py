@@ -118,7 +118,8 @@ class NodeItem(QGraphicsItem):
         """The room the layout must leave around the anchor."""
         box = self.shape_rect.united(self.value_rect).united(self.grad_rect)
         return NodeExtent(left=-box.left(), right=box.right(), above=-box.top(),
-                          below=box.bottom())
+                          below=box.bottom(), shape_left=-self.shape_rect.left(),
+                          shape_right=self.shape_rect.right())
 
     def port(self, angle: float, *, incoming: bool) -> QPointF:
         """A point on the shape's outline: left side for incoming edges, right side for

@@ -58,8 +58,9 @@ class Theme:
     circle_diameter: float = 50.0
     shape_padding: float = 14.0
     text_gap: float = 3.0
-    layer_gap: float = 46.0
+    layer_gap: float = 40.0  # between the shapes of adjacent layers, for the edges
     row_gap: float = 14.0
+    text_clearance: float = 18.0  # between numbers and a node of another layer
     edge_min_width: float = 1.2
     edge_max_width: float = 7.0
     positive: str = "#D55E00"  # vermillion: the contribution adds to the gradient
