@@ -70,6 +70,10 @@ class EdgeItem(QGraphicsItem):
         """The drawn curve (without the arrowhead), in scene coordinates."""
         return self._path
 
+    def arrow_rect(self) -> QRectF:
+        """The arrowhead's bounding box, in item coordinates."""
+        return self._arrow.boundingRect()
+
     def set_contribution(self, contribution: float, local: float) -> None:
         """Show the gradient that flowed back along this edge."""
         self.contribution = contribution

@@ -19,17 +19,32 @@ from gui.theme import KIND_NAMES, Theme
 CHAIN_RULE = "chain rule: ∂L/∂a = Σ<sub>uses</sub> ∂L/∂out · ∂out/∂a"
 
 
+#: Pixel sizes of the legends' text: the largest, and the smallest in a small view.
+LARGEST_PX = 14
+SMALLEST_PX = 11
+
+
 class _Legend(QLabel):
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.theme = theme
+        self.text_px = 0
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        size = round(theme.px(14))
+        self.set_text_px(round(theme.px(LARGEST_PX)))
+
+    def set_text_px(self, size: int) -> None:
+        """Write the legend ``size`` pixels high (the view shrinks it when it is small)."""
+        if size == self.text_px:
+            return
+        self.text_px = size
+        padding = max(3, round(size * 0.4))
         self.setStyleSheet(
-            "QLabel { background: rgba(255, 255, 255, 225); color: #111;"
-            f" border: 1px solid #bbb; border-radius: 6px; padding: 6px; font-size: {size}px; }}"
+            "QLabel { background: rgba(255, 255, 255, 235); color: #111;"
+            f" border: 1px solid #bbb; border-radius: 6px; padding: {padding}px;"
+            f" font-size: {size}px; }}"
         )
+        self.adjustSize()
 
 
 class EncodingLegend(_Legend):
@@ -41,15 +56,17 @@ class EncodingLegend(_Legend):
 
     def _html(self) -> str:
         theme = self.theme
-        dots = " ".join(
+        dots = [
             f"<span style='color:{theme.colours(kind).border}'>●</span>&nbsp;{escape(name)}"
             for kind, name in KIND_NAMES.items()
-        )
+        ]
+        # Narrow rather than wide: graphs taper to the loss, so the view's right-hand
+        # corners have more height than width to spare.
         return (
-            f"{dots}<br>"
+            f"{' '.join(dots[:3])}<br>{' '.join(dots[3:])}<br>"
             f"<span style='color:{theme.value_text}'>value</span> over "
             f"<span style='color:{theme.grad_text}'>∂ = ∂L/∂node</span><br>"
-            f"edge: gradient flowing back (∂L/∂out · local), "
+            f"edge: gradient flowing back, ∂L/∂out · local<br>"
             f"<span style='color:{theme.positive}'><b>━ &gt; 0</b></span> "
             f"<span style='color:{theme.negative}'><b>━ &lt; 0</b></span>, "
             f"thicker = larger (log)"
