@@ -36,6 +36,10 @@ from gui.weights_table import WeightsTable
 
 DATA_FILTER = "Data files (*.csv *.npy *.npz *.pkl);;All files (*)"
 DEFAULT_SIZE = (1600, 1000)
+#: Shares of the window's width and height the control column and the bottom panels
+#: start with (clamped to sensible pixel sizes); the graph gets the rest.
+CONTROLS_SHARE = 0.21
+BOTTOM_SHARE = 0.25
 SETTINGS_VERSION = 1
 
 
@@ -86,10 +90,7 @@ class MainWindow(QMainWindow):
         # The control column runs the full height; the plots share the bottom with the table.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks([self.controls_dock], [380], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.plots_dock, self.weights_dock], [700, 520],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.plots_dock], [270], Qt.Orientation.Vertical)
+        self._docks_sized = False
         self._make_menus()
         self._make_toolbar()
         self.position_label = ValueLabel(
@@ -194,6 +195,26 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
 
+    def _size_docks(self) -> None:
+        """Give the graph most of the window: the panels get a share of its size."""
+        width, height = self.width(), self.height()
+        controls = round(min(max(CONTROLS_SHARE * width, 300), 360))
+        bottom = round(min(max(BOTTOM_SHARE * height, 160), 250))
+        self.resizeDocks([self.controls_dock], [controls], Qt.Orientation.Horizontal)
+        rest = max(width - controls, 2)
+        self.resizeDocks([self.plots_dock, self.weights_dock],
+                         [round(rest * 0.57), round(rest * 0.43)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.plots_dock], [bottom], Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:
+        # Sized when first shown, when the window's final size is known (a screenshot
+        # resizes the window after building it); a restored layout is left as it was.
+        if not self._docks_sized:
+            self._docks_sized = True
+            self._size_docks()
+            self.layout().activate()
+        super().showEvent(event)
+
     # -- reacting to the bridge ------------------------------------------------------------
 
     def _on_graph_changed(self, graph: object) -> None:
@@ -283,8 +304,8 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         state = settings.value("window/state")
-        if state is not None:
-            self.restoreState(state, SETTINGS_VERSION)
+        if state is not None and self.restoreState(state, SETTINGS_VERSION):
+            self._docks_sized = True
         self.loss_plot.set_log_scale(read_bool(settings, "plots/log_scale", False))
         legends = read_bool(settings, "view/legends", True)
         self.legends_action.setChecked(legends)
