@@ -8,7 +8,14 @@ import pytest
 
 from core.presets import PRESETS, resolve_graph
 from gui import graph_layout
-from gui.graph_layout import assign_layers, compute_layout, count_crossings
+from gui.graph_layout import (
+    NodeExtent,
+    RowLayout,
+    assign_layers,
+    compute_layout,
+    count_crossings,
+    place_columns,
+)
 from gui.graph_view import GraphView, text_collisions
 
 
@@ -131,3 +138,69 @@ def test_shared_subexpression_gets_routed_long_edge():
         span = result.layer_x.index(result.positions[consumer][0]) \
             - result.layer_x.index(result.positions[operand][0])
         assert len(points) == span - 1
+
+
+FORMULAS = ["sigmoid(a*x1 + b)*c + relu(d*x2)",
+            "tanh(a*x1 + b)*tanh(c*x2 + d)*e + log(1 + exp(f*x3))",
+            "(a*x1 + b)**2 + (a*x1 + b)*c"]
+
+
+@pytest.mark.parametrize("spec", ["seed", "linear", "neuron", "tiny", "mlp", *FORMULAS])
+def test_numbers_are_clear_of_edges_and_of_other_nodes(qtbot, spec):
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.set_graph(resolve_graph(spec)[0])
+    assert text_collisions(view.node_items, view.edge_items) == []
+    rects = {n: item.mapRectToScene(item.boundingRect())
+             for n, item in view.node_items.items()}
+    names = list(rects)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not rects[a].intersects(rects[b]), (a, b)
+
+
+@pytest.mark.parametrize("spec", ["linear", "neuron", "tiny", *FORMULAS[:2]])
+def test_tree_graphs_are_drawn_without_crossings(qtbot, spec):
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.set_graph(resolve_graph(spec)[0])
+    assert drawn_crossings(view) == []
+
+
+def test_only_first_layer_leaves_have_numbers_on_their_left(seed_view, seed_graph):
+    layer = assign_layers(seed_graph)
+    for node_id, item in seed_view.node_items.items():
+        first_layer_leaf = item.node.is_leaf and layer[node_id] == 0
+        assert (item.text_side == "left") == first_layer_leaf, node_id
+    # Numbers go on the side away from the leaf's edge: y feeds y - y' below it.
+    assert seed_view.node_items["y"].text_side == "above"
+    assert seed_view.node_items["w6"].text_side == "below"
+
+
+def _two_columns(second_y: float, edge: bool = False) -> RowLayout:
+    """Node a (layer 0, height 0) and node b (layer 1): shapes 40 wide, numbers 120 wide
+    below the shapes."""
+    extent = NodeExtent(left=60.0, right=60.0, above=20.0, below=60.0, shape_left=20.0,
+                        shape_right=20.0)
+    return RowLayout(order=("a", "b"), layers=(("a",), ("b",)),
+                     succs={"a": ("b",) if edge else (), "b": ()}, chains={},
+                     y={"a": 0.0, "b": second_y}, extents={"a": extent, "b": extent},
+                     row_gap=10.0)
+
+
+def test_numbers_reach_into_a_gap_beside_them_but_not_into_other_numbers():
+    apart = place_columns(_two_columns(200.0), layer_gap=30.0, clearance=10.0)
+    assert apart.layer_x[1] - apart.layer_x[0] == pytest.approx(20.0 + 30.0 + 20.0)
+    level = place_columns(_two_columns(0.0), layer_gap=30.0, clearance=10.0)
+    assert level.layer_x[1] - level.layer_x[0] == pytest.approx(60.0 + 10.0 + 60.0)
+    wider = place_columns(_two_columns(200.0), layer_gap=30.0, clearance=10.0,
+                          extra_gaps=[25.0])
+    assert wider.layer_x[1] - wider.layer_x[0] == pytest.approx(70.0 + 25.0)
+
+
+def test_a_steep_edge_gets_a_longer_gap():
+    flat = place_columns(_two_columns(200.0), layer_gap=30.0, clearance=10.0)
+    steep = place_columns(_two_columns(200.0, edge=True), layer_gap=30.0, clearance=10.0)
+    gap = steep.layer_x[1] - steep.layer_x[0] - 40.0
+    assert gap == pytest.approx(graph_layout.MAX_SLOPE_GAP * 200.0)
+    assert steep.layer_x[1] - steep.layer_x[0] > flat.layer_x[1] - flat.layer_x[0]
