@@ -49,7 +49,7 @@ class ComparePlot(QWidget):
         top.addWidget(self.button)
         self.plot = new_plot("", "epoch", "mean loss (per epoch)")
         self.plot.getPlotItem().setLogMode(y=False)
-        self.legend = self.plot.getPlotItem().addLegend(offset=(-10, 10))
+        self.legend = self.plot.getPlotItem().addLegend(offset=(-10, 10), colCount=3)
         self.legend.setLabelTextSize("11pt")
         self.curves: dict[str, pg.PlotDataItem] = {}
         layout = QVBoxLayout(self)

@@ -28,7 +28,7 @@ class LossPlot(QWidget):
         self.bridge = bridge
         self.plot = new_plot("", "epoch", "loss")
         item = self.plot.getPlotItem()
-        legend = item.addLegend(offset=(-10, 10))
+        legend = item.addLegend(offset=(-10, 10), colCount=2)  # one row: short panels
         legend.setLabelTextSize("11pt")
         self.sample_curve = item.plot(pen=pg.mkPen("#7FA7C9", width=1), name="sample loss",
                                       connect="finite")

@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
         """Give the graph most of the window: the panels get a share of its size."""
         width, height = self.width(), self.height()
         controls = round(min(max(CONTROLS_SHARE * width, 300), 360))
-        bottom = round(min(max(BOTTOM_SHARE * height, 160), 250))
+        bottom = round(min(max(BOTTOM_SHARE * height, 200), 250))
         self.resizeDocks([self.controls_dock], [controls], Qt.Orientation.Horizontal)
         rest = max(width - controls, 2)
         self.resizeDocks([self.plots_dock, self.weights_dock],
