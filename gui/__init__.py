@@ -2,5 +2,7 @@
 
 Data flows one way: the bridge owns the trainer and emits signals with immutable
 snapshots; widgets call the bridge's setters and redraw from its signals, never talking to
-each other.  ``graph_layout`` is pure layout math (no Qt); everything else is Qt.
+each other.  ``graph_layout`` (layers, rows, columns) and ``view_fit`` (fitting the graph
+around the legends) are pure math (no Qt); ``graph_geometry`` measures the drawn items;
+everything else is Qt.
 """

@@ -3,6 +3,8 @@
 The item is created once per graph; a training step only calls :meth:`NodeItem.set_numbers`,
 which changes two strings and schedules a repaint.  Leaves (weights, features, target) show
 their numbers to the left of the circle, where no edge arrives; ops show them underneath.
+The view moves the numbers of a leaf that is not in the first layer below or above it, so
+that its layer is no wider than its shapes.
 """
 
 from __future__ import annotations

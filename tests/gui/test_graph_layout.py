@@ -8,6 +8,7 @@ import pytest
 
 from core.presets import PRESETS, resolve_graph
 from gui import graph_layout
+from gui.graph_geometry import text_collisions
 from gui.graph_layout import (
     NodeExtent,
     RowLayout,
@@ -16,7 +17,7 @@ from gui.graph_layout import (
     count_crossings,
     place_columns,
 )
-from gui.graph_view import GraphView, text_collisions
+from gui.graph_view import GraphView
 
 
 def _polyline(path, samples: int = 48) -> np.ndarray:
