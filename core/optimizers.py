@@ -438,7 +438,8 @@ class Adam(Optimizer):
     title = "Adam"
     hyperparameters = (LR, BETA1, BETA2, EPS)
     formula = ("m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  "
-               "w ← w − η·m̂ / (√v̂ + ε),  m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ)")
+               "w ← w − η·m_hat / (√v_hat + ε),  m_hat = m / (1 − β1ᵗ), "
+               "v_hat = v / (1 − β2ᵗ)")
     slots = ("m", "v")
     counts_steps = True
     prelude = _ADAM_PRELUDE
