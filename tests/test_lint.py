@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _tool(name):
     path = shutil.which(name) or str(Path(sys.executable).with_name(name))
-    assert Path(path).exists(), f"{name} is missing: install the test extra, pip install -e '.[test]'"
+    assert Path(path).exists(), f"{name} is missing: pip install -e '.[test]'"
     return path
 
 

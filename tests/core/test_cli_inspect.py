@@ -63,7 +63,7 @@ def test_inspect_takes_n_weights_including_negative_ones(capsys):
 def test_inspect_on_a_formula_and_the_last_sample(capsys):
     out = _json(capsys, ["inspect", "--graph", "sigmoid(a*x1 + b)", "--sample", "-1",
                          "--weights", "1,-1", "--json"])
-    x, y = builtin_dataset().row(len(builtin_dataset()) - 1)
+    x, _ = builtin_dataset().row(len(builtin_dataset()) - 1)
     assert out["y_pred"] == pytest.approx(1 / (1 + np.exp(-(x[0] - 1))))
     assert out["sample"] == len(builtin_dataset()) - 1
 
@@ -92,7 +92,8 @@ def test_gradcheck_eps_changes_the_step(capsys):
     assert out["eps"] == 1e-4
 
 
-@pytest.mark.skipif(not COURSE_DATA.exists(), reason="the course's data.pkl is not beside the project")
+@pytest.mark.skipif(not COURSE_DATA.exists(),
+                    reason="the course's data.pkl is not beside the project")
 def test_inspect_on_the_course_data_with_the_teacher_weights(capsys):
     """The course's target is the seed graph with all weights 1: the loss is zero."""
     out = _json(capsys, ["inspect", "--data", str(COURSE_DATA), "--weights", "1", "--json"])

@@ -29,8 +29,8 @@ def test_local_derivatives_match_central_differences(name):
     op = OPS[name]
     param = _param(op)
     h = 1e-6
-    for args in _points(op):
-        args = tuple(float(a) for a in args)
+    for point in _points(op):
+        args = tuple(float(a) for a in point)
         out = op.evaluate(args, param)
         analytic = op.local_derivatives(args, out, param)
         for i in range(op.arity):
