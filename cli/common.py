@@ -89,16 +89,23 @@ def add_data_and_graph(parser: argparse.ArgumentParser) -> None:
 
 def load_graph_and_data(args: argparse.Namespace) -> tuple[Graph, Preset | None, Dataset]:
     """The graph and the dataset named on the command line, checked against each other."""
+    return resolve_inputs(args.graph, args.data)
+
+
+def resolve_inputs(graph_spec: str, data_path: str | None
+                   ) -> tuple[Graph, Preset | None, Dataset]:
+    """A ``--graph`` value and a ``--data`` path (``None``: the built-in data) as a graph
+    and a dataset that fit each other; :class:`UsageError` names what does not."""
     from core.data import DataError, builtin_dataset, load_dataset
     from core.formula import FormulaError
     from core.presets import resolve_graph
 
     try:
-        graph, preset = resolve_graph(args.graph)
+        graph, preset = resolve_graph(graph_spec)
     except FormulaError as error:
         raise UsageError(f"--graph: {error}") from None
     try:
-        dataset = builtin_dataset() if args.data is None else load_dataset(args.data)
+        dataset = builtin_dataset() if data_path is None else load_dataset(data_path)
         dataset.require_features(graph.n_inputs)
     except DataError as error:
         raise UsageError(str(error)) from None

@@ -16,18 +16,10 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+
+from cli.common import Parser, UsageError, resolve_inputs
 
 SCREENSHOT_SIZE = (1600, 1000)
-
-
-class UsageError(Exception):
-    """Bad command-line input: one line on stderr, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -51,7 +43,7 @@ def _count(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="main.py", description="Backprop Explorer: the window.")
+    parser = Parser(prog="main.py", description="Backprop Explorer: the window.")
     parser.add_argument("--screenshot", metavar="PATH",
                         help="render the window offscreen, save it as a PNG and exit")
     parser.add_argument("--steps", type=_count, default=0, metavar="N",
@@ -83,27 +75,15 @@ class Startup:
 
 def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
     """Resolve options (then remembered settings, then defaults) into checked inputs."""
-    from core.data import DataError, builtin_dataset, load_dataset
-    from core.formula import FormulaError
     from core.optimizers import OPTIMIZERS
-    from core.presets import PRESETS, resolve_graph
+    from core.presets import PRESETS
     from gui.settings import read_float, read_int, read_optimizer, read_value
 
     graph_spec = args.graph
     if graph_spec is None:
         remembered = str(read_value(settings, "training/graph", "seed"))
         graph_spec = remembered if remembered in PRESETS else "seed"
-    try:
-        graph, _ = resolve_graph(graph_spec)
-    except FormulaError as error:
-        raise UsageError(f"--graph: {error}") from None
-    try:
-        dataset = builtin_dataset() if args.data is None else load_dataset(args.data)
-        dataset.require_features(graph.n_inputs)
-    except DataError as error:
-        raise UsageError(str(error)) from None
-    except OSError as error:
-        raise UsageError(f"--data: {error}") from None
+    graph, _, dataset = resolve_inputs(graph_spec, args.data)
 
     if args.optimizer is not None:
         name = args.optimizer.strip().lower()
