@@ -1,6 +1,5 @@
 """The inspect and gradcheck commands: JSON contract, bad input, no Qt."""
 
-import json
 import subprocess
 import sys
 
@@ -12,25 +11,12 @@ from core.data import builtin_dataset
 from core.engine import evaluate
 from core.presets import PRESETS
 from tests.conftest import COURSE_DATA, ROOT
+from tests.core.cli_helpers import run_fails, run_json
 from tests.core.seed_reference import seed_forward, seed_gradients
 
 
-def _json(capsys, argv):
-    assert run(argv) == 0
-    return json.loads(capsys.readouterr().out)
-
-
-def _fails(capsys, argv, words):
-    assert run(argv) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert words in lines[0]
-    assert "Traceback" not in captured.err
-
-
 def test_inspect_json_fields_match_the_engine(capsys):
-    out = _json(capsys, ["inspect", "--sample", "3", "--weights", "0.5", "--json"])
+    out = run_json(capsys, ["inspect", "--sample", "3", "--weights", "0.5", "--json"])
     x, y = builtin_dataset().row(3)
     w = np.full(9, 0.5)
     expected = seed_forward(x, y, w)
@@ -53,7 +39,7 @@ def test_inspect_json_fields_match_the_engine(capsys):
 
 def test_inspect_takes_n_weights_including_negative_ones(capsys):
     weights = [-0.5, 1, 1, 1, 1, 1, 1, 1, -2]
-    out = _json(capsys, ["inspect", "--weights", ",".join(map(str, weights)), "--json"])
+    out = run_json(capsys, ["inspect", "--weights", ",".join(map(str, weights)), "--json"])
     assert list(out["weights"].values()) == weights
     x, y = builtin_dataset().row(0)
     trace = evaluate(PRESETS["seed"].build(), x, y, weights)
@@ -61,7 +47,7 @@ def test_inspect_takes_n_weights_including_negative_ones(capsys):
 
 
 def test_inspect_on_a_formula_and_the_last_sample(capsys):
-    out = _json(capsys, ["inspect", "--graph", "sigmoid(a*x1 + b)", "--sample", "-1",
+    out = run_json(capsys, ["inspect", "--graph", "sigmoid(a*x1 + b)", "--sample", "-1",
                          "--weights", "1,-1", "--json"])
     x, _ = builtin_dataset().row(len(builtin_dataset()) - 1)
     assert out["y_pred"] == pytest.approx(1 / (1 + np.exp(-(x[0] - 1))))
@@ -69,16 +55,16 @@ def test_inspect_on_a_formula_and_the_last_sample(capsys):
 
 
 def test_default_weights_come_from_the_seed(capsys):
-    first = _json(capsys, ["inspect", "--json"])
-    again = _json(capsys, ["inspect", "--json", "--seed", "0"])
-    other = _json(capsys, ["inspect", "--json", "--seed", "1"])
+    first = run_json(capsys, ["inspect", "--json"])
+    again = run_json(capsys, ["inspect", "--json", "--seed", "0"])
+    other = run_json(capsys, ["inspect", "--json", "--seed", "1"])
     assert first["weights"] == again["weights"]
     assert first["weights"] != other["weights"]
     assert max(abs(v) for v in first["weights"].values()) < 0.05
 
 
-def test_gradcheck_json(capsys):
-    out = _json(capsys, ["gradcheck", "--sample", "7", "--weights", "0.3", "--json"])
+def test_gradcheckrun_json(capsys):
+    out = run_json(capsys, ["gradcheck", "--sample", "7", "--weights", "0.3", "--json"])
     assert out["verdict"] == "correct"
     assert out["eps"] == 1e-7
     assert out["relative_error"] < 1e-7
@@ -88,7 +74,7 @@ def test_gradcheck_json(capsys):
 
 
 def test_gradcheck_eps_changes_the_step(capsys):
-    out = _json(capsys, ["gradcheck", "--eps", "1e-4", "--json"])
+    out = run_json(capsys, ["gradcheck", "--eps", "1e-4", "--json"])
     assert out["eps"] == 1e-4
 
 
@@ -96,11 +82,11 @@ def test_gradcheck_eps_changes_the_step(capsys):
                     reason="the course's data.pkl is not beside the project")
 def test_inspect_on_the_course_data_with_the_teacher_weights(capsys):
     """The course's target is the seed graph with all weights 1: the loss is zero."""
-    out = _json(capsys, ["inspect", "--data", str(COURSE_DATA), "--weights", "1", "--json"])
+    out = run_json(capsys, ["inspect", "--data", str(COURSE_DATA), "--weights", "1", "--json"])
     assert out["loss"] == pytest.approx(0.0, abs=1e-20)
 
 
-def test_readable_tables_without_json(capsys):
+def test_readable_tables_withoutrun_json(capsys):
     assert run(["inspect"]) == 0
     text = capsys.readouterr().out
     assert "dL/dw" in text
@@ -125,7 +111,7 @@ def test_readable_tables_without_json(capsys):
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, argv, words):
-    _fails(capsys, argv, words)
+    run_fails(capsys, argv, words)
 
 
 def test_bad_pickle_is_refused_without_running(capsys, tmp_path):

@@ -1,7 +1,6 @@
 """The train and compare commands: JSON contract, tables, bad input, the plot, no Qt."""
 
 import io
-import json
 import struct
 import subprocess
 import sys
@@ -15,28 +14,17 @@ from cli.png_plot import Series, line_plot, log_ticks, nice_ticks, tick_label
 from cli.train_cmd import epoch_rows, progress_reporter
 from core.weights import initial_weights
 from tests.conftest import COURSE_DATA, ROOT
+from tests.core.cli_helpers import run_fails, run_json
 
 WEIGHTS = [f"w{i}" for i in range(1, 10)]
 
 
-def _json(capsys, argv):
-    assert run(argv) == 0
-    return json.loads(capsys.readouterr().out)
 
 
-def _fails(capsys, argv, words):
-    assert run(argv) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("error: ")
-    assert words in lines[0]
-    assert "Traceback" not in captured.err
-    assert captured.out == ""
 
 
 def test_train_json_fields(capsys):
-    out = _json(capsys, ["train", "--optimizer", "momentum", "--epochs", "3", "--seed", "2",
+    out = run_json(capsys, ["train", "--optimizer", "momentum", "--epochs", "3", "--seed", "2",
                          "--json"])
     assert out["optimizer"] == "momentum"
     assert out["hyperparameters"] == {"lr": 0.01, "gamma": 0.9}
@@ -57,7 +45,7 @@ def test_train_json_matches_the_trainer(capsys):
     from core.presets import PRESETS
     from core.trainer import Trainer
 
-    out = _json(capsys, ["train", "--optimizer", "adam", "--lr", "0.02", "--beta1", "0.8",
+    out = run_json(capsys, ["train", "--optimizer", "adam", "--lr", "0.02", "--beta1", "0.8",
                          "--epochs", "2", "--shuffle", "--json"])
     assert out["hyperparameters"] == {"lr": 0.02, "beta1": 0.8, "beta2": 0.99, "eps": 1e-7}
     trainer = Trainer(PRESETS["seed"].build(), builtin_dataset(),
@@ -68,7 +56,7 @@ def test_train_json_matches_the_trainer(capsys):
 
 
 def test_divergence_still_exits_0_and_names_the_node(capsys):
-    out = _json(capsys, ["train", "--lr", "1e6", "--epochs", "2", "--json"])
+    out = run_json(capsys, ["train", "--lr", "1e6", "--epochs", "2", "--json"])
     diverged = out["diverged"]
     assert {k: diverged[k] for k in ("node", "op", "epoch", "sample", "step")} == {
         "node": "exp1", "op": "exp", "epoch": 0, "sample": 1, "step": 1}
@@ -78,20 +66,20 @@ def test_divergence_still_exits_0_and_names_the_node(capsys):
 
 
 def test_negative_weights_are_accepted(capsys):
-    out = _json(capsys, ["train", "--weights", "-0.5,1,1,1,1,1,1,1,1", "--epochs", "1",
+    out = run_json(capsys, ["train", "--weights", "-0.5,1,1,1,1,1,1,1,1", "--epochs", "1",
                          "--json"])
     assert out["initial_weights"]["w1"] == -0.5
     assert out["initial_weights"]["w9"] == 1.0
-    out = _json(capsys, ["train", "--weights", "-0.25", "--epochs", "1", "--json"])
+    out = run_json(capsys, ["train", "--weights", "-0.25", "--epochs", "1", "--json"])
     assert set(out["initial_weights"].values()) == {-0.25}
 
 
 def test_clipping_and_presets(capsys):
-    out = _json(capsys, ["train", "--graph", "linear", "--optimizer", "sgd", "--clip-norm",
+    out = run_json(capsys, ["train", "--graph", "linear", "--optimizer", "sgd", "--clip-norm",
                          "0.5", "--clip-value", "0.1", "--epochs", "1", "--json"])
     assert list(out["final_weights"]) == ["b", "w1", "w2", "w3", "w4", "w5"]
     assert out["clip_norm"] == 0.5 and out["clip_value"] == 0.1
-    out = _json(capsys, ["train", "--graph", "sigmoid(a*x1 + b)", "--optimizer", "adamw",
+    out = run_json(capsys, ["train", "--graph", "sigmoid(a*x1 + b)", "--optimizer", "adamw",
                          "--weight-decay", "0.1", "--epochs", "1", "--json"])
     assert out["hyperparameters"]["weight_decay"] == 0.1
     assert list(out["final_weights"]) == ["a", "b"]
@@ -138,11 +126,11 @@ def test_epoch_rows_thin_long_tables():
     (["compare", "--plot", "/nonexistent/folder/out.png"], "does not exist"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, words):
-    _fails(capsys, argv, words)
+    run_fails(capsys, argv, words)
 
 
 def test_compare_json_runs_share_the_start(capsys):
-    out = _json(capsys, ["compare", "--optimizers", "sgd,momentum,adam", "--epochs", "2",
+    out = run_json(capsys, ["compare", "--optimizers", "sgd,momentum,adam", "--epochs", "2",
                          "--gamma", "0.8", "--json"])
     assert out["optimizers"] == ["sgd", "momentum", "adam"] == list(out["runs"])
     for name, fields in out["runs"].items():
@@ -184,7 +172,7 @@ def _decode_png(data):
 
 def test_compare_plot_writes_a_png(capsys, tmp_path):
     target = tmp_path / "loss.png"
-    out = _json(capsys, ["compare", "--optimizers", "sgd,adam", "--epochs", "3", "--plot",
+    out = run_json(capsys, ["compare", "--optimizers", "sgd,adam", "--epochs", "3", "--plot",
                          str(target), "--log", "--json"])
     assert out["plot"] == str(target)
     image = _decode_png(target.read_bytes())
@@ -245,7 +233,7 @@ def test_progress_goes_to_a_terminal_only():
 
 @pytest.mark.skipif(not COURSE_DATA.exists(), reason="the course's data.pkl is absent")
 def test_train_on_the_course_data(capsys):
-    out = _json(capsys, ["train", "--data", str(COURSE_DATA), "--optimizer", "adam",
+    out = run_json(capsys, ["train", "--data", str(COURSE_DATA), "--optimizer", "adam",
                          "--epochs", "2", "--json"])
     assert out["steps"] == 2 * 506 and out["diverged"] is None
 
