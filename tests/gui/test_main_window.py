@@ -275,3 +275,28 @@ def test_help_dialogs_open(window):
     assert {"shortcuts_box", "about_box"} <= names
     for box in window.findChildren(QMessageBox):
         box.close()
+
+
+class _Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_pickle_is_refused_in_the_window(window, bridge, tmp_path):
+    import pickle
+
+    marker = tmp_path / "ran"
+    path = tmp_path / "evil.pkl"
+    path.write_bytes(pickle.dumps(_Evil(marker)))
+    before = bridge.dataset
+    assert window.open_data_file(str(path)) is None
+    assert not marker.exists()
+    assert bridge.dataset is before
+    boxes = [w for w in window.findChildren(QMessageBox) if w.objectName() == "problem_box"]
+    assert "refused" in boxes[-1].text()
+    boxes[-1].close()
