@@ -27,15 +27,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer  # noqa: TID251
-from PySide6.QtWidgets import QApplication  # noqa: TID251
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
 from core.data import builtin_dataset
 from core.optimizers import make_optimizer
 from core.presets import resolve_graph
 from core.trainer import Trainer
-from gui.bridge import HISTORY_LIMIT, TrainingBridge  # noqa: TID251
-from gui.main_window import MainWindow  # noqa: TID251
+from gui.bridge import HISTORY_LIMIT, TrainingBridge
+from gui.main_window import MainWindow
 
 EPOCHS = 5000  # enough that training never finishes during a measurement
 
@@ -104,7 +104,7 @@ class PlayingWindow:
 
 
 def loss_plot_repaint(app: QApplication, points: int = 100_000) -> float:
-    from gui.loss_plot import LossPlot  # noqa: TID251
+    from gui.loss_plot import LossPlot
 
     graph, _ = resolve_graph("seed")
     bridge = TrainingBridge(graph, builtin_dataset(), epochs=EPOCHS)
