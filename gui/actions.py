@@ -6,6 +6,8 @@ many buttons show it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
@@ -21,20 +23,29 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Plus / Ctrl+Minus, Ctrl+wheel", "zoom the graph"),
     ("drag", "pan the graph"),
     ("Ctrl+O", "open a data file"),
+    ("Ctrl+G", "graph only: hide every panel"),
     ("F11", "full screen"),
     ("Ctrl+Q", "quit"),
 )
 
 
-def _action(parent: QObject, text: str, shortcut: str | QKeySequence.StandardKey | None = None,
-            tip: str = "") -> QAction:
+Shortcut = str | QKeySequence.StandardKey | Sequence[str]
+
+
+def make_action(parent: QObject, text: str, shortcut: Shortcut | None = None, tip: str = "",
+                slot: Callable[..., object] | None = None) -> QAction:
+    """A window-wide action with its shortcut(s), tooltip and status tip."""
     action = QAction(text, parent)
-    if shortcut is not None:
+    if isinstance(shortcut, (list, tuple)):
+        action.setShortcuts([QKeySequence(s) for s in shortcut])
+    elif shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     if tip:
         action.setToolTip(tip)
         action.setStatusTip(tip)
+    if slot is not None:
+        action.triggered.connect(slot)
     return action
 
 
@@ -44,13 +55,13 @@ class TrainingActions(QObject):
     def __init__(self, bridge: TrainingBridge, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
-        self.step_sample = _action(self, "Step &sample", "Right",
+        self.step_sample = make_action(self, "Step &sample", "Right",
                                    "Train one sample (Right arrow)")
-        self.step_epoch = _action(self, "Step &epoch", "Shift+Right",
+        self.step_epoch = make_action(self, "Step &epoch", "Shift+Right",
                                   "Train to the end of the epoch (Shift+Right)")
-        self.play = _action(self, "&Play", "Space", "Play / pause (Space)")
+        self.play = make_action(self, "&Play", "Space", "Play / pause (Space)")
         self.play.setCheckable(True)
-        self.reset = _action(self, "&Reset", "R", "Back to the initial weights (R)")
+        self.reset = make_action(self, "&Reset", "R", "Back to the initial weights (R)")
         self.step_sample.triggered.connect(bridge.step_sample)
         self.step_epoch.triggered.connect(bridge.step_epoch)
         self.play.triggered.connect(self._on_play)

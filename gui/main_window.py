@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.data import DataError, Dataset, load_dataset
-from gui.actions import SHORTCUTS, TrainingActions
+from gui.actions import SHORTCUTS, Shortcut, TrainingActions, make_action
 from gui.bridge import TrainingBridge
 from gui.compare_plot import ComparePlot
 from gui.formatting import short_number
@@ -119,18 +120,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, slot: object, shortcut: object = None,
+    def _action(self, text: str, slot: Callable[..., object], shortcut: Shortcut | None = None,
                 tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, (list, tuple)):
-                action.setShortcuts([QKeySequence(s) for s in shortcut])
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
+        action = make_action(self, text, shortcut, tip, slot)
         self.addAction(action)
         return action
 
