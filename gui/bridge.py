@@ -53,9 +53,14 @@ def divergence_message(graph: Graph, divergence: Divergence) -> str:
     """One line for the status bar: where and how training diverged."""
     node = graph[divergence.node].label if divergence.node in graph else divergence.node
     what = f"{node} ({divergence.node})" if node != divergence.node else node
+    # Before any update, the learning rate is not to blame: the formula is undefined at
+    # the starting weights for this sample (log or sqrt of a negative, a division by 0).
+    advice = ("The formula is not defined at the initial weights for this sample: try "
+              "another seed or formula." if divergence.step == 0 else
+              "Lower the learning rate, then Reset (R).")
     return (f"Diverged at step {divergence.step} (epoch {divergence.epoch + 1}, sample "
             f"{divergence.sample}): the {divergence.quantity} of {what} became "
-            f"{divergence.value}. Lower the learning rate, then Reset (R).")
+            f"{divergence.value}. {advice}")
 
 
 class TrainingBridge(QObject):

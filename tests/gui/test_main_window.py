@@ -300,3 +300,29 @@ def test_malicious_pickle_is_refused_in_the_window(window, bridge, tmp_path):
     boxes = [w for w in window.findChildren(QMessageBox) if w.objectName() == "problem_box"]
     assert "refused" in boxes[-1].text()
     boxes[-1].close()
+
+
+def test_divergence_advice_depends_on_when_it_happened():
+    from types import SimpleNamespace
+
+    from core.formula import parse_formula
+    from core.optimizers import make_optimizer
+    from core.trainer import Trainer
+    from gui.bridge import divergence_message
+
+    graph = parse_formula("log(w1*x1)")
+    data = SimpleNamespace(X=np.array([[1.0], [2.0]]), y=np.array([0.0, 0.0]))
+    at_start = Trainer(graph, data, make_optimizer("sgd", 1), initial_weights=[-1.0])
+    at_start.run(2)
+    assert at_start.diverged is not None
+    assert at_start.diverged.step == 0
+    assert "not defined at the initial weights" in divergence_message(graph, at_start.diverged)
+
+    # Target -5: from w1 = 0.5 the gradient is 2 (log 0.5 + 5) / 0.5 = 17.2, and a step of
+    # lr 10 overshoots to w1 = -171.5, where log fails at step 1.
+    data = SimpleNamespace(X=np.array([[1.0], [2.0]]), y=np.array([-5.0, -5.0]))
+    later = Trainer(graph, data, make_optimizer("sgd", 1, lr=10.0), initial_weights=[0.5])
+    later.run(2)
+    assert later.diverged is not None
+    assert later.diverged.step == 1
+    assert "Lower the learning rate" in divergence_message(graph, later.diverged)
