@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from core.formula import parse_formula
+from core.formula import FormulaError, parse_formula
 from core.graph import Graph
 
 #: The seed model as the course writes it; ``s**2`` is the square of the first sum.
@@ -81,4 +81,8 @@ def resolve_graph(spec: str) -> tuple[Graph, Preset | None]:
     preset = PRESETS.get(key)
     if preset is not None:
         return preset.build(), preset
+    if key.isidentifier():
+        # A lone name is no formula (it has no operation): most likely a mistyped preset.
+        raise FormulaError(f"unknown graph {key!r}: the presets are {', '.join(PRESETS)}; "
+                           "a formula needs at least one operation (e.g. w1*x1 + b)")
     return parse_formula(key), None

@@ -108,6 +108,8 @@ def test_readable_tables_withoutrun_json(capsys):
         (["gradcheck", "--eps", "-1"], "--eps"),
         (["inspect", "--bogus"], "unrecognized arguments"),
         (["inspect", "--sample", "abc"], "invalid int value"),
+        (["inspect", "--graph", "nosuch"], "unknown graph 'nosuch'"),
+        (["inspect", "--graph", "Seed"], "seed, linear, neuron, tiny, mlp"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, argv, words):
