@@ -122,10 +122,12 @@ def make_optimizers(names: Sequence[str], given: dict[str, float],
 
 def training_options(args: argparse.Namespace, graph: Graph) -> dict[str, Any]:
     """Keyword arguments for the trainer from the shared options, validated."""
-    from core.trainer import CLIP_NORM, CLIP_VALUE
+    from core.trainer import CLIP_NORM, CLIP_VALUE, MAX_EPOCHS
 
     if args.epochs < 1:
         raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
+    if args.epochs > MAX_EPOCHS:
+        raise UsageError(f"--epochs must be <= {MAX_EPOCHS}, got {args.epochs}")
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     options: dict[str, Any] = {"epochs": args.epochs, "seed": args.seed,

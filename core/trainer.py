@@ -197,9 +197,15 @@ def _sample_function(graph: Graph) -> tuple[SampleFn, CompiledGraph | None]:
     return compiled.sample, compiled
 
 
-def _whole_number(name: str, value: object, low: int) -> int:
+#: The most epochs one run may plan (its per-epoch history is allocated up front).
+MAX_EPOCHS = 100_000
+
+
+def _whole_number(name: str, value: object, low: int, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise HyperparameterError(f"{name} must be a whole number >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise HyperparameterError(f"{name} must be <= {high}, got {value!r}")
     return int(value)
 
 
@@ -243,7 +249,7 @@ class Trainer:
                  clip_norm: float | None = None, history_limit: int = 1_000_000) -> None:
         self.graph = graph
         self.dataset = dataset
-        self.epochs = _whole_number("epochs", epochs, 1)
+        self.epochs = _whole_number("epochs", epochs, 1, MAX_EPOCHS)
         self.seed = _whole_number("seed", seed, 0)
         history_limit = _whole_number("history_limit", history_limit, MIN_LIMIT)
         self.shuffle = bool(shuffle)

@@ -77,6 +77,7 @@ def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
     """Resolve options (then remembered settings, then defaults) into checked inputs."""
     from core.optimizers import OPTIMIZERS
     from core.presets import PRESETS
+    from core.trainer import MAX_EPOCHS
     from gui.settings import read_float, read_int, read_optimizer, read_value
 
     graph_spec = args.graph
@@ -97,9 +98,11 @@ def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
         name, values = read_optimizer(settings)  # type: ignore[arg-type]
     if args.epochs is not None and args.epochs < 1:
         raise UsageError("--epochs must be >= 1")
+    if args.epochs is not None and args.epochs > MAX_EPOCHS:
+        raise UsageError(f"--epochs must be <= {MAX_EPOCHS}, got {args.epochs}")
     seed = args.seed if args.seed is not None else read_int(settings, "training/seed", 0)
     epochs = args.epochs if args.epochs is not None else read_int(
-        settings, "training/epochs", 20, low=1, high=100_000)
+        settings, "training/epochs", 20, low=1, high=MAX_EPOCHS)
     speed = read_float(settings, "training/speed", -1.0)
     return Startup(graph=graph, dataset=dataset, optimizer=name, hyperparameters=values,
                    seed=seed, epochs=epochs, speed=math.inf if speed < 1 else speed)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.optimizers import OPTIMIZERS
+from core.trainer import MAX_EPOCHS
 from gui.actions import TrainingActions
 from gui.bridge import TrainingBridge
 from gui.hyperparameter_form import HyperparameterForm
@@ -77,7 +78,7 @@ class TrainingBox(QGroupBox):
                              "(changing it starts training over)")
         self.epochs = QSpinBox()
         self.epochs.setObjectName("epochs_spin")
-        self.epochs.setRange(1, 100_000)
+        self.epochs.setRange(1, MAX_EPOCHS)
         self.epochs.setValue(bridge.epochs)
         self.epochs.setToolTip("Passes over the data (changing it starts training over)")
         numbers = QHBoxLayout()

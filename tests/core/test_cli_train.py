@@ -115,6 +115,8 @@ def test_epoch_rows_thin_long_tables():
     (["train", "--graph", "frobnicate(w*x1)"], "--graph"),
     (["train", "--epochs", "0"], "--epochs must be >= 1"),
     (["train", "--epochs", "two"], "--epochs"),
+    (["train", "--epochs", "99999999999"], "--epochs must be <= 100000"),
+    (["compare", "--epochs", "100001"], "--epochs must be <= 100000"),
     (["train", "--seed", "-3"], "--seed must be >= 0"),
     (["train", "--clip-norm", "0"], "clip_norm must be > 0"),
     (["train", "--data", "/nonexistent/data.csv"], "data.csv"),
