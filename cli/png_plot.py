@@ -280,6 +280,9 @@ def line_plot(series: Sequence[Series], *, title: str, xlabel: str, ylabel: str,
     x_lo, x_hi = (float(x_values.min()), float(x_values.max())) if x_values.size else (0, 1)
     if x_hi <= x_lo:
         x_lo, x_hi = x_lo - 1.0, x_hi + 1.0
+    # A little room at both ends, so points on the first and last x are not on the frame.
+    x_pad = 0.02 * (x_hi - x_lo)
+    x_lo, x_hi = x_lo - x_pad, x_hi + x_pad
     if log_y:
         y_lo, y_hi = ((float(y_values.min()), float(y_values.max())) if y_values.size
                       else (0.1, 1.0))
@@ -345,8 +348,9 @@ def line_plot(series: Sequence[Series], *, title: str, xlabel: str, ylabel: str,
     for k, (x, y, ok) in enumerate(zip(xs_all, ys_all, usable, strict=True)):
         color = PALETTE[k % len(PALETTE)]
         for start, stop in _runs(ok):
+            # A lone point (e.g. the one epoch of a run that then diverged) is a big dot.
             area.polyline(px(x[start:stop]) - left - 1, py(y[start:stop]) - top - 1, color,
-                          width=2.5)
+                          width=2.5 if stop - start > 1 else 8.0)
     # Legend, top right inside the plot.
     if series:
         label_width = max(len(s.label) for s in series) * GLYPH_WIDTH

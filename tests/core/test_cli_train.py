@@ -252,3 +252,16 @@ def test_the_commands_import_no_qt():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_run_with_one_epoch_is_a_visible_point_even_at_the_axis_end():
+    # A run that diverged in its second epoch has one mean loss; it sets the y range, so
+    # it must show, not hide behind the frame at the first epoch.
+    x = np.arange(1.0, 7.0)
+    data = line_plot([Series("diverged", x[:1], np.array([1e260])),
+                      Series("fine", x, np.array([2.0, 1.9, 1.8, 1.7, 1.6, 1.5]))],
+                     title="t", xlabel="epoch", ylabel="loss", log_y=True)
+    image = _decode_png(data)
+    blue = np.all(image == (31, 119, 180), axis=2)
+    blue[:, 500:] = False  # the legend's sample line, top right
+    assert blue.sum() >= 20
