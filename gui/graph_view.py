@@ -72,6 +72,7 @@ class GraphView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.encoding_legend = EncodingLegend(theme, self)
         self.derivative_legend = DerivativeLegend(theme, self)
+        self._legends_wanted = True
 
     # -- structure (only when the graph changes) ------------------------------------
 
@@ -262,8 +263,9 @@ class GraphView(QGraphicsView):
             self.fit_all()
 
     def set_legends_visible(self, visible: bool) -> None:
+        self._legends_wanted = bool(visible)
         self.encoding_legend.setVisible(visible)
-        self.derivative_legend.setVisible(visible)
+        self._place_legends()
         if self._auto_fit:
             self.fit_all()
 
@@ -281,6 +283,11 @@ class GraphView(QGraphicsView):
         self.derivative_legend.move(
             viewport.right() - self.derivative_legend.width() - margin,
             viewport.bottom() - self.derivative_legend.height() - margin)
+        # In a short view the derivative legend would cover the encoding legend: it is
+        # left out until there is room for both.
+        room = (self.derivative_legend.geometry().top()
+                > self.encoding_legend.geometry().bottom() + margin)
+        self.derivative_legend.setVisible(self._legends_wanted and room)
 
     def node_scene_rect(self, node_id: str) -> QRectF:
         item = self.node_items[node_id]

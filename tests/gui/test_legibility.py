@@ -116,3 +116,23 @@ def test_the_graph_gets_most_of_the_window(open_window, size):
     view = window.graph_view
     assert view.width() >= 0.7 * window.width()
     assert view.height() >= 2 * window.plots_dock.height()
+
+
+def test_the_legends_never_overlap_in_a_short_view(open_window):
+    # A short graph area (small window, tall docks): the derivative legend, the one that
+    # would sit on the encoding legend, steps aside until there is room again.
+    window = open_window("seed", (900, 400), steps=2)
+    view = window.graph_view
+    shown = [legend for legend in (view.encoding_legend, view.derivative_legend)
+             if legend.isVisible()]
+    assert view.encoding_legend.isVisible()
+    if len(shown) == 2:
+        assert not shown[0].geometry().intersects(shown[1].geometry())
+    window.resize(*SCREENSHOT_SIZE)
+    window.layout().activate()
+    view.resize(view.width(), 900)
+    assert view.derivative_legend.isVisible()
+    window.legends_action.trigger()
+    assert not view.derivative_legend.isVisible() and not view.encoding_legend.isVisible()
+    window.legends_action.trigger()
+    assert view.derivative_legend.isVisible()
