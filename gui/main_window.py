@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data import DataError, Dataset, load_dataset
+from core.data import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
 from gui.actions import SHORTCUTS, Shortcut, TrainingActions, make_action
 from gui.bridge import TrainingBridge
 from gui.compare_plot import ComparePlot
@@ -35,7 +35,7 @@ from gui.trajectory_plot import TrajectoryPlot
 from gui.value_label import ValueLabel
 from gui.weights_table import WeightsTable
 
-DATA_FILTER = "Data files (*.csv *.npy *.npz *.pkl);;All files (*)"
+DATA_FILTER = f"Data files ({' '.join('*' + s for s in SUPPORTED_SUFFIXES)});;All files (*)"
 DEFAULT_SIZE = (1600, 1000)
 #: Shares of the window's width and height the control column and the bottom panels
 #: start with (clamped to sensible pixel sizes); the graph gets the rest.

@@ -326,3 +326,12 @@ def test_divergence_advice_depends_on_when_it_happened():
     assert later.diverged is not None
     assert later.diverged.step == 1
     assert "Lower the learning rate" in divergence_message(graph, later.diverged)
+
+
+def test_the_open_dialog_offers_every_supported_file_type():
+    from core.data import SUPPORTED_SUFFIXES
+    from gui.main_window import DATA_FILTER
+
+    offered = DATA_FILTER.split(";;")[0]
+    assert all(f"*{suffix}" in offered.split("(")[1].rstrip(")").split()
+               for suffix in SUPPORTED_SUFFIXES)
