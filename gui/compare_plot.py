@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from core.optimizers import OPTIMIZERS
 from gui.bridge import TrainingBridge
 from gui.compare_worker import ComparedRun
+from gui.loss_plot import LOG_FLOOR
 from gui.plot_style import colour, new_plot
 
 DEFAULT_CHOICE = ("sgd", "momentum", "adam")
@@ -47,15 +48,25 @@ class ComparePlot(QWidget):
         top = QHBoxLayout()
         top.addLayout(grid, 1)
         top.addWidget(self.button)
-        self.plot = new_plot("", "epoch", "mean loss (per epoch)")
+        # A short axis label: the plot is short under the check boxes.
+        self.plot = new_plot("", "epoch", "loss")
+        self.plot.setToolTip("Mean loss of each epoch, per optimizer")
         self.plot.getPlotItem().setLogMode(y=False)
+        # A run that diverges reaches huge losses; a log axis keeps the others readable.
+        self.log_scale = QCheckBox("log scale")
+        self.log_scale.setObjectName("compare_log_scale")
+        self.log_scale.toggled.connect(self._on_log_scale)
+        self._losses: dict[str, np.ndarray] = {}
         self.legend = self.plot.getPlotItem().addLegend(offset=(-10, 10), colCount=3)
         self.legend.setLabelTextSize("11pt")
         self.curves: dict[str, pg.PlotDataItem] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
-        layout.addWidget(self.status)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.log_scale)
+        layout.addLayout(status_row)
         layout.addWidget(self.plot, 1)
         self.button.clicked.connect(self._on_compare)
         bridge.comparison_started.connect(self._on_started)
@@ -84,6 +95,7 @@ class ComparePlot(QWidget):
             item.removeItem(curve)
         self.legend.clear()
         self.curves = {}
+        self._losses = {}
         for i, name in enumerate(names):
             curve = item.plot(pen=pg.mkPen(colour(i), width=3), symbol="o", symbolSize=6,
                               symbolBrush=colour(i), symbolPen=None,
@@ -94,17 +106,14 @@ class ComparePlot(QWidget):
                             f"weights (seed {self.bridge.seed})…")
 
     def _on_progressed(self, name: str, epochs: int, losses: np.ndarray) -> None:
-        curve = self.curves.get(name)
-        if curve is not None and epochs:
-            curve.setData(np.arange(1, epochs + 1, dtype=float), losses)
+        if name in self.curves and epochs:
+            self._draw(name, losses)
 
     def _on_finished(self, runs: Sequence[ComparedRun]) -> None:
         notes = []
         for run in runs:
-            curve = self.curves.get(run.name)
-            if curve is not None and run.epoch_loss.size:
-                curve.setData(np.arange(1, run.epoch_loss.size + 1, dtype=float),
-                              run.epoch_loss)
+            if run.name in self.curves and run.epoch_loss.size:
+                self._draw(run.name, run.epoch_loss)
             if run.diverged:
                 notes.append(f"{run.title} diverged")
         best = min((r for r in runs if not r.diverged and np.isfinite(r.final_loss)),
@@ -113,6 +122,18 @@ class ComparePlot(QWidget):
             notes.insert(0, f"lowest final loss: {best.title} ({best.final_loss:.4g})")
         self.status.setText("; ".join(notes) or "Done")
         self.button.setText("Compare")
+
+    def _draw(self, name: str, losses: np.ndarray) -> None:
+        self._losses[name] = np.asarray(losses, dtype=float)
+        y = self._losses[name]
+        if self.log_scale.isChecked():
+            y = np.maximum(y, LOG_FLOOR)  # a loss of exactly 0 has no logarithm
+        self.curves[name].setData(np.arange(1, y.size + 1, dtype=float), y)
+
+    def _on_log_scale(self, on: bool) -> None:
+        self.plot.getPlotItem().setLogMode(y=on)
+        for name, losses in list(self._losses.items()):
+            self._draw(name, losses)
 
     def _on_failed(self, message: str) -> None:
         self.status.setText(message)

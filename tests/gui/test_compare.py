@@ -42,3 +42,44 @@ def test_nothing_chosen(window, bridge, qtbot):
     window.compare_plot.set_chosen([])
     with qtbot.waitSignal(bridge.comparison_failed):
         window.compare_plot.button.click()
+
+
+def test_a_diverging_run_need_not_flatten_the_others(window, bridge, qtbot):
+    # SGD with a large step blows up to ~1e260 in its first epoch; on a log axis the
+    # other curves keep their shape.
+    from core.presets import resolve_graph
+
+    bridge.set_graph(resolve_graph("linear")[0])
+    bridge.set_epochs(3)
+    bridge.set_optimizer("sgd", {"lr": 0.5})
+    plot = window.compare_plot
+    plot.set_chosen(["sgd", "adam"])
+    with qtbot.waitSignal(bridge.comparison_finished, timeout=20000):
+        plot.button.click()
+    plot.log_scale.setChecked(True)
+    assert plot.plot.getPlotItem().ctrl.logYCheck.isChecked()
+    _, y = plot.curves["adam"].getData()
+    assert np.all(np.isfinite(y))
+    assert plot.curve_lengths() == {"sgd": 1, "adam": 3}
+    plot.log_scale.setChecked(False)
+    assert not plot.plot.getPlotItem().ctrl.logYCheck.isChecked()
+
+
+def test_the_compare_axis_label_fits_its_axis(bridge, qtbot):
+    from PySide6.QtWidgets import QTabWidget
+
+    from gui.app import SCREENSHOT_SIZE
+    from gui.main_window import MainWindow
+
+    # As --screenshot builds it: resized, then shown.
+    window = MainWindow(bridge, settings=None)
+    qtbot.addWidget(window)
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    qtbot.waitExposed(window)
+    for tabs in window.findChildren(QTabWidget):
+        if tabs.indexOf(window.compare_plot) >= 0:
+            tabs.setCurrentWidget(window.compare_plot)
+    qtbot.waitUntil(window.compare_plot.isVisible)
+    axis = window.compare_plot.plot.getPlotItem().getAxis("left")
+    assert axis.label.boundingRect().width() <= axis.height()
