@@ -20,9 +20,11 @@ COMMANDS: dict[str, str] = {
     "compare": "cli.compare_cmd",
 }
 
-#: Options whose value may be a negative number.
+#: Options whose value may start with a minus sign: negative numbers, and formulas
+#: such as ``-w1*x1``.
 NUMERIC_OPTIONS = ("--weights", "--lr", "--eps", "--gamma", "--beta1", "--beta2",
-                   "--weight-decay", "--clip-value", "--clip-norm", "--seed", "--sample")
+                   "--weight-decay", "--clip-value", "--clip-norm", "--seed", "--sample",
+                   "--graph")
 
 
 def build_parser() -> Parser:

@@ -146,3 +146,9 @@ def test_headless_commands_import_no_qt():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, check=False, env={"PATH": "", "QT_QPA_PLATFORM": "none"})
     assert result.returncode == 0, result.stderr
+
+
+def test_a_formula_may_start_with_a_minus_sign(capsys):
+    out = run_json(capsys, ["inspect", "--graph", "-w1*x1", "--weights", "2", "--json"])
+    x, _ = builtin_dataset().row(0)
+    assert out["y_pred"] == pytest.approx(-2 * x[0])
