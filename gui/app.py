@@ -119,6 +119,11 @@ def run_gui(argv: Sequence[str]) -> int:
         # Decided before Qt starts: screenshots never need a screen.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         _quiet_offscreen_notes()
+    elif _no_screen():
+        print("error: no screen to open the window on (DISPLAY and WAYLAND_DISPLAY are "
+              "unset); use --screenshot PATH or a headless command (inspect, gradcheck, "
+              "train, compare)", file=sys.stderr)
+        return 2
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["Backprop Explorer"])
@@ -147,6 +152,16 @@ def run_gui(argv: Sequence[str]) -> int:
     window = MainWindow(bridge, settings=settings)
     window.show()
     return int(app.exec())
+
+
+def _no_screen() -> bool:
+    """On Linux, no X11 or Wayland display and no platform chosen: Qt would abort."""
+    from PySide6.QtWidgets import QApplication
+
+    if not sys.platform.startswith("linux") or QApplication.instance() is not None:
+        return False
+    return not any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY",
+                                                       "QT_QPA_PLATFORM"))
 
 
 def _quiet_offscreen_notes() -> None:

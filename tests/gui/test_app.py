@@ -58,3 +58,16 @@ def test_unwritable_screenshot_path(qapp, tmp_path, capsys):
     status = run_gui(["--screenshot", str(tmp_path / "missing" / "dir" / "x.png")])
     assert status == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_no_screen_is_one_line_and_exit_2(tmp_path):
+    # On Linux without X11 or Wayland, Qt would abort with a page of advice.
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the check is for Linux")
+    done = subprocess.run([sys.executable, "main.py"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                               "HOME": str(tmp_path)})
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
+    assert "--screenshot" in done.stderr
