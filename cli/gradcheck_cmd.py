@@ -21,13 +21,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.gradcheck import DEFAULT_EPS, check_graph
+    import numpy as np
+
+    from core.gradcheck import DEFAULT_EPS, check_graph, kinks
 
     eps = DEFAULT_EPS if args.eps is None else args.eps
     if not 0.0 < eps < 1.0:
         raise UsageError(f"--eps must be a small positive number, got {args.eps}")
     inputs = prepare(args)
+    weights = np.asarray(inputs["weights"], dtype=float)
+    unmoved = [name for name, w in zip(inputs["graph"].weights, weights, strict=True)
+               if w + eps == w or w - eps == w]
+    if unmoved:
+        raise UsageError(f"--eps {args.eps} is too small: {unmoved[0]} + eps == "
+                         f"{unmoved[0]} in floating point")
     report = check_graph(inputs["graph"], inputs["x"], inputs["y"], inputs["weights"], eps)
+    at_kinks = kinks(inputs["graph"], inputs["x"], inputs["y"], inputs["weights"], eps)
     if args.json:
         emit_json({
             "eps": report.eps,
@@ -39,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
                  "relative_error": c.relative_error, "verdict": c.verdict}
                 for c in report.weights
             ],
+            "kinks": [{"node": node, "op": op} for node, op in at_kinks],
         })
         return 0
     rows = [[c.name, format_number(c.analytic, 10), format_number(c.numeric, 10),
@@ -47,4 +57,8 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(f"||g - g_num|| / (||g|| + ||g_num||) = {report.relative_error:.3e}  "
           f"(eps {report.eps:g}): {report.verdict.upper()}")
+    for node, op in at_kinks:
+        print(f"note: {node} ({op}) is at its kink: its input is 0 (or within the step), "
+              "where the derivative is undefined; a disagreement there does not mean the "
+              "backward pass is wrong")
     return 0

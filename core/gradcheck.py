@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from core.engine import evaluate, loss_only
+from core.engine import evaluate, forward, loss_only
 from core.graph import Graph
 
 Verdict = Literal["correct", "suspicious", "wrong"]
@@ -138,3 +138,18 @@ def check_graph(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
     if analytic is None:
         analytic = evaluate(graph, x, y, weights).weight_grads
     return check(lambda w: loss_only(graph, x, y, w), analytic, weights, graph.weights, eps)
+
+
+#: Ops with a kink at 0: the derivative is undefined there, the engine takes one
+#: one-sided slope and central differences see the mean of both.
+KINKED_OPS = ("relu", "abs")
+
+
+def kinks(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
+          weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS
+          ) -> list[tuple[str, str]]:
+    """(node, op) of every kinked op whose input is so close to 0 that a step of ``eps``
+    may cross the kink: there the check does not say whether the backward pass is right."""
+    values = forward(graph, x, y, weights)
+    return [(node.id, str(node.op)) for node in graph.op_nodes()
+            if node.op in KINKED_OPS and abs(values[node.inputs[0]]) <= 100.0 * eps]

@@ -152,3 +152,19 @@ def test_a_formula_may_start_with_a_minus_sign(capsys):
     out = run_json(capsys, ["inspect", "--graph", "-w1*x1", "--weights", "2", "--json"])
     x, _ = builtin_dataset().row(0)
     assert out["y_pred"] == pytest.approx(-2 * x[0])
+
+
+def test_gradcheck_names_a_kink_it_sits_on(capsys):
+    # relu at 0: the analytic derivative is one of the one-sided slopes, central
+    # differences see their mean; the output says why they disagree.
+    out = run_json(capsys, ["gradcheck", "--graph", "relu(a*x1) + b", "--weights", "0",
+                            "--json"])
+    assert out["kinks"] == [{"node": "relu1", "op": "relu"}]
+    assert run(["gradcheck", "--graph", "relu(a*x1) + b", "--weights", "0"]) == 0
+    assert "relu1 (relu) is at its kink" in capsys.readouterr().out
+    assert run_json(capsys, ["gradcheck", "--graph", "relu(a*x1) + b", "--weights", "1",
+                             "--json"])["kinks"] == []
+
+
+def test_gradcheck_refuses_a_step_too_small_to_move_the_weights(capsys):
+    run_fails(capsys, ["gradcheck", "--eps", "1e-300"], "too small")
