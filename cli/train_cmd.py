@@ -225,8 +225,13 @@ def epoch_rows(n_epochs: int) -> list[int]:
 
 
 def describe_divergence(divergence: Divergence, epochs: int) -> str:
+    # Before any update the step size is not to blame: the formula is undefined at the
+    # starting weights for this sample (log or sqrt of a negative, a division by 0).
+    advice = ("the formula is not defined at the initial weights for this sample (try "
+              "other --weights or --seed)" if divergence.step == 0 else
+              "lower --lr")
     return (f"diverged at step {divergence.step} (epoch {divergence.epoch + 1} of {epochs}, "
-            f"sample {divergence.sample}): {divergence.detail}")
+            f"sample {divergence.sample}): {divergence.detail}; {advice}")
 
 
 def hyperparameter_text(values: dict[str, float]) -> str:

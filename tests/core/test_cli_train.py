@@ -265,3 +265,12 @@ def test_a_run_with_one_epoch_is_a_visible_point_even_at_the_axis_end():
     blue = np.all(image == (31, 119, 180), axis=2)
     blue[:, 500:] = False  # the legend's sample line, top right
     assert blue.sum() >= 20
+
+
+def test_a_formula_undefined_at_the_start_is_not_blamed_on_the_step_size(capsys):
+    assert run(["train", "--graph", "log(w1)", "--weights", "-1", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "not defined at the initial weights" in out
+    assert run(["train", "--graph", "linear", "--lr", "0.5", "--epochs", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "lower --lr" in out and "not defined" not in out
