@@ -239,7 +239,9 @@ def _combine(node: ast.AST, args: tuple[str, ...], builder: _Builder) -> str:
     if isinstance(node, ast.Name):
         match = _FEATURE.fullmatch(node.id)
         if match:
-            return builder.leaf("input", node.id, column=int(match.group(1)) - 1)
+            # x01 and x1 are the same column, so the same node.
+            column = int(match.group(1))
+            return builder.leaf("input", f"x{column}", column=column - 1)
         return builder.leaf("weight", node.id)
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Pow):

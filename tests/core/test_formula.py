@@ -121,3 +121,10 @@ def test_every_preset_builds(name):
     graph = PRESETS[name].build()
     assert graph.name == name
     assert graph.weights
+
+
+def test_a_feature_written_with_leading_zeros_is_the_same_node():
+    graph = parse_formula("w1*x1 + x01")
+    inputs = [node.id for node in graph if node.kind == "input"]
+    assert inputs == ["x1"]
+    assert graph.n_inputs == 1
