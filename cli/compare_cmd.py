@@ -101,7 +101,7 @@ def print_comparison(comparison: Comparison, header: dict[str, Any]) -> None:
     runs = comparison.runs
     print(f"graph    {header['formula']}")
     print(f"data     {header['data']}, {header['n_samples']} samples; {comparison.epochs} "
-          f"epochs from the same initial weights (seed {comparison.seed})")
+          f"epoch{'' if comparison.epochs == 1 else 's'} from the same initial weights (seed {comparison.seed})")
     for run in runs:
         rate = f", {run.steps / run.seconds:,.0f} steps/s" if run.seconds > 0 else ""
         print(f"  {run.title:<9} {hyperparameter_text(dict(run.hyperparameters))}: "

@@ -30,6 +30,7 @@ from core.engine import Trace, evaluate
 from core.graph import Graph
 from core.optimizers import OPTIMIZERS, HyperparameterError, Optimizer, make_optimizer
 from core.trainer import Divergence, StepResult, Trainer
+from gui.formatting import count
 from gui.snapshot import Snapshot
 
 #: The graph redraws at most this often while playing (and at least ~30 times a second when
@@ -492,7 +493,7 @@ class TrainingBridge(QObject):
                                       "learning rate")
             return False
         if self._trainer.finished:
-            self.status_reported.emit(f"All {self._epochs} epochs trained: press Reset (R) "
+            self.status_reported.emit(f"All {count(self._epochs, 'epoch')} trained: press Reset (R) "
                                       "to start again")
             return False
         return True
@@ -552,8 +553,8 @@ class TrainingBridge(QObject):
         elif result.finished:
             self._stop_running()
             self.training_finished.emit()
-            self.status_reported.emit(f"Finished: {self._epochs} epochs, "
-                                      f"{self._trainer.cursor.step} steps")
+            self.status_reported.emit(f"Finished: {count(self._epochs, 'epoch')}, "
+                                      f"{count(self._trainer.cursor.step, 'step')}")
 
     def _stop_running(self) -> None:
         if self._running:

@@ -25,3 +25,8 @@ def full_number(value: float) -> str:
     if not math.isfinite(value):
         return short_number(value)
     return repr(float(value)).replace("-", MINUS)
+
+
+def count(n: int, noun: str) -> str:
+    """``1 epoch``, ``20 epochs``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

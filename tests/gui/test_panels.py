@@ -125,3 +125,13 @@ def test_ctrl_wheel_zooms_plain_wheel_does_not(window):
     assert view.zoom() > start
     _wheel(view, Qt.KeyboardModifier.ControlModifier, delta=-240)
     assert view.zoom() < start
+
+
+def test_one_epoch_is_one_epoch_in_the_status(bridge):
+    messages = []
+    bridge.status_reported.connect(messages.append)
+    bridge.set_epochs(1)
+    bridge.step_epoch()
+    bridge.step_sample()
+    assert any(m.startswith("Finished: 1 epoch, ") for m in messages), messages
+    assert any(m.startswith("All 1 epoch trained") for m in messages), messages
