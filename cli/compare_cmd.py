@@ -100,8 +100,9 @@ def write_plot(comparison: Comparison, path: Path, log: bool) -> None:
 def print_comparison(comparison: Comparison, header: dict[str, Any]) -> None:
     runs = comparison.runs
     print(f"graph    {header['formula']}")
-    print(f"data     {header['data']}, {header['n_samples']} samples; {comparison.epochs} "
-          f"epoch{'' if comparison.epochs == 1 else 's'} from the same initial weights (seed {comparison.seed})")
+    epochs = f"{comparison.epochs} epoch{'' if comparison.epochs == 1 else 's'}"
+    print(f"data     {header['data']}, {header['n_samples']} samples; {epochs} "
+          f"from the same initial weights (seed {comparison.seed})")
     for run in runs:
         rate = f", {run.steps / run.seconds:,.0f} steps/s" if run.seconds > 0 else ""
         print(f"  {run.title:<9} {hyperparameter_text(dict(run.hyperparameters))}: "

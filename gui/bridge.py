@@ -493,8 +493,8 @@ class TrainingBridge(QObject):
                                       "learning rate")
             return False
         if self._trainer.finished:
-            self.status_reported.emit(f"All {count(self._epochs, 'epoch')} trained: press Reset (R) "
-                                      "to start again")
+            self.status_reported.emit(f"All {count(self._epochs, 'epoch')} trained: "
+                                      "press Reset (R) to start again")
             return False
         return True
 
