@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cli.common import Parser, UsageError, resolve_inputs
+from cli.common import Parser, UsageError, join_negative_values, resolve_inputs
 
 SCREENSHOT_SIZE = (1600, 1000)
 
@@ -111,7 +111,7 @@ def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
 def run_gui(argv: Sequence[str]) -> int:
     """Open the window (or render a screenshot); return the exit status."""
     try:
-        args = build_parser().parse_args(list(argv))
+        args = build_parser().parse_args(join_negative_values(argv, ("--graph",)))
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -71,3 +71,9 @@ def test_no_screen_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
     assert "--screenshot" in done.stderr
+
+
+def test_window_graph_may_start_with_a_minus_sign(qapp, tmp_path, capsys):
+    path = tmp_path / "minus.png"
+    assert run_gui(["--screenshot", str(path), "--graph", "-w1*x1", "--size", "400x300"]) == 0
+    assert path.exists()
