@@ -78,7 +78,7 @@ def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
     from core.optimizers import OPTIMIZERS
     from core.presets import PRESETS
     from core.trainer import MAX_EPOCHS
-    from gui.settings import read_float, read_int, read_optimizer, read_value
+    from gui.settings import MAX_SEED, read_float, read_int, read_optimizer, read_value
 
     graph_spec = args.graph
     if graph_spec is None:
@@ -100,6 +100,8 @@ def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
         raise UsageError("--epochs must be >= 1")
     if args.epochs is not None and args.epochs > MAX_EPOCHS:
         raise UsageError(f"--epochs must be <= {MAX_EPOCHS}, got {args.epochs}")
+    if args.seed is not None and args.seed > MAX_SEED:
+        raise UsageError(f"--seed must be <= {MAX_SEED}, got {args.seed}")
     seed = args.seed if args.seed is not None else read_int(settings, "training/seed", 0)
     epochs = args.epochs if args.epochs is not None else read_int(
         settings, "training/epochs", 20, low=1, high=MAX_EPOCHS)

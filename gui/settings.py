@@ -32,8 +32,12 @@ def read_value(settings: QSettings | None, key: str, default: Any = None) -> Any
     return default if value is None else value
 
 
+#: The largest seed the window's seed box holds (a Qt int).
+MAX_SEED = 2**31 - 1
+
+
 def read_int(settings: QSettings | None, key: str, default: int, low: int = 0,
-             high: int = 2**31 - 1) -> int:
+             high: int = MAX_SEED) -> int:
     try:
         number = int(read_value(settings, key, default))
     except (TypeError, ValueError):

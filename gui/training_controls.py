@@ -22,6 +22,7 @@ from core.trainer import MAX_EPOCHS
 from gui.actions import TrainingActions
 from gui.bridge import TrainingBridge
 from gui.hyperparameter_form import HyperparameterForm
+from gui.settings import MAX_SEED
 from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
 
 
@@ -72,7 +73,7 @@ class TrainingBox(QGroupBox):
         self.bridge = bridge
         self.seed = QSpinBox()
         self.seed.setObjectName("seed_spin")
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(0, MAX_SEED)
         self.seed.setValue(bridge.seed)
         self.seed.setToolTip("Initial weights ~ N(0, 0.01) drawn from this seed "
                              "(changing it starts training over)")

@@ -43,6 +43,7 @@ def test_screenshot_subprocess_with_default_size(tmp_path):
     (["--frobnicate"], "unrecognized"),
     (["--graph", "w1*x9"], "x9"),
     (["--epochs", "99999999999"], "--epochs must be <= 100000"),
+    (["--seed", "99999999999999999999"], "--seed must be <= 2147483647"),
 ])
 def test_bad_input_exits_2_with_one_line(qapp, tmp_path, capsys, argv, needle):
     status = run_gui(["--screenshot", str(tmp_path / "never.png"), *argv])
