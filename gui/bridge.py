@@ -221,6 +221,7 @@ class TrainingBridge(QObject):
         optimizer = make_optimizer(self._optimizer_name, len(graph.weights),
                                    **self.hyperparameters)
         self.pause()
+        self._stop_stale_comparison("graph")
         self._graph = graph
         self._optimizer = optimizer
         self.graph_changed.emit(graph)
@@ -236,6 +237,7 @@ class TrainingBridge(QObject):
         """
         dataset.require_features(self._graph.n_inputs)
         self.pause()
+        self._stop_stale_comparison("data")
         self._dataset = dataset
         self._shown_sample = 0
         self.dataset_changed.emit(dataset)
@@ -289,6 +291,7 @@ class TrainingBridge(QObject):
         if seed == self._seed:
             return
         self.pause()
+        self._stop_stale_comparison("seed")
         self._seed = seed
         self.seed_changed.emit(seed)
         self._restart()
@@ -301,6 +304,7 @@ class TrainingBridge(QObject):
         if epochs == self._epochs:
             return
         self.pause()
+        self._stop_stale_comparison("number of epochs")
         self._epochs = epochs
         self.epochs_changed.emit(epochs)
         self._restart()
@@ -447,6 +451,16 @@ class TrainingBridge(QObject):
         thread.quit()
         thread.wait()
         self._compare_thread = self._compare_worker = None
+
+    def _stop_stale_comparison(self, what: str) -> None:
+        """A running comparison of what is no longer shown would report on it as if it
+        were: it is stopped, and says why."""
+        if not self.comparison_running():
+            return
+        self.cancel_comparison()
+        message = f"Comparison stopped: the {what} changed. Press Compare to run it again."
+        self.comparison_failed.emit(message)
+        self.status_reported.emit(message)
 
     def comparison_running(self) -> bool:
         return self._compare_thread is not None and self._compare_thread.isRunning()

@@ -83,3 +83,18 @@ def test_the_compare_axis_label_fits_its_axis(bridge, qtbot):
     qtbot.waitUntil(window.compare_plot.isVisible)
     axis = window.compare_plot.plot.getPlotItem().getAxis("left")
     assert axis.label.boundingRect().width() <= axis.height()
+
+
+def test_a_comparison_of_a_graph_no_longer_shown_is_stopped(window, bridge, qtbot):
+    from core.presets import resolve_graph
+
+    bridge.set_epochs(5000)
+    window.compare_plot.set_chosen(["sgd"])
+    window.compare_plot.button.click()
+    assert bridge.comparison_running()
+    with qtbot.waitSignal(bridge.comparison_failed) as blocker:
+        bridge.set_graph(resolve_graph("linear")[0])
+    assert "graph changed" in blocker.args[0]
+    assert not bridge.comparison_running()
+    assert window.compare_plot.button.text() == "Compare"
+    assert "graph changed" in window.compare_plot.status.text()
