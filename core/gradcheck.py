@@ -22,6 +22,9 @@ Verdict = Literal["correct", "suspicious", "wrong"]
 CORRECT_BELOW = 1e-7
 WRONG_ABOVE = 1e-3
 DEFAULT_EPS = 1e-7
+#: Gradients whose norms sum to less than this are zero to within rounding: at an exact
+#: fit central differences return ~1e-16 where the true gradient is 0.
+ZERO_BELOW = 1e-12
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,13 @@ def verdict_for(relative_error: float) -> Verdict:
 
 
 def relative_error(analytic: np.ndarray | float, numeric: np.ndarray | float) -> float:
-    """``||a - n|| / (||a|| + ||n||)``, defined as 0 when both are exactly zero."""
+    """``||a - n|| / (||a|| + ||n||)``, defined as 0 when both are zero to within
+    rounding (``||a|| + ||n|| < ZERO_BELOW``)."""
     a = np.atleast_1d(np.asarray(analytic, dtype=float))
     n = np.atleast_1d(np.asarray(numeric, dtype=float))
     with np.errstate(all="ignore"):
         denominator = float(np.linalg.norm(a) + np.linalg.norm(n))
-        if denominator == 0.0:
+        if denominator < ZERO_BELOW:
             return 0.0
         return float(np.linalg.norm(a - n) / denominator)
 

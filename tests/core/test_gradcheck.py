@@ -92,3 +92,14 @@ def test_worst_weight_is_named(seed):
     report = check_graph(seed, x, 1.8, w, analytic=g)
     assert report.worst is not None
     assert report.worst.name == "w4"
+
+
+def test_a_zero_gradient_against_rounding_noise_is_correct():
+    # At an exact fit the analytic gradient is 0 and central differences give ~1e-16 of
+    # rounding: that is agreement, not a wrong backward pass.
+    assert relative_error([0.0, 0.0], [-2.2e-16, 2.2e-16]) == 0.0
+    assert relative_error([1e-9], [0.0]) == 1.0
+    x = np.linspace(-1.0, 1.0, 10)
+    graph = PRESETS["tiny"].build()
+    report = check_graph(graph, [x[0]], 2 * x[0] + 1, [2.0, 1.0])
+    assert report.verdict == "correct"
