@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.notebook_baseline import gradients  # noqa: E402
+from benchmarks.timing import best_time  # noqa: E402
 from core.compiled import CompiledGraph  # noqa: E402
 from core.engine import evaluate  # noqa: E402
 from core.presets import PRESETS  # noqa: E402
@@ -47,16 +46,6 @@ def load_data() -> tuple[np.ndarray, np.ndarray, str]:
         dataset = builtin_dataset()
     return np.asarray(dataset.X, dtype=float), np.asarray(dataset.y, dtype=float), \
         str(dataset.source)
-
-
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    """Fastest of ``repeat`` calls, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def main(argv: list[str] | None = None) -> int:

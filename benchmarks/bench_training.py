@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.notebook_baseline import backward_propagation, forward_propagation  # noqa: E402
+from benchmarks.timing import best_time  # noqa: E402
 
 COURSE_DATA = ROOT.parent / "shared" / "data" / "data.pkl"
 
@@ -105,15 +106,6 @@ def data_file(tmp: Path) -> str:
     return str(path)
 
 
-def best_of(repeat: int, fn: Any) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def in_process(path: str, repeat: int) -> None:
     from types import SimpleNamespace
 
@@ -147,9 +139,9 @@ def in_process(path: str, repeat: int) -> None:
         # Interleaved, so that a busy moment of the machine hits both sides alike.
         baseline = ours = float("inf")
         for _ in range(repeat):
-            baseline = min(baseline, best_of(1, lambda n=name: notebook_training(
-                X, y, w0.copy(), epochs, n)))
-            ours = min(ours, best_of(1, train))
+            baseline = min(baseline, best_time(lambda n=name: notebook_training(
+                X, y, w0.copy(), epochs, n), 1))
+            ours = min(ours, best_time(train, 1))
         print(f"   {name:<10} {baseline / steps * 1e6:>17.2f} {ours / steps * 1e6:>16.2f} "
               f"{ours / baseline:>6.3f}x {difference:>9.1e}")
     print("   target <= 0.3x (trainer time includes building the trainer and its history)")
@@ -224,7 +216,7 @@ def scaling(repeat: int) -> None:
         def go(t: Trainer = trainer, k: int = steps) -> None:
             t.run(k)
 
-        seconds = best_of(repeat, go) / steps
+        seconds = best_time(go, repeat) / steps
         print(f"   {name:<16} {len(graph):>6} {len(graph) / len(seed):>6.1f}x "
               f"{len(graph.weights):>8} {seconds * 1e6:>10.2f} "
               f"{seconds * 1e9 / len(graph):>8.1f}  {path}")

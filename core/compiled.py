@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -165,3 +166,15 @@ class CompiledGraph:
         with np.errstate(all="ignore"):
             losses, grads = self._batch(X, Y, weights)
         return np.asarray(losses, dtype=float), np.array(grads, dtype=float)
+
+
+_CACHE: WeakKeyDictionary[Graph, CompiledGraph] = WeakKeyDictionary()
+
+
+def compiled_graph(graph: Graph) -> CompiledGraph:
+    """The graph's :class:`CompiledGraph`, generated once per graph and kept while the graph
+    lives (graphs are immutable, so trainers, comparisons and resets can share it)."""
+    compiled = _CACHE.get(graph)
+    if compiled is None:
+        compiled = _CACHE[graph] = CompiledGraph(graph)
+    return compiled

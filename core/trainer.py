@@ -28,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from core.compiled import SCALAR_ERRORS, CompiledGraph, SampleFn
+from core.compiled import SCALAR_ERRORS, CompiledGraph, SampleFn, compiled_graph
 from core.engine import InputError, Trace, evaluate
 from core.graph import Graph
 from core.history import MIN_LIMIT, History
@@ -182,7 +182,7 @@ def clip_gradients(g: Sequence[float], clip_value: float | None = None,
 
 def _sample_function(graph: Graph) -> tuple[SampleFn, CompiledGraph | None]:
     try:
-        compiled = CompiledGraph(graph)
+        compiled = compiled_graph(graph)
     except RecursionError:
         # Very large graphs can exceed the Python compiler's nesting limit; the trace path
         # is slower but computes the same numbers.

@@ -121,3 +121,11 @@ def test_graphs_a_hundred_times_the_seed_compile():
     assert math.isfinite(check)
     assert loss == pytest.approx(trace.loss, rel=1e-12)
     np.testing.assert_allclose(grads, trace.weight_grads, rtol=1e-9, atol=1e-15)
+
+
+def test_a_graph_is_compiled_once():
+    from core.compiled import compiled_graph
+
+    graph = PRESETS["seed"].build()
+    assert compiled_graph(graph) is compiled_graph(graph)
+    assert compiled_graph(graph) is not compiled_graph(PRESETS["seed"].build())
