@@ -109,7 +109,9 @@ class HyperparameterForm(QWidget):
             self.bridge.set_hyperparameter(key, value)
         except HyperparameterError as problem:
             field.setStyleSheet(INVALID_STYLE)
-            error.setText(str(problem))
+            # Training goes on with the last valid value; say which, so nobody is misled.
+            kept = format_hyperparameter(self.bridge.hyperparameters[key])
+            error.setText(f"{problem}; still training with {key} = {kept}")
             error.show()
             return
         field.setStyleSheet("")

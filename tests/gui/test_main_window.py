@@ -170,6 +170,7 @@ def test_invalid_hyperparameter_is_refused(window, bridge, qtbot, text, reason):
     assert bridge.hyperparameters["lr"] == 0.01
     assert not form.is_valid("lr")
     assert reason in form.errors["lr"].text()
+    assert "still training with lr = 0.01" in form.errors["lr"].text()
     assert "D00000" in field.styleSheet()
     # A valid value is applied and clears the error.
     field.selectAll()
