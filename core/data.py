@@ -337,17 +337,22 @@ def _read_pickle(raw: bytes, source: str) -> _Table | _Split:
                     "not a numeric array")
 
 
+def _numpy_value_error(error: ValueError, source: str, kind: str) -> DataError:
+    """numpy's ValueError on reading: object arrays (refused by ``allow_pickle=False``)
+    or a damaged file."""
+    if "allow_pickle" in str(error):
+        return DataError(f"{source}: holds an array of Python objects, which is not "
+                         "loaded (only numeric arrays are accepted)")
+    return DataError(f"{source}: truncated or corrupt {kind} file ({_shorten(str(error))})")
+
+
 def _read_npy(raw: bytes, source: str) -> _Table:
     if not raw.startswith(_NPY_MAGIC):
         raise DataError(f"{source}: not a .npy file (it lacks numpy's header)")
     try:
         array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
     except ValueError as error:
-        if "allow_pickle" in str(error):
-            raise DataError(f"{source}: holds an array of Python objects, which is not "
-                            "loaded (only numeric arrays are accepted)") from error
-        raise DataError(f"{source}: truncated or corrupt .npy file "
-                        f"({_shorten(str(error))})") from error
+        raise _numpy_value_error(error, source, ".npy") from error
     except (EOFError, OSError, SyntaxError, TypeError) as error:  # a garbled header
         raise DataError(f"{source}: truncated or corrupt .npy file") from error
     return _Table(array)
@@ -361,11 +366,7 @@ def _read_npz(raw: bytes, source: str) -> _Table | _Split:
         with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
     except ValueError as error:
-        if "allow_pickle" in str(error):
-            raise DataError(f"{source}: holds an array of Python objects, which is not "
-                            "loaded (only numeric arrays are accepted)") from error
-        raise DataError(f"{source}: truncated or corrupt .npz file "
-                        f"({_shorten(str(error))})") from error
+        raise _numpy_value_error(error, source, ".npz") from error
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError,
             SyntaxError, TypeError) as error:
         raise DataError(f"{source}: truncated or corrupt .npz file "

@@ -397,8 +397,7 @@ class Trainer:
         TrainingFinishedError
             If training is finished or diverged.
         """
-        if self._finished:
-            raise TrainingFinishedError(self._finished_message())
+        self._require_unfinished()
         cursor = self.cursor
         before = self._w[:]
         self._advance(1)
@@ -412,8 +411,7 @@ class Trainer:
         TrainingFinishedError
             If training is finished or diverged.
         """
-        if self._finished:
-            raise TrainingFinishedError(self._finished_message())
+        self._require_unfinished()
         result = self.run(self._n - self._position)
         assert result is not None
         return result
@@ -616,7 +614,11 @@ class Trainer:
             optimizer_state=MappingProxyType(state), epoch_loss=epoch_loss,
             diverged=diverged, finished=self._finished)
 
-    def _finished_message(self) -> str:
+    def _require_unfinished(self) -> None:
+        if not self._finished:
+            return
         if self._diverged is not None:
-            return f"training diverged at step {self._diverged.step}; reset to start over"
-        return f"training finished after {self.epochs} epochs; reset to start over"
+            raise TrainingFinishedError(f"training diverged at step {self._diverged.step}; "
+                                        "reset to start over")
+        raise TrainingFinishedError(f"training finished after {self.epochs} epochs; reset "
+                                    "to start over")

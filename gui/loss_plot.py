@@ -13,14 +13,14 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from gui.bridge import TrainingBridge
-from gui.plot_style import RangeFollower, finite_bounds, new_plot
+from gui.plot_style import HistoryPlot, RangeFollower, finite_bounds, new_plot
 from gui.value_label import ValueLabel
 
 #: Log scale cannot show 0: losses are drawn at least this large there.
 LOG_FLOOR = 1e-300
 
 
-class LossPlot(QWidget):
+class LossPlot(HistoryPlot):
     """Per-sample and per-epoch loss, with a log-scale switch."""
 
     def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
@@ -51,7 +51,6 @@ class LossPlot(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
         layout.addWidget(self.plot, 1)
-        self._drawn: tuple[int, ...] = ()
         bridge.readouts_updated.connect(lambda _snapshot: self.refresh())
         self.refresh()
 
@@ -60,28 +59,21 @@ class LossPlot(QWidget):
             self.log_scale.setChecked(on)
             return
         self.plot.getPlotItem().setLogMode(y=on)
-        self._drawn: tuple[int, ...] = ()
-        self.refresh()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.refresh()
+        self.redraw()
 
     def refresh(self) -> None:
         """Feed the curves the history's arrays (only when something new was recorded)."""
         history = self.bridge.history
-        state = (id(history), history.n_steps, history.n_epochs)
-        if state == self._drawn or not self.isVisible():
+        if not self._changed((id(history), history.n_steps, history.n_epochs)):
             return
-        self._drawn = state
+        x = history.sample_epochs()
         losses = history.sample_loss()
         epoch_losses = history.epoch_loss()
         if self.log_scale.isChecked():
             losses = np.maximum(losses, LOG_FLOOR)
             epoch_losses = np.maximum(epoch_losses, LOG_FLOOR)
-        self.sample_curve.setData(history.sample_epochs(), losses)
+        self.sample_curve.setData(x, losses)
         self.epoch_curve.setData(history.epoch_numbers().astype(float), epoch_losses)
-        x = history.sample_epochs()
         if len(x) == 0:
             self.follower.fit(0.0, 1.0, 0.0, 1.0)
         else:

@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtWidgets import QWidget
 
 #: Okabe-Ito colours, then a few more; line i uses PALETTE[i % len(PALETTE)].
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
@@ -91,3 +92,31 @@ def finite_bounds(*arrays: np.ndarray, log: bool = False) -> tuple[float, float]
         return math.nan, math.nan
     low, high = min(lows), max(highs)
     return (math.log10(low), math.log10(high)) if log else (low, high)
+
+
+class HistoryPlot(QWidget):
+    """A widget that draws the training history: it redraws when shown and, while visible,
+    only when the history changed (``refresh`` passes a state tuple to :meth:`_changed`)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._drawn: tuple[int, ...] = ()
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def redraw(self) -> None:
+        """Draw again even if the history did not change (a new scale, new curves)."""
+        self._drawn = ()
+        self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def _changed(self, state: tuple[int, ...]) -> bool:
+        """Whether to draw now: visible, and ``state`` differs from what was drawn."""
+        if state == self._drawn or not self.isVisible():
+            return False
+        self._drawn = state
+        return True

@@ -6,10 +6,10 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.bridge import TrainingBridge
-from gui.plot_style import RangeFollower, colour, finite_bounds, new_plot
+from gui.plot_style import HistoryPlot, RangeFollower, colour, finite_bounds, new_plot
 
 
-class TrajectoryPlot(QWidget):
+class TrajectoryPlot(HistoryPlot):
     """Weight trajectories, fed from the history's weight rows."""
 
     def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
@@ -23,7 +23,6 @@ class TrajectoryPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot)
-        self._drawn: tuple[int, ...] = ()
         bridge.graph_changed.connect(lambda _graph: self._rebuild())
         bridge.readouts_updated.connect(lambda _snapshot: self.refresh())
         self._rebuild()
@@ -41,19 +40,12 @@ class TrajectoryPlot(QWidget):
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self.curves.append(curve)
-        self._drawn: tuple[int, ...] = ()
-        self.refresh()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.refresh()
+        self.redraw()
 
     def refresh(self) -> None:
         history = self.bridge.history
-        state = (id(history), history.n_steps)
-        if state == self._drawn or not self.isVisible():
+        if not self._changed((id(history), history.n_steps)):
             return
-        self._drawn = state
         x = history.sample_epochs()
         weights = history.weights()
         if weights.shape[1] != len(self.curves):
