@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.notebook_baseline import gradients  # noqa: E402
 from benchmarks.timing import best_time  # noqa: E402
-from core.compiled import CompiledGraph  # noqa: E402
-from core.engine import evaluate  # noqa: E402
+from core.autodiff.compiled import CompiledGraph  # noqa: E402
+from core.autodiff.engine import evaluate  # noqa: E402
 from core.presets import PRESETS  # noqa: E402
 
 COURSE_DATA = ROOT.parent / "shared" / "data" / "data.pkl"
@@ -37,11 +37,11 @@ COURSE_DATA = ROOT.parent / "shared" / "data" / "data.pkl"
 def load_data() -> tuple[np.ndarray, np.ndarray, str]:
     """The course's data file if it is there, else the built-in dataset."""
     if COURSE_DATA.exists():
-        from core.data import load_dataset
+        from core.data.datasets import load_dataset
 
         dataset = load_dataset(COURSE_DATA)
     else:
-        from core.data import builtin_dataset
+        from core.data.datasets import builtin_dataset
 
         dataset = builtin_dataset()
     return np.asarray(dataset.X, dtype=float), np.asarray(dataset.y, dtype=float), \

@@ -30,10 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from core.data import builtin_dataset
-from core.optimizers import make_optimizer
+from core.data.datasets import builtin_dataset
 from core.presets import resolve_graph
-from core.trainer import Trainer
+from core.training.optimizers import make_optimizer
+from core.training.trainer import Trainer
 from gui.bridge import HISTORY_LIMIT, TrainingBridge
 from gui.main_window import MainWindow
 
@@ -104,7 +104,7 @@ class PlayingWindow:
 
 
 def loss_plot_repaint(app: QApplication, points: int = 100_000) -> float:
-    from gui.loss_plot import LossPlot
+    from gui.plots.loss_plot import LossPlot
 
     graph, _ = resolve_graph("seed")
     bridge = TrainingBridge(graph, builtin_dataset(), epochs=EPOCHS)

@@ -5,9 +5,9 @@
 Three measurements, each against a baseline run the same way:
 
 1. In process, the full notebook run (20 epochs x all samples, per-sample updates) with SGD,
-   Momentum and Adam through :class:`core.trainer.Trainer`, against the notebook's own loops
-   (``benchmarks/notebook_baseline.py`` for forward and backward, numpy updates, Adam with
-   bias correction).  Target: <= 0.3x.
+   Momentum and Adam through :class:`core.training.trainer.Trainer`, against the notebook's
+   own loops (``benchmarks/notebook_baseline.py`` for forward and backward, numpy updates,
+   Adam with bias correction).  Target: <= 0.3x.
 2. Whole processes: ``python main.py train --data DATA --epochs 400 --optimizer sgd --json``
    against a process running the notebook-style loop for the same number of steps, both
    timed from start to exit.  Target: <= 0.6x.
@@ -98,7 +98,7 @@ def data_file(tmp: Path) -> str:
     """The course's data file, or the built-in data written to a .npy file."""
     if COURSE_DATA.exists():
         return str(COURSE_DATA)
-    from core.data import builtin_dataset
+    from core.data.datasets import builtin_dataset
 
     dataset = builtin_dataset()
     path = tmp / "builtin.npy"
@@ -109,9 +109,9 @@ def data_file(tmp: Path) -> str:
 def in_process(path: str, repeat: int) -> None:
     from types import SimpleNamespace
 
-    from core.optimizers import make_optimizer
     from core.presets import PRESETS
-    from core.trainer import Trainer
+    from core.training.optimizers import make_optimizer
+    from core.training.trainer import Trainer
 
     data = read_array(path)
     X, y = data[:, :5], data[:, -1]
@@ -183,11 +183,11 @@ def whole_process(path: str, epochs: int, repeat: int) -> None:
 def scaling(repeat: int) -> None:
     from types import SimpleNamespace
 
-    from core.compiled import CompiledGraph
-    from core.formula import parse_formula
-    from core.optimizers import make_optimizer
+    from core.autodiff.compiled import CompiledGraph
+    from core.autodiff.formula import parse_formula
     from core.presets import PRESETS, dense_network_formula
-    from core.trainer import Trainer
+    from core.training.optimizers import make_optimizer
+    from core.training.trainer import Trainer
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(506, 5))

@@ -11,8 +11,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from core.data import Dataset
-from core.graph import Graph
+from core.autodiff.graph import Graph
+from core.data.datasets import Dataset
 from core.presets import Preset
 
 
@@ -96,8 +96,8 @@ def resolve_inputs(graph_spec: str, data_path: str | None
                    ) -> tuple[Graph, Preset | None, Dataset]:
     """A ``--graph`` value and a ``--data`` path (``None``: the built-in data) as a graph
     and a dataset that fit each other; :class:`UsageError` names what does not."""
-    from core.data import DataError, builtin_dataset, load_dataset
-    from core.formula import FormulaError
+    from core.autodiff.formula import FormulaError
+    from core.data.datasets import DataError, builtin_dataset, load_dataset
     from core.presets import resolve_graph
 
     try:

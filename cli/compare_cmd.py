@@ -37,7 +37,7 @@ from cli.train_cmd import (
 )
 
 if TYPE_CHECKING:
-    from core.compare import Comparison
+    from core.training.compare import Comparison
 
 DEFAULT_OPTIMIZERS = "sgd,momentum,adam"
 
@@ -126,7 +126,7 @@ def print_comparison(comparison: Comparison, header: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.compare import compare_optimizers
+    from core.training.compare import compare_optimizers
 
     names = optimizer_names(args.optimizers)
     if args.log and not args.plot:

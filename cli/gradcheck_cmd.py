@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from core.gradcheck import DEFAULT_EPS, check_graph, kinks
+    from core.autodiff.gradcheck import DEFAULT_EPS, check_graph, kinks
 
     eps = DEFAULT_EPS if args.eps is None else args.eps
     if not 0.0 < eps < 1.0:

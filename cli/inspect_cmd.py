@@ -39,7 +39,7 @@ def add_sample_and_weights(parser: argparse.ArgumentParser) -> None:
 
 def prepare(args: argparse.Namespace) -> dict[str, Any]:
     """Graph, data, sample and weights from the command line."""
-    from core.weights import initial_weights
+    from core.training.initial_weights import initial_weights
 
     graph, preset, dataset = load_graph_and_data(args)
     index = sample_index(args, dataset)
@@ -52,7 +52,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.engine import evaluate
+    from core.autodiff.engine import evaluate
 
     inputs = prepare(args)
     graph, preset = inputs["graph"], inputs["preset"]

@@ -27,14 +27,14 @@ from cli.common import (
     parse_weights,
     table,
 )
-from core.optimizers import OPTIMIZERS, HyperparameterError, Optimizer
+from core.training.optimizers import OPTIMIZERS, HyperparameterError, Optimizer
 
 if TYPE_CHECKING:
-    from core.compare import TrainingRun
-    from core.data import Dataset
-    from core.graph import Graph
+    from core.autodiff.graph import Graph
+    from core.data.datasets import Dataset
     from core.presets import Preset
-    from core.trainer import Divergence, Trainer
+    from core.training.compare import TrainingRun
+    from core.training.trainer import Divergence, Trainer
 
 #: Every optimizer's hyperparameters, first appearance first: name -> (doc, default).
 HYPERPARAMETERS: dict[str, tuple[str, float]] = {}
@@ -95,7 +95,7 @@ def make_optimizers(names: Sequence[str], given: dict[str, float],
                     n_weights: int) -> list[Optimizer]:
     """One optimizer per name, each taking the given flags it has.  A flag that none of them
     has is an error; so is a value out of range."""
-    from core.optimizers import optimizer_class
+    from core.training.optimizers import optimizer_class
 
     try:
         classes = [optimizer_class(name) for name in names]
@@ -122,7 +122,7 @@ def make_optimizers(names: Sequence[str], given: dict[str, float],
 
 def training_options(args: argparse.Namespace, graph: Graph) -> dict[str, Any]:
     """Keyword arguments for the trainer from the shared options, validated."""
-    from core.trainer import CLIP_NORM, CLIP_VALUE, MAX_EPOCHS
+    from core.training.trainer import CLIP_NORM, CLIP_VALUE, MAX_EPOCHS
 
     if args.epochs < 1:
         raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
@@ -142,7 +142,7 @@ def training_options(args: argparse.Namespace, graph: Graph) -> dict[str, Any]:
         options[name] = value
     weights = parse_weights(args.weights, graph)
     if weights is None:
-        from core.weights import initial_weights
+        from core.training.initial_weights import initial_weights
 
         weights = initial_weights(len(graph.weights), args.seed)
     options["initial_weights"] = weights
@@ -260,8 +260,8 @@ def print_run(run: TrainingRun, header: dict[str, Any], epochs: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.compare import train_to_end
-    from core.trainer import Trainer
+    from core.training.compare import train_to_end
+    from core.training.trainer import Trainer
 
     graph, preset, dataset = load_graph_and_data(args)
     (optimizer,) = make_optimizers([args.optimizer], given_hyperparameters(args),

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from core.formula import FormulaError, parse_formula
-from core.graph import Graph
+from core.autodiff.formula import FormulaError, parse_formula
+from core.autodiff.graph import Graph
 
 #: The seed model as the course writes it; ``s**2`` is the square of the first sum.
 SEED_DISPLAY_FORMULA = (
@@ -74,7 +74,7 @@ def resolve_graph(spec: str) -> tuple[Graph, Preset | None]:
 
     Raises
     ------
-    core.formula.FormulaError
+    core.autodiff.formula.FormulaError
         If ``spec`` is neither a preset nor a valid formula.
     """
     key = spec.strip()

@@ -75,9 +75,9 @@ class Startup:
 
 def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
     """Resolve options (then remembered settings, then defaults) into checked inputs."""
-    from core.optimizers import OPTIMIZERS
     from core.presets import PRESETS
-    from core.trainer import MAX_EPOCHS
+    from core.training.optimizers import OPTIMIZERS
+    from core.training.trainer import MAX_EPOCHS
     from gui.settings import MAX_SEED, read_float, read_int, read_optimizer, read_value
 
     graph_spec = args.graph

@@ -1,6 +1,6 @@
 """The one QObject between the core and the widgets.
 
-It owns the :class:`~core.trainer.Trainer`, turns its immutable results into Qt signals and
+It owns the :class:`~core.training.trainer.Trainer`, turns its immutable results into Qt signals and
 keeps the window responsive:
 
 - Playing runs time-budgeted batches (:meth:`Trainer.run_for`) from a ``QTimer``, each
@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from core.data import Dataset
-from core.engine import Trace, evaluate
-from core.graph import Graph
-from core.optimizers import OPTIMIZERS, HyperparameterError, Optimizer, make_optimizer
-from core.trainer import Divergence, StepResult, Trainer
+from core.autodiff.engine import Trace, evaluate
+from core.autodiff.graph import Graph
+from core.data.datasets import Dataset
+from core.training.optimizers import OPTIMIZERS, HyperparameterError, Optimizer, make_optimizer
+from core.training.trainer import Divergence, StepResult, Trainer
 from gui.formatting import count
 from gui.snapshot import Snapshot
 
@@ -46,7 +46,7 @@ MAX_READOUTS_PER_SECOND = 8.0
 #: Slowest and fastest finite speeds (steps per second); above the fastest is "max".
 MIN_SPEED = 1.0
 MAX_FINITE_SPEED = 5000.0
-#: Per-step history points kept (then thinned evenly, see core.history).
+#: Per-step history points kept (then thinned evenly, see core.training.history).
 HISTORY_LIMIT = 400_000
 
 
@@ -214,7 +214,7 @@ class TrainingBridge(QObject):
 
         Raises
         ------
-        core.data.DataError
+        core.data.datasets.DataError
             If the data has fewer feature columns than the graph uses.
         """
         self._dataset.require_features(graph.n_inputs)
@@ -232,7 +232,7 @@ class TrainingBridge(QObject):
 
         Raises
         ------
-        core.data.DataError
+        core.data.datasets.DataError
             If the data has fewer feature columns than the graph uses.
         """
         dataset.require_features(self._graph.n_inputs)
@@ -248,7 +248,7 @@ class TrainingBridge(QObject):
 
         Raises
         ------
-        core.optimizers.HyperparameterError
+        core.training.optimizers.HyperparameterError
             For an unknown name or a bad value; nothing changes then.
         """
         if name not in OPTIMIZERS:
@@ -268,7 +268,7 @@ class TrainingBridge(QObject):
 
         Raises
         ------
-        core.optimizers.HyperparameterError
+        core.training.optimizers.HyperparameterError
             If the value is not allowed; nothing changes then.
         """
         spec = type(self._optimizer).hyperparameter(name)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.compare import compare_optimizers
-from core.data import Dataset
-from core.graph import Graph
-from core.optimizers import Optimizer
-from core.trainer import Trainer
+from core.autodiff.graph import Graph
+from core.data.datasets import Dataset
+from core.training.compare import compare_optimizers
+from core.training.optimizers import Optimizer
+from core.training.trainer import Trainer
 
 
 class _CancelledError(Exception):
@@ -37,7 +37,7 @@ class ComparedRun:
 
 
 class CompareWorker(QObject):
-    """Runs :func:`core.compare.compare_optimizers`; meant for ``moveToThread``."""
+    """Runs :func:`core.training.compare.compare_optimizers`; meant for ``moveToThread``."""
 
     #: Arguments: optimizer name, epochs done, epoch losses so far (a copy).
     progressed = Signal(str, int, object)

@@ -20,20 +20,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
+from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
 from gui.actions import SHORTCUTS, Shortcut, TrainingActions, make_action
 from gui.bridge import TrainingBridge
-from gui.compare_plot import ComparePlot
 from gui.formatting import short_number
-from gui.graph_view import GraphView
-from gui.loss_plot import LossPlot
+from gui.graph.value_label import ValueLabel
+from gui.graph.view import GraphView
+from gui.panels.side_panel import SidePanel
+from gui.panels.weights_table import WeightsTable
+from gui.plots.compare_plot import ComparePlot
+from gui.plots.loss_plot import LossPlot
+from gui.plots.trajectory_plot import TrajectoryPlot
 from gui.settings import read_bool, write_hyperparameters
-from gui.side_panel import SidePanel
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, Theme
-from gui.trajectory_plot import TrajectoryPlot
-from gui.value_label import ValueLabel
-from gui.weights_table import WeightsTable
 
 DATA_FILTER = f"Data files ({' '.join('*' + s for s in SUPPORTED_SUFFIXES)});;All files (*)"
 DEFAULT_SIZE = (1600, 1000)

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from core.optimizers import OPTIMIZERS, HyperparameterError
+from core.training.optimizers import OPTIMIZERS, HyperparameterError
 
 ORGANISATION = "BackpropExplorer"
 APPLICATION = "BackpropExplorer"

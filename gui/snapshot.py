@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from core.data import Dataset
-from core.engine import Trace
-from core.graph import Graph
+from core.autodiff.engine import Trace
+from core.autodiff.graph import Graph
+from core.data.datasets import Dataset
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ The target is the seed graph's prediction with the teacher weights ``w1 = ... = 
 
     y = tanh(exp((x1 + x2)**2 + 1) + 1) + sigmoid(sin(x3) * (x4 + x5) + 1)
 
-computed by the app's own engine (``core.engine.forward`` on the ``seed`` preset), so the
+computed by the app's own engine (``core.autodiff.engine.forward`` on the ``seed`` preset), so the
 seed graph fits the data exactly: with the teacher weights every loss is 0.
 
 Reproducibility: the features use only correctly rounded arithmetic (+, -, *, round,
@@ -78,7 +78,7 @@ def make_features(n: int = N_SAMPLES, seed: int = SEED) -> np.ndarray:
 
 def teacher_targets(X: np.ndarray) -> np.ndarray:
     """The seed graph's prediction y' for every row of ``X`` with :data:`TEACHER_WEIGHTS`."""
-    from core.engine import forward
+    from core.autodiff.engine import forward
     from core.presets import PRESETS
 
     graph = PRESETS["seed"].build()

@@ -13,7 +13,7 @@ os.environ["XDG_CONFIG_HOME"] = _SETTINGS_DIR
 
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from core.data import builtin_dataset  # noqa: E402
+from core.data.datasets import builtin_dataset  # noqa: E402
 from core.presets import resolve_graph  # noqa: E402
 
 

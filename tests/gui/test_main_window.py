@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from core.engine import evaluate
-from core.optimizers import OPTIMIZERS
+from core.autodiff.engine import evaluate
+from core.training.optimizers import OPTIMIZERS
 from gui.formatting import short_number
-from gui.node_item import GRAD_PREFIX
+from gui.graph.node_item import GRAD_PREFIX
 
 
 def shown_numbers(window) -> dict[str, tuple[str, str]]:
@@ -306,9 +306,9 @@ def test_malicious_pickle_is_refused_in_the_window(window, bridge, tmp_path):
 def test_divergence_advice_depends_on_when_it_happened():
     from types import SimpleNamespace
 
-    from core.formula import parse_formula
-    from core.optimizers import make_optimizer
-    from core.trainer import Trainer
+    from core.autodiff.formula import parse_formula
+    from core.training.optimizers import make_optimizer
+    from core.training.trainer import Trainer
     from gui.bridge import divergence_message
 
     graph = parse_formula("log(w1*x1)")
@@ -330,7 +330,7 @@ def test_divergence_advice_depends_on_when_it_happened():
 
 
 def test_the_open_dialog_offers_every_supported_file_type():
-    from core.data import SUPPORTED_SUFFIXES
+    from core.data.datasets import SUPPORTED_SUFFIXES
     from gui.main_window import DATA_FILTER
 
     offered = DATA_FILTER.split(";;")[0]

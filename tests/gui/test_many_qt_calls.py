@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import PySide6
 
-from core.engine import evaluate
+from core.autodiff.engine import evaluate
 
 
 def test_pyside_version_is_not_the_broken_one():

@@ -1,0 +1,316 @@
+"""Formula parsing: a prediction formula becomes a :class:`~core.autodiff.graph.Graph`.
+
+The text is parsed with :mod:`ast` and checked against a whitelist; nothing is ever
+evaluated.  ``x1 .. xN`` are data columns, ``y`` is the target (not allowed in the
+prediction), numbers are constants, names called as functions must be in the op table, and
+every other name is a trainable weight.  Identical subexpressions become one node with
+several consumers (so ``s * s`` shares ``s``).  The squared-error loss ``(y - y')^2`` is put
+on top.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass
+
+from core.autodiff.graph import Graph, Kind, Node
+from core.autodiff.ops import FUNCTIONS, OPS
+
+MAX_FORMULA_LENGTH = 200_000
+RESERVED_NAMES = frozenset({"y", "y_pred", "loss", "residual"})
+_FEATURE = re.compile(r"x(\d+)")
+_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
+
+
+class FormulaError(ValueError):
+    """A formula that cannot become a graph; ``column`` is 1-based, or ``None``."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.reason = message
+        self.column = column
+        where = f" at column {column}" if column is not None else ""
+        super().__init__(f"formula error{where}: {message}")
+
+
+@dataclass(frozen=True)
+class _Key:
+    """Structural identity of a node, for merging identical subexpressions."""
+
+    op: str
+    inputs: tuple[str, ...]
+    param: float | None
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.by_key: dict[object, str] = {}
+        self.taken: set[str] = set()
+        self.counters: dict[str, int] = {}
+        self.exprs: dict[str, str] = {}
+        self.precedence: dict[str, int] = {}
+
+    def _fresh(self, stem: str) -> str:
+        while True:
+            self.counters[stem] = self.counters.get(stem, 0) + 1
+            candidate = f"{stem}{self.counters[stem]}"
+            if candidate not in self.taken:
+                return candidate
+
+    def _add(self, key: object, node: Node) -> str:
+        self.by_key[key] = node.id
+        self.taken.add(node.id)
+        self.exprs[node.id] = node.expr
+        self.precedence[node.id] = _precedence(node.op)
+        self.nodes.append(node)
+        return node.id
+
+    def _text(self, name: str, inputs: tuple[str, ...], param: float | None) -> str:
+        """Formula text with only the parentheses precedence needs (and that keep the
+        text parsing back to the same graph)."""
+        level = _precedence(name)
+
+        def wrap(operand: str, tighter: bool = False) -> str:
+            inner = self.precedence[operand]
+            text = self.exprs[operand]
+            return f"({text})" if inner < level or (tighter and inner == level) else text
+
+        row = OPS[name]
+        if row.infix is not None:
+            return f"{wrap(inputs[0])} {row.infix} {wrap(inputs[1], tighter=True)}"
+        if name == "square":
+            return f"{wrap(inputs[0], tighter=True)}**2"
+        if name == "pow":
+            exponent = f"{param:g}" if param is not None and param >= 0 else f"({param:g})"
+            return f"{wrap(inputs[0], tighter=True)}**{exponent}"
+        if name == "neg":
+            return f"-{wrap(inputs[0])}"
+        return f"{name}({', '.join(self.exprs[i] for i in inputs)})"
+
+    def leaf(self, kind: Kind, name: str, column: int | None = None) -> str:
+        key = (kind, name)
+        if key in self.by_key:
+            return self.by_key[key]
+        return self._add(key, Node(id=name, label=name, kind=kind, column=column, expr=name))
+
+    def constant(self, value: float) -> str:
+        key = ("constant", value)
+        if key in self.by_key:
+            return self.by_key[key]
+        text = f"{value:g}"
+        return self._add(key, Node(id=self._fresh("c"), label=text, kind="constant",
+                                   constant=value, expr=text))
+
+    def op(self, name: str, inputs: tuple[str, ...], param: float | None = None,
+           node_id: str | None = None, kind: Kind = "op", label: str | None = None) -> str:
+        key = _Key(name, inputs, param)
+        if key in self.by_key and node_id is None:
+            return self.by_key[key]
+        row = OPS[name]
+        text = self._text(name, inputs, param)
+        node = Node(id=node_id or self._fresh(name), label=label or row.symbol, kind=kind,
+                    op=name, inputs=inputs, param=param, expr=text)
+        return self._add(key if node_id is None else ("named", node_id), node)
+
+
+def _precedence(op: str | None) -> int:
+    """Binding strength of an op's formula text: sums < products < unary minus < powers
+    < atoms (names, numbers, function calls)."""
+    return {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "square": 4, "pow": 4}.get(
+        op or "", 5)
+
+
+def _column(node: ast.AST) -> int | None:
+    offset = getattr(node, "col_offset", None)
+    return None if offset is None else offset + 1
+
+
+def _constant_value(node: ast.AST) -> float | None:
+    """The number a node spells (``2``, ``-0.5``), or ``None`` if it is not a number."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        if isinstance(node.op, ast.USub):
+            sign = -sign
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
+        value = sign * float(node.value)
+        if not math.isfinite(value):
+            raise FormulaError("numbers must be finite", _column(node))
+        return value
+    return None
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        ast.Compare: "comparisons", ast.BoolOp: "'and'/'or'", ast.Attribute: "attribute access",
+        ast.Subscript: "indexing", ast.Lambda: "lambda", ast.IfExp: "if/else",
+        ast.Tuple: "tuples", ast.List: "lists", ast.Dict: "dicts", ast.Set: "sets",
+        ast.NamedExpr: "assignment", ast.JoinedStr: "strings", ast.Starred: "'*' unpacking",
+    }
+    for kind, text in names.items():
+        if isinstance(node, kind):
+            return text
+    if isinstance(node, ast.Constant):
+        return f"the value {node.value!r}"
+    return type(node).__name__
+
+
+def _check_name(node: ast.Name) -> None:
+    name = node.id
+    if name in FUNCTIONS:
+        raise FormulaError(f"'{name}' is a function; call it as {name}(...)", _column(node))
+    if name == "y":
+        raise FormulaError("'y' is the target; the prediction cannot use it", _column(node))
+    if name in RESERVED_NAMES:
+        raise FormulaError(f"'{name}' is reserved; choose another weight name", _column(node))
+    match = _FEATURE.fullmatch(name)
+    if match and int(match.group(1)) == 0:
+        raise FormulaError("features are numbered from x1", _column(node))
+
+
+def _build(tree: ast.expr, builder: _Builder) -> str:
+    """Post-order walk with an explicit stack, so long sums do not hit the recursion limit."""
+    results: dict[int, str] = {}
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        node, expanded = stack.pop()
+        value = _constant_value(node)
+        if value is not None:
+            results[id(node)] = builder.constant(value)
+            continue
+        children: list[ast.AST]
+        if isinstance(node, ast.BinOp):
+            children = [node.left] if isinstance(node.op, ast.Pow) else [node.left, node.right]
+        elif isinstance(node, ast.UnaryOp):
+            children = [node.operand]
+        elif isinstance(node, ast.Call):
+            children = list(node.args)
+        else:
+            children = []
+        if not expanded:
+            _validate(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+            continue
+        args = tuple(results[id(child)] for child in children)
+        results[id(node)] = _combine(node, args, builder)
+    return results[id(tree)]
+
+
+def _validate(node: ast.AST) -> None:
+    column = _column(node)
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Pow):
+            if _constant_value(node.right) is None:
+                raise FormulaError("the exponent after ** must be a number "
+                                   "(for a variable exponent write exp(b*log(a)))",
+                                   _column(node.right))
+        elif type(node.op) not in _BINARY:
+            symbol = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@"}.get(type(node.op))
+            text = f"'{symbol}'" if symbol else type(node.op).__name__
+            raise FormulaError(f"operator {text} is not supported; use + - * / **", column)
+    elif isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise FormulaError("only unary minus and plus are supported", column)
+    elif isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            raise FormulaError(f"{_describe(node.func)} is not allowed; call functions by "
+                               f"name, e.g. exp(...)", _column(node.func))
+        name = node.func.id
+        if name not in FUNCTIONS:
+            known = ", ".join(sorted(FUNCTIONS))
+            raise FormulaError(f"unknown function '{name}' (known: {known})", column)
+        if node.keywords:
+            raise FormulaError(f"{name}() takes no keyword arguments", column)
+        arity = OPS[name].arity
+        if len(node.args) != arity:
+            raise FormulaError(f"{name}() takes {arity} argument"
+                               f"{'s' if arity != 1 else ''}, got {len(node.args)}", column)
+    elif isinstance(node, ast.Name):
+        _check_name(node)
+    else:
+        raise FormulaError(f"{_describe(node)} not allowed in a formula", column)
+
+
+def _combine(node: ast.AST, args: tuple[str, ...], builder: _Builder) -> str:
+    if isinstance(node, ast.Name):
+        match = _FEATURE.fullmatch(node.id)
+        if match:
+            # x01 and x1 are the same column, so the same node.
+            column = int(match.group(1))
+            return builder.leaf("input", f"x{column}", column=column - 1)
+        return builder.leaf("weight", node.id)
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Pow):
+            exponent = _constant_value(node.right)
+            assert exponent is not None  # checked in _validate
+            if exponent == 1.0:
+                return args[0]
+            if exponent == 2.0:
+                return builder.op("square", args)
+            return builder.op("pow", args, param=exponent)
+        return builder.op(_BINARY[type(node.op)], args)
+    if isinstance(node, ast.UnaryOp):
+        return args[0] if isinstance(node.op, ast.UAdd) else builder.op("neg", args)
+    assert isinstance(node, ast.Call)
+    assert isinstance(node.func, ast.Name)
+    return builder.op(node.func.id, args)
+
+
+def parse_formula(text: str, name: str = "") -> Graph:
+    """Parse a prediction formula into a graph with squared-error loss on top.
+
+    Parameters
+    ----------
+    text
+        The prediction y', e.g. ``sigmoid(w1*x1 + w2*x2 + b)``.
+    name
+        Optional name of the graph (a preset's name).
+
+    Raises
+    ------
+    FormulaError
+        With the problem and its 1-based column.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise FormulaError("the formula is empty")
+    if len(text) > MAX_FORMULA_LENGTH:
+        raise FormulaError(f"the formula is longer than {MAX_FORMULA_LENGTH} characters")
+    source = text.strip()
+    try:
+        tree = ast.parse(source, mode="eval").body
+    except SyntaxError as error:
+        detail = "" if error.msg == "invalid syntax" else f" ({error.msg})"
+        column = error.offset if error.offset and error.offset <= len(source) else None
+        if column is None:
+            raise FormulaError(f"invalid syntax: the formula ends too early{detail}",
+                               len(source) + 1) from None
+        raise FormulaError(f"invalid syntax{detail}", column) from None
+    except (RecursionError, MemoryError):
+        raise FormulaError("the formula is nested too deeply") from None
+
+    builder = _Builder()
+    root = _build(tree, builder)
+    index = next(i for i, node in enumerate(builder.nodes) if node.id == root)
+    root_node = builder.nodes[index]
+    if root_node.is_leaf:
+        raise FormulaError("the prediction needs at least one operation (e.g. w1*x1)")
+    if not any(n.kind == "weight" for n in builder.nodes):
+        raise FormulaError("the formula has no weights to train (any name other than "
+                           "x1..xN and the functions is a weight)")
+
+    # The root op becomes the prediction y'; then the loss (y - y')^2 goes on top.
+    builder.nodes[index] = Node(id="y_pred", label="y'", kind="output", op=root_node.op,
+                             inputs=root_node.inputs, param=root_node.param,
+                             expr=root_node.expr)
+    builder.taken.add("y_pred")
+    # Above the prediction, formulas are written in terms of y' itself.
+    builder.exprs["y_pred"] = "y'"
+    builder.precedence["y_pred"] = _precedence(None)
+    target = builder.leaf("target", "y")
+    residual = builder.op("sub", (target, "y_pred"), node_id="residual", label="y − y'")
+    builder.op("square", (residual,), node_id="loss", kind="loss", label="L")
+    return Graph(builder.nodes, output="y_pred", loss="loss", formula=source, name=name)

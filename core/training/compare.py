@@ -1,0 +1,187 @@
+"""Comparing optimizers fairly: same initial weights, same data, same sample order.
+
+The course notebook drew fresh random weights for each optimizer, so its comparison mixed
+the optimizer's effect with the starting point's.  Here every run starts from one set of
+weights and visits the samples in the same order; only the update rule differs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.autodiff.graph import Graph
+from core.training.initial_weights import initial_weights as draw_initial_weights
+from core.training.optimizers import Optimizer
+from core.training.trainer import Divergence, Trainer, TrainingData
+
+#: Called now and then during a run with the trainer (for progress displays).
+Progress = Callable[[Trainer], None]
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """The outcome of one complete training run.
+
+    Attributes
+    ----------
+    optimizer, title
+        The optimizer's registry name and display name.
+    hyperparameters
+        Its hyperparameter values.
+    weight_names
+        Names of the weights, in the order of the weight arrays.
+    initial_weights, final_weights
+        Where training started and ended (the last applied update).
+    epoch_loss
+        Mean per-sample loss of each completed epoch.
+    sample_steps, sample_loss
+        Step numbers and losses of the recorded per-sample points (every
+        ``sample_stride``-th step once the history was decimated).
+    steps
+        Updates applied.
+    diverged
+        Where training diverged, or ``None``.
+    final_loss
+        Mean loss over the whole dataset at the final weights.
+    seconds
+        Wall-clock training time.
+    """
+
+    optimizer: str
+    title: str
+    hyperparameters: Mapping[str, float]
+    weight_names: tuple[str, ...]
+    initial_weights: np.ndarray
+    final_weights: np.ndarray
+    epoch_loss: np.ndarray
+    sample_steps: np.ndarray
+    sample_loss: np.ndarray
+    sample_stride: int
+    steps: int
+    diverged: Divergence | None
+    final_loss: float
+    seconds: float
+
+
+def train_to_end(trainer: Trainer, progress: Progress | None = None,
+                 interval: float = 0.1) -> TrainingRun:
+    """Run ``trainer`` until it finishes or diverges.
+
+    Parameters
+    ----------
+    trainer
+        A trainer (it is run from where it is).
+    progress
+        Called about every ``interval`` seconds, and once at the end.
+    """
+    started = time.perf_counter()
+    if progress is None:
+        trainer.run_to_end()
+    else:
+        while not trainer.finished:
+            trainer.run_for(interval)
+            progress(trainer)
+    seconds = time.perf_counter() - started
+    history = trainer.history
+    return TrainingRun(
+        optimizer=trainer.optimizer.name,
+        title=trainer.optimizer.title,
+        hyperparameters=dict(trainer.optimizer.values),
+        weight_names=tuple(trainer.graph.weights),
+        initial_weights=trainer.initial_weights,
+        final_weights=trainer.weights,
+        epoch_loss=history.epoch_loss().copy(),
+        sample_steps=history.steps().copy(),
+        sample_loss=history.sample_loss().copy(),
+        sample_stride=history.stride,
+        steps=trainer.cursor.step,
+        diverged=trainer.diverged,
+        final_loss=trainer.dataset_loss(),
+        seconds=seconds,
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several optimizers trained from the same initial weights on the same samples.
+
+    Attributes
+    ----------
+    runs
+        One run per optimizer, in the order given.
+    initial_weights
+        The shared starting point.
+    epochs, seed, shuffle, n_samples
+        The shared schedule.
+    """
+
+    runs: tuple[TrainingRun, ...]
+    initial_weights: np.ndarray
+    epochs: int
+    seed: int
+    shuffle: bool
+    n_samples: int
+
+    def run(self, optimizer: str) -> TrainingRun:
+        """The run of the optimizer named ``optimizer``."""
+        for run in self.runs:
+            if run.optimizer == optimizer:
+                return run
+        raise KeyError(optimizer)
+
+    def epoch_loss_table(self) -> np.ndarray:
+        """Epoch losses as an (epochs, runs) array; nan where a run diverged earlier."""
+        table = np.full((self.epochs, len(self.runs)), np.nan)
+        for k, run in enumerate(self.runs):
+            table[:run.epoch_loss.size, k] = run.epoch_loss
+        return table
+
+    def best(self) -> TrainingRun | None:
+        """The run with the lowest final dataset loss among those that did not diverge."""
+        finished = [r for r in self.runs if r.diverged is None and np.isfinite(r.final_loss)]
+        return min(finished, key=lambda r: r.final_loss, default=None)
+
+
+def compare_optimizers(graph: Graph, dataset: TrainingData,
+                       optimizers: Sequence[Optimizer], *, epochs: int = 20, seed: int = 0,
+                       initial_weights: np.ndarray | Sequence[float] | None = None,
+                       shuffle: bool = False, clip_value: float | None = None,
+                       clip_norm: float | None = None, history_limit: int = 1_000_000,
+                       progress: Callable[[int, Trainer], None] | None = None) -> Comparison:
+    """Train each optimizer from the same initial weights, on the same sample order.
+
+    Parameters
+    ----------
+    graph, dataset
+        What to train on.
+    optimizers
+        The optimizers to compare (each sized for the graph's weights).
+    epochs, seed, shuffle, clip_value, clip_norm, history_limit
+        As for :class:`core.training.trainer.Trainer`, shared by every run.
+    initial_weights
+        The shared starting point; default N(0, 0.01) drawn once from ``seed``.
+    progress
+        Called now and then with the run's index and its trainer.
+
+    Raises
+    ------
+    core.training.optimizers.HyperparameterError, core.autodiff.engine.InputError
+        As the trainer does.
+    """
+    start = (draw_initial_weights(len(graph.weights), seed) if initial_weights is None
+             else np.array(initial_weights, dtype=float).ravel())
+    trainers = [Trainer(graph, dataset, optimizer, epochs=epochs, seed=seed,
+                        initial_weights=start, shuffle=shuffle, clip_value=clip_value,
+                        clip_norm=clip_norm, history_limit=history_limit)
+                for optimizer in optimizers]
+    runs = []
+    for k, trainer in enumerate(trainers):
+        report = None if progress is None else (lambda t, k=k: progress(k, t))
+        runs.append(train_to_end(trainer, report))
+    n_samples = trainers[0].n_samples if trainers else len(np.asarray(dataset.y))
+    return Comparison(runs=tuple(runs), initial_weights=start.copy(), epochs=epochs,
+                      seed=seed, shuffle=shuffle, n_samples=n_samples)

@@ -1,0 +1,624 @@
+"""The trainer: per-sample updates over epochs, returning immutable snapshots.
+
+Training follows the course notebook: in each epoch every sample is visited once, in
+dataset order (or shuffled per epoch from the seed), and the weights are updated after each
+sample.  The loss recorded for a sample is computed before its update.
+
+Each step runs on the compiled fast path (:class:`core.autodiff.compiled.CompiledGraph`, plain
+Python floats).  Only when that path raises or reports a non-finite number is the sample
+redone on the trace path (:func:`core.autodiff.engine.evaluate`), which names the first node whose
+value or gradient is nan or infinite.  Training then stops at that step without applying
+its update, and :attr:`Trainer.diverged` says where.  An update that would make a weight
+(or the optimizer's state) non-finite is refused the same way.
+
+The trainer needs no event system: :meth:`Trainer.step_sample` and friends return a
+:class:`StepResult` whose arrays are read-only copies, safe to keep and to send to another
+thread.  :meth:`Trainer.run_for` trains for a time budget, for a GUI timer.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from array import array
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Protocol
+
+import numpy as np
+
+from core.autodiff.compiled import SCALAR_ERRORS, CompiledGraph, SampleFn, compiled_graph
+from core.autodiff.engine import InputError, Trace, evaluate
+from core.autodiff.graph import Graph
+from core.training.history import MIN_LIMIT, History
+from core.training.initial_weights import initial_weights as draw_initial_weights
+from core.training.optimizers import Hyperparameter, HyperparameterError, Optimizer
+
+#: Steps per inner-loop batch; history is written once per batch.
+CHUNK = 4096
+
+#: Values buffered per batch at most (weights and gradients), to stay cache-friendly on
+#: graphs with many weights.
+CHUNK_VALUES = 1 << 16
+
+#: Sub-stream of the seed used for per-epoch shuffling (weights use the seed itself).
+_SHUFFLE_STREAM = 1
+
+CLIP_VALUE = Hyperparameter("clip_value", math.inf, 0.0, math.inf, False, False,
+                            "clip every gradient component to [-c, c]")
+CLIP_NORM = Hyperparameter("clip_norm", math.inf, 0.0, math.inf, False, False,
+                           "rescale the gradient vector when its norm exceeds c")
+
+
+class TrainingData(Protocol):
+    """What the trainer needs from a dataset (:class:`core.data.datasets.Dataset` has it)."""
+
+    @property
+    def X(self) -> np.ndarray: ...
+
+    @property
+    def y(self) -> np.ndarray: ...
+
+
+class TrainingFinishedError(RuntimeError):
+    """A step was asked for after the last epoch or after a divergence."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in training.
+
+    Attributes
+    ----------
+    epoch
+        Epoch number, from 0.
+    position
+        Index within the epoch's sample order.
+    sample
+        The dataset row at that position.
+    step
+        Updates completed before this position (so also the step's number, from 0).
+    """
+
+    epoch: int
+    position: int
+    sample: int
+    step: int
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where training stopped because something became nan or infinite.
+
+    Attributes
+    ----------
+    node
+        The first non-finite node (forward order for values, backward order for
+        gradients), or the weight an update would have made non-finite.
+    op
+        That node's op name, ``None`` for inputs, weights and constants.
+    quantity
+        ``value`` or ``gradient``.
+    epoch, sample, step
+        Where it happened (as in :class:`Cursor`); the step's update was not applied.
+    trace
+        The full trace of that sample at the weights before the step.
+    value
+        The offending number (nan, inf or -inf).
+    detail
+        One sentence for people.
+    """
+
+    node: str
+    op: str | None
+    quantity: str
+    epoch: int
+    sample: int
+    step: int
+    trace: Trace
+    value: float = math.nan
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """An immutable snapshot after one training step.
+
+    Attributes
+    ----------
+    cursor
+        The sample just trained.
+    loss
+        Its loss, computed before the update (as the notebook records it).
+    weights_before, weights
+        Weights before and after the update (equal when the step diverged).
+    grads
+        dL/dw of this sample at ``weights_before`` (before any clipping).
+    optimizer_state
+        The optimizer's state after the update.
+    epoch_loss
+        The mean loss of the epoch when this step completed one, else ``None``.
+    diverged
+        Set when this step diverged (and its update was not applied).
+    finished
+        Whether training can go no further (all epochs done, or diverged).
+
+    All arrays are read-only copies, never aliases of the trainer's live state.
+    """
+
+    cursor: Cursor
+    loss: float
+    weights_before: np.ndarray
+    weights: np.ndarray
+    grads: np.ndarray
+    optimizer_state: Mapping[str, np.ndarray]
+    epoch_loss: float | None
+    diverged: Divergence | None
+    finished: bool
+
+
+def _frozen(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    array = np.array(values)  # a copy; lists of floats (even empty ones) become float64
+    array.flags.writeable = False
+    return array
+
+
+def clip_gradients(g: Sequence[float], clip_value: float | None = None,
+                   clip_norm: float | None = None) -> list[float]:
+    """Gradient clipping: each component to ``[-clip_value, clip_value]``, then the whole
+    vector rescaled to norm ``clip_norm`` if it is longer.  ``None`` turns either off."""
+    result = list(g)
+    if clip_value is not None:
+        c = clip_value
+        result = [c if v > c else -c if v < -c else v for v in result]
+    if clip_norm is not None:
+        norm = math.hypot(*result)  # hypot neither overflows nor underflows
+        if norm > clip_norm:
+            scale = clip_norm / norm
+            result = [v * scale for v in result]
+    return result
+
+
+def _sample_function(graph: Graph) -> tuple[SampleFn, CompiledGraph | None]:
+    try:
+        compiled = compiled_graph(graph)
+    except RecursionError:
+        # Very large graphs can exceed the Python compiler's nesting limit; the trace path
+        # is slower but computes the same numbers.
+        def sample(x: Sequence[float], y: float, w: Sequence[float]
+                   ) -> tuple[float, list[float], float]:
+            trace = evaluate(graph, x, y, w)
+            grads = [trace.grads[name] for name in graph.weights]
+            check = 0.0 if trace.first_nonfinite() is None else math.nan
+            return trace.loss, grads, check
+
+        return sample, None
+    return compiled.sample, compiled
+
+
+#: The most epochs one run may plan (its per-epoch history is allocated up front).
+MAX_EPOCHS = 100_000
+
+
+def _whole_number(name: str, value: object, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise HyperparameterError(f"{name} must be a whole number >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise HyperparameterError(f"{name} must be <= {high}, got {value!r}")
+    return int(value)
+
+
+class Trainer:
+    """Trains a graph's weights on a dataset, one sample per update.
+
+    Parameters
+    ----------
+    graph
+        The computational graph (its weights are trained).
+    dataset
+        Anything with ``X`` (n, k) and ``y`` (n,), k >= ``graph.n_inputs``.
+    optimizer
+        The update rule, for ``len(graph.weights)`` weights.
+    epochs
+        Passes over the data.
+    seed
+        Seeds the initial weights (N(0, 0.01), as
+        :func:`core.training.initial_weights.initial_weights`) and the per-epoch shuffle.
+    initial_weights
+        Start here instead (one finite value per weight).
+    shuffle
+        Visit the samples in a new random order each epoch (default: dataset order).
+    clip_value, clip_norm
+        Optional gradient clipping (see :func:`clip_gradients`); off by default.
+    history_limit
+        At most this many per-step points are kept in :attr:`history`.
+
+    Raises
+    ------
+    HyperparameterError
+        For bad ``epochs``, ``seed``, ``history_limit`` or clipping values.
+    InputError
+        When data, weights or optimizer do not fit the graph.
+    """
+
+    def __init__(self, graph: Graph, dataset: TrainingData, optimizer: Optimizer, *,
+                 epochs: int = 20, seed: int = 0,
+                 initial_weights: np.ndarray | Sequence[float] | None = None,
+                 shuffle: bool = False, clip_value: float | None = None,
+                 clip_norm: float | None = None, history_limit: int = 1_000_000) -> None:
+        self.graph = graph
+        self.dataset = dataset
+        self.epochs = _whole_number("epochs", epochs, 1, MAX_EPOCHS)
+        self.seed = _whole_number("seed", seed, 0)
+        history_limit = _whole_number("history_limit", history_limit, MIN_LIMIT)
+        self.shuffle = bool(shuffle)
+        self.clip_value = None if clip_value is None else CLIP_VALUE.validate(clip_value)
+        self.clip_norm = None if clip_norm is None else CLIP_NORM.validate(clip_norm)
+        X = np.asarray(dataset.X, dtype=float)
+        y = np.asarray(dataset.y, dtype=float).ravel()
+        if X.ndim != 2 or X.shape[0] == 0 or X.shape[0] != y.shape[0]:
+            raise InputError(f"training needs X of shape (n, k) and y of shape (n,) with "
+                             f"n >= 1, got {X.shape} and {y.shape}")
+        if X.shape[1] < graph.n_inputs:
+            raise InputError(f"the graph uses {graph.n_inputs} features, the data has "
+                             f"{X.shape[1]}")
+        n_weights = len(graph.weights)
+        if initial_weights is None:
+            start = draw_initial_weights(n_weights, self.seed)
+        else:
+            start = np.array(initial_weights, dtype=float).ravel()
+            if start.size != n_weights:
+                raise InputError(f"the graph has {n_weights} weights, got {start.size} "
+                                 f"initial values")
+            if not np.all(np.isfinite(start)):
+                raise InputError("initial weights must be finite numbers")
+        self._initial = start.tolist()
+        self._n: int = int(X.shape[0])
+        # Plain Python floats: the fast path is several times slower on numpy scalars.
+        self._rows: list[list[float]] = X.tolist()
+        self._targets: list[float] = y.tolist()
+        self._sample, self._compiled = _sample_function(graph)
+        self.history = History(n_weights, self._n, self.epochs, history_limit)
+        self._check_optimizer(optimizer)
+        self.optimizer = optimizer
+        self._w: list[float] = []
+        self.reset()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _check_optimizer(self, optimizer: Optimizer) -> None:
+        if optimizer.n_weights != len(self.graph.weights):
+            raise InputError(f"the optimizer is for {optimizer.n_weights} weights, the graph "
+                             f"has {len(self.graph.weights)}")
+
+    def reset(self) -> None:
+        """Back to the initial weights, a fresh optimizer state, epoch 0 and no history."""
+        self._w[:] = self._initial
+        self.optimizer.reset()
+        self.history.clear()
+        self._apply = self._make_apply()
+        self._epoch = 0
+        self._position = 0
+        self._step = 0
+        self._epoch_sum = 0.0
+        self._finished = False
+        self._diverged: Divergence | None = None
+        self._completed: tuple[int, float] | None = None
+        self._last: tuple[float, list[float]] = (math.nan, [])
+        self._prepare_epoch()
+
+    def set_optimizer(self, optimizer: Optimizer) -> None:
+        """Train with another optimizer from now on, starting over (see :meth:`reset`)."""
+        self._check_optimizer(optimizer)
+        self.optimizer = optimizer
+        self.reset()
+
+    def _make_apply(self) -> Callable[[list[float], Sequence[float]], bool]:
+        update = self.optimizer.try_update
+        clip_value, clip_norm = self.clip_value, self.clip_norm
+        if clip_value is None and clip_norm is None:
+            return update
+
+        def clipped_update(w: list[float], g: Sequence[float]) -> bool:
+            return update(w, clip_gradients(g, clip_value, clip_norm))
+
+        return clipped_update
+
+    def _epoch_order(self, epoch: int) -> list[int] | None:
+        if not self.shuffle:
+            return None
+        rng = np.random.default_rng((self.seed, _SHUFFLE_STREAM, epoch))
+        order: list[int] = rng.permutation(self._n).tolist()
+        return order
+
+    def _prepare_epoch(self) -> None:
+        self._order = self._epoch_order(self._epoch)
+        if self._order is None:
+            self._xs, self._ys = self._rows, self._targets
+        else:
+            self._xs = [self._rows[i] for i in self._order]
+            self._ys = [self._targets[i] for i in self._order]
+
+    def _sample_at(self, position: int) -> int:
+        return position if self._order is None else self._order[position]
+
+    @property
+    def weights(self) -> np.ndarray:
+        """A copy of the current weights, in ``graph.weights`` order."""
+        return np.array(self._w)
+
+    @property
+    def initial_weights(self) -> np.ndarray:
+        """A copy of the weights training starts from."""
+        return np.array(self._initial)
+
+    @property
+    def n_samples(self) -> int:
+        """Samples per epoch."""
+        return self._n
+
+    @property
+    def total_steps(self) -> int:
+        """Updates in a complete run: ``epochs * n_samples``."""
+        return self.epochs * self._n
+
+    @property
+    def remaining(self) -> int:
+        """Updates still to do (0 once finished or diverged)."""
+        return 0 if self._finished else self.total_steps - self._step
+
+    @property
+    def cursor(self) -> Cursor:
+        """The next sample to train.  After the last epoch: ``epoch == epochs``, position 0,
+        sample 0.  After a divergence: the sample that diverged."""
+        if self._finished and self._diverged is None:
+            return Cursor(self.epochs, 0, 0, self._step)
+        return Cursor(self._epoch, self._position, self._sample_at(self._position),
+                      self._step)
+
+    @property
+    def finished(self) -> bool:
+        """No more steps: every epoch is done, or training diverged."""
+        return self._finished
+
+    @property
+    def diverged(self) -> Divergence | None:
+        """Where training diverged, or ``None``."""
+        return self._diverged
+
+    # -- stepping ------------------------------------------------------------------------
+
+    def step_sample(self) -> StepResult:
+        """Train one sample.
+
+        Raises
+        ------
+        TrainingFinishedError
+            If training is finished or diverged.
+        """
+        self._require_unfinished()
+        cursor = self.cursor
+        before = self._w[:]
+        self._advance(1)
+        return self._result(cursor, before)
+
+    def step_epoch(self) -> StepResult:
+        """Train to the end of the current epoch; the result is that epoch's last step.
+
+        Raises
+        ------
+        TrainingFinishedError
+            If training is finished or diverged.
+        """
+        self._require_unfinished()
+        result = self.run(self._n - self._position)
+        assert result is not None
+        return result
+
+    def run(self, n_steps: int) -> StepResult | None:
+        """Train up to ``n_steps`` samples as fast as possible (stopping early at the end or
+        at a divergence); the last step's result, or ``None`` if nothing was left to do."""
+        n_steps = _whole_number("n_steps", n_steps, 0)
+        todo = min(n_steps, self.remaining)
+        if todo == 0:
+            return None
+        self._advance(todo - 1)
+        if self._finished:
+            return self._result(self.cursor, self._w[:])
+        return self.step_sample()
+
+    def run_for(self, seconds: float, max_steps: int | None = None) -> StepResult | None:
+        """Train for about ``seconds`` (at least one step), at most ``max_steps`` steps.
+
+        For a GUI timer: each call does a batch sized to the time budget and returns the
+        last step's result, or ``None`` if nothing was left to do.
+        """
+        if not isinstance(seconds, (int, float)) or not 0.0 <= seconds < math.inf:
+            raise HyperparameterError(f"seconds must be a finite number >= 0, got {seconds!r}")
+        budget = self.remaining
+        if max_steps is not None:
+            budget = min(budget, _whole_number("max_steps", max_steps, 0))
+        if budget == 0:
+            return None
+        deadline = time.perf_counter() + seconds
+        chunk, used = 16, 0
+        while used < budget - 1 and not self._finished:
+            k = min(chunk, budget - 1 - used)
+            started, before = time.perf_counter(), self._step
+            self._advance(k)
+            used += self._step - before
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            per_step = (now - started) / k
+            chunk = max(1, min(4 * chunk, int(0.5 * (deadline - now) / max(per_step, 1e-9))))
+        if self._finished:
+            return self._result(self.cursor, self._w[:])
+        return self.step_sample()
+
+    def run_to_end(self) -> StepResult | None:
+        """Train every remaining step; the last result, or ``None`` if already finished."""
+        return self.run(self.remaining)
+
+    def trace(self, sample: int | None = None) -> Trace:
+        """The full trace of a dataset row at the current weights, without training.
+
+        Parameters
+        ----------
+        sample
+            The row (negative counts from the end); ``None`` is the cursor's sample.
+        """
+        index = self.cursor.sample if sample is None else sample
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
+                or not -self._n <= index < self._n:
+            raise InputError(f"sample {index!r} is out of range: the data has {self._n} "
+                             f"samples (0..{self._n - 1})")
+        index = int(index) % self._n
+        return evaluate(self.graph, self._rows[index], self._targets[index], self._w)
+
+    def dataset_loss(self) -> float:
+        """Mean loss over the whole dataset at the current weights (inf or nan if some
+        sample's loss is)."""
+        if self._compiled is not None:
+            losses, _ = self._compiled.batch(np.asarray(self.dataset.X, dtype=float),
+                                             np.asarray(self._targets), self._w)
+            with np.errstate(all="ignore"):
+                return float(np.mean(losses))
+        total = 0.0
+        for x, y in zip(self._rows, self._targets, strict=True):
+            total += evaluate(self.graph, x, y, self._w).loss
+        return total / self._n
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def _advance(self, n_steps: int) -> None:
+        """Up to ``n_steps`` updates on the fast path, in batches within one epoch."""
+        sample = self._sample
+        apply = self._apply
+        errors = SCALAR_ERRORS
+        w = self._w
+        n_weights = len(w)
+        chunk = max(16, min(CHUNK, CHUNK_VALUES // max(n_weights, 1)))
+        while n_steps > 0 and not self._finished:
+            pos = self._position
+            take = min(n_steps, self._n - pos, chunk)
+            losses: list[float] = []
+            # C doubles from the start: cheaper than Python lists converted later.
+            wbuf = array("d")
+            gbuf = array("d")
+            add_loss, add_w, add_g = losses.append, wbuf.fromlist, gbuf.fromlist
+            esum = self._epoch_sum
+            suspect = False
+            for x, target in zip(self._xs[pos:pos + take], self._ys[pos:pos + take],
+                                 strict=True):
+                try:
+                    loss, g, check = sample(x, target, w)
+                except errors:
+                    suspect = True
+                    break
+                # check - check is 0.0 for finite numbers and nan for inf and nan.
+                if check - check != 0.0 or not apply(w, g):
+                    suspect = True
+                    break
+                add_loss(loss)
+                add_w(w)
+                add_g(g)
+                esum += loss
+            done = len(losses)
+            if done:
+                self._last = (losses[-1], gbuf[len(gbuf) - n_weights:].tolist())
+                self._commit(losses, wbuf, gbuf, esum)
+                n_steps -= done
+            if suspect:
+                self._careful_step()
+                n_steps -= 1
+
+    def _commit(self, losses: list[float], wbuf: Sequence[float], gbuf: Sequence[float],
+                esum: float) -> None:
+        done = len(losses)
+        self.history.extend(self._step, losses, wbuf, gbuf)
+        self._step += done
+        self._position += done
+        self._epoch_sum = esum
+        if self._position == self._n:
+            mean = esum / self._n
+            self.history.add_epoch(mean)
+            self._completed = (self._step - 1, mean)
+            self._epoch += 1
+            self._position = 0
+            self._epoch_sum = 0.0
+            if self._epoch >= self.epochs:
+                self._finished = True
+            else:
+                self._prepare_epoch()
+
+    def _careful_step(self) -> None:
+        """One step on the trace path: after the fast path raised or saw a non-finite
+        number.  Either it was a false alarm (a check sum that overflowed) and the step is
+        taken, or training stops with the first non-finite node."""
+        index = self._sample_at(self._position)
+        trace = evaluate(self.graph, self._rows[index], self._targets[index], self._w)
+        grads = [trace.grads[name] for name in self.graph.weights]
+        self._last = (trace.loss, grads)
+        problem = trace.first_nonfinite()
+        if problem is not None:
+            op = f" ({problem.op})" if problem.op else ""
+            self._diverge(problem.node, problem.op, problem.quantity, trace, problem.number,
+                          f"the {problem.quantity} of {problem.node}{op} became "
+                          f"{problem.number}")
+            return
+        if not self._apply(self._w, grads):
+            self._diverge_in_update(trace)
+            return
+        loss = trace.loss
+        self._commit([loss], self._w[:], grads, self._epoch_sum + loss)
+
+    def _diverge_in_update(self, trace: Trace) -> None:
+        rejected = self.optimizer.rejected_update()
+        names = self.graph.weights
+        node, value, what = (names[0] if names else "", math.nan, "a value")
+        if rejected is not None:
+            for i, name in enumerate(names):
+                bad = [(key, float(values[i])) for key, values in rejected.items()
+                       if not math.isfinite(values[i])]
+                if bad:
+                    key, value = bad[0]
+                    node = name
+                    what = name if key == "weights" else f"its {key} for {name}"
+                    break
+        self._diverge(node, None, "value", trace, value,
+                      f"the {self.optimizer.title} update would make {what} {value}; it "
+                      f"was not applied")
+
+    def _diverge(self, node: str, op: str | None, quantity: str, trace: Trace, value: float,
+                 detail: str) -> None:
+        self._diverged = Divergence(
+            node=node, op=op, quantity=quantity, epoch=self._epoch,
+            sample=self._sample_at(self._position), step=self._step, trace=trace,
+            value=value, detail=detail)
+        self._finished = True
+
+    def _result(self, cursor: Cursor, before: list[float]) -> StepResult:
+        loss, grads = self._last
+        epoch_loss = None
+        if self._completed is not None and self._completed[0] == cursor.step:
+            epoch_loss = self._completed[1]
+        diverged = self._diverged
+        if diverged is not None and diverged.step != cursor.step:
+            diverged = None
+        state = {key: _frozen(value) for key, value in self.optimizer.state().items()}
+        return StepResult(
+            cursor=cursor, loss=loss, weights_before=_frozen(before),
+            weights=_frozen(self._w), grads=_frozen(grads),
+            optimizer_state=MappingProxyType(state), epoch_loss=epoch_loss,
+            diverged=diverged, finished=self._finished)
+
+    def _require_unfinished(self) -> None:
+        if not self._finished:
+            return
+        if self._diverged is not None:
+            raise TrainingFinishedError(f"training diverged at step {self._diverged.step}; "
+                                        "reset to start over")
+        raise TrainingFinishedError(f"training finished after {self.epochs} epochs; reset "
+                                    "to start over")

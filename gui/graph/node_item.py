@@ -1,0 +1,239 @@
+"""One node of the graph drawing: its shape, its name, its value and its gradient.
+
+The item is created once per graph; a training step only calls :meth:`NodeItem.set_numbers`,
+which changes two strings and schedules a repaint.  Leaves (weights, features, target) show
+their numbers to the left of the circle, where no edge arrives; ops show them underneath.
+The view moves the numbers of a leaf that is not in the first layer below or above it, so
+that its layer is no wider than its shapes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from core.autodiff.graph import Node
+from core.layout import NodeExtent
+from gui.formatting import full_number, short_number
+from gui.theme import Theme
+
+#: The widest number the text box is sized for; longer ones are squeezed to fit.
+WIDEST_NUMBER = "−0.001234"
+GRAD_PREFIX = "∂\u2009"  # thin space: saves width
+
+TextSide = Literal["left", "below", "above"]
+
+
+class NodeItem(QGraphicsItem):
+    """A node drawn at its anchor (the shape's centre is the item's origin)."""
+
+    def __init__(self, node: Node, theme: Theme, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self.node = node
+        self.theme = theme
+        self.value = math.nan
+        self.grad = math.nan
+        self._value_text = ""
+        self._grad_text = ""
+        self._highlighted = False
+        self._hovered = False
+        self._label_font = theme.label_font()
+        self._number_font = theme.number_font()
+        self._number_metrics = QFontMetricsF(self._number_font)
+        self._value_width = 0.0
+        self._grad_width = 0.0
+        # Pens, brushes and colours are made once: paint() runs ~40 times a second.
+        colours = theme.colours(node.kind)
+        self._pen = QPen(QColor(colours.border), theme.px(2.0))
+        self._highlight_pen = QPen(QColor(theme.highlight), theme.px(5.0))
+        self._brush = QBrush(QColor(colours.fill))
+        self._label_colour = QColor(colours.text)
+        self._value_colour = QColor(theme.value_text)
+        self._grad_colour = QColor(theme.grad_text)
+        self._bad_colour = QColor(theme.nonfinite)
+        self._setup_geometry()
+        self.setAcceptHoverEvents(True)
+        self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        self.setZValue(1.0)
+
+    # -- geometry ------------------------------------------------------------------
+
+    def _setup_geometry(self) -> None:
+        theme = self.theme
+        label_metrics = QFontMetricsF(self._label_font)
+        number_metrics = QFontMetricsF(self._number_font)
+        diameter = theme.px(theme.circle_diameter)
+        if self.node.is_leaf:
+            diameter *= 0.9
+        label_width = label_metrics.horizontalAdvance(self.node.label)
+        row = self.node.op_row
+        wants_ellipse = row is not None and row.shape == "ellipse"
+        needed = label_width + 2 * theme.px(theme.shape_padding)
+        if wants_ellipse or needed > diameter:
+            width = max(needed, diameter * 1.45)
+            self.is_circle = False
+        else:
+            width = diameter
+            self.is_circle = True
+        self.shape_rect = QRectF(-width / 2, -diameter / 2, width, diameter)
+        self._line = number_metrics.height()
+        self._text_width = number_metrics.horizontalAdvance(GRAD_PREFIX + WIDEST_NUMBER)
+        self.set_text_side("left" if self.node.is_leaf else "below")
+
+    def set_text_side(self, side: TextSide) -> None:
+        """Put the two numbers left of, below or above the shape."""
+        self.prepareGeometryChange()
+        self.text_side = side
+        line, text_width = self._line, self._text_width
+        gap = self.theme.px(self.theme.text_gap)
+        if side == "left":
+            right = self.shape_rect.left() - gap
+            top = -line
+            left = right - text_width
+            self.text_align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        else:
+            if side == "below":
+                top = self.shape_rect.bottom() + gap
+            else:
+                top = self.shape_rect.top() - gap - 2 * line
+            left = -text_width / 2
+            self.text_align = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
+        self.value_rect = QRectF(left, top, text_width, line)
+        self.grad_rect = QRectF(left, top + line, text_width, line)
+        outline = self.theme.px(4.0)
+        self._bounds = self.shape_rect.united(self.value_rect).united(self.grad_rect) \
+            .adjusted(-outline, -outline, outline, outline)
+        self.update()
+
+    def text_rect(self) -> QRectF:
+        """Where the numbers are, in scene coordinates."""
+        return self.mapRectToScene(self.value_rect.united(self.grad_rect))
+
+    def shape_scene_rect(self) -> QRectF:
+        return self.mapRectToScene(self.shape_rect)
+
+    def extent(self) -> NodeExtent:
+        """The room the layout must leave around the anchor."""
+        box = self.shape_rect.united(self.value_rect).united(self.grad_rect)
+        return NodeExtent(left=-box.left(), right=box.right(), above=-box.top(),
+                          below=box.bottom(), shape_left=-self.shape_rect.left(),
+                          shape_right=self.shape_rect.right())
+
+    def port(self, angle: float, *, incoming: bool) -> QPointF:
+        """A point on the shape's outline: left side for incoming edges, right side for
+        outgoing ones, ``angle`` radians below the horizontal."""
+        a = self.shape_rect.width() / 2
+        b = self.shape_rect.height() / 2
+        x = a * math.cos(angle)
+        return self.pos() + QPointF(-x if incoming else x, b * math.sin(angle))
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addEllipse(self.shape_rect)
+        path.addRect(self.value_rect.united(self.grad_rect))
+        return path
+
+    # -- state ---------------------------------------------------------------------
+
+    def set_numbers(self, value: float, grad: float) -> None:
+        """Show a new value and gradient dL/d(node)."""
+        self.value = value
+        self.grad = grad
+        value_text = short_number(value)
+        grad_text = GRAD_PREFIX + short_number(grad)
+        if value_text != self._value_text or grad_text != self._grad_text:
+            self._value_text = value_text
+            self._grad_text = grad_text
+            self._value_width = self._number_metrics.horizontalAdvance(value_text)
+            self._grad_width = self._number_metrics.horizontalAdvance(grad_text)
+            self.update()
+        if self._hovered:
+            self.setToolTip(self.tooltip_html())
+
+    def set_highlighted(self, on: bool) -> None:
+        """Mark the node (the first non-finite one after a divergence)."""
+        if on != self._highlighted:
+            self._highlighted = on
+            self.update()
+
+    @property
+    def highlighted(self) -> bool:
+        return self._highlighted
+
+    @property
+    def value_text(self) -> str:
+        return self._value_text
+
+    @property
+    def grad_text(self) -> str:
+        return self._grad_text
+
+    def tooltip_html(self) -> str:
+        node = self.node
+        kind = node.kind if node.op is None else f"{node.kind}: {node.op}"
+        lines = [
+            f"<b>{node.label}</b> &nbsp;<i>({node.id}, {kind})</i>",
+            f"value = {full_number(self.value)}",
+            f"∂L/∂{node.label} = {full_number(self.grad)}",
+        ]
+        if node.op is not None:
+            lines.append(f"computes <tt>{node.expr}</tt>")
+            row = node.op_row
+            if row is not None:
+                lines.append(f"local rule: {row.derivative_text}")
+        return "<br>".join(lines)
+
+    def hoverEnterEvent(self, event) -> None:
+        self._hovered = True
+        self.setToolTip(self.tooltip_html())
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hovered = False
+        super().hoverLeaveEvent(event)
+
+    # -- drawing -------------------------------------------------------------------
+
+    def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem,
+              _widget: QWidget | None = None) -> None:
+        painter.setPen(self._highlight_pen if self._highlighted else self._pen)
+        painter.setBrush(self._brush)
+        painter.drawEllipse(self.shape_rect)
+        painter.setPen(self._label_colour)
+        painter.setFont(self._label_font)
+        painter.drawText(self.shape_rect, Qt.AlignmentFlag.AlignCenter, self.node.label)
+        painter.setFont(self._number_font)
+        self._draw_number(painter, self.value_rect, self._value_text, self._value_width,
+                          self._value_colour if math.isfinite(self.value) else self._bad_colour)
+        self._draw_number(painter, self.grad_rect, self._grad_text, self._grad_width,
+                          self._grad_colour if math.isfinite(self.grad) else self._bad_colour)
+
+    def _draw_number(self, painter: QPainter, rect: QRectF, text: str, needed: float,
+                     colour: QColor) -> None:
+        painter.setPen(colour)
+        if needed <= rect.width():
+            painter.drawText(rect, self.text_align, text)
+            return
+        # Squeeze a long number (1.235e−05) horizontally rather than overlap a neighbour.
+        painter.save()
+        factor = rect.width() / needed
+        right_aligned = self.text_side == "left"
+        anchor = rect.right() if right_aligned else rect.center().x()
+        painter.translate(anchor, 0.0)
+        painter.scale(factor, 1.0)
+        painter.translate(-anchor, 0.0)
+        wide = QRectF(rect)
+        if right_aligned:
+            wide.setLeft(rect.right() - needed)
+        else:
+            wide.setLeft(rect.center().x() - needed / 2)
+        wide.setWidth(needed)
+        painter.drawText(wide, self.text_align, text)
+        painter.restore()

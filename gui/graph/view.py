@@ -1,0 +1,294 @@
+"""The centre of the window: the computational graph with every value and gradient.
+
+Items are created and laid out in :meth:`GraphView.set_graph` (when the graph changes);
+:meth:`GraphView.show_trace` only updates numbers and edge colours.  Zoom with Ctrl+wheel
+or Ctrl+plus/minus, pan by dragging, fit with F.  Fitting shows the whole graph as large
+as it can be without any of it under a legend (:mod:`gui.graph.fit`), so the numbers are
+as big as the window allows: what a projector needs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QTransform, QWheelEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
+
+from core.autodiff.engine import Trace
+from core.autodiff.graph import Edge, Graph
+from core.layout import GraphLayout, RowLayout, assign_layers, place_columns, place_rows
+from gui.graph.edge_item import EdgeItem
+from gui.graph.fit import fit_around
+from gui.graph.geometry import content_boxes, route_edges, text_collisions
+from gui.graph.legend import LARGEST_PX, SMALLEST_PX, DerivativeLegend, EncodingLegend
+from gui.graph.node_item import NodeItem
+from gui.theme import DEFAULT_THEME, Theme
+
+ZOOM_STEP = 1.2
+MIN_ZOOM = 0.05
+MAX_ZOOM = 8.0
+#: Graphs up to this many nodes get the finer points of the layout: numbers away from the
+#: edges of leaves, gaps widened where edges run through numbers, exact edges for the fit.
+CHECK_LIMIT = 400
+#: How much a gap between layers grows per round, and at most how many rounds.
+WIDEN_STEP = 8.0
+MAX_WIDENINGS = 16
+#: Scene units of white around the graph.
+SCENE_MARGIN = 10.0
+#: Pixels kept between a legend and the nearest drawing.
+LEGEND_CLEARANCE = 6
+
+
+class GraphView(QGraphicsView):
+    """A zoomable, pannable drawing of a :class:`~core.autodiff.graph.Graph` and its trace."""
+
+    #: The view's zoom factor changed (1.0 = one scene unit per pixel).
+    zoom_changed = Signal(float)
+
+    def __init__(self, theme: Theme = DEFAULT_THEME, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        self.graph: Graph | None = None
+        self.layout_result: GraphLayout | None = None
+        self._rows: RowLayout | None = None
+        self.node_items: dict[str, NodeItem] = {}
+        self.edge_items: dict[Edge, EdgeItem] = {}
+        self._highlighted: str | None = None
+        self._auto_fit = True
+        self._graph_rect = QRectF()
+        self._content_boxes = np.zeros((0, 4))
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setBackgroundBrush(QColor(theme.background))
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.encoding_legend = EncodingLegend(theme, self)
+        self.derivative_legend = DerivativeLegend(theme, self)
+        self._legends_wanted = True
+
+    # -- structure (only when the graph changes) ------------------------------------
+
+    def set_graph(self, graph: Graph) -> None:
+        """Create one item per node and edge, lay them out and fit the view."""
+        scene = self.scene()
+        scene.clear()
+        self.graph = graph
+        self._highlighted = None
+        self.node_items = {node.id: NodeItem(node, self.theme) for node in graph}
+        for item in self.node_items.values():
+            scene.addItem(item)
+        self.edge_items = {edge: EdgeItem(edge, self.theme) for edge in graph.edges}
+        for item in self.edge_items.values():
+            scene.addItem(item)
+        # Leaves of the first layer show their numbers on their left, where no edge
+        # arrives and the column is already wide; any other leaf shows them below (or
+        # above) like an op, so that its layer stays as narrow as its shapes.
+        layer = assign_layers(graph)
+        for node_id, item in self.node_items.items():
+            if item.text_side == "left" and layer[node_id] > 0:
+                item.set_text_side("below")
+        self._arrange()
+        # Numbers go on the side away from the edge leaving the leaf (in graphs small
+        # enough to lay out twice).
+        moved = False
+        for node_id, item in self.node_items.items() if len(graph) <= CHECK_LIMIT else ():
+            consumers = graph.consumers(node_id)
+            if item.node.is_leaf and item.text_side != "left" and consumers:
+                side = "above" if self.node_items[consumers[0][0]].y() > item.y() \
+                    else "below"
+                if side != item.text_side:
+                    item.set_text_side(side)
+                    moved = True
+        if moved:
+            self._arrange()
+        if len(graph) <= CHECK_LIMIT:
+            self._widen_where_edges_hit_numbers()
+        margin = self.theme.px(SCENE_MARGIN)
+        bounds = scene.itemsBoundingRect().adjusted(-margin, -margin, margin, margin)
+        scene.setSceneRect(bounds)
+        self._graph_rect = bounds
+        self._content_boxes = content_boxes(self.node_items, self.edge_items, bounds,
+                                            samples=32 if len(graph) <= CHECK_LIMIT else 6)
+        self.derivative_legend.set_graph(graph)
+        self._place_legends()
+        self._auto_fit = True
+        self.fit_all()
+
+    def _arrange(self, extra_gaps: Sequence[float] = (), *, same_rows: bool = False) -> None:
+        """Lay out the node items and route the edges between them; with ``same_rows``,
+        only place the columns again (nothing but the gaps changed)."""
+        assert self.graph is not None
+        theme = self.theme
+        if not same_rows or self._rows is None:
+            extents = {node_id: item.extent() for node_id, item in self.node_items.items()}
+            self._rows = place_rows(self.graph, extents.__getitem__,
+                                    row_gap=theme.px(theme.row_gap))
+        layout = place_columns(self._rows, layer_gap=theme.px(theme.layer_gap),
+                               clearance=theme.px(theme.text_clearance),
+                               extra_gaps=extra_gaps)
+        self.layout_result = layout
+        for node_id, item in self.node_items.items():
+            item.setPos(*layout.positions[node_id])
+        for edge, points in route_edges(self.graph, layout, self.node_items).items():
+            self.edge_items[edge].set_points(points)
+
+    def _widen_where_edges_hit_numbers(self) -> None:
+        """Widen, a step at a time, each gap between layers where an edge runs through a
+        node's numbers or shape: a longer gap gives the curve room to level out."""
+        assert self.layout_result is not None
+        step = self.theme.px(WIDEN_STEP)
+        extra = [0.0] * max(0, len(self.layout_result.layer_x) - 1)
+        for _ in range(MAX_WIDENINGS):
+            gaps = self._gaps_with_collisions()
+            if not gaps:
+                return
+            for i in gaps:
+                extra[i] += step
+            self._arrange(extra, same_rows=True)
+
+    def _gaps_with_collisions(self) -> set[int]:
+        assert self.layout_result is not None
+        layer_x = self.layout_result.layer_x
+        gaps: set[int] = set()
+        for node_id, edge in text_collisions(self.node_items, self.edge_items):
+            node = self.node_items[node_id]
+            box = node.text_rect().united(node.shape_scene_rect())
+            start = self.node_items[edge[0]].x()
+            end = self.node_items[edge[1]].x()
+            left, right = max(box.left(), start), min(box.right(), end)
+            if left > right:  # Only the arrowhead's end: the gap before the consumer.
+                left, right = start, end
+            gaps.update(i for i in range(len(layer_x) - 1)
+                        if layer_x[i] < right and layer_x[i + 1] > left
+                        and layer_x[i] >= start and layer_x[i + 1] <= end)
+        return gaps
+
+    # -- state (every frame) ------------------------------------------------------
+
+    def show_trace(self, trace: Trace) -> None:
+        """Show the values, gradients and edge contributions of ``trace``."""
+        values, grads, local = trace.values, trace.grads, trace.local
+        for node_id, item in self.node_items.items():
+            item.set_numbers(values.get(node_id, math.nan), grads.get(node_id, math.nan))
+        for edge, item in self.edge_items.items():
+            consumer_grad = grads.get(edge[1], math.nan)
+            derivative = local.get(edge, math.nan)
+            # Python floats do not raise: inf * 0 is nan, which the edge shows in red.
+            item.set_contribution(consumer_grad * derivative, derivative)
+
+    def highlight_node(self, node_id: str | None) -> None:
+        """Mark one node (e.g. where training diverged); ``None`` clears the mark."""
+        if self._highlighted in self.node_items:
+            self.node_items[self._highlighted].set_highlighted(False)
+        self._highlighted = node_id
+        if node_id in self.node_items:
+            item = self.node_items[node_id]
+            item.set_highlighted(True)
+            self.ensureVisible(item)
+
+    # -- zoom and pan ---------------------------------------------------------------
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float) -> None:
+        current = self.zoom()
+        target = min(MAX_ZOOM, max(MIN_ZOOM, current * factor))
+        if target != current:
+            self._auto_fit = False
+            self.scale(target / current, target / current)
+            self.zoom_changed.emit(self.zoom())
+
+    def zoom_in(self) -> None:
+        self.zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(1 / ZOOM_STEP)
+
+    def fit_all(self) -> None:
+        """Show the whole graph, as large as the view allows without any of it lying
+        under a legend."""
+        rect = self._graph_rect
+        if rect.isEmpty():
+            return
+        self._auto_fit = True
+        width, height = self.viewport().width(), self.viewport().height()
+        placement = fit_around(self._content_boxes, (rect.width(), rect.height()),
+                               (width, height), self._legend_obstacles())
+        zoom = placement.zoom
+        # The view's scene rect spans the viewport (less a pixel, so no scroll bar
+        # appears) with the graph where the placement puts it; it still holds the whole
+        # graph, so panning after a zoom reaches every node.
+        shown = QRectF(rect.left() - placement.left / zoom, rect.top() - placement.top / zoom,
+                       (width - 1) / zoom, (height - 1) / zoom)
+        self.setSceneRect(shown.united(rect))
+        self.setTransform(QTransform.fromScale(zoom, zoom))
+        self.centerOn(shown.center())
+        self.zoom_changed.emit(self.zoom())
+
+    def _legend_obstacles(self) -> list[tuple[float, float, float, float]]:
+        """Viewport rectangles of the shown legends, with a little room around them."""
+        corner = self.viewport().geometry().topLeft()
+        room = LEGEND_CLEARANCE
+        found = []
+        for legend in (self.encoding_legend, self.derivative_legend):
+            if legend.isHidden():
+                continue
+            box = legend.geometry().translated(-corner)
+            found.append((box.left() - room, box.top() - room, box.right() + 1 + room,
+                          box.bottom() + 1 + room))
+        return found
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                self.zoom_by(ZOOM_STEP ** steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_legends()
+        if self._auto_fit:
+            self.fit_all()
+
+    def set_legends_visible(self, visible: bool) -> None:
+        self._legends_wanted = bool(visible)
+        self.encoding_legend.setVisible(visible)
+        self._place_legends()
+        if self._auto_fit:
+            self.fit_all()
+
+    def _place_legends(self) -> None:
+        viewport = self.viewport().geometry()
+        margin = 8
+        # Smaller text in a small view, where the legends would cost the graph most.
+        size = round(min(viewport.height() / 48, viewport.width() / 90))
+        size = min(max(size, SMALLEST_PX), round(self.theme.px(LARGEST_PX)))
+        for legend in (self.encoding_legend, self.derivative_legend):
+            legend.set_text_px(size)
+            legend.adjustSize()
+        self.encoding_legend.move(viewport.right() - self.encoding_legend.width() - margin,
+                                  viewport.top() + margin)
+        self.derivative_legend.move(
+            viewport.right() - self.derivative_legend.width() - margin,
+            viewport.bottom() - self.derivative_legend.height() - margin)
+        # In a short view the derivative legend would cover the encoding legend: it is
+        # left out until there is room for both.
+        room = (self.derivative_legend.geometry().top()
+                > self.encoding_legend.geometry().bottom() + margin)
+        self.derivative_legend.setVisible(self._legends_wanted and room)
+
+    def node_scene_rect(self, node_id: str) -> QRectF:
+        item = self.node_items[node_id]
+        return item.mapRectToScene(item.boundingRect())

@@ -1,0 +1,121 @@
+"""Hyperparameter fields built from what the optimizer declares.
+
+One line edit per :class:`core.training.optimizers.Hyperparameter`, validated as it is typed: a bad
+value turns the field red and shows the reason under it, and is not applied; a good value
+is sent to the bridge at once.  The form is rebuilt when the optimizer changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from core.training.optimizers import OPTIMIZERS, Hyperparameter, HyperparameterError
+from gui.bridge import TrainingBridge
+
+INVALID_STYLE = "QLineEdit { background: #FFD6D6; border: 2px solid #D00000; }"
+
+
+def parse_hyperparameter(spec: Hyperparameter, text: str) -> float:
+    """The number typed for ``spec``, validated.
+
+    Raises
+    ------
+    HyperparameterError
+        With a reason a user can act on (``lr must be > 0, got -1``).
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise HyperparameterError(f"{spec.name} needs a value ({spec.interval})")
+    try:
+        number = float(stripped)
+    except ValueError:
+        raise HyperparameterError(f"{spec.name} must be a number, got {stripped!r}") from None
+    return spec.validate(number)
+
+
+def format_hyperparameter(value: float) -> str:
+    return f"{value:g}"
+
+
+class HyperparameterForm(QWidget):
+    """Fields for the current optimizer's hyperparameters."""
+
+    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.optimizer_name = ""
+        self.fields: dict[str, QLineEdit] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.specs: dict[str, Hyperparameter] = {}
+        self._form = QFormLayout()
+        self._form.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(self._form)
+        bridge.optimizer_changed.connect(self._on_optimizer_changed)
+        self._on_optimizer_changed(bridge.optimizer_name, bridge.hyperparameters)
+
+    def _on_optimizer_changed(self, name: str, values: Mapping[str, float]) -> None:
+        if name != self.optimizer_name:
+            self._rebuild(name)
+        for key, value in values.items():
+            field = self.fields.get(key)
+            if field is None or key in self._invalid():
+                continue
+            text = format_hyperparameter(value)
+            current = field.text().strip()
+            try:
+                same = float(current) == value
+            except ValueError:
+                same = False
+            if not same:
+                field.blockSignals(True)
+                field.setText(text)
+                field.blockSignals(False)
+
+    def _rebuild(self, name: str) -> None:
+        while self._form.rowCount():
+            self._form.removeRow(0)
+        self.fields.clear()
+        self.errors.clear()
+        self.specs.clear()
+        self.optimizer_name = name
+        for spec in OPTIMIZERS[name].hyperparameters:
+            field = QLineEdit()
+            field.setObjectName(f"hyperparameter_{spec.name}")
+            field.setToolTip(f"{spec.doc}<br>allowed: {spec.name} {spec.interval}")
+            field.setPlaceholderText(format_hyperparameter(spec.default))
+            field.textEdited.connect(lambda text, key=spec.name: self._on_edited(key, text))
+            error = QLabel()
+            error.setObjectName(f"hyperparameter_error_{spec.name}")
+            error.setStyleSheet("color: #B00000;")
+            error.setWordWrap(True)
+            error.hide()
+            self.fields[spec.name] = field
+            self.errors[spec.name] = error
+            self.specs[spec.name] = spec
+            self._form.addRow(spec.name, field)
+            self._form.addRow("", error)
+
+    def _invalid(self) -> set[str]:
+        return {key for key, label in self.errors.items() if not label.isHidden()}
+
+    def _on_edited(self, key: str, text: str) -> None:
+        field, error = self.fields[key], self.errors[key]
+        try:
+            value = parse_hyperparameter(self.specs[key], text)
+            self.bridge.set_hyperparameter(key, value)
+        except HyperparameterError as problem:
+            field.setStyleSheet(INVALID_STYLE)
+            # Training goes on with the last valid value; say which, so nobody is misled.
+            kept = format_hyperparameter(self.bridge.hyperparameters[key])
+            error.setText(f"{problem}; still training with {key} = {kept}")
+            error.show()
+            return
+        field.setStyleSheet("")
+        error.hide()
+
+    def is_valid(self, key: str) -> bool:
+        return key not in self._invalid()

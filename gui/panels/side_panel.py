@@ -1,0 +1,120 @@
+"""The control column on the right: model, optimizer, training, sample, readouts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.autodiff.formula import FormulaError
+from core.autodiff.graph import Graph
+from core.data.datasets import Dataset
+from core.presets import PRESETS, resolve_graph
+from gui.actions import TrainingActions
+from gui.bridge import TrainingBridge
+from gui.panels.readout_panel import ReadoutPanel
+from gui.panels.sample_navigator import SampleNavigator
+from gui.panels.training_controls import OptimizerBox, TrainingBox
+
+CUSTOM = "custom"
+
+
+class ModelBox(QGroupBox):
+    """Which graph (a preset) and which data."""
+
+    def __init__(self, bridge: TrainingBridge, open_data: QAction,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Model", parent)
+        self.bridge = bridge
+        self.graph_combo = QComboBox()
+        self.graph_combo.setObjectName("graph_combo")
+        for name, preset in PRESETS.items():
+            self.graph_combo.addItem(name, name)
+            self.graph_combo.setItemData(self.graph_combo.count() - 1, preset.description,
+                                         Qt.ItemDataRole.ToolTipRole)
+        self.formula = QLabel()
+        self.formula.setWordWrap(True)
+        self.formula.setStyleSheet("color: #444;")
+        self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.data_label = QLabel()
+        self.data_label.setObjectName("data_label")
+        self.data_label.setWordWrap(True)
+        open_button = QToolButton()
+        open_button.setDefaultAction(open_data)
+        open_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_label, 1)
+        data_row.addWidget(open_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.graph_combo)
+        layout.addWidget(self.formula)
+        layout.addLayout(data_row)
+        self.graph_combo.activated.connect(self._on_chosen)
+        bridge.graph_changed.connect(self._on_graph_changed)
+        bridge.dataset_changed.connect(self._on_dataset_changed)
+        self._on_graph_changed(bridge.graph)
+        self._on_dataset_changed(bridge.dataset)
+
+    def _on_chosen(self, index: int) -> None:
+        name = self.graph_combo.itemData(index)
+        if name in (CUSTOM, self.bridge.graph.name):
+            return
+        try:
+            graph, _ = resolve_graph(name)
+            self.bridge.set_graph(graph)
+        except (FormulaError, ValueError) as problem:
+            self.bridge.status_reported.emit(str(problem))
+            self._on_graph_changed(self.bridge.graph)
+
+    def _on_graph_changed(self, graph: Graph) -> None:
+        name = graph.name if graph.name in PRESETS else CUSTOM
+        index = self.graph_combo.findData(name)
+        if index < 0:
+            self.graph_combo.addItem("custom formula", CUSTOM)
+            index = self.graph_combo.count() - 1
+        self.graph_combo.blockSignals(True)
+        self.graph_combo.setCurrentIndex(index)
+        self.graph_combo.blockSignals(False)
+        preset = PRESETS.get(graph.name)
+        shown = preset.display_formula if preset and preset.display_formula else graph.formula
+        if len(shown) > 160:
+            shown = shown[:157] + "…"
+        self.formula.setText(f"y' = {shown}")
+
+    def _on_dataset_changed(self, dataset: Dataset) -> None:
+        self.data_label.setText(f"data: {dataset.display_name}\n{len(dataset)} samples, "
+                                f"{dataset.n_features} features")
+
+
+class SidePanel(QScrollArea):
+    """Everything that drives training, stacked in a scrollable column."""
+
+    def __init__(self, bridge: TrainingBridge, actions: TrainingActions, open_data: QAction,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("side_panel")
+        self.model_box = ModelBox(bridge, open_data)
+        self.optimizer_box = OptimizerBox(bridge)
+        self.training_box = TrainingBox(bridge, actions)
+        self.navigator = SampleNavigator(bridge)
+        self.readout = ReadoutPanel(bridge)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(6, 6, 6, 6)
+        for box in (self.model_box, self.optimizer_box, self.training_box, self.navigator,
+                    self.readout):
+            layout.addWidget(box)
+        layout.addStretch(1)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(content.sizeHint().width() + 20)

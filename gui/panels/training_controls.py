@@ -1,0 +1,139 @@
+"""Optimizer choice, hyperparameters, seed, epochs, the training buttons and the speed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.training.optimizers import OPTIMIZERS
+from core.training.trainer import MAX_EPOCHS
+from gui.actions import TrainingActions
+from gui.bridge import TrainingBridge
+from gui.panels.hyperparameter_form import HyperparameterForm
+from gui.settings import MAX_SEED
+from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
+
+
+class OptimizerBox(QGroupBox):
+    """Optimizer selector and its hyperparameter fields."""
+
+    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+        super().__init__("Optimizer", parent)
+        self.bridge = bridge
+        self.combo = QComboBox()
+        self.combo.setObjectName("optimizer_combo")
+        for name, cls in OPTIMIZERS.items():
+            self.combo.addItem(cls.title, name)
+            self.combo.setItemData(self.combo.count() - 1, cls.formula,
+                                   Qt.ItemDataRole.ToolTipRole)
+        self.rule = QLabel()
+        self.rule.setWordWrap(True)
+        self.rule.setStyleSheet("color: #444;")
+        self.form = HyperparameterForm(bridge)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.rule)
+        layout.addWidget(self.form)
+        self.combo.currentIndexChanged.connect(self._on_chosen)
+        bridge.optimizer_changed.connect(self._on_optimizer_changed)
+        self._on_optimizer_changed(bridge.optimizer_name, bridge.hyperparameters)
+
+    def _on_chosen(self, index: int) -> None:
+        name = self.combo.itemData(index)
+        if name and name != self.bridge.optimizer_name:
+            self.bridge.set_optimizer(name)
+
+    def _on_optimizer_changed(self, name: str, _values: object) -> None:
+        index = self.combo.findData(name)
+        if index != self.combo.currentIndex():
+            self.combo.blockSignals(True)
+            self.combo.setCurrentIndex(index)
+            self.combo.blockSignals(False)
+        self.rule.setText(OPTIMIZERS[name].formula)
+
+
+class TrainingBox(QGroupBox):
+    """Seed, epochs, Step / Epoch / Play / Reset, and the playing speed."""
+
+    def __init__(self, bridge: TrainingBridge, actions: TrainingActions,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Training", parent)
+        self.bridge = bridge
+        self.seed = QSpinBox()
+        self.seed.setObjectName("seed_spin")
+        self.seed.setRange(0, MAX_SEED)
+        self.seed.setValue(bridge.seed)
+        self.seed.setToolTip("Initial weights ~ N(0, 0.01) drawn from this seed "
+                             "(changing it starts training over)")
+        self.epochs = QSpinBox()
+        self.epochs.setObjectName("epochs_spin")
+        self.epochs.setRange(1, MAX_EPOCHS)
+        self.epochs.setValue(bridge.epochs)
+        self.epochs.setToolTip("Passes over the data (changing it starts training over)")
+        numbers = QHBoxLayout()
+        for title, spin in (("seed", self.seed), ("epochs", self.epochs)):
+            numbers.addWidget(QLabel(title))
+            numbers.addWidget(spin, 1)
+
+        buttons = QGridLayout()
+        self.buttons: dict[str, QToolButton] = {}
+        for i, (key, action) in enumerate((("step", actions.step_sample),
+                                           ("epoch", actions.step_epoch),
+                                           ("play", actions.play),
+                                           ("reset", actions.reset))):
+            button = QToolButton()
+            button.setObjectName(f"{key}_button")
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setMinimumHeight(34)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            buttons.addWidget(button, i // 2, i % 2)
+            self.buttons[key] = button
+
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setObjectName("speed_slider")
+        self.speed.setRange(0, SLIDER_MAX)
+        self.speed.setValue(position_of(bridge.speed))
+        self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed_label = QLabel(speed_text(bridge.speed))
+        self.speed_label.setMinimumWidth(90)
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(QLabel("speed"))
+        speed_row.addWidget(self.speed, 1)
+        speed_row.addWidget(self.speed_label)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(numbers)
+        layout.addLayout(buttons)
+        layout.addLayout(speed_row)
+
+        self.seed.valueChanged.connect(bridge.set_seed)
+        self.epochs.valueChanged.connect(bridge.set_epochs)
+        self.speed.valueChanged.connect(lambda position: bridge.set_speed(speed_at(position)))
+        bridge.seed_changed.connect(lambda value: self._set_quietly(self.seed, value))
+        bridge.epochs_changed.connect(lambda value: self._set_quietly(self.epochs, value))
+        bridge.speed_changed.connect(self._on_speed_changed)
+
+    @staticmethod
+    def _set_quietly(widget: QSpinBox | QSlider, value: int) -> None:
+        if widget.value() != value:
+            widget.blockSignals(True)
+            widget.setValue(value)
+            widget.blockSignals(False)
+
+    def _on_speed_changed(self, speed: float) -> None:
+        self._set_quietly(self.speed, position_of(speed))
+        self.speed_label.setText(speed_text(speed))

@@ -1,0 +1,147 @@
+"""Comparison of optimizers: per-epoch mean loss of each, all from the same initial
+weights (the current seed's), trained in a worker thread so the window stays live."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.training.optimizers import OPTIMIZERS
+from gui.bridge import TrainingBridge
+from gui.compare_worker import ComparedRun
+from gui.plots.loss_plot import LOG_FLOOR
+from gui.plots.style import colour, new_plot
+
+DEFAULT_CHOICE = ("sgd", "momentum", "adam")
+
+
+class ComparePlot(QWidget):
+    """Optimizer check boxes, a Compare button and the epoch-loss curves."""
+
+    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.checks: dict[str, QCheckBox] = {}
+        grid = QGridLayout()
+        for i, (name, cls) in enumerate(OPTIMIZERS.items()):
+            check = QCheckBox(cls.title)
+            check.setObjectName(f"compare_{name}")
+            check.setChecked(name in DEFAULT_CHOICE)
+            self.checks[name] = check
+            grid.addWidget(check, i // 4, i % 4)
+        self.button = QPushButton("Compare")
+        self.button.setObjectName("compare_button")
+        self.button.setToolTip("Train the checked optimizers from the same initial weights")
+        self.status = QLabel()
+        self.status.setStyleSheet("color: #555;")
+        top = QHBoxLayout()
+        top.addLayout(grid, 1)
+        top.addWidget(self.button)
+        # A short axis label: the plot is short under the check boxes.
+        self.plot = new_plot("", "epoch", "loss")
+        self.plot.setToolTip("Mean loss of each epoch, per optimizer")
+        self.plot.getPlotItem().setLogMode(y=False)
+        # A run that diverges reaches huge losses; a log axis keeps the others readable.
+        self.log_scale = QCheckBox("log scale")
+        self.log_scale.setObjectName("compare_log_scale")
+        self.log_scale.toggled.connect(self._on_log_scale)
+        self._losses: dict[str, np.ndarray] = {}
+        self.legend = self.plot.getPlotItem().addLegend(offset=(-10, 10), colCount=3)
+        self.legend.setLabelTextSize("11pt")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.log_scale)
+        layout.addLayout(status_row)
+        layout.addWidget(self.plot, 1)
+        self.button.clicked.connect(self._on_compare)
+        bridge.comparison_started.connect(self._on_started)
+        bridge.comparison_progressed.connect(self._on_progressed)
+        bridge.comparison_finished.connect(self._on_finished)
+        bridge.comparison_failed.connect(self._on_failed)
+
+    def chosen(self) -> list[str]:
+        return [name for name, check in self.checks.items() if check.isChecked()]
+
+    def set_chosen(self, names: Sequence[str]) -> None:
+        for name, check in self.checks.items():
+            check.setChecked(name in names)
+
+    def _on_compare(self) -> None:
+        if self.bridge.comparison_running():
+            self.bridge.cancel_comparison()
+            self.button.setText("Compare")
+            self.status.setText("Cancelled")
+            return
+        self.bridge.start_comparison(self.chosen())
+
+    def _on_started(self, names: Sequence[str]) -> None:
+        item = self.plot.getPlotItem()
+        for curve in self.curves.values():
+            item.removeItem(curve)
+        self.legend.clear()
+        self.curves = {}
+        self._losses = {}
+        for i, name in enumerate(names):
+            curve = item.plot(pen=pg.mkPen(colour(i), width=3), symbol="o", symbolSize=6,
+                              symbolBrush=colour(i), symbolPen=None,
+                              name=OPTIMIZERS[name].title, connect="finite")
+            self.curves[name] = curve
+        self.button.setText("Cancel")
+        self.status.setText(f"Training {len(names)} optimizers from the same initial "
+                            f"weights (seed {self.bridge.seed})…")
+
+    def _on_progressed(self, name: str, epochs: int, losses: np.ndarray) -> None:
+        if name in self.curves and epochs:
+            self._draw(name, losses)
+
+    def _on_finished(self, runs: Sequence[ComparedRun]) -> None:
+        notes = []
+        for run in runs:
+            if run.name in self.curves and run.epoch_loss.size:
+                self._draw(run.name, run.epoch_loss)
+            if run.diverged:
+                notes.append(f"{run.title} diverged")
+        best = min((r for r in runs if not r.diverged and np.isfinite(r.final_loss)),
+                   key=lambda r: r.final_loss, default=None)
+        if best is not None:
+            notes.insert(0, f"lowest final loss: {best.title} ({best.final_loss:.4g})")
+        self.status.setText("; ".join(notes) or "Done")
+        self.button.setText("Compare")
+
+    def _draw(self, name: str, losses: np.ndarray) -> None:
+        self._losses[name] = np.asarray(losses, dtype=float)
+        y = self._losses[name]
+        if self.log_scale.isChecked():
+            y = np.maximum(y, LOG_FLOOR)  # a loss of exactly 0 has no logarithm
+        self.curves[name].setData(np.arange(1, y.size + 1, dtype=float), y)
+
+    def _on_log_scale(self, on: bool) -> None:
+        self.plot.getPlotItem().setLogMode(y=on)
+        for name, losses in list(self._losses.items()):
+            self._draw(name, losses)
+
+    def _on_failed(self, message: str) -> None:
+        self.status.setText(message)
+        self.button.setText("Compare")
+
+    def curve_lengths(self) -> dict[str, int]:
+        result = {}
+        for name, curve in self.curves.items():
+            x, _ = curve.getOriginalDataset()
+            result[name] = 0 if x is None else len(x)
+        return result

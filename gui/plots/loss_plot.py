@@ -1,0 +1,90 @@
+"""The live loss: every sample's loss (thin) and each epoch's mean loss (bold).
+
+Both curves are created once and fed the history's numpy arrays with ``setData`` when a
+snapshot arrives; pyqtgraph clips to the visible range and downsamples, so a repaint stays
+fast with hundreds of thousands of points.  The x axis is in epochs: step k ends at
+(k + 1) / n, the mean of epoch e is drawn at e.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from gui.bridge import TrainingBridge
+from gui.graph.value_label import ValueLabel
+from gui.plots.style import HistoryPlot, RangeFollower, finite_bounds, new_plot
+
+#: Log scale cannot show 0: losses are drawn at least this large there.
+LOG_FLOOR = 1e-300
+
+
+class LossPlot(HistoryPlot):
+    """Per-sample and per-epoch loss, with a log-scale switch."""
+
+    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.plot = new_plot("", "epoch", "loss")
+        item = self.plot.getPlotItem()
+        legend = item.addLegend(offset=(-10, 10), colCount=2)  # one row: short panels
+        legend.setLabelTextSize("11pt")
+        self.sample_curve = item.plot(pen=pg.mkPen("#7FA7C9", width=1), name="sample loss",
+                                      connect="finite")
+        self.epoch_curve = item.plot(pen=pg.mkPen("#C0392B", width=3), symbol="o",
+                                     symbolSize=7, symbolBrush="#C0392B", symbolPen=None,
+                                     name="epoch mean")
+        self.follower = RangeFollower(item)
+        for curve in (self.sample_curve, self.epoch_curve):
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+        self.log_scale = QCheckBox("log scale")
+        self.log_scale.setObjectName("log_scale_check")
+        self.log_scale.toggled.connect(self.set_log_scale)
+        self.points = ValueLabel("1000000 points (thinned)")
+        controls = QHBoxLayout()
+        controls.addWidget(self.log_scale)
+        controls.addStretch(1)
+        controls.addWidget(self.points)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot, 1)
+        bridge.readouts_updated.connect(lambda _snapshot: self.refresh())
+        self.refresh()
+
+    def set_log_scale(self, on: bool) -> None:
+        if self.log_scale.isChecked() != on:
+            self.log_scale.setChecked(on)
+            return
+        self.plot.getPlotItem().setLogMode(y=on)
+        self.redraw()
+
+    def refresh(self) -> None:
+        """Feed the curves the history's arrays (only when something new was recorded)."""
+        history = self.bridge.history
+        if not self._changed((id(history), history.n_steps, history.n_epochs)):
+            return
+        x = history.sample_epochs()
+        losses = history.sample_loss()
+        epoch_losses = history.epoch_loss()
+        if self.log_scale.isChecked():
+            losses = np.maximum(losses, LOG_FLOOR)
+            epoch_losses = np.maximum(epoch_losses, LOG_FLOOR)
+        self.sample_curve.setData(x, losses)
+        self.epoch_curve.setData(history.epoch_numbers().astype(float), epoch_losses)
+        if len(x) == 0:
+            self.follower.fit(0.0, 1.0, 0.0, 1.0)
+        else:
+            x_high = max(float(x[-1]), float(len(epoch_losses)))
+            log = self.log_scale.isChecked()
+            self.follower.fit(0.0, x_high, *finite_bounds(losses, epoch_losses, log=log))
+        thinned = " (thinned)" if history.decimated else ""
+        count = len(history)
+        self.points.setText(f"{count} point{'' if count == 1 else 's'}{thinned}")
+
+    def point_count(self) -> int:
+        """Points the per-sample curve holds."""
+        x, _ = self.sample_curve.getOriginalDataset()
+        return 0 if x is None else len(x)

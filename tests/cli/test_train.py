@@ -1,0 +1,276 @@
+"""The train and compare commands: JSON contract, tables, bad input, the plot, no Qt."""
+
+import io
+import struct
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+
+from cli.app import run
+from cli.png_plot import Series, line_plot, log_ticks, nice_ticks, tick_label
+from cli.train_cmd import epoch_rows, progress_reporter
+from core.training.initial_weights import initial_weights
+from tests.cli.helpers import run_fails, run_json
+from tests.conftest import COURSE_DATA, ROOT
+
+WEIGHTS = [f"w{i}" for i in range(1, 10)]
+
+
+
+
+
+
+def test_train_json_fields(capsys):
+    out = run_json(capsys, ["train", "--optimizer", "momentum", "--epochs", "3", "--seed", "2",
+                         "--json"])
+    assert out["optimizer"] == "momentum"
+    assert out["hyperparameters"] == {"lr": 0.01, "gamma": 0.9}
+    assert list(out["initial_weights"]) == WEIGHTS == list(out["final_weights"])
+    assert list(out["initial_weights"].values()) == initial_weights(9, 2).tolist()
+    assert len(out["epoch_loss"]) == 3 == out["epochs"]
+    assert out["steps"] == 3 * out["n_samples"] == 3 * 506
+    assert out["diverged"] is None
+    assert out["epoch_loss"][-1] < out["epoch_loss"][0]
+    assert out["last_epoch_loss"] == out["epoch_loss"][-1]
+    assert out["final_loss"] > 0 and out["seconds"] > 0
+    assert out["graph"] == "seed" and out["data"] == "built-in"
+
+
+def test_train_json_matches_the_trainer(capsys):
+    from core.data.datasets import builtin_dataset
+    from core.presets import PRESETS
+    from core.training.optimizers import make_optimizer
+    from core.training.trainer import Trainer
+
+    out = run_json(capsys, ["train", "--optimizer", "adam", "--lr", "0.02", "--beta1", "0.8",
+                         "--epochs", "2", "--shuffle", "--json"])
+    assert out["hyperparameters"] == {"lr": 0.02, "beta1": 0.8, "beta2": 0.99, "eps": 1e-7}
+    trainer = Trainer(PRESETS["seed"].build(), builtin_dataset(),
+                      make_optimizer("adam", 9, lr=0.02, beta1=0.8), epochs=2, shuffle=True)
+    trainer.run_to_end()
+    assert out["epoch_loss"] == trainer.history.epoch_loss().tolist()
+    assert list(out["final_weights"].values()) == trainer.weights.tolist()
+
+
+def test_divergence_still_exits_0_and_names_the_node(capsys):
+    out = run_json(capsys, ["train", "--lr", "1e6", "--epochs", "2", "--json"])
+    diverged = out["diverged"]
+    assert {k: diverged[k] for k in ("node", "op", "epoch", "sample", "step")} == {
+        "node": "exp1", "op": "exp", "epoch": 0, "sample": 1, "step": 1}
+    assert diverged["quantity"] == "value"
+    assert out["steps"] == 1 and out["epoch_loss"] == []
+    assert all(np.isfinite(list(out["final_weights"].values())))
+
+
+def test_negative_weights_are_accepted(capsys):
+    out = run_json(capsys, ["train", "--weights", "-0.5,1,1,1,1,1,1,1,1", "--epochs", "1",
+                         "--json"])
+    assert out["initial_weights"]["w1"] == -0.5
+    assert out["initial_weights"]["w9"] == 1.0
+    out = run_json(capsys, ["train", "--weights", "-0.25", "--epochs", "1", "--json"])
+    assert set(out["initial_weights"].values()) == {-0.25}
+
+
+def test_clipping_and_presets(capsys):
+    out = run_json(capsys, ["train", "--graph", "linear", "--optimizer", "sgd", "--clip-norm",
+                         "0.5", "--clip-value", "0.1", "--epochs", "1", "--json"])
+    assert list(out["final_weights"]) == ["b", "w1", "w2", "w3", "w4", "w5"]
+    assert out["clip_norm"] == 0.5 and out["clip_value"] == 0.1
+    out = run_json(capsys, ["train", "--graph", "sigmoid(a*x1 + b)", "--optimizer", "adamw",
+                         "--weight-decay", "0.1", "--epochs", "1", "--json"])
+    assert out["hyperparameters"]["weight_decay"] == 0.1
+    assert list(out["final_weights"]) == ["a", "b"]
+
+
+def test_train_table(capsys):
+    assert run(["train", "--optimizer", "rmsprop", "--epochs", "30"]) == 0
+    text = capsys.readouterr().out
+    assert "RMSProp: lr=0.01, rho=0.9, eps=1e-07" in text
+    assert "mean loss" in text and "weight" in text and "final" in text
+    epoch_lines = [line for line in text.splitlines() if line[:1].isdigit()]
+    assert len(epoch_lines) == 25 and epoch_lines[-1].split()[0] == "30"
+
+
+def test_epoch_rows_thin_long_tables():
+    assert epoch_rows(3) == [0, 1, 2]
+    rows = epoch_rows(400)
+    assert rows[0] == 0 and rows[-1] == 399 and len(rows) == 25
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["train", "--optimizer", "adamax"], "unknown optimizer 'adamax'; known: sgd"),
+    (["train", "--lr", "-1"], "--lr: lr must be > 0, got -1"),
+    (["train", "--lr", "0"], "lr must be > 0"),
+    (["train", "--lr", "fast"], "'fast' is not a number"),
+    (["train", "--lr", "nan"], "not a finite number"),
+    (["train", "--optimizer", "adam", "--beta2", "1"], "beta2 must be in [0, 1), got 1"),
+    (["train", "--optimizer", "adam", "--eps", "-1e-8"], "eps must be > 0"),
+    (["train", "--optimizer", "sgd", "--gamma", "0.5"], "--gamma does not apply to sgd"),
+    (["train", "--weights", "1,2,3"], "--weights takes 1 or 9 numbers"),
+    (["train", "--weights", "1,x,3"], "'x' is not a number"),
+    (["train", "--graph", "tanh(w1*x1"], "--graph: formula error"),
+    (["train", "--graph", "frobnicate(w*x1)"], "--graph"),
+    (["train", "--epochs", "0"], "--epochs must be >= 1"),
+    (["train", "--epochs", "two"], "--epochs"),
+    (["train", "--epochs", "99999999999"], "--epochs must be <= 100000"),
+    (["compare", "--epochs", "100001"], "--epochs must be <= 100000"),
+    (["train", "--seed", "-3"], "--seed must be >= 0"),
+    (["train", "--clip-norm", "0"], "clip_norm must be > 0"),
+    (["train", "--data", "/nonexistent/data.csv"], "data.csv"),
+    (["compare", "--optimizers", "sgd,nope"], "unknown optimizer 'nope'"),
+    (["compare", "--optimizers", "adam,adam"], "adam is listed twice"),
+    (["compare", "--optimizers", "sgd,"], "empty name"),
+    (["compare", "--optimizers", "sgd,adam", "--gamma", "0.5"], "does not apply to sgd, adam"),
+    (["compare", "--log"], "--log applies to --plot"),
+    (["compare", "--plot", "/nonexistent/folder/out.png"], "does not exist"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv, words):
+    run_fails(capsys, argv, words)
+
+
+def test_compare_json_runs_share_the_start(capsys):
+    out = run_json(capsys, ["compare", "--optimizers", "sgd,momentum,adam", "--epochs", "2",
+                         "--gamma", "0.8", "--json"])
+    assert out["optimizers"] == ["sgd", "momentum", "adam"] == list(out["runs"])
+    for name, fields in out["runs"].items():
+        assert fields["optimizer"] == name
+        assert fields["initial_weights"] == out["initial_weights"]
+        assert len(fields["epoch_loss"]) == 2
+        assert fields["steps"] == 2 * 506
+        assert fields["diverged"] is None
+        assert set(fields) >= {"hyperparameters", "final_weights", "final_loss"}
+    assert out["runs"]["momentum"]["hyperparameters"]["gamma"] == 0.8
+    assert out["runs"]["sgd"]["hyperparameters"] == {"lr": 0.01}
+    assert out["best"] in out["runs"] and out["plot"] is None
+
+
+def _png_chunks(data):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, offset = [], 8
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset:offset + 4])
+        kind = data[offset + 4:offset + 8]
+        payload = data[offset + 8:offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length:offset + 12 + length])
+        assert crc == zlib.crc32(kind + payload) & 0xFFFFFFFF
+        chunks.append((kind, payload))
+        offset += 12 + length
+    return chunks
+
+
+def _decode_png(data):
+    chunks = _png_chunks(data)
+    assert [k for k, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
+    width, height, depth, color = struct.unpack(">IIBB", chunks[0][1][:10])
+    assert (depth, color) == (8, 2)
+    raw = np.frombuffer(zlib.decompress(chunks[1][1]), dtype=np.uint8)
+    rows = raw.reshape(height, width * 3 + 1)
+    assert np.all(rows[:, 0] == 0)
+    return rows[:, 1:].reshape(height, width, 3)
+
+
+def test_compare_plot_writes_a_png(capsys, tmp_path):
+    target = tmp_path / "loss.png"
+    out = run_json(capsys, ["compare", "--optimizers", "sgd,adam", "--epochs", "3", "--plot",
+                         str(target), "--log", "--json"])
+    assert out["plot"] == str(target)
+    image = _decode_png(target.read_bytes())
+    assert image.shape == (500, 800, 3)
+    colors = {tuple(c) for c in image.reshape(-1, 3)[::7]}
+    assert (31, 119, 180) in colors and (255, 127, 14) in colors  # both lines are drawn
+    assert run(["compare", "--optimizers", "momentum", "--epochs", "1", "--plot",
+                str(tmp_path / "one.png")]) == 0
+    assert "plot written to" in capsys.readouterr().out
+    assert _decode_png((tmp_path / "one.png").read_bytes()).shape == (500, 800, 3)
+
+
+def test_compare_table(capsys):
+    assert run(["compare", "--optimizers", "nesterov,adagrad", "--epochs", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "same initial weights" in text
+    header = next(line for line in text.splitlines() if line.startswith("epoch"))
+    assert header.split() == ["epoch", "Nesterov", "AdaGrad"]
+
+
+def test_plot_renderer_handles_gaps_and_degenerate_data():
+    x = np.arange(1.0, 6.0)
+    data = line_plot([Series("a", x, np.array([1.0, np.nan, 0.5, 0.0, 0.25])),
+                      Series("b", x[:1], np.array([2.0])), Series("c", x[:0], x[:0])],
+                     title="t", xlabel="x", ylabel="y", log_y=True, width=300, height=200)
+    assert _decode_png(data).shape == (200, 300, 3)
+    empty = line_plot([], title="nothing", xlabel="x", ylabel="y")
+    assert _decode_png(empty).shape == (500, 800, 3)
+    assert nice_ticks(0.0, 1.0) == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    assert log_ticks(1e-5, 0.2) == pytest.approx([1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
+    assert [tick_label(v) for v in (0.0, 0.001, 5.0, 1e-5, 2e6)] == ["0", "0.001", "5",
+                                                                     "1e-5", "2e6"]
+    assert tick_label(0.25, step=0.05) == "0.25"
+
+
+def test_progress_goes_to_a_terminal_only():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert progress_reporter("SGD", io.StringIO()) is None
+    stream = Terminal()
+    report = progress_reporter("SGD", stream, delay=0.0)
+    from core.presets import PRESETS
+    from core.training.optimizers import make_optimizer
+    from core.training.trainer import Trainer
+    from tests.core.training.test_trainer import seed_data
+
+    trainer = Trainer(PRESETS["seed"].build(), seed_data(n=10), make_optimizer("sgd", 9),
+                      epochs=4)
+    trainer.run(15)
+    report(trainer)
+    assert stream.getvalue().startswith("\rSGD: epoch 2/4 [########")
+    trainer.run_to_end()
+    report(trainer)
+    assert stream.getvalue().endswith("\r\033[K")
+
+
+@pytest.mark.skipif(not COURSE_DATA.exists(), reason="the course's data.pkl is absent")
+def test_train_on_the_course_data(capsys):
+    out = run_json(capsys, ["train", "--data", str(COURSE_DATA), "--optimizer", "adam",
+                         "--epochs", "2", "--json"])
+    assert out["steps"] == 2 * 506 and out["diverged"] is None
+
+
+def test_the_commands_import_no_qt():
+    code = (
+        "import sys; import cli.app; from cli.app import run; "
+        "assert run(['train', '--epochs', '1', '--json']) == 0; "
+        "assert run(['compare', '--optimizers', 'sgd,adam', '--epochs', '1', '--json']) == 0; "
+        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph', "
+        "'matplotlib', 'gui'))]; "
+        "assert not bad, bad"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_run_with_one_epoch_is_a_visible_point_even_at_the_axis_end():
+    # A run that diverged in its second epoch has one mean loss; it sets the y range, so
+    # it must show, not hide behind the frame at the first epoch.
+    x = np.arange(1.0, 7.0)
+    data = line_plot([Series("diverged", x[:1], np.array([1e260])),
+                      Series("fine", x, np.array([2.0, 1.9, 1.8, 1.7, 1.6, 1.5]))],
+                     title="t", xlabel="epoch", ylabel="loss", log_y=True)
+    image = _decode_png(data)
+    blue = np.all(image == (31, 119, 180), axis=2)
+    blue[:, 500:] = False  # the legend's sample line, top right
+    assert blue.sum() >= 20
+
+
+def test_a_formula_undefined_at_the_start_is_not_blamed_on_the_step_size(capsys):
+    assert run(["train", "--graph", "log(w1)", "--weights", "-1", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "not defined at the initial weights" in out
+    assert run(["train", "--graph", "linear", "--lr", "0.5", "--epochs", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "lower --lr" in out and "not defined" not in out
