@@ -22,13 +22,12 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from core.autodiff.graph import Graph
-from core.autodiff.ops import ARRAY_NAMESPACE, OPS, SCALAR_NAMESPACE
+from core.autodiff.ops import ARRAY_NAMESPACE, OPS, SCALAR_ERRORS, SCALAR_NAMESPACE
 
 #: Terms per statement of the generated finiteness check.
 _TERMS = 64
 
-#: What the scalar path may raise instead of producing inf or nan.
-SCALAR_ERRORS = (OverflowError, ValueError, ZeroDivisionError)
+__all__ = ["SCALAR_ERRORS", "BatchFn", "CompiledGraph", "SampleFn", "compiled_graph"]
 
 SampleFn = Callable[[Sequence[float], float, Sequence[float]],
                     tuple[float, list[float], float]]

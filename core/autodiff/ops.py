@@ -23,6 +23,9 @@ import numpy as np
 
 Shape = Literal["circle", "ellipse"]
 
+#: What the scalar functions may raise where numpy would give inf or nan.
+SCALAR_ERRORS = (OverflowError, ValueError, ZeroDivisionError)
+
 
 @dataclass(frozen=True)
 class Op:
@@ -70,21 +73,37 @@ class Op:
             raise ValueError(f"op {self.name}: {self.arity} operands need as many derivatives")
 
     def evaluate(self, args: tuple[float, ...], param: float | None = None) -> float:
-        """Forward value on float64 scalars; non-finite results propagate, never raise."""
-        fn = self._compile("forward")
-        with np.errstate(all="ignore"):
-            # numpy scalars, so that 1/0 is inf rather than ZeroDivisionError.
-            return float(fn(*(np.float64(a) for a in args), param))
+        """Forward value on float64 scalars; non-finite results propagate, never raise.
+
+        Computed with the scalar functions the fast path uses (:data:`SCALAR_NAMESPACE`),
+        so a trace and a training step agree to the last bit; where those raise (overflow,
+        a domain error, a division by zero), numpy gives the inf or nan instead.
+        """
+        floats = tuple(float(a) for a in args)
+        try:
+            return float(self._compile("forward", scalar=True)(*floats, param))
+        except SCALAR_ERRORS:
+            fn = self._compile("forward")
+            with np.errstate(all="ignore"):
+                # numpy scalars, so that 1/0 is inf rather than ZeroDivisionError.
+                return float(fn(*(np.float64(a) for a in floats), param))
 
     def local_derivatives(
         self, args: tuple[float, ...], out: float, param: float | None = None
     ) -> tuple[float, ...]:
-        """Local derivative d(out)/d(operand i) for every operand, on float64 scalars."""
-        fn = self._compile("derivatives")
-        with np.errstate(all="ignore"):
-            return tuple(
-                float(d) for d in fn(*(np.float64(a) for a in args), np.float64(out), param)
-            )
+        """Local derivative d(out)/d(operand i) for every operand, on float64 scalars (as
+        :meth:`evaluate`: the fast path's functions, numpy where they raise)."""
+        floats = tuple(float(a) for a in args)
+        try:
+            derivatives = self._compile("derivatives", scalar=True)(*floats, float(out), param)
+            return tuple(float(d) for d in derivatives)
+        except SCALAR_ERRORS:
+            fn = self._compile("derivatives")
+            with np.errstate(all="ignore"):
+                return tuple(
+                    float(d) for d in fn(*(np.float64(a) for a in floats), np.float64(out),
+                                         param)
+                )
 
     def render(self, template: str, operands: tuple[str, ...], out: str = "out",
                param: float | None = None) -> str:
@@ -92,8 +111,9 @@ class Op:
         names = dict(zip(("a", "b"), operands, strict=False))
         return template.format(out=out, p=repr(param), **names)
 
-    def _compile(self, which: str) -> Callable[..., Any]:
-        fn = self._compiled.get(which)
+    def _compile(self, which: str, *, scalar: bool = False) -> Callable[..., Any]:
+        key = f"{which} scalar" if scalar else which
+        fn = self._compiled.get(key)
         if fn is None:
             operands = ("a", "b")[: self.arity]
             names = {name: name for name in operands}
@@ -107,8 +127,9 @@ class Op:
                     for d in self.derivatives
                 ) + ",)"
             # The templates are the table's own constants, never user text.
-            fn = eval(f"lambda {', '.join(params)}: {body}", dict(ARRAY_NAMESPACE))  # noqa: S307
-            self._compiled[which] = fn
+            namespace = SCALAR_NAMESPACE if scalar else ARRAY_NAMESPACE
+            fn = eval(f"lambda {', '.join(params)}: {body}", dict(namespace))  # noqa: S307
+            self._compiled[key] = fn
         return fn
 
 

@@ -28,8 +28,10 @@ def test_sample_path_equals_trace_on_presets(name):
         y = float(RNG.normal())
         trace = evaluate(graph, x, y, w)
         loss, grads, check = compiled.sample(x.tolist(), y, w.tolist())
-        assert loss == pytest.approx(trace.loss, rel=1e-12, abs=1e-300)
-        np.testing.assert_allclose(grads, trace.weight_grads, rtol=1e-11, atol=1e-300)
+        # The same functions in the same order: equal to the last bit, so a step shown
+        # node by node from the trace is exactly the step training takes.
+        assert loss == trace.loss
+        assert grads == trace.weight_grads.tolist()
         assert math.isfinite(check)
 
 
@@ -46,7 +48,11 @@ def test_batch_path_equals_trace_on_presets(name):
     for i in range(50):
         trace = evaluate(graph, X[i], Y[i], w)
         assert losses[i] == pytest.approx(trace.loss, rel=1e-12)
-        np.testing.assert_allclose(grads[i], trace.weight_grads, rtol=1e-10, atol=1e-300)
+        # numpy's tanh and exp round differently from math's in the last bit, and
+        # 1 - tanh^2 near saturation magnifies that: absolute error on the gradient's scale.
+        scale = float(np.abs(trace.weight_grads).max())
+        np.testing.assert_allclose(grads[i], trace.weight_grads, rtol=1e-10,
+                                   atol=1e-12 * scale + 1e-300)
 
 
 def test_batch_handles_graphs_without_features():
