@@ -56,10 +56,12 @@ def join_negative_values(argv: Sequence[str], options: Sequence[str]) -> list[st
     return result
 
 
-def parse_weights(text: str | None, graph: Graph) -> np.ndarray | None:
-    """One number sets every weight; exactly N comma-separated numbers set w1..wN."""
+def parse_weights(text: str | None, graph: Graph, preset: Preset | None = None
+                  ) -> np.ndarray | None:
+    """One number sets every weight; exactly N comma-separated numbers set w1..wN.
+    Without ``text``: the preset's own initial weights, if it has them, else ``None``."""
     if text is None:
-        return None
+        return None if preset is None else preset.start_weights(graph)
     parts = [part.strip() for part in text.split(",")]
     n = len(graph.weights)
     values: list[float] = []
@@ -94,8 +96,9 @@ def load_graph_and_data(args: argparse.Namespace) -> tuple[Graph, Preset | None,
 
 def resolve_inputs(graph_spec: str, data_path: str | None
                    ) -> tuple[Graph, Preset | None, Dataset]:
-    """A ``--graph`` value and a ``--data`` path (``None``: the built-in data) as a graph
-    and a dataset that fit each other; :class:`UsageError` names what does not."""
+    """A ``--graph`` value and a ``--data`` path (``None``: a preset's own data, else the
+    built-in data) as a graph and a dataset that fit each other; :class:`UsageError` names
+    what does not."""
     from core.autodiff.formula import FormulaError
     from core.data.datasets import DataError, builtin_dataset, load_dataset
     from core.presets import resolve_graph
@@ -105,7 +108,12 @@ def resolve_inputs(graph_spec: str, data_path: str | None
     except FormulaError as error:
         raise UsageError(f"--graph: {error}") from None
     try:
-        dataset = builtin_dataset() if data_path is None else load_dataset(data_path)
+        if data_path is not None:
+            dataset = load_dataset(data_path)
+        elif preset is not None:
+            dataset = preset.dataset()  # each preset comes with data it suits
+        else:
+            dataset = builtin_dataset()
         dataset.require_features(graph.n_inputs)
     except DataError as error:
         raise UsageError(str(error)) from None

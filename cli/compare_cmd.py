@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     plot_path = check_plot_path(args.plot) if args.plot else None
     graph, preset, dataset = load_graph_and_data(args)
     optimizers = make_optimizers(names, given_hyperparameters(args), len(graph.weights))
-    options = training_options(args, graph)
+    options = training_options(args, graph, preset)
     reporters = [progress_reporter(optimizer.title) for optimizer in optimizers]
 
     def progress(index: int, trainer: Any) -> None:

@@ -43,7 +43,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
 
     graph, preset, dataset = load_graph_and_data(args)
     index = sample_index(args, dataset)
-    weights = parse_weights(args.weights, graph)
+    weights = parse_weights(args.weights, graph, preset)
     if weights is None:
         weights = initial_weights(len(graph.weights), args.seed)
     x, y = dataset.row(index)

@@ -120,7 +120,8 @@ def make_optimizers(names: Sequence[str], given: dict[str, float],
     return optimizers
 
 
-def training_options(args: argparse.Namespace, graph: Graph) -> dict[str, Any]:
+def training_options(args: argparse.Namespace, graph: Graph,
+                     preset: Preset | None = None) -> dict[str, Any]:
     """Keyword arguments for the trainer from the shared options, validated."""
     from core.training.trainer import CLIP_NORM, CLIP_VALUE, MAX_EPOCHS
 
@@ -140,7 +141,7 @@ def training_options(args: argparse.Namespace, graph: Graph) -> dict[str, Any]:
             except HyperparameterError as error:
                 raise UsageError(f"{flag(name)}: {error}") from None
         options[name] = value
-    weights = parse_weights(args.weights, graph)
+    weights = parse_weights(args.weights, graph, preset)
     if weights is None:
         from core.training.initial_weights import initial_weights
 
@@ -266,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
     graph, preset, dataset = load_graph_and_data(args)
     (optimizer,) = make_optimizers([args.optimizer], given_hyperparameters(args),
                                    len(graph.weights))
-    options = training_options(args, graph)
+    options = training_options(args, graph, preset)
     trainer = Trainer(graph, dataset, optimizer, **options)
     result = train_to_end(trainer, progress_reporter(optimizer.title))
     header = graph_fields(graph, preset, dataset)

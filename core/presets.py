@@ -1,18 +1,49 @@
-"""Built-in graphs.  ``seed`` is the course notebook's 9-weight model.
+"""Built-in graphs, read from the data files in ``resources/presets/``.
 
-A preset is a formula with a description and, for the seed, the notebook's names for its
-intermediates (``exp``, ``tanh``, ``sigmoid``, ``v1``, ``v2``) so that views and the JSON
-output speak the notebook's language.
+A preset is a JSON file (one per preset, ``resources/presets/NAME.json``)::
+
+    {
+      "format": "backprop-explorer-preset", "version": 1,
+      "order": 0,                       # place in menus
+      "name": "xor",                    # what --graph and the menus call it
+      "title": "2-2-1 network on XOR",  # what a menu shows
+      "description": "...",             # one line for tooltips
+      "formula": "sigmoid(v1*tanh(...) + ...)",
+      "display_formula": "...",         # optional: how the course writes it
+      "aliases": {"exp": "exp1"},       # optional: notebook names of intermediates
+      "data": "xor.csv" | "builtin",    # its dataset, beside the file, or the built-in one
+      "initial_weights": {"w1": 0.5},   # optional: where training starts (else N(0, 0.01))
+      "training": {"optimizer": "adam", "hyperparameters": {"lr": 0.05}, "epochs": 300}
+    }
+
+The datasets are small CSVs made deterministically by ``resources/make_preset_data.py``.
+``seed`` is the course notebook's 9-weight model on the built-in data.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
+from typing import Any
+
+import numpy as np
 
 from core.autodiff.formula import FormulaError, parse_formula
 from core.autodiff.graph import Graph
+from core.data.datasets import Dataset, builtin_dataset, load_dataset
+
+#: Where the preset files live.
+PRESET_FOLDER = Path(__file__).resolve().parents[1] / "resources" / "presets"
+PRESET_FORMAT = "backprop-explorer-preset"
+PRESET_VERSION = 1
+#: ``data`` value of presets that train on the built-in dataset.
+BUILTIN_DATA = "builtin"
+#: ``Dataset.source`` of a preset's own data: ``built-in:NAME``.
+PRESET_SOURCE_PREFIX = "built-in:"
 
 #: The seed model as the course writes it; ``s**2`` is the square of the first sum.
 SEED_DISPLAY_FORMULA = (
@@ -20,19 +51,69 @@ SEED_DISPLAY_FORMULA = (
 )
 
 
+class PresetError(ValueError):
+    """A preset file that cannot be used (one line: the file and the problem)."""
+
+
 @dataclass(frozen=True)
 class Preset:
-    """A named, described formula."""
+    """A named, described formula with its dataset and suggested training settings.
+
+    Attributes
+    ----------
+    name, title, description
+        What ``--graph`` takes, what a menu shows, one line for tooltips.
+    formula
+        The prediction y'.
+    display_formula
+        How the course writes it (empty: as ``formula``).
+    aliases
+        Notebook names of intermediates -> node ids.
+    data
+        ``"builtin"`` or a CSV file name in :data:`PRESET_FOLDER`.
+    initial_weights
+        Weight name -> starting value (empty: N(0, 0.01) from the seed).
+    optimizer, hyperparameters, epochs
+        Settings under which the preset trains well.
+    """
 
     name: str
     formula: str
     description: str
     display_formula: str = ""
-    #: Notebook names of intermediates -> node ids.
     aliases: Mapping[str, str] = field(default_factory=dict)
+    title: str = ""
+    data: str = BUILTIN_DATA
+    initial_weights: Mapping[str, float] = field(default_factory=dict)
+    optimizer: str = "sgd"
+    hyperparameters: Mapping[str, float] = field(default_factory=dict)
+    epochs: int = 20
+    #: The folder the preset file (and its data file) is in.
+    folder: Path = PRESET_FOLDER
 
     def build(self) -> Graph:
+        """The preset's graph."""
         return parse_formula(self.formula, name=self.name)
+
+    def dataset(self) -> Dataset:
+        """The preset's own dataset (cached; the built-in one for ``data: builtin``)."""
+        return _preset_dataset(self.name, self.data, self.folder)
+
+    def start_weights(self, graph: Graph) -> np.ndarray | None:
+        """The preset's initial weights in ``graph.weights`` order, or ``None`` when it
+        leaves them to the seed."""
+        if not self.initial_weights:
+            return None
+        return np.array([self.initial_weights[name] for name in graph.weights])
+
+
+@functools.cache
+def _preset_dataset(name: str, data: str, folder: Path) -> Dataset:
+    if data == BUILTIN_DATA:
+        return builtin_dataset()
+    loaded = load_dataset(folder / data)
+    return Dataset(loaded.X, loaded.y, f"{PRESET_SOURCE_PREFIX}{name}",
+                   feature_names=loaded.feature_names, target_name=loaded.target_name)
 
 
 def dense_network_formula(n_inputs: int, hidden: int, activation: str = "tanh") -> str:
@@ -44,29 +125,80 @@ def dense_network_formula(n_inputs: int, hidden: int, activation: str = "tanh") 
     return " + ".join(units) + " + c"
 
 
-PRESETS: Mapping[str, Preset] = MappingProxyType({
-    preset.name: preset for preset in (
-        Preset(
-            "seed",
-            # The square is written as a product so the sum is one node used twice, as in
-            # the course figure: its two gradient contributions are visibly accumulated.
-            "tanh(exp((w1*x1 + w2*x2)*(w1*x1 + w2*x2) + w6) + w7)"
-            " + sigmoid(sin(w3*x3)*(w4*x4 + w5*x5) + w8)*w9",
-            "The course notebook's 9-weight graph",
-            display_formula=SEED_DISPLAY_FORMULA,
-            aliases=MappingProxyType({"exp": "exp1", "tanh": "tanh1", "sigmoid": "sigmoid1",
-                                      "v1": "sin1", "v2": "add4", "loss": "loss",
-                                      "y_pred": "y_pred"}),
-        ),
-        Preset("linear", "w1*x1 + w2*x2 + w3*x3 + w4*x4 + w5*x5 + b",
-               "Linear regression on the five features"),
-        Preset("neuron", "tanh(w1*x1 + w2*x2 + w3*x3 + w4*x4 + w5*x5 + b)",
-               "A single tanh neuron"),
-        Preset("tiny", "w1*x1 + w2", "The smallest graph worth drawing: y' = w1·x1 + w2"),
-        Preset("mlp", dense_network_formula(5, 3),
-               "A 5-3-1 network with tanh hidden units"),
-    )
-})
+def _text(raw: Mapping[str, Any], key: str, path: Path, default: str | None = None) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str) or (default is None and not value):
+        raise PresetError(f"{path.name}: {key!r} must be a non-empty text")
+    return value
+
+
+def _numbers(raw: object, key: str, path: Path) -> dict[str, float]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+            isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+            for k, v in raw.items()):
+        raise PresetError(f"{path.name}: {key!r} must map names to numbers")
+    return {k: float(v) for k, v in raw.items()}
+
+
+def read_preset(path: Path) -> tuple[int, Preset]:
+    """One preset file -> (its menu order, the preset), checked.
+
+    Raises
+    ------
+    PresetError
+        If the file is not a preset of this version, its formula does not parse, its
+        initial weights do not name the graph's weights, or its data file is missing.
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PresetError(f"{path.name}: cannot read the preset ({error})") from error
+    if not isinstance(raw, dict) or raw.get("format") != PRESET_FORMAT:
+        raise PresetError(f"{path.name}: not a {PRESET_FORMAT} file")
+    if raw.get("version") != PRESET_VERSION:
+        raise PresetError(f"{path.name}: version {raw.get('version')!r}, this program "
+                          f"reads version {PRESET_VERSION}")
+    training = raw.get("training") or {}
+    if not isinstance(training, dict):
+        raise PresetError(f"{path.name}: 'training' must be an object")
+    epochs = training.get("epochs", 20)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise PresetError(f"{path.name}: training epochs must be a whole number >= 1")
+    preset = Preset(
+        name=_text(raw, "name", path), formula=_text(raw, "formula", path),
+        description=_text(raw, "description", path),
+        display_formula=_text(raw, "display_formula", path, ""),
+        aliases=MappingProxyType(dict(raw.get("aliases") or {})),
+        title=_text(raw, "title", path, ""), data=_text(raw, "data", path, BUILTIN_DATA),
+        initial_weights=MappingProxyType(_numbers(raw.get("initial_weights"),
+                                                  "initial_weights", path)),
+        optimizer=str(training.get("optimizer", "sgd")),
+        hyperparameters=MappingProxyType(_numbers(training.get("hyperparameters"),
+                                                  "hyperparameters", path)),
+        epochs=epochs, folder=path.parent)
+    try:
+        graph = preset.build()
+    except FormulaError as error:
+        raise PresetError(f"{path.name}: {error}") from error
+    if preset.initial_weights and set(preset.initial_weights) != set(graph.weights):
+        raise PresetError(f"{path.name}: initial_weights must name exactly the weights "
+                          f"{', '.join(graph.weights)}")
+    if preset.data != BUILTIN_DATA and not (path.parent / preset.data).is_file():
+        raise PresetError(f"{path.name}: its data file {preset.data} is missing")
+    order = raw.get("order", 1_000)
+    return (order if isinstance(order, int) else 1_000), preset
+
+
+def load_presets(folder: Path = PRESET_FOLDER) -> Mapping[str, Preset]:
+    """Every ``*.json`` preset in ``folder``, in menu order (read-only mapping)."""
+    found = sorted(((*read_preset(path), path.name) for path in folder.glob("*.json")),
+                   key=lambda item: (item[0], item[2]))
+    return MappingProxyType({preset.name: preset for _, preset, _ in found})
+
+
+PRESETS: Mapping[str, Preset] = load_presets()
 
 
 def resolve_graph(spec: str) -> tuple[Graph, Preset | None]:

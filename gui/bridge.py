@@ -119,6 +119,8 @@ class TrainingBridge(QObject):
                                          **dict(hyperparameters or {}))
         self._seed = int(seed)
         self._epochs = int(epochs)
+        #: Where training starts instead of N(0, 0.01) from the seed (a preset's choice).
+        self._start_weights: np.ndarray | None = None
         self._speed = math.inf
         self._follow = True
         self._shown_sample = 0
@@ -224,7 +226,49 @@ class TrainingBridge(QObject):
         self._stop_stale_comparison("graph")
         self._graph = graph
         self._optimizer = optimizer
+        self._start_weights = None
         self.graph_changed.emit(graph)
+        self._restart()
+
+    def set_model(self, graph: Graph, dataset: Dataset, *,
+                  initial_weights: np.ndarray | None = None, optimizer: str | None = None,
+                  hyperparameters: Mapping[str, float] | None = None,
+                  epochs: int | None = None) -> None:
+        """Train another graph on other data (a preset), optionally from given initial
+        weights and with another optimizer and number of epochs, in one restart.
+
+        Raises
+        ------
+        core.data.datasets.DataError
+            If the data has fewer feature columns than the graph uses.
+        core.training.optimizers.HyperparameterError
+            For an unknown optimizer or a bad value.  Nothing changes on an error.
+        """
+        dataset.require_features(graph.n_inputs)
+        name = self._optimizer_name if optimizer is None else optimizer
+        if name not in OPTIMIZERS:
+            raise HyperparameterError(f"unknown optimizer {name!r}")
+        values = self.hyperparameters if optimizer is None else {}
+        values.update(hyperparameters or {})
+        new_optimizer = make_optimizer(name, len(graph.weights), **values)
+        start = None if initial_weights is None else np.array(initial_weights, dtype=float)
+        if start is not None and start.shape != (len(graph.weights),):
+            raise ValueError(f"{len(graph.weights)} initial weights needed, got {start.size}")
+        epochs = self._epochs if epochs is None else int(epochs)
+        if epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {epochs}")
+        self.pause()
+        self._stop_stale_comparison("graph")
+        self._graph, self._dataset = graph, dataset
+        self._optimizer_name, self._optimizer = name, new_optimizer
+        self._start_weights = start
+        self._shown_sample = 0
+        self.graph_changed.emit(graph)
+        self.dataset_changed.emit(dataset)
+        self.optimizer_changed.emit(name, dict(new_optimizer.values))
+        if epochs != self._epochs:
+            self._epochs = epochs
+            self.epochs_changed.emit(epochs)
         self._restart()
 
     def set_dataset(self, dataset: Dataset) -> None:
@@ -293,6 +337,7 @@ class TrainingBridge(QObject):
         self.pause()
         self._stop_stale_comparison("seed")
         self._seed = seed
+        self._start_weights = None  # a new seed means new random initial weights
         self.seed_changed.emit(seed)
         self._restart()
 
@@ -491,7 +536,8 @@ class TrainingBridge(QObject):
 
     def _new_trainer(self) -> Trainer:
         return Trainer(self._graph, self._dataset, self._optimizer, epochs=self._epochs,
-                       seed=self._seed, history_limit=HISTORY_LIMIT)
+                       seed=self._seed, initial_weights=self._start_weights,
+                       history_limit=HISTORY_LIMIT)
 
     def _restart(self) -> None:
         self._trainer = self._new_trainer()

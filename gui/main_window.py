@@ -31,6 +31,7 @@ from gui.panels.weights_table import WeightsTable
 from gui.plots.compare_plot import ComparePlot
 from gui.plots.loss_plot import LossPlot
 from gui.plots.trajectory_plot import TrajectoryPlot
+from gui.presets_menu import PresetsMenu
 from gui.settings import read_bool, write_hyperparameters
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, Theme
@@ -158,6 +159,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_data_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        self.presets_menu = PresetsMenu(self.bridge, self)
+        bar.addMenu(self.presets_menu)
         view_menu = bar.addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
             view_menu.addAction(action)

@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
 from core.autodiff.formula import FormulaError
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
-from core.presets import PRESETS, resolve_graph
+from core.presets import PRESETS
 from gui.actions import TrainingActions
 from gui.bridge import TrainingBridge
 from gui.panels.readout_panel import ReadoutPanel
 from gui.panels.sample_navigator import SampleNavigator
 from gui.panels.training_controls import OptimizerBox, TrainingBox
+from gui.presets_menu import apply_preset
 
 CUSTOM = "custom"
 
@@ -38,7 +39,7 @@ class ModelBox(QGroupBox):
         self.graph_combo = QComboBox()
         self.graph_combo.setObjectName("graph_combo")
         for name, preset in PRESETS.items():
-            self.graph_combo.addItem(name, name)
+            self.graph_combo.addItem(preset.title or name, name)
             self.graph_combo.setItemData(self.graph_combo.count() - 1, preset.description,
                                          Qt.ItemDataRole.ToolTipRole)
         self.formula = QLabel()
@@ -69,8 +70,7 @@ class ModelBox(QGroupBox):
         if name in (CUSTOM, self.bridge.graph.name):
             return
         try:
-            graph, _ = resolve_graph(name)
-            self.bridge.set_graph(graph)
+            apply_preset(self.bridge, PRESETS[name])
         except (FormulaError, ValueError) as problem:
             self.bridge.status_reported.emit(str(problem))
             self._on_graph_changed(self.bridge.graph)

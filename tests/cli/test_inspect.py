@@ -109,7 +109,8 @@ def test_readable_tables_withoutrun_json(capsys):
         (["inspect", "--bogus"], "unrecognized arguments"),
         (["inspect", "--sample", "abc"], "invalid int value"),
         (["inspect", "--graph", "nosuch"], "unknown graph 'nosuch'"),
-        (["inspect", "--graph", "Seed"], "seed, linear, neuron, tiny, mlp"),
+        (["inspect", "--graph", "Seed"],
+         "seed, linear, sigmoid_neuron, micrograd, xor, neuron, tiny, mlp"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, argv, words):

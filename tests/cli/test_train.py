@@ -271,6 +271,6 @@ def test_a_formula_undefined_at_the_start_is_not_blamed_on_the_step_size(capsys)
     assert run(["train", "--graph", "log(w1)", "--weights", "-1", "--epochs", "1"]) == 0
     out = capsys.readouterr().out
     assert "not defined at the initial weights" in out
-    assert run(["train", "--graph", "linear", "--lr", "0.5", "--epochs", "3"]) == 0
+    assert run(["train", "--graph", "linear", "--lr", "5", "--epochs", "3"]) == 0
     out = capsys.readouterr().out
     assert "lower --lr" in out and "not defined" not in out

@@ -1,0 +1,33 @@
+"""--graph NAME: a preset with its own data and initial weights, unless told otherwise."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.cli.helpers import run_json
+
+
+def test_a_preset_trains_on_its_own_data(capsys):
+    out = run_json(capsys, ["train", "--graph", "xor", "--optimizer", "adam", "--lr", "0.05",
+                            "--epochs", "300", "--json"])
+    assert out["data"] == "built-in:xor" and out["n_samples"] == 4
+    assert out["steps"] == 1200
+    assert out["epoch_loss"][-1] < 0.01 < out["epoch_loss"][0]
+    assert out["initial_weights"]["w11"] == 0.6
+
+
+def test_given_data_and_weights_win_over_the_presets(capsys, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n1,2,3\n4,5,6\n", encoding="utf-8")
+    out = run_json(capsys, ["inspect", "--graph", "micrograd", "--data", str(path),
+                            "--weights", "0.5", "--json"])
+    assert out["data"] == str(path)
+    assert set(out["weights"].values()) == {0.5}
+
+
+def test_micrograds_neuron_from_the_command_line(capsys):
+    out = run_json(capsys, ["inspect", "--graph", "micrograd", "--json"])
+    assert out["weights"] == {"b": 6.8813735870195432, "w1": -3.0, "w2": 1.0}
+    assert out["y_pred"] == pytest.approx(math.tanh(-3.0 * 2.0 + 6.8813735870195432), rel=1e-15)
