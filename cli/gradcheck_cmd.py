@@ -2,12 +2,15 @@
 
 For every weight: the analytic derivative, the numeric one (L(w+eps) - L(w-eps)) / 2 eps,
 and their relative error; overall, ||g - g_num|| / (||g|| + ||g_num||) with the verdict
-correct (< 1e-7), suspicious, or wrong (> 1e-3).
+correct (< 1e-7), suspicious, or wrong (> 1e-3).  A weight whose analytic and numeric values
+differ by no more than what the finite difference can resolve (its noise: truncation plus
+rounding) is correct whatever its relative error.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 
 from cli.common import UsageError, add_data_and_graph, emit_json, format_number, table
 from cli.inspect_cmd import add_sample_and_weights, prepare
@@ -45,20 +48,42 @@ def run(args: argparse.Namespace) -> int:
             "sample": inputs["index"],
             "weights": [
                 {"name": c.name, "analytic": c.analytic, "numeric": c.numeric,
-                 "relative_error": c.relative_error, "verdict": c.verdict}
+                 "relative_error": c.relative_error, "noise": _finite(c.noise),
+                 "truncation": _finite(c.truncation), "rounding": _finite(c.rounding),
+                 "verdict": c.verdict}
                 for c in report.weights
             ],
             "kinks": [{"node": node, "op": op} for node, op in at_kinks],
         })
         return 0
+
     rows = [[c.name, format_number(c.analytic, 10), format_number(c.numeric, 10),
-             f"{c.relative_error:.2e}", c.verdict] for c in report.weights]
-    print(table(rows, ["weight", "analytic", "numeric", "rel. error", "verdict"]))
+             f"{c.relative_error:.2e}", f"{c.noise:.1e}", c.verdict] for c in report.weights]
+    print(table(rows, ["weight", "analytic", "numeric", "rel. error", "FD noise", "verdict"]))
     print()
     print(f"||g - g_num|| / (||g|| + ||g_num||) = {report.relative_error:.3e}  "
           f"(eps {report.eps:g}): {report.verdict.upper()}")
+    print("FD noise: what the finite difference cannot resolve (truncation + rounding); "
+          "a difference within it is agreement")
+    unresolved = [c for c in report.weights if c.resolution > UNRESOLVED_ABOVE]
+    if unresolved:
+        cause = ("rounding: try a larger --eps" if sum(c.rounding for c in unresolved)
+                 > sum(c.truncation for c in unresolved) else
+                 "truncation: try a smaller --eps")
+        print(f"note: at eps {report.eps:g} the finite difference resolves "
+              f"{', '.join(c.name for c in unresolved)} to worse than "
+              f"{UNRESOLVED_ABOVE:g} of their size ({cause})")
     for node, op in at_kinks:
         print(f"note: {node} ({op}) is at its kink: its input is 0 (or within the step), "
               "where the derivative is undefined; a disagreement there does not mean the "
               "backward pass is wrong")
     return 0
+
+
+#: A weight's noise above this fraction of its derivative gets a note.
+UNRESOLVED_ABOVE = 1e-3
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: null stands for a noise that could not be estimated."""
+    return value if math.isfinite(value) else None

@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
              "contribution": trace.contribution((src, dst, arg))}
             for src, dst, arg in graph.edges
         ],
+        "forward_order": list(trace.forward_order),
         "backward_steps": [
             {"node": s.node, "operand": s.operand, "arg": s.arg, "upstream": s.upstream,
              "local": s.local, "contribution": s.contribution, "accumulated": s.accumulated}

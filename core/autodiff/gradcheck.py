@@ -4,10 +4,24 @@ The check is the norm formula ``||g - g_num|| / (||g|| + ||g_num||)``: below 1e-
 backward pass is correct, above 1e-3 it is surely wrong, in between suspicious.  (The course
 notebook divided element-wise, which explodes for tiny gradients; the norm formula does
 not.)
+
+A finite difference resolves a derivative only up to its own error, so a verdict first asks
+whether the analytic and numeric values differ by more than that error (the *noise*):
+
+* truncation: ``D(h) = g + L^(3) h^2 / 6 + O(h^4)``, so ``(D(2h) - D(h)) / 3`` estimates
+  it (Richardson) from one more pair of loss evaluations per weight;
+* rounding: each loss carries an error ``err(L)`` (:mod:`core.autodiff.rounding`, at least
+  ``u |L|``), which the difference divides by ``h``: ``err(L) / h``.
+
+The noise is ``NOISE_SAFETY`` times their sum.  A difference within the noise is agreement
+(``correct``); beyond it the relative error meets the course's thresholds.  Without this
+rule, a gradient of size 1e-5 checked with ``eps = 1e-7`` shows a relative error of 1e-5 from
+rounding alone and would be called suspicious although backprop is right.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -16,6 +30,7 @@ import numpy as np
 
 from core.autodiff.engine import evaluate, forward, loss_only
 from core.autodiff.graph import Graph
+from core.autodiff.rounding import MACHINE_EPSILON, loss_rounding_error
 
 Verdict = Literal["correct", "suspicious", "wrong"]
 
@@ -25,20 +40,47 @@ DEFAULT_EPS = 1e-7
 #: Gradients whose norms sum to less than this are zero to within rounding: at an exact
 #: fit central differences return ~1e-16 where the true gradient is 0.
 ZERO_BELOW = 1e-12
+#: The noise is this many times the estimated truncation plus rounding error: Richardson's
+#: estimate is exact only to leading order, and rounding errors vary between points.
+NOISE_SAFETY = 2.0
+#: Without a trace, the loss is taken to carry this many units of rounding (``u |L|``).
+LOSS_ROUNDING_ULPS = 16.0
 
 
 @dataclass(frozen=True)
 class WeightCheck:
-    """One weight's analytic and numeric derivative and their relative error."""
+    """One weight's analytic and numeric derivative and their relative error.
+
+    ``truncation`` and ``rounding`` estimate the finite difference's two errors (see the
+    module docstring); analytic and numeric values closer than ``noise`` agree.
+    """
 
     name: str
     analytic: float
     numeric: float
     relative_error: float
+    truncation: float = 0.0
+    rounding: float = 0.0
+
+    @property
+    def noise(self) -> float:
+        """What the finite difference cannot resolve: ``NOISE_SAFETY * (truncation +
+        rounding)`` (``inf`` when not finite)."""
+        noise = NOISE_SAFETY * (self.truncation + self.rounding)
+        return noise if math.isfinite(noise) else math.inf
+
+    @property
+    def resolution(self) -> float:
+        """The noise relative to the derivative's size: above 1e-3 the finite difference
+        can tell little about this weight at this eps."""
+        size = abs(self.analytic) + abs(self.numeric)
+        if self.noise == 0.0:
+            return 0.0
+        return self.noise / size if size > 0.0 else math.inf
 
     @property
     def verdict(self) -> Verdict:
-        return verdict_for(self.relative_error)
+        return weight_verdict(self.analytic, self.numeric, self.noise)
 
 
 @dataclass(frozen=True)
@@ -63,6 +105,11 @@ class GradCheckReport:
     weights: tuple[WeightCheck, ...]
 
     @property
+    def flagged(self) -> tuple[WeightCheck, ...]:
+        """The weights whose verdict is not ``correct``."""
+        return tuple(c for c in self.weights if c.verdict != "correct")
+
+    @property
     def worst(self) -> WeightCheck | None:
         """The weight whose derivative disagrees most."""
         return max(self.weights, key=lambda c: c.relative_error, default=None)
@@ -73,6 +120,41 @@ def verdict_for(relative_error: float) -> Verdict:
     if not relative_error <= WRONG_ABOVE:
         return "wrong"
     return "correct" if relative_error < CORRECT_BELOW else "suspicious"
+
+
+def weight_verdict(analytic: float, numeric: float, noise: float) -> Verdict:
+    """Classify one derivative: ``correct`` when analytic and numeric differ by no more
+    than the finite difference's ``noise``, else by the course's thresholds on their
+    relative error (a non-finite value is wrong)."""
+    difference = abs(analytic - numeric)
+    if math.isfinite(noise) and difference <= noise:  # nan difference fails this
+        return "correct"
+    return verdict_for(relative_error(analytic, numeric))
+
+
+def finite_difference_errors(numeric: np.ndarray, numeric_2eps: np.ndarray,
+                             loss_error: float, eps: float) -> tuple[np.ndarray, float]:
+    """The two errors of central differences with step ``eps``, per weight.
+
+    Parameters
+    ----------
+    numeric, numeric_2eps
+        Central differences with steps ``eps`` and ``2 eps``.
+    loss_error
+        The rounding error the loss carries (``err(L)``).
+    eps
+        The step.
+
+    Returns
+    -------
+    truncation : numpy.ndarray
+        ``|D(2h) - D(h)| / 3`` (Richardson), ``inf`` where not finite.
+    rounding : float
+        ``err(L) / h``.
+    """
+    with np.errstate(all="ignore"):
+        truncation = np.abs(np.asarray(numeric_2eps) - np.asarray(numeric)) / 3.0
+    return np.where(np.isfinite(truncation), truncation, np.inf), loss_error / eps
 
 
 def relative_error(analytic: np.ndarray | float, numeric: np.ndarray | float) -> float:
@@ -105,7 +187,7 @@ def numeric_gradient(loss: Callable[[np.ndarray], float], weights: Sequence[floa
 
 def check(loss: Callable[[np.ndarray], float], analytic: Sequence[float] | np.ndarray,
           weights: Sequence[float] | np.ndarray, names: Sequence[str],
-          eps: float = DEFAULT_EPS) -> GradCheckReport:
+          eps: float = DEFAULT_EPS, loss_error: float | None = None) -> GradCheckReport:
     """Check any analytic gradient (a student's backward function, the notebook's) against
     finite differences of ``loss``.
 
@@ -121,27 +203,47 @@ def check(loss: Callable[[np.ndarray], float], analytic: Sequence[float] | np.nd
         Weight names, for the report.
     eps
         Finite-difference step.
+    loss_error
+        The rounding error of ``loss`` at ``weights``; default ``LOSS_ROUNDING_ULPS`` units
+        of ``u |loss(weights)|``.
+
+    Notes
+    -----
+    The overall verdict keeps the course's thresholds on the norm formula, except that a
+    difference ``||g - g_num||`` within the norm of the per-weight noise is agreement.
     """
     g = np.asarray(analytic, dtype=float).ravel()
     if g.size != len(names) or g.size != np.size(weights):
         raise ValueError(f"expected {len(names)} gradient values, got {g.size}")
     numeric = numeric_gradient(loss, weights, eps)
+    numeric_2eps = numeric_gradient(loss, weights, 2.0 * eps)
+    if loss_error is None:
+        at = np.asarray(weights, dtype=float)
+        loss_error = LOSS_ROUNDING_ULPS * MACHINE_EPSILON * abs(loss(at))
+    truncation, rounding = finite_difference_errors(numeric, numeric_2eps, loss_error, eps)
     per_weight = tuple(
-        WeightCheck(name, float(a), float(n), relative_error(a, n))
-        for name, a, n in zip(names, g, numeric, strict=True)
+        WeightCheck(name, float(a), float(n), relative_error(a, n), float(t), rounding)
+        for name, a, n, t in zip(names, g, numeric, truncation, strict=True)
     )
     overall = relative_error(g, numeric)
-    return GradCheckReport(eps=eps, relative_error=overall, verdict=verdict_for(overall),
+    noise = np.array([c.noise for c in per_weight])
+    with np.errstate(all="ignore"):
+        within_noise = bool(np.linalg.norm(g - numeric) <= np.linalg.norm(noise))
+    verdict: Verdict = "correct" if within_noise else verdict_for(overall)
+    return GradCheckReport(eps=eps, relative_error=overall, verdict=verdict,
                            weights=per_weight)
 
 
 def check_graph(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
                 weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS,
                 analytic: Sequence[float] | np.ndarray | None = None) -> GradCheckReport:
-    """Check the engine's backward pass (or ``analytic``, if given) on one sample."""
+    """Check the engine's backward pass (or ``analytic``, if given) on one sample; the
+    rounding error of the loss comes from the trace (:func:`loss_rounding_error`)."""
+    trace = evaluate(graph, x, y, weights)
     if analytic is None:
-        analytic = evaluate(graph, x, y, weights).weight_grads
-    return check(lambda w: loss_only(graph, x, y, w), analytic, weights, graph.weights, eps)
+        analytic = trace.weight_grads
+    return check(lambda w: loss_only(graph, x, y, w), analytic, weights, graph.weights, eps,
+                 loss_error=loss_rounding_error(trace))
 
 
 #: Ops with a kink at 0: the derivative is undefined there, the engine takes one

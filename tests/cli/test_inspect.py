@@ -169,3 +169,39 @@ def test_gradcheck_names_a_kink_it_sits_on(capsys):
 
 def test_gradcheck_refuses_a_step_too_small_to_move_the_weights(capsys):
     run_fails(capsys, ["gradcheck", "--eps", "1e-300"], "too small")
+
+
+def test_inspect_lists_the_forward_order_beside_the_backward_steps(capsys):
+    out = run_json(capsys, ["inspect", "--graph", "sigmoid(a*x1 + b)", "--json"])
+    ids = [node["id"] for node in out["nodes"]]
+    order = out["forward_order"]
+    assert sorted(order) == sorted(ids)
+    position = {node_id: i for i, node_id in enumerate(order)}
+    kinds = {node["id"]: node["op"] for node in out["nodes"]}
+    # Every operand is computed before the op that consumes it ...
+    for edge in out["edges"]:
+        assert position[edge["from"]] < position[edge["to"]]
+    # ... the loss last, and the backward steps start from it, in reverse forward order.
+    assert order[-1] == "loss"
+    step_nodes = [step["node"] for step in out["backward_steps"]]
+    assert step_nodes[0] == "loss"
+    assert [position[n] for n in step_nodes] == sorted((position[n] for n in step_nodes),
+                                                       reverse=True)
+    assert kinds[order[-2]] is not None
+
+
+def test_gradcheck_calls_no_correct_seed_gradient_suspicious(capsys):
+    """The default check (sample 0, seed 0, eps 1e-7) has gradients of size 1e-5 whose
+    relative error of 1e-5 is rounding: every weight is correct, and each entry says how
+    much the finite difference can resolve."""
+    out = run_json(capsys, ["gradcheck", "--json"])
+    assert out["verdict"] == "correct"
+    assert {w["verdict"] for w in out["weights"]} == {"correct"}
+    assert max(w["relative_error"] for w in out["weights"]) > 1e-7  # the old rule's victims
+    for entry in out["weights"]:
+        assert abs(entry["analytic"] - entry["numeric"]) <= entry["noise"]
+        assert entry["noise"] == pytest.approx(2 * (entry["truncation"] + entry["rounding"]))
+    assert run(["gradcheck", "--eps", "1e-10"]) == 0
+    text = capsys.readouterr().out
+    assert "FD noise" in text
+    assert "rounding: try a larger --eps" in text
