@@ -52,6 +52,14 @@ class Op:
         Interval (low, high) from which tests draw operands where the op is smooth.
     infix
         The formula operator (``+``) for binary arithmetic, else ``None``.
+    has_param
+        Whether the op takes a constant parameter ``{p}``.
+    words
+        The forward value as people write it, with ``{a}``, ``{b}``, ``{p}`` for operands
+        (names or numbers): ``{a}·{b}``, ``tanh({a})``.
+    derivative_words
+        One per operand: the local derivative as people write it, in the operands
+        (``1 − tanh²({a})``), so a debugger can show the rule with the real numbers.
     """
 
     name: str
@@ -64,6 +72,8 @@ class Op:
     domain: tuple[float, float] = (-2.0, 2.0)
     infix: str | None = None
     has_param: bool = False
+    words: str = ""
+    derivative_words: tuple[str, ...] = ()
     _compiled: dict[str, Callable[..., Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -71,6 +81,9 @@ class Op:
     def __post_init__(self) -> None:
         if len(self.derivatives) != self.arity:
             raise ValueError(f"op {self.name}: {self.arity} operands need as many derivatives")
+        if len(self.derivative_words) != self.arity:
+            raise ValueError(f"op {self.name}: {self.arity} operands need as many "
+                             "derivative_words")
 
     def evaluate(self, args: tuple[float, ...], param: float | None = None) -> float:
         """Forward value on float64 scalars; non-finite results propagate, never raise.
@@ -104,6 +117,18 @@ class Op:
                     float(d) for d in fn(*(np.float64(a) for a in floats), np.float64(out),
                                          param)
                 )
+
+    def floating_point_problem(self, args: tuple[float, ...],
+                               param: float | None = None) -> str | None:
+        """The IEEE exception the forward value raises on these operands, if any:
+        ``overflow``, ``divide by zero`` (also a pole such as log 0) or ``invalid value``
+        (a NaN: sqrt of a negative number, inf − inf, 0·inf); ``None`` when it is exact
+        or merely rounded."""
+        seen: list[str] = []
+        fn = self._compile("forward")
+        with np.errstate(all="call", call=lambda kind, _flag: seen.append(kind)):
+            fn(*(np.float64(a) for a in args), param)
+        return seen[0] if seen else None
 
     def render(self, template: str, operands: tuple[str, ...], out: str = "out",
                param: float | None = None) -> str:
@@ -192,32 +217,48 @@ def _table(*ops: Op) -> Mapping[str, Op]:
 #: The op table.  Drawing, parsing, code generation, gradient checking and tests read it.
 OPS: Mapping[str, Op] = _table(
     Op("add", 2, "+", "circle", "({a} + {b})", ("1.0", "1.0"),
-       "d(a+b)/da = 1, d(a+b)/db = 1", infix="+"),
+       "d(a+b)/da = 1, d(a+b)/db = 1", infix="+",
+       words="{a} + {b}", derivative_words=("1", "1")),
     Op("sub", 2, "−", "circle", "({a} - {b})", ("1.0", "-1.0"),
-       "d(a−b)/da = 1, d(a−b)/db = −1", infix="-"),
+       "d(a−b)/da = 1, d(a−b)/db = −1", infix="-",
+       words="{a} − {b}", derivative_words=("1", "−1")),
     Op("mul", 2, "×", "circle", "({a} * {b})", ("{b}", "{a}"),
-       "d(ab)/da = b, d(ab)/db = a", infix="*"),
+       "d(ab)/da = b, d(ab)/db = a", infix="*",
+       words="{a}·{b}", derivative_words=("{b}", "{a}")),
     Op("div", 2, "÷", "circle", "({a} / {b})", ("(1.0 / {b})", "(-{out} / {b})"),
-       "d(a/b)/da = 1/b, d(a/b)/db = −a/b²", domain=(0.5, 2.0), infix="/"),
-    Op("neg", 1, "−x", "circle", "(-{a})", ("-1.0",), "d(−a)/da = −1"),
-    Op("square", 1, "x²", "circle", "({a} * {a})", ("(2.0 * {a})",), "d(a²)/da = 2a"),
+       "d(a/b)/da = 1/b, d(a/b)/db = −a/b²", domain=(0.5, 2.0), infix="/",
+       words="{a} / {b}", derivative_words=("1/{b}", "−{a}/{b}²")),
+    Op("neg", 1, "−x", "circle", "(-{a})", ("-1.0",), "d(−a)/da = −1",
+       words="−{a}", derivative_words=("−1",)),
+    Op("square", 1, "x²", "circle", "({a} * {a})", ("(2.0 * {a})",), "d(a²)/da = 2a",
+       words="{a}²", derivative_words=("2·{a}",)),
     Op("pow", 1, "xᵖ", "circle", "pow({a}, {p})", ("({p} * pow({a}, {p} - 1.0))",),
-       "d(aᵖ)/da = p·aᵖ⁻¹", domain=(0.5, 2.0), has_param=True),
-    Op("exp", 1, "exp", "ellipse", "exp({a})", ("{out}",), "d eˣ/dx = eˣ"),
+       "d(aᵖ)/da = p·aᵖ⁻¹", domain=(0.5, 2.0), has_param=True,
+       words="{a}^{p}", derivative_words=("{p}·{a}^({p} − 1)",)),
+    Op("exp", 1, "exp", "ellipse", "exp({a})", ("{out}",), "d eˣ/dx = eˣ",
+       words="exp({a})", derivative_words=("exp({a})",)),
     Op("log", 1, "log", "ellipse", "log({a})", ("(1.0 / {a})",), "d log x/dx = 1/x",
-       domain=(0.5, 3.0)),
+       domain=(0.5, 3.0),
+       words="log({a})", derivative_words=("1/{a}",)),
     Op("sqrt", 1, "√", "ellipse", "sqrt({a})", ("(0.5 / {out})",), "d √x/dx = 1/(2√x)",
-       domain=(0.5, 3.0)),
+       domain=(0.5, 3.0),
+       words="√{a}", derivative_words=("1/(2·√{a})",)),
     Op("tanh", 1, "tanh", "ellipse", "tanh({a})", ("(1.0 - {out} * {out})",),
-       "d tanh x/dx = 1 − tanh²x"),
-    Op("sin", 1, "sin", "ellipse", "sin({a})", ("cos({a})",), "d sin x/dx = cos x"),
-    Op("cos", 1, "cos", "ellipse", "cos({a})", ("(-sin({a}))",), "d cos x/dx = −sin x"),
+       "d tanh x/dx = 1 − tanh²x",
+       words="tanh({a})", derivative_words=("1 − tanh²({a})",)),
+    Op("sin", 1, "sin", "ellipse", "sin({a})", ("cos({a})",), "d sin x/dx = cos x",
+       words="sin({a})", derivative_words=("cos({a})",)),
+    Op("cos", 1, "cos", "ellipse", "cos({a})", ("(-sin({a}))",), "d cos x/dx = −sin x",
+       words="cos({a})", derivative_words=("−sin({a})",)),
     Op("sigmoid", 1, "σ", "ellipse", "sigmoid({a})", ("({out} * (1.0 - {out}))",),
-       "σ'(x) = σ(x)(1 − σ(x))"),
+       "σ'(x) = σ(x)(1 − σ(x))",
+       words="σ({a})", derivative_words=("σ({a})·(1 − σ({a}))",)),
     Op("relu", 1, "relu", "ellipse", "relu({a})", ("step({a})",),
-       "relu'(x) = 1 if x > 0 else 0", domain=(0.1, 2.0)),
+       "relu'(x) = 1 if x > 0 else 0", domain=(0.1, 2.0),
+       words="relu({a})", derivative_words=("(1 if {a} > 0 else 0)",)),
     Op("abs", 1, "|x|", "ellipse", "abs({a})", ("sign({a})",), "d|x|/dx = sign x",
-       domain=(0.1, 2.0)),
+       domain=(0.1, 2.0),
+       words="|{a}|", derivative_words=("sign({a})",)),
 )
 
 #: Ops callable by name in formulas: every unary op except the ones written as operators.

@@ -291,6 +291,16 @@ class Optimizer(ABC):
         """A fresh optimizer of the same kind with some hyperparameters changed."""
         return type(self)(self.n_weights, **{**self._values, **values})
 
+    def copy(self) -> Optimizer:
+        """An independent optimizer with the same hyperparameters, state and step count:
+        what this one would do next, computed without changing it."""
+        twin = type(self)(self.n_weights, **self._values)
+        for slot, values in self._state.items():
+            # Slice assignment: the generated update function holds these very lists.
+            twin._state[slot][:] = values
+        twin._count[0] = self._count[0]
+        return twin
+
     def try_update(self, w: list[float], g: Sequence[float]) -> bool:
         """Update ``w`` in place from gradients ``g``, unless the result is non-finite.
 

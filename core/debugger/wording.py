@@ -1,0 +1,104 @@
+"""How the debugger writes nodes, numbers and rules for people.
+
+Nodes are named as the graph draws them (``×``, ``exp``, ``y'``, ``L``), never by their
+internal ids; numbers get four significant digits and a real minus sign, as on the graph;
+an op's forward value and local derivatives are written from the op table's ``words`` and
+``derivative_words`` with names or numbers filled in.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from core.autodiff.graph import Graph, Node
+from core.autodiff.ops import Op
+
+MINUS = "\u2212"
+
+_PLACEHOLDER = re.compile(r"\{([abp])\}")
+#: ``f({a})``: a one-operand function written with its argument in parentheses.
+_CALL = re.compile(r"^([^\s(){}]+)\(\{a\}\)$")
+
+
+def number(value: float, digits: int = 4) -> str:
+    """``value`` with ``digits`` significant digits and a real minus sign (−0.01234)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+∞" if value > 0 else f"{MINUS}∞"
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", MINUS)
+
+
+def name(node: Node) -> str:
+    """What the graph shows as the node's name: its label (``×``, ``w1``, ``y'``, ``L``)."""
+    return node.label
+
+
+def kind_words(node: Node) -> str:
+    """The node's role in a few words: ``weight``, ``feature x3``, ``the prediction y'``."""
+    if node.kind == "weight":
+        return "weight"
+    if node.kind == "input":
+        return f"feature {node.column + 1 if node.column is not None else ''}".strip()
+    if node.kind == "target":
+        return "the target"
+    if node.kind == "constant":
+        return "a constant"
+    if node.kind == "output":
+        return "the prediction y'"
+    if node.kind == "loss":
+        return "the loss L"
+    return "operation"
+
+
+def _needs_parentheses(text: str) -> bool:
+    return text.startswith(("-", MINUS)) or " " in text or "·" in text or "/" in text
+
+
+def fill(template: str, operands: Sequence[str], param: str = "") -> str:
+    """Put operand texts into an op's ``words`` template.
+
+    An operand that is negative or has spaces inside is wrapped in parentheses, unless the
+    template already puts it between parentheses (``tanh({a})``).
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        key = match.group(1)
+        text = param if key == "p" else operands["ab".index(key)]
+        start, end = match.start(), match.end()
+        enclosed = (template[start - 1:start] == "(" and template[end:end + 1] == ")") \
+            or template == match.group(0)
+        return f"({text})" if not enclosed and _needs_parentheses(text) else text
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def forward_words(op: Op, operands: Sequence[str], param: float | None = None) -> str:
+    """The op applied to ``operands`` (names or numbers): ``w1·x1``, ``tanh(1.033)``."""
+    return fill(op.words, operands, "" if param is None else number(param))
+
+
+def derivative_words(op: Op, position: int, operands: Sequence[str],
+                     param: float | None = None) -> str:
+    """The local derivative with respect to operand ``position`` as people write it, in
+    ``operands`` (names or numbers): ``1 − tanh²(1.033)``."""
+    return fill(op.derivative_words[position], operands, "" if param is None else number(param))
+
+
+def of_phrase(op: Op, operand: str) -> str:
+    """``exp of 812.4`` for a one-operand function, else the op applied (``a·b``)."""
+    match = _CALL.match(op.words)
+    if match:
+        return f"{match.group(1)} of {operand}"
+    return fill(op.words, (operand,))
+
+
+def operand_names(graph: Graph, node: Node) -> list[str]:
+    """The names of a node's operands, as drawn."""
+    return [name(graph[i]) for i in node.inputs]
