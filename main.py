@@ -3,6 +3,7 @@
     python main.py                                  the window
     python main.py --screenshot out.png [--steps N] render the window offscreen
     python main.py inspect|gradcheck|train|compare  headless commands (see --help)
+    python main.py export OUT.png|OUT.svg|OUT.csv   the graph or the history, no screen
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-HEADLESS = ("inspect", "gradcheck", "train", "compare")
+HEADLESS = ("inspect", "gradcheck", "train", "compare", "export")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

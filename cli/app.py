@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "gradcheck": "cli.gradcheck_cmd",
     "train": "cli.train_cmd",
     "compare": "cli.compare_cmd",
+    "export": "cli.export_cmd",
 }
 
 #: Options whose value may start with a minus sign: negative numbers, and formulas

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
 from gui.actions import SHORTCUTS, Shortcut, TrainingActions, make_action
 from gui.bridge import TrainingBridge
+from gui.export_menu import ExportMenu
 from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
 from gui.graph.view import GraphView
@@ -157,6 +158,11 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_data_action)
+        self.export_menu = ExportMenu(
+            self.bridge, self.graph_view,
+            {"loss": self.loss_plot.plot, "weights": self.trajectory_plot.plot,
+             "compare": self.compare_plot.plot}, self._report, self)
+        file_menu.addMenu(self.export_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.presets_menu = PresetsMenu(self.bridge, self)
@@ -255,6 +261,14 @@ class MainWindow(QMainWindow):
             self.settings.setValue("files/last_dir", str(Path(path).resolve().parent))
         self.statusBar().showMessage(f"Loaded {dataset.display_name}: {len(dataset)} samples")
         return dataset
+
+    def _report(self, title: str, text: str) -> None:
+        """A problem in a dialog (with its title), or a success in the status bar."""
+        if title:
+            self.statusBar().showMessage(f"{title}: {text}")
+            self._warn(title, text)
+        else:
+            self.statusBar().showMessage(text)
 
     def _warn(self, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,

@@ -340,6 +340,11 @@ class Trainer:
             self._xs = [self._rows[i] for i in self._order]
             self._ys = [self._targets[i] for i in self._order]
 
+    def sample_order(self, epoch: int) -> list[int]:
+        """The dataset rows in the order epoch ``epoch`` (from 0) visits them."""
+        order = self._epoch_order(epoch)
+        return list(range(self._n)) if order is None else order
+
     def _sample_at(self, position: int) -> int:
         return position if self._order is None else self._order[position]
 

@@ -1,0 +1,110 @@
+"""Export the graph as a picture (.png, .svg) or the training history as a table (.csv).
+
+The model comes from the same options as train (--graph, --data, --optimizer,
+hyperparameters, --epochs, --seed, --weights, --shuffle, clipping); --steps N trains N
+samples first (default 0).  The picture is the window's graph view with its legends,
+showing the sample that the next step trains, drawn offscreen: no screen is needed.  The
+CSV has a header (step, epoch, sample, loss, each weight, each gradient) and one row per
+recorded step.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cli.common import UsageError, add_data_and_graph, emit_json, load_graph_and_data
+from cli.train_cmd import (
+    add_training_arguments,
+    given_hyperparameters,
+    make_optimizers,
+    training_options,
+)
+from core.training.optimizers import OPTIMIZERS
+
+if TYPE_CHECKING:
+    from core.autodiff.engine import Trace
+    from core.training.trainer import Trainer
+
+SUFFIXES = (".png", ".svg", ".csv")
+
+
+def _steps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", metavar="OUT", help="OUT.png, OUT.svg or OUT.csv")
+    parser.add_argument("--steps", type=_steps, default=0, metavar="N",
+                        help="train N samples first (default 0)")
+    add_data_and_graph(parser)
+    parser.add_argument("--optimizer", default="sgd", metavar="NAME",
+                        help=f"one of {', '.join(OPTIMIZERS)} (default sgd)")
+    add_training_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.training.trainer import Trainer as TrainerClass
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UsageError(f"{args.out}: export writes .png, .svg or .csv, not "
+                         f"{suffix or 'a file without a suffix'}")
+    if not out.parent.is_dir():
+        raise UsageError(f"{args.out}: the folder {out.parent} does not exist")
+    graph, preset, dataset = load_graph_and_data(args)
+    (optimizer,) = make_optimizers([args.optimizer], given_hyperparameters(args),
+                                   len(graph.weights))
+    trainer = TrainerClass(graph, dataset, optimizer,
+                           **training_options(args, graph, preset))
+    trainer.run(args.steps)
+    if suffix == ".csv":
+        from core.training.history_csv import write_history_csv
+
+        try:
+            rows = write_history_csv(trainer, out)
+        except OSError as error:
+            raise UsageError(f"{args.out}: {error.strerror or error}") from None
+    else:
+        rows = None
+        _save_picture(trainer, out)
+    if args.json:
+        emit_json({"path": str(out), "format": suffix[1:], "steps": trainer.cursor.step,
+                   "rows": rows})
+    else:
+        print(out)
+    return 0
+
+
+def shown_trace(trainer: Trainer) -> Trace:
+    """What the window's graph would show: the pass that went non-finite, or the sample
+    the next step trains (sample 0 when training is over) at the current weights."""
+    from core.autodiff.engine import evaluate
+
+    diverged = trainer.diverged
+    if diverged is not None:
+        return diverged.trace
+    sample = 0 if trainer.finished else trainer.cursor.sample
+    return evaluate(trainer.graph, trainer.dataset.X[sample], float(trainer.dataset.y[sample]),
+                    trainer.weights)
+
+
+def _save_picture(trainer: Trainer, out: Path) -> None:
+    trace = shown_trace(trainer)
+    try:
+        from gui.exports import ExportError
+        from gui.graph_picture import save_graph_picture
+    except ImportError as error:
+        raise UsageError(f"cannot draw a picture: Qt is not available ({error})") from None
+    try:
+        save_graph_picture(trainer.graph, trace, out)
+    except ExportError as error:
+        raise UsageError(str(error)) from None

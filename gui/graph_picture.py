@@ -1,0 +1,58 @@
+"""The graph drawn without a window, for ``python main.py export OUT.png|OUT.svg``.
+
+The picture is the window's own graph view (same layout, colours and legends), shown on
+an offscreen surface at a given size, fitted, and saved with :mod:`gui.exports`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from core.autodiff.engine import Trace
+from core.autodiff.graph import Graph
+
+#: Size of an exported graph picture, in pixels.
+PICTURE_SIZE = (1600, 1000)
+
+
+def ensure_application() -> object:
+    """A QApplication (offscreen when no platform was chosen: no screen is needed)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(["Backprop Explorer"])
+
+
+def save_graph_picture(graph: Graph, trace: Trace, path: str | os.PathLike[str],
+                       size: tuple[int, int] = PICTURE_SIZE) -> Path:
+    """Draw ``graph`` showing ``trace`` and save it as PNG or SVG (by the suffix).
+
+    Raises
+    ------
+    gui.exports.ExportError
+        For an unknown suffix or a file that cannot be written.
+    """
+    from gui.exports import export_widget, picture_format
+
+    picture_format(path)  # refuse a bad suffix before starting Qt's machinery
+    app = ensure_application()
+    from PySide6.QtWidgets import QApplication
+
+    from gui.graph.view import GraphView
+
+    view = GraphView()
+    try:
+        view.resize(*size)
+        view.show()
+        QApplication.processEvents()
+        view.set_graph(graph)
+        view.show_trace(trace)
+        view.fit_all()
+        QApplication.processEvents()
+        return export_widget(view, path, graph.name or graph.formula)
+    finally:
+        view.close()
+        view.deleteLater()
+        QApplication.processEvents()
+        del app

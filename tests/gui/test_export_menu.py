@@ -1,0 +1,49 @@
+"""File > Export: the graph and each plot as PNG and SVG, the history as CSV."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+
+
+def test_every_export_entry_is_in_the_file_menu(window):
+    assert set(window.export_menu.entries) == {
+        "graph.png", "graph.svg", "loss.png", "loss.svg", "weights.png", "weights.svg",
+        "compare.png", "compare.svg", "history.csv"}
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.export_menu.menuAction() in file_menu.actions()
+
+
+def test_graph_and_plots_export_as_drawn(window, bridge, tmp_path):
+    bridge.run_steps(40)
+    menu = window.export_menu
+    for key in ("graph", "loss", "weights", "compare"):
+        png, svg = tmp_path / f"{key}.png", tmp_path / f"{key}.svg"
+        assert menu.export(key, str(png)) and menu.export(key, str(svg))
+        assert not QImage(str(png)).isNull()
+        ET.parse(svg)
+    graph_png = QImage(str(tmp_path / "graph.png"))
+    assert graph_png.width() == window.graph_view.width()
+    texts = {"".join(e.itertext()).strip() for e in ET.parse(tmp_path / "graph.svg").iter()}
+    assert {"w1", "exp", "L"} <= texts
+    loss_texts = {"".join(e.itertext()).strip() for e in ET.parse(tmp_path / "loss.svg").iter()}
+    assert "sample loss" in loss_texts
+    assert "Exported the compare" in window.statusBar().currentMessage()
+
+
+def test_history_export_has_a_row_per_step(window, bridge, tmp_path):
+    bridge.run_steps(12)
+    path = tmp_path / "h.csv"
+    assert window.export_menu.export("history", str(path))
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 13
+    assert "12 rows" in window.statusBar().currentMessage()
+
+
+def test_a_failed_export_says_why_and_changes_nothing(window, bridge, tmp_path):
+    bridge.run_steps(5)
+    assert not window.export_menu.export("graph", str(tmp_path / "missing" / "g.svg"))
+    box = window.findChild(QMessageBox, "problem_box")
+    assert box is not None and "does not exist" in box.text()
+    assert bridge.trainer.cursor.step == 5
