@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from cli.common import Parser, UsageError, join_negative_values
+from cli.train_cmd import NUMERIC_FLAGS
 
 #: Command name -> module with ``add_arguments(parser)`` and ``run(args) -> int``.
 COMMANDS: dict[str, str] = {
@@ -22,10 +23,8 @@ COMMANDS: dict[str, str] = {
 }
 
 #: Options whose value may start with a minus sign: negative numbers, and formulas
-#: such as ``-w1*x1``.
-NUMERIC_OPTIONS = ("--weights", "--lr", "--eps", "--gamma", "--beta1", "--beta2",
-                   "--weight-decay", "--clip-value", "--clip-norm", "--seed", "--sample",
-                   "--graph")
+#: such as ``-w1*x1``.  Every declared hyperparameter's flag is one.
+NUMERIC_OPTIONS = ("--weights", "--sample", "--graph", *NUMERIC_FLAGS)
 
 
 def build_parser() -> Parser:

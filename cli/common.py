@@ -1,4 +1,7 @@
-"""What every command shares: argument parsing helpers, input loading, error handling."""
+"""What every command shares: argument parsing helpers, output, error handling.
+
+Reading the graph, the data and the weights is :mod:`core.inputs` (the window shares it).
+"""
 
 from __future__ import annotations
 
@@ -7,24 +10,25 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
+from core.inputs import (
+    Parser,
+    UsageError,
+    join_negative_values,
+    option_error,
+    parse_weights,
+    resolve_inputs,
+)
 from core.presets import Preset
 
-
-class UsageError(Exception):
-    """Bad input on the command line: printed as one line, exit status 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse that reports errors as one line and exit status 2, without usage spam."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+__all__ = ["Parser", "UsageError", "add_data_and_graph", "emit_json", "format_number",
+           "join_negative_values", "load_graph_and_data", "option_error", "parse_float",
+           "parse_weights", "resolve_inputs", "sample_index", "table", "to_json"]
 
 
 def parse_float(text: str) -> float:
@@ -38,49 +42,6 @@ def parse_float(text: str) -> float:
     return value
 
 
-def join_negative_values(argv: Sequence[str], options: Sequence[str]) -> list[str]:
-    """``--weights -0.5,1`` -> ``--weights=-0.5,1``: argparse would read a value that
-    starts with a dash as an option."""
-    result: list[str] = []
-    tokens = list(argv)
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if token in options and following.startswith("-") and not following.startswith("--"):
-            result.append(f"{token}={following}")
-            i += 2
-        else:
-            result.append(token)
-            i += 1
-    return result
-
-
-def parse_weights(text: str | None, graph: Graph, preset: Preset | None = None
-                  ) -> np.ndarray | None:
-    """One number sets every weight; exactly N comma-separated numbers set w1..wN.
-    Without ``text``: the preset's own initial weights, if it has them, else ``None``."""
-    if text is None:
-        return None if preset is None else preset.start_weights(graph)
-    parts = [part.strip() for part in text.split(",")]
-    n = len(graph.weights)
-    values: list[float] = []
-    for part in parts:
-        try:
-            value = float(part)
-        except ValueError:
-            raise UsageError(f"--weights: {part!r} is not a number") from None
-        if not math.isfinite(value):
-            raise UsageError(f"--weights: {part!r} is not a finite number")
-        values.append(value)
-    if len(values) == 1:
-        return np.full(n, values[0])
-    if len(values) != n:
-        names = ", ".join(graph.weights)
-        raise UsageError(f"--weights takes 1 or {n} numbers ({names}), got {len(values)}")
-    return np.array(values)
-
-
 def add_data_and_graph(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="PATH",
                         help="data file (.pkl, .npy, .npz, .csv); default: the built-in data")
@@ -92,32 +53,6 @@ def add_data_and_graph(parser: argparse.ArgumentParser) -> None:
 def load_graph_and_data(args: argparse.Namespace) -> tuple[Graph, Preset | None, Dataset]:
     """The graph and the dataset named on the command line, checked against each other."""
     return resolve_inputs(args.graph, args.data)
-
-
-def resolve_inputs(graph_spec: str, data_path: str | None
-                   ) -> tuple[Graph, Preset | None, Dataset]:
-    """A ``--graph`` value and a ``--data`` path (``None``: a preset's own data, else the
-    built-in data) as a graph and a dataset that fit each other; :class:`UsageError` names
-    what does not."""
-    from core.autodiff.formula import FormulaError
-    from core.data.datasets import DataError, builtin_dataset, load_dataset
-    from core.presets import resolve_graph
-
-    try:
-        graph, preset = resolve_graph(graph_spec)
-    except FormulaError as error:
-        raise UsageError(f"--graph: {error}") from None
-    try:
-        if data_path is not None:
-            dataset = load_dataset(data_path)
-        elif preset is not None:
-            dataset = preset.dataset()  # each preset comes with data it suits
-        else:
-            dataset = builtin_dataset()
-        dataset.require_features(graph.n_inputs)
-    except DataError as error:
-        raise UsageError(str(error)) from None
-    return graph, preset, dataset
 
 
 def sample_index(args: argparse.Namespace, dataset: Dataset) -> int:

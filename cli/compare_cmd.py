@@ -25,15 +25,14 @@ from cli.common import (
 )
 from cli.train_cmd import (
     add_training_arguments,
+    config_fields,
     describe_divergence,
     epoch_rows,
-    given_hyperparameters,
     graph_fields,
     hyperparameter_text,
-    make_optimizers,
     progress_reporter,
     run_fields,
-    training_options,
+    training_configs,
 )
 
 if TYPE_CHECKING:
@@ -133,8 +132,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--log applies to --plot; add --plot FILE.png")
     plot_path = check_plot_path(args.plot) if args.plot else None
     graph, preset, dataset = load_graph_and_data(args)
-    optimizers = make_optimizers(names, given_hyperparameters(args), len(graph.weights))
-    options = training_options(args, graph, preset)
+    configs = training_configs(args, names, graph)
+    optimizers = [config.make_optimizer() for config in configs]
     reporters = [progress_reporter(optimizer.title) for optimizer in optimizers]
 
     def progress(index: int, trainer: Any) -> None:
@@ -142,8 +141,9 @@ def run(args: argparse.Namespace) -> int:
         if report is not None:
             report(trainer)
 
+    # Every config shares the schedule and the start; only the optimizer differs.
     comparison = compare_optimizers(graph, dataset, optimizers, progress=progress,
-                                    **options)
+                                    **configs[0].trainer_options())
     if plot_path is not None:
         write_plot(comparison, plot_path, args.log)
     header = graph_fields(graph, preset, dataset)
@@ -151,8 +151,7 @@ def run(args: argparse.Namespace) -> int:
         best = comparison.best()
         emit_json({
             **header,
-            "epochs": args.epochs, "seed": args.seed, "shuffle": args.shuffle,
-            "clip_value": options["clip_value"], "clip_norm": options["clip_norm"],
+            **config_fields(configs[0]),
             "optimizers": names,
             "initial_weights": dict(zip(graph.weights, comparison.initial_weights.tolist(),
                                         strict=True)),

@@ -15,10 +15,12 @@ from cli.common import (
     emit_json,
     format_number,
     load_graph_and_data,
+    option_error,
     parse_weights,
     sample_index,
     table,
 )
+from core.training.hyperparameters import SEED, HyperparameterError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,8 +35,8 @@ def add_sample_and_weights(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", metavar="W",
                         help="one number for every weight, or N comma-separated numbers for "
                              "w1..wN (default: N(0, 0.01) from --seed)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random seed of the default weights (default 0)")
+    parser.add_argument(SEED.flag, type=int, default=SEED.default, metavar="S",
+                        help=f"random seed of the default weights (default {SEED.default})")
 
 
 def prepare(args: argparse.Namespace) -> dict[str, Any]:
@@ -42,10 +44,14 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     from core.training.initial_weights import initial_weights
 
     graph, preset, dataset = load_graph_and_data(args)
+    try:
+        seed = SEED.validate(args.seed)
+    except HyperparameterError as error:
+        raise option_error(error, SEED.name) from None
     index = sample_index(args, dataset)
     weights = parse_weights(args.weights, graph, preset)
     if weights is None:
-        weights = initial_weights(len(graph.weights), args.seed)
+        weights = initial_weights(len(graph.weights), seed)
     x, y = dataset.row(index)
     return {"graph": graph, "preset": preset, "dataset": dataset, "index": index,
             "x": x, "y": y, "weights": weights}

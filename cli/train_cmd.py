@@ -23,11 +23,23 @@ from cli.common import (
     emit_json,
     format_number,
     load_graph_and_data,
+    option_error,
     parse_float,
     parse_weights,
     table,
 )
-from core.training.optimizers import OPTIMIZERS, HyperparameterError, Optimizer
+from core.data.datasets import DataError
+from core.training.config import ConfigError, DataSource, TrainingConfig
+from core.training.hyperparameters import (
+    CLIP_NORM,
+    CLIP_VALUE,
+    EPOCHS,
+    SEED,
+    Hyperparameter,
+    HyperparameterError,
+    flag,
+)
+from core.training.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
@@ -36,19 +48,18 @@ if TYPE_CHECKING:
     from core.training.compare import TrainingRun
     from core.training.trainer import Divergence, Trainer
 
-#: Every optimizer's hyperparameters, first appearance first: name -> (doc, default).
-HYPERPARAMETERS: dict[str, tuple[str, float]] = {}
+#: Every optimizer's hyperparameters by name, first appearance first: each has a flag.
+HYPERPARAMETERS: dict[str, Hyperparameter] = {}
 for _cls in OPTIMIZERS.values():
     for _h in _cls.hyperparameters:
-        HYPERPARAMETERS.setdefault(_h.name, (_h.doc, _h.default))
+        HYPERPARAMETERS.setdefault(_h.name, _h)
+
+#: Options of train and compare whose value may start with a minus sign.
+NUMERIC_FLAGS = (EPOCHS.flag, SEED.flag, CLIP_VALUE.flag, CLIP_NORM.flag,
+                 *(h.flag for h in HYPERPARAMETERS.values()))
 
 #: Longest epoch table printed without --json (longer ones are thinned out evenly).
 MAX_EPOCH_ROWS = 25
-
-
-def flag(name: str) -> str:
-    """``weight_decay`` -> ``--weight-decay``."""
-    return "--" + name.replace("_", "-")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,26 +71,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by train and compare: schedule, start, clipping, hyperparameters."""
-    parser.add_argument("--epochs", type=int, default=20, metavar="N",
-                        help="passes over the data (default 20)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
-                        help="random seed of the initial weights and of --shuffle "
-                             "(default 0)")
+    parser.add_argument(EPOCHS.flag, type=int, default=EPOCHS.default, metavar="N",
+                        help=f"{EPOCHS.doc} (default {EPOCHS.default})")
+    parser.add_argument(SEED.flag, type=int, default=SEED.default, metavar="S",
+                        help=f"{SEED.doc} (default {SEED.default})")
     parser.add_argument("--weights", metavar="W",
                         help="initial weights: one number for every weight, or N "
                              "comma-separated numbers for w1..wN (default: N(0, 0.01) "
                              "from --seed)")
     parser.add_argument("--shuffle", action="store_true",
                         help="visit the samples in a new random order every epoch")
-    parser.add_argument("--clip-value", type=parse_float, metavar="C",
-                        help="clip every gradient component to [-C, C] (default off)")
-    parser.add_argument("--clip-norm", type=parse_float, metavar="C",
-                        help="rescale gradients longer than C (default off)")
-    for name, (doc, default) in HYPERPARAMETERS.items():
+    for rule in (CLIP_VALUE, CLIP_NORM):
+        parser.add_argument(rule.flag, type=parse_float, metavar="C", dest=rule.name,
+                            help=f"{rule.doc} (default off)")
+    for name, rule in HYPERPARAMETERS.items():
         users = [cls.name for cls in OPTIMIZERS.values()
                  if any(h.name == name for h in cls.hyperparameters)]
-        parser.add_argument(flag(name), type=parse_float, metavar="X", dest=name,
-                            help=f"{doc} (default {default:g}; {', '.join(users)})")
+        parser.add_argument(rule.flag, type=parse_float, metavar="X", dest=name,
+                            help=f"{rule.doc} (default {rule.default:g}; "
+                                 f"{', '.join(users)})")
 
 
 # -- turning arguments into training objects ----------------------------------------------
@@ -91,63 +101,43 @@ def given_hyperparameters(args: argparse.Namespace) -> dict[str, float]:
             if getattr(args, name, None) is not None}
 
 
-def make_optimizers(names: Sequence[str], given: dict[str, float],
-                    n_weights: int) -> list[Optimizer]:
-    """One optimizer per name, each taking the given flags it has.  A flag that none of them
-    has is an error; so is a value out of range."""
+def training_configs(args: argparse.Namespace, names: Sequence[str], graph: Graph
+                     ) -> list[TrainingConfig]:
+    """One validated config per optimizer name, each taking the given hyperparameter flags
+    it has.  A flag that none of them has is an error; so is any value out of range."""
     from core.training.optimizers import optimizer_class
 
     try:
         classes = [optimizer_class(name) for name in names]
     except HyperparameterError as error:
         raise UsageError(str(error)) from None
+    given = given_hyperparameters(args)
     for name in given:
         if not any(name in cls.defaults() for cls in classes):
             owners = [cls.name for cls in OPTIMIZERS.values() if name in cls.defaults()]
             chosen = ", ".join(cls.name for cls in classes)
             raise UsageError(f"{flag(name)} does not apply to {chosen} (it is a "
                              f"hyperparameter of {', '.join(owners)})")
-    optimizers = []
-    for cls in classes:
-        values = {}
-        for name, value in given.items():
-            if name in cls.defaults():
-                try:
-                    values[name] = cls.hyperparameter(name).validate(value)
-                except HyperparameterError as error:
-                    raise UsageError(f"{flag(name)}: {error}") from None
-        optimizers.append(cls(n_weights, **values))
-    return optimizers
+    weights = parse_weights(args.weights, graph)
+    try:
+        data = DataSource() if args.data is None else DataSource.file(args.data)
+        return [TrainingConfig(
+            graph=args.graph, data=data, optimizer=cls.name,
+            hyperparameters={k: v for k, v in given.items() if k in cls.defaults()},
+            clip_value=args.clip_value, clip_norm=args.clip_norm, seed=args.seed,
+            epochs=args.epochs, shuffle=args.shuffle,
+            initial_weights=None if weights is None else tuple(weights.tolist()))
+            for cls in classes]
+    except ConfigError as error:
+        raise option_error(error) from None
+    except DataError as error:
+        raise UsageError(str(error)) from None
 
 
-def training_options(args: argparse.Namespace, graph: Graph,
-                     preset: Preset | None = None) -> dict[str, Any]:
-    """Keyword arguments for the trainer from the shared options, validated."""
-    from core.training.trainer import CLIP_NORM, CLIP_VALUE, MAX_EPOCHS
-
-    if args.epochs < 1:
-        raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
-    if args.epochs > MAX_EPOCHS:
-        raise UsageError(f"--epochs must be <= {MAX_EPOCHS}, got {args.epochs}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must be >= 0, got {args.seed}")
-    options: dict[str, Any] = {"epochs": args.epochs, "seed": args.seed,
-                               "shuffle": args.shuffle}
-    for name, rule in (("clip_value", CLIP_VALUE), ("clip_norm", CLIP_NORM)):
-        value = getattr(args, name)
-        if value is not None:
-            try:
-                value = rule.validate(value)
-            except HyperparameterError as error:
-                raise UsageError(f"{flag(name)}: {error}") from None
-        options[name] = value
-    weights = parse_weights(args.weights, graph, preset)
-    if weights is None:
-        from core.training.initial_weights import initial_weights
-
-        weights = initial_weights(len(graph.weights), args.seed)
-    options["initial_weights"] = weights
-    return options
+def config_fields(config: TrainingConfig) -> dict[str, Any]:
+    """The schedule fields of the JSON outputs (shared with compare)."""
+    return {"epochs": config.epochs, "seed": config.seed, "shuffle": config.shuffle,
+            "clip_value": config.clip_value, "clip_norm": config.clip_norm}
 
 
 def graph_fields(graph: Graph, preset: Preset | None, dataset: Dataset) -> dict[str, Any]:
@@ -265,16 +255,13 @@ def run(args: argparse.Namespace) -> int:
     from core.training.trainer import Trainer
 
     graph, preset, dataset = load_graph_and_data(args)
-    (optimizer,) = make_optimizers([args.optimizer], given_hyperparameters(args),
-                                   len(graph.weights))
-    options = training_options(args, graph, preset)
-    trainer = Trainer(graph, dataset, optimizer, **options)
-    result = train_to_end(trainer, progress_reporter(optimizer.title))
+    (config,) = training_configs(args, [args.optimizer], graph)
+    trainer = Trainer.from_config(config, graph, dataset)
+    result = train_to_end(trainer, progress_reporter(trainer.optimizer.title))
     header = graph_fields(graph, preset, dataset)
     if args.json:
-        emit_json({**header, "epochs": args.epochs, "seed": args.seed,
-                   "shuffle": args.shuffle, "clip_value": options["clip_value"],
-                   "clip_norm": options["clip_norm"], **run_fields(result)})
+        emit_json({**header, **config_fields(config), **run_fields(result),
+                   "config": config.to_dict()})
         return 0
-    print_run(result, header, args.epochs)
+    print_run(result, header, config.epochs)
     return 0

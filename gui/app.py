@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cli.common import Parser, UsageError, join_negative_values, resolve_inputs
+from core.inputs import Parser, UsageError, join_negative_values, option_error, resolve_inputs
 
 SCREENSHOT_SIZE = (1600, 1000)
 
@@ -55,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="data file (.pkl, .npy, .npz, .csv); default: the built-in data")
     parser.add_argument("--graph", metavar="G",
                         help="'seed' (default), a preset name, or a formula for y'")
-    parser.add_argument("--seed", type=_count, metavar="S", help="seed of the initial weights")
-    parser.add_argument("--epochs", type=_count, metavar="N", help="epochs to train")
+    parser.add_argument("--seed", type=int, metavar="S", help="seed of the initial weights")
+    parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train")
     return parser
 
 
@@ -76,9 +76,9 @@ class Startup:
 def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
     """Resolve options (then remembered settings, then defaults) into checked inputs."""
     from core.presets import PRESETS
+    from core.training.hyperparameters import EPOCHS, MAX_EPOCHS, SEED, HyperparameterError
     from core.training.optimizers import OPTIMIZERS
-    from core.training.trainer import MAX_EPOCHS
-    from gui.settings import MAX_SEED, read_float, read_int, read_optimizer, read_value
+    from gui.settings import read_float, read_int, read_optimizer, read_value
 
     graph_spec = args.graph
     if graph_spec is None:
@@ -96,12 +96,13 @@ def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
         values = read_hyperparameters(settings, name)  # type: ignore[arg-type]
     else:
         name, values = read_optimizer(settings)  # type: ignore[arg-type]
-    if args.epochs is not None and args.epochs < 1:
-        raise UsageError("--epochs must be >= 1")
-    if args.epochs is not None and args.epochs > MAX_EPOCHS:
-        raise UsageError(f"--epochs must be <= {MAX_EPOCHS}, got {args.epochs}")
-    if args.seed is not None and args.seed > MAX_SEED:
-        raise UsageError(f"--seed must be <= {MAX_SEED}, got {args.seed}")
+    for rule in (EPOCHS, SEED):
+        value = getattr(args, rule.name)
+        if value is not None:
+            try:
+                rule.validate(value)
+            except HyperparameterError as error:
+                raise option_error(error, rule.name) from None
     seed = args.seed if args.seed is not None else read_int(settings, "training/seed", 0)
     epochs = args.epochs if args.epochs is not None else read_int(
         settings, "training/epochs", 20, low=1, high=MAX_EPOCHS)
@@ -113,7 +114,8 @@ def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
 def run_gui(argv: Sequence[str]) -> int:
     """Open the window (or render a screenshot); return the exit status."""
     try:
-        args = build_parser().parse_args(join_negative_values(argv, ("--graph",)))
+        argv = join_negative_values(argv, ("--graph", "--seed", "--epochs"))
+        args = build_parser().parse_args(argv)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

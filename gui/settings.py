@@ -14,7 +14,11 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from core.training.hyperparameters import MAX_SEED
 from core.training.optimizers import OPTIMIZERS, HyperparameterError
+
+__all__ = ["MAX_SEED", "open_settings", "read_bool", "read_float", "read_hyperparameters",
+           "read_int", "read_optimizer", "read_value", "write_hyperparameters"]
 
 ORGANISATION = "BackpropExplorer"
 APPLICATION = "BackpropExplorer"
@@ -32,8 +36,6 @@ def read_value(settings: QSettings | None, key: str, default: Any = None) -> Any
     return default if value is None else value
 
 
-#: The largest seed the window's seed box holds (a Qt int).
-MAX_SEED = 2**31 - 1
 
 
 def read_int(settings: QSettings | None, key: str, default: int, low: int = 0,

@@ -1,7 +1,8 @@
 """Training history in preallocated numpy arrays, bounded however long training runs.
 
-Per step it records the step number, the sample's loss (before the update), the weights
-after the update and the gradients; per epoch the mean of that epoch's per-sample losses.
+Per step it records the step number, which sample was trained (its dataset row; the epoch
+is ``step // n_samples``), the sample's loss (before the update), the weights after the
+update and the gradients; per epoch the mean of that epoch's per-sample losses.
 The per-step arrays hold at most ``limit`` points.  When they fill up, every second point is
 dropped and from then on only every ``stride``-th step is recorded, with ``stride``
 doubling each time: memory stays bounded and the points stay evenly spaced, always at
@@ -63,10 +64,11 @@ class History:
             raise ValueError(f"history limit must be >= {MIN_LIMIT}, got {limit}")
         self.n_weights = n_weights
         self.n_samples = n_samples
-        self.limit = int(min(limit, max(1024, FLOAT_BUDGET // (2 * n_weights + 2))))
+        self.limit = int(min(limit, max(1024, FLOAT_BUDGET // (2 * n_weights + 3))))
         capacity = max(1, min(self.limit, n_samples * epochs))
         # np.empty maps memory lazily: pages that are never written cost nothing.
         self._steps = np.empty(capacity, dtype=np.int64)
+        self._samples = np.empty(capacity, dtype=np.int64)
         self._loss = np.empty(capacity)
         self._weights = np.empty((capacity, n_weights))
         self._grads = np.empty((capacity, n_weights))
@@ -86,7 +88,7 @@ class History:
         self._seen = 0
 
     def extend(self, first_step: int, losses: Sequence[float], weights: Sequence[float],
-               grads: Sequence[float]) -> None:
+               grads: Sequence[float], samples: Sequence[int] | None = None) -> None:
         """Record consecutive steps ``first_step, first_step + 1, ...``.
 
         Parameters
@@ -97,6 +99,8 @@ class History:
             One loss per step.
         weights, grads
             Flat: ``n_weights`` values per step, step after step.
+        samples
+            The dataset row each step trained (default: dataset order, ``step % n``).
         """
         k = len(losses)
         if k == 0:
@@ -104,12 +108,17 @@ class History:
         if first_step != self._seen:
             raise ValueError(f"history continues at step {self._seen}, got {first_step}")
         self._seen += k
+        if samples is None:
+            sample_rows = np.arange(first_step, first_step + k) % max(self.n_samples, 1)
+        else:
+            sample_rows = np.asarray(samples, dtype=np.int64)
         stride = self._stride
         shape = (k, self.n_weights)
         # Fast path: the whole batch is kept as it is.
         if stride == 1 and self._count + k <= self._steps.shape[0]:
             end = self._count + k
             self._steps[self._count:end] = np.arange(first_step, first_step + k)
+            self._samples[self._count:end] = sample_rows
             self._loss[self._count:end] = losses
             self._weights[self._count:end] = _rows(weights, shape)
             self._grads[self._count:end] = _rows(grads, shape)
@@ -132,6 +141,7 @@ class History:
                 break
             end = self._count + picked.size
             self._steps[self._count:end] = first_step + picked
+            self._samples[self._count:end] = sample_rows[picked]
             self._loss[self._count:end] = loss_rows[picked]
             self._weights[self._count:end] = weight_rows[picked]
             self._grads[self._count:end] = grad_rows[picked]
@@ -148,10 +158,32 @@ class History:
     def _decimate(self) -> None:
         # Recorded steps are 0, s, 2s, ...: the even positions are the multiples of 2s.
         keep = (self._count + 1) // 2
-        for values in (self._steps, self._loss, self._weights, self._grads):
+        for values in (self._steps, self._samples, self._loss, self._weights, self._grads):
             values[:keep] = values[0:self._count:2]
         self._count = keep
         self._stride *= 2
+
+    def rewind(self, step: int, epoch_loss: Sequence[float]) -> None:
+        """Continue as if training were at ``step`` with these completed epochs: recorded
+        points of later steps are dropped (a history that never saw ``step`` keeps what it
+        has and skips ahead).  The stride stays, so the points stay evenly spaced."""
+        self._count = int(np.searchsorted(self._steps[:self._count], step))
+        self._seen = step
+        self._epochs = 0
+        for mean in epoch_loss:
+            self.add_epoch(float(mean))
+
+    def copy(self) -> History:
+        """An independent copy (the filled part of the arrays is copied)."""
+        twin = History.__new__(History)
+        twin.__dict__.update(self.__dict__)
+        for name in ("_steps", "_samples", "_loss", "_weights", "_grads", "_epoch_loss"):
+            values = getattr(self, name)
+            fresh = np.empty_like(values)
+            filled = self._epochs if name == "_epoch_loss" else self._count
+            fresh[:filled] = values[:filled]
+            setattr(twin, name, fresh)
+        return twin
 
     # -- reading (views and plots) ----------------------------------------------------
 
@@ -183,6 +215,14 @@ class History:
         """Step numbers (from 0) of the recorded points."""
         return _view(self._steps[:self._count])
 
+    def trained_samples(self) -> np.ndarray:
+        """The dataset row each recorded step trained."""
+        return _view(self._samples[:self._count])
+
+    def trained_epochs(self) -> np.ndarray:
+        """The epoch (from 0) of each recorded step."""
+        return self._steps[:self._count] // max(self.n_samples, 1)
+
     def sample_epochs(self) -> np.ndarray:
         """The recorded points as fractional epochs: step ``k`` ends at ``(k + 1) / n``."""
         return (self._steps[:self._count] + 1) / max(self.n_samples, 1)
@@ -210,5 +250,5 @@ class History:
     @property
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
-        return sum(a.nbytes for a in (self._steps, self._loss, self._weights, self._grads,
-                                      self._epoch_loss))
+        return sum(a.nbytes for a in (self._steps, self._samples, self._loss, self._weights,
+                                      self._grads, self._epoch_loss))

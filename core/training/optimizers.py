@@ -1,7 +1,7 @@
 """Optimizers: how a gradient becomes a weight update, one class per rule.
 
-Each optimizer is a row of data, in the spirit of the op table: its hyperparameters (with
-ranges and one-line docs for the GUI's spin boxes), the per-weight state it keeps, and its
+Each optimizer is a row of data, in the spirit of the op table: its hyperparameters
+(declared in :mod:`core.training.hyperparameters`), the per-weight state it keeps, and its
 update rule written as a few statements about one weight.  From the rule the class
 generates straight-line Python for a fixed number of weights (``Optimizer.source``), which
 updates a list of floats in place without per-step numpy calls.  The rules:
@@ -24,106 +24,33 @@ whole: nothing changes, and the trainer reports the divergence.
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from abc import ABC
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
+from core.training.hyperparameters import (
+    BETA1,
+    BETA2,
+    EPS,
+    GAMMA,
+    LR,
+    RHO,
+    WEIGHT_DECAY,
+    Hyperparameter,
+    HyperparameterError,
+)
 
-class HyperparameterError(ValueError):
-    """A hyperparameter value, name or optimizer name that is not allowed."""
+__all__ = ["OPTIMIZERS", "Hyperparameter", "HyperparameterError", "NonFiniteUpdateError",
+           "Optimizer", "make_optimizer", "optimizer_class"]
 
 
 class NonFiniteUpdateError(ArithmeticError):
     """:meth:`Optimizer.update` refused an update that would make a value non-finite."""
 
-
-@dataclass(frozen=True)
-class Hyperparameter:
-    """A named number with an allowed interval.
-
-    Attributes
-    ----------
-    name
-        The keyword (``lr``, ``beta1``); the command line's flag is ``--`` + the name with
-        ``_`` written as ``-``.
-    default
-        The value used when none is given.
-    low, high
-        The interval's ends (``math.inf`` for no upper bound).
-    low_inclusive, high_inclusive
-        Whether the ends themselves are allowed.
-    doc
-        One line for tooltips and ``--help``.
-    """
-
-    name: str
-    default: float
-    low: float
-    high: float
-    low_inclusive: bool
-    high_inclusive: bool
-    doc: str
-
-    @property
-    def interval(self) -> str:
-        """The allowed range as text: ``> 0``, ``>= 0`` or ``in [0, 1)``."""
-        if math.isinf(self.high):
-            return f"{'>=' if self.low_inclusive else '>'} {self.low:g}"
-        left = "[" if self.low_inclusive else "("
-        right = "]" if self.high_inclusive else ")"
-        return f"in {left}{self.low:g}, {self.high:g}{right}"
-
-    def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in the allowed interval."""
-        above = value >= self.low if self.low_inclusive else value > self.low
-        below = value <= self.high if self.high_inclusive else value < self.high
-        return above and below
-
-    def validate(self, value: object) -> float:
-        """The value as a float, if it is a finite number in range.
-
-        Raises
-        ------
-        HyperparameterError
-            For non-numbers (strings, booleans, None), nan, infinities and values out of
-            range, with a message such as ``lr must be > 0, got -1``.
-        """
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise HyperparameterError(f"{self.name} must be a number, got {value!r}")
-        number = float(value)
-        if not math.isfinite(number):
-            raise HyperparameterError(f"{self.name} must be a finite number, got {number}")
-        if not self.contains(number):
-            raise HyperparameterError(f"{self.name} must be {self.interval}, got {number:g}")
-        return number
-
-
-def _positive(name: str, default: float, doc: str) -> Hyperparameter:
-    return Hyperparameter(name, default, 0.0, math.inf, False, False, doc)
-
-
-def _non_negative(name: str, default: float, doc: str) -> Hyperparameter:
-    return Hyperparameter(name, default, 0.0, math.inf, True, False, doc)
-
-
-def _fraction(name: str, default: float, doc: str) -> Hyperparameter:
-    return Hyperparameter(name, default, 0.0, 1.0, True, False, doc)
-
-
-LR = _positive("lr", 0.01, "learning rate η: the step size")
-GAMMA = _fraction("gamma", 0.9, "momentum coefficient γ: how much of the velocity is kept")
-BETA1 = _fraction("beta1", 0.9, "decay β1 of the running mean of gradients")
-BETA2 = _fraction("beta2", 0.99, "decay β2 of the running mean of squared gradients")
-RHO = _fraction("rho", 0.9, "decay ρ of the running mean of squared gradients")
-EPS = _positive("eps", 1e-7, "ε added to the denominator so it is never zero")
-WEIGHT_DECAY = _non_negative("weight_decay", 0.01,
-                             "decoupled weight decay λ: shrinks weights towards zero")
 
 #: Above this many terms the finiteness check is summed in pieces (the compiler recurses
 #: into long ``a + b + ...`` chains).
@@ -353,6 +280,52 @@ class Optimizer(ABC):
         if self.counts_steps:
             result["t"] = np.array([self._count[0]])
         return result
+
+    def load_state(self, state: Mapping[str, Sequence[float] | np.ndarray]) -> None:
+        """Set the state from what :meth:`state` returned, exactly (bit for bit).
+
+        Parameters
+        ----------
+        state
+            Each state vector by name (``n_weights`` finite floats), and ``t`` (a whole
+            number >= 0, alone or as a one-element array) for optimizers that count steps.
+
+        Raises
+        ------
+        HyperparameterError
+            For missing or unknown keys, vectors of the wrong length, non-finite values or a
+            bad step count; the state is unchanged then.
+        """
+        expected = set(self.slots) | ({"t"} if self.counts_steps else set())
+        if set(state) != expected:
+            raise HyperparameterError(
+                f"the {self.title} state has {', '.join(sorted(expected)) or 'no entries'}, "
+                f"got {', '.join(sorted(state)) or 'none'}")
+        vectors: dict[str, list[float]] = {}
+        for slot in self.slots:
+            values = np.asarray(state[slot], dtype=float).ravel().tolist()
+            if len(values) != self.n_weights:
+                raise HyperparameterError(f"the {self.title} state {slot!r} needs "
+                                          f"{self.n_weights} values, got {len(values)}")
+            if not _all_finite(values):
+                raise HyperparameterError(f"the {self.title} state {slot!r} must be finite")
+            vectors[slot] = values
+        count = 0
+        if self.counts_steps:
+            raw = state["t"]
+            items = np.asarray(raw).ravel()
+            value = items[0].item() if items.size == 1 else raw
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise HyperparameterError(f"the {self.title} step count t must be a whole "
+                                          f"number >= 0, got {raw!r}")
+            count = value
+        # In place: the generated update function holds these very lists.
+        for slot, values in vectors.items():
+            self._state[slot][:] = values
+        self._count[0] = count
+        self._rejected.clear()
 
     def reset(self) -> None:
         """Zero the state and the step count (the hyperparameters stay)."""

@@ -14,6 +14,13 @@ its update, and :attr:`Trainer.diverged` says where.  An update that would make 
 The trainer needs no event system: :meth:`Trainer.step_sample` and friends return a
 :class:`StepResult` whose arrays are read-only copies, safe to keep and to send to another
 thread.  :meth:`Trainer.run_for` trains for a time budget, for a GUI timer.
+
+Any step can be restored exactly: :meth:`Trainer.checkpoint` and :meth:`Trainer.restore`
+save and resume the whole state (:class:`core.training.checkpoint.Checkpoint`); every
+``K`` steps the trainer keeps a checkpoint (:mod:`core.training.checkpoint_log`), so
+:meth:`Trainer.state_at` and :meth:`Trainer.rebuild` recreate the state after any past step
+by replaying at most ``K - 1`` steps, and :meth:`Trainer.fork` continues from there with
+another optimizer or other hyperparameters on the same sample order.
 """
 
 from __future__ import annotations
@@ -24,16 +31,33 @@ from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from core.autodiff.compiled import SCALAR_ERRORS, CompiledGraph, SampleFn, compiled_graph
 from core.autodiff.engine import InputError, Trace, evaluate
 from core.autodiff.graph import Graph
+from core.training.checkpoint import Checkpoint, CheckpointError
+from core.training.checkpoint_log import CheckpointLog
 from core.training.history import MIN_LIMIT, History
+from core.training.hyperparameters import (
+    CLIP_NORM,
+    CLIP_VALUE,
+    EPOCHS,
+    MAX_EPOCHS,
+    SEED,
+    HyperparameterError,
+)
 from core.training.initial_weights import initial_weights as draw_initial_weights
-from core.training.optimizers import Hyperparameter, HyperparameterError, Optimizer
+from core.training.optimizers import Optimizer
+
+if TYPE_CHECKING:
+    from core.training.config import TrainingConfig
+
+__all__ = ["CLIP_NORM", "CLIP_VALUE", "MAX_EPOCHS", "Cursor", "Divergence", "PastState",
+           "StepResult", "Trainer", "TrainingData", "TrainingFinishedError",
+           "clip_gradients"]
 
 #: Steps per inner-loop batch; history is written once per batch.
 CHUNK = 4096
@@ -44,11 +68,6 @@ CHUNK_VALUES = 1 << 16
 
 #: Sub-stream of the seed used for per-epoch shuffling (weights use the seed itself).
 _SHUFFLE_STREAM = 1
-
-CLIP_VALUE = Hyperparameter("clip_value", math.inf, 0.0, math.inf, False, False,
-                            "clip every gradient component to [-c, c]")
-CLIP_NORM = Hyperparameter("clip_norm", math.inf, 0.0, math.inf, False, False,
-                           "rescale the gradient vector when its norm exceeds c")
 
 
 class TrainingData(Protocol):
@@ -158,6 +177,25 @@ class StepResult:
     finished: bool
 
 
+@dataclass(frozen=True)
+class PastState:
+    """The state after some step, rebuilt (:meth:`Trainer.rebuild`).
+
+    Attributes
+    ----------
+    checkpoint
+        Weights, optimizer state and cursor after ``checkpoint.step`` updates.
+    cursor
+        The next sample to train from there (as :attr:`Trainer.cursor` would say).
+    trace
+        The trace of that sample at those weights: what the next step computes.
+    """
+
+    checkpoint: Checkpoint
+    cursor: Cursor
+    trace: Trace
+
+
 def _frozen(values: Sequence[float] | np.ndarray) -> np.ndarray:
     array = np.array(values)  # a copy; lists of floats (even empty ones) become float64
     array.flags.writeable = False
@@ -195,10 +233,6 @@ def _sample_function(graph: Graph) -> tuple[SampleFn, CompiledGraph | None]:
 
         return sample, None
     return compiled.sample, compiled
-
-
-#: The most epochs one run may plan (its per-epoch history is allocated up front).
-MAX_EPOCHS = 100_000
 
 
 def _whole_number(name: str, value: object, low: int, high: int | None = None) -> int:
@@ -249,8 +283,8 @@ class Trainer:
                  clip_norm: float | None = None, history_limit: int = 1_000_000) -> None:
         self.graph = graph
         self.dataset = dataset
-        self.epochs = _whole_number("epochs", epochs, 1, MAX_EPOCHS)
-        self.seed = _whole_number("seed", seed, 0)
+        self.epochs = EPOCHS.validate(epochs)
+        self.seed = SEED.validate(seed)
         history_limit = _whole_number("history_limit", history_limit, MIN_LIMIT)
         self.shuffle = bool(shuffle)
         self.clip_value = None if clip_value is None else CLIP_VALUE.validate(clip_value)
@@ -285,6 +319,33 @@ class Trainer:
         self._w: list[float] = []
         self.reset()
 
+    @classmethod
+    def from_config(cls, config: TrainingConfig, graph: Graph | None = None,
+                    dataset: TrainingData | None = None, *,
+                    history_limit: int = 1_000_000) -> Trainer:
+        """A trainer for a :class:`core.training.config.TrainingConfig`, at step 0.
+
+        Parameters
+        ----------
+        config
+            The run (already validated).
+        graph, dataset
+            Built ones to share (default: built and loaded from the config).
+
+        Raises
+        ------
+        core.data.datasets.DataError
+            If the config's data cannot be loaded.
+        InputError
+            If the given data does not fit the graph.
+        """
+        if graph is None:
+            graph, _ = config.build_graph()
+        if dataset is None:
+            dataset = config.load_data()
+        return cls(graph, dataset, config.make_optimizer(), **config.trainer_options(),
+                   history_limit=history_limit)
+
     # -- state ---------------------------------------------------------------------------
 
     def _check_optimizer(self, optimizer: Optimizer) -> None:
@@ -297,6 +358,8 @@ class Trainer:
         self._w[:] = self._initial
         self.optimizer.reset()
         self.history.clear()
+        self._log = CheckpointLog(self.total_steps, len(self._initial), self.optimizer.slots)
+        self._replayer: Trainer | None = None
         self._apply = self._make_apply()
         self._epoch = 0
         self._position = 0
@@ -307,6 +370,7 @@ class Trainer:
         self._completed: tuple[int, float] | None = None
         self._last: tuple[float, list[float]] = (math.nan, [])
         self._prepare_epoch()
+        self._keep_checkpoint()
 
     def set_optimizer(self, optimizer: Optimizer) -> None:
         """Train with another optimizer from now on, starting over (see :meth:`reset`)."""
@@ -391,6 +455,218 @@ class Trainer:
     def diverged(self) -> Divergence | None:
         """Where training diverged, or ``None``."""
         return self._diverged
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    @property
+    def checkpoints(self) -> CheckpointLog:
+        """The checkpoints kept every :attr:`CheckpointLog.interval` steps (read it only)."""
+        return self._log
+
+    def _keep_checkpoint(self) -> None:
+        state = self.optimizer.state()
+        self._log.add(self._step, self._epoch_sum, self.optimizer.step_count, self._w,
+                      {slot: state[slot].tolist() for slot in self.optimizer.slots})
+
+    def _order_of(self, epoch: int) -> tuple[int, ...] | None:
+        """Epoch ``epoch``'s sample order (``None``: dataset order)."""
+        order = self._order if epoch == self._epoch and not self._finished \
+            else self._epoch_order(epoch)
+        return None if order is None else tuple(order)
+
+    def checkpoint(self) -> Checkpoint:
+        """The complete state now, immutable: :meth:`restore` continues from it exactly."""
+        state = self.optimizer.state()
+        return Checkpoint(
+            step=self._step, epoch=self._epoch, position=self._position,
+            weights=tuple(self._w), optimizer=self.optimizer.name,
+            optimizer_state={slot: tuple(state[slot].tolist())
+                             for slot in self.optimizer.slots},
+            optimizer_steps=self.optimizer.step_count, epoch_sum=self._epoch_sum,
+            epoch_loss=tuple(self.history.epoch_loss().tolist()), seed=self.seed,
+            shuffle=self.shuffle, order=self._order_of(self._epoch))
+
+    def restore(self, checkpoint: Checkpoint, *, optimizer_state: bool = True) -> None:
+        """Continue from ``checkpoint`` exactly as if training had never stopped there.
+
+        The weights, the optimizer's state, the cursor, the epoch's running loss and the
+        completed epochs' losses are set from it; history points and kept checkpoints of
+        later steps are dropped.  A diverged or finished trainer can train again.
+
+        Parameters
+        ----------
+        checkpoint
+            From this run (or one with the same graph, data size, seed, shuffle, epochs at
+            least up to its epoch, and optimizer kind).
+        optimizer_state
+            ``False``: start the optimizer afresh instead (for another optimizer kind).
+
+        Raises
+        ------
+        CheckpointError
+            If the checkpoint does not fit this trainer; nothing changed then.
+        """
+        cp = checkpoint
+        n_weights = len(self._initial)
+        if len(cp.weights) != n_weights:
+            raise CheckpointError(f"the checkpoint has {len(cp.weights)} weights, the graph "
+                                  f"has {n_weights}")
+        if (cp.seed, cp.shuffle) != (self.seed, self.shuffle):
+            raise CheckpointError(
+                f"the checkpoint was made with seed {cp.seed}, shuffle "
+                f"{'on' if cp.shuffle else 'off'}; this run has seed {self.seed}, shuffle "
+                f"{'on' if self.shuffle else 'off'}")
+        if cp.step != cp.epoch * self._n + cp.position or cp.position >= self._n:
+            raise CheckpointError(f"the checkpoint's step {cp.step} (epoch {cp.epoch}, "
+                                  f"position {cp.position}) does not fit data of {self._n} "
+                                  f"samples")
+        if cp.step > self.total_steps:
+            raise CheckpointError(f"the checkpoint is at step {cp.step}, beyond this run's "
+                                  f"{self.total_steps} steps ({self.epochs} epochs)")
+        if cp.order is not None and len(cp.order) != self._n:
+            raise CheckpointError(f"the checkpoint's order has {len(cp.order)} samples, the "
+                                  f"data has {self._n}")
+        if optimizer_state:
+            if cp.optimizer != self.optimizer.name:
+                raise CheckpointError(f"the checkpoint's optimizer state is for "
+                                      f"{cp.optimizer}, this run uses {self.optimizer.name}")
+            state: dict[str, object] = dict(cp.state_arrays())
+            if self.optimizer.counts_steps:
+                state["t"] = cp.optimizer_steps
+            try:
+                self.optimizer.load_state(state)  # type: ignore[arg-type]
+            except HyperparameterError as error:
+                raise CheckpointError(str(error)) from None
+        else:
+            self.optimizer.reset()
+        self._w[:] = cp.weights
+        self._epoch, self._position, self._step = cp.epoch, cp.position, cp.step
+        self._epoch_sum = cp.epoch_sum
+        self._finished = cp.step == self.total_steps
+        self._diverged = None
+        self._completed = None
+        self._last = (math.nan, [])
+        if not self._finished:
+            self._prepare_epoch()
+            if cp.order is not None:
+                self._order = list(cp.order)
+                self._xs = [self._rows[i] for i in self._order]
+                self._ys = [self._targets[i] for i in self._order]
+        self.history.rewind(cp.step, cp.epoch_loss)
+        self._log.rewind(cp.step)
+        nearest = self._log.nearest(cp.step)
+        if nearest is None or int(self._log.steps()[nearest]) <= cp.step - self._log.interval:
+            # Not this run's past (a jump, or a fresh trainer): replays start here.
+            self._log.clear()
+            self._keep_checkpoint()
+
+    def _logged_checkpoint(self, index: int) -> Checkpoint:
+        step, epoch_sum, optimizer_steps, weights, state = self._log.read(index)
+        epoch, position = divmod(step, self._n)
+        return Checkpoint(
+            step=step, epoch=epoch, position=position, weights=tuple(weights),
+            optimizer=self.optimizer.name,
+            optimizer_state={slot: tuple(values) for slot, values in state.items()},
+            optimizer_steps=optimizer_steps, epoch_sum=epoch_sum,
+            epoch_loss=tuple(self.history.epoch_loss()[:epoch].tolist()), seed=self.seed,
+            shuffle=self.shuffle, order=self._order_of(epoch))
+
+    def _twin(self, optimizer: Optimizer | None = None,
+              history_limit: int | None = None) -> Trainer:
+        """A new trainer on the same graph, data, schedule and start."""
+        return Trainer(self.graph, self.dataset,
+                       optimizer if optimizer is not None else self.optimizer.with_values(),
+                       epochs=self.epochs, seed=self.seed, initial_weights=self._initial,
+                       shuffle=self.shuffle, clip_value=self.clip_value,
+                       clip_norm=self.clip_norm,
+                       history_limit=self.history.limit if history_limit is None
+                       else history_limit)
+
+    def state_at(self, step: int) -> Checkpoint:
+        """The state after ``step`` updates of this run, rebuilt exactly (bit for bit).
+
+        Replays at most ``checkpoints.interval - 1`` steps from the nearest kept
+        checkpoint, on a separate trainer: this one is not changed.
+
+        Raises
+        ------
+        CheckpointError
+            If ``step`` is not between the first kept checkpoint (0 unless the run was
+            restored) and the current step.
+        """
+        step = _whole_number("step", step, 0)
+        if step > self._step:
+            raise CheckpointError(f"step {step} has not been trained: this run is at step "
+                                  f"{self._step}")
+        if step == self._step:
+            return self.checkpoint()
+        index = self._log.nearest(step)
+        if index is None:
+            first = int(self._log.steps()[0])
+            raise CheckpointError(f"step {step} is before this run's first checkpoint "
+                                  f"(step {first}, where it was restored)")
+        base = self._logged_checkpoint(index)
+        if base.step == step:
+            return base
+        replayer = self._replayer
+        if replayer is None or replayer.optimizer.values != self.optimizer.values \
+                or type(replayer.optimizer) is not type(self.optimizer):
+            replayer = self._replayer = self._twin(history_limit=MIN_LIMIT)
+        replayer.restore(base)
+        replayer._advance(step - base.step)
+        return replayer.checkpoint()
+
+    def rebuild(self, step: int) -> PastState:
+        """The state after ``step`` updates, the next sample and its trace there.
+
+        Raises
+        ------
+        CheckpointError
+            As :meth:`state_at`.
+        """
+        checkpoint = self.state_at(step)
+        if checkpoint.epoch >= self.epochs:
+            cursor = Cursor(self.epochs, 0, 0, checkpoint.step)
+        else:
+            order = checkpoint.order
+            sample = checkpoint.position if order is None else order[checkpoint.position]
+            cursor = Cursor(checkpoint.epoch, checkpoint.position, sample, checkpoint.step)
+        trace = evaluate(self.graph, self._rows[cursor.sample], self._targets[cursor.sample],
+                         checkpoint.weights)
+        return PastState(checkpoint, cursor, trace)
+
+    def fork(self, step: int, optimizer: Optimizer | None = None) -> Trainer:
+        """A new trainer that continues this run from after ``step`` updates.
+
+        It trains on the same sample order from the same state; the history up to
+        ``step`` is copied; so are the checkpoints before it when the optimizer is
+        unchanged (otherwise the fork's past can be rebuilt from ``step`` on).
+
+        Parameters
+        ----------
+        step
+            Where to branch off (see :meth:`state_at`).
+        optimizer
+            Another optimizer or other hyperparameters (default: a copy of this one's).
+            An optimizer of the same kind takes over the optimizer state (velocities,
+            moments, step count); another kind starts with a fresh state.
+
+        Raises
+        ------
+        CheckpointError
+            As :meth:`state_at`.
+        InputError
+            If the optimizer is for another number of weights.
+        """
+        checkpoint = self.state_at(step)
+        fork = self._twin(optimizer)
+        same_kind = fork.optimizer.name == self.optimizer.name
+        fork.history = self.history.copy()
+        if same_kind and fork.optimizer.values == self.optimizer.values:
+            # The same rule: the fork's past is this run's, and replays of it agree.
+            fork._log = self._log.copy()
+        fork.restore(checkpoint, optimizer_state=same_kind)
+        return fork
 
     # -- stepping ------------------------------------------------------------------------
 
@@ -505,9 +781,11 @@ class Trainer:
         w = self._w
         n_weights = len(w)
         chunk = max(16, min(CHUNK, CHUNK_VALUES // max(n_weights, 1)))
+        interval = self._log.interval
         while n_steps > 0 and not self._finished:
             pos = self._position
-            take = min(n_steps, self._n - pos, chunk)
+            # A batch ends at the next multiple of the checkpoint interval, if not before.
+            take = min(n_steps, self._n - pos, chunk, interval - self._step % interval)
             losses: list[float] = []
             # C doubles from the start: cheaper than Python lists converted later.
             wbuf = array("d")
@@ -542,7 +820,10 @@ class Trainer:
     def _commit(self, losses: list[float], wbuf: Sequence[float], gbuf: Sequence[float],
                 esum: float) -> None:
         done = len(losses)
-        self.history.extend(self._step, losses, wbuf, gbuf)
+        pos = self._position
+        samples = range(pos, pos + done) if self._order is None \
+            else self._order[pos:pos + done]
+        self.history.extend(self._step, losses, wbuf, gbuf, samples)
         self._step += done
         self._position += done
         self._epoch_sum = esum
@@ -557,6 +838,8 @@ class Trainer:
                 self._finished = True
             else:
                 self._prepare_epoch()
+        if self._step % self._log.interval == 0:
+            self._keep_checkpoint()
 
     def _careful_step(self) -> None:
         """One step on the trace path: after the fast path raised or saw a non-finite

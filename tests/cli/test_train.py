@@ -13,6 +13,7 @@ from cli.app import run
 from cli.png_plot import Series, line_plot, log_ticks, nice_ticks, tick_label
 from cli.train_cmd import epoch_rows, progress_reporter
 from core.training.initial_weights import initial_weights
+from core.training.optimizers import OPTIMIZERS
 from tests.cli.helpers import run_fails, run_json
 from tests.conftest import COURSE_DATA, ROOT
 
@@ -113,11 +114,17 @@ def test_epoch_rows_thin_long_tables():
     (["train", "--weights", "1,x,3"], "'x' is not a number"),
     (["train", "--graph", "tanh(w1*x1"], "--graph: formula error"),
     (["train", "--graph", "frobnicate(w*x1)"], "--graph"),
-    (["train", "--epochs", "0"], "--epochs must be >= 1"),
+    (["train", "--epochs", "0"], "--epochs: epochs must be a whole number in [1, 100000], got 0"),
     (["train", "--epochs", "two"], "--epochs"),
-    (["train", "--epochs", "99999999999"], "--epochs must be <= 100000"),
-    (["compare", "--epochs", "100001"], "--epochs must be <= 100000"),
-    (["train", "--seed", "-3"], "--seed must be >= 0"),
+    (["train", "--epochs", "99999999999"], "epochs must be a whole number in [1, 100000]"),
+    (["compare", "--epochs", "100001"], "--epochs: epochs must be a whole number in [1,"),
+    (["train", "--seed", "-3"], "--seed: seed must be a whole number in [0, 2147483647], got -3"),
+    (["train", "--seed", "2147483648"], "--seed: seed must be a whole number in [0, 2147483647]"),
+    (["inspect", "--seed", "-1"], "--seed: seed must be a whole number in [0, 2147483647]"),
+    (["gradcheck", "--seed", "2147483648"], "--seed: seed must be a whole number in [0,"),
+    (["train", "--optimizer", "rmsprop", "--rho", "-0.5"],
+     "--rho: rho must be in [0, 1), got -0.5"),
+    (["train", "--clip-value", "-1"], "--clip-value: clip_value must be > 0, got -1"),
     (["train", "--clip-norm", "0"], "clip_norm must be > 0"),
     (["train", "--data", "/nonexistent/data.csv"], "data.csv"),
     (["compare", "--optimizers", "sgd,nope"], "unknown optimizer 'nope'"),
@@ -274,3 +281,38 @@ def test_a_formula_undefined_at_the_start_is_not_blamed_on_the_step_size(capsys)
     assert run(["train", "--graph", "linear", "--lr", "5", "--epochs", "3"]) == 0
     out = capsys.readouterr().out
     assert "lower --lr" in out and "not defined" not in out
+
+
+OPTIMIZER_HYPERPARAMETERS = [(cls.name, h) for cls in OPTIMIZERS.values()
+                             for h in cls.hyperparameters]
+
+
+@pytest.mark.parametrize(("optimizer", "rule"), OPTIMIZER_HYPERPARAMETERS,
+                         ids=[f"{name}-{h.name}" for name, h in OPTIMIZER_HYPERPARAMETERS])
+def test_every_declared_hyperparameter_has_a_working_flag(capsys, optimizer, rule):
+    # A value in range other than the default reaches the optimizer...
+    value = rule.default / 2 if rule.default > 0 else 0.5
+    assert rule.contains(value) and value != rule.default
+    out = run_json(capsys, ["train", "--graph", "tiny", "--epochs", "1", "--optimizer",
+                            optimizer, rule.flag, repr(value), "--json"])
+    assert out["hyperparameters"][rule.name] == value
+    assert out["config"]["hyperparameters"][rule.name] == value
+    # ...and a negative one is read as a value (and refused by its range), not as an option.
+    run_fails(capsys, ["train", "--optimizer", optimizer, rule.flag, "-1"],
+              f"{rule.flag}: {rule.name} must be {rule.interval}, got -1")
+
+
+def test_train_json_carries_its_config(capsys):
+    from core.training.config import TrainingConfig
+
+    out = run_json(capsys, ["train", "--graph", "tiny", "--epochs", "2", "--seed", "5",
+                            "--optimizer", "nesterov", "--shuffle", "--clip-value", "2",
+                            "--weights", "-0.5,1", "--json"])
+    config = TrainingConfig.from_dict(out["config"])
+    assert (config.graph, config.optimizer, config.seed, config.epochs) == \
+        ("tiny", "nesterov", 5, 2)
+    assert config.shuffle and config.clip_value == 2.0 and config.initial_weights == (-0.5, 1)
+    assert config.data.builtin
+    trainer = config.trainer()
+    trainer.run_to_end()
+    assert trainer.weights.tolist() == list(out["final_weights"].values())

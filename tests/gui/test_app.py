@@ -42,8 +42,10 @@ def test_screenshot_subprocess_with_default_size(tmp_path):
     (["--size", "12"], "--size"),
     (["--frobnicate"], "unrecognized"),
     (["--graph", "w1*x9"], "x9"),
-    (["--epochs", "99999999999"], "--epochs must be <= 100000"),
-    (["--seed", "99999999999999999999"], "--seed must be <= 2147483647"),
+    (["--epochs", "99999999999"], "--epochs: epochs must be a whole number in [1, 100000]"),
+    (["--epochs", "0"], "--epochs: epochs must be a whole number in [1, 100000], got 0"),
+    (["--seed", "99999999999999999999"], "--seed: seed must be a whole number in [0, 2147483647]"),
+    (["--seed", "-3"], "--seed: seed must be a whole number in [0, 2147483647], got -3"),
 ])
 def test_bad_input_exits_2_with_one_line(qapp, tmp_path, capsys, argv, needle):
     status = run_gui(["--screenshot", str(tmp_path / "never.png"), *argv])

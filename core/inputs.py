@@ -1,0 +1,136 @@
+"""Turning what a user typed into checked inputs: the graph, the data, the weights.
+
+Shared by the headless commands and the window's own command line, so that both accept
+the same things and refuse them with the same one-line messages.  A refusal is a
+:class:`UsageError` (the command line prints it and exits 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+import numpy as np
+
+from core.training.hyperparameters import HyperparameterError, flag
+
+if TYPE_CHECKING:
+    from core.autodiff.graph import Graph
+    from core.data.datasets import Dataset
+    from core.presets import Preset
+
+#: Config fields whose command-line option is not named after them.
+_OPTION_NAMES = {"initial_weights": "--weights", "data": "--data", "graph": "--graph"}
+
+
+class UsageError(Exception):
+    """Bad input on a command line: shown as one line (the command exits 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports errors as one line and exit status 2, without usage spam."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def join_negative_values(argv: Sequence[str], options: Sequence[str]) -> list[str]:
+    """``--weights -0.5,1`` -> ``--weights=-0.5,1``: argparse would read a value that
+    starts with a dash as an option."""
+    result: list[str] = []
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token in options and following.startswith("-") and not following.startswith("--"):
+            result.append(f"{token}={following}")
+            i += 2
+        else:
+            result.append(token)
+            i += 1
+    return result
+
+
+def option_error(error: HyperparameterError, field: str | None = None) -> UsageError:
+    """A refused value as a command line reports it: ``--lr: lr must be > 0, got -1``.
+
+    Parameters
+    ----------
+    error
+        The refusal; a :class:`core.training.config.ConfigError` knows its field.
+    field
+        The field, when ``error`` does not say it.
+    """
+    name = getattr(error, "field", None) or field
+    message = str(error)
+    if name is None:
+        return UsageError(message)
+    if message.startswith(f"{name}: "):
+        message = message[len(name) + 2:]
+    return UsageError(f"{_OPTION_NAMES.get(name, flag(name))}: {message}")
+
+
+def parse_weights(text: str | None, graph: Graph, preset: Preset | None = None
+                  ) -> np.ndarray | None:
+    """``--weights``: one number sets every weight; exactly N comma-separated numbers set
+    w1..wN (N = the graph's number of weights).  Without ``text``: the preset's own initial
+    weights, if it has them, else ``None``.
+
+    Raises
+    ------
+    UsageError
+        For a part that is not a finite number, or a count other than 1 or N.
+    """
+    if text is None:
+        return None if preset is None else preset.start_weights(graph)
+    parts = [part.strip() for part in text.split(",")]
+    n = len(graph.weights)
+    values: list[float] = []
+    for part in parts:
+        try:
+            value = float(part)
+        except ValueError:
+            raise UsageError(f"--weights: {part!r} is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"--weights: {part!r} is not a finite number")
+        values.append(value)
+    if len(values) == 1:
+        return np.full(n, values[0])
+    if len(values) != n:
+        names = ", ".join(graph.weights)
+        raise UsageError(f"--weights takes 1 or {n} numbers ({names}), got {len(values)}")
+    return np.array(values)
+
+
+def resolve_inputs(graph_spec: str, data_path: str | None
+                   ) -> tuple[Graph, Preset | None, Dataset]:
+    """A ``--graph`` value and a ``--data`` path (``None``: a preset's own data, else the
+    built-in data) as a graph and a dataset that fit each other.
+
+    Raises
+    ------
+    UsageError
+        Naming what does not work: the formula, the file, or too few feature columns.
+    """
+    from core.autodiff.formula import FormulaError
+    from core.data.datasets import DataError, builtin_dataset, load_dataset
+    from core.presets import resolve_graph
+
+    try:
+        graph, preset = resolve_graph(graph_spec)
+    except FormulaError as error:
+        raise UsageError(f"--graph: {error}") from None
+    try:
+        if data_path is not None:
+            dataset = load_dataset(data_path)
+        elif preset is not None:
+            dataset = preset.dataset()  # each preset comes with data it suits
+        else:
+            dataset = builtin_dataset()
+        dataset.require_features(graph.n_inputs)
+    except DataError as error:
+        raise UsageError(str(error)) from None
+    return graph, preset, dataset

@@ -1,0 +1,184 @@
+"""Every number a training run is configured with, declared once: name, default, range, doc.
+
+The optimizers' hyperparameters (``lr``, ``gamma``, ...), gradient clipping, the number of
+epochs and the seed are all declared here the same way.  A declaration validates a value
+(:meth:`Hyperparameter.validate`, :meth:`WholeNumber.validate`) with a message that names
+the value and its allowed range; the command line derives its flags from the declarations,
+the window its spin boxes, and :class:`core.training.config.TrainingConfig` checks every
+field through them.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class HyperparameterError(ValueError):
+    """A hyperparameter value, name or optimizer name that is not allowed."""
+
+
+def flag(name: str) -> str:
+    """The command line's flag for a declared name: ``weight_decay`` -> ``--weight-decay``."""
+    return "--" + name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """A named real number with an allowed interval.
+
+    Attributes
+    ----------
+    name
+        The keyword (``lr``, ``beta1``); the command line's flag is ``--`` + the name with
+        ``_`` written as ``-``.
+    default
+        The value used when none is given (``math.inf`` for a limit that is off).
+    low, high
+        The interval's ends (``math.inf`` for no upper bound).
+    low_inclusive, high_inclusive
+        Whether the ends themselves are allowed.
+    doc
+        One line for tooltips and ``--help``.
+    """
+
+    name: str
+    default: float
+    low: float
+    high: float
+    low_inclusive: bool
+    high_inclusive: bool
+    doc: str
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag (``--weight-decay``)."""
+        return flag(self.name)
+
+    @property
+    def interval(self) -> str:
+        """The allowed range as text: ``> 0``, ``>= 0`` or ``in [0, 1)``."""
+        if math.isinf(self.high):
+            return f"{'>=' if self.low_inclusive else '>'} {self.low:g}"
+        left = "[" if self.low_inclusive else "("
+        right = "]" if self.high_inclusive else ")"
+        return f"in {left}{self.low:g}, {self.high:g}{right}"
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the allowed interval."""
+        above = value >= self.low if self.low_inclusive else value > self.low
+        below = value <= self.high if self.high_inclusive else value < self.high
+        return above and below
+
+    def validate(self, value: object) -> float:
+        """The value as a float, if it is a finite number in range.
+
+        Raises
+        ------
+        HyperparameterError
+            For non-numbers (strings, booleans, None), nan, infinities and values out of
+            range, with a message such as ``lr must be > 0, got -1``.
+        """
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise HyperparameterError(f"{self.name} must be a number, got {value!r}")
+        number = float(value)
+        if not math.isfinite(number):
+            raise HyperparameterError(f"{self.name} must be a finite number, got {number}")
+        if not self.contains(number):
+            raise HyperparameterError(f"{self.name} must be {self.interval}, got {number:g}")
+        return number
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    """A named integer with an allowed closed range ``[low, high]``.
+
+    Attributes
+    ----------
+    name
+        The keyword (``epochs``, ``seed``).
+    default
+        The value used when none is given.
+    low, high
+        The smallest and largest allowed values.
+    doc
+        One line for tooltips and ``--help``.
+    """
+
+    name: str
+    default: int
+    low: int
+    high: int
+    doc: str
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag (``--epochs``)."""
+        return flag(self.name)
+
+    @property
+    def interval(self) -> str:
+        """The allowed range as text: ``in [1, 100000]``."""
+        return f"in [{self.low}, {self.high}]"
+
+    def validate(self, value: object) -> int:
+        """The value as an int, if it is a whole number in range.
+
+        Floats are refused even when integral (``2.0``): a count written as a float is
+        most likely a mistake somewhere upstream.
+
+        Raises
+        ------
+        HyperparameterError
+            With a message such as ``epochs must be a whole number in [1, 100000], got 0``.
+        """
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                or not self.low <= value <= self.high:
+            raise HyperparameterError(f"{self.name} must be a whole number {self.interval}, "
+                                      f"got {value!r}")
+        return int(value)
+
+
+def _positive(name: str, default: float, doc: str) -> Hyperparameter:
+    return Hyperparameter(name, default, 0.0, math.inf, False, False, doc)
+
+
+def _non_negative(name: str, default: float, doc: str) -> Hyperparameter:
+    return Hyperparameter(name, default, 0.0, math.inf, True, False, doc)
+
+
+def _fraction(name: str, default: float, doc: str) -> Hyperparameter:
+    return Hyperparameter(name, default, 0.0, 1.0, True, False, doc)
+
+
+# -- the optimizers' hyperparameters (core.training.optimizers picks them per rule) ------
+
+LR = _positive("lr", 0.01, "learning rate η: the step size")
+GAMMA = _fraction("gamma", 0.9, "momentum coefficient γ: how much of the velocity is kept")
+BETA1 = _fraction("beta1", 0.9, "decay β1 of the running mean of gradients")
+BETA2 = _fraction("beta2", 0.99, "decay β2 of the running mean of squared gradients")
+RHO = _fraction("rho", 0.9, "decay ρ of the running mean of squared gradients")
+EPS = _positive("eps", 1e-7, "ε added to the denominator so it is never zero")
+WEIGHT_DECAY = _non_negative("weight_decay", 0.01,
+                             "decoupled weight decay λ: shrinks weights towards zero")
+
+# -- gradient clipping (off unless given: the default is no limit) ----------------------
+
+CLIP_VALUE = _positive("clip_value", math.inf, "clip every gradient component to [-c, c]")
+CLIP_NORM = _positive("clip_norm", math.inf,
+                      "rescale the gradient vector when its norm exceeds c")
+
+# -- the schedule -------------------------------------------------------------------------
+
+#: The most epochs one run may plan (its per-epoch history is allocated up front).
+MAX_EPOCHS = 100_000
+
+#: The largest seed: the window's seed box holds a 32-bit signed int.
+MAX_SEED = 2**31 - 1
+
+EPOCHS = WholeNumber("epochs", 20, 1, MAX_EPOCHS, "passes over the data")
+SEED = WholeNumber("seed", 0, 0, MAX_SEED,
+                   "random seed of the initial weights N(0, 0.01) and of the shuffle")
