@@ -214,3 +214,17 @@ def test_optimizers_take_their_declarations_from_the_shared_module():
     assert optimizers.HyperparameterError is hyperparameters.HyperparameterError
     assert OPTIMIZERS["rmsprop"].hyperparameter("rho") is hyperparameters.RHO
     assert OPTIMIZERS["adamw"].hyperparameter("weight_decay") is hyperparameters.WEIGHT_DECAY
+
+
+def test_a_presets_own_data_and_start_weights_come_with_it():
+    preset = PRESETS["xor"]
+    graph = preset.build()
+    own = preset.start_weights(graph)
+    assert own is not None
+    config = TrainingConfig(graph="xor")
+    np.testing.assert_array_equal(config.start_weights(), own)
+    assert config.load_data().source == preset.dataset().source
+    np.testing.assert_array_equal(config.trainer().initial_weights, own)
+    # Given weights win over the preset's.
+    given = TrainingConfig(graph="xor", initial_weights=[0.5] * len(graph.weights))
+    np.testing.assert_array_equal(given.start_weights(), 0.5)
