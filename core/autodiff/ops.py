@@ -94,9 +94,9 @@ class Op:
         """
         floats = tuple(float(a) for a in args)
         try:
-            return float(self._compile("forward", scalar=True)(*floats, param))
+            return float(self._compile("forward", "scalar")(*floats, param))
         except SCALAR_ERRORS:
-            fn = self._compile("forward")
+            fn = self._compile("forward", "array")
             with np.errstate(all="ignore"):
                 # numpy scalars, so that 1/0 is inf rather than ZeroDivisionError.
                 return float(fn(*(np.float64(a) for a in floats), param))
@@ -108,10 +108,10 @@ class Op:
         :meth:`evaluate`: the fast path's functions, numpy where they raise)."""
         floats = tuple(float(a) for a in args)
         try:
-            derivatives = self._compile("derivatives", scalar=True)(*floats, float(out), param)
+            derivatives = self._compile("derivatives", "scalar")(*floats, float(out), param)
             return tuple(float(d) for d in derivatives)
         except SCALAR_ERRORS:
-            fn = self._compile("derivatives")
+            fn = self._compile("derivatives", "array")
             with np.errstate(all="ignore"):
                 return tuple(
                     float(d) for d in fn(*(np.float64(a) for a in floats), np.float64(out),
@@ -125,10 +125,26 @@ class Op:
         (a NaN: sqrt of a negative number, inf − inf, 0·inf); ``None`` when it is exact
         or merely rounded."""
         seen: list[str] = []
-        fn = self._compile("forward")
+        fn = self._compile("forward", "array")
         with np.errstate(all="call", call=lambda kind, _flag: seen.append(kind)):
             fn(*(np.float64(a) for a in args), param)
         return seen[0] if seen else None
+
+    @property
+    def scalar_forward(self) -> Callable[..., float]:
+        """The forward template on Python floats with :mod:`math`, reading its operands
+        from a mapping: ``scalar_forward(values, a, b, p)`` where ``a`` and ``b`` are the
+        operands' keys (``b`` unused by unary ops).  Raises one of :data:`SCALAR_ERRORS`
+        where :meth:`evaluate` gives inf or nan."""
+        return self._compile("forward", "mapping")
+
+    @property
+    def scalar_derivatives(self) -> Callable[..., tuple[float, ...]]:
+        """The derivative templates on Python floats:
+        ``scalar_derivatives(values, a, b, out, p)`` -> one local derivative per operand.
+        Raises one of :data:`SCALAR_ERRORS` where :meth:`local_derivatives` gives inf or
+        nan."""
+        return self._compile("derivatives", "mapping")
 
     def render(self, template: str, operands: tuple[str, ...], out: str = "out",
                param: float | None = None) -> str:
@@ -136,23 +152,32 @@ class Op:
         names = dict(zip(("a", "b"), operands, strict=False))
         return template.format(out=out, p=repr(param), **names)
 
-    def _compile(self, which: str, *, scalar: bool = False) -> Callable[..., Any]:
-        key = f"{which} scalar" if scalar else which
+    def _compile(self, which: str, kind: Literal["array", "scalar", "mapping"]
+                 ) -> Callable[..., Any]:
+        key = f"{which} {kind}"
         fn = self._compiled.get(key)
         if fn is None:
             operands = ("a", "b")[: self.arity]
-            names = {name: name for name in operands}
+            if kind != "mapping":
+                # Positional operands: fn(a, b, p).
+                names = {name: name for name in operands}
+                params = operands
+            else:
+                # Operands read from a mapping by key: fn(values, a, b, p), one call per
+                # node with no argument tuple to build.
+                names = {name: f"values[{name}]" for name in operands}
+                params = ("values", "a", "b")
             if which == "forward":
-                params = (*operands, "p")
+                params = (*params, "p")
                 body = self.forward.format(out="out", p="p", **names)
             else:
-                params = (*operands, "out", "p")
+                params = (*params, "out", "p")
                 body = "(" + ", ".join(
                     d.format(out="out", p="p", **names)
                     for d in self.derivatives
                 ) + ",)"
+            namespace = ARRAY_NAMESPACE if kind == "array" else SCALAR_NAMESPACE
             # The templates are the table's own constants, never user text.
-            namespace = SCALAR_NAMESPACE if scalar else ARRAY_NAMESPACE
             fn = eval(f"lambda {', '.join(params)}: {body}", dict(namespace))  # noqa: S307
             self._compiled[key] = fn
         return fn
@@ -172,12 +197,21 @@ def _array_sigmoid(z: Any) -> Any:
 
 
 def _scalar_sign(a: float) -> float:
-    return 0.0 if a == 0.0 else math.copysign(1.0, a)
+    # nan stays nan, as numpy's sign keeps it.
+    if a == 0.0 or math.isnan(a):
+        return a + 0.0  # -0.0 + 0.0 is 0.0, as numpy's sign(-0.0)
+    return math.copysign(1.0, a)
+
+
+def _scalar_relu(a: float) -> float:
+    # nan stays nan, as numpy's maximum keeps it (nan > 0 is False).
+    return a if a > 0.0 or math.isnan(a) else 0.0
 
 
 #: Functions the templates call, for scalar Python floats.  ``math`` raises on overflow and
-#: domain errors instead of returning inf/nan; the fast path catches that and falls back to
-#: the numpy trace, which reports the first non-finite node.
+#: domain errors instead of returning inf/nan (:data:`SCALAR_ERRORS`); the trace engine then
+#: computes that one op with numpy, and the compiled fast path redoes the sample on the
+#: trace path, which reports the first non-finite node.
 SCALAR_NAMESPACE: Mapping[str, Any] = {
     "exp": math.exp,
     "log": math.log,
@@ -186,7 +220,7 @@ SCALAR_NAMESPACE: Mapping[str, Any] = {
     "sin": math.sin,
     "cos": math.cos,
     "sigmoid": _scalar_sigmoid,
-    "relu": lambda a: a if a > 0.0 else 0.0,
+    "relu": _scalar_relu,
     "step": lambda a: 1.0 if a > 0.0 else 0.0,
     "abs": abs,
     "sign": _scalar_sign,

@@ -1,5 +1,6 @@
-"""The compiled fast path equals the traced path; autodiff equals finite differences on
-random formulas."""
+"""The compiled fast path equals the traced path (the per-sample path bit for bit: both
+compute with the op table's scalar templates in the same order); autodiff equals finite
+differences on random formulas."""
 
 import math
 
@@ -84,8 +85,8 @@ def test_large_graphs_compile_and_agree():
     w = RNG.normal(scale=0.3, size=len(graph.weights))
     loss, grads, _ = compiled.sample(x.tolist(), 0.3, w.tolist())
     trace = evaluate(graph, x, 0.3, w)
-    assert loss == pytest.approx(trace.loss, rel=1e-12)
-    np.testing.assert_allclose(grads, trace.weight_grads, rtol=1e-10, atol=1e-15)
+    assert loss == trace.loss
+    np.testing.assert_array_equal(grads, trace.weight_grads)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -99,12 +100,15 @@ def test_random_formulas_autodiff_equals_finite_differences(formula, seed):
     trace = evaluate(graph, x, y, w)
     assume(trace.first_nonfinite() is None)
     assume(abs(trace.loss) < 1e6 and np.all(np.abs(trace.weight_grads) < 1e6))
+    # Central differences with step h carry rounding noise ~ 1e-16 |L| / h = 1e-10 |L|: a
+    # gradient far below that (w1 * (w1*w1)**2 at w1 = 0.018) cannot be checked to 1e-5.
+    assume(np.linalg.norm(trace.weight_grads) > 1e-4 * abs(trace.loss))
     report = check_graph(graph, x, y, w, eps=1e-6)
     assert report.relative_error < 1e-5, (formula, report)
     loss, grads, check = CompiledGraph(graph).sample(x.tolist(), y, w.tolist())
     assert math.isfinite(check)
-    assert loss == pytest.approx(trace.loss, rel=1e-11, abs=1e-12)
-    np.testing.assert_allclose(grads, trace.weight_grads, rtol=1e-9, atol=1e-12)
+    assert loss == trace.loss
+    np.testing.assert_array_equal(grads, trace.weight_grads)
 
 
 def test_generated_source_is_readable_python():
@@ -125,8 +129,8 @@ def test_graphs_a_hundred_times_the_seed_compile():
     loss, grads, check = compiled.sample([0.1, 0.2, -0.3, 0.4, 0.5], 0.3, w.tolist())
     trace = evaluate(graph, [0.1, 0.2, -0.3, 0.4, 0.5], 0.3, w)
     assert math.isfinite(check)
-    assert loss == pytest.approx(trace.loss, rel=1e-12)
-    np.testing.assert_allclose(grads, trace.weight_grads, rtol=1e-9, atol=1e-15)
+    assert loss == trace.loss
+    np.testing.assert_array_equal(grads, trace.weight_grads)
 
 
 def test_a_graph_is_compiled_once():

@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from core.autodiff.engine import InputError, evaluate, forward
+from core.autodiff.engine import InputError, evaluate, forward, plan
 from core.autodiff.formula import parse_formula
+from core.autodiff.ops import OPS
 from core.presets import PRESETS
 from tests.seed_reference import seed_forward, seed_gradients
 
@@ -127,3 +128,131 @@ def test_features_are_taken_by_column():
     trace = evaluate(graph, [10.0, 20.0, 30.0], 0.0, [2.0, 1.0])
     assert trace.y_pred == 61.0
     assert graph.n_inputs == 3
+
+
+def _numpy_reference(graph, x, y, w):
+    """Values and gradients computed node by node with numpy float64 scalars (the op
+    table's array templates), independently of the engine's scalar path."""
+    values = {}
+    for node in graph:
+        if node.kind == "weight":
+            values[node.id] = float(w[graph.weights.index(node.id)])
+        elif node.kind == "input":
+            values[node.id] = float(x[node.column])
+        elif node.kind == "target":
+            values[node.id] = float(y)
+        elif node.kind == "constant":
+            values[node.id] = node.constant
+        else:
+            args = tuple(values[i] for i in node.inputs)
+            values[node.id] = OPS[node.op].evaluate(args, node.param)
+    grads = dict.fromkeys(graph.order, 0.0)
+    grads[graph.loss] = 1.0
+    with np.errstate(all="ignore"):
+        for node in reversed(list(graph)):
+            if node.op is None:
+                continue
+            args = tuple(values[i] for i in node.inputs)
+            local = OPS[node.op].local_derivatives(args, values[node.id], node.param)
+            for operand, derivative in zip(node.inputs, local, strict=True):
+                grads[operand] = float(np.float64(grads[operand])
+                                       + np.float64(grads[node.id]) * derivative)
+    return values, grads
+
+
+def _same_numbers(actual, expected):
+    """Equal to the last few bits where finite; the same inf, -inf or nan where not."""
+    for key, value in expected.items():
+        got = actual[key]
+        if math.isfinite(value):
+            assert got == pytest.approx(value, rel=1e-12, abs=1e-300), key
+        else:
+            assert math.isnan(got) if math.isnan(value) else got == value, (key, got, value)
+
+
+@pytest.mark.parametrize("formula", [
+    "tanh(exp((w1*x1 + w2*x2)**2 + w6) + w7) + sigmoid(sin(w3*x3) * (w4*x4 + w5*x5) + w8) * w9",
+    "w2*x2 / (w1*x1)",
+    "log(w1*x1) + sqrt(w2*x2)",
+    "relu(log(w1*x1)) + abs(log(w2*x2))",
+    "cos(exp(w2*x2 + w2)) + sin(exp(w2*x2 + w2) + w1)",
+    "exp(w1*x1)**1.5 - w2",
+])
+@pytest.mark.parametrize("scale", [0.5, 400.0, -400.0])
+def test_trace_equals_a_numpy_pass_finite_or_not(formula, scale):
+    """Python floats with math where finite; where math would raise (overflow, log of a
+    negative, 1/0, sin of inf), the same inf or nan numpy gives, so the trace reports the
+    same first non-finite node."""
+    graph = parse_formula(formula)
+    rng = np.random.default_rng(5)
+    for x0 in (0.0, 0.3, -2.0):
+        x = np.array([x0, 1.0, *rng.normal(size=3)])
+        w = scale * rng.uniform(0.5, 1.5, size=len(graph.weights))
+        trace = evaluate(graph, x, 0.7, w)
+        values, grads = _numpy_reference(graph, x, 0.7, w)
+        _same_numbers(trace.values, values)
+        _same_numbers(trace.grads, grads)
+
+
+def test_hostile_inputs_give_the_numpy_non_finite_values():
+    graph = parse_formula("log(w1*x1) + w2/x2 + sin(exp(w3*x3))")
+    trace = evaluate(graph, [-1.0, 0.0, 1.0], 0.0, [1.0, 1.0, 1000.0])
+    by_op = {graph[n].op: trace.values[n] for n in graph.order if graph[n].op in
+             ("log", "div", "exp", "sin")}
+    assert math.isnan(by_op["log"])
+    assert by_op["div"] == math.inf
+    assert by_op["exp"] == math.inf
+    assert math.isnan(by_op["sin"])
+    problem = trace.first_nonfinite()
+    assert problem is not None and problem.op == "log" and problem.quantity == "value"
+
+
+def test_steps_record_the_chain_rule_exactly(seed):
+    trace = evaluate(seed, *next(_cases(1)))
+    running = dict.fromkeys(seed.order, 0.0)
+    for step in trace.steps:
+        assert step.edge == (step.operand, step.node, step.arg)
+        assert step.local == trace.local[step.edge]
+        assert step.upstream == trace.grads[step.node]
+        assert step.contribution == step.upstream * step.local
+        running[step.operand] += step.contribution
+        assert step.accumulated == running[step.operand]
+    for node_id in seed.order:
+        if node_id != seed.loss:
+            assert running[node_id] == trace.grads[node_id]
+
+
+def test_steps_follow_reverse_topological_order_and_argument_order(seed):
+    trace = evaluate(seed, *next(_cases(1)))
+    expected = [(operand, node.id, arg) for node in reversed(list(seed)) if node.op
+                for arg, operand in enumerate(node.inputs)]
+    assert [step.edge for step in trace.steps] == expected
+    assert list(trace.local) == expected
+
+
+def test_inputs_as_arrays_lists_tuples_or_ints_give_the_same_trace(seed):
+    x, y, w = next(_cases(1))
+    reference = evaluate(seed, x, y, w)
+    for args in ((x.tolist(), y, w.tolist()), (tuple(x), np.float64(y), tuple(w)),
+                 (x.reshape(1, 5), y, w.reshape(9, 1))):
+        trace = evaluate(seed, *args)
+        assert dict(trace.values) == dict(reference.values)
+        assert dict(trace.grads) == dict(reference.grads)
+    ints = evaluate(seed, [1, 2, 0, 1, 1], 3, [1] * 9)
+    assert all(type(v) is float for v in ints.values.values())
+    assert all(type(g) is float for g in ints.grads.values())
+
+
+def test_the_plan_is_made_once_per_graph(seed):
+    assert plan(seed) is plan(seed)
+    assert plan(seed) is not plan(PRESETS["seed"].build())
+    assert len(plan(seed).step_edges) == len(seed.edges)
+
+
+def test_a_trace_cannot_be_changed(seed):
+    trace = evaluate(seed, *next(_cases(1)))
+    with pytest.raises(TypeError):
+        trace.values[seed.loss] = 0.0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        trace.local[seed.edges[0]] = 0.0  # type: ignore[index]
+    assert isinstance(trace.steps, tuple)

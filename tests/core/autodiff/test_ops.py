@@ -1,6 +1,7 @@
 """Every row of the op table, checked against finite differences.  A new row is tested
 automatically."""
 
+import contextlib
 import math
 
 import numpy as np
@@ -85,3 +86,39 @@ def test_sigmoid_is_stable_at_both_tails():
         array = float(ARRAY_NAMESPACE["sigmoid"](np.float64(z)))
         assert scalar == pytest.approx(array, rel=1e-13, abs=1e-300)
         assert 0.0 <= scalar <= 1.0
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_scalar_code_keeps_non_finite_operands_as_numpy_does(name):
+    """Where math does not raise, a nan or inf operand gives what numpy gives (relu and
+    sign once turned nan into 0 and 1, hiding where a pass went wrong)."""
+    op = OPS[name]
+    param = _param(op)
+    special = (math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0)
+    operands = ("a", "b")[: op.arity]
+    values = {"x": 0.0, "y": 0.0}
+    for a in special:
+        for b in special[: 1 + 5 * (op.arity - 1)]:
+            values.update(x=a, y=b)
+            scope = dict(zip(operands, (a, b), strict=False))
+            try:
+                scalar = op.scalar_forward(values, "x", "y", param)
+            except (OverflowError, ValueError, ZeroDivisionError):
+                continue
+            with np.errstate(all="ignore"):
+                array_scope = {k: np.float64(v) for k, v in scope.items()}
+                pairs = [(scalar, float(eval(op.render(op.forward, operands, param=param),
+                                             dict(ARRAY_NAMESPACE), array_scope)))]
+                array_scope["out"] = np.float64(scalar)
+                with contextlib.suppress(OverflowError, ValueError, ZeroDivisionError):
+                    pairs += zip(
+                        op.scalar_derivatives(values, "x", "y", scalar, param),
+                        (float(eval(op.render(t, operands, param=param),
+                                    dict(ARRAY_NAMESPACE), array_scope))
+                         for t in op.derivatives),
+                        strict=True)
+            for got, expected in pairs:
+                if math.isnan(expected):
+                    assert math.isnan(got), (name, a, b)
+                else:
+                    assert got == expected, (name, a, b, got, expected)
