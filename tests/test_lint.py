@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -21,6 +24,13 @@ def test_ruff_finds_nothing():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+#: The type check reads numpy's own annotations; before numpy 2.3 (the last numpy for Python
+#: 3.10 is 2.2) they differ (``ndarray`` needs its type arguments spelled out, some readers
+#: are unannotated), so the types are checked against numpy 2.3 and newer, on 3.11 and up.
+NUMPY_TYPES = tuple(int(part) for part in np.__version__.split(".")[:2]) >= (2, 3)
+
+
+@pytest.mark.skipif(not NUMPY_TYPES, reason="types are checked with numpy >= 2.3")
 def test_mypy_strict_on_core():
     result = subprocess.run([_tool("mypy"), "--no-incremental", "core"], cwd=ROOT,
                             capture_output=True, text=True, check=False)
