@@ -15,12 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.common import UsageError, add_data_and_graph, emit_json, load_graph_and_data
-from cli.train_cmd import (
-    add_training_arguments,
-    given_hyperparameters,
-    make_optimizers,
-    training_options,
-)
+from cli.train_cmd import add_training_arguments, training_configs
 from core.training.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
@@ -60,11 +55,9 @@ def run(args: argparse.Namespace) -> int:
                          f"{suffix or 'a file without a suffix'}")
     if not out.parent.is_dir():
         raise UsageError(f"{args.out}: the folder {out.parent} does not exist")
-    graph, preset, dataset = load_graph_and_data(args)
-    (optimizer,) = make_optimizers([args.optimizer], given_hyperparameters(args),
-                                   len(graph.weights))
-    trainer = TrainerClass(graph, dataset, optimizer,
-                           **training_options(args, graph, preset))
+    graph, _, dataset = load_graph_and_data(args)
+    (config,) = training_configs(args, [args.optimizer], graph)
+    trainer = TrainerClass.from_config(config, graph, dataset)
     trainer.run(args.steps)
     if suffix == ".csv":
         from core.training.history_csv import write_history_csv
