@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
-from gui.actions import SHORTCUTS, Shortcut, TrainingActions, make_action
+from core.training.optimizers import OPTIMIZERS
+from gui.actions import TrainingActions
 from gui.bridge import TrainingBridge
 from gui.export_menu import ExportMenu
 from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
 from gui.graph.view import GraphView
+from gui.keymap import build_actions, help_html, make_action
 from gui.panels.side_panel import SidePanel
 from gui.panels.weights_table import WeightsTable
 from gui.plots.compare_plot import ComparePlot
@@ -71,13 +73,14 @@ class MainWindow(QMainWindow):
         self.graph_view.setObjectName("graph_view")
         self.setCentralWidget(self.graph_view)
 
-        self.training_actions = TrainingActions(bridge, self)
-        self._make_actions()
+        self.training_actions = TrainingActions(bridge, self, forward=self.step_forward)
+        self.open_data_action = make_action(self, "open_data", self.choose_data_file)
         self.side_panel = SidePanel(bridge, self.training_actions, self.open_data_action)
         self.loss_plot = LossPlot(bridge)
         self.trajectory_plot = TrajectoryPlot(bridge)
         self.compare_plot = ComparePlot(bridge)
         self.weights_table = WeightsTable(bridge)
+        self._make_actions()
         self.plot_tabs = QTabWidget()
         self.plot_tabs.setObjectName("plot_tabs")
         self.plot_tabs.addTab(self.loss_plot, "Loss")
@@ -122,37 +125,50 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, slot: Callable[..., object], shortcut: Shortcut | None = None,
-                tip: str = "") -> QAction:
-        action = make_action(self, text, shortcut, tip, slot)
-        self.addAction(action)
-        return action
-
     def _make_actions(self) -> None:
+        """Every command, built from the one keymap table (:mod:`gui.keymap`)."""
         view = self.graph_view
-        self.open_data_action = self._action("&Open data…", self.choose_data_file,
-                                             QKeySequence.StandardKey.Open,
-                                             "Load features and target from a file")
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.zoom_in_action = self._action("Zoom &in", view.zoom_in,
-                                           ("Ctrl++", "Ctrl+="), "Zoom in (Ctrl+plus)")
-        self.zoom_out_action = self._action("Zoom &out", view.zoom_out, "Ctrl+-",
-                                            "Zoom out (Ctrl+minus)")
-        self.fit_action = self._action("&Fit graph", view.fit_all, "F",
-                                       "Fit the whole graph in the view (F)")
-        self.legends_action = self._action("&Legends", view.set_legends_visible)
-        self.legends_action.setCheckable(True)
-        self.legends_action.setChecked(True)
-        self.full_screen_action = self._action("F&ull screen", self._toggle_full_screen,
-                                               "F11")
-        self.graph_only_action = self._action("&Graph only", self._set_graph_only,
-                                              "Ctrl+G", "Hide every panel (Ctrl+G)")
-        self.graph_only_action.setCheckable(True)
-        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts,
-                                             QKeySequence.StandardKey.HelpContents)
-        self.about_action = self._action("&About", self.show_about)
-        for action in self.training_actions.all():
+        made = {**self.training_actions.by_name(), "open_data": self.open_data_action}
+        slots: dict[str, Callable[..., object]] = {
+            "step_back": self.step_back,
+            "fit": view.fit_all,
+            "zoom_in": view.zoom_in,
+            "zoom_out": view.zoom_out,
+            "log_scale": self.loss_plot.set_log_scale,
+            "blank": self.set_blanked,
+            "legends": view.set_legends_visible,
+            "graph_only": self._set_graph_only,
+            "full_screen": self._toggle_full_screen,
+            "leave": self.leave,
+            "quit": self.close,
+            "shortcuts": self.show_shortcuts,
+        }
+        for i, name in enumerate(OPTIMIZERS, start=1):
+            slots[f"optimizer_{i}"] = lambda _checked=False, name=name: \
+                self.bridge.set_optimizer(name)
+        self.actions = build_actions(self, slots, made)
+        for action in self.actions.values():
             self.addAction(action)
+        self.actions["legends"].setChecked(True)
+        self.loss_plot.log_scale.toggled.connect(self._sync_log_scale_action)
+        # Names the tests and menus use.
+        self.zoom_in_action = self.actions["zoom_in"]
+        self.zoom_out_action = self.actions["zoom_out"]
+        self.fit_action = self.actions["fit"]
+        self.legends_action = self.actions["legends"]
+        self.graph_only_action = self.actions["graph_only"]
+        self.full_screen_action = self.actions["full_screen"]
+        self.shortcuts_action = self.actions["shortcuts"]
+        self.quit_action = self.actions["quit"]
+        self.about_action = QAction("&About", self)
+        self.about_action.triggered.connect(self.show_about)
+
+    def _sync_log_scale_action(self, on: bool) -> None:
+        action = self.actions["log_scale"]
+        if action.isChecked() != on:
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -171,7 +187,9 @@ class MainWindow(QMainWindow):
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
+        view_menu.addAction(self.actions["log_scale"])
         view_menu.addAction(self.legends_action)
+        view_menu.addAction(self.actions["blank"])
         for dock in (self.controls_dock, self.plots_dock, self.weights_dock):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addAction(self.graph_only_action)
@@ -179,6 +197,10 @@ class MainWindow(QMainWindow):
         train_menu = bar.addMenu("&Train")
         for action in self.training_actions.all():
             train_menu.addAction(action)
+        train_menu.addAction(self.actions["step_back"])
+        optimizer_menu = train_menu.addMenu("&Optimizer")
+        for i in range(1, len(OPTIMIZERS) + 1):
+            optimizer_menu.addAction(self.actions[f"optimizer_{i}"])
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
@@ -287,11 +309,32 @@ class MainWindow(QMainWindow):
             dock.setVisible(not on)
         self.toolbar.setVisible(not on)
 
+    def step_forward(self) -> None:
+        """Right / PageDown: train one sample."""
+        self.bridge.step_sample()
+
+    def step_back(self) -> None:
+        """Left / PageUp: nothing to go back to outside a lesson or stepping mode."""
+        self.statusBar().showMessage("Training cannot step back: Reset (R) starts over")
+
+    def set_blanked(self, on: bool) -> None:
+        """B / period: hide the graph while the presenter talks."""
+        self.graph_view.set_blanked(on)
+        action = self.actions["blank"]
+        if action.isChecked() != on:
+            action.setChecked(on)
+
+    def leave(self) -> None:
+        """Esc: leave full screen (and a blanked graph)."""
+        if self.graph_view.blanked:
+            self.set_blanked(False)
+        if self.isFullScreen():
+            self.showNormal()
+
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{key}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>"
-                       for key, what in SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts",
-                          f"<table>{rows}</table>", QMessageBox.StandardButton.Ok, self)
+        """Help > Keyboard shortcuts, written from the keymap table."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", help_html(),
+                          QMessageBox.StandardButton.Ok, self)
         box.setObjectName("shortcuts_box")
         box.open()
 

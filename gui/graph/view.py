@@ -73,6 +73,7 @@ class GraphView(QGraphicsView):
         self.encoding_legend = EncodingLegend(theme, self)
         self.derivative_legend = DerivativeLegend(theme, self)
         self._legends_wanted = True
+        self.blanked = False
 
     # -- structure (only when the graph changes) ------------------------------------
 
@@ -264,7 +265,7 @@ class GraphView(QGraphicsView):
 
     def set_legends_visible(self, visible: bool) -> None:
         self._legends_wanted = bool(visible)
-        self.encoding_legend.setVisible(visible)
+        self.encoding_legend.setVisible(visible and not self.blanked)
         self._place_legends()
         if self._auto_fit:
             self.fit_all()
@@ -287,7 +288,18 @@ class GraphView(QGraphicsView):
         # left out until there is room for both.
         room = (self.derivative_legend.geometry().top()
                 > self.encoding_legend.geometry().bottom() + margin)
-        self.derivative_legend.setVisible(self._legends_wanted and room)
+        self.derivative_legend.setVisible(self._legends_wanted and room and not self.blanked)
+
+    def set_blanked(self, on: bool) -> None:
+        """Hide the whole drawing (a presenter's blank screen), or show it again."""
+        self.blanked = bool(on)
+        self.encoding_legend.setVisible(self._legends_wanted and not self.blanked)
+        self._place_legends()
+        self.viewport().update()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        if self.blanked:
+            painter.fillRect(rect, QColor(self.theme.background))
 
     def node_scene_rect(self, node_id: str) -> QRectF:
         item = self.node_items[node_id]
