@@ -150,6 +150,20 @@ class Checkpoint:
         if self.shuffle != (self.order is not None):
             raise CheckpointError("checkpoint order must be given exactly when shuffling")
 
+    def identical(self, other: Checkpoint) -> bool:
+        """Whether ``other`` holds the same state bit for bit (``==`` would call -0.0 and
+        0.0 equal and nan unequal to itself)."""
+        def exact(value: Any) -> Any:
+            if isinstance(value, float):
+                return value.hex()
+            if isinstance(value, dict):
+                return {k: exact(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [exact(v) for v in value]
+            return value
+
+        return bool(exact(self.to_dict()) == exact(other.to_dict()))
+
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The optimizer state in the form ``Optimizer.load_state`` takes."""
         return {key: np.array(values) for key, values in self.optimizer_state.items()}

@@ -14,10 +14,10 @@ One checkpoint is a row of ``2 + n_weights * (1 + slots)`` float64 values (``slo
 optimizer's state vectors, 0 to 2) and one int64 step.  ``K`` is the larger of
 :data:`MIN_INTERVAL` and ``ceil(total_steps * row_values / FLOAT_BUDGET)``, so a run of
 any length keeps at most :data:`FLOAT_BUDGET` values (32 MiB) plus its steps.  For the
-seed graph with Adam (9 weights, 2 slots: 29 values) and 10 million steps, K = 1024: 9,767
-checkpoints, 9,767 * (29 + 1) * 8 bytes = 2.3 MB.  A graph with up to 400 weights under
-Adam keeps K = 1024 for 10 million steps; beyond, K grows so the bound holds (and replays
-get longer in proportion).
+seed graph with Adam (9 weights, 2 slots: 29 values) and 10 million steps, K = 512: 19,532
+checkpoints, 19,532 * (29 + 1) * 8 bytes = 4.7 MB (SGD: 1.9 MB).  Under Adam a graph of up
+to 70 weights keeps K = 512 for 10 million steps; beyond, K grows so the bound holds (and
+replays get longer in proportion).
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ import math
 
 import numpy as np
 
-#: Fewest steps between two checkpoints.  Replaying 1,023 seed-graph steps takes a few ms.
-MIN_INTERVAL = 1024
+#: Fewest steps between two checkpoints.  Replaying 511 seed-graph steps takes about 2 ms
+#: (Adam, about 4 us a step), well within an interactive frame.
+MIN_INTERVAL = 512
 
 #: At most this many float64 values are held by the checkpoint rows (32 MiB).
 FLOAT_BUDGET = 1 << 22

@@ -490,8 +490,11 @@ class Trainer:
         """Continue from ``checkpoint`` exactly as if training had never stopped there.
 
         The weights, the optimizer's state, the cursor, the epoch's running loss and the
-        completed epochs' losses are set from it; history points and kept checkpoints of
-        later steps are dropped.  A diverged or finished trainer can train again.
+        completed epochs' losses are set from it.  When the checkpoint is this run's own
+        past (rebuilt, it is identical), history points and kept checkpoints of later steps
+        are dropped and the earlier ones stay; otherwise the history starts over at the
+        checkpoint's step, and steps before it can no longer be rebuilt.  A diverged or
+        finished trainer can train again.
 
         Parameters
         ----------
@@ -506,7 +509,22 @@ class Trainer:
         CheckpointError
             If the checkpoint does not fit this trainer; nothing changed then.
         """
-        cp = checkpoint
+        own_past = optimizer_state and checkpoint.step <= self._step \
+            and self._is_own_past(checkpoint)
+        self._load(checkpoint, optimizer_state, keep_history=own_past, keep_log=own_past)
+
+    def _is_own_past(self, checkpoint: Checkpoint) -> bool:
+        try:
+            rebuilt = self.state_at(checkpoint.step)
+        except CheckpointError:
+            return False
+        return rebuilt.identical(checkpoint)
+
+    def _load(self, cp: Checkpoint, optimizer_state: bool, *, keep_history: bool,
+              keep_log: bool) -> None:
+        """Check that ``cp`` fits, then set the state from it.  ``keep_history`` keeps the
+        history before its step, ``keep_log`` the kept checkpoints before it (only when
+        they are the past of ``cp``)."""
         n_weights = len(self._initial)
         if len(cp.weights) != n_weights:
             raise CheckpointError(f"the checkpoint has {len(cp.weights)} weights, the graph "
@@ -552,11 +570,14 @@ class Trainer:
                 self._order = list(cp.order)
                 self._xs = [self._rows[i] for i in self._order]
                 self._ys = [self._targets[i] for i in self._order]
+        if not keep_history:
+            self.history.clear()
         self.history.rewind(cp.step, cp.epoch_loss)
         self._log.rewind(cp.step)
         nearest = self._log.nearest(cp.step)
-        if nearest is None or int(self._log.steps()[nearest]) <= cp.step - self._log.interval:
-            # Not this run's past (a jump, or a fresh trainer): replays start here.
+        if not keep_log or nearest is None \
+                or int(self._log.steps()[nearest]) <= cp.step - self._log.interval:
+            # Replays start here: what came before is not known to lead to this state.
             self._log.clear()
             self._keep_checkpoint()
 
@@ -612,7 +633,7 @@ class Trainer:
         if replayer is None or replayer.optimizer.values != self.optimizer.values \
                 or type(replayer.optimizer) is not type(self.optimizer):
             replayer = self._replayer = self._twin(history_limit=MIN_LIMIT)
-        replayer.restore(base)
+        replayer._load(base, True, keep_history=False, keep_log=False)
         replayer._advance(step - base.step)
         return replayer.checkpoint()
 
@@ -662,10 +683,11 @@ class Trainer:
         fork = self._twin(optimizer)
         same_kind = fork.optimizer.name == self.optimizer.name
         fork.history = self.history.copy()
-        if same_kind and fork.optimizer.values == self.optimizer.values:
-            # The same rule: the fork's past is this run's, and replays of it agree.
+        same_rule = same_kind and fork.optimizer.values == self.optimizer.values
+        if same_rule:
+            # The fork's past is this run's, and replays of it with the same rule agree.
             fork._log = self._log.copy()
-        fork.restore(checkpoint, optimizer_state=same_kind)
+        fork._load(checkpoint, same_kind, keep_history=True, keep_log=same_rule)
         return fork
 
     # -- stepping ------------------------------------------------------------------------
