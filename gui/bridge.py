@@ -513,16 +513,24 @@ class TrainingBridge(QObject):
     def _comparison_done(self, result: object) -> None:
         if self.sender() is not self._compare_worker:
             return  # a cancelled run that finished anyway
-        self._compare_thread = self._compare_worker = None
+        self._forget_comparison()
         self.comparison_finished.emit(result)
         self.status_reported.emit("Comparison finished")
 
     def _comparison_failed(self, message: str) -> None:
         if self.sender() is not self._compare_worker:
             return
-        self._compare_thread = self._compare_worker = None
+        self._forget_comparison()
         self.comparison_failed.emit(message)
         self.status_reported.emit(f"Comparison failed: {message}")
+
+    def _forget_comparison(self) -> None:
+        """The worker has reported: let its thread end before dropping it (a QThread
+        destroyed while still running aborts the process)."""
+        if self._compare_thread is not None:
+            self._compare_thread.quit()
+            self._compare_thread.wait()
+        self._compare_thread = self._compare_worker = None
 
     def shutdown(self) -> None:
         """Stop timers and threads (the window is closing)."""

@@ -1,26 +1,36 @@
 """The fast path: straight-line Python generated from a graph's topological order.
 
-Two functions are generated from the op table's templates, both without loops over nodes:
+Functions are generated from the op table's templates, all without loops over nodes:
 
 - ``sample(x, y, w) -> (loss, grads, check)`` on Python floats with :mod:`math`, for
   per-sample training.  ``check`` is the sum of every op value, weight and gradient: it is finite
   exactly when they all are (or it overflowed, which the caller treats the same way), so
   one ``isfinite`` call guards the whole pass.
 - ``batch(X, Y, w) -> (losses, grads)`` on numpy arrays: the whole dataset in one pass.
+- ``losses(x, y, w) -> loss`` forward only, where weights may be arrays: many weight
+  vectors at once, for finite differences (:meth:`CompiledGraph.numeric_gradient`).
 
-``math`` raises on overflow and domain errors where numpy returns inf or nan; callers catch
-:data:`SCALAR_ERRORS` and redo the sample on the trace path (:func:`core.autodiff.engine.evaluate`),
-which reports the first non-finite node.  Tests check both functions equal the trace.
+The numbers are the trace path's (:func:`core.autodiff.engine.evaluate`), inf and nan
+included, and nothing raises.  ``math`` raises on overflow and domain errors (and Python
+floats on division by zero) where the trace falls back to numpy's inf or nan, so ``sample``
+catches that, and a non-finite check, and redoes the sample on the trace.  ``batch``
+and ``losses`` do arithmetic on whole arrays; their functions give the trace's inf and nan,
+and in ``losses`` the trace's numbers to the last bit (see :func:`_elementwise`), so finite
+differences equal the trace's.  Every leaf of ``batch`` and ``losses`` is a
+numpy float64, so that ``1/0`` there is inf, not an exception.  Tests check every function
+against the trace at every op's edge values.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from core.autodiff.engine import evaluate
 from core.autodiff.graph import Graph
 from core.autodiff.ops import ARRAY_NAMESPACE, OPS, SCALAR_ERRORS, SCALAR_NAMESPACE
 
@@ -29,29 +39,42 @@ _TERMS = 64
 
 __all__ = ["SCALAR_ERRORS", "BatchFn", "CompiledGraph", "SampleFn", "compiled_graph"]
 
+#: Bytes of intermediate arrays one :meth:`CompiledGraph.numeric_gradient` pass may hold.
+NUMERIC_BUDGET = 64 << 20
+
 SampleFn = Callable[[Sequence[float], float, Sequence[float]],
                     tuple[float, list[float], float]]
 BatchFn = Callable[[np.ndarray, np.ndarray, Sequence[float]], tuple[np.ndarray, np.ndarray]]
 
 
-def _generate(graph: Graph, vectorized: bool) -> str:
+def _generate(graph: Graph, mode: str) -> str:
+    """Source of one function.  ``mode``: ``sample`` (math floats, falling back to the
+    trace, ``_exact``, on errors and non-finite numbers), ``batch`` (whole dataset) or
+    ``losses`` (forward only, weights may be arrays)."""
     index = {node_id: i for i, node_id in enumerate(graph.order)}
     v = {node_id: f"v{i}" for node_id, i in index.items()}
     g = {node_id: f"g{i}" for node_id, i in index.items()}
+    vectorized = mode == "batch"
+    # float64 leaves make every operation numpy's: inf and nan instead of exceptions.
+    wrap = (lambda text: text) if mode == "sample" else (lambda text: f"_f({text})")
     lines: list[str] = []
-    name = "batch" if vectorized else "sample"
-    lines.append(f"def {name}(x, y, w):")
+    lines.append(f"def {mode}(x, y, w):")
     # Leaves.
     if graph.weights:
-        lines.append(f"    {', '.join(v[w] for w in graph.weights)}, = w")
+        if mode in ("sample", "losses"):  # losses: weights may be arrays
+            lines.append(f"    {', '.join(v[w] for w in graph.weights)}, = w")
+        else:
+            lines.extend(f"    {v[w]} = {wrap(f'w[{i}]')}"
+                         for i, w in enumerate(graph.weights))
     for feature in graph.features:
         column = graph[feature].column
-        lines.append(f"    {v[feature]} = x[{'..., ' if vectorized else ''}{column}]")
+        item = f"x[..., {column}]" if vectorized else f"x[{column}]"
+        lines.append(f"    {v[feature]} = {wrap(item)}")
     if graph.target:
-        lines.append(f"    {v[graph.target]} = y")
+        lines.append(f"    {v[graph.target]} = {wrap('y')}")
     for node in graph.nodes.values():
         if node.kind == "constant":
-            lines.append(f"    {v[node.id]} = {node.constant!r}")
+            lines.append(f"    {v[node.id]} = {wrap(repr(node.constant))}")
     # Forward, in topological order.
     for node_id in graph.order:
         node = graph[node_id]
@@ -60,13 +83,16 @@ def _generate(graph: Graph, vectorized: bool) -> str:
         row = OPS[node.op]
         operands = tuple(v[i] for i in node.inputs)
         lines.append(f"    {v[node_id]} = {row.render(row.forward, operands, param=node.param)}")
+    if mode == "losses":
+        lines.append(f"    return {v[graph.loss]}")
+        return "\n".join(lines) + "\n"
     # Backward: the reversed loop, unrolled.  A node's gradient is final when it is
     # reached, so an operand whose only local derivative so far is 1 can share its name;
     # a second contribution then gives the operand a variable of its own.
     needed = _needs_gradient(graph)
     ref: dict[str, str] = {graph.loss: g[graph.loss]}
     owned: set[str] = {graph.loss}
-    lines.append(f"    {g[graph.loss]} = 1.0")
+    lines.append(f"    {g[graph.loss]} = {wrap('1.0')}")
     for node_id in reversed(graph.order):
         node = graph[node_id]
         if node.op is None or node_id not in ref:
@@ -97,19 +123,27 @@ def _generate(graph: Graph, vectorized: bool) -> str:
         cols = ", ".join(f"_broadcast({gw}, y.shape[0])" for gw in grads)
         lines.append(f"    return _broadcast({v[graph.loss]}, y.shape[0]), "
                      f"_stack([{cols}], axis=1)")
-    else:
-        # Op values, weights and their gradients: any non-finite intermediate reaches one
-        # of these (inf * 0 is nan, inf - inf is nan), so their sum is the guard.
-        check = [v[i] for i in graph.order if graph[i].op is not None or i in graph.weights]
-        check += [ref[i] for i in graph.order if i in owned and graph[i].op is not None]
-        check += [gw for gw in grads if gw != "0.0"]
-        # Sums of at most _TERMS terms per statement: Python's compiler recurses once per
-        # operator, so one huge expression would hit its recursion limit on large graphs.
-        chunks = [check[i:i + _TERMS] for i in range(0, len(check), _TERMS)] or [["0.0"]]
-        lines.append(f"    _check = {' + '.join(chunks[0])}")
-        lines.extend(f"    _check += {' + '.join(chunk)}" for chunk in chunks[1:])
-        lines.append(f"    return {v[graph.loss]}, [{', '.join(grads)}], _check")
-    return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n"
+    # Op values, weights and their gradients: any non-finite intermediate reaches one
+    # of these (inf * 0 is nan, inf - inf is nan), so their sum is the guard.
+    check = [v[i] for i in graph.order if graph[i].op is not None or i in graph.weights]
+    check += [ref[i] for i in graph.order if i in owned and graph[i].op is not None]
+    check += [gw for gw in grads if gw != "0.0"]
+    # Sums of at most _TERMS terms per statement: Python's compiler recurses once per
+    # operator, so one huge expression would hit its recursion limit on large graphs.
+    chunks = [check[i:i + _TERMS] for i in range(0, len(check), _TERMS)] or [["0.0"]]
+    lines.append(f"    _check = {' + '.join(chunks[0])}")
+    lines.extend(f"    _check += {' + '.join(chunk)}" for chunk in chunks[1:])
+    lines.append(f"    return {v[graph.loss]}, [{', '.join(grads)}], _check")
+    # An exception or a non-finite check means some number is inf or nan (or the check
+    # overflowed): the trace then computes the sample, falling back to numpy op by op.
+    body = ["    try:", *("    " + line for line in lines[1:-1]),
+            "    except _ERRORS:",
+            "        return _exact(x, y, w)",
+            "    if _check - _check != 0.0:  # 0.0 for finite numbers, nan for inf and nan",
+            "        return _exact(x, y, w)",
+            lines[-1]]
+    return "\n".join([lines[0], *body]) + "\n"
 
 
 def _needs_gradient(graph: Graph) -> set[str]:
@@ -125,6 +159,56 @@ def _broadcast(value: Any, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=float), (n,))
 
 
+def _traced(graph: Graph) -> SampleFn:
+    """``sample`` on the trace path: the slow, exact answer for samples where something is
+    inf or nan.  ``check`` is nan when the trace has a non-finite value or gradient."""
+
+    def exact(x: Sequence[float], y: float, w: Sequence[float]
+              ) -> tuple[float, list[float], float]:
+        trace = evaluate(graph, x, y, w)
+        check = 0.0 if trace.first_nonfinite() is None else math.nan
+        return trace.loss, [trace.grads[name] for name in graph.weights], check
+
+    return exact
+
+
+def _elementwise(scalar: Callable[..., float], array: Callable[..., Any], *,
+                 every_element: bool) -> Callable[..., Any]:
+    """An op-table function on arrays that agrees with the trace, which computes each
+    element with the scalar function, and numpy's where that raises.
+
+    With ``every_element`` each element goes through the scalar function: the trace's
+    numbers to the last bit (numpy's exp or tanh round the last bit differently in about a
+    third of cases, and finite differences magnify that a millionfold).  Without, numpy
+    computes the array and only elements with a non-finite operand or result are redone:
+    the same inf and nan as the trace, finite values to within an ulp, at numpy's speed.
+    """
+
+    def one(value: float, rest: tuple[Any, ...]) -> float:
+        try:
+            return float(scalar(value, *rest))
+        except SCALAR_ERRORS:
+            return float(array(np.float64(value), *rest))
+
+    def apply(a: Any, *rest: Any) -> Any:
+        if not isinstance(a, np.ndarray):
+            return np.float64(one(float(a), rest))
+        if every_element:
+            values = a.ravel().tolist()
+            try:
+                exact = [scalar(value, *rest) for value in values]
+            except SCALAR_ERRORS:
+                exact = [one(value, rest) for value in values]
+            return np.array(exact, dtype=np.float64).reshape(a.shape)
+        result = np.array(array(a, *rest), dtype=np.float64)
+        odd = ~(np.isfinite(result) & np.isfinite(a))
+        if odd.any():
+            result[odd] = [one(value, rest) for value in a[odd].tolist()]
+        return result
+
+    return apply
+
+
 class CompiledGraph:
     """Generated forward+backward functions for one graph.
 
@@ -137,23 +221,40 @@ class CompiledGraph:
     ----------
     sample_source, batch_source
         The generated Python, readable: a teaching aid as much as an optimisation.
+    sample
+        ``sample(x, y, w) -> (loss, grads, check)`` on one sample (Python floats); never
+        raises for numbers: inf and nan come out as the trace path computes them, and then
+        ``check`` is not finite.
     """
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        self.sample_source = _generate(graph, vectorized=False)
-        self.batch_source = _generate(graph, vectorized=True)
+        self.sample_source = _generate(graph, "sample")
+        self.batch_source = _generate(graph, "batch")
+        self._losses_source = _generate(graph, "losses")
+        label = graph.name or "graph"
+        # Arithmetic on whole arrays; functions agree with the trace on inf and nan, and
+        # for finite differences to the last bit.
+        array_ns: dict[str, Any] = {
+            name: _elementwise(SCALAR_NAMESPACE[name], ARRAY_NAMESPACE[name],
+                               every_element=False) for name in ARRAY_NAMESPACE}
+        array_ns.update(_broadcast=_broadcast, _stack=np.stack, _f=np.float64)
+        losses_ns: dict[str, Any] = {
+            name: _elementwise(SCALAR_NAMESPACE[name], ARRAY_NAMESPACE[name],
+                               every_element=True) for name in ARRAY_NAMESPACE}
+        losses_ns.update(_f=np.float64)
         scalar_ns: dict[str, Any] = dict(SCALAR_NAMESPACE)
-        array_ns: dict[str, Any] = dict(ARRAY_NAMESPACE)
-        array_ns.update(_broadcast=_broadcast, _stack=np.stack)
+        scalar_ns.update(_ERRORS=SCALAR_ERRORS, _exact=_traced(graph))
         # The generated text is built only from the op table's templates, node indices and
         # float reprs of constants; no user text reaches it.
-        exec(compile(self.sample_source, f"<compiled {graph.name or 'graph'}>", "exec"),  # noqa: S102
-             scalar_ns)
-        exec(compile(self.batch_source, f"<compiled batch {graph.name or 'graph'}>", "exec"),  # noqa: S102
-             array_ns)
+        for source, kind, namespace in ((self.sample_source, "", scalar_ns),
+                                        (self.batch_source, "batch ", array_ns),
+                                        (self._losses_source, "losses ", losses_ns)):
+            exec(compile(source, f"<compiled {kind}{label}>", "exec"), namespace)  # noqa: S102
         self.sample: SampleFn = scalar_ns["sample"]
         self._batch: BatchFn = array_ns["batch"]
+        self._losses: Callable[[Sequence[Any], Any, Sequence[Any]], Any] = \
+            losses_ns["losses"]
 
     def batch(self, X: np.ndarray, Y: np.ndarray, w: Sequence[float] | np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
@@ -161,10 +262,44 @@ class CompiledGraph:
         in one vectorized pass; non-finite results come back as inf/nan."""
         X = np.asarray(X, dtype=float)
         Y = np.asarray(Y, dtype=float)
-        weights = [float(value) for value in np.asarray(w, dtype=float).ravel()]
+        weights = np.asarray(w, dtype=float).ravel().tolist()
         with np.errstate(all="ignore"):
             losses, grads = self._batch(X, Y, weights)
         return np.asarray(losses, dtype=float), np.array(grads, dtype=float)
+
+    def numeric_gradient(self, x: Sequence[float] | np.ndarray, y: float,
+                         w: Sequence[float] | np.ndarray, eps: float) -> np.ndarray:
+        """Central differences ``(L(w + eps e_i) - L(w - eps e_i)) / (2 eps)`` for every
+        weight, the numbers :func:`core.autodiff.gradcheck.numeric_gradient` computes on
+        the trace path, but many perturbed weight vectors per vectorized forward pass.
+
+        A pass perturbs a block of ``k`` weights: each of them becomes an array of ``2k``
+        values (its own ``+eps`` and ``-eps`` entries, its plain value elsewhere) and every
+        other weight stays a scalar, so the loss comes back as ``2k`` losses.  ``k`` is
+        sized so that one pass's intermediates fit :data:`NUMERIC_BUDGET`.
+        """
+        base = np.asarray(w, dtype=np.float64).ravel()
+        row = [np.float64(value) for value in np.asarray(x, dtype=np.float64).ravel()]
+        target = np.float64(y)
+        n = base.size
+        result = np.empty(n)
+        block = max(1, min(n, NUMERIC_BUDGET // (16 * max(len(self.graph), 1))))
+        weights: list[Any] = [np.float64(value) for value in base]
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            k = stop - start
+            for m, i in enumerate(range(start, stop)):
+                column = np.full(2 * k, base[i])
+                column[m] += eps  # as the trace path: w[i] + eps, w[i] - eps in float64
+                column[k + m] -= eps
+                weights[i] = column
+            with np.errstate(all="ignore"):
+                losses = np.broadcast_to(np.asarray(self._losses(row, target, weights),
+                                                    dtype=np.float64), (2 * k,))
+                result[start:stop] = (losses[:k] - losses[k:]) / (2.0 * eps)
+            for i in range(start, stop):
+                weights[i] = np.float64(base[i])
+        return result
 
 
 _CACHE: WeakKeyDictionary[Graph, CompiledGraph] = WeakKeyDictionary()

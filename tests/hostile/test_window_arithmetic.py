@@ -1,0 +1,24 @@
+"""In the window, a formula undefined at its weights stops training with the divergence
+report, in stepping, playing and comparing; nothing raises."""
+
+from __future__ import annotations
+
+from core.autodiff.formula import parse_formula
+
+
+def test_stepping_a_division_by_zero_reports_divergence(qtbot, bridge):
+    bridge.set_graph(parse_formula("w*x1 + 1/0"))
+    with qtbot.waitSignal(bridge.diverged, timeout=2000) as blocker:
+        bridge.step_sample()
+    assert blocker.args[0].node == "div1"
+    assert bridge.trainer.finished
+    assert bridge.trainer.dataset_loss() == float("inf")
+
+
+def test_comparing_a_division_by_zero_finishes_with_divergences(qtbot, bridge):
+    bridge.set_graph(parse_formula("w*x1/0"))
+    with qtbot.waitSignal(bridge.comparison_finished, timeout=10_000) as blocker:
+        bridge.start_comparison(["sgd", "adam"])
+    runs = blocker.args[0]
+    assert [run.name for run in runs] == ["sgd", "adam"]
+    assert all(run.diverged is not None and "y_pred" in run.diverged for run in runs)
