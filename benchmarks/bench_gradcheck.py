@@ -9,7 +9,8 @@ weights per vectorized pass.
 
 Printed: the whole ``check_graph`` (analytic trace, numeric differences, report) on the
 10,004-weight network ``dense_network_formula(5, 1429)`` (a 114 KB formula), against the
-trace path timed in the same process on its first K weights and scaled to all of them.
+trace path timed in the same process on its first K weights at one step (the check needs
+two: eps and 2 eps) and scaled to all of them.
 Target: under 30 s for the whole check.  Both paths' numbers are compared on those K weights.
 """
 
@@ -70,7 +71,7 @@ def main() -> int:
     print(f"gradient check of {n:,} weights ({len(graph):,} nodes, formula of "
           f"{len(formula) / 1024:.0f} KB); parse + compile {setup:.1f} s")
     print(f"{'path':<44} {'seconds':>10} {'vs trace':>10}")
-    print(f"{'trace path (first ' + str(k) + ' weights, scaled)':<44} {trace_estimate:>10.1f} "
+    print(f"{'trace path, one step (' + str(k) + ' weights, scaled)':<44} {trace_estimate:>10.1f} "
           f"{1.0:>9.3f}x")
     print(f"{'fast path: whole check_graph':<44} {fast:>10.2f} "
           f"{fast / trace_estimate:>9.4f}x")
