@@ -13,12 +13,20 @@ from __future__ import annotations
 import ast
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.autodiff.graph import Graph, Kind, Node
 from core.autodiff.ops import FUNCTIONS, OPS
 
 MAX_FORMULA_LENGTH = 200_000
+#: Longest subexpression text a node keeps (:attr:`Node.expr`); longer ones are cut with
+#: "…", so that texts stay proportional to the graph, not to its square.
+MAX_EXPR_LENGTH = 160
+#: Digits of the longest integer literal read: 10**309 already exceeds the largest float.
+MAX_INTEGER_DIGITS = 309
+_TOO_LARGE = ("is too large for a float (numbers must be finite; the largest is about "
+              "1.8e308)")
+_INTEGER = re.compile(r"(?<![\w.])\d[\d_]*(?![\w.])")
 RESERVED_NAMES = frozenset({"y", "y_pred", "loss", "residual"})
 _FEATURE = re.compile(r"x(\d+)")
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
@@ -44,10 +52,12 @@ class _Key:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, user_names: set[str]) -> None:
         self.nodes: list[Node] = []
         self.by_key: dict[object, str] = {}
-        self.taken: set[str] = set()
+        # Every name the formula spells is reserved before any internal id (mul1, c1) is
+        # made up, so a weight called mul1 never meets an op called mul1.
+        self.taken: set[str] = set(user_names)
         self.counters: dict[str, int] = {}
         self.exprs: dict[str, str] = {}
         self.precedence: dict[str, int] = {}
@@ -60,6 +70,8 @@ class _Builder:
                 return candidate
 
     def _add(self, key: object, node: Node) -> str:
+        if len(node.expr) > MAX_EXPR_LENGTH:
+            node = replace(node, expr=node.expr[:MAX_EXPR_LENGTH - 1] + "…")
         self.by_key[key] = node.id
         self.taken.add(node.id)
         self.exprs[node.id] = node.expr
@@ -136,9 +148,12 @@ def _constant_value(node: ast.AST) -> float | None:
         node = node.operand
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
             and not isinstance(node.value, bool):
-        value = sign * float(node.value)
+        try:
+            value = sign * float(node.value)
+        except OverflowError:  # an integer beyond the largest float
+            value = math.inf
         if not math.isfinite(value):
-            raise FormulaError("numbers must be finite", _column(node))
+            raise FormulaError(f"the number {_TOO_LARGE}", _column(node))
         return value
     return None
 
@@ -260,6 +275,27 @@ def _combine(node: ast.AST, args: tuple[str, ...], builder: _Builder) -> str:
     return builder.op(node.func.id, args)
 
 
+def _check_characters(source: str) -> None:
+    """What the parser would choke on before it can say where: text that is not text
+    (an undecodable byte of a command line arrives as a lone surrogate), NUL bytes, and
+    integers too long to convert (Python refuses more than 4,300 digits)."""
+    for index, char in enumerate(source):
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            raise FormulaError(f"the byte {code - 0xDC00:#04x} is not UTF-8 text "
+                               "(was the formula typed in another encoding?)", index + 1)
+        if 0xD800 <= code <= 0xDFFF:
+            raise FormulaError(f"a lone surrogate (U+{code:04X}) is not a character",
+                               index + 1)
+        if code == 0:
+            raise FormulaError("a NUL byte (\\0) is not allowed in a formula", index + 1)
+    for match in _INTEGER.finditer(source):
+        digits = sum(c.isdigit() for c in match.group())
+        if digits > MAX_INTEGER_DIGITS:
+            raise FormulaError(f"the {digits:,}-digit number {_TOO_LARGE}",
+                               match.start() + 1)
+
+
 def parse_formula(text: str, name: str = "") -> Graph:
     """Parse a prediction formula into a graph with squared-error loss on top.
 
@@ -280,6 +316,7 @@ def parse_formula(text: str, name: str = "") -> Graph:
     if len(text) > MAX_FORMULA_LENGTH:
         raise FormulaError(f"the formula is longer than {MAX_FORMULA_LENGTH} characters")
     source = text.strip()
+    _check_characters(source)
     try:
         tree = ast.parse(source, mode="eval").body
     except SyntaxError as error:
@@ -292,7 +329,7 @@ def parse_formula(text: str, name: str = "") -> Graph:
     except (RecursionError, MemoryError):
         raise FormulaError("the formula is nested too deeply") from None
 
-    builder = _Builder()
+    builder = _Builder({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)})
     root = _build(tree, builder)
     index = next(i for i, node in enumerate(builder.nodes) if node.id == root)
     root_node = builder.nodes[index]
