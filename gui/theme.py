@@ -70,6 +70,8 @@ class Theme:
     grad_text: str = "#7A1F5C"
     nonfinite: str = "#E00000"
     highlight: str = "#FF1744"
+    input_mark: str = "#009E73"  # bluish green: the operands of the active node
+    note_background: str = "#FFFDE7"
     background: str = "#FFFFFF"
     kind_colours: Mapping[str, NodeColours] = field(default_factory=lambda: KIND_COLOURS)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from html import escape
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
@@ -33,9 +34,14 @@ def curve_through(points: Sequence[QPointF]) -> QPainterPath:
 class EdgeItem(QGraphicsItem):
     """An edge of the computational graph."""
 
-    def __init__(self, edge: Edge, theme: Theme, parent: QGraphicsItem | None = None) -> None:
+    def __init__(self, edge: Edge, theme: Theme, parent: QGraphicsItem | None = None, *,
+                 names: tuple[str, str] | None = None) -> None:
         super().__init__(parent)
         self.edge = edge
+        #: The operand's and the consumer's names as the graph draws them.
+        self.names = names or (edge[0], edge[1])
+        self.applied = False
+        self.active = False
         self.theme = theme
         self.contribution = math.nan
         self.local = math.nan
@@ -74,12 +80,17 @@ class EdgeItem(QGraphicsItem):
         """The arrowhead's bounding box, in item coordinates."""
         return self._arrow.boundingRect()
 
-    def set_contribution(self, contribution: float, local: float) -> None:
-        """Show the gradient that flowed back along this edge."""
-        self.contribution = contribution
-        self.local = local
-        colour = self.theme.edge_colour(contribution)
-        width = self.theme.edge_width(contribution)
+    def set_contribution(self, contribution: float | None, local: float | None) -> None:
+        """Show the gradient that flowed back along this edge; ``None`` for an edge the
+        backward pass has not reached yet (grey and thin)."""
+        self.applied = contribution is not None
+        self.contribution = math.nan if contribution is None else contribution
+        self.local = math.nan if local is None else local
+        if contribution is None:
+            colour, width = QColor(self.theme.neutral), self.theme.px(self.theme.edge_min_width)
+        else:
+            colour = self.theme.edge_colour(contribution)
+            width = self.theme.edge_width(contribution)
         if colour != self._colour or width != self._width:
             self._colour = colour
             self._width = width
@@ -87,6 +98,13 @@ class EdgeItem(QGraphicsItem):
             self.update()
         if self._hovered:
             self.setToolTip(self.tooltip_html())
+
+    def set_active(self, on: bool) -> None:
+        """Draw the edge a stepper is applying the chain rule along, outlined."""
+        if on != self.active:
+            self.active = on
+            self.setZValue(0.5 if on else 0.0)
+            self.update()
 
     def _make_pen(self) -> QPen:
         pen = QPen(self._colour, self._width)
@@ -102,8 +120,11 @@ class EdgeItem(QGraphicsItem):
         return self._width
 
     def tooltip_html(self) -> str:
-        operand, consumer, arg = self.edge
-        return (f"<b>{operand} → {consumer}</b> (argument {arg + 1})<br>"
+        operand, consumer = (escape(n) for n in self.names)
+        if not self.applied:
+            return (f"<b>{operand} → {consumer}</b> (argument {self.edge[2] + 1})<br>"
+                    "the backward pass has not reached this edge yet")
+        return (f"<b>{operand} → {consumer}</b> (argument {self.edge[2] + 1})<br>"
                 f"local ∂{consumer}/∂{operand} = {full_number(self.local)}<br>"
                 f"contribution to ∂L/∂{operand} = {full_number(self.contribution)}")
 
@@ -129,8 +150,13 @@ class EdgeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem,
               _widget: QWidget | None = None) -> None:
-        painter.setPen(self._pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        if self.active:
+            halo = QPen(QColor(self.theme.highlight), self._width + self.theme.px(6.0))
+            halo.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(halo)
+            painter.drawPath(self._path)
+        painter.setPen(self._pen)
         painter.drawPath(self._path)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(self._colour))

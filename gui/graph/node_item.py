@@ -10,6 +10,7 @@ that its layer is no wider than its shapes.
 from __future__ import annotations
 
 import math
+from html import escape
 from typing import Literal
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -17,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath,
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from core.autodiff.graph import Node
+from core.debugger.wording import kind_words
 from core.layout import NodeExtent
 from gui.formatting import full_number, short_number
 from gui.theme import Theme
@@ -26,6 +28,18 @@ WIDEST_NUMBER = "−0.001234"
 GRAD_PREFIX = "∂\u2009"  # thin space: saves width
 
 TextSide = Literal["left", "below", "above"]
+#: How a stepper marks a node: the active one, its inputs, the one receiving a gradient.
+Mark = Literal["active", "input", "receiver"]
+
+
+def shape_text(node: Node) -> tuple[str, str]:
+    """What the shape shows and the tag beside it: an op always shows its symbol (so the
+    prediction of ``sigmoid(a*x1 + b)`` reads σ, not a bare y'), and the prediction and the
+    loss carry their name (y', L) as a tag."""
+    row = node.op_row
+    if row is not None and node.kind in ("output", "loss"):
+        return row.symbol, node.label
+    return node.label, ""
 
 
 class NodeItem(QGraphicsItem):
@@ -37,10 +51,14 @@ class NodeItem(QGraphicsItem):
         self.theme = theme
         self.value = math.nan
         self.grad = math.nan
+        self.value_known = False
+        self.grad_known = False
         self._value_text = ""
         self._grad_text = ""
         self._highlighted = False
+        self._mark: Mark | None = None
         self._hovered = False
+        self.shape_label, self.tag = shape_text(node)
         self._label_font = theme.label_font()
         self._number_font = theme.number_font()
         self._number_metrics = QFontMetricsF(self._number_font)
@@ -50,6 +68,12 @@ class NodeItem(QGraphicsItem):
         colours = theme.colours(node.kind)
         self._pen = QPen(QColor(colours.border), theme.px(2.0))
         self._highlight_pen = QPen(QColor(theme.highlight), theme.px(5.0))
+        self._mark_pens = {
+            "active": QPen(QColor(theme.highlight), theme.px(6.0)),
+            "receiver": QPen(QColor(theme.highlight), theme.px(4.0), Qt.PenStyle.DashLine),
+            "input": QPen(QColor(theme.input_mark), theme.px(4.0), Qt.PenStyle.DashLine),
+        }
+        self._tag_colour = QColor(colours.border)
         self._brush = QBrush(QColor(colours.fill))
         self._label_colour = QColor(colours.text)
         self._value_colour = QColor(theme.value_text)
@@ -69,7 +93,7 @@ class NodeItem(QGraphicsItem):
         diameter = theme.px(theme.circle_diameter)
         if self.node.is_leaf:
             diameter *= 0.9
-        label_width = label_metrics.horizontalAdvance(self.node.label)
+        label_width = label_metrics.horizontalAdvance(self.shape_label)
         row = self.node.op_row
         wants_ellipse = row is not None and row.shape == "ellipse"
         needed = label_width + 2 * theme.px(theme.shape_padding)
@@ -81,6 +105,15 @@ class NodeItem(QGraphicsItem):
             self.is_circle = True
         self.shape_rect = QRectF(-width / 2, -diameter / 2, width, diameter)
         self._line = number_metrics.height()
+        if self.tag:
+            # The tag sits on the shape's upper right, like a name written beside it.
+            tag_width = label_metrics.horizontalAdvance(self.tag) + theme.px(4.0)
+            tag_height = label_metrics.height()
+            self.tag_rect = QRectF(self.shape_rect.right() - theme.px(6.0),
+                                   self.shape_rect.top() - tag_height * 0.75,
+                                   tag_width, tag_height)
+        else:
+            self.tag_rect = QRectF()
         self._text_width = number_metrics.horizontalAdvance(GRAD_PREFIX + WIDEST_NUMBER)
         self.set_text_side("left" if self.node.is_leaf else "below")
 
@@ -105,9 +138,12 @@ class NodeItem(QGraphicsItem):
         self.value_rect = QRectF(left, top, text_width, line)
         self.grad_rect = QRectF(left, top + line, text_width, line)
         outline = self.theme.px(4.0)
-        self._bounds = self.shape_rect.united(self.value_rect).united(self.grad_rect) \
-            .adjusted(-outline, -outline, outline, outline)
+        self._bounds = self._drawn_rect().adjusted(-outline, -outline, outline, outline)
         self.update()
+
+    def _drawn_rect(self) -> QRectF:
+        box = self.shape_rect.united(self.value_rect).united(self.grad_rect)
+        return box.united(self.tag_rect) if self.tag else box
 
     def text_rect(self) -> QRectF:
         """Where the numbers are, in scene coordinates."""
@@ -118,7 +154,7 @@ class NodeItem(QGraphicsItem):
 
     def extent(self) -> NodeExtent:
         """The room the layout must leave around the anchor."""
-        box = self.shape_rect.united(self.value_rect).united(self.grad_rect)
+        box = self._drawn_rect()
         return NodeExtent(left=-box.left(), right=box.right(), above=-box.top(),
                           below=box.bottom(), shape_left=-self.shape_rect.left(),
                           shape_right=self.shape_rect.right())
@@ -142,12 +178,15 @@ class NodeItem(QGraphicsItem):
 
     # -- state ---------------------------------------------------------------------
 
-    def set_numbers(self, value: float, grad: float) -> None:
-        """Show a new value and gradient dL/d(node)."""
-        self.value = value
-        self.grad = grad
-        value_text = short_number(value)
-        grad_text = GRAD_PREFIX + short_number(grad)
+    def set_numbers(self, value: float | None, grad: float | None) -> None:
+        """Show a new value and gradient dL/d(node); ``None`` shows nothing (a stepper's
+        node not computed yet, a gradient not accumulated yet)."""
+        self.value = math.nan if value is None else value
+        self.grad = math.nan if grad is None else grad
+        self.value_known = value is not None
+        self.grad_known = grad is not None
+        value_text = "" if value is None else short_number(value)
+        grad_text = "" if grad is None else GRAD_PREFIX + short_number(grad)
         if value_text != self._value_text or grad_text != self._grad_text:
             self._value_text = value_text
             self._grad_text = grad_text
@@ -156,6 +195,16 @@ class NodeItem(QGraphicsItem):
             self.update()
         if self._hovered:
             self.setToolTip(self.tooltip_html())
+
+    def set_mark(self, mark: Mark | None) -> None:
+        """Mark the node for a stepper: ``active``, ``input``, ``receiver`` or none."""
+        if mark != self._mark:
+            self._mark = mark
+            self.update()
+
+    @property
+    def mark(self) -> Mark | None:
+        return self._mark
 
     def set_highlighted(self, on: bool) -> None:
         """Mark the node (the first non-finite one after a divergence)."""
@@ -177,17 +226,21 @@ class NodeItem(QGraphicsItem):
 
     def tooltip_html(self) -> str:
         node = self.node
-        kind = node.kind if node.op is None else f"{node.kind}: {node.op}"
+        label = escape(node.label)
+        row = node.op_row
+        role = escape(kind_words(node))
+        if row is not None and node.kind in ("output", "loss"):
+            role += f", computed by {escape(row.symbol)}"
+        value = full_number(self.value) if self.value_known else "not computed yet"
+        grad = full_number(self.grad) if self.grad_known else "not computed yet"
         lines = [
-            f"<b>{node.label}</b> &nbsp;<i>({node.id}, {kind})</i>",
-            f"value = {full_number(self.value)}",
-            f"∂L/∂{node.label} = {full_number(self.grad)}",
+            f"<b>{label}</b> &nbsp;<i>({role})</i>",
+            f"value = {value}",
+            f"∂L/∂{label} = {grad}",
         ]
-        if node.op is not None:
-            lines.append(f"computes <tt>{node.expr}</tt>")
-            row = node.op_row
-            if row is not None:
-                lines.append(f"local rule: {row.derivative_text}")
+        if row is not None:
+            lines.append(f"computes <tt>{escape(node.expr)}</tt>")
+            lines.append(f"local rule: {escape(row.derivative_text)}")
         return "<br>".join(lines)
 
     def hoverEnterEvent(self, event) -> None:
@@ -203,12 +256,22 @@ class NodeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem,
               _widget: QWidget | None = None) -> None:
-        painter.setPen(self._highlight_pen if self._highlighted else self._pen)
+        if self._highlighted:
+            pen = self._highlight_pen
+        elif self._mark is not None:
+            pen = self._mark_pens[self._mark]
+        else:
+            pen = self._pen
+        painter.setPen(pen)
         painter.setBrush(self._brush)
         painter.drawEllipse(self.shape_rect)
         painter.setPen(self._label_colour)
         painter.setFont(self._label_font)
-        painter.drawText(self.shape_rect, Qt.AlignmentFlag.AlignCenter, self.node.label)
+        painter.drawText(self.shape_rect, Qt.AlignmentFlag.AlignCenter, self.shape_label)
+        if self.tag:
+            painter.setPen(self._tag_colour)
+            painter.drawText(self.tag_rect, Qt.AlignmentFlag.AlignLeft
+                             | Qt.AlignmentFlag.AlignBottom, self.tag)
         painter.setFont(self._number_font)
         self._draw_number(painter, self.value_rect, self._value_text, self._value_width,
                           self._value_colour if math.isfinite(self.value) else self._bad_colour)

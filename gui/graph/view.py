@@ -13,13 +13,15 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QTransform, QWheelEvent
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QTransform, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from core.autodiff.engine import Trace
 from core.autodiff.graph import Edge, Graph
+from core.debugger.stepper import StepPosition
 from core.layout import GraphLayout, RowLayout, assign_layers, place_columns, place_rows
+from gui.debugger.step_note import StepNote
 from gui.graph.edge_item import EdgeItem
 from gui.graph.fit import fit_around
 from gui.graph.geometry import content_boxes, route_edges, text_collisions
@@ -47,6 +49,8 @@ class GraphView(QGraphicsView):
 
     #: The view's zoom factor changed (1.0 = one scene unit per pixel).
     zoom_changed = Signal(float)
+    #: A node was clicked (not dragged).  Argument: the node's id.
+    node_clicked = Signal(str)
 
     def __init__(self, theme: Theme = DEFAULT_THEME, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,19 +78,28 @@ class GraphView(QGraphicsView):
         self.derivative_legend = DerivativeLegend(theme, self)
         self._legends_wanted = True
         self.blanked = False
+        self.step_note = StepNote(theme)
+        self._note_anchor: QPointF | None = None
+        self._press: QPoint | None = None
 
     # -- structure (only when the graph changes) ------------------------------------
 
     def set_graph(self, graph: Graph) -> None:
         """Create one item per node and edge, lay them out and fit the view."""
         scene = self.scene()
+        if self.step_note.scene() is scene:
+            scene.removeItem(self.step_note)  # kept across graphs; clear() would delete it
         scene.clear()
+        self.step_note.set_text("")
+        self._note_anchor = None
         self.graph = graph
         self._highlighted = None
         self.node_items = {node.id: NodeItem(node, self.theme) for node in graph}
         for item in self.node_items.values():
             scene.addItem(item)
-        self.edge_items = {edge: EdgeItem(edge, self.theme) for edge in graph.edges}
+        self.edge_items = {
+            edge: EdgeItem(edge, self.theme, names=(graph[edge[0]].label, graph[edge[1]].label))
+            for edge in graph.edges}
         for item in self.edge_items.values():
             scene.addItem(item)
         # Leaves of the first layer show their numbers on their left, where no edge
@@ -118,6 +131,7 @@ class GraphView(QGraphicsView):
         self._graph_rect = bounds
         self._content_boxes = content_boxes(self.node_items, self.edge_items, bounds,
                                             samples=32 if len(graph) <= CHECK_LIMIT else 6)
+        scene.addItem(self.step_note)  # after the bounds: the note is no part of the graph
         self.derivative_legend.set_graph(graph)
         self._place_legends()
         self._auto_fit = True
@@ -184,6 +198,86 @@ class GraphView(QGraphicsView):
             derivative = local.get(edge, math.nan)
             # Python floats do not raise: inf * 0 is nan, which the edge shows in red.
             item.set_contribution(consumer_grad * derivative, derivative)
+
+    def show_step(self, position: StepPosition, trace: Trace) -> None:
+        """Show a stepper's partial picture: values computed so far, gradients accumulated
+        so far, edges the chain rule has reached, the active node and edge marked and the
+        arithmetic in a note beside them."""
+        values, grads = position.values, position.grads
+        for node_id, item in self.node_items.items():
+            item.set_numbers(position.weights.get(node_id, values.get(node_id)),
+                             grads.get(node_id))
+            if node_id == position.node:
+                item.set_mark("active")
+            elif node_id == position.receiver:
+                item.set_mark("receiver")
+            elif node_id in position.inputs:
+                item.set_mark("input")
+            else:
+                item.set_mark(None)
+        if position.phase == "update":
+            done = len(trace.steps)
+        elif position.backward is not None:
+            done = position.backward.index + 1
+        else:  # the forward pass, and dL/dL = 1 before the first chain-rule step
+            done = 0
+        applied = {s.edge: (s.contribution, s.local) for s in trace.steps[:done]}
+        for edge, edge_item in self.edge_items.items():
+            contribution, local = applied.get(edge, (None, None))
+            edge_item.set_contribution(contribution, local)
+            edge_item.set_active(edge == position.edge)
+        if position.edge is not None and position.edge in self.edge_items:
+            path = self.edge_items[position.edge].path()
+            anchor = path.pointAtPercent(0.5)
+        elif position.node in self.node_items:
+            item = self.node_items[position.node]
+            anchor = QPointF(item.x(), item.shape_scene_rect().top())
+        else:
+            anchor = None
+        self.step_note.set_text(position.text if anchor is not None else "")
+        self._note_anchor = anchor
+        self._place_note()
+
+    def clear_step(self) -> None:
+        """Leave the stepper's picture: no marks, no note (the next trace redraws the
+        numbers)."""
+        for item in self.node_items.values():
+            item.set_mark(None)
+        for edge_item in self.edge_items.values():
+            edge_item.set_active(False)
+        self.step_note.set_text("")
+        self._note_anchor = None
+
+    def _place_note(self) -> None:
+        """Put the note at its anchor, above it or (near the top) below, and inside the
+        view horizontally."""
+        anchor = self._note_anchor
+        note = self.step_note
+        if anchor is None or not note.isVisible():
+            return
+        width, height = note.size()
+        point = self.mapFromScene(anchor)
+        note.set_below(point.y() - height - 20 < 0)
+        viewport = self.viewport().rect()
+        margin = 6
+        x = min(max(point.x(), viewport.left() + width / 2 + margin),
+                viewport.right() - width / 2 - margin)
+        note.setPos(anchor.x() + (x - point.x()) / max(self.zoom(), 1e-9), anchor.y())
+        self.ensureVisible(QRectF(anchor, anchor).adjusted(-1, -1, 1, 1), 40, 40)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._press = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        press, self._press = self._press, None
+        if press is None or (event.position().toPoint() - press).manhattanLength() > 4:
+            return  # a drag pans the view
+        for item in self.items(event.position().toPoint()):
+            if isinstance(item, NodeItem):
+                self.node_clicked.emit(item.node.id)
+                return
 
     def highlight_node(self, node_id: str | None) -> None:
         """Mark one node (e.g. where training diverged); ``None`` clears the mark."""
@@ -262,6 +356,7 @@ class GraphView(QGraphicsView):
         self._place_legends()
         if self._auto_fit:
             self.fit_all()
+        self._place_note()
 
     def set_legends_visible(self, visible: bool) -> None:
         self._legends_wanted = bool(visible)
