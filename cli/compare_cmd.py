@@ -3,8 +3,9 @@
 Runs every optimizer in --optimizers (default sgd,momentum,adam) with the same data, graph,
 schedule and initial weights, so that only the update rule differs.  Takes the options of
 train; a hyperparameter flag goes to every listed optimizer that has it (and is an error if
-none has).  Prints the mean loss per epoch side by side; --plot out.png draws it (--log for
-a logarithmic loss axis); --json gives per optimizer the fields of train.
+none has).  Prints the mean loss per epoch side by side; --plot out.png draws it with the
+window's Compare plot, offscreen (--log for a logarithmic loss axis); --json gives per
+optimizer the fields of train.  Only --plot starts Qt.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,25 +77,24 @@ def check_plot_path(path: str) -> Path:
     return target
 
 
-def write_plot(comparison: Comparison, path: Path, log: bool) -> None:
-    import numpy as np
-
-    from cli.png_plot import Series, line_plot, write_png
-
-    series = []
-    for run in comparison.runs:
-        label = run.title
-        if run.diverged is not None:
-            label += f" (diverged at step {run.diverged.step})"
-        epochs = np.arange(1, run.epoch_loss.size + 1)
-        series.append(Series(label, epochs, run.epoch_loss))
-    data = line_plot(series, title="Mean loss per epoch, same initial weights",
-                     xlabel="epoch",
-                     ylabel="mean loss (log scale)" if log else "mean loss", log_y=log)
+def load_plotting() -> Callable[[Comparison, Path, bool], object]:
+    """The window's Compare plot, drawn offscreen: this starts Qt, so only ``--plot``
+    calls it, and before training, so that a machine without Qt fails at once."""
     try:
-        write_png(path, data)
-    except OSError as error:
-        raise UsageError(f"--plot: cannot write {path}: {error.strerror}") from None
+        from gui.plots.compare_picture import save_compare_picture
+    except ImportError as error:
+        raise UsageError(f"--plot: cannot draw without Qt ({error})") from None
+    return save_compare_picture
+
+
+def write_plot(save: Callable[[Comparison, Path, bool], object], comparison: Comparison,
+               path: Path, log: bool) -> None:
+    from gui.exports import ExportError
+
+    try:
+        save(comparison, path, log)
+    except ExportError as error:
+        raise UsageError(f"--plot: {error}") from None
 
 
 def print_comparison(comparison: Comparison, header: dict[str, Any]) -> None:
@@ -131,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
     if args.log and not args.plot:
         raise UsageError("--log applies to --plot; add --plot FILE.png")
     plot_path = check_plot_path(args.plot) if args.plot else None
+    save_plot = load_plotting() if plot_path is not None else None
     graph, preset, dataset = load_graph_and_data(args)
     configs = training_configs(args, names, graph)
     optimizers = [config.make_optimizer() for config in configs]
@@ -144,8 +146,8 @@ def run(args: argparse.Namespace) -> int:
     # Every config shares the schedule and the start; only the optimizer differs.
     comparison = compare_optimizers(graph, dataset, optimizers, progress=progress,
                                     **configs[0].trainer_options())
-    if plot_path is not None:
-        write_plot(comparison, plot_path, args.log)
+    if plot_path is not None and save_plot is not None:
+        write_plot(save_plot, comparison, plot_path, args.log)
     header = graph_fields(graph, preset, dataset)
     if args.json:
         best = comparison.best()

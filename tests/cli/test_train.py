@@ -4,13 +4,11 @@ import io
 import struct
 import subprocess
 import sys
-import zlib
 
 import numpy as np
 import pytest
 
 from cli.app import run
-from cli.png_plot import Series, line_plot, log_ticks, nice_ticks, tick_label
 from cli.train_cmd import epoch_rows, progress_reporter
 from core.training.initial_weights import initial_weights
 from core.training.optimizers import OPTIMIZERS
@@ -154,44 +152,46 @@ def test_compare_json_runs_share_the_start(capsys):
     assert out["best"] in out["runs"] and out["plot"] is None
 
 
-def _png_chunks(data):
+def _png_size(path):
+    """Width and height from a PNG file's header."""
+    data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    chunks, offset = [], 8
-    while offset < len(data):
-        (length,) = struct.unpack(">I", data[offset:offset + 4])
-        kind = data[offset + 4:offset + 8]
-        payload = data[offset + 8:offset + 8 + length]
-        (crc,) = struct.unpack(">I", data[offset + 8 + length:offset + 12 + length])
-        assert crc == zlib.crc32(kind + payload) & 0xFFFFFFFF
-        chunks.append((kind, payload))
-        offset += 12 + length
-    return chunks
-
-
-def _decode_png(data):
-    chunks = _png_chunks(data)
-    assert [k for k, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
-    width, height, depth, color = struct.unpack(">IIBB", chunks[0][1][:10])
-    assert (depth, color) == (8, 2)
-    raw = np.frombuffer(zlib.decompress(chunks[1][1]), dtype=np.uint8)
-    rows = raw.reshape(height, width * 3 + 1)
-    assert np.all(rows[:, 0] == 0)
-    return rows[:, 1:].reshape(height, width, 3)
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
 
 
 def test_compare_plot_writes_a_png(capsys, tmp_path):
+    from gui.plots.compare_picture import PICTURE_SIZE
+
     target = tmp_path / "loss.png"
     out = run_json(capsys, ["compare", "--optimizers", "sgd,adam", "--epochs", "3", "--plot",
                          str(target), "--log", "--json"])
     assert out["plot"] == str(target)
-    image = _decode_png(target.read_bytes())
-    assert image.shape == (500, 800, 3)
-    colors = {tuple(c) for c in image.reshape(-1, 3)[::7]}
-    assert (31, 119, 180) in colors and (255, 127, 14) in colors  # both lines are drawn
+    assert _png_size(target) == PICTURE_SIZE
     assert run(["compare", "--optimizers", "momentum", "--epochs", "1", "--plot",
                 str(tmp_path / "one.png")]) == 0
     assert "plot written to" in capsys.readouterr().out
-    assert _decode_png((tmp_path / "one.png").read_bytes()).shape == (500, 800, 3)
+    assert _png_size(tmp_path / "one.png") == PICTURE_SIZE
+
+
+def test_compare_plot_without_qt_exits_2_with_one_line(tmp_path):
+    # Qt that cannot load (no PySide6, or its system libraries missing) is an ImportError.
+    target = tmp_path / "loss.png"
+    code = (
+        "import sys; sys.modules['PySide6'] = None; sys.modules['pyqtgraph'] = None\n"
+        "from main import main\n"
+        f"sys.exit(main(['compare', '--epochs', '1', '--plot', {str(target)!r}]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: --plot: cannot draw without Qt")
+    assert "Traceback" not in result.stderr
+    assert not target.exists()
+    # Refused before training: nothing was printed.
+    assert result.stdout == ""
 
 
 def test_compare_table(capsys):
@@ -200,21 +200,6 @@ def test_compare_table(capsys):
     assert "same initial weights" in text
     header = next(line for line in text.splitlines() if line.startswith("epoch"))
     assert header.split() == ["epoch", "Nesterov", "AdaGrad"]
-
-
-def test_plot_renderer_handles_gaps_and_degenerate_data():
-    x = np.arange(1.0, 6.0)
-    data = line_plot([Series("a", x, np.array([1.0, np.nan, 0.5, 0.0, 0.25])),
-                      Series("b", x[:1], np.array([2.0])), Series("c", x[:0], x[:0])],
-                     title="t", xlabel="x", ylabel="y", log_y=True, width=300, height=200)
-    assert _decode_png(data).shape == (200, 300, 3)
-    empty = line_plot([], title="nothing", xlabel="x", ylabel="y")
-    assert _decode_png(empty).shape == (500, 800, 3)
-    assert nice_ticks(0.0, 1.0) == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    assert log_ticks(1e-5, 0.2) == pytest.approx([1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
-    assert [tick_label(v) for v in (0.0, 0.001, 5.0, 1e-5, 2e6)] == ["0", "0.001", "5",
-                                                                     "1e-5", "2e6"]
-    assert tick_label(0.25, step=0.05) == "0.25"
 
 
 def test_progress_goes_to_a_terminal_only():
@@ -247,11 +232,15 @@ def test_train_on_the_course_data(capsys):
     assert out["steps"] == 2 * 506 and out["diverged"] is None
 
 
-def test_the_commands_import_no_qt():
+def test_the_commands_import_no_qt(tmp_path):
+    csv = tmp_path / "history.csv"
     code = (
         "import sys; import cli.app; from cli.app import run; "
         "assert run(['train', '--epochs', '1', '--json']) == 0; "
         "assert run(['compare', '--optimizers', 'sgd,adam', '--epochs', '1', '--json']) == 0; "
+        "assert run(['inspect', '--json']) == 0; "
+        "assert run(['gradcheck', '--json']) == 0; "
+        f"assert run(['export', {str(csv)!r}, '--steps', '2']) == 0; "
         "bad = [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph', "
         "'matplotlib', 'gui'))]; "
         "assert not bad, bad"
@@ -259,19 +248,6 @@ def test_the_commands_import_no_qt():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
-
-
-def test_a_run_with_one_epoch_is_a_visible_point_even_at_the_axis_end():
-    # A run that diverged in its second epoch has one mean loss; it sets the y range, so
-    # it must show, not hide behind the frame at the first epoch.
-    x = np.arange(1.0, 7.0)
-    data = line_plot([Series("diverged", x[:1], np.array([1e260])),
-                      Series("fine", x, np.array([2.0, 1.9, 1.8, 1.7, 1.6, 1.5]))],
-                     title="t", xlabel="epoch", ylabel="loss", log_y=True)
-    image = _decode_png(data)
-    blue = np.all(image == (31, 119, 180), axis=2)
-    blue[:, 500:] = False  # the legend's sample line, top right
-    assert blue.sum() >= 20
 
 
 def test_a_formula_undefined_at_the_start_is_not_blamed_on_the_step_size(capsys):

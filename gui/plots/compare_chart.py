@@ -1,0 +1,177 @@
+"""The Compare plot's drawing: one curve per optimizer of its mean loss per epoch.
+
+The window's Compare tab and ``python main.py compare --plot`` both draw with this class,
+so the picture on the command line is the one in the window.
+
+Drawing costs the same however many epochs there are: a dot marks each epoch only while
+there are few (:data:`MAX_DOTS`); beyond that the curves are lines that pyqtgraph clips to
+the view and thins to the screen's pixels.  The view keeps a band free at the top for the
+legend, so the legend never covers a curve.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+
+from gui.plots.loss_plot import LOG_FLOOR
+from gui.plots.style import RangeFollower, colour, finite_bounds, new_plot
+
+#: Epochs marked with a dot at most; longer curves are plain lines.
+MAX_DOTS = 60
+#: Up to this many epochs, the epoch axis has a tick at every epoch.
+FEW_EPOCHS = 10
+#: Gap between the legend's lower edge and the highest point of a curve, in pixels.
+LEGEND_GAP = 6.0
+#: The legend's band takes at most this fraction of the view's height.
+MAX_LEGEND_BAND = 0.5
+#: The fraction of a range that :class:`RangeFollower` adds at both ends.
+PADDING = 0.03
+
+
+class CompareChart:
+    """A plot of mean loss per epoch, one curve per optimizer, with a legend above them.
+
+    Parameters
+    ----------
+    title, y_label
+        The plot's title ("" for none) and the loss axis' label.
+
+    Attributes
+    ----------
+    plot
+        The ``pg.PlotWidget`` to place in a layout or to export.
+    curves
+        Optimizer name -> its curve, in the order added.
+    """
+
+    def __init__(self, title: str = "", y_label: str = "loss") -> None:
+        self.plot = new_plot(title, "epoch", y_label)
+        item = self.plot.getPlotItem()
+        item.setLogMode(y=False)
+        self.legend = item.addLegend(offset=(-10, 10), colCount=3)
+        self.legend.setLabelTextSize("11pt")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._losses: dict[str, np.ndarray] = {}
+        self._log = False
+        self._range = RangeFollower(item)
+        item.getViewBox().sigResized.connect(self._fit)
+
+    @property
+    def log(self) -> bool:
+        """Whether the loss axis is logarithmic."""
+        return self._log
+
+    def clear(self) -> None:
+        """Remove every curve and its legend entry."""
+        item = self.plot.getPlotItem()
+        for curve in self.curves.values():
+            item.removeItem(curve)
+        self.legend.clear()
+        self.curves = {}
+        self._losses = {}
+
+    def add_curves(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Start empty curves, replacing any: ``(name, legend label)`` per optimizer,
+        coloured in that order."""
+        self.clear()
+        item = self.plot.getPlotItem()
+        for i, (name, label) in enumerate(entries):
+            curve = item.plot(pen=pg.mkPen(colour(i), width=3), symbolSize=6,
+                              symbolBrush=colour(i), symbolPen=None, name=label,
+                              connect="finite")
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+            self.curves[name] = curve
+
+    def draw(self, name: str, losses: np.ndarray) -> None:
+        """Show ``losses`` (the mean loss of epochs 1, 2, ...) as the curve ``name``."""
+        self._losses[name] = np.asarray(losses, dtype=float)
+        self._set_data(name)
+        self._fit()
+
+    def set_log(self, on: bool) -> None:
+        """Switch the loss axis between linear and logarithmic."""
+        self._log = on
+        self.plot.getPlotItem().setLogMode(y=on)
+        for name in self._losses:
+            self._set_data(name)
+        self._fit()
+
+    def _shown(self, name: str) -> np.ndarray:
+        y = self._losses[name]
+        # A loss of exactly 0 has no logarithm.
+        return np.maximum(y, LOG_FLOOR) if self._log else y
+
+    def _set_data(self, name: str) -> None:
+        y = self._shown(name)
+        curve = self.curves[name]
+        dots = "o" if y.size <= MAX_DOTS else None
+        if curve.opts["symbol"] != dots:
+            curve.setSymbol(dots)
+        finite = np.isfinite(y)
+        if not finite.any():
+            # Nothing drawable (pyqtgraph would take the bounds of an all-nan array).
+            curve.setData([], [])
+            return
+        # An inf cannot be drawn either: like nan, it leaves a gap in the line.
+        curve.setData(np.arange(1, y.size + 1, dtype=float), np.where(finite, y, np.nan))
+
+    def _fit(self) -> None:
+        """Show every epoch and every finite loss, with the legend's band above them."""
+        shown = [self._shown(name) for name in self._losses]
+        epochs = max((y.size for y in shown), default=0)
+        y_low, y_high = finite_bounds(*shown, log=self._log)
+        if epochs == 0 or not math.isfinite(y_low):
+            return
+        if y_high <= y_low:
+            # One value: a unit band around it (a decade on the log axis).
+            y_low, y_high = y_low - 0.5, y_high + 0.5
+        # A range of [low, high] is shown padded by p (its fraction) at both ends; the top
+        # band b of the view is the legend's.  For the curves' top to sit just below the
+        # band: (high + p s - top) / (s (1 + 2p)) = b with s = high - low, hence
+        # s = (top - low) / (1 + p - b (1 + 2p)).
+        p = PADDING
+        span = (y_high - y_low) / (1.0 + p - self._legend_band() * (1.0 + 2.0 * p))
+        top = y_low + span
+        if math.isfinite(top):
+            y_high = top
+        x_low, x_high = (0.5, 1.5) if epochs == 1 else (1.0, float(epochs))
+        # Few epochs: a tick at every whole epoch, none between (no "epoch 1.5").
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        if epochs <= FEW_EPOCHS:
+            axis.setTickSpacing(levels=[(1.0, 0.0)])
+        else:
+            axis.setTickSpacing()
+        self._range.fit(x_low, x_high, y_low, y_high)
+
+    def _legend_band(self) -> float:
+        """The fraction of the view's height, from its top, that the legend covers."""
+        if not self.curves:
+            return 0.0
+        view = self.plot.getPlotItem().getViewBox().sceneBoundingRect()
+        legend = self.legend.sceneBoundingRect()
+        if view.height() <= 0:
+            return 0.0
+        band = (legend.bottom() + LEGEND_GAP - view.top()) / view.height()
+        return min(max(band, 0.0), MAX_LEGEND_BAND)
+
+    def curve_lengths(self) -> dict[str, int]:
+        """Epochs drawn per curve."""
+        result = {}
+        for name, curve in self.curves.items():
+            x, _ = curve.getOriginalDataset()
+            result[name] = 0 if x is None else len(x)
+        return result
+
+    def dot_count(self) -> int:
+        """Dots drawn on all curves (0 for long curves, which are plain lines)."""
+        total = 0
+        for curve in self.curves.values():
+            if curve.opts["symbol"] is not None:
+                x, _ = curve.getOriginalDataset()
+                total += 0 if x is None else len(x)
+        return total
