@@ -34,8 +34,9 @@ from core.data.datasets import builtin_dataset
 from core.presets import resolve_graph
 from core.training.optimizers import make_optimizer
 from core.training.trainer import Trainer
-from gui.bridge import HISTORY_LIMIT, TrainingBridge
 from gui.main_window import MainWindow
+from gui.session import Session
+from gui.session.training_session import HISTORY_LIMIT
 
 EPOCHS = 5000  # enough that training never finishes during a measurement
 
@@ -69,13 +70,13 @@ class PlayingWindow:
     def __init__(self, app: QApplication) -> None:
         graph, _ = resolve_graph("seed")
         self.app = app
-        self.bridge = TrainingBridge(graph, builtin_dataset(), epochs=EPOCHS)
-        self.window = MainWindow(self.bridge, settings=None)
+        self.session = Session(graph, builtin_dataset(), epochs=EPOCHS)
+        self.window = MainWindow(self.session, settings=None)
         self.window.resize(1600, 1000)
         self.window.show()
         self.counter = PaintCounter()
         self.window.graph_view.viewport().installEventFilter(self.counter)
-        self.bridge.run_steps(1000)  # warm up
+        self.session.training.run_steps(1000)  # warm up
         app.processEvents()
 
     def number_px(self) -> float:
@@ -85,31 +86,32 @@ class PlayingWindow:
 
     def play(self, seconds: float) -> tuple[float, float]:
         """(steps per second, graph repaints per second) over ``seconds`` of playing."""
-        bridge = self.bridge
+        session = self.session
         stop = QTimer()
         stop.setSingleShot(True)
-        stop.timeout.connect(bridge.pause)
+        stop.timeout.connect(session.play.pause)
         self.counter.count = 0
-        start_steps, started = bridge.trainer.cursor.step, time.perf_counter()
-        bridge.play()
+        start_steps, started = session.training.trainer.cursor.step, time.perf_counter()
+        session.play.play()
         stop.start(round(seconds * 1000))
-        while bridge.running:
+        while session.play.running:
             self.app.processEvents()
         elapsed = time.perf_counter() - started
-        return (bridge.trainer.cursor.step - start_steps) / elapsed, self.counter.count / elapsed
+        steps = session.training.trainer.cursor.step - start_steps
+        return steps / elapsed, self.counter.count / elapsed
 
     def close(self) -> None:
         self.window.close()
-        self.bridge.shutdown()
+        self.session.shutdown()
 
 
 def loss_plot_repaint(app: QApplication, points: int = 100_000) -> float:
     from gui.plots.loss_plot import LossPlot
 
     graph, _ = resolve_graph("seed")
-    bridge = TrainingBridge(graph, builtin_dataset(), epochs=EPOCHS)
-    bridge.run_steps(points)
-    plot = LossPlot(bridge)
+    session = Session(graph, builtin_dataset(), epochs=EPOCHS)
+    session.training.run_steps(points)
+    plot = LossPlot(session.training)
     plot.resize(900, 300)
     plot.show()
     app.processEvents()
@@ -122,7 +124,7 @@ def loss_plot_repaint(app: QApplication, points: int = 100_000) -> float:
         viewport.repaint()
         times.append(time.perf_counter() - started)
     plot.close()
-    bridge.shutdown()
+    session.shutdown()
     return statistics.median(times) * 1000
 
 

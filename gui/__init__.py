@@ -1,8 +1,8 @@
-"""The window: Qt widgets around one bridge (``gui.bridge.TrainingBridge``).
+"""The window: Qt widgets around one session (:mod:`gui.session`).
 
-Data flows one way: the bridge owns the trainer and emits signals with immutable
-snapshots; widgets call the bridge's setters and redraw from its signals, never talking to
-each other.  ``graph_layout`` (layers, rows, columns) and ``view_fit`` (fitting the graph
-around the legends) are pure math (no Qt); ``graph_geometry`` measures the drawn items;
-everything else is Qt.
+Data flows one way: the training session owns the trainer and emits signals with
+immutable snapshots (:mod:`gui.snapshot`); the play loop and the comparison runner drive
+it; widgets call the pieces' setters and redraw from their signals, never talking to each
+other.  Subfolders group the widgets by subject: ``graph`` (the graph view and its items),
+``panels`` (the control column and the weights table), ``plots``.
 """

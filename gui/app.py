@@ -16,8 +16,12 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.inputs import Parser, UsageError, join_negative_values, option_error, resolve_inputs
+
+if TYPE_CHECKING:
+    from gui.session import Session
 
 SCREENSHOT_SIZE = (1600, 1000)
 
@@ -143,17 +147,16 @@ def run_gui(argv: Sequence[str]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    from gui.bridge import TrainingBridge
     from gui.main_window import MainWindow
+    from gui.session import Session
 
-    bridge = TrainingBridge(startup.graph, startup.dataset,  # type: ignore[arg-type]
-                            optimizer=startup.optimizer,
-                            hyperparameters=startup.hyperparameters, seed=startup.seed,
-                            epochs=startup.epochs)
+    session = Session(startup.graph, startup.dataset,  # type: ignore[arg-type]
+                      optimizer=startup.optimizer, hyperparameters=startup.hyperparameters,
+                      seed=startup.seed, epochs=startup.epochs)
     if args.screenshot is not None:
-        return _screenshot(app, bridge, args)
-    bridge.set_speed(startup.speed)
-    window = MainWindow(bridge, settings=settings)
+        return _screenshot(app, session, args)
+    session.play.set_speed(startup.speed)
+    window = MainWindow(session, settings=settings)
     window.show()
     return int(app.exec())
 
@@ -182,17 +185,17 @@ def _quiet_offscreen_notes() -> None:
     qInstallMessageHandler(handler)
 
 
-def _screenshot(app: object, bridge: object, args: argparse.Namespace) -> int:
+def _screenshot(app: object, session: Session, args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
 
-    window = MainWindow(bridge, settings=None)  # type: ignore[arg-type]
+    window = MainWindow(session, settings=None)
     window.resize(*args.size)
     window.show()
     QApplication.processEvents()
     if args.steps:
-        bridge.run_steps(args.steps)  # type: ignore[attr-defined]
+        session.training.run_steps(args.steps)
     QApplication.processEvents()
     window.graph_view.fit_all()
     QApplication.processEvents()

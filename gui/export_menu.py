@@ -10,8 +10,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from core.training.history_csv import write_history_csv
-from gui.bridge import TrainingBridge
 from gui.exports import ExportError, export_plot, export_widget
+from gui.session.training_session import TrainingSession
 
 #: Export target key -> (menu text, suffixes offered).
 TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -37,12 +37,12 @@ class ExportMenu(QMenu):
         succeeds.
     """
 
-    def __init__(self, bridge: TrainingBridge, graph_view: QWidget,
+    def __init__(self, session: TrainingSession, graph_view: QWidget,
                  plots: dict[str, pg.PlotWidget], report: Callable[[str, str], None],
                  parent: QWidget | None = None) -> None:
         super().__init__("&Export", parent)
         self.setObjectName("export_menu")
-        self.bridge = bridge
+        self.session = session
         self.graph_view = graph_view
         self.plots = plots
         self.report = report
@@ -71,9 +71,9 @@ class ExportMenu(QMenu):
         """Write target ``key`` to ``path``; report success or the problem."""
         try:
             if key == "graph":
-                export_widget(self.graph_view, path, self.bridge.graph.name or "graph")
+                export_widget(self.graph_view, path, self.session.graph.name or "graph")
             elif key == "history":
-                rows = write_history_csv(self.bridge.trainer, path)
+                rows = write_history_csv(self.session.trainer, path)
                 self.report("", f"Exported the history ({rows} rows) to {path}")
                 self.last_folder = str(Path(path).parent)
                 return True

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.autodiff.graph import Graph
 from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
 from core.training.optimizers import OPTIMIZERS
 from gui.actions import TrainingActions
-from gui.bridge import TrainingBridge
 from gui.export_menu import ExportMenu
 from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
@@ -35,6 +35,7 @@ from gui.plots.compare_plot import ComparePlot
 from gui.plots.loss_plot import LossPlot
 from gui.plots.trajectory_plot import TrajectoryPlot
 from gui.presets_menu import PresetsMenu
+from gui.session import Session
 from gui.settings import read_bool, write_hyperparameters
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, Theme
@@ -58,12 +59,13 @@ def fitting_size(size: tuple[int, int]) -> tuple[int, int]:
 
 
 class MainWindow(QMainWindow):
-    """Backprop Explorer's window.  All state lives in the bridge."""
+    """Backprop Explorer's window.  All state lives in the session (:mod:`gui.session`)."""
 
-    def __init__(self, bridge: TrainingBridge, *, settings: QSettings | None = None,
+    def __init__(self, session: Session, *, settings: QSettings | None = None,
                  theme: Theme = DEFAULT_THEME, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bridge = bridge
+        self.session = session
+        training = session.training
         self.settings = settings
         self.theme = theme
         self.setWindowTitle("Backprop Explorer")
@@ -73,13 +75,13 @@ class MainWindow(QMainWindow):
         self.graph_view.setObjectName("graph_view")
         self.setCentralWidget(self.graph_view)
 
-        self.training_actions = TrainingActions(bridge, self, forward=self.step_forward)
+        self.training_actions = TrainingActions(session, self, forward=self.step_forward)
         self.open_data_action = make_action(self, "open_data", self.choose_data_file)
-        self.side_panel = SidePanel(bridge, self.training_actions, self.open_data_action)
-        self.loss_plot = LossPlot(bridge)
-        self.trajectory_plot = TrajectoryPlot(bridge)
-        self.compare_plot = ComparePlot(bridge)
-        self.weights_table = WeightsTable(bridge)
+        self.side_panel = SidePanel(session, self.training_actions, self.open_data_action)
+        self.loss_plot = LossPlot(training)
+        self.trajectory_plot = TrajectoryPlot(training)
+        self.compare_plot = ComparePlot(session)
+        self.weights_table = WeightsTable(training)
         self._make_actions()
         self.plot_tabs = QTabWidget()
         self.plot_tabs.setObjectName("plot_tabs")
@@ -104,14 +106,16 @@ class MainWindow(QMainWindow):
         self.position_label.setObjectName("position_label")
         self.statusBar().addPermanentWidget(self.position_label)
 
-        bridge.graph_changed.connect(self._on_graph_changed)
-        bridge.snapshot_updated.connect(self.show_snapshot)
-        bridge.readouts_updated.connect(self.show_position)
-        bridge.diverged.connect(self._on_diverged)
-        bridge.status_reported.connect(lambda text: self.statusBar().showMessage(text))
-        self.graph_view.set_graph(bridge.graph)
-        self.show_snapshot(bridge.snapshot())
-        self.show_position(bridge.snapshot())
+        training.graph_changed.connect(self._on_graph_changed)
+        training.snapshot_updated.connect(self.show_snapshot)
+        training.readouts_updated.connect(self.show_position)
+        training.step_finished.connect(self._on_step_finished)
+        training.status_reported.connect(self._show_status)
+        #: The last message the session reported: it describes a state of training.
+        self._session_message: str | None = None
+        self.graph_view.set_graph(training.graph)
+        self.show_snapshot(training.snapshot())
+        self.show_position(training.snapshot())
         self._restore_settings()
         self.statusBar().showMessage("Ready: Right arrow trains one sample, Space plays")
         self.graph_view.setFocus()
@@ -145,7 +149,7 @@ class MainWindow(QMainWindow):
         }
         for i, name in enumerate(OPTIMIZERS, start=1):
             slots[f"optimizer_{i}"] = lambda _checked=False, name=name: \
-                self.bridge.set_optimizer(name)
+                self.session.training.set_optimizer(name)
         self.actions = build_actions(self, slots, made)
         for action in self.actions.values():
             self.addAction(action)
@@ -175,13 +179,13 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_data_action)
         self.export_menu = ExportMenu(
-            self.bridge, self.graph_view,
+            self.session.training, self.graph_view,
             {"loss": self.loss_plot.plot, "weights": self.trajectory_plot.plot,
              "compare": self.compare_plot.plot}, self._report, self)
         file_menu.addMenu(self.export_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        self.presets_menu = PresetsMenu(self.bridge, self)
+        self.presets_menu = PresetsMenu(self.session.training, self)
         bar.addMenu(self.presets_menu)
         view_menu = bar.addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
@@ -238,10 +242,10 @@ class MainWindow(QMainWindow):
             self.layout().activate()
         super().showEvent(event)
 
-    # -- reacting to the bridge ------------------------------------------------------------
+    # -- reacting to the session -----------------------------------------------------------
 
-    def _on_graph_changed(self, graph: object) -> None:
-        self.graph_view.set_graph(graph)  # type: ignore[arg-type]
+    def _on_graph_changed(self, graph: Graph) -> None:
+        self.graph_view.set_graph(graph)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.graph_view.show_trace(snapshot.trace)
@@ -255,9 +259,18 @@ class MainWindow(QMainWindow):
             f"epoch {epoch}/{snapshot.epochs}   step {snapshot.step}   "
             f"sample shown {snapshot.sample}   last loss {loss}")
 
-    def _on_diverged(self, divergence: object) -> None:
-        node = getattr(divergence, "node", None)
-        self.graph_view.highlight_node(node)
+    def _show_status(self, text: str) -> None:
+        self._session_message = text
+        self.statusBar().showMessage(text)
+
+    def _on_step_finished(self, _result: object) -> None:
+        # A message about the state before this step ("Paused at step 3", "Reset to the
+        # initial weights") is no longer true.  Messages about the step itself (finished,
+        # diverged) come after this signal; while playing, "Training…" stays; the
+        # window's own hints stay.
+        bar = self.statusBar()
+        if not self.session.play.running and bar.currentMessage() == self._session_message:
+            bar.clearMessage()
 
     # -- commands ------------------------------------------------------------------------
 
@@ -271,7 +284,7 @@ class MainWindow(QMainWindow):
         """Load ``path`` and train on it; on a problem, say so and keep the current data."""
         try:
             dataset = load_dataset(path)
-            self.bridge.set_dataset(dataset)
+            self.session.training.set_dataset(dataset)
         except DataError as problem:
             self.statusBar().showMessage(f"Could not use {path}")
             self._warn("Cannot use this data", str(problem))
@@ -310,8 +323,9 @@ class MainWindow(QMainWindow):
         self.toolbar.setVisible(not on)
 
     def step_forward(self) -> None:
-        """Right / PageDown: train one sample."""
-        self.bridge.step_sample()
+        """Right / PageDown: train one sample (pausing first)."""
+        self.session.play.pause()
+        self.session.training.step_sample()
 
     def step_back(self) -> None:
         """Left / PageUp: nothing to go back to outside a lesson or stepping mode."""
@@ -374,15 +388,15 @@ class MainWindow(QMainWindow):
         settings = self.settings
         if settings is None:
             return
-        bridge = self.bridge
+        training, speed = self.session.training, self.session.play.speed
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState(SETTINGS_VERSION))
-        settings.setValue("training/optimizer", bridge.optimizer_name)
-        write_hyperparameters(settings, bridge.optimizer_name, bridge.hyperparameters)
-        settings.setValue("training/seed", bridge.seed)
-        settings.setValue("training/epochs", bridge.epochs)
-        settings.setValue("training/speed", -1.0 if math.isinf(bridge.speed) else bridge.speed)
-        settings.setValue("training/graph", bridge.graph.name or "seed")
+        settings.setValue("training/optimizer", training.optimizer_name)
+        write_hyperparameters(settings, training.optimizer_name, training.hyperparameters)
+        settings.setValue("training/seed", training.seed)
+        settings.setValue("training/epochs", training.epochs)
+        settings.setValue("training/speed", -1.0 if math.isinf(speed) else speed)
+        settings.setValue("training/graph", training.graph.name or "seed")
         settings.setValue("plots/log_scale", self.loss_plot.log_scale.isChecked())
         settings.setValue("plots/tab", self.plot_tabs.currentIndex())
         settings.setValue("view/legends", self.legends_action.isChecked())
@@ -390,6 +404,6 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.bridge.shutdown()
+        self.session.shutdown()
         self.save_settings()
         super().closeEvent(event)

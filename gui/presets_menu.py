@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from core.autodiff.graph import Graph
 from core.presets import PRESETS, Preset
-from gui.bridge import TrainingBridge
+from gui.session.training_session import TrainingSession
 
 
-def apply_preset(bridge: TrainingBridge, preset: Preset) -> None:
+def apply_preset(session: TrainingSession, preset: Preset) -> None:
     """Train ``preset``: its graph on its dataset, from its initial weights (or the seed's),
     with its optimizer, hyperparameters and epochs.
 
@@ -19,23 +19,23 @@ def apply_preset(bridge: TrainingBridge, preset: Preset) -> None:
     ------
     ValueError
         (DataError, HyperparameterError, FormulaError) if the preset cannot be used; the
-        bridge is then unchanged.
+        session is then unchanged.
     """
     graph = preset.build()
-    bridge.set_model(graph, preset.dataset(), initial_weights=preset.start_weights(graph),
+    session.set_model(graph, preset.dataset(), initial_weights=preset.start_weights(graph),
                      optimizer=preset.optimizer, hyperparameters=preset.hyperparameters,
                      epochs=preset.epochs)
-    bridge.status_reported.emit(f"Preset {preset.title or preset.name}: "
+    session.report(f"Preset {preset.title or preset.name}: "
                                 f"{preset.description}")
 
 
 class PresetsMenu(QMenu):
     """Presets > one checkable entry per preset; the current graph's preset is checked."""
 
-    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
         super().__init__("&Presets", parent)
         self.setObjectName("presets_menu")
-        self.bridge = bridge
+        self.session = session
         self.group = QActionGroup(self)
         self.entries: dict[str, QAction] = {}
         for name, preset in PRESETS.items():
@@ -48,15 +48,15 @@ class PresetsMenu(QMenu):
             self.group.addAction(action)
             self.addAction(action)
             self.entries[name] = action
-        bridge.graph_changed.connect(self._on_graph_changed)
-        self._on_graph_changed(bridge.graph)
+        session.graph_changed.connect(self._on_graph_changed)
+        self._on_graph_changed(session.graph)
 
     def _chosen(self, preset: Preset) -> None:
         try:
-            apply_preset(self.bridge, preset)
+            apply_preset(self.session, preset)
         except ValueError as problem:
-            self.bridge.status_reported.emit(f"Cannot load preset {preset.name}: {problem}")
-            self._on_graph_changed(self.bridge.graph)
+            self.session.report(f"Cannot load preset {preset.name}: {problem}")
+            self._on_graph_changed(self.session.graph)
 
     def _on_graph_changed(self, graph: Graph) -> None:
         for name, action in self.entries.items():

@@ -1,21 +1,81 @@
 """What the views draw: an immutable picture of the training state at one moment.
 
-The bridge takes a snapshot at most ~60 times a second, after a batch of training steps,
-and every view redraws from the newest one.  A snapshot holds copies, never live arrays,
-so a view can keep it as long as it likes.
+The training session (:mod:`gui.session.training_session`) takes a snapshot after a batch
+of training steps or a change of settings, and every view redraws from the newest one.  A
+snapshot holds everything a view draws, including the history arrays the plots show, so
+no view reads live state behind it.  Its arrays are read-only and never change
+afterwards (the history never rewrites a recorded point in place), so a view can keep a
+snapshot as long as it likes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from core.autodiff.engine import Trace
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
+from core.training.history import History
+from core.training.trainer import Divergence
+
+
+@dataclass(frozen=True)
+class HistorySnapshot:
+    """The training history as the plots draw it (read-only arrays, fixed forever).
+
+    Attributes
+    ----------
+    steps
+        Step numbers (from 0) of the recorded per-step points.
+    sample_loss
+        Each recorded step's loss, computed before its update.
+    weights
+        Weights after each recorded step, shape ``(points, n_weights)``.
+    epoch_loss
+        Mean loss of every completed epoch (never thinned).
+    n_samples
+        Samples per epoch (to put steps on an epoch axis).
+    n_steps
+        Steps taken, recorded or not.
+    thinned
+        Whether some steps were dropped to keep memory bounded.
+    """
+
+    steps: np.ndarray
+    sample_loss: np.ndarray
+    weights: np.ndarray
+    epoch_loss: np.ndarray
+    n_samples: int
+    n_steps: int
+    thinned: bool
+
+    @classmethod
+    def of(cls, history: History) -> HistorySnapshot:
+        """The history as it is now (views, not copies: recorded points never change)."""
+        return cls(steps=history.steps(), sample_loss=history.sample_loss(),
+                   weights=history.weights(), epoch_loss=history.epoch_loss(),
+                   n_samples=history.n_samples, n_steps=history.n_steps,
+                   thinned=history.decimated)
+
+    def __len__(self) -> int:
+        """Recorded per-step points."""
+        return int(self.steps.shape[0])
+
+    @property
+    def n_epochs(self) -> int:
+        """Epochs completed."""
+        return int(self.epoch_loss.shape[0])
+
+    def sample_epochs(self) -> np.ndarray:
+        """The recorded points on an epoch axis: step ``k`` ends at ``(k + 1) / n``."""
+        return (self.steps + 1) / max(self.n_samples, 1)
+
+    def epoch_numbers(self) -> np.ndarray:
+        """1, 2, ... for the completed epochs (the x axis of :attr:`epoch_loss`)."""
+        return np.arange(1, self.n_epochs + 1)
 
 
 @dataclass(frozen=True)
@@ -24,8 +84,14 @@ class Snapshot:
 
     Attributes
     ----------
+    run
+        Which training run this is: it grows by one whenever training starts over (new
+        settings, Reset), so a view can tell a new run from more of the same one.
     graph, dataset
         What is being trained.
+    optimizer, hyperparameters, seed
+        How: the optimizer's registry name, its hyperparameter values, the seed of the
+        initial weights.
     trace
         The forward and backward pass the graph view shows: the shown sample at the
         current weights (or, after a divergence, the pass that went non-finite).
@@ -47,14 +113,20 @@ class Snapshot:
         first step).
     epoch_loss
         The mean loss of the last completed epoch (None before the first).
-    running, finished
-        Playing or not; every epoch trained or not.
+    finished
+        Whether every epoch has been trained (or training diverged).
     divergence
         Where training went non-finite, or None.
+    history
+        The recorded history the plots draw.
     """
 
+    run: int
     graph: Graph
     dataset: Dataset
+    optimizer: str
+    hyperparameters: Mapping[str, float]
+    seed: int
     trace: Trace
     sample: int
     epoch: int
@@ -66,9 +138,9 @@ class Snapshot:
     optimizer_state: Mapping[str, np.ndarray]
     last_loss: float | None
     epoch_loss: float | None
-    running: bool
     finished: bool
-    divergence: Any = None
+    divergence: Divergence | None
+    history: HistorySnapshot
 
     @property
     def weight_grads(self) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from gui.bridge import MAX_FINITE_SPEED, MIN_SPEED
+from gui.session.play_loop import MAX_FINITE_SPEED, MIN_SPEED
 
 SLIDER_MAX = 100
 

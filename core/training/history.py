@@ -9,8 +9,9 @@ doubling each time: memory stays bounded and the points stay evenly spaced, alwa
 steps that are multiples of ``stride``.  Epoch losses are never dropped.
 
 Accessors return read-only views of the filled part, ready for plotting (pyqtgraph's
-``setData``).  A view reflects the arrays as they are now: copy it to keep it across
-training steps or to hand it to another thread.
+``setData``).  A recorded point is never rewritten in place (thinning and :meth:`History.clear`
+move to fresh arrays), so a view keeps its values however training goes on: a GUI
+snapshot can hold views instead of copies.  Copy a view to hand it to another thread.
 """
 
 from __future__ import annotations
@@ -65,14 +66,9 @@ class History:
         self.n_weights = n_weights
         self.n_samples = n_samples
         self.limit = int(min(limit, max(1024, FLOAT_BUDGET // (2 * n_weights + 3))))
-        capacity = max(1, min(self.limit, n_samples * epochs))
-        # np.empty maps memory lazily: pages that are never written cost nothing.
-        self._steps = np.empty(capacity, dtype=np.int64)
-        self._samples = np.empty(capacity, dtype=np.int64)
-        self._loss = np.empty(capacity)
-        self._weights = np.empty((capacity, n_weights))
-        self._grads = np.empty((capacity, n_weights))
-        self._epoch_loss = np.empty(max(epochs, 1))
+        self._capacity = max(1, min(self.limit, n_samples * epochs))
+        self._planned_epochs = max(epochs, 1)
+        self._allocate()
         self._count = 0
         self._epochs = 0
         self._stride = 1
@@ -80,8 +76,24 @@ class History:
 
     # -- recording (the trainer) -------------------------------------------------------
 
+    def _allocate(self) -> None:
+        self._allocate_points()
+        self._epoch_loss = np.empty(self._planned_epochs)
+
+    def _allocate_points(self) -> None:
+        # np.empty maps memory lazily: pages that are never written cost nothing.
+        capacity = self._capacity
+        self._steps = np.empty(capacity, dtype=np.int64)
+        self._samples = np.empty(capacity, dtype=np.int64)
+        self._loss = np.empty(capacity)
+        self._weights = np.empty((capacity, self.n_weights))
+        self._grads = np.empty((capacity, self.n_weights))
+
     def clear(self) -> None:
-        """Forget everything (the arrays stay allocated)."""
+        """Forget everything.  Views taken before keep their values: recording starts
+        over in fresh arrays."""
+        if self._count or self._epochs:
+            self._allocate()
         self._count = 0
         self._epochs = 0
         self._stride = 1
@@ -157,9 +169,13 @@ class History:
 
     def _decimate(self) -> None:
         # Recorded steps are 0, s, 2s, ...: the even positions are the multiples of 2s.
+        # The kept points go to fresh arrays, so views handed out earlier stay as they were.
         keep = (self._count + 1) // 2
-        for values in (self._steps, self._samples, self._loss, self._weights, self._grads):
-            values[:keep] = values[0:self._count:2]
+        arrays = ("_steps", "_samples", "_loss", "_weights", "_grads")
+        old = [getattr(self, name) for name in arrays]
+        self._allocate_points()
+        for name, values in zip(arrays, old, strict=True):
+            getattr(self, name)[:keep] = values[0:self._count:2]
         self._count = keep
         self._stride *= 2
 

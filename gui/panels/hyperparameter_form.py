@@ -2,7 +2,7 @@
 
 One line edit per :class:`core.training.optimizers.Hyperparameter`, validated as it is typed: a bad
 value turns the field red and shows the reason under it, and is not applied; a good value
-is sent to the bridge at once.  The form is rebuilt when the optimizer changes.
+is sent to the training session at once.  The form is rebuilt when the optimizer changes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from core.training.optimizers import OPTIMIZERS, Hyperparameter, HyperparameterError
-from gui.bridge import TrainingBridge
+from gui.session.training_session import TrainingSession
 
 INVALID_STYLE = "QLineEdit { background: #FFD6D6; border: 2px solid #D00000; }"
 
@@ -42,10 +42,11 @@ def format_hyperparameter(value: float) -> str:
 class HyperparameterForm(QWidget):
     """Fields for the current optimizer's hyperparameters."""
 
-    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bridge = bridge
+        self.session = session
         self.optimizer_name = ""
+        self.values: dict[str, float] = {}
         self.fields: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
         self.specs: dict[str, Hyperparameter] = {}
@@ -54,10 +55,11 @@ class HyperparameterForm(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(self._form)
-        bridge.optimizer_changed.connect(self._on_optimizer_changed)
-        self._on_optimizer_changed(bridge.optimizer_name, bridge.hyperparameters)
+        session.optimizer_changed.connect(self._on_optimizer_changed)
+        self._on_optimizer_changed(session.optimizer_name, session.hyperparameters)
 
     def _on_optimizer_changed(self, name: str, values: Mapping[str, float]) -> None:
+        self.values = dict(values)
         if name != self.optimizer_name:
             self._rebuild(name)
         for key, value in values.items():
@@ -106,11 +108,11 @@ class HyperparameterForm(QWidget):
         field, error = self.fields[key], self.errors[key]
         try:
             value = parse_hyperparameter(self.specs[key], text)
-            self.bridge.set_hyperparameter(key, value)
+            self.session.set_hyperparameter(key, value)
         except HyperparameterError as problem:
             field.setStyleSheet(INVALID_STYLE)
             # Training goes on with the last valid value; say which, so nobody is misled.
-            kept = format_hyperparameter(self.bridge.hyperparameters[key])
+            kept = format_hyperparameter(self.values[key])
             error.setText(f"{problem}; still training with {key} = {kept}")
             error.show()
             return

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QWidget
 
-from gui.bridge import TrainingBridge
 from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
+from gui.session.training_session import TrainingSession
 from gui.snapshot import Snapshot
 
 
 class ReadoutPanel(QGroupBox):
     """Numbers that describe the training state, refreshed with every snapshot."""
 
-    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
         super().__init__("Now", parent)
         self.labels: dict[str, ValueLabel] = {}
         layout = QFormLayout(self)
@@ -24,8 +24,8 @@ class ReadoutPanel(QGroupBox):
             label.setObjectName(f"readout_{key}")
             self.labels[key] = label
             layout.addRow(title, label)
-        bridge.readouts_updated.connect(self.show_snapshot)
-        self.show_snapshot(bridge.snapshot())
+        session.readouts_updated.connect(self.show_snapshot)
+        self.show_snapshot(session.snapshot())
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         n = len(snapshot.dataset)

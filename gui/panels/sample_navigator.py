@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data.datasets import Dataset
-from gui.bridge import TrainingBridge
 from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
+from gui.session.training_session import TrainingSession
+from gui.snapshot import Snapshot
 
 FEATURES_PER_LINE = 3
 
@@ -28,9 +28,9 @@ FEATURES_PER_LINE = 3
 class SampleNavigator(QGroupBox):
     """Choose the shown sample; see its features and target."""
 
-    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
         super().__init__("Sample shown", parent)
-        self.bridge = bridge
+        self.session = session
         self.spin = QSpinBox()
         self.spin.setObjectName("sample_spin")
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -52,40 +52,37 @@ class SampleNavigator(QGroupBox):
 
         self.spin.valueChanged.connect(self._on_chosen)
         self.slider.valueChanged.connect(self._on_chosen)
-        self.follow.toggled.connect(bridge.set_follow_training)
-        bridge.dataset_changed.connect(self._on_dataset_changed)
-        bridge.graph_changed.connect(lambda _graph: self._on_dataset_changed(bridge.dataset))
-        bridge.readouts_updated.connect(lambda snapshot: self._on_sample_shown(snapshot.sample))
-        bridge.follow_changed.connect(self._on_follow_changed)
-        self._on_dataset_changed(bridge.dataset)
-        self._on_follow_changed(bridge.follow_training)
-
-    def _on_dataset_changed(self, dataset: Dataset) -> None:
-        last = max(len(dataset) - 1, 0)
-        used = max(self.bridge.graph.n_inputs, 1)
-        self.values.set_lines(-(-used // FEATURES_PER_LINE) + 1)
-        for widget in (self.spin, self.slider):
-            widget.blockSignals(True)
-            widget.setRange(0, last)
-            widget.blockSignals(False)
-        self._on_sample_shown(self.bridge.shown_sample)
+        self.follow.toggled.connect(session.set_follow_training)
+        session.readouts_updated.connect(self.show_snapshot)
+        session.follow_changed.connect(self._on_follow_changed)
+        self._shape: tuple[int, int] = (-1, -1)
+        self.show_snapshot(session.snapshot())
+        self._on_follow_changed(session.follow_training)
 
     def _on_chosen(self, index: int) -> None:
-        if index != self.bridge.shown_sample or self.bridge.follow_training:
-            self.bridge.show_sample(index)
+        if index != self.session.shown_sample or self.session.follow_training:
+            self.session.show_sample(index)
 
-    def _on_sample_shown(self, index: int) -> None:
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """The snapshot's sample, its features and target."""
+        dataset, index = snapshot.dataset, snapshot.sample
+        used = max(snapshot.graph.n_inputs, 1)
+        if self._shape != (len(dataset), used):
+            self._shape = (len(dataset), used)
+            self.values.set_lines(-(-used // FEATURES_PER_LINE) + 1)
+            for widget in (self.spin, self.slider):
+                widget.blockSignals(True)
+                widget.setRange(0, max(len(dataset) - 1, 0))
+                widget.blockSignals(False)
         for widget in (self.spin, self.slider):
             if widget.value() != index:
                 widget.blockSignals(True)
                 widget.setValue(index)
                 widget.blockSignals(False)
-        dataset = self.bridge.dataset
         if not 0 <= index < len(dataset):
             self.values.setText("")
             return
         x, y = dataset.row(index)
-        used = max(self.bridge.graph.n_inputs, 1)
         parts = [f"{name} = {short_number(float(v))}"
                  for name, v in zip(dataset.feature_names[:used], x[:used], strict=False)]
         rows = ["   ".join(parts[i:i + FEATURES_PER_LINE])

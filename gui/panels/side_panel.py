@@ -20,11 +20,12 @@ from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
 from core.presets import PRESETS
 from gui.actions import TrainingActions
-from gui.bridge import TrainingBridge
 from gui.panels.readout_panel import ReadoutPanel
 from gui.panels.sample_navigator import SampleNavigator
 from gui.panels.training_controls import OptimizerBox, TrainingBox
 from gui.presets_menu import apply_preset
+from gui.session import Session
+from gui.session.training_session import TrainingSession
 
 CUSTOM = "custom"
 
@@ -32,10 +33,11 @@ CUSTOM = "custom"
 class ModelBox(QGroupBox):
     """Which graph (a preset) and which data."""
 
-    def __init__(self, bridge: TrainingBridge, open_data: QAction,
+    def __init__(self, session: TrainingSession, open_data: QAction,
                  parent: QWidget | None = None) -> None:
         super().__init__("Model", parent)
-        self.bridge = bridge
+        self.session = session
+        self._graph_name: str | None = None
         self.graph_combo = QComboBox()
         self.graph_combo.setObjectName("graph_combo")
         for name, preset in PRESETS.items():
@@ -60,22 +62,23 @@ class ModelBox(QGroupBox):
         layout.addWidget(self.formula)
         layout.addLayout(data_row)
         self.graph_combo.activated.connect(self._on_chosen)
-        bridge.graph_changed.connect(self._on_graph_changed)
-        bridge.dataset_changed.connect(self._on_dataset_changed)
-        self._on_graph_changed(bridge.graph)
-        self._on_dataset_changed(bridge.dataset)
+        session.graph_changed.connect(self._on_graph_changed)
+        session.dataset_changed.connect(self._on_dataset_changed)
+        self._on_graph_changed(session.graph)
+        self._on_dataset_changed(session.dataset)
 
     def _on_chosen(self, index: int) -> None:
         name = self.graph_combo.itemData(index)
-        if name in (CUSTOM, self.bridge.graph.name):
+        if name in (CUSTOM, self._graph_name):
             return
         try:
-            apply_preset(self.bridge, PRESETS[name])
+            apply_preset(self.session, PRESETS[name])
         except (FormulaError, ValueError) as problem:
-            self.bridge.status_reported.emit(str(problem))
-            self._on_graph_changed(self.bridge.graph)
+            self.session.report(str(problem))
+            self._on_graph_changed(self.session.graph)
 
     def _on_graph_changed(self, graph: Graph) -> None:
+        self._graph_name = graph.name
         name = graph.name if graph.name in PRESETS else CUSTOM
         index = self.graph_combo.findData(name)
         if index < 0:
@@ -98,15 +101,16 @@ class ModelBox(QGroupBox):
 class SidePanel(QScrollArea):
     """Everything that drives training, stacked in a scrollable column."""
 
-    def __init__(self, bridge: TrainingBridge, actions: TrainingActions, open_data: QAction,
+    def __init__(self, session: Session, actions: TrainingActions, open_data: QAction,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("side_panel")
-        self.model_box = ModelBox(bridge, open_data)
-        self.optimizer_box = OptimizerBox(bridge)
-        self.training_box = TrainingBox(bridge, actions)
-        self.navigator = SampleNavigator(bridge)
-        self.readout = ReadoutPanel(bridge)
+        training = session.training
+        self.model_box = ModelBox(training, open_data)
+        self.optimizer_box = OptimizerBox(training)
+        self.training_box = TrainingBox(session, actions)
+        self.navigator = SampleNavigator(training)
+        self.readout = ReadoutPanel(training)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 from core.training.optimizers import OPTIMIZERS
 from core.training.trainer import MAX_EPOCHS
 from gui.actions import TrainingActions
-from gui.bridge import TrainingBridge
 from gui.panels.hyperparameter_form import HyperparameterForm
+from gui.session import Session
+from gui.session.training_session import TrainingSession
 from gui.settings import MAX_SEED
 from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
 
@@ -29,9 +30,10 @@ from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
 class OptimizerBox(QGroupBox):
     """Optimizer selector and its hyperparameter fields."""
 
-    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
         super().__init__("Optimizer", parent)
-        self.bridge = bridge
+        self.session = session
+        self._name = session.optimizer_name
         self.combo = QComboBox()
         self.combo.setObjectName("optimizer_combo")
         for name, cls in OPTIMIZERS.items():
@@ -41,21 +43,22 @@ class OptimizerBox(QGroupBox):
         self.rule = QLabel()
         self.rule.setWordWrap(True)
         self.rule.setStyleSheet("color: #444;")
-        self.form = HyperparameterForm(bridge)
+        self.form = HyperparameterForm(session)
         layout = QVBoxLayout(self)
         layout.addWidget(self.combo)
         layout.addWidget(self.rule)
         layout.addWidget(self.form)
         self.combo.currentIndexChanged.connect(self._on_chosen)
-        bridge.optimizer_changed.connect(self._on_optimizer_changed)
-        self._on_optimizer_changed(bridge.optimizer_name, bridge.hyperparameters)
+        session.optimizer_changed.connect(self._on_optimizer_changed)
+        self._on_optimizer_changed(session.optimizer_name, session.hyperparameters)
 
     def _on_chosen(self, index: int) -> None:
         name = self.combo.itemData(index)
-        if name and name != self.bridge.optimizer_name:
-            self.bridge.set_optimizer(name)
+        if name and name != self._name:
+            self.session.set_optimizer(name)
 
     def _on_optimizer_changed(self, name: str, _values: object) -> None:
+        self._name = name
         index = self.combo.findData(name)
         if index != self.combo.currentIndex():
             self.combo.blockSignals(True)
@@ -67,20 +70,20 @@ class OptimizerBox(QGroupBox):
 class TrainingBox(QGroupBox):
     """Seed, epochs, Step / Epoch / Play / Reset, and the playing speed."""
 
-    def __init__(self, bridge: TrainingBridge, actions: TrainingActions,
+    def __init__(self, session: Session, actions: TrainingActions,
                  parent: QWidget | None = None) -> None:
         super().__init__("Training", parent)
-        self.bridge = bridge
+        training, play = session.training, session.play
         self.seed = QSpinBox()
         self.seed.setObjectName("seed_spin")
         self.seed.setRange(0, MAX_SEED)
-        self.seed.setValue(bridge.seed)
+        self.seed.setValue(training.seed)
         self.seed.setToolTip("Initial weights ~ N(0, 0.01) drawn from this seed "
                              "(changing it starts training over)")
         self.epochs = QSpinBox()
         self.epochs.setObjectName("epochs_spin")
         self.epochs.setRange(1, MAX_EPOCHS)
-        self.epochs.setValue(bridge.epochs)
+        self.epochs.setValue(training.epochs)
         self.epochs.setToolTip("Passes over the data (changing it starts training over)")
         numbers = QHBoxLayout()
         for title, spin in (("seed", self.seed), ("epochs", self.epochs)):
@@ -106,9 +109,9 @@ class TrainingBox(QGroupBox):
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setObjectName("speed_slider")
         self.speed.setRange(0, SLIDER_MAX)
-        self.speed.setValue(position_of(bridge.speed))
+        self.speed.setValue(position_of(play.speed))
         self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.speed_label = QLabel(speed_text(bridge.speed))
+        self.speed_label = QLabel(speed_text(play.speed))
         self.speed_label.setMinimumWidth(90)
         speed_row = QHBoxLayout()
         speed_row.addWidget(QLabel("speed"))
@@ -120,12 +123,12 @@ class TrainingBox(QGroupBox):
         layout.addLayout(buttons)
         layout.addLayout(speed_row)
 
-        self.seed.valueChanged.connect(bridge.set_seed)
-        self.epochs.valueChanged.connect(bridge.set_epochs)
-        self.speed.valueChanged.connect(lambda position: bridge.set_speed(speed_at(position)))
-        bridge.seed_changed.connect(lambda value: self._set_quietly(self.seed, value))
-        bridge.epochs_changed.connect(lambda value: self._set_quietly(self.epochs, value))
-        bridge.speed_changed.connect(self._on_speed_changed)
+        self.seed.valueChanged.connect(training.set_seed)
+        self.epochs.valueChanged.connect(training.set_epochs)
+        self.speed.valueChanged.connect(lambda position: play.set_speed(speed_at(position)))
+        training.seed_changed.connect(lambda value: self._set_quietly(self.seed, value))
+        training.epochs_changed.connect(lambda value: self._set_quietly(self.epochs, value))
+        play.speed_changed.connect(self._on_speed_changed)
 
     @staticmethod
     def _set_quietly(widget: QSpinBox | QSlider, value: int) -> None:

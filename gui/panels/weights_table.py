@@ -1,8 +1,8 @@
 """A table of the weights: value, dL/dw on the shown sample, the last update, and the
 optimizer's state for each weight (velocity, m, v, ...).
 
-Rows and columns are created when the graph or the optimizer's kind of state changes;
-a snapshot only rewrites cell texts.
+Rows and columns are created when a snapshot brings another graph or another kind of
+optimizer state; otherwise a snapshot only rewrites cell texts.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.autodiff.graph import Graph
 from core.training.optimizers import OPTIMIZERS
-from gui.bridge import TrainingBridge
 from gui.formatting import short_number
+from gui.session.training_session import TrainingSession
 from gui.snapshot import Snapshot
 
 BASE_COLUMNS = ("weight", "∂L/∂w", "last Δw")
@@ -34,9 +33,8 @@ DIGITS = 4
 class WeightsTable(QTableWidget):
     """One row per weight."""
 
-    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bridge = bridge
         self.setObjectName("weights_table")
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -50,19 +48,16 @@ class WeightsTable(QTableWidget):
         self.setFont(font)
         self._slots: tuple[str, ...] = ()
         self._weights: tuple[str, ...] = ()
-        bridge.graph_changed.connect(lambda _graph: self._rebuild())
-        bridge.optimizer_changed.connect(lambda _name, _values: self._rebuild())
-        bridge.readouts_updated.connect(self.show_snapshot)
-        self._rebuild()
-        self.show_snapshot(bridge.snapshot())
+        session.readouts_updated.connect(self.show_snapshot)
+        self.show_snapshot(session.snapshot())
 
     @property
     def columns(self) -> tuple[str, ...]:
         return (*BASE_COLUMNS, *self._slots)
 
-    def _rebuild(self) -> None:
-        graph: Graph = self.bridge.graph
-        slots = tuple(OPTIMIZERS[self.bridge.optimizer_name].slots)
+    def _rebuild(self, snapshot: Snapshot) -> None:
+        graph = snapshot.graph
+        slots = tuple(OPTIMIZERS[snapshot.optimizer].slots)
         if slots == self._slots and graph.weights == self._weights:
             return
         self._slots = slots
@@ -80,8 +75,7 @@ class WeightsTable(QTableWidget):
                 self.setItem(row, column, item)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        if snapshot.graph.weights != self._weights:
-            self._rebuild()
+        self._rebuild(snapshot)
         columns: list[Sequence[float]] = [snapshot.weights, snapshot.weight_grads,
                                           snapshot.last_update]
         for slot in self._slots:

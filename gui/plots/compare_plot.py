@@ -1,5 +1,11 @@
 """Comparison of optimizers: per-epoch mean loss of each, all from the same initial
-weights (the current seed's), trained in a worker thread so the window stays live."""
+weights (the current seed's), trained in a worker thread so the window stays live.
+
+Drawing costs the same however many epochs there are: a dot marks each epoch only while
+there are few (:data:`MAX_DOTS`); beyond that the curves are lines that pyqtgraph clips to
+the view and thins to the screen's pixels.  The plot is cleared when the graph, the data
+or the seed changes, since its curves would describe something no longer shown.
+"""
 
 from __future__ import annotations
 
@@ -18,20 +24,23 @@ from PySide6.QtWidgets import (
 )
 
 from core.training.optimizers import OPTIMIZERS
-from gui.bridge import TrainingBridge
-from gui.compare_worker import ComparedRun
 from gui.plots.loss_plot import LOG_FLOOR
 from gui.plots.style import colour, new_plot
+from gui.session import Session
+from gui.session.compare_worker import ComparedRun
 
 DEFAULT_CHOICE = ("sgd", "momentum", "adam")
+#: Epochs marked with a dot at most; longer curves are plain lines.
+MAX_DOTS = 60
 
 
 class ComparePlot(QWidget):
     """Optimizer check boxes, a Compare button and the epoch-loss curves."""
 
-    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bridge = bridge
+        self.session = session
+        self.runner = session.comparison
         self.checks: dict[str, QCheckBox] = {}
         grid = QGridLayout()
         for i, (name, cls) in enumerate(OPTIMIZERS.items()):
@@ -69,10 +78,13 @@ class ComparePlot(QWidget):
         layout.addLayout(status_row)
         layout.addWidget(self.plot, 1)
         self.button.clicked.connect(self._on_compare)
-        bridge.comparison_started.connect(self._on_started)
-        bridge.comparison_progressed.connect(self._on_progressed)
-        bridge.comparison_finished.connect(self._on_finished)
-        bridge.comparison_failed.connect(self._on_failed)
+        runner = self.runner
+        runner.started.connect(self._on_started)
+        runner.progressed.connect(self._on_progressed)
+        runner.finished.connect(self._on_finished)
+        runner.failed.connect(self._on_stopped)
+        runner.stopped.connect(self._on_stopped)
+        runner.cleared.connect(self._on_cleared)
 
     def chosen(self) -> list[str]:
         return [name for name, check in self.checks.items() if check.isChecked()]
@@ -82,28 +94,32 @@ class ComparePlot(QWidget):
             check.setChecked(name in names)
 
     def _on_compare(self) -> None:
-        if self.bridge.comparison_running():
-            self.bridge.cancel_comparison()
-            self.button.setText("Compare")
-            self.status.setText("Cancelled")
+        if self.runner.running():
+            self.runner.cancel()
             return
-        self.bridge.start_comparison(self.chosen())
+        self.runner.start(self.chosen())
 
-    def _on_started(self, names: Sequence[str]) -> None:
+    def _remove_curves(self) -> None:
         item = self.plot.getPlotItem()
         for curve in self.curves.values():
             item.removeItem(curve)
         self.legend.clear()
         self.curves = {}
         self._losses = {}
+
+    def _on_started(self, names: Sequence[str]) -> None:
+        self._remove_curves()
+        item = self.plot.getPlotItem()
         for i, name in enumerate(names):
-            curve = item.plot(pen=pg.mkPen(colour(i), width=3), symbol="o", symbolSize=6,
+            curve = item.plot(pen=pg.mkPen(colour(i), width=3), symbolSize=6,
                               symbolBrush=colour(i), symbolPen=None,
                               name=OPTIMIZERS[name].title, connect="finite")
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
             self.curves[name] = curve
         self.button.setText("Cancel")
         self.status.setText(f"Training {len(names)} optimizers from the same initial "
-                            f"weights (seed {self.bridge.seed})…")
+                            f"weights (seed {self.session.training.seed})…")
 
     def _on_progressed(self, name: str, epochs: int, losses: np.ndarray) -> None:
         if name in self.curves and epochs:
@@ -128,16 +144,33 @@ class ComparePlot(QWidget):
         y = self._losses[name]
         if self.log_scale.isChecked():
             y = np.maximum(y, LOG_FLOOR)  # a loss of exactly 0 has no logarithm
-        self.curves[name].setData(np.arange(1, y.size + 1, dtype=float), y)
+        curve = self.curves[name]
+        dots = "o" if y.size <= MAX_DOTS else None
+        if curve.opts["symbol"] != dots:
+            curve.setSymbol(dots)
+        curve.setData(np.arange(1, y.size + 1, dtype=float), y)
 
     def _on_log_scale(self, on: bool) -> None:
         self.plot.getPlotItem().setLogMode(y=on)
         for name, losses in list(self._losses.items()):
             self._draw(name, losses)
 
-    def _on_failed(self, message: str) -> None:
+    def _on_stopped(self, message: str) -> None:
         self.status.setText(message)
         self.button.setText("Compare")
+
+    def _on_cleared(self, message: str) -> None:
+        self._remove_curves()
+        self._on_stopped(message)
+
+    def dot_count(self) -> int:
+        """Dots drawn on all curves (0 for long curves, which are plain lines)."""
+        total = 0
+        for curve in self.curves.values():
+            if curve.opts["symbol"] is not None:
+                x, _ = curve.getOriginalDataset()
+                total += 0 if x is None else len(x)
+        return total
 
     def curve_lengths(self) -> dict[str, int]:
         result = {}

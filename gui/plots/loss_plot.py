@@ -1,6 +1,6 @@
 """The live loss: every sample's loss (thin) and each epoch's mean loss (bold).
 
-Both curves are created once and fed the history's numpy arrays with ``setData`` when a
+Both curves are created once and fed the snapshot's history arrays with ``setData`` when a
 snapshot arrives; pyqtgraph clips to the visible range and downsamples, so a repaint stays
 fast with hundreds of thousands of points.  The x axis is in epochs: step k ends at
 (k + 1) / n, the mean of epoch e is drawn at e.
@@ -12,9 +12,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from gui.bridge import TrainingBridge
 from gui.graph.value_label import ValueLabel
 from gui.plots.style import HistoryPlot, RangeFollower, finite_bounds, new_plot
+from gui.session.training_session import TrainingSession
+from gui.snapshot import Snapshot
 
 #: Log scale cannot show 0: losses are drawn at least this large there.
 LOG_FLOOR = 1e-300
@@ -23,9 +24,8 @@ LOG_FLOOR = 1e-300
 class LossPlot(HistoryPlot):
     """Per-sample and per-epoch loss, with a log-scale switch."""
 
-    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bridge = bridge
         self.plot = new_plot("", "epoch", "loss")
         item = self.plot.getPlotItem()
         legend = item.addLegend(offset=(-10, 10), colCount=2)  # one row: short panels
@@ -51,8 +51,8 @@ class LossPlot(HistoryPlot):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
         layout.addWidget(self.plot, 1)
-        bridge.readouts_updated.connect(lambda _snapshot: self.refresh())
-        self.refresh()
+        session.readouts_updated.connect(self.show_snapshot)
+        self.show_snapshot(session.snapshot())
 
     def set_log_scale(self, on: bool) -> None:
         if self.log_scale.isChecked() != on:
@@ -61,14 +61,12 @@ class LossPlot(HistoryPlot):
         self.plot.getPlotItem().setLogMode(y=on)
         self.redraw()
 
-    def refresh(self) -> None:
-        """Feed the curves the history's arrays (only when something new was recorded)."""
-        history = self.bridge.history
-        if not self._changed((id(history), history.n_steps, history.n_epochs)):
-            return
+    def draw(self, snapshot: Snapshot) -> None:
+        """Feed the curves the snapshot's history arrays."""
+        history = snapshot.history
         x = history.sample_epochs()
-        losses = history.sample_loss()
-        epoch_losses = history.epoch_loss()
+        losses = history.sample_loss
+        epoch_losses = history.epoch_loss
         if self.log_scale.isChecked():
             losses = np.maximum(losses, LOG_FLOOR)
             epoch_losses = np.maximum(epoch_losses, LOG_FLOOR)
@@ -80,7 +78,7 @@ class LossPlot(HistoryPlot):
             x_high = max(float(x[-1]), float(len(epoch_losses)))
             log = self.log_scale.isChecked()
             self.follower.fit(0.0, x_high, *finite_bounds(losses, epoch_losses, log=log))
-        thinned = " (thinned)" if history.decimated else ""
+        thinned = " (thinned)" if history.thinned else ""
         count = len(history)
         self.points.setText(f"{count} point{'' if count == 1 else 's'}{thinned}")
 

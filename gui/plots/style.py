@@ -10,6 +10,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import QWidget
 
+from gui.snapshot import Snapshot
+
 #: Okabe-Ito colours, then a few more; line i uses PALETTE[i % len(PALETTE)].
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#F0E442", "#882255", "#44AA99", "#999933", "#AA4499")
@@ -95,15 +97,38 @@ def finite_bounds(*arrays: np.ndarray, log: bool = False) -> tuple[float, float]
 
 
 class HistoryPlot(QWidget):
-    """A widget that draws the training history: it redraws when shown and, while visible,
-    only when the history changed (``refresh`` passes a state tuple to :meth:`_changed`)."""
+    """A widget that draws the history a snapshot carries (``snapshot.history``).
+
+    :meth:`show_snapshot` keeps the newest snapshot; it is drawn (:meth:`draw`) when the
+    widget is shown and, while visible, only when the history changed: another run, more
+    steps or more epochs.  Hidden plots cost nothing.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._drawn: tuple[int, ...] = ()
+        self._snapshot: Snapshot | None = None
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Keep ``snapshot`` and draw it if visible and new."""
+        self._snapshot = snapshot
+        self.refresh()
+
+    def draw(self, snapshot: Snapshot) -> None:
+        """Feed the curves the snapshot's history (subclasses)."""
+        raise NotImplementedError
 
     def refresh(self) -> None:
-        raise NotImplementedError
+        """Draw the newest snapshot if visible and its history differs from the drawn one."""
+        snapshot = self._snapshot
+        if snapshot is None or not self.isVisible():
+            return
+        history = snapshot.history
+        state = (snapshot.run, history.n_steps, history.n_epochs)
+        if state == self._drawn:
+            return
+        self._drawn = state
+        self.draw(snapshot)
 
     def redraw(self) -> None:
         """Draw again even if the history did not change (a new scale, new curves)."""
@@ -113,10 +138,3 @@ class HistoryPlot(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh()
-
-    def _changed(self, state: tuple[int, ...]) -> bool:
-        """Whether to draw now: visible, and ``state`` differs from what was drawn."""
-        if state == self._drawn or not self.isVisible():
-            return False
-        self._drawn = state
-        return True

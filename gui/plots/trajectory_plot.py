@@ -5,16 +5,16 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gui.bridge import TrainingBridge
 from gui.plots.style import HistoryPlot, RangeFollower, colour, finite_bounds, new_plot
+from gui.session.training_session import TrainingSession
+from gui.snapshot import Snapshot
 
 
 class TrajectoryPlot(HistoryPlot):
-    """Weight trajectories, fed from the history's weight rows."""
+    """Weight trajectories, fed from the snapshot's history of weights."""
 
-    def __init__(self, bridge: TrainingBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bridge = bridge
         self.plot = new_plot("", "epoch", "weight value")
         self.curves: list[pg.PlotDataItem] = []
         self.follower = RangeFollower(self.plot.getPlotItem())
@@ -23,16 +23,23 @@ class TrajectoryPlot(HistoryPlot):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot)
-        bridge.graph_changed.connect(lambda _graph: self._rebuild())
-        bridge.readouts_updated.connect(lambda _snapshot: self.refresh())
-        self._rebuild()
+        self._weights: tuple[str, ...] = ()
+        session.readouts_updated.connect(self.show_snapshot)
+        self.show_snapshot(session.snapshot())
 
-    def _rebuild(self) -> None:
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Keep ``snapshot``; new curves (and a draw) when its graph has other weights."""
+        if snapshot.graph.weights != self._weights:
+            self._rebuild(snapshot)
+        super().show_snapshot(snapshot)
+
+    def _rebuild(self, snapshot: Snapshot) -> None:
         item = self.plot.getPlotItem()
         for curve in self.curves:
             item.removeItem(curve)
         self._legend.clear()
-        graph = self.bridge.graph
+        graph = snapshot.graph
+        self._weights = graph.weights
         self.curves = []
         for i, weight in enumerate(graph.weights):
             curve = item.plot(pen=pg.mkPen(colour(i), width=2), name=graph[weight].label,
@@ -40,14 +47,13 @@ class TrajectoryPlot(HistoryPlot):
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self.curves.append(curve)
-        self.redraw()
+        self._drawn = ()
 
-    def refresh(self) -> None:
-        history = self.bridge.history
-        if not self._changed((id(history), history.n_steps)):
-            return
+    def draw(self, snapshot: Snapshot) -> None:
+        """Feed each weight's curve from the snapshot's history."""
+        history = snapshot.history
         x = history.sample_epochs()
-        weights = history.weights()
+        weights = history.weights
         if weights.shape[1] != len(self.curves):
             return
         for i, curve in enumerate(self.curves):

@@ -35,20 +35,20 @@ def dataset():
 
 
 @pytest.fixture
-def bridge(qtbot, seed_graph, dataset):
-    from gui.bridge import TrainingBridge
+def session(qtbot, seed_graph, dataset):
+    from gui.session import Session
 
-    bridge = TrainingBridge(seed_graph, dataset)
-    yield bridge
-    bridge.shutdown()
+    session = Session(seed_graph, dataset)
+    yield session
+    session.shutdown()
 
 
 @pytest.fixture
-def window(qtbot, bridge):
+def window(qtbot, session):
     from gui.main_window import MainWindow
     from gui.settings import open_settings
 
-    window = MainWindow(bridge, settings=open_settings())
+    window = MainWindow(session, settings=open_settings())
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()

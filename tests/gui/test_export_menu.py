@@ -16,8 +16,8 @@ def test_every_export_entry_is_in_the_file_menu(window):
     assert window.export_menu.menuAction() in file_menu.actions()
 
 
-def test_graph_and_plots_export_as_drawn(window, bridge, tmp_path):
-    bridge.run_steps(40)
+def test_graph_and_plots_export_as_drawn(window, session, tmp_path):
+    session.training.run_steps(40)
     menu = window.export_menu
     for key in ("graph", "loss", "weights", "compare"):
         png, svg = tmp_path / f"{key}.png", tmp_path / f"{key}.svg"
@@ -33,17 +33,17 @@ def test_graph_and_plots_export_as_drawn(window, bridge, tmp_path):
     assert "Exported the compare" in window.statusBar().currentMessage()
 
 
-def test_history_export_has_a_row_per_step(window, bridge, tmp_path):
-    bridge.run_steps(12)
+def test_history_export_has_a_row_per_step(window, session, tmp_path):
+    session.training.run_steps(12)
     path = tmp_path / "h.csv"
     assert window.export_menu.export("history", str(path))
     assert len(path.read_text(encoding="utf-8").splitlines()) == 13
     assert "12 rows" in window.statusBar().currentMessage()
 
 
-def test_a_failed_export_says_why_and_changes_nothing(window, bridge, tmp_path):
-    bridge.run_steps(5)
+def test_a_failed_export_says_why_and_changes_nothing(window, session, tmp_path):
+    session.training.run_steps(5)
     assert not window.export_menu.export("graph", str(tmp_path / "missing" / "g.svg"))
     box = window.findChild(QMessageBox, "problem_box")
     assert box is not None and "does not exist" in box.text()
-    assert bridge.trainer.cursor.step == 5
+    assert session.training.trainer.cursor.step == 5

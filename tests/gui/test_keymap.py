@@ -61,17 +61,17 @@ def test_each_key_triggers_its_action(window, qtbot, monkeypatch):
             assert fired.get(row.name, 0) == before + 1, (row.name, key)
             for box in window.findChildren(QMessageBox):
                 box.close()
-            window.bridge.pause()
+            window.session.play.pause()
 
 
-def test_keys_do_what_they_say(window, bridge, qtbot):
+def test_keys_do_what_they_say(window, session, qtbot):
     view = window.graph_view
     qtbot.keyClick(view, Qt.Key.Key_PageDown)
-    assert bridge.trainer.cursor.step == 1
+    assert session.training.trainer.cursor.step == 1
     qtbot.keyClick(view, Qt.Key.Key_6)
-    assert bridge.optimizer_name == list(OPTIMIZERS)[5]
+    assert session.training.optimizer_name == list(OPTIMIZERS)[5]
     qtbot.keyClick(view, Qt.Key.Key_1)
-    assert bridge.optimizer_name == next(iter(OPTIMIZERS))
+    assert session.training.optimizer_name == next(iter(OPTIMIZERS))
     qtbot.keyClick(view, Qt.Key.Key_L)
     assert window.loss_plot.log_scale.isChecked()
     assert window.actions["log_scale"].isChecked()

@@ -35,32 +35,32 @@ def test_window_draws_one_item_per_node_and_edge(window, seed_graph):
     assert len(scene_nodes) == len(seed_graph)
 
 
-def test_initial_view_shows_the_engine_trace(window, bridge, seed_graph, dataset):
+def test_initial_view_shows_the_engine_trace(window, session, seed_graph, dataset):
     x, y = dataset.row(0)
-    trace = evaluate(seed_graph, x, y, bridge.trainer.initial_weights)
+    trace = evaluate(seed_graph, x, y, session.training.trainer.initial_weights)
     assert shown_numbers(window) == expected_numbers(seed_graph, trace)
 
 
-def test_step_sample_shows_the_next_pass(window, bridge, seed_graph, dataset, qtbot):
+def test_step_sample_shows_the_next_pass(window, session, seed_graph, dataset, qtbot):
     before = shown_numbers(window)
     items = dict(window.graph_view.node_items)
     qtbot.keyClick(window.graph_view, Qt.Key.Key_Right)
-    assert bridge.trainer.cursor.step == 1
+    assert session.training.trainer.cursor.step == 1
     # Items are updated, never re-created.
     assert window.graph_view.node_items == items
     x, y = dataset.row(1)
-    trace = evaluate(seed_graph, x, y, bridge.trainer.weights)
+    trace = evaluate(seed_graph, x, y, session.training.trainer.weights)
     assert shown_numbers(window) == expected_numbers(seed_graph, trace)
     assert shown_numbers(window) != before
     for edge, item in window.graph_view.edge_items.items():
         assert item.contribution == pytest.approx(trace.contribution(edge), nan_ok=True)
     # The weights table speaks of the same numbers.
     table = window.weights_table
-    assert table.cell_text("w1", "weight") == short_number(bridge.trainer.weights[0], 4)
+    assert table.cell_text("w1", "weight") == short_number(session.training.trainer.weights[0], 4)
     assert table.cell_text("w9", "∂L/∂w") == short_number(trace.grads["w9"], 4)
 
 
-def test_tooltip_has_full_precision_and_formula(window, bridge):
+def test_tooltip_has_full_precision_and_formula(window, session):
     item = window.graph_view.node_items["add2"]
     html = item.tooltip_html()
     assert repr(item.value).replace("-", "−") in html
@@ -68,80 +68,81 @@ def test_tooltip_has_full_precision_and_formula(window, bridge):
     assert item.node.expr in html
 
 
-def test_showing_another_sample(window, bridge, seed_graph, dataset, qtbot):
+def test_showing_another_sample(window, session, seed_graph, dataset, qtbot):
     navigator = window.side_panel.navigator
     navigator.spin.setValue(42)
-    assert bridge.shown_sample == 42
-    assert not bridge.follow_training
+    assert session.training.shown_sample == 42
+    assert not session.training.follow_training
     x, y = dataset.row(42)
-    trace = evaluate(seed_graph, x, y, bridge.trainer.weights)
+    trace = evaluate(seed_graph, x, y, session.training.trainer.weights)
     expected = expected_numbers(seed_graph, trace)
     qtbot.waitUntil(lambda: shown_numbers(window) == expected, timeout=1000)
     assert "y = " in navigator.values.text()
     navigator.follow.setChecked(True)
-    assert bridge.shown_sample == bridge.trainer.cursor.sample
+    assert session.training.shown_sample == session.training.trainer.cursor.sample
 
 
-def test_play_trains_and_pause_stops(window, bridge, qtbot):
-    bridge.set_epochs(2000)
+def test_play_trains_and_pause_stops(window, session, qtbot):
+    session.training.set_epochs(2000)
     window.training_actions.play.trigger()
-    assert bridge.running
-    qtbot.waitUntil(lambda: bridge.trainer.cursor.step > 200, timeout=5000)
+    assert session.play.running
+    qtbot.waitUntil(lambda: session.training.trainer.cursor.step > 200, timeout=5000)
     window.training_actions.play.trigger()
-    assert not bridge.running
-    stopped = bridge.trainer.cursor.step
+    assert not session.play.running
+    stopped = session.training.trainer.cursor.step
     qtbot.wait(100)
-    assert bridge.trainer.cursor.step == stopped
+    assert session.training.trainer.cursor.step == stopped
     assert window.training_actions.play.text() == "&Play"
 
 
-def test_space_toggles_play(window, bridge, qtbot):
-    bridge.set_epochs(2000)
+def test_space_toggles_play(window, session, qtbot):
+    session.training.set_epochs(2000)
     qtbot.keyClick(window.graph_view, Qt.Key.Key_Space)
-    assert bridge.running
+    assert session.play.running
     qtbot.keyClick(window.graph_view, Qt.Key.Key_Space)
-    assert not bridge.running
+    assert not session.play.running
 
 
-def test_slow_speed_takes_few_steps(window, bridge, qtbot):
-    bridge.set_speed(20.0)
-    bridge.play()
+def test_slow_speed_takes_few_steps(window, session, qtbot):
+    session.play.set_speed(20.0)
+    session.play.play()
     qtbot.wait(300)
-    bridge.pause()
-    assert 1 <= bridge.trainer.cursor.step <= 12
+    session.play.pause()
+    assert 1 <= session.training.trainer.cursor.step <= 12
 
 
-def test_loss_plot_holds_one_point_per_step(window, bridge):
+def test_loss_plot_holds_one_point_per_step(window, session):
     for _ in range(7):
-        bridge.step_sample()
+        session.training.step_sample()
     assert window.loss_plot.point_count() == 7
-    bridge.step_epoch()
-    n = len(bridge.dataset)
+    session.training.step_epoch()
+    n = len(session.training.dataset)
     assert window.loss_plot.point_count() == n
     x, y = window.loss_plot.epoch_curve.getOriginalDataset()
     assert len(x) == 1
-    assert y[0] == pytest.approx(float(np.mean(bridge.history.sample_loss())))
+    assert y[0] == pytest.approx(float(np.mean(session.training.trainer.history.sample_loss())))
     window.loss_plot.log_scale.setChecked(True)
     assert window.loss_plot.plot.getPlotItem().ctrl.logYCheck.isChecked()
     assert window.loss_plot.point_count() == n
 
 
-def test_epoch_and_reset(window, bridge, qtbot):
-    with qtbot.waitSignal(bridge.epoch_finished) as blocker:
+def test_epoch_and_reset(window, session, qtbot):
+    with qtbot.waitSignal(session.training.epoch_finished) as blocker:
         window.training_actions.step_epoch.trigger()
     assert blocker.args[0] == 1
-    assert bridge.trainer.cursor.epoch == 1
+    assert session.training.trainer.cursor.epoch == 1
     qtbot.keyClick(window.graph_view, Qt.Key.Key_R)
-    assert bridge.trainer.cursor.step == 0
+    assert session.training.trainer.cursor.step == 0
     assert window.loss_plot.point_count() == 0
-    np.testing.assert_array_equal(bridge.trainer.weights, bridge.trainer.initial_weights)
+    trainer = session.training.trainer
+    np.testing.assert_array_equal(trainer.weights, trainer.initial_weights)
 
 
 @pytest.mark.parametrize("name", ["momentum", "adam", "sgd"])
-def test_switching_optimizer_rebuilds_fields(window, bridge, name):
+def test_switching_optimizer_rebuilds_fields(window, session, name):
     box = window.side_panel.optimizer_box
     box.combo.setCurrentIndex(box.combo.findData(name))
-    assert bridge.optimizer_name == name
+    assert session.training.optimizer_name == name
     expected = [h.name for h in OPTIMIZERS[name].hyperparameters]
     assert list(box.form.fields) == expected
     for spec in OPTIMIZERS[name].hyperparameters:
@@ -149,11 +150,11 @@ def test_switching_optimizer_rebuilds_fields(window, bridge, name):
     assert window.weights_table.columns[3:] == OPTIMIZERS[name].slots
 
 
-def test_optimizer_state_is_shown(window, bridge):
+def test_optimizer_state_is_shown(window, session):
     box = window.side_panel.optimizer_box
     box.combo.setCurrentIndex(box.combo.findData("adam"))
-    bridge.step_sample()
-    state = bridge.optimizer.state()
+    session.training.step_sample()
+    state = session.training.optimizer.state()
     assert window.weights_table.cell_text("w9", "m") == short_number(state["m"][8], 4)
     assert window.weights_table.cell_text("w9", "v") == short_number(state["v"][8], 4)
 
@@ -162,12 +163,12 @@ def test_optimizer_state_is_shown(window, bridge):
                                                ("-1", "must be > 0"),
                                                ("", "needs a value"),
                                                ("nan", "finite")])
-def test_invalid_hyperparameter_is_refused(window, bridge, qtbot, text, reason):
+def test_invalid_hyperparameter_is_refused(window, session, qtbot, text, reason):
     form = window.side_panel.optimizer_box.form
     field = form.fields["lr"]
     field.selectAll()
     qtbot.keyClicks(field, text) if text else qtbot.keyClick(field, Qt.Key.Key_Backspace)
-    assert bridge.hyperparameters["lr"] == 0.01
+    assert session.training.hyperparameters["lr"] == 0.01
     assert not form.is_valid("lr")
     assert reason in form.errors["lr"].text()
     assert "still training with lr = 0.01" in form.errors["lr"].text()
@@ -175,77 +176,77 @@ def test_invalid_hyperparameter_is_refused(window, bridge, qtbot, text, reason):
     # A valid value is applied and clears the error.
     field.selectAll()
     qtbot.keyClicks(field, "0.05")
-    assert bridge.hyperparameters["lr"] == 0.05
+    assert session.training.hyperparameters["lr"] == 0.05
     assert form.is_valid("lr")
     assert field.styleSheet() == ""
 
 
-def test_divergence_pauses_and_reports_the_node(window, bridge, qtbot):
+def test_divergence_pauses_and_reports_the_node(window, session, qtbot):
     form = window.side_panel.optimizer_box.form
     form.fields["lr"].selectAll()
     qtbot.keyClicks(form.fields["lr"], "10000")
-    assert bridge.hyperparameters["lr"] == 10000
-    with qtbot.waitSignal(bridge.diverged, timeout=5000) as blocker:
-        bridge.play()
+    assert session.training.hyperparameters["lr"] == 10000
+    with qtbot.waitSignal(session.training.diverged, timeout=5000) as blocker:
+        session.play.play()
     divergence = blocker.args[0]
     assert divergence.node == "exp1"
-    assert not bridge.running
+    assert not session.play.running
     message = window.statusBar().currentMessage()
     assert "exp1" in message
     assert "Diverged" in message
     assert window.graph_view.node_items["exp1"].highlighted
     assert math.isinf(window.graph_view.node_items["exp1"].value)
     # The app keeps running: play refuses politely, reset recovers.
-    bridge.play()
-    assert not bridge.running
-    bridge.reset()
+    session.play.play()
+    assert not session.play.running
+    session.training.reset()
     assert not window.graph_view.node_items["exp1"].highlighted
-    bridge.step_sample()
-    assert bridge.trainer.cursor.step == 1
+    session.training.step_sample()
+    assert session.training.trainer.cursor.step == 1
 
 
-def test_training_finishes(window, bridge, qtbot):
-    bridge.set_epochs(1)
-    with qtbot.waitSignal(bridge.training_finished, timeout=5000):
-        bridge.play()
-    assert not bridge.running
-    assert bridge.trainer.finished
-    assert bridge.step_sample() is None
+def test_training_finishes(window, session, qtbot):
+    session.training.set_epochs(1)
+    with qtbot.waitSignal(session.training.training_finished, timeout=5000):
+        session.play.play()
+    assert not session.play.running
+    assert session.training.trainer.finished
+    assert session.training.step_sample() is None
 
 
-def test_bad_data_file_keeps_previous_data(window, bridge, tmp_path, qtbot):
-    before = bridge.dataset
+def test_bad_data_file_keeps_previous_data(window, session, tmp_path, qtbot):
+    before = session.training.dataset
     bad = tmp_path / "broken.csv"
     bad.write_text("a,b\n1,oops\n")
     assert window.open_data_file(str(bad)) is None
-    assert bridge.dataset is before
+    assert session.training.dataset is before
     boxes = [w for w in window.findChildren(QMessageBox) if w.objectName() == "problem_box"]
     assert boxes and boxes[-1].isVisible()
     assert "broken.csv" in boxes[-1].text()
     boxes[-1].close()
 
 
-def test_good_data_file_is_loaded(window, bridge, tmp_path, dataset):
+def test_good_data_file_is_loaded(window, session, tmp_path, dataset):
     path = tmp_path / "small.csv"
     rows = np.column_stack([dataset.X[:30], dataset.y[:30]])
     np.savetxt(path, rows, delimiter=",")
     assert window.open_data_file(str(path)) is not None
-    assert len(bridge.dataset) == 30
+    assert len(session.training.dataset) == 30
     assert window.side_panel.navigator.spin.maximum() == 29
     assert "30 samples" in window.side_panel.model_box.data_label.text()
 
 
-def test_switching_graph_lays_out_again(window, bridge):
+def test_switching_graph_lays_out_again(window, session):
     combo = window.side_panel.model_box.graph_combo
     combo.setCurrentIndex(combo.findData("linear"))
     combo.activated.emit(combo.currentIndex())
-    assert bridge.graph.name == "linear"
-    assert set(window.graph_view.node_items) == set(bridge.graph.nodes)
-    assert window.weights_table.rowCount() == len(bridge.graph.weights)
-    assert len(window.trajectory_plot.curves) == len(bridge.graph.weights)
+    assert session.training.graph.name == "linear"
+    assert set(window.graph_view.node_items) == set(session.training.graph.nodes)
+    assert window.weights_table.rowCount() == len(session.training.graph.weights)
+    assert len(window.trajectory_plot.curves) == len(session.training.graph.weights)
 
 
-def test_settings_are_remembered(window, bridge, isolated_settings):
+def test_settings_are_remembered(window, session, isolated_settings):
     box = window.side_panel.optimizer_box
     box.combo.setCurrentIndex(box.combo.findData("adam"))
     window.side_panel.training_box.seed.setValue(7)
@@ -288,16 +289,16 @@ class _Evil:
         return (os.system, (f"touch {self.marker}",))
 
 
-def test_malicious_pickle_is_refused_in_the_window(window, bridge, tmp_path):
+def test_malicious_pickle_is_refused_in_the_window(window, session, tmp_path):
     import pickle
 
     marker = tmp_path / "ran"
     path = tmp_path / "evil.pkl"
     path.write_bytes(pickle.dumps(_Evil(marker)))
-    before = bridge.dataset
+    before = session.training.dataset
     assert window.open_data_file(str(path)) is None
     assert not marker.exists()
-    assert bridge.dataset is before
+    assert session.training.dataset is before
     boxes = [w for w in window.findChildren(QMessageBox) if w.objectName() == "problem_box"]
     assert "refused" in boxes[-1].text()
     boxes[-1].close()
@@ -309,7 +310,7 @@ def test_divergence_advice_depends_on_when_it_happened():
     from core.autodiff.formula import parse_formula
     from core.training.optimizers import make_optimizer
     from core.training.trainer import Trainer
-    from gui.bridge import divergence_message
+    from gui.session.training_session import divergence_message
 
     graph = parse_formula("log(w1*x1)")
     data = SimpleNamespace(X=np.array([[1.0], [2.0]]), y=np.array([0.0, 0.0]))

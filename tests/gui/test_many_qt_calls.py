@@ -25,10 +25,10 @@ def test_pyside_is_not_a_release_known_to_abort_this_python():
         )
 
 
-def test_tens_of_thousands_of_qt_calls(window, bridge, dataset, qtbot):
+def test_tens_of_thousands_of_qt_calls(window, session, dataset, qtbot):
     view = window.graph_view
-    graph = bridge.graph
-    weights = bridge.trainer.weights
+    graph = session.training.graph
+    weights = session.training.trainer.weights
     calls = 0
     for i in range(300):
         x, y = dataset.row(i % len(dataset))
@@ -46,7 +46,7 @@ def test_tens_of_thousands_of_qt_calls(window, bridge, dataset, qtbot):
             view.viewport().repaint()
             calls += 1
     for _ in range(40):
-        bridge.step_sample()
+        session.training.step_sample()
     qtbot.wait(10)
     assert calls > 40_000
-    assert bridge.trainer.cursor.step == 40
+    assert session.training.trainer.cursor.step == 40

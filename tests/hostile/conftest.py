@@ -3,6 +3,6 @@ here share the GUI fixtures."""
 
 from __future__ import annotations
 
-from tests.gui.conftest import bridge, dataset, isolated_settings, seed_graph, window
+from tests.gui.conftest import dataset, isolated_settings, seed_graph, session, window
 
-__all__ = ["bridge", "dataset", "isolated_settings", "seed_graph", "window"]
+__all__ = ["dataset", "isolated_settings", "seed_graph", "session", "window"]

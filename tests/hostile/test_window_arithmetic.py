@@ -6,19 +6,19 @@ from __future__ import annotations
 from core.autodiff.formula import parse_formula
 
 
-def test_stepping_a_division_by_zero_reports_divergence(qtbot, bridge):
-    bridge.set_graph(parse_formula("w*x1 + 1/0"))
-    with qtbot.waitSignal(bridge.diverged, timeout=2000) as blocker:
-        bridge.step_sample()
+def test_stepping_a_division_by_zero_reports_divergence(qtbot, session):
+    session.training.set_graph(parse_formula("w*x1 + 1/0"))
+    with qtbot.waitSignal(session.training.diverged, timeout=2000) as blocker:
+        session.training.step_sample()
     assert blocker.args[0].node == "div1"
-    assert bridge.trainer.finished
-    assert bridge.trainer.dataset_loss() == float("inf")
+    assert session.training.trainer.finished
+    assert session.training.trainer.dataset_loss() == float("inf")
 
 
-def test_comparing_a_division_by_zero_finishes_with_divergences(qtbot, bridge):
-    bridge.set_graph(parse_formula("w*x1/0"))
-    with qtbot.waitSignal(bridge.comparison_finished, timeout=10_000) as blocker:
-        bridge.start_comparison(["sgd", "adam"])
+def test_comparing_a_division_by_zero_finishes_with_divergences(qtbot, session):
+    session.training.set_graph(parse_formula("w*x1/0"))
+    with qtbot.waitSignal(session.comparison.finished, timeout=10_000) as blocker:
+        session.comparison.start(["sgd", "adam"])
     runs = blocker.args[0]
     assert [run.name for run in runs] == ["sgd", "adam"]
     assert all(run.diverged is not None and "y_pred" in run.diverged for run in runs)

@@ -400,6 +400,23 @@ def test_history_decimates_to_stay_bounded():
     assert history.sample_epochs()[-1] == pytest.approx((steps[-1] + 1) / 10)
 
 
+def test_history_views_never_change_afterwards():
+    # The window's snapshots hold views, not copies: thinning and reset must not rewrite
+    # what a view shows.
+    trainer = make("sgd", data=seed_data(n=10), epochs=100, history_limit=64)
+    trainer.run(60)
+    views = (trainer.history.steps(), trainer.history.sample_loss(),
+             trainer.history.weights(), trainer.history.epoch_loss())
+    copies = [view.copy() for view in views]
+    trainer.run(500)  # thinned several times
+    assert trainer.history.stride > 1
+    trainer.reset()
+    trainer.run(30)
+    for view, copy in zip(views, copies, strict=True):
+        np.testing.assert_array_equal(view, copy)
+        assert not view.flags.writeable
+
+
 def test_history_memory_is_bounded_on_a_long_run():
     graph = parse_formula("w1*x1 + w2")
     rng = np.random.default_rng(0)

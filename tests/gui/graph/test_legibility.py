@@ -26,27 +26,27 @@ def on_screen_px(view: GraphView) -> tuple[float, float]:
 
 @pytest.fixture
 def open_window(qtbot, dataset):
-    from gui.bridge import TrainingBridge
     from gui.main_window import MainWindow
+    from gui.session import Session
 
-    bridges = []
+    sessions = []
 
     def open_(graph: str = "seed", size: tuple[int, int] = SCREENSHOT_SIZE, steps: int = 0):
-        bridge = TrainingBridge(resolve_graph(graph)[0], dataset)
-        bridges.append(bridge)
+        session = Session(resolve_graph(graph)[0], dataset)
+        sessions.append(session)
         # As ``--screenshot`` does: build, resize, show (no remembered settings).
-        window = MainWindow(bridge, settings=None)
+        window = MainWindow(session, settings=None)
         qtbot.addWidget(window)
         window.resize(*size)
         window.show()
         qtbot.waitExposed(window)
         if steps:
-            bridge.run_steps(steps)
+            session.training.run_steps(steps)
         return window
 
     yield open_
-    for bridge in bridges:
-        bridge.shutdown()
+    for session in sessions:
+        session.shutdown()
 
 
 def test_seed_numbers_are_legible_at_the_default_size(open_window):

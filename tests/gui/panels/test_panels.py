@@ -13,48 +13,50 @@ from gui.formatting import full_number, short_number
 from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
 
 
-def test_readouts_follow_training(window, bridge):
+def test_readouts_follow_training(window, session):
     labels = window.side_panel.readout.labels
     assert labels["step"].text() == "0"
     assert labels["loss"].text() == "—"
-    bridge.step_sample()
-    bridge.step_sample()
+    session.training.step_sample()
+    session.training.step_sample()
     assert labels["step"].text() == "2"
-    assert labels["sample"].text() == f"3 of {len(bridge.dataset)}"
-    assert labels["loss"].text() == short_number(bridge.history.sample_loss()[-1], 6)
-    bridge.step_epoch()
+    assert labels["sample"].text() == f"3 of {len(session.training.dataset)}"
+    history = session.training.trainer.history
+    assert labels["loss"].text() == short_number(history.sample_loss()[-1], 6)
+    session.training.step_epoch()
     assert labels["epoch"].text() == "2 of 20"
-    assert labels["epoch_loss"].text() == short_number(bridge.history.epoch_loss()[0], 6)
+    history = session.training.trainer.history
+    assert labels["epoch_loss"].text() == short_number(history.epoch_loss()[0], 6)
     assert "step 506" in window.position_label.text()
 
 
-def test_trajectory_plot_has_one_curve_per_weight(window, bridge, qtbot):
+def test_trajectory_plot_has_one_curve_per_weight(window, session, qtbot):
     window.plot_tabs.setCurrentWidget(window.trajectory_plot)
     for _ in range(30):
-        bridge.step_sample()
+        session.training.step_sample()
     plot = window.trajectory_plot
     assert len(plot.curves) == 9
     x, y = plot.curves[8].getOriginalDataset()
     assert len(x) == 30
-    np.testing.assert_allclose(y, bridge.history.weights()[:, 8])
+    np.testing.assert_allclose(y, session.training.trainer.history.weights()[:, 8])
 
 
-def test_hidden_plot_catches_up_when_shown(window, bridge):
+def test_hidden_plot_catches_up_when_shown(window, session):
     window.plot_tabs.setCurrentWidget(window.compare_plot)
     for _ in range(5):
-        bridge.step_sample()
+        session.training.step_sample()
     window.plot_tabs.setCurrentWidget(window.loss_plot)
     assert window.loss_plot.point_count() == 5
 
 
-def test_speed_slider_spans_one_step_to_max(window, bridge):
+def test_speed_slider_spans_one_step_to_max(window, session):
     slider = window.side_panel.training_box.speed
     slider.setValue(0)
-    assert bridge.speed == pytest.approx(1.0)
+    assert session.play.speed == pytest.approx(1.0)
     slider.setValue(SLIDER_MAX)
-    assert math.isinf(bridge.speed)
+    assert math.isinf(session.play.speed)
     assert window.side_panel.training_box.speed_label.text() == "max"
-    bridge.set_speed(50.0)
+    session.play.set_speed(50.0)
     assert slider.value() == position_of(50.0)
 
 
@@ -73,8 +75,8 @@ def test_number_formats():
     assert full_number(-1 / 3) == "−0.3333333333333333"
 
 
-def test_edge_colours_and_widths_follow_contributions(window, bridge, dataset):
-    trace = evaluate(bridge.graph, *dataset.row(0), bridge.trainer.weights)
+def test_edge_colours_and_widths_follow_contributions(window, session, dataset):
+    trace = evaluate(session.training.graph, *dataset.row(0), session.training.trainer.weights)
     theme = window.graph_view.theme
     for edge, item in window.graph_view.edge_items.items():
         contribution = trace.contribution(edge)
@@ -127,11 +129,11 @@ def test_ctrl_wheel_zooms_plain_wheel_does_not(window):
     assert view.zoom() < start
 
 
-def test_one_epoch_is_one_epoch_in_the_status(bridge):
+def test_one_epoch_is_one_epoch_in_the_status(session):
     messages = []
-    bridge.status_reported.connect(messages.append)
-    bridge.set_epochs(1)
-    bridge.step_epoch()
-    bridge.step_sample()
+    session.training.status_reported.connect(messages.append)
+    session.training.set_epochs(1)
+    session.training.step_epoch()
+    session.training.step_sample()
     assert any(m.startswith("Finished: 1 epoch, ") for m in messages), messages
     assert any(m.startswith("All 1 epoch trained") for m in messages), messages

@@ -1,7 +1,9 @@
 """Trains several optimizers from the same initial weights in a worker thread.
 
-The worker lives in its own ``QThread`` and talks to the bridge only through signals that
-carry copies (numpy arrays copied out of the trainer, plain dicts), never live objects.
+The worker lives in its own ``QThread`` and talks to the comparison runner
+(:mod:`gui.session.comparison_runner`) only through signals that carry copies (numpy
+arrays copied out of the trainer, plain tuples), never live objects.  Every signal carries
+the worker's ``token``, so the runner can ignore a worker it has already given up on.
 Cancelling sets a flag that the progress callback checks; the run stops within ~0.1 s.
 """
 
@@ -20,6 +22,9 @@ from core.training.compare import compare_optimizers
 from core.training.optimizers import Optimizer
 from core.training.trainer import Trainer
 
+#: Seconds between progress reports of one run (core.training.compare reports this often).
+PROGRESS_INTERVAL = 0.1
+
 
 class _CancelledError(Exception):
     """The user cancelled the comparison."""
@@ -37,17 +42,30 @@ class ComparedRun:
 
 
 class CompareWorker(QObject):
-    """Runs :func:`core.training.compare.compare_optimizers`; meant for ``moveToThread``."""
+    """Runs :func:`core.training.compare.compare_optimizers`; meant for ``moveToThread``.
 
-    #: Arguments: optimizer name, epochs done, epoch losses so far (a copy).
-    progressed = Signal(str, int, object)
-    #: Argument: list of ComparedRun, in the order asked.
-    finished = Signal(object)
-    failed = Signal(str)
+    Parameters
+    ----------
+    token
+        Sent back with every signal (which run of the runner this is).
+    graph, dataset, optimizers, initial_weights, epochs, seed
+        What to compare (the optimizers are used by this thread only).
+    """
 
-    def __init__(self, graph: Graph, dataset: Dataset, optimizers: Sequence[Optimizer], *,
-                 initial_weights: np.ndarray, epochs: int, seed: int) -> None:
+    #: Arguments: token, optimizer name, epochs done, epoch losses so far (a copy).
+    progressed = Signal(int, str, int, object)
+    #: Arguments: token, list of ComparedRun in the order asked.
+    finished = Signal(int, object)
+    #: Arguments: token, one line saying what went wrong.
+    failed = Signal(int, str)
+    #: Argument: token.  The run stopped because :meth:`cancel` was called.
+    cancelled = Signal(int)
+
+    def __init__(self, token: int, graph: Graph, dataset: Dataset,
+                 optimizers: Sequence[Optimizer], *, initial_weights: np.ndarray,
+                 epochs: int, seed: int) -> None:
         super().__init__()
+        self.token = token
         self.graph = graph
         self.dataset = dataset
         self.optimizers = list(optimizers)
@@ -62,12 +80,13 @@ class CompareWorker(QObject):
         self._cancel.set()
 
     def _progress(self, index: int, trainer: Trainer) -> None:
+        # Called about every PROGRESS_INTERVAL seconds per run, not per epoch.
         if self._cancel.is_set():
             raise _CancelledError
         epochs = trainer.history.n_epochs
         if self._reported.get(index) != epochs:
             self._reported[index] = epochs
-            self.progressed.emit(self.optimizers[index].name, epochs,
+            self.progressed.emit(self.token, self.optimizers[index].name, epochs,
                                  trainer.history.epoch_loss().copy())
 
     @Slot()
@@ -78,14 +97,14 @@ class CompareWorker(QObject):
                 seed=self.seed, initial_weights=self.initial_weights,
                 history_limit=4096, progress=self._progress)
         except _CancelledError:
-            self.failed.emit("cancelled")
+            self.cancelled.emit(self.token)
             return
         except Exception as error:  # reported to the user; the app goes on
-            self.failed.emit(str(error))
+            self.failed.emit(self.token, str(error))
             return
         runs = [ComparedRun(name=run.optimizer, title=run.title,
                             epoch_loss=np.array(run.epoch_loss, dtype=float),
                             final_loss=float(run.final_loss),
                             diverged=None if run.diverged is None else run.diverged.detail)
                 for run in comparison.runs]
-        self.finished.emit(runs)
+        self.finished.emit(self.token, runs)
