@@ -108,7 +108,8 @@ def parse_weights(text: str | None, graph: Graph, preset: Preset | None = None
 def resolve_inputs(graph_spec: str, data_path: str | None
                    ) -> tuple[Graph, Preset | None, Dataset]:
     """A ``--graph`` value and a ``--data`` path (``None``: a preset's own data, else the
-    built-in data) as a graph and a dataset that fit each other.
+    built-in data) as a graph and a dataset that fit each other.  A formula may use the
+    data's column names (a CSV header's).
 
     Raises
     ------
@@ -117,12 +118,9 @@ def resolve_inputs(graph_spec: str, data_path: str | None
     """
     from core.autodiff.formula import FormulaError
     from core.data.datasets import DataError, builtin_dataset, load_dataset
-    from core.presets import resolve_graph
+    from core.presets import PRESETS, resolve_graph
 
-    try:
-        graph, preset = resolve_graph(graph_spec)
-    except FormulaError as error:
-        raise UsageError(f"--graph: {error}") from None
+    preset = PRESETS.get(graph_spec.strip())
     try:
         if data_path is not None:
             dataset = load_dataset(data_path)
@@ -130,6 +128,14 @@ def resolve_inputs(graph_spec: str, data_path: str | None
             dataset = preset.dataset()  # each preset comes with data it suits
         else:
             dataset = builtin_dataset()
+    except DataError as error:
+        raise UsageError(str(error)) from None
+    try:
+        # A formula may name the data's columns as its file's header does.
+        graph, preset = resolve_graph(graph_spec, dataset.feature_names, dataset.target_name)
+    except FormulaError as error:
+        raise UsageError(f"--graph: {error}") from None
+    try:
         dataset.require_features(graph.n_inputs)
     except DataError as error:
         raise UsageError(str(error)) from None

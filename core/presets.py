@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -201,8 +201,11 @@ def load_presets(folder: Path = PRESET_FOLDER) -> Mapping[str, Preset]:
 PRESETS: Mapping[str, Preset] = load_presets()
 
 
-def resolve_graph(spec: str) -> tuple[Graph, Preset | None]:
+def resolve_graph(spec: str, columns: Sequence[str] = (), target: str = ""
+                  ) -> tuple[Graph, Preset | None]:
     """A preset name or a prediction formula -> graph (and the preset, if it was one).
+    A formula may use the data's column names ``columns`` (its target ``target`` is
+    refused), see :func:`core.autodiff.formula.parse_formula`.
 
     Raises
     ------
@@ -217,4 +220,4 @@ def resolve_graph(spec: str) -> tuple[Graph, Preset | None]:
         # A lone name is no formula (it has no operation): most likely a mistyped preset.
         raise FormulaError(f"unknown graph {key!r}: the presets are {', '.join(PRESETS)}; "
                            "a formula needs at least one operation (e.g. w1*x1 + b)")
-    return parse_formula(key), None
+    return parse_formula(key, columns=columns, target=target), None

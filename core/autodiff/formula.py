@@ -1,7 +1,8 @@
 """Formula parsing: a prediction formula becomes a :class:`~core.autodiff.graph.Graph`.
 
 The text is parsed with :mod:`ast` and checked against a whitelist; nothing is ever
-evaluated.  ``x1 .. xN`` are data columns, ``y`` is the target (not allowed in the
+evaluated.  ``x1 .. xN`` are data columns (so are the data's column names, when its file
+has a header and they are passed in), ``y`` is the target (not allowed in the
 prediction), numbers are constants, names called as functions must be in the op table, and
 every other name is a trainable weight.  Identical subexpressions become one node with
 several consumers (so ``s * s`` shares ``s``).  The squared-error loss ``(y - y')^2`` is put
@@ -11,8 +12,10 @@ on top.
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from core.autodiff.graph import Graph, Kind, Node
@@ -52,7 +55,10 @@ class _Key:
 
 
 class _Builder:
-    def __init__(self, user_names: set[str]) -> None:
+    def __init__(self, user_names: set[str], columns: dict[str, int] | None = None) -> None:
+        #: Data column names usable in the formula -> 0-based column.
+        self.columns: dict[str, int] = columns or {}
+        self.target = ""
         self.nodes: list[Node] = []
         self.by_key: dict[object, str] = {}
         # Every name the formula spells is reserved before any internal id (mul1, c1) is
@@ -102,7 +108,8 @@ class _Builder:
         return f"{name}({', '.join(self.exprs[i] for i in inputs)})"
 
     def leaf(self, kind: Kind, name: str, column: int | None = None) -> str:
-        key = (kind, name)
+        # A feature is its column: x1 and a header's name for column 1 are one node.
+        key = (kind, name) if column is None else (kind, column)
         if key in self.by_key:
             return self.by_key[key]
         return self._add(key, Node(id=name, label=name, kind=kind, column=column, expr=name))
@@ -173,8 +180,13 @@ def _describe(node: ast.AST) -> str:
     return type(node).__name__
 
 
-def _check_name(node: ast.Name) -> None:
+def _check_name(node: ast.Name, columns: dict[str, int], target: str) -> None:
     name = node.id
+    if name in columns:
+        return
+    if target and name == target:
+        raise FormulaError(f"'{name}' is the target column; the prediction cannot use it",
+                           _column(node))
     if name in FUNCTIONS:
         raise FormulaError(f"'{name}' is a function; call it as {name}(...)", _column(node))
     if name == "y":
@@ -206,7 +218,7 @@ def _build(tree: ast.expr, builder: _Builder) -> str:
         else:
             children = []
         if not expanded:
-            _validate(node)
+            _validate(node, builder)
             stack.append((node, True))
             stack.extend((child, False) for child in reversed(children))
             continue
@@ -215,7 +227,7 @@ def _build(tree: ast.expr, builder: _Builder) -> str:
     return results[id(tree)]
 
 
-def _validate(node: ast.AST) -> None:
+def _validate(node: ast.AST, builder: _Builder) -> None:
     column = _column(node)
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Pow):
@@ -245,13 +257,15 @@ def _validate(node: ast.AST) -> None:
             raise FormulaError(f"{name}() takes {arity} argument"
                                f"{'s' if arity != 1 else ''}, got {len(node.args)}", column)
     elif isinstance(node, ast.Name):
-        _check_name(node)
+        _check_name(node, builder.columns, builder.target)
     else:
         raise FormulaError(f"{_describe(node)} not allowed in a formula", column)
 
 
 def _combine(node: ast.AST, args: tuple[str, ...], builder: _Builder) -> str:
     if isinstance(node, ast.Name):
+        if node.id in builder.columns:
+            return builder.leaf("input", node.id, column=builder.columns[node.id])
         match = _FEATURE.fullmatch(node.id)
         if match:
             # x01 and x1 are the same column, so the same node.
@@ -296,7 +310,24 @@ def _check_characters(source: str) -> None:
                                match.start() + 1)
 
 
-def parse_formula(text: str, name: str = "") -> Graph:
+def column_names(names: Sequence[str], target: str = "") -> dict[str, int]:
+    """The data column names a formula may use -> their 0-based column.
+
+    A name qualifies when it is an identifier that names nothing else in a formula: not a
+    function, not reserved, not the target, and not ``x<number>`` (those keep meaning the
+    column at their position).  The first of two equal names wins.
+    """
+    usable: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if (name.isidentifier() and not keyword.iskeyword(name) and name not in FUNCTIONS
+                and name not in RESERVED_NAMES and name != target
+                and not _FEATURE.fullmatch(name)):
+            usable.setdefault(name, j)
+    return usable
+
+
+def parse_formula(text: str, name: str = "", columns: Sequence[str] = (),
+                  target: str = "") -> Graph:
     """Parse a prediction formula into a graph with squared-error loss on top.
 
     Parameters
@@ -305,6 +336,11 @@ def parse_formula(text: str, name: str = "") -> Graph:
         The prediction y', e.g. ``sigmoid(w1*x1 + w2*x2 + b)``.
     name
         Optional name of the graph (a preset's name).
+    columns
+        The data's feature column names (a CSV header's): each usable one (see
+        :func:`column_names`) stands for its column, like ``x1..xN`` do.
+    target
+        The data's target name: using it in the prediction is an error.
 
     Raises
     ------
@@ -329,7 +365,9 @@ def parse_formula(text: str, name: str = "") -> Graph:
     except (RecursionError, MemoryError):
         raise FormulaError("the formula is nested too deeply") from None
 
-    builder = _Builder({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)})
+    builder = _Builder({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)},
+                       column_names(columns, target))
+    builder.target = target
     root = _build(tree, builder)
     index = next(i for i, node in enumerate(builder.nodes) if node.id == root)
     root_node = builder.nodes[index]
@@ -337,7 +375,7 @@ def parse_formula(text: str, name: str = "") -> Graph:
         raise FormulaError("the prediction needs at least one operation (e.g. w1*x1)")
     if not any(n.kind == "weight" for n in builder.nodes):
         raise FormulaError("the formula has no weights to train (any name other than "
-                           "x1..xN and the functions is a weight)")
+                           "x1..xN, the data's column names and the functions is a weight)")
 
     # The root op becomes the prediction y'; then the loss (y - y')^2 goes on top.
     builder.nodes[index] = Node(id="y_pred", label="y'", kind="output", op=root_node.op,

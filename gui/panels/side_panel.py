@@ -20,6 +20,7 @@ from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
 from core.presets import PRESETS
 from gui.actions import TrainingActions
+from gui.panels.formula_editor import FormulaEditor
 from gui.panels.readout_panel import ReadoutPanel
 from gui.panels.sample_navigator import SampleNavigator
 from gui.panels.training_controls import OptimizerBox, TrainingBox
@@ -44,10 +45,7 @@ class ModelBox(QGroupBox):
             self.graph_combo.addItem(preset.title or name, name)
             self.graph_combo.setItemData(self.graph_combo.count() - 1, preset.description,
                                          Qt.ItemDataRole.ToolTipRole)
-        self.formula = QLabel()
-        self.formula.setWordWrap(True)
-        self.formula.setStyleSheet("color: #444;")
-        self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.formula_editor = FormulaEditor(session)
         self.data_label = QLabel()
         self.data_label.setObjectName("data_label")
         self.data_label.setWordWrap(True)
@@ -59,7 +57,7 @@ class ModelBox(QGroupBox):
         data_row.addWidget(open_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.graph_combo)
-        layout.addWidget(self.formula)
+        layout.addWidget(self.formula_editor)
         layout.addLayout(data_row)
         self.graph_combo.activated.connect(self._on_chosen)
         session.graph_changed.connect(self._on_graph_changed)
@@ -89,13 +87,17 @@ class ModelBox(QGroupBox):
         self.graph_combo.blockSignals(False)
         preset = PRESETS.get(graph.name)
         shown = preset.display_formula if preset and preset.display_formula else graph.formula
-        if len(shown) > 160:
-            shown = shown[:157] + "…"
-        self.formula.setText(f"y' = {shown}")
+        if len(shown) > 400:
+            shown = shown[:397] + "…"
+        self.formula_editor.text.setToolTip(f"y' = {shown}")
 
     def _on_dataset_changed(self, dataset: Dataset) -> None:
+        names = ", ".join(dataset.feature_names)
+        if len(names) > 80:
+            names = names[:77] + "…"
         self.data_label.setText(f"data: {dataset.display_name}\n{len(dataset)} samples, "
-                                f"{dataset.n_features} features")
+                                f"{dataset.n_features} features: {names} → "
+                                f"{dataset.target_name}")
 
 
 class SidePanel(QScrollArea):

@@ -140,3 +140,27 @@ def test_a_feature_written_with_leading_zeros_is_the_same_node():
     inputs = [node.id for node in graph if node.kind == "input"]
     assert inputs == ["x1"]
     assert graph.n_inputs == 1
+
+
+def test_column_names_stand_for_their_columns():
+    graph = parse_formula("w*rooms + v*age + b*x1", columns=("rooms", "age"), target="price")
+    assert graph["rooms"].column == 0 and graph["age"].column == 1
+    # x1 is column 0 too: one node, the header's name.
+    assert list(graph.features) == ["rooms", "age"]
+    assert graph.n_inputs == 2
+    from core.autodiff.engine import evaluate
+
+    trace = evaluate(graph, [3.0, 5.0], 1.0, [2.0, 10.0, 7.0])  # b, v, w
+    assert trace.y_pred == 7.0 * 3.0 + 10.0 * 5.0 + 2.0 * 3.0
+
+
+def test_column_names_that_name_something_else_are_not_columns():
+    from core.autodiff.formula import column_names
+
+    assert column_names(("exp", "y", "loss", "x2", "1st", "for", "ok", "ok"), "price") == {
+        "ok": 6}
+    with pytest.raises(FormulaError, match="'price' is the target column") as caught:
+        parse_formula("w*rooms + price", columns=("rooms",), target="price")
+    assert caught.value.column == 11
+    # Without the header the name is just a weight.
+    assert "rooms" in parse_formula("rooms*x1").weights
