@@ -65,7 +65,7 @@ class FormulaEditor(QWidget):
         self.text.setPlaceholderText("y' = e.g. sigmoid(w1*x1 + w2*x2 + b)")
         self.text.setTabChangesFocus(True)
         line = self.text.fontMetrics().lineSpacing()
-        self.text.setFixedHeight(3 * line + 14)
+        self.text.setFixedHeight(4 * line + 14)
         self.apply_button = QPushButton("Apply")
         self.apply_button.setObjectName("formula_apply")
         self.apply_button.setToolTip("Rebuild the graph from this formula (Enter)")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,6 +42,10 @@ class ModelBox(QGroupBox):
         self._graph_name: str | None = None
         self.graph_combo = QComboBox()
         self.graph_combo.setObjectName("graph_combo")
+        # Preset titles are long: the combo does not widen the control column for them.
+        self.graph_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.graph_combo.setMinimumContentsLength(16)
         for name, preset in PRESETS.items():
             self.graph_combo.addItem(preset.title or name, name)
             self.graph_combo.setItemData(self.graph_combo.count() - 1, preset.description,
@@ -49,6 +54,9 @@ class ModelBox(QGroupBox):
         self.data_label = QLabel()
         self.data_label.setObjectName("data_label")
         self.data_label.setWordWrap(True)
+        # The column names wrap to the column's width rather than widening it.
+        self.data_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                      QSizePolicy.Policy.Preferred)
         open_button = QToolButton()
         open_button.setDefaultAction(open_data)
         open_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
