@@ -216,13 +216,11 @@ def epoch_rows(n_epochs: int) -> list[int]:
 
 
 def describe_divergence(divergence: Divergence, epochs: int) -> str:
-    # Before any update the step size is not to blame: the formula is undefined at the
-    # starting weights for this sample (log or sqrt of a negative, a division by 0).
-    advice = ("the formula is not defined at the initial weights for this sample (try "
-              "other --weights or --seed)" if divergence.step == 0 else
-              "lower --lr")
-    return (f"diverged at step {divergence.step} (epoch {divergence.epoch + 1} of {epochs}, "
-            f"sample {divergence.sample}): {divergence.detail}; {advice}")
+    """The one-line account of a divergence, with the command line's advice."""
+    from core.training.divergence import COMMAND_LINE
+    from core.training.divergence import describe_divergence as describe
+
+    return describe(divergence, epochs=epochs, advice=COMMAND_LINE)
 
 
 def hyperparameter_text(values: dict[str, float]) -> str:

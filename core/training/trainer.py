@@ -40,6 +40,7 @@ from core.autodiff.engine import InputError, Trace, evaluate
 from core.autodiff.graph import Graph
 from core.training.checkpoint import Checkpoint, CheckpointError
 from core.training.checkpoint_log import CheckpointLog
+from core.training.divergence import node_name
 from core.training.history import MIN_LIMIT, History
 from core.training.hyperparameters import (
     CLIP_NORM,
@@ -126,7 +127,8 @@ class Divergence:
     value
         The offending number (nan, inf or -inf).
     detail
-        One sentence for people.
+        What happened, for people, naming the node as the graph shows it (the start of
+        :func:`core.training.divergence.describe_divergence`'s sentence).
     """
 
     node: str
@@ -868,10 +870,9 @@ class Trainer:
         self._last = (trace.loss, grads)
         problem = trace.first_nonfinite()
         if problem is not None:
-            op = f" ({problem.op})" if problem.op else ""
             self._diverge(problem.node, problem.op, problem.quantity, trace, problem.number,
-                          f"the {problem.quantity} of {problem.node}{op} became "
-                          f"{problem.number}")
+                          f"the {problem.quantity} of {node_name(self.graph, problem.node)} "
+                          f"became {problem.number}")
             return
         if not self._apply(self._w, grads):
             self._diverge_in_update(trace)

@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from core.autodiff.engine import Trace
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
+from core.training.divergence import WINDOW, describe_divergence
 from core.training.optimizers import OPTIMIZERS, HyperparameterError, Optimizer, make_optimizer
 from core.training.trainer import MAX_EPOCHS, Divergence, StepResult, Trainer
 from gui.formatting import count
@@ -38,20 +39,6 @@ MAX_FRAMES_PER_SECOND = 40.0
 MAX_READOUTS_PER_SECOND = 8.0
 #: Per-step history points kept (then thinned evenly, see core.training.history).
 HISTORY_LIMIT = 400_000
-
-
-def divergence_message(graph: Graph, divergence: Divergence) -> str:
-    """One line for the status bar: where and how training diverged."""
-    node = graph[divergence.node].label if divergence.node in graph else divergence.node
-    what = f"{node} ({divergence.node})" if node != divergence.node else node
-    # Before any update, the learning rate is not to blame: the formula is undefined at
-    # the starting weights for this sample (log or sqrt of a negative, a division by 0).
-    advice = ("The formula is not defined at the initial weights for this sample: try "
-              "another seed or formula." if divergence.step == 0 else
-              "Lower the learning rate, then Reset (R).")
-    return (f"Diverged at step {divergence.step} (epoch {divergence.epoch + 1}, sample "
-            f"{divergence.sample}): the {divergence.quantity} of {what} became "
-            f"{divergence.value}. {advice}")
 
 
 class TrainingSession(QObject):
@@ -521,7 +508,7 @@ class TrainingSession(QObject):
         self.step_finished.emit(result)
         if result.diverged is not None:
             self.diverged.emit(result.diverged)
-            self.status_reported.emit(divergence_message(self._graph, result.diverged))
+            self.status_reported.emit(describe_divergence(result.diverged, advice=WINDOW))
         elif result.finished:
             self.training_finished.emit()
             self.status_reported.emit(f"Finished: {count(self._epochs, 'epoch')}, "

@@ -256,7 +256,7 @@ def test_a_formula_undefined_at_the_start_is_not_blamed_on_the_step_size(capsys)
     assert "not defined at the initial weights" in out
     assert run(["train", "--graph", "linear", "--lr", "5", "--epochs", "3"]) == 0
     out = capsys.readouterr().out
-    assert "lower --lr" in out and "not defined" not in out
+    assert "Lower --lr." in out and "not defined" not in out
 
 
 OPTIMIZER_HYPERPARAMETERS = [(cls.name, h) for cls in OPTIMIZERS.values()

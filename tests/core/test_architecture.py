@@ -1,4 +1,5 @@
-"""core/ is toolkit-free: it imports no Qt, no pyqtgraph and nothing from gui/."""
+"""core/ is toolkit-free: it imports no Qt, no pyqtgraph and nothing from gui/ or cli/; the
+window (gui/) does not import the command line (cli/): what both need lives in core."""
 
 import ast
 from pathlib import Path
@@ -6,7 +7,8 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parents[2] / "core"
-FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "gui", "matplotlib")
+FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "gui", "matplotlib", "cli")
+GUI = CORE.parent / "gui"
 
 
 def _imports(path):
@@ -27,3 +29,13 @@ def test_core_module_imports_no_toolkit(path):
 
 def test_the_scan_sees_core():
     assert len(list(CORE.rglob("*.py"))) >= 6
+
+
+@pytest.mark.parametrize("path", sorted(GUI.rglob("*.py")), ids=lambda p: p.name)
+def test_the_window_does_not_import_the_command_line(path):
+    for name in _imports(path):
+        assert name.split(".")[0] != "cli", f"gui/{path.relative_to(GUI)} imports {name}"
+
+
+def test_the_scan_sees_gui():
+    assert len(list(GUI.rglob("*.py"))) >= 10
