@@ -4,6 +4,7 @@
     python main.py --screenshot out.png [--steps N] render the window offscreen
     python main.py inspect|gradcheck|train|compare  headless commands (see --help)
     python main.py export OUT.png|OUT.svg|OUT.csv   the graph or the history, no screen
+    python main.py check-backward FILE              check a student's backward_propagation
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-HEADLESS = ("inspect", "gradcheck", "train", "compare", "export")
+HEADLESS = ("inspect", "gradcheck", "train", "compare", "export", "check-backward")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

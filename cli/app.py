@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "train": "cli.train_cmd",
     "compare": "cli.compare_cmd",
     "export": "cli.export_cmd",
+    "check-backward": "cli.check_backward_cmd",
 }
 
 #: Options whose value may start with a minus sign: negative numbers, and formulas

@@ -1,0 +1,103 @@
+"""Check a student's backward_propagation against the engine and finite differences.
+
+FILE defines the course notebook's backward_propagation(x, y, w, forward_dict) returning
+{'dw1': ..., 'dw9': ...} ('d' + the weight's name for other graphs), and may define
+forward_propagation(x, y, w).  It runs in a separate process with a time limit, on
+--samples rows of the data, each with its own random weights.  Exit status: 0 every weight
+(and the forward pass, when defined) is correct, 1 something is not, 2 the file cannot be
+checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from cli.common import UsageError, add_data_and_graph, emit_json, format_number, table
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="the student's Python file")
+    add_data_and_graph(parser)
+    parser.add_argument("--samples", type=int, default=20, metavar="N",
+                        help="how many samples (rows, each with random weights) to check "
+                             "(default 20)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random seed of the rows and weights (default 0)")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="time the student's code may run in all (default 10)")
+
+
+#: More samples than this would keep a grader waiting for little gain.
+MAX_SAMPLES = 10_000
+
+
+def run(args: argparse.Namespace) -> int:
+    from cli.common import load_graph_and_data
+    from core.backward_check.checker import StudentCodeError, check_backward_file
+
+    if not 1 <= args.samples <= MAX_SAMPLES:
+        raise UsageError(f"--samples must be between 1 and {MAX_SAMPLES}, got {args.samples}")
+    if not (math.isfinite(args.timeout) and 0.0 < args.timeout <= 3600.0):
+        raise UsageError(f"--timeout must be a number of seconds between 0 and 3600, "
+                         f"got {args.timeout:g}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be 0 or more, got {args.seed}")
+    graph, preset, dataset = load_graph_and_data(args)
+    try:
+        report = check_backward_file(args.file, graph, dataset,
+                                     preset.aliases if preset else None,
+                                     samples=args.samples, seed=args.seed,
+                                     timeout=args.timeout)
+    except StudentCodeError as error:
+        raise UsageError(str(error)) from None
+    status = 0 if report.all_correct else 1
+    if args.json:
+        emit_json(_payload(report))
+        return status
+    rows = [[f.name, f.verdict, f"{f.max_relative_error:.2e}", str(f.worst_sample),
+             format_number(f.student), format_number(f.engine), format_number(f.numeric)]
+            for f in report.weights]
+    print(f"{args.file}: backward_propagation on {report.samples} samples")
+    print(table(rows, ["weight", "verdict", "max rel. error", "worst sample", "yours",
+                       "engine", "numeric"]))
+    print()
+    if report.flagged:
+        print(f"WRONG: {', '.join(f.key for f in report.weights if f.verdict != 'correct')}"
+              " (yours, engine and numeric at the worst sample)")
+    else:
+        print("every weight's derivative is CORRECT")
+    if report.forward is not None:
+        forward = report.forward
+        detail = "" if forward.verdict == "correct" else (
+            f": {', '.join(forward.wrong)}" + (f"; missing {', '.join(forward.missing)}"
+                                               if "loss" in forward.missing else ""))
+        print(f"forward_propagation: {forward.verdict.upper()}{detail}")
+    return status
+
+
+def _payload(report: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "file": report.path,
+        "samples": report.samples,
+        "eps": report.eps,
+        "weights": [
+            {"name": f.name, "key": f.key, "verdict": f.verdict,
+             "max_relative_error": f.max_relative_error, "worst_sample": f.worst_sample,
+             "student": f.student, "engine": f.engine, "numeric": f.numeric,
+             "worst_weights": list(f.worst_weights)}
+            for f in report.weights
+        ],
+        "wrong": list(report.wrong),
+        "flagged": list(report.flagged),
+    }
+    if report.forward is not None:
+        payload["forward"] = {
+            "verdict": report.forward.verdict,
+            "wrong": list(report.forward.wrong),
+            "missing": list(report.forward.missing),
+            "keys": {key: {"verdict": v, "max_relative_error": e, "worst_sample": s}
+                     for key, (v, e, s) in report.forward.keys.items()},
+        }
+    return payload
