@@ -14,7 +14,15 @@ import argparse
 import math
 from typing import Any
 
-from cli.common import UsageError, add_data_and_graph, emit_json, format_number, table
+from cli.common import (
+    UsageError,
+    add_data_and_graph,
+    emit_json,
+    format_number,
+    option_error,
+    table,
+)
+from core.training.hyperparameters import SEED, HyperparameterError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--samples", type=int, default=20, metavar="N",
                         help="how many samples (rows, each with random weights) to check "
                              "(default 20)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random seed of the rows and weights (default 0)")
+    parser.add_argument(SEED.flag, type=int, default=SEED.default, metavar="S",
+                        help=f"random seed of the rows and weights (default {SEED.default})")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                         help="time the student's code may run in all (default 10)")
 
@@ -42,13 +50,15 @@ def run(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.timeout) and 0.0 < args.timeout <= 3600.0):
         raise UsageError(f"--timeout must be a number of seconds between 0 and 3600, "
                          f"got {args.timeout:g}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must be 0 or more, got {args.seed}")
+    try:
+        seed = SEED.validate(args.seed)
+    except HyperparameterError as error:
+        raise option_error(error, SEED.name) from None
     graph, preset, dataset = load_graph_and_data(args)
     try:
         report = check_backward_file(args.file, graph, dataset,
                                      preset.aliases if preset else None,
-                                     samples=args.samples, seed=args.seed,
+                                     samples=args.samples, seed=seed,
                                      timeout=args.timeout)
     except StudentCodeError as error:
         raise UsageError(str(error)) from None

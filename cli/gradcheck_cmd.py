@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                  "truncation: try a smaller --eps")
         print(f"note: at eps {report.eps:g} the finite difference resolves "
               f"{', '.join(c.name for c in unresolved)} to worse than "
-              f"{UNRESOLVED_ABOVE:g} of their size ({cause})")
+              f"{UNRESOLVED_ABOVE:.0%} of their size ({cause})")
     for node, op in at_kinks:
         print(f"note: {node} ({op}) is at its kink: its input is 0 (or within the step), "
               "where the derivative is undefined; a disagreement there does not mean the "
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 #: A weight's noise above this fraction of its derivative gets a note.
-UNRESOLVED_ABOVE = 1e-3
+UNRESOLVED_ABOVE = 1e-2
 
 
 def _finite(value: float) -> float | None:

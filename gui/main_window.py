@@ -24,6 +24,7 @@ from core.autodiff.graph import Graph
 from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
 from core.training.optimizers import OPTIMIZERS
 from gui.actions import TrainingActions
+from gui.debugger.gradient_tools import GradientTools
 from gui.export_menu import ExportMenu
 from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._docks_sized = False
         self._make_menus()
+        self.gradient_tools = GradientTools(self)
         self._make_toolbar()
         self.position_label = ValueLabel(
             "epoch 20000/20000   step 10000000   sample shown 100000   last loss −0.0001234")
@@ -146,6 +148,10 @@ class MainWindow(QMainWindow):
             "leave": self.leave,
             "quit": self.close,
             "shortcuts": self.show_shortcuts,
+            # The gradient tools are built after the menus; these reach them when used.
+            "gradient_check": lambda on=False: self.gradient_tools.show_panel(bool(on)),
+            "check_backward": lambda _checked=False: self.gradient_tools.check_my_backward(),
+            "clear_marks": lambda _checked=False: self.gradient_tools.clear_backward_marks(),
         }
         for i, name in enumerate(OPTIMIZERS, start=1):
             slots[f"optimizer_{i}"] = lambda _checked=False, name=name: \
@@ -404,6 +410,7 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.gradient_tools.shutdown()
         self.session.shutdown()
         self.save_settings()
         super().closeEvent(event)

@@ -36,6 +36,17 @@ KIND_COLOURS: Mapping[str, NodeColours] = MappingProxyType({
     "loss": NodeColours("#F28B82", "#B71C1C"),
 })
 
+#: Gradient-check verdict -> (fill, ink): green, amber, red, each with a dark ink that
+#: reads on its fill; every verdict is also written out (VERDICT_SYMBOLS), never colour alone.
+VERDICT_COLOURS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "correct": ("#C8E6C9", "#1B5E20"),
+    "suspicious": ("#FFE082", "#6D4C00"),
+    "wrong": ("#EF9A9A", "#B71C1C"),
+})
+VERDICT_SYMBOLS: Mapping[str, str] = MappingProxyType({
+    "correct": "✓", "suspicious": "?", "wrong": "✗",
+})
+
 #: What the legend calls each kind.
 KIND_NAMES: Mapping[str, str] = MappingProxyType({
     "weight": "weight",

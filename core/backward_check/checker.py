@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ from core.backward_check.sandbox import (
 from core.data.datasets import Dataset
 
 __all__ = ["BackwardCheckReport", "ForwardCheck", "StudentCodeError", "WeightFinding",
-           "backward_keys", "check_backward_file", "engine_forward_dict"]
+           "aliases_for", "backward_keys", "check_backward_file", "engine_forward_dict"]
 
 DEFAULT_SAMPLES = 20
 #: Weight scales the points cycle through: near the notebook's start, mid-training, wild.
@@ -138,6 +139,17 @@ class BackwardCheckReport:
         return not self.flagged and forward_ok
 
 
+def aliases_for(graph: Graph) -> Mapping[str, str]:
+    """The notebook's names of intermediates for a graph built from a preset's formula
+    (the seed's ``exp``, ``tanh``, ``sigmoid``, ``v1``, ``v2``), else none."""
+    from core.presets import PRESETS
+
+    for preset in PRESETS.values():
+        if preset.formula == graph.formula and preset.aliases:
+            return preset.aliases
+    return {}
+
+
 def backward_keys(graph: Graph) -> tuple[str, ...]:
     """The keys ``backward_propagation`` returns: ``'d' + name`` of each weight."""
     return tuple(f"d{name}" for name in graph.weights)
@@ -199,7 +211,8 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
                         aliases: Mapping[str, str] | None = None,
                         samples: int = DEFAULT_SAMPLES, seed: int = 0,
                         timeout: float = DEFAULT_TIMEOUT, eps: float = DEFAULT_EPS,
-                        memory_mb: int = DEFAULT_MEMORY_MB) -> BackwardCheckReport:
+                        memory_mb: int = DEFAULT_MEMORY_MB,
+                        cancel: threading.Event | None = None) -> BackwardCheckReport:
     """Run a student's file on ``samples`` points and judge every weight's derivative.
 
     Parameters
@@ -220,6 +233,8 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
         Finite-difference step of the numeric gradient.
     memory_mb
         Memory limit of the student's process.
+    cancel
+        Set from another thread to stop the student's process at once.
 
     Raises
     ------
@@ -234,7 +249,7 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
         path,
         [CheckPoint(tuple(map(float, p.x)), p.y, tuple(map(float, p.w)), p.forward)
          for p in points],
-        keys, timeout=timeout, memory_mb=memory_mb,
+        keys, timeout=timeout, memory_mb=memory_mb, cancel=cancel,
     )
     # One gradient check per point, of the student's whole gradient there.
     reports = [check_graph(graph, p.x, p.y, p.w, eps, analytic=run.backward[k])

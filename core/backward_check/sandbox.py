@@ -15,6 +15,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,8 @@ from typing import Any
 WORKER = Path(__file__).with_name("worker.py")
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 1024
+#: How often a waiting check looks for a cancellation, in seconds.
+POLL_SECONDS = 0.05
 #: The most of the child's own error output read back (a crash's last lines).
 STDERR_TAIL = 2000
 
@@ -61,7 +65,8 @@ class StudentRun:
 
 def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
                      backward_keys: Sequence[str], timeout: float = DEFAULT_TIMEOUT,
-                     memory_mb: int = DEFAULT_MEMORY_MB) -> StudentRun:
+                     memory_mb: int = DEFAULT_MEMORY_MB,
+                     cancel: threading.Event | None = None) -> StudentRun:
     """Call the file's ``forward_propagation`` (if any) and ``backward_propagation`` on
     every point, in a child process.
 
@@ -77,6 +82,8 @@ def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
         Seconds of wall-clock time for the whole run, import included.
     memory_mb
         Address-space limit of the child (POSIX).
+    cancel
+        Set from another thread to stop the child at once (the window closing).
 
     Raises
     ------
@@ -103,7 +110,8 @@ def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
         result_path = Path(folder, "result.json")
         stderr_path = Path(folder, "stderr.txt")
         request_path.write_text(json.dumps(request), encoding="utf-8")
-        status = _run_child(request_path, result_path, stderr_path, timeout, file.name)
+        status = _run_child(request_path, result_path, stderr_path, timeout, file.name,
+                            cancel)
         if not result_path.exists():
             raise StudentCodeError(_died_message(file.name, status, stderr_path))
         try:
@@ -125,9 +133,9 @@ def _child_environment() -> dict[str, str]:
 
 
 def _run_child(request_path: Path, result_path: Path, stderr_path: Path, timeout: float,
-               name: str) -> int:
+               name: str, cancel: threading.Event | None) -> int:
     """Start the worker, wait at most ``timeout`` seconds, kill it (and anything it
-    started) when late; the exit status."""
+    started) when late or cancelled; the exit status."""
     posix = os.name == "posix"
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(  # noqa: S603 - our own worker, this interpreter
@@ -135,8 +143,17 @@ def _run_child(request_path: Path, result_path: Path, stderr_path: Path, timeout
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
             env=_child_environment(), start_new_session=posix,
         )
+        deadline = time.monotonic() + timeout
         try:
-            return process.wait(timeout=timeout)
+            while True:
+                try:
+                    return process.wait(timeout=min(POLL_SECONDS, timeout))
+                except subprocess.TimeoutExpired:
+                    if cancel is not None and cancel.is_set():
+                        _kill(process, posix)
+                        raise StudentCodeError(f"the check of {name} was cancelled") from None
+                    if time.monotonic() >= deadline:
+                        raise
         except subprocess.TimeoutExpired:
             _kill(process, posix)
             raise StudentCodeError(f"{name} did not finish within {timeout:g} s (an endless "

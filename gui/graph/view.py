@@ -10,7 +10,7 @@ as big as the window allows: what a projector needs.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
@@ -27,6 +27,7 @@ from gui.graph.fit import fit_around
 from gui.graph.geometry import content_boxes, route_edges, text_collisions
 from gui.graph.legend import LARGEST_PX, SMALLEST_PX, DerivativeLegend, EncodingLegend
 from gui.graph.node_item import NodeItem
+from gui.graph.verdict_mark import VerdictMark, WeightMark
 from gui.theme import DEFAULT_THEME, Theme
 
 ZOOM_STEP = 1.2
@@ -61,6 +62,7 @@ class GraphView(QGraphicsView):
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[Edge, EdgeItem] = {}
         self._highlighted: str | None = None
+        self.verdict_marks: dict[str, VerdictMark] = {}
         self._auto_fit = True
         self._graph_rect = QRectF()
         self._content_boxes = np.zeros((0, 4))
@@ -77,6 +79,9 @@ class GraphView(QGraphicsView):
         self.encoding_legend = EncodingLegend(theme, self)
         self.derivative_legend = DerivativeLegend(theme, self)
         self._legends_wanted = True
+        #: More boxes floating over the view (a backward check's result) that the fit
+        #: keeps the graph clear of, like the legends.
+        self.overlays: list[QWidget] = []
         self.blanked = False
         self.step_note = StepNote(theme)
         self._note_anchor: QPointF | None = None
@@ -94,6 +99,7 @@ class GraphView(QGraphicsView):
         self._note_anchor = None
         self.graph = graph
         self._highlighted = None
+        self.verdict_marks = {}  # scene.clear() deleted them
         self.node_items = {node.id: NodeItem(node, self.theme) for node in graph}
         for item in self.node_items.values():
             scene.addItem(item)
@@ -289,6 +295,24 @@ class GraphView(QGraphicsView):
             item.set_highlighted(True)
             self.ensureVisible(item)
 
+    def set_verdict_marks(self, marks: Mapping[str, WeightMark]) -> None:
+        """Ring (and badge) the named nodes by gradient-check verdict; nodes not in
+        ``marks`` lose theirs.  Unknown names are ignored."""
+        for node_id in list(self.verdict_marks):
+            if node_id not in marks:
+                mark_item = self.verdict_marks.pop(node_id)
+                if self.scene() is not None:
+                    self.scene().removeItem(mark_item)
+        for node_id, mark in marks.items():
+            node_item = self.node_items.get(node_id)
+            if node_item is None:
+                continue
+            if node_id in self.verdict_marks:
+                self.verdict_marks[node_id].set_mark(mark)
+            else:
+                self.verdict_marks[node_id] = VerdictMark(node_item, mark)
+                self.scene().addItem(self.verdict_marks[node_id])
+
     # -- zoom and pan ---------------------------------------------------------------
 
     def zoom(self) -> float:
@@ -334,7 +358,7 @@ class GraphView(QGraphicsView):
         corner = self.viewport().geometry().topLeft()
         room = LEGEND_CLEARANCE
         found = []
-        for legend in (self.encoding_legend, self.derivative_legend):
+        for legend in (self.encoding_legend, self.derivative_legend, *self.overlays):
             if legend.isHidden():
                 continue
             box = legend.geometry().translated(-corner)

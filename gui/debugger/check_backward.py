@@ -1,0 +1,204 @@
+"""Check my backward…: run a student's ``backward_propagation`` file against the engine,
+off the interface thread, and show which weights it gets wrong.
+
+Running it is an explicit act: a file dialog, then a confirmation that says the file's code
+will run (in a separate process with a time limit).  The check runs in a worker thread that
+touches no widget; its report (or the one-line reason the file cannot be checked) comes
+back by a queued signal.  The window keeps working meanwhile, and whatever the file does,
+the app keeps running.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from core.autodiff.graph import Graph
+from core.backward_check.checker import (
+    BackwardCheckReport,
+    StudentCodeError,
+    aliases_for,
+    check_backward_file,
+)
+from core.backward_check.sandbox import DEFAULT_TIMEOUT
+from core.data.datasets import Dataset
+from gui.graph.verdict_mark import WeightMark
+
+PYTHON_FILTER = "Python files (*.py);;All files (*)"
+#: Samples a check from the window runs.
+WINDOW_SAMPLES = 20
+
+
+class BackwardCheckThread(QThread):
+    """Runs one check; emits ``succeeded(report)`` or ``failed(message)``."""
+
+    succeeded = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, path: str, graph: Graph, dataset: Dataset,
+                 aliases: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.timeout = timeout
+        self.path = path
+        self.graph = graph
+        self.dataset = dataset
+        self.aliases = dict(aliases)
+        self.cancel = threading.Event()
+
+    def run(self) -> None:
+        try:
+            report = check_backward_file(self.path, self.graph, self.dataset, self.aliases,
+                                         samples=WINDOW_SAMPLES, timeout=self.timeout,
+                                         cancel=self.cancel)
+        except StudentCodeError as error:
+            self.failed.emit(str(error))
+        except Exception as error:  # anything else must reach the user, not kill the app
+            self.failed.emit(f"{Path(self.path).name} could not be checked: "
+                             f"{type(error).__name__}: {error}")
+        else:
+            self.succeeded.emit(report)
+
+
+def weight_marks(report: BackwardCheckReport) -> dict[str, WeightMark]:
+    """A mark for every weight: wrong ones say their error and the worst sample."""
+    marks = {}
+    for finding in report.weights:
+        if finding.verdict == "correct":
+            marks[finding.name] = WeightMark("correct")
+            continue
+        error = finding.max_relative_error
+        size = "nan" if math.isnan(error) else f"{error:.2g}"
+        marks[finding.name] = WeightMark(finding.verdict,
+                                         f"error {size}, worst sample {finding.worst_sample}")
+    return marks
+
+
+def summary(report: BackwardCheckReport) -> str:
+    """What the result dialog says, in plain words."""
+    name = Path(report.path).name
+    lines = []
+    if not report.flagged:
+        lines.append(f"{name}: every derivative is correct on {report.samples} samples.")
+    else:
+        lines.append(f"{name}: {', '.join(f.key for f in report.weights if f.verdict != 'correct')}"
+                     f" {'is' if len(report.flagged) == 1 else 'are'} not right "
+                     f"({report.samples} samples).")
+        for f in report.weights:
+            if f.verdict == "correct":
+                continue
+            lines.append(f"  {f.key}: {f.verdict}, relative error up to "
+                         f"{f.max_relative_error:.2g}; worst at sample {f.worst_sample}: "
+                         f"yours {f.student:.6g}, engine {f.engine:.6g}, "
+                         f"numeric {f.numeric:.6g}")
+    if report.forward is not None:
+        forward = report.forward
+        if forward.verdict == "correct":
+            lines.append("forward_propagation: correct.")
+        else:
+            lines.append(f"forward_propagation: {forward.verdict} "
+                         f"({', '.join(forward.wrong) or 'no loss'}); backward was checked "
+                         "with the engine's forward values.")
+    return "\n".join(lines)
+
+
+class BackwardChecker(QObject):
+    """The window's "Check my backward…" command: choose, confirm, run, report.
+
+    ``started``, ``finished(report)`` and ``failed(message)`` let the window mark the graph
+    and tests wait; the dialogs are parented to ``window``.
+    """
+
+    started = Signal(str)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.window = window
+        self._thread: BackwardCheckThread | None = None
+        #: Seconds the student's code may run.
+        self.timeout = DEFAULT_TIMEOUT
+        self.last_report: BackwardCheckReport | None = None
+        self.last_message = ""
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    def choose_and_run(self, graph: Graph, dataset: Dataset) -> None:
+        """File dialog, confirmation, then :meth:`start`."""
+        if self.running:
+            QMessageBox.information(self.window, "Check my backward",
+                                    "A check is already running.")
+            return
+        path, _ = QFileDialog.getOpenFileName(self.window, "Check my backward: choose your "
+                                              "Python file", "", PYTHON_FILTER)
+        if path and self.confirm(path):
+            self.start(path, graph, dataset)
+
+    def confirm(self, path: str) -> bool:
+        answer = QMessageBox.question(
+            self.window, "Run your code?",
+            f"This runs the Python code in {Path(path).name} on this computer, in a separate "
+            f"process stopped after {self.timeout:g} s, calling its backward_propagation "
+            f"(and forward_propagation) on {WINDOW_SAMPLES} samples.\n\n"
+            "Only run files you trust. Run it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def start(self, path: str, graph: Graph, dataset: Dataset) -> None:
+        """Run the check in a worker thread (no dialog)."""
+        if self.running:
+            return
+        thread = BackwardCheckThread(path, graph, dataset, aliases_for(graph), self.timeout,
+                                     self)
+        thread.succeeded.connect(self._on_succeeded)
+        thread.failed.connect(self._on_failed)
+        thread.finished.connect(thread.deleteLater)
+        self._thread = thread
+        self.started.emit(path)
+        thread.start()
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until the running check ends (for tests)."""
+        thread = self._thread
+        return thread is None or thread.wait(msecs)
+
+    def cancel(self) -> None:
+        """Stop a running check at once and wait for its thread (the window closing)."""
+        thread = self._thread
+        if thread is not None:
+            thread.succeeded.disconnect()
+            thread.failed.disconnect()
+            thread.cancel.set()
+            thread.wait()
+            self._thread = None
+
+    def _on_succeeded(self, report: BackwardCheckReport) -> None:
+        self._thread = None
+        self.last_report = report
+        self.last_message = summary(report)
+        self.finished.emit(report)
+        self._show(QMessageBox.Icon.Information if not report.flagged
+                   else QMessageBox.Icon.Warning, "Check my backward", self.last_message)
+
+    def _on_failed(self, message: str) -> None:
+        self._thread = None
+        self.last_report = None
+        self.last_message = message
+        self.failed.emit(message)
+        self._show(QMessageBox.Icon.Warning, "Your file cannot be checked", message)
+
+    def _show(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
+        # Not modal-blocking: the window stays usable and tests are not stopped.
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        box.setObjectName("check_backward_result")
+        box.setModal(False)
+        box.open()

@@ -1,0 +1,315 @@
+"""The gradient-check panel: the engine's backward pass against central differences, on the
+shown sample at the current weights.
+
+Per weight: the analytic and numeric derivative, their difference, what the finite
+difference can resolve (its noise), the relative error and a verdict with its colour;
+overall: the course's norm formula and its verdict.  The step eps is editable from 1e-2 to
+1e-10, and a note says why too large a step (truncation) or too small a step (rounding)
+misleads.  The panel computes only while it is visible, and at most every
+``RECHECK_INTERVAL_MS`` while training plays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.autodiff.gradcheck import (
+    CORRECT_BELOW,
+    DEFAULT_EPS,
+    WRONG_ABOVE,
+    GradCheckReport,
+    Verdict,
+    check_graph,
+)
+from gui.formatting import short_number
+from gui.snapshot import Snapshot
+from gui.theme import VERDICT_COLOURS, VERDICT_SYMBOLS
+
+#: The first column is the verdict: the weight's name after ✓, ? or ✗, in the verdict's
+#: colour (as the weight is ringed on the graph).
+COLUMNS = ("verdict", "analytic", "numeric", "FD noise", "rel. err")
+VERDICT_COLUMN = 0
+EPS_CHOICES = tuple(10.0 ** -k for k in range(2, 11))
+EPS_RANGE = (1e-10, 1e-2)
+#: While training plays, the check is redone at most this often.
+RECHECK_INTERVAL_MS = 500
+#: Graphs with more weights are checked only on request (each check costs 4 passes per
+#: weight).
+AUTO_CHECK_LIMIT = 300
+
+
+def parse_eps(text: str) -> float:
+    """An eps typed by the user, or ``ValueError`` saying what is wrong with it."""
+    try:
+        value = float(text.strip().replace("\u2212", "-"))
+    except ValueError:
+        raise ValueError(f"eps: {text.strip()!r} is not a number") from None
+    low, high = EPS_RANGE
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"eps must be between {low:g} and {high:g}, got {text.strip()}")
+    return value
+
+
+#: A weight whose noise exceeds this fraction of its derivative is not resolved.
+UNRESOLVED_ABOVE = 1e-2
+
+
+def eps_note(report: GradCheckReport | None, eps: float) -> str:
+    """One line on what this eps does to the numeric gradient: too large a step misleads
+    by truncation, too small a step by rounding."""
+    general = "Too large an eps misleads by truncation (∝ eps²), too small by rounding (∝ 1/eps)."
+    if report is None or not report.weights:
+        return general
+    unresolved = [c for c in report.weights if c.resolution > UNRESOLVED_ABOVE]
+    if not unresolved:
+        return general
+    names = ", ".join(c.name for c in unresolved[:4]) + ("…" if len(unresolved) > 4 else "")
+    if sum(c.truncation for c in unresolved) > sum(c.rounding for c in unresolved):
+        return (f"eps {eps:g} is too large for {names}: truncation (∝ eps²) bends the secant away "
+                "from the tangent; try a smaller eps.")
+    return (f"eps {eps:g} is too small for {names}: rounding (∝ 1/eps) swamps L(w+eps) − L(w−eps); "
+            "try a larger eps.")
+
+
+class GradCheckPanel(QWidget):
+    """The engine's gradient on the shown sample checked against finite differences."""
+
+    #: Weight name -> verdict after each check (empty when there is nothing to show).
+    verdicts_changed = Signal(object)
+    #: The check was redone (the new :class:`GradCheckReport`).
+    checked = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gradcheck_panel")
+        self._snapshot: Snapshot | None = None
+        self._report: GradCheckReport | None = None
+        self._eps = DEFAULT_EPS
+        self._checked_key: tuple[object, ...] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(RECHECK_INTERVAL_MS)
+        self._timer.timeout.connect(self.recheck)
+
+        self.overall_label = QLabel()
+        self.overall_label.setObjectName("gradcheck_overall")
+        self.overall_label.setWordWrap(True)
+        self.overall_label.setTextFormat(Qt.TextFormat.RichText)
+        self.eps_box = QComboBox()
+        self.eps_box.setObjectName("gradcheck_eps")
+        self.eps_box.setEditable(True)
+        self.eps_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.eps_box.addItems([f"{e:g}" for e in EPS_CHOICES])
+        self.eps_box.setCurrentText(f"{self._eps:g}")
+        self.eps_box.setToolTip("The finite-difference step: from 1e-2 to 1e-10")
+        line_edit = self.eps_box.lineEdit()
+        assert line_edit is not None  # the box is editable
+        line_edit.editingFinished.connect(self._on_eps_edited)
+        self.eps_box.activated.connect(lambda _index: self._on_eps_edited())
+        self.check_button = QPushButton("Check now")
+        self.check_button.setToolTip("Redo the gradient check on the shown sample")
+        self.check_button.clicked.connect(self.recheck)
+        self.note_label = QLabel()
+        self.note_label.setObjectName("gradcheck_note")
+        self.note_label.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("gradcheck_table")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(VERDICT_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(20)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        font = QFont("DejaVu Sans Condensed")
+        font.setPointSizeF(9.5)
+        self.table.setFont(font)
+        for column, tip in enumerate((
+                "✓ correct, ? suspicious, ✗ wrong: within the FD noise is correct, else the "
+                "course's thresholds on the relative error",
+                "∂L/∂w from the engine's backward pass",
+                "(L(w+eps) − L(w−eps)) / 2 eps",
+                "what the finite difference cannot resolve: truncation + rounding",
+                "|analytic − numeric| / (|analytic| + |numeric|)")):
+            header_item = self.table.horizontalHeaderItem(column)
+            if header_item is not None:
+                header_item.setToolTip(tip)
+        self.overall_label.setToolTip(
+            f"The course's check: below {CORRECT_BELOW:g} correct, above {WRONG_ABOVE:g} "
+            "wrong, suspicious between; a difference within the finite difference's noise "
+            "is agreement")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("eps"))
+        top.addWidget(self.eps_box)
+        top.addWidget(self.check_button)
+        top.addStretch(1)
+        small = QFont(self.note_label.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
+        self.note_label.setFont(small)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.overall_label)
+        layout.addWidget(self.note_label)
+        layout.addWidget(self.table, 1)
+        self._show_report()
+
+    # -- state ------------------------------------------------------------------------
+
+    @property
+    def eps(self) -> float:
+        return self._eps
+
+    @property
+    def report(self) -> GradCheckReport | None:
+        """The check on show (``None`` before the first)."""
+        return self._report
+
+    def set_eps(self, eps: float) -> None:
+        """Validate, store, recheck.  Raises ``ValueError`` outside 1e-10..1e-2."""
+        eps = parse_eps(repr(float(eps)))
+        if eps == self._eps:
+            return
+        self._eps = eps
+        self.eps_box.setCurrentText(f"{eps:g}")
+        self.recheck()
+
+    def show_snapshot(self, snapshot: Snapshot, running: bool = False) -> None:
+        """A new training state: recheck now, or soon while training plays."""
+        self._snapshot = snapshot
+        if not self.isVisible() or len(snapshot.graph.weights) > AUTO_CHECK_LIMIT:
+            return
+        if running:
+            if not self._timer.isActive():
+                self._timer.start()
+        else:
+            self.recheck()
+
+    def recheck(self) -> None:
+        """Check the shown sample at the current weights with the current eps."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        key = (id(snapshot.graph), snapshot.sample, snapshot.step,
+               snapshot.weights.tobytes(), self._eps)
+        if key == self._checked_key and self._report is not None:
+            return
+        x, y = snapshot.dataset.row(snapshot.sample)
+        self._report = check_graph(snapshot.graph, x, y, snapshot.weights, self._eps)
+        self._checked_key = key
+        self._show_report()
+        self.verdicts_changed.emit(self.verdicts())
+        self.checked.emit(self._report)
+
+    def verdicts(self) -> Mapping[str, Verdict]:
+        """Weight name -> verdict of the check on show."""
+        if self._report is None:
+            return {}
+        return {c.name: c.verdict for c in self._report.weights}
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._snapshot is not None and self._report is None:
+            self.recheck()
+
+    # -- view ---------------------------------------------------------------------------
+
+    def _on_eps_edited(self) -> None:
+        text = self.eps_box.currentText()
+        try:
+            eps = parse_eps(text)
+        except ValueError as error:
+            self.note_label.setText(f"⚠ {error}; still using eps {self._eps:g}")
+            self.note_label.setStyleSheet(f"color: {VERDICT_COLOURS['wrong'][1]};")
+            self.eps_box.setCurrentText(f"{self._eps:g}")
+            return
+        self.note_label.setStyleSheet("")
+        if eps != self._eps:
+            self.set_eps(eps)
+        else:
+            self.note_label.setText(eps_note(self._report, self._eps))
+
+    def _show_report(self) -> None:
+        report = self._report
+        self.note_label.setStyleSheet("")
+        self.note_label.setText(eps_note(report, self._eps))
+        if report is None:
+            self.overall_label.setText("No check yet: it runs on the shown sample.")
+            self.table.setRowCount(0)
+            return
+        snapshot = self._snapshot
+        graph = snapshot.graph if snapshot is not None else None
+        fill, ink = VERDICT_COLOURS[report.verdict]
+        sample = f"sample {snapshot.sample}" if snapshot is not None else ""
+        self.overall_label.setText(
+            f"‖g − g<sub>num</sub>‖ / (‖g‖ + ‖g<sub>num</sub>‖) = "
+            f"<b>{report.relative_error:.2e}</b> "
+            f"<span style='background:{fill}; color:{ink}'>&nbsp;"
+            f"{VERDICT_SYMBOLS[report.verdict]} {report.verdict}&nbsp;</span> "
+            f"<small>{sample}</small>")
+        self.table.setRowCount(len(report.weights))
+        for row, c in enumerate(report.weights):
+            label = graph[c.name].label if graph is not None and c.name in graph else c.name
+            difference = abs(c.analytic - c.numeric)
+            texts = (f"{VERDICT_SYMBOLS[c.verdict]} {label}", short_number(c.analytic),
+                     short_number(c.numeric), short_number(c.noise, 2),
+                     short_number(c.relative_error, 2))
+            for column, text in enumerate(texts):
+                item = self.table.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(row, column, item)
+                item.setText(text)
+                item.setTextAlignment(
+                    (Qt.AlignmentFlag.AlignLeft if column == VERDICT_COLUMN
+                     else Qt.AlignmentFlag.AlignRight) | Qt.AlignmentFlag.AlignVCenter)
+            fill, ink = VERDICT_COLOURS[c.verdict]
+            verdict_item = self.table.item(row, VERDICT_COLUMN)
+            assert verdict_item is not None
+            verdict_item.setBackground(QBrush(QColor(fill)))
+            verdict_item.setForeground(QBrush(QColor(ink)))
+            verdict_item.setToolTip(
+                f"{label}: {c.verdict}. |analytic − numeric| = {difference:.3g}; the finite "
+                "difference resolves "
+                f"{c.noise:.3g} here (truncation {c.truncation:.2g}, rounding "
+                f"{c.rounding:.2g}, times 2)")
+
+    def verdict_of(self, weight: str) -> str:
+        """The verdict the table shows for ``weight`` (from its cell's tooltip)."""
+        if self._report is None:
+            return ""
+        row = [c.name for c in self._report.weights].index(weight)
+        item = self.table.item(row, VERDICT_COLUMN)
+        return "" if item is None else item.toolTip().split(":")[1].split(".")[0].strip()
+
+    def cell_text(self, weight: str, column: str) -> str:
+        """The text in one cell (for tests and screen readers)."""
+        if self._report is None:
+            return ""
+        row = [c.name for c in self._report.weights].index(weight)
+        item = self.table.item(row, COLUMNS.index(column))
+        return "" if item is None else item.text()
+
