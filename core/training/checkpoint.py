@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from core.training.hyperparameters import shown
+
 #: Written into the JSON form; a reader refuses other versions.
 FORMAT_VERSION = 1
 
@@ -38,14 +40,14 @@ class CheckpointError(ValueError):
 def _whole(name: str, value: object, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise CheckpointError(f"checkpoint {name} must be a whole number >= {low}, got "
-                              f"{value!r}")
+                              f"{shown(value)}")
     return int(value)
 
 
 def _floats(name: str, values: object, finite: bool = True) -> tuple[float, ...]:
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values,
                                                                    (Sequence, np.ndarray)):
-        raise CheckpointError(f"checkpoint {name} must be a list of numbers, got {values!r}")
+        raise CheckpointError(f"checkpoint {name} must be a list of numbers, got {shown(values)}")
     result = []
     for value in values:
         number = _float(name, value)
@@ -59,7 +61,7 @@ def _float(name: str, value: object) -> float:
     if isinstance(value, str) and value in _NON_FINITE:
         return _NON_FINITE[value]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise CheckpointError(f"checkpoint {name} must be a number, got {value!r}")
+        raise CheckpointError(f"checkpoint {name} must be a number, got {shown(value)}")
     return float(value)
 
 
@@ -119,14 +121,14 @@ class Checkpoint:
         store("weights", _floats("weights", self.weights))
         if not isinstance(self.optimizer, str) or not self.optimizer:
             raise CheckpointError(f"checkpoint optimizer must be a name, got "
-                                  f"{self.optimizer!r}")
+                                  f"{shown(self.optimizer)}")
         if not isinstance(self.optimizer_state, Mapping):
             raise CheckpointError("checkpoint optimizer_state must map names to lists")
         state = {}
         for key, values in self.optimizer_state.items():
-            vector = _floats(f"optimizer_state {key!r}", values)
+            vector = _floats(f"optimizer_state {shown(key)}", values)
             if len(vector) != len(self.weights):
-                raise CheckpointError(f"checkpoint optimizer_state {key!r} has {len(vector)} "
+                raise CheckpointError(f"checkpoint optimizer_state {shown(key)} has {len(vector)} "
                                       f"values for {len(self.weights)} weights")
             state[str(key)] = vector
         store("optimizer_state", MappingProxyType(state))
@@ -137,7 +139,7 @@ class Checkpoint:
                                   f"for {self.epoch} completed epochs")
         if not isinstance(self.shuffle, (bool, np.bool_)):
             raise CheckpointError(f"checkpoint shuffle must be true or false, got "
-                                  f"{self.shuffle!r}")
+                                  f"{shown(self.shuffle)}")
         store("shuffle", bool(self.shuffle))
         if self.order is not None:
             order = tuple(_whole("order", i) for i in self.order)
@@ -207,13 +209,13 @@ class Checkpoint:
         names = [f.name for f in fields(cls)]
         unknown = sorted(set(values) - set(names) - {"version"})
         if unknown:
-            raise CheckpointError(f"unknown field {unknown[0]!r} in a checkpoint")
+            raise CheckpointError(f"unknown field {shown(unknown[0])} in a checkpoint")
         missing = [name for name in names if name not in values]
         if missing:
-            raise CheckpointError(f"a checkpoint needs the field {missing[0]!r}")
+            raise CheckpointError(f"a checkpoint needs the field {shown(missing[0])}")
         version = values.get("version")
         if version != FORMAT_VERSION or isinstance(version, bool):
-            raise CheckpointError(f"checkpoint version {version!r} is not supported (this "
+            raise CheckpointError(f"checkpoint version {shown(version)} is not supported (this "
                                   f"program reads {FORMAT_VERSION})")
         return cls(**{name: values[name] for name in names})
 

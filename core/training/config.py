@@ -34,6 +34,7 @@ from core.training.hyperparameters import (
     EPOCHS,
     SEED,
     HyperparameterError,
+    shown,
 )
 from core.training.optimizers import OPTIMIZERS, Optimizer
 
@@ -82,7 +83,7 @@ class DataSource:
     def __post_init__(self) -> None:
         if self.path is not None and (not isinstance(self.path, str) or not self.path):
             raise ConfigError("data", f"data path must be a non-empty string, got "
-                                      f"{self.path!r}")
+                                      f"{shown(self.path)}")
         if self.sha256 is not None:
             if self.path is None:
                 raise ConfigError("data", "data without a path (the graph's own) has no "
@@ -90,7 +91,7 @@ class DataSource:
             if not isinstance(self.sha256, str) or len(self.sha256) != 64 \
                     or any(c not in "0123456789abcdef" for c in self.sha256):
                 raise ConfigError("data", f"data sha256 must be 64 lowercase hex digits, "
-                                          f"got {self.sha256!r}")
+                                          f"got {shown(self.sha256)}")
 
     @classmethod
     def file(cls, path: str) -> DataSource:
@@ -163,7 +164,7 @@ def _check_graph(spec: object) -> tuple[str, ...]:
     from core.autodiff.formula import FormulaError
 
     if not isinstance(spec, str) or not spec.strip():
-        raise ConfigError("graph", f"graph must be a preset name or a formula, got {spec!r}")
+        raise ConfigError("graph", f"graph must be a preset name or a formula, got {shown(spec)}")
     try:
         return _weight_names(spec.strip())
     except FormulaError as error:
@@ -172,12 +173,12 @@ def _check_graph(spec: object) -> tuple[str, ...]:
 
 def _finite_numbers(field: str, values: object) -> tuple[float, ...]:
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
-        raise ConfigError(field, f"{field} must be a list of numbers, got {values!r}")
+        raise ConfigError(field, f"{field} must be a list of numbers, got {shown(values)}")
     result = []
     for i, value in enumerate(np.asarray(values, dtype=object).ravel().tolist()):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) \
                 or not math.isfinite(float(value)):
-            raise ConfigError(field, f"{field}[{i}] must be a finite number, got {value!r}")
+            raise ConfigError(field, f"{field}[{i}] must be a finite number, got {shown(value)}")
         result.append(float(value))
     return tuple(result)
 
@@ -236,10 +237,10 @@ class TrainingConfig:
         names = _check_graph(self.graph)
         store("graph", self.graph.strip())
         if not isinstance(self.data, DataSource):
-            raise ConfigError("data", f"data must be a DataSource, got {self.data!r}")
+            raise ConfigError("data", f"data must be a DataSource, got {shown(self.data)}")
         name = self.optimizer.strip().lower() if isinstance(self.optimizer, str) else None
         if name not in OPTIMIZERS:
-            raise ConfigError("optimizer", f"unknown optimizer {self.optimizer!r}; known: "
+            raise ConfigError("optimizer", f"unknown optimizer {shown(self.optimizer)}; known: "
                                             f"{', '.join(OPTIMIZERS)}")
         store("optimizer", name)
         store("hyperparameters", _check_hyperparameters(name, self.hyperparameters))
@@ -251,7 +252,7 @@ class TrainingConfig:
         store("epochs", _checked("epochs", EPOCHS.validate, self.epochs))
         if not isinstance(self.shuffle, (bool, np.bool_)):
             raise ConfigError("shuffle", f"shuffle must be true or false, got "
-                                         f"{self.shuffle!r}")
+                                         f"{shown(self.shuffle)}")
         store("shuffle", bool(self.shuffle))
         if self.initial_weights is not None:
             weights = _finite_numbers("initial_weights", self.initial_weights)
@@ -384,18 +385,18 @@ class TrainingConfig:
         known = {f.name for f in dataclasses.fields(cls)} | {"version"}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ConfigError(unknown[0], f"unknown field {unknown[0]!r} in a training "
+            raise ConfigError(unknown[0], f"unknown field {shown(unknown[0])} in a training "
                                           f"config (known: {', '.join(sorted(known))})")
         version = values.get("version", FORMAT_VERSION)
         if version != FORMAT_VERSION or isinstance(version, bool):
-            raise ConfigError("version", f"training config version {version!r} is not "
+            raise ConfigError("version", f"training config version {shown(version)} is not "
                                          f"supported (this program reads {FORMAT_VERSION})")
         fields: dict[str, Any] = {k: v for k, v in values.items() if k != "version"}
         if "data" in fields:
             fields["data"] = _data_from_json(fields["data"])
         if "hyperparameters" in fields and not isinstance(fields["hyperparameters"], Mapping):
             raise ConfigError("hyperparameters", f"hyperparameters must be an object of "
-                                                 f"numbers, got {fields['hyperparameters']!r}")
+                                                 f"numbers, got {shown(fields['hyperparameters'])}")
         return cls(**fields)
 
     @classmethod
@@ -424,7 +425,7 @@ def _data_from_json(value: object) -> DataSource:
         return value
     if not isinstance(value, Mapping) or not set(value) <= {"path", "sha256"}:
         raise ConfigError("data", f"data must be an object with path and sha256, got "
-                                  f"{value!r}")
+                                  f"{shown(value)}")
     return DataSource(value.get("path"), value.get("sha256"))
 
 
@@ -438,12 +439,12 @@ def _checked(name: str, validate: Any, value: object) -> Any:
 def _check_hyperparameters(optimizer: str, values: object) -> Mapping[str, float]:
     if not isinstance(values, Mapping):
         raise ConfigError("hyperparameters", f"hyperparameters must be a mapping of names "
-                                             f"to numbers, got {values!r}")
+                                             f"to numbers, got {shown(values)}")
     cls = OPTIMIZERS[optimizer]
     declared = {h.name: h for h in cls.hyperparameters}
     for name in values:
         if name not in declared:
-            raise ConfigError(str(name), f"{cls.name} has no hyperparameter {name!r} (it "
+            raise ConfigError(str(name), f"{cls.name} has no hyperparameter {shown(name)} (it "
                                          f"has {', '.join(declared)})")
     return MappingProxyType({
         name: _checked(name, h.validate, values[name]) if name in values else h.default

@@ -21,6 +21,18 @@ class HyperparameterError(ValueError):
     """A hyperparameter value, name or optimizer name that is not allowed."""
 
 
+#: Longest piece of a refused value quoted in a message.
+_SHOWN_CHARS = 40
+
+
+def shown(value: object) -> str:
+    """A refused value as a message quotes it: its repr, cut to a readable length."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**_SHOWN_CHARS:
+        return f"a number of {len(str(abs(value)))} digits"
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS - 1] + "…"
+
+
 def flag(name: str) -> str:
     """The command line's flag for a declared name: ``weight_decay`` -> ``--weight-decay``."""
     return "--" + name.replace("_", "-")
@@ -83,7 +95,7 @@ class Hyperparameter:
             range, with a message such as ``lr must be > 0, got -1``.
         """
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise HyperparameterError(f"{self.name} must be a number, got {value!r}")
+            raise HyperparameterError(f"{self.name} must be a number, got {shown(value)}")
         number = float(value)
         if not math.isfinite(number):
             raise HyperparameterError(f"{self.name} must be a finite number, got {number}")
@@ -138,7 +150,7 @@ class WholeNumber:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
                 or not self.low <= value <= self.high:
             raise HyperparameterError(f"{self.name} must be a whole number {self.interval}, "
-                                      f"got {value!r}")
+                                      f"got {shown(value)}")
         return int(value)
 
 

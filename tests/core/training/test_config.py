@@ -228,3 +228,15 @@ def test_a_presets_own_data_and_start_weights_come_with_it():
     # Given weights win over the preset's.
     given = TrainingConfig(graph="xor", initial_weights=[0.5] * len(graph.weights))
     np.testing.assert_array_equal(given.start_weights(), 0.5)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"seed": 10**3000}, "seed must be a whole number in [0, 2147483647], got a number of "
+                         "3001 digits"),
+    ({"epochs": "x" * 10_000}, "epochs must be a whole number in [1, 100000], got 'xxx"),
+    ({"hyperparameters": {"lr": "y" * 10_000}}, "lr must be a number, got 'yyy"),
+])
+def test_a_huge_refused_value_is_quoted_briefly(changes, message):
+    with pytest.raises(ConfigError) as caught:
+        TrainingConfig(**changes)
+    assert message in str(caught.value) and len(str(caught.value)) < 120
