@@ -20,16 +20,19 @@ class TrainingActions(QObject):
     pauses first.
 
     ``forward`` is what the step action does (the window sends it to a lesson or the
-    stepper when one is active); by default it trains one sample.
+    stepper when one is active); by default it trains one sample.  ``epoch`` likewise for
+    Step epoch (which finishes the current phase while stepping).
     """
 
     def __init__(self, session: Session, parent: QObject | None = None,
-                 forward: Callable[[], object] | None = None) -> None:
+                 forward: Callable[[], object] | None = None,
+                 epoch: Callable[[], object] | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.step_sample = make_action(self, "step_forward",
                                        forward if forward is not None else self._on_step_sample)
-        self.step_epoch = make_action(self, "step_epoch", self._on_step_epoch)
+        self.step_epoch = make_action(self, "step_epoch",
+                                      epoch if epoch is not None else self._on_step_epoch)
         self.play = make_action(self, "play", self._on_play)
         self.reset = make_action(self, "reset", self._on_reset)
         session.play.training_started.connect(lambda: self._show_running(True))

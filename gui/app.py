@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.inputs import Parser, UsageError, join_negative_values, option_error, resolve_inputs
 
@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --screenshot: train N samples first (default 0)")
     parser.add_argument("--size", type=_size, default=SCREENSHOT_SIZE, metavar="WxH",
                         help="with --screenshot: window size (default 1600x1000)")
+    parser.add_argument("--debug-step", type=_count, metavar="K",
+                        help="open stepping mode at position K of the next training step "
+                             "(0: its first node)")
     parser.add_argument("--optimizer", metavar="NAME", help="optimizer (default: sgd)")
     parser.add_argument("--data", metavar="PATH",
                         help="data file (.pkl, .npy, .npz, .csv); default: the built-in data")
@@ -158,6 +161,10 @@ def run_gui(argv: Sequence[str]) -> int:
     session.play.set_speed(startup.speed)
     window = MainWindow(session, settings=settings)
     window.show()
+    if args.debug_step is not None:
+        problem = _open_stepper(window, args.debug_step)
+        if problem:
+            window.statusBar().showMessage(problem)
     return int(app.exec())
 
 
@@ -185,6 +192,17 @@ def _quiet_offscreen_notes() -> None:
     qInstallMessageHandler(handler)
 
 
+def _open_stepper(window: Any, index: int) -> str:
+    """Stepping mode at position ``index`` of the next step; a problem as one line."""
+    if not window.stepping.start(index):
+        return "--debug-step: every epoch is trained already; there is no step to show"
+    size = len(window.stepping.plan)
+    if index >= size:
+        window.stepping.stop(finish=False)
+        return f"--debug-step: the step has {size} positions (0..{size - 1}), got {index}"
+    return ""
+
+
 def _screenshot(app: object, session: Session, args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -197,8 +215,18 @@ def _screenshot(app: object, session: Session, args: argparse.Namespace) -> int:
     if args.steps:
         session.training.run_steps(args.steps)
     QApplication.processEvents()
+    if args.debug_step is not None:
+        problem = _open_stepper(window, args.debug_step)
+        if problem:
+            window.close()
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
+        QApplication.processEvents()
     window.graph_view.fit_all()
     QApplication.processEvents()
+    if args.debug_step is not None:
+        window.show_step_position(window.stepping.position)  # the note, placed after the fit
+        QApplication.processEvents()
     image = window.grab()
     saved = image.save(args.screenshot, "PNG")
     window.close()

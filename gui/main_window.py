@@ -17,13 +17,17 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTabWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
 from core.autodiff.graph import Graph
 from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
+from core.debugger.stepper import StepPosition
 from core.training.optimizers import OPTIMIZERS
 from gui.actions import TrainingActions
+from gui.debugger.caption_bar import CaptionBar
+from gui.debugger.stepping import SteppingController
 from gui.debugger.gradient_tools import GradientTools
 from gui.export_menu import ExportMenu
 from gui.formatting import short_number
@@ -74,9 +78,10 @@ class MainWindow(QMainWindow):
 
         self.graph_view = GraphView(theme)
         self.graph_view.setObjectName("graph_view")
-        self.setCentralWidget(self.graph_view)
+        self.stepping = SteppingController(session, self)
 
-        self.training_actions = TrainingActions(session, self, forward=self.step_forward)
+        self.training_actions = TrainingActions(session, self, forward=self.step_forward,
+                                                epoch=self.step_epoch)
         self.open_data_action = make_action(self, "open_data", self.choose_data_file)
         self.side_panel = SidePanel(session, self.training_actions, self.open_data_action)
         self.loss_plot = LossPlot(training)
@@ -84,6 +89,18 @@ class MainWindow(QMainWindow):
         self.compare_plot = ComparePlot(session)
         self.weights_table = WeightsTable(training)
         self._make_actions()
+        self.caption_bar = CaptionBar(theme, [
+            (self.actions[name], short) for name, short in (
+                ("step_start", "|◀"), ("step_back", "◀"), ("step_forward", "▶"),
+                ("step_end", "▶|"), ("debug_step", "✕"))])
+        central = QWidget()
+        central.setObjectName("graph_area")
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.caption_bar)
+        column.addWidget(self.graph_view, 1)
+        self.setCentralWidget(central)
         self.plot_tabs = QTabWidget()
         self.plot_tabs.setObjectName("plot_tabs")
         self.plot_tabs.addTab(self.loss_plot, "Loss")
@@ -113,6 +130,12 @@ class MainWindow(QMainWindow):
         training.readouts_updated.connect(self.show_position)
         training.step_finished.connect(self._on_step_finished)
         training.status_reported.connect(self._show_status)
+        training.diverged.connect(self._on_diverged)
+        session.play.training_started.connect(self._leave_stepping_for_play)
+        self.stepping.position_changed.connect(self.show_step_position)
+        self.stepping.started.connect(lambda: self._show_stepping(True))
+        self.stepping.stopped.connect(lambda: self._show_stepping(False))
+        self.stepping.status_reported.connect(self._show_status)
         #: The last message the session reported: it describes a state of training.
         self._session_message: str | None = None
         self.graph_view.set_graph(training.graph)
@@ -137,6 +160,9 @@ class MainWindow(QMainWindow):
         made = {**self.training_actions.by_name(), "open_data": self.open_data_action}
         slots: dict[str, Callable[..., object]] = {
             "step_back": self.step_back,
+            "debug_step": self.stepping.toggle,
+            "step_start": self.stepping.start_of_pass,
+            "step_end": self.stepping.end_of_pass,
             "fit": view.fit_all,
             "zoom_in": view.zoom_in,
             "zoom_out": view.zoom_out,
@@ -211,6 +237,12 @@ class MainWindow(QMainWindow):
         optimizer_menu = train_menu.addMenu("&Optimizer")
         for i in range(1, len(OPTIMIZERS) + 1):
             optimizer_menu.addAction(self.actions[f"optimizer_{i}"])
+        debug_menu = bar.addMenu("&Debug")
+        debug_menu.setObjectName("debug_menu")
+        debug_menu.addAction(self.actions["debug_step"])
+        debug_menu.addSeparator()
+        for name in ("step_forward", "step_back", "step_start", "step_end", "step_epoch"):
+            debug_menu.addAction(self.actions[name])
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
@@ -222,6 +254,7 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in self.training_actions.all():
             toolbar.addAction(action)
+        toolbar.addAction(self.actions["debug_step"])
         toolbar.addSeparator()
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
             toolbar.addAction(action)
@@ -254,6 +287,8 @@ class MainWindow(QMainWindow):
         self.graph_view.set_graph(graph)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
+        if self.stepping.active:
+            return  # the stepper's partial picture stays until stepping ends
         self.graph_view.show_trace(snapshot.trace)
         divergence = snapshot.divergence
         self.graph_view.highlight_node(None if divergence is None else divergence.node)
@@ -277,6 +312,13 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         if not self.session.play.running and bar.currentMessage() == self._session_message:
             bar.clearMessage()
+
+    def _on_diverged(self, divergence: object) -> None:
+        """Training paused at a non-finite value: open the stepper on that step, at the
+        first offending node (the caption says why)."""
+        node = getattr(divergence, "node", None)
+        if not self.stepping.start_at_problem():
+            self.graph_view.highlight_node(node)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -329,13 +371,60 @@ class MainWindow(QMainWindow):
         self.toolbar.setVisible(not on)
 
     def step_forward(self) -> None:
-        """Right / PageDown: train one sample (pausing first)."""
-        self.session.play.pause()
-        self.session.training.step_sample()
+        """Right / PageDown: train one sample (pausing first); stepping, the next node."""
+        if self.stepping.active:
+            self.stepping.next()
+        else:
+            self.session.play.pause()
+            self.session.training.step_sample()
 
     def step_back(self) -> None:
-        """Left / PageUp: nothing to go back to outside a lesson or stepping mode."""
-        self.statusBar().showMessage("Training cannot step back: Reset (R) starts over")
+        """Left / PageUp: stepping, the previous node (training cannot go back)."""
+        if self.stepping.active:
+            self.stepping.previous()
+        else:
+            self.statusBar().showMessage("Training cannot step back: Reset (R) starts over; "
+                                         "D steps through a step node by node")
+
+    def step_epoch(self) -> None:
+        """Shift+Right: train to the end of the epoch; stepping, finish the phase."""
+        if self.stepping.active:
+            self.stepping.finish_phase()
+        else:
+            self.session.play.pause()
+            self.session.training.step_epoch()
+
+    # -- stepping mode ---------------------------------------------------------------------
+
+    def show_step_position(self, position: StepPosition) -> None:
+        """Draw the stepper's partial picture and its caption."""
+        plan = self.stepping.plan
+        if plan is None:
+            return
+        problem = self.stepping.problem
+        # From the first non-finite value on, its node stays marked.
+        failing = problem is not None and position.index >= problem.position
+        self.graph_view.highlight_node(problem.node if failing and problem else None)
+        self.graph_view.show_step(position, plan.trace)
+        reason = problem.reason if problem is not None and problem.position == position.index \
+            else ""
+        self.caption_bar.show_position(position, self.stepping.where(), reason)
+
+    def _show_stepping(self, on: bool) -> None:
+        action = self.actions["debug_step"]
+        if action.isChecked() != on:
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
+        self.caption_bar.setVisible(on)
+        if not on:
+            self.graph_view.clear_step()
+            self.show_snapshot(self.session.training.snapshot())
+        self.graph_view.setFocus()
+
+    def _leave_stepping_for_play(self) -> None:
+        # Play trains the step that was being stepped through, exactly as planned.
+        self.stepping.stop(finish=False)
 
     def set_blanked(self, on: bool) -> None:
         """B / period: hide the graph while the presenter talks."""

@@ -296,8 +296,9 @@ class StepPlan:
                 refused=not applied)
             shown[weight] = update.new
             label = name(graph[weight])
+            # Six digits: a small step must show in the new value.
             caption = (f"{label}: {optimizer.title} step {number(update.step)}: "
-                       f"{number(update.old)} → {number(update.new)}")
+                       f"{number(update.old, 6)} → {number(update.new, 6)}")
             if update.refused:
                 caption = (f"{label}: {number(update.old)} would become "
                            f"{number(update.new)}; the {optimizer.title} update is refused "
@@ -415,7 +416,8 @@ def _rule_lines(optimizer: Optimizer, weight_name: str, old: float, new: float, 
         filled = _NAME.sub(numbers, expression)
         filled = filled.replace(" * ", "·").replace(" - ", f" {MINUS} ")
         label = weight_name if key == "w" else f"{key}[{weight_name}]"
-        lines.append(f"{label} = {filled} = {number(results[key])}")
+        digits = 6 if key == "w" else 4
+        lines.append(f"{label} = {filled} = {number(results[key], digits)}")
         current[key] = results[key]
     return tuple(lines)
 

@@ -29,6 +29,7 @@ class StepNote(QGraphicsItem):
         self._lines: list[str] = []
         self._rect = QRectF()
         self._below = False
+        self._shift = 0.0
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(10.0)
         self.setVisible(False)
@@ -44,12 +45,21 @@ class StepNote(QGraphicsItem):
         self.setVisible(bool(self._lines))
         self._layout()
 
-    def set_below(self, below: bool) -> None:
-        """Hang the box below its anchor instead of above it."""
-        if below != self._below:
+    def set_placement(self, below: bool, shift: float = 0.0) -> None:
+        """Hang the box below its anchor instead of above it, moved ``shift`` pixels to
+        the right of centred."""
+        if below != self._below or shift != self._shift:
             self.prepareGeometryChange()
             self._below = below
+            self._shift = shift
             self._layout()
+
+    def box_at(self, anchor: QPointF, below: bool, shift: float = 0.0) -> QRectF:
+        """Where the box would be, in pixels, if its anchor were at ``anchor`` (pixels)."""
+        w, h = self._rect.width(), self._rect.height()
+        gap = self.theme.px(12.0)
+        top = anchor.y() + gap if below else anchor.y() - h - gap
+        return QRectF(anchor.x() + shift - w / 2, top, w, h)
 
     def size(self) -> tuple[float, float]:
         return self._rect.width(), self._rect.height()
@@ -62,7 +72,7 @@ class StepNote(QGraphicsItem):
         w, h = width + 2 * pad, height + 2 * pad
         gap = self.theme.px(12.0)
         top = gap if self._below else -h - gap
-        self._rect = QRectF(-w / 2, top, w, h)
+        self._rect = QRectF(self._shift - w / 2, top, w, h)
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -76,7 +86,8 @@ class StepNote(QGraphicsItem):
         painter.drawRoundedRect(self._rect, radius, radius)
         # A short stem from the box to the anchor.
         stem_end = self._rect.top() if self._below else self._rect.bottom()
-        painter.drawLine(QPointF(0.0, 0.0), QPointF(0.0, stem_end))
+        stem_x = min(max(0.0, self._rect.left() + radius), self._rect.right() - radius)
+        painter.drawLine(QPointF(0.0, 0.0), QPointF(stem_x, stem_end))
         pad = self.theme.px(PADDING)
         metrics = QFontMetricsF(self._bold)
         y = self._rect.top() + pad

@@ -255,21 +255,40 @@ class GraphView(QGraphicsView):
         self._note_anchor = None
 
     def _place_note(self) -> None:
-        """Put the note at its anchor, above it or (near the top) below, and inside the
-        view horizontally."""
+        """Put the note beside its anchor where it hides the fewest nodes, inside the
+        view."""
         anchor = self._note_anchor
         note = self.step_note
         if anchor is None or not note.isVisible():
             return
-        width, height = note.size()
-        point = self.mapFromScene(anchor)
-        note.set_below(point.y() - height - 20 < 0)
-        viewport = self.viewport().rect()
-        margin = 6
-        x = min(max(point.x(), viewport.left() + width / 2 + margin),
-                viewport.right() - width / 2 - margin)
-        note.setPos(anchor.x() + (x - point.x()) / max(self.zoom(), 1e-9), anchor.y())
-        self.ensureVisible(QRectF(anchor, anchor).adjusted(-1, -1, 1, 1), 40, 40)
+        note.setPos(anchor)
+        point = QPointF(self.mapFromScene(anchor))
+        viewport = QRectF(self.viewport().rect())
+        shapes = [QRectF(self.mapFromScene(item.shape_scene_rect()).boundingRect())
+                  for item in self.node_items.values()]
+        numbers = [QRectF(self.mapFromScene(item.text_rect()).boundingRect())
+                   for item in self.node_items.values()]
+        legends = [QRectF(left, top, right - left, bottom - top)
+                   for left, top, right, bottom in self._legend_obstacles()]
+        width, _ = note.size()
+        best: tuple[float, bool, float] | None = None
+        for below in (False, True):
+            for shift in (0.0, 0.25 * width, -0.25 * width, width / 2 - 12.0,
+                          -width / 2 + 12.0):
+                box = note.box_at(point, below, shift)
+                # Nodes hidden count most, numbers hidden less; outside the view is worst.
+                cost = sum(3.0 for r in shapes if r.intersects(box)) \
+                    + sum(1.0 for r in numbers if r.intersects(box))
+                outside = box.width() * box.height() - \
+                    box.intersected(viewport).width() * box.intersected(viewport).height()
+                for legend in legends:  # the legends are drawn over the scene
+                    covered = box.intersected(legend)
+                    outside += covered.width() * covered.height()
+                cost += outside / 50.0
+                if best is None or cost < best[0]:
+                    best = (cost, below, shift)
+        assert best is not None
+        note.set_placement(best[1], best[2])
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._press = event.position().toPoint()

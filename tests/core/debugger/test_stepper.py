@@ -157,7 +157,7 @@ def test_the_update_phase_equals_step_sample_exactly(seed, data, optimizer):
             assert after == result.optimizer_state[slot][i]
             assert update.state_before[slot] == state_before[slot][i]
         assert update.step == update.new - update.old
-        assert update.lines[-1].endswith(f"= {number(update.new)}")
+        assert update.lines[-1].endswith(f"= {number(update.new, 6)}")
 
 
 def test_planning_never_changes_the_optimizer(seed, data):
