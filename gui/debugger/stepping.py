@@ -12,10 +12,15 @@ A change of model, data or optimizer while stepping plans the new next step afre
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
 from core.debugger.nonfinite import NonFiniteReport, explain_nonfinite
 from core.debugger.stepper import PHASE_TITLES, Stepper, StepPlan, StepPosition, plan_next_step
+
+if TYPE_CHECKING:
+    from gui.session import Session
 
 
 class SteppingController(QObject):

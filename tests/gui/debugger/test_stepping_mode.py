@@ -57,7 +57,7 @@ def test_keys_step_forward_back_by_pass_and_by_phase(window, qtbot):
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop"])
 def test_stepping_through_equals_step_sample_exactly(window, qtbot, optimizer, seed_graph,
                                                      dataset):
-    training, play = window.session.training, window.session.play
+    training = window.session.training
     training.set_optimizer(optimizer)
     training.run_steps(3)
     twin = Trainer(seed_graph, dataset, make_optimizer(optimizer, 9), seed=training.seed)
@@ -74,7 +74,7 @@ def test_stepping_through_equals_step_sample_exactly(window, qtbot, optimizer, s
 
 
 def test_leaving_finishes_the_step_normally(window, qtbot, seed_graph, dataset):
-    training, play = window.session.training, window.session.play
+    training = window.session.training
     stepping = enter(window, qtbot)
     window.actions["step_forward"].trigger()
     planned = stepping.plan.new_weights.copy()
@@ -89,7 +89,7 @@ def test_leaving_finishes_the_step_normally(window, qtbot, seed_graph, dataset):
 
 
 def test_play_leaves_stepping_and_trains_from_the_same_step(window, qtbot):
-    training, play = window.session.training, window.session.play
+    play = window.session.play
     stepping = enter(window, qtbot)
     window.actions["step_forward"].trigger()
     play.play()
@@ -105,7 +105,7 @@ def test_a_new_snapshot_does_not_overwrite_the_partial_picture(window, qtbot):
 
 
 def test_reset_while_stepping_plans_the_first_step_again(window, qtbot):
-    training, play = window.session.training, window.session.play
+    training = window.session.training
     stepping = enter(window, qtbot)
     for _ in range(len(stepping.plan) + 3):
         window.actions["step_forward"].trigger()
