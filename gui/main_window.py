@@ -27,8 +27,8 @@ from core.debugger.stepper import StepPosition
 from core.training.optimizers import OPTIMIZERS
 from gui.actions import TrainingActions
 from gui.debugger.caption_bar import CaptionBar
-from gui.debugger.stepping import SteppingController
 from gui.debugger.gradient_tools import GradientTools
+from gui.debugger.stepping import SteppingController
 from gui.export_menu import ExportMenu
 from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
