@@ -1,11 +1,11 @@
 """Export the graph as a picture (.png, .svg) or the training history as a table (.csv).
 
 The model comes from the same options as train (--graph, --data, --optimizer,
-hyperparameters, --epochs, --seed, --weights, --shuffle, clipping); --steps N trains N
-samples first (default 0).  The picture is the window's graph view with its legends,
-showing the sample that the next step trains, drawn offscreen: no screen is needed.  The
-CSV has a header (step, epoch, sample, loss, each weight, each gradient) and one row per
-recorded step.
+hyperparameters, --epochs, --seed, --weights, --shuffle, clipping) or from a saved run
+(--session FILE, at its cursor); --steps N trains N samples first (default 0).  The
+picture is the window's graph view with its legends, showing the sample that the next
+step trains, drawn offscreen: no screen is needed.  The CSV has a header (step, epoch,
+sample, loss, each weight, each gradient) and one row per recorded step.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optimizer", default="sgd", metavar="NAME",
                         help=f"one of {', '.join(OPTIMIZERS)} (default sgd)")
     add_training_arguments(parser)
+    parser.add_argument("--session", metavar="FILE",
+                        help="the run saved in this session file, at its cursor (then "
+                             "--steps more)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,9 +58,15 @@ def run(args: argparse.Namespace) -> int:
                          f"{suffix or 'a file without a suffix'}")
     if not out.parent.is_dir():
         raise UsageError(f"{args.out}: the folder {out.parent} does not exist")
-    graph, _, dataset = load_graph_and_data(args)
-    (config,) = training_configs(args, [args.optimizer], graph)
-    trainer = TrainerClass.from_config(config, graph, dataset)
+    if args.session is not None:
+        from cli.session_options import open_session_file, refuse_model_options
+
+        refuse_model_options(args, "--session exports the saved run")
+        trainer = open_session_file(args.session, epochs=args.epochs).trainer
+    else:
+        graph, _, dataset = load_graph_and_data(args)
+        (config,) = training_configs(args, [args.optimizer], graph)
+        trainer = TrainerClass.from_config(config, graph, dataset)
     trainer.run(args.steps)
     if suffix == ".csv":
         from core.training.history_csv import write_history_csv

@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from cli.common import (
+    UsageError,
     add_data_and_graph,
     emit_json,
     format_number,
@@ -26,6 +27,11 @@ from core.training.hyperparameters import SEED, HyperparameterError
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_and_graph(parser)
     add_sample_and_weights(parser)
+    parser.add_argument("--session", metavar="FILE",
+                        help="the state of a saved run: at its cursor, or after --at-step K "
+                             "steps (the trace of the sample step K+1 trains)")
+    parser.add_argument("--at-step", type=int, metavar="K",
+                        help="with --session: after K steps (0: the initial weights)")
 
 
 def add_sample_and_weights(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +49,11 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     """Graph, data, sample and weights from the command line."""
     from core.training.initial_weights import initial_weights
 
+    if getattr(args, "session", None) is not None:
+        return _prepare_session(args)
+    if getattr(args, "at_step", None) is not None:
+        raise UsageError("--at-step needs --session FILE")
+
     graph, preset, dataset = load_graph_and_data(args)
     try:
         seed = SEED.validate(args.seed)
@@ -55,6 +66,19 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     x, y = dataset.row(index)
     return {"graph": graph, "preset": preset, "dataset": dataset, "index": index,
             "x": x, "y": y, "weights": weights}
+
+
+def _prepare_session(args: argparse.Namespace) -> dict[str, Any]:
+    from cli.session_options import open_session_file, refuse_model_options, session_state_fields
+
+    refuse_model_options(args, "--session inspects the saved run")
+    opened = open_session_file(args.session)
+    state = session_state_fields(opened, args.at_step)
+    x, y = opened.dataset.row(state["sample"])
+    weights = list(state.pop("weights_at_step").values())
+    return {"graph": opened.graph, "preset": opened.preset, "dataset": opened.dataset,
+            "index": state["sample"], "x": x, "y": y, "weights": weights,
+            "session": {"file": args.session, **state}}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         ],
         "nonfinite": _nonfinite(trace),
     }
+    if "session" in inputs:
+        payload["session"] = inputs["session"]
     if preset is not None:
         # The notebook's names for the seed's intermediates (exp, tanh, sigmoid, v1, v2).
         payload["intermediates"] = {name: trace.values[node_id]

@@ -67,11 +67,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optimizer", default="sgd", metavar="NAME",
                         help=f"one of {', '.join(OPTIMIZERS)} (default sgd)")
     add_training_arguments(parser)
+    parser.add_argument("--session", metavar="FILE",
+                        help="resume the run saved in this session file (with --epochs N: "
+                             "up to N epochs in all), exactly as if it had never stopped")
+    parser.add_argument("--save-session", metavar="FILE",
+                        help="after training, save the run as a session file")
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by train and compare: schedule, start, clipping, hyperparameters."""
-    parser.add_argument(EPOCHS.flag, type=int, default=EPOCHS.default, metavar="N",
+    # None until resolved: with --session, no --epochs means the session's own number.
+    parser.add_argument(EPOCHS.flag, type=int, default=None, metavar="N",
                         help=f"{EPOCHS.doc} (default {EPOCHS.default})")
     parser.add_argument(SEED.flag, type=int, default=SEED.default, metavar="S",
                         help=f"{SEED.doc} (default {SEED.default})")
@@ -125,7 +131,8 @@ def training_configs(args: argparse.Namespace, names: Sequence[str], graph: Grap
             graph=args.graph, data=data, optimizer=cls.name,
             hyperparameters={k: v for k, v in given.items() if k in cls.defaults()},
             clip_value=args.clip_value, clip_norm=args.clip_norm, seed=args.seed,
-            epochs=args.epochs, shuffle=args.shuffle,
+            epochs=EPOCHS.default if args.epochs is None else args.epochs,
+            shuffle=args.shuffle,
             initial_weights=None if weights is None else tuple(weights.tolist()))
             for cls in classes]
     except ConfigError as error:
@@ -252,10 +259,23 @@ def run(args: argparse.Namespace) -> int:
     from core.training.compare import train_to_end
     from core.training.trainer import Trainer
 
-    graph, preset, dataset = load_graph_and_data(args)
-    (config,) = training_configs(args, [args.optimizer], graph)
-    trainer = Trainer.from_config(config, graph, dataset)
+    changes: tuple[Any, ...] = ()
+    if args.session is not None:
+        from cli.session_options import open_session_file, refuse_model_options
+
+        refuse_model_options(args, "--session resumes the saved run")
+        opened = open_session_file(args.session, epochs=args.epochs)
+        config, trainer, changes = opened.config, opened.trainer, opened.changes
+        graph, preset, dataset = opened.graph, opened.preset, opened.dataset
+    else:
+        graph, preset, dataset = load_graph_and_data(args)
+        (config,) = training_configs(args, [args.optimizer], graph)
+        trainer = Trainer.from_config(config, graph, dataset)
     result = train_to_end(trainer, progress_reporter(trainer.optimizer.title))
+    if args.save_session is not None:
+        from cli.session_options import save_session_file
+
+        save_session_file(args.save_session, config, trainer, changes)
     header = graph_fields(graph, preset, dataset)
     if args.json:
         emit_json({**header, **config_fields(config), **run_fields(result),

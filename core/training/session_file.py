@@ -1,0 +1,392 @@
+"""Session files: a training run saved to disk and opened again exactly where it was.
+
+Format (JSON, UTF-8; version :data:`SESSION_VERSION`)::
+
+    {
+      "format": "backprop-explorer-session",
+      "version": 1,
+      "config": {...},          # the run's TrainingConfig (core.training.config), at step 0:
+                                # graph, data {path, sha256}, optimizer, hyperparameters,
+                                # clipping, seed, epochs, shuffle, initial weights
+      "changes": [              # mid-run changes, in order: from "step" on, training went on
+        {"step": 120, "optimizer": "adam", "hyperparameters": {"lr": 0.001, ...}}
+      ],
+      "checkpoint": {...},      # the state at the cursor (core.training.checkpoint):
+                                # weights, optimizer state, cursor, epoch losses, order
+      "history": {              # what the loss curve showed, for readers of the file
+        "steps": [...],         #   recorded steps (from 0; thinned evenly in long runs)
+        "samples": [...],       #   the dataset row each of them trained
+        "loss": [...],          #   each one's loss before its update
+        "epoch_loss": [...]     #   every completed epoch's mean loss
+      }
+    }
+
+Opening replays the configuration (and its changes, each one a
+:meth:`core.training.trainer.Trainer.fork` at its step, with the same sample order) up to
+the checkpoint's step and checks that the replay arrives at exactly the saved checkpoint:
+so every past step can be shown again, and a file whose numbers were edited, or whose data
+changed, is refused instead of silently continuing another run.  Runs longer than
+:data:`REPLAY_LIMIT` steps are restored from the checkpoint directly instead.
+
+Writing is atomic (:mod:`core.atomic_file`): a crash or a full disk mid-save leaves the
+previous file as it was.  Every problem is a :class:`SessionError` with one line naming the
+file; a data file whose sha256 changed is a :class:`DataChangedError`, so a window can ask
+whether to use the file as it is now.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from core.atomic_file import atomic_write_text
+from core.training.checkpoint import Checkpoint, CheckpointError
+from core.training.config import ConfigError, DataSource, TrainingConfig, file_sha256
+from core.training.optimizers import HyperparameterError, make_optimizer
+
+if TYPE_CHECKING:
+    from core.autodiff.graph import Graph
+    from core.data.datasets import Dataset
+    from core.presets import Preset
+    from core.training.trainer import PastState, Trainer
+
+SESSION_FORMAT = "backprop-explorer-session"
+SESSION_VERSION = 1
+#: Runs up to this many steps are replayed (and checked) when opened.
+REPLAY_LIMIT = 5_000_000
+#: Largest session file read, in bytes.
+MAX_SESSION_BYTES = 512 * 1024 * 1024
+
+
+class SessionError(ValueError):
+    """A session file that cannot be opened or written (one line: the file, the problem)."""
+
+
+class DataChangedError(SessionError):
+    """The session's data file is not the one it was saved with (its sha256 differs).
+
+    Attributes
+    ----------
+    path, saved, current
+        The data file, its sha256 when saved and now.
+    """
+
+    def __init__(self, message: str, path: str, saved: str, current: str) -> None:
+        super().__init__(message)
+        self.path, self.saved, self.current = path, saved, current
+
+
+@dataclass(frozen=True)
+class Change:
+    """From ``step`` on, training continued with this optimizer and hyperparameters."""
+
+    step: int
+    optimizer: str
+    hyperparameters: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "optimizer": self.optimizer,
+                "hyperparameters": dict(self.hyperparameters)}
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a session file holds (see the module's description)."""
+
+    config: TrainingConfig
+    checkpoint: Checkpoint
+    changes: tuple[Change, ...] = ()
+    history: Mapping[str, Sequence[float]] = field(default_factory=dict)
+
+    @property
+    def step(self) -> int:
+        """Steps trained when saved."""
+        return self.checkpoint.step
+
+
+def _history_fields(trainer: Trainer) -> dict[str, list[Any]]:
+    history = trainer.history
+    return {"steps": history.steps().tolist(), "samples": history.trained_samples().tolist(),
+            "loss": [_json_number(v) for v in history.sample_loss().tolist()],
+            "epoch_loss": [_json_number(v) for v in history.epoch_loss().tolist()]}
+
+
+def _json_number(value: float) -> float | str:
+    if math.isfinite(value):
+        return value
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def capture(config: TrainingConfig, trainer: Trainer, changes: Sequence[Change] = ()
+            ) -> Session:
+    """The session of ``trainer``, which runs ``config`` (with ``changes``)."""
+    return Session(config, trainer.checkpoint(), tuple(changes), _history_fields(trainer))
+
+
+def session_text(session: Session) -> str:
+    """The session as JSON text."""
+    document = {
+        "format": SESSION_FORMAT,
+        "version": SESSION_VERSION,
+        "config": session.config.to_dict(),
+        "changes": [change.to_dict() for change in session.changes],
+        "checkpoint": session.checkpoint.to_dict(),
+        "history": dict(session.history),
+    }
+    return json.dumps(document, allow_nan=False, separators=(",", ":")) + "\n"
+
+
+def save_session(path: str | os.PathLike[str], session: Session) -> None:
+    """Write ``session`` to ``path`` atomically.
+
+    Raises
+    ------
+    SessionError
+        If the file cannot be written (the previous file is then untouched).
+    """
+    try:
+        atomic_write_text(path, session_text(session))
+    except OSError as error:
+        raise SessionError(f"{os.fspath(path)}: cannot save the session "
+                           f"({error.strerror or error})") from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_session(path: str | os.PathLike[str]) -> Session:
+    """Read and check a session file (the data file is not read yet).
+
+    Raises
+    ------
+    SessionError
+        If the file is missing, unreadable, not a session, of another version, truncated,
+        or holds a configuration, change or checkpoint that is not valid.
+    """
+    source = os.fspath(path)
+    try:
+        size = os.path.getsize(source)
+        if size > MAX_SESSION_BYTES:
+            raise SessionError(f"{source}: {size:,} bytes is too large for a session file")
+        with open(source, "rb") as stream:
+            raw = stream.read()
+    except FileNotFoundError:
+        raise SessionError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise SessionError(f"{source}: is a directory, not a session file") from None
+    except OSError as error:
+        raise SessionError(f"{source}: cannot read the file ({error.strerror or error})"
+                           ) from None
+    if not raw.strip():
+        raise SessionError(f"{source}: the file is empty")
+    try:
+        text = raw.decode("utf-8")
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        raise SessionError(f"{source}: not a session file (not UTF-8 text)") from None
+    except ValueError as error:
+        truncated = isinstance(error, json.JSONDecodeError) and error.pos >= len(text.rstrip())
+        what = "truncated (it ends before the session does)" if truncated else \
+            f"not valid JSON ({error})"
+        raise SessionError(f"{source}: the session file is {what}") from None
+    if not isinstance(document, dict) or document.get("format") != SESSION_FORMAT:
+        raise SessionError(f"{source}: not a Backprop Explorer session file")
+    version = document.get("version")
+    if version != SESSION_VERSION or isinstance(version, bool):
+        raise SessionError(f"{source}: session version {version!r}; this program reads "
+                           f"version {SESSION_VERSION}")
+    for key in ("config", "checkpoint"):
+        if key not in document:
+            raise SessionError(f"{source}: the session has no {key!r}")
+    try:
+        config = TrainingConfig.from_dict(document["config"])
+        checkpoint = Checkpoint.from_dict(document["checkpoint"])
+        changes = tuple(_change(raw_change) for raw_change in document.get("changes") or [])
+    except (ConfigError, CheckpointError, HyperparameterError, SessionError) as error:
+        raise SessionError(f"{source}: {error}") from None
+    if any(b.step < a.step for a, b in itertools.pairwise(changes)) \
+            or any(change.step > checkpoint.step for change in changes):
+        raise SessionError(f"{source}: its changes are not in step order up to the "
+                           f"checkpoint's step {checkpoint.step}")
+    history = document.get("history") or {}
+    if not isinstance(history, dict):
+        raise SessionError(f"{source}: 'history' must be an object")
+    return Session(config, checkpoint, changes, MappingProxyType(history))
+
+
+def _change(raw: object) -> Change:
+    if not isinstance(raw, Mapping) or set(raw) != {"step", "optimizer", "hyperparameters"}:
+        raise SessionError("a change needs exactly step, optimizer and hyperparameters")
+    step = raw["step"]
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise SessionError(f"a change's step must be a whole number >= 0, got {step!r}")
+    hyperparameters = raw["hyperparameters"]
+    if not isinstance(hyperparameters, Mapping):
+        raise SessionError("a change's hyperparameters must be an object")
+    optimizer = make_optimizer(str(raw["optimizer"]), 1, **dict(hyperparameters))
+    return Change(step, optimizer.name, MappingProxyType(dict(optimizer.values)))
+
+
+def check_data(session: Session, source: str = "the session") -> None:
+    """Check that the session's data file is still the one it was saved with.
+
+    Raises
+    ------
+    SessionError
+        If the data file cannot be read.
+    DataChangedError
+        If its sha256 differs from the one saved.
+    """
+    from core.data.datasets import DataError
+
+    data = session.config.data
+    if data.path is None or data.sha256 is None:
+        return
+    try:
+        current = file_sha256(data.path)
+    except DataError as error:
+        raise SessionError(f"{source}: its data {error}") from None
+    if current != data.sha256:
+        raise DataChangedError(
+            f"{source}: its data file {data.path} changed since the session was saved "
+            f"(sha256 {current[:12]}… instead of {data.sha256[:12]}…)",
+            data.path, data.sha256, current)
+
+
+def accept_current_data(session: Session) -> Session:
+    """The session with its data file's sha256 set to the file's current one (after the
+    user agreed to use the changed file)."""
+    data = session.config.data
+    if data.path is None:
+        return session
+    config = session.config.replace(data=DataSource.file(data.path))
+    return Session(config, session.checkpoint, session.changes, session.history)
+
+
+@dataclass
+class OpenedSession:
+    """A session opened: the trainer at the saved step and what it trains."""
+
+    config: TrainingConfig
+    trainer: Trainer
+    graph: Graph
+    preset: Preset | None
+    dataset: Dataset
+    changes: tuple[Change, ...]
+    replayed: bool
+    #: The trainers of the run's stretches, oldest first (one per change, plus the first):
+    #: a step before a change is rebuilt by the stretch that trained it.
+    stretches: tuple[Trainer, ...] = ()
+
+    def rebuild(self, step: int) -> PastState:
+        """The state after ``step`` steps, the next sample and its trace there.
+
+        Raises
+        ------
+        core.training.checkpoint.CheckpointError
+            If ``step`` is not in the run (or before a restored checkpoint).
+        """
+        starts = [0, *(change.step for change in self.changes)]
+        stretches = self.stretches or (self.trainer,)
+        index = max(i for i, start in enumerate(starts[:len(stretches)]) if start <= step)
+        # A step where a change happened is the end of the stretch before it: the state
+        # is the same, and that stretch can also rebuild the steps before.
+        trainer = stretches[index]
+        if trainer is not self.trainer and step > trainer.cursor.step:
+            trainer = stretches[index + 1]
+        return trainer.rebuild(step)
+
+
+def open_session(session: Session, source: str = "the session", *,
+                 epochs: int | None = None, history_limit: int = 1_000_000) -> OpenedSession:
+    """Rebuild the trainer of ``session`` at its saved step.
+
+    Parameters
+    ----------
+    epochs
+        Plan this many epochs in all instead of the saved number (to resume for longer).
+    history_limit
+        The trainer's history bound.
+
+    Raises
+    ------
+    SessionError
+        If the data cannot be loaded or no longer fits, ``epochs`` ends before the saved
+        step, or the replay does not arrive at the saved checkpoint.
+    DataChangedError
+        If the data file changed (see :func:`check_data`, :func:`accept_current_data`).
+    """
+    from core.autodiff.engine import InputError
+    from core.data.datasets import DataError
+
+    check_data(session, source)
+    config = session.config
+    try:
+        if epochs is not None:
+            config = config.replace(epochs=epochs)
+        graph, preset = config.build_graph()
+        dataset = config.load_data()
+    except (ConfigError, DataError) as error:
+        raise SessionError(f"{source}: {error}") from None
+    checkpoint = session.checkpoint
+    total = config.epochs * len(dataset)
+    if checkpoint.step > total:
+        raise SessionError(f"{source}: it is at step {checkpoint.step}, beyond "
+                           f"{config.epochs} epochs of {len(dataset)} samples ({total} "
+                           "steps)")
+    try:
+        trainer = config.trainer(graph, dataset, history_limit=history_limit)
+        replayed = checkpoint.step <= REPLAY_LIMIT
+        stretches: list[Trainer] = []
+        if replayed:
+            stretches = _replay(trainer, session.changes, checkpoint.step)
+            trainer = stretches[-1]
+            arrived = trainer.checkpoint()
+            if not arrived.identical(checkpoint):
+                raise SessionError(
+                    f"{source}: replaying its configuration does not arrive at its saved "
+                    f"state (step {arrived.step} instead of {checkpoint.step}, or other "
+                    "numbers): the file was edited, or its data is not the same")
+        else:
+            if session.changes:
+                last = session.changes[-1]
+                trainer = config.replace(
+                    optimizer=last.optimizer, hyperparameters=last.hyperparameters
+                ).trainer(graph, dataset, history_limit=history_limit)
+            trainer.restore(checkpoint)
+    except (CheckpointError, InputError, HyperparameterError) as error:
+        raise SessionError(f"{source}: {error}") from None
+    return OpenedSession(config, trainer, graph, preset, dataset, session.changes, replayed,
+                         tuple(stretches) or (trainer,))
+
+
+def _replay(trainer: Trainer, changes: Sequence[Change], step: int) -> list[Trainer]:
+    """``trainer`` run from step 0 to ``step``, forked at each change's step: the trainer
+    of every stretch, the last one at ``step``."""
+    n_weights = len(trainer.graph.weights)
+    stretches = [trainer]
+    for change in changes:
+        _run_to(trainer, change.step)
+        trainer = trainer.fork(change.step, make_optimizer(
+            change.optimizer, n_weights, **dict(change.hyperparameters)))
+        stretches.append(trainer)
+    _run_to(trainer, step)
+    return stretches
+
+
+def _run_to(trainer: Trainer, step: int) -> None:
+    todo = step - trainer.cursor.step
+    if todo > 0:
+        trainer.run(todo)
+    if trainer.cursor.step != step:
+        from core.autodiff.engine import InputError
+
+        raise InputError(f"training stopped at step {trainer.cursor.step} before the saved "
+                         f"step {step}")
