@@ -92,6 +92,8 @@ def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
         something else than a dict of numbers with every key, or the process dies.
     """
     file = Path(path)
+    if file.is_dir():
+        raise StudentCodeError(f"{file} is a folder, not a Python file")
     if not file.is_file():
         raise StudentCodeError(f"{file}: no such file")
     if not math.isfinite(timeout) or timeout <= 0:
@@ -188,6 +190,8 @@ def _died_message(name: str, status: int, stderr_path: Path) -> str:
             how = f"signal {-status}"
         if how == "SIGXCPU":
             return f"{name} used more CPU time than the check allows: stopped"
+        if how == "SIGXFSZ":
+            return f"{name} wrote a file (or output) larger than the check allows: stopped"
         detail = f"killed by {how}"
     else:
         detail = f"exit status {status}"

@@ -49,15 +49,21 @@ class BoundedSink(io.TextIOBase):
         return len(text)
 
 
+#: The largest file the student's code may write (its error output included), in bytes.
+FILE_LIMIT = 64 * 1024 * 1024
+
+
 def limit_resources(memory_mb: int, cpu_seconds: int) -> None:
-    """Cap address space and CPU time (POSIX; elsewhere only the parent's wall clock
-    limits the run).  Soft and hard limits alike, so the student's code cannot lift them."""
+    """Cap address space, CPU time and file size (POSIX; elsewhere only the parent's wall
+    clock limits the run).  Soft and hard limits alike, so the student's code cannot lift
+    them."""
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows
         return
     for which, value in ((resource.RLIMIT_AS, memory_mb * 1024 * 1024),
-                         (resource.RLIMIT_CPU, cpu_seconds)):
+                         (resource.RLIMIT_CPU, cpu_seconds),
+                         (resource.RLIMIT_FSIZE, FILE_LIMIT)):
         # A lower hard limit already in force stays.
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(which, (value, value))

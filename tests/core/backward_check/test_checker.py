@@ -173,6 +173,8 @@ HOSTILE = {
     "exits at import": ("import sys\nsys.exit(3)\n", ["SystemExit: 3"]),
     "kills its process": ("import os\nos._exit(7)\n",
                           ["stopped without a result (exit status 7)"]),
+    "floods its error output": ("import os\nwhile True:\n    os.write(2, b'x' * 2**20)\n",
+                                ["line 3: OSError", "File too large"]),
     "prints without end": ("for i in range(10**5):\n    print('spam' * 100)\n"
                            "raise ValueError('after printing')\n",
                            ["ValueError: after printing"]),
@@ -215,7 +217,7 @@ def test_a_file_that_eats_memory_hits_the_limit(seed, tmp_path):
 def test_missing_and_non_python_files(seed, tmp_path):
     with pytest.raises(StudentCodeError, match="no such file"):
         check(seed, tmp_path / "absent.py")
-    with pytest.raises(StudentCodeError, match="no such file"):
+    with pytest.raises(StudentCodeError, match="is a folder, not a Python file"):
         check(seed, tmp_path)
     binary = tmp_path / "binary.py"
     binary.write_bytes(b"\x00\xff\xfe garbage")
