@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 import os
 import pickle
 import stat
@@ -23,7 +24,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -53,6 +54,15 @@ _Y_KEYS = ("y", "target")
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK"
 _SHOWN_CHARS = 40  # longest piece of a user's file quoted in a message
+
+#: The memory budget of one data file, checked before anything large is allocated: the
+#: file itself may be at most this large (it is read whole), and so may the table it
+#: declares or holds, counted as float64 values (8 bytes each, e.g. 33 million values:
+#: 5.5 million rows of 6 columns).  .npy headers, .npz members (their declared
+#: uncompressed sizes and array headers), CSV line counts and pickled nests are measured
+#: against it before reading, so a 144-byte file that claims terabytes or a zip that
+#: unpacks to gigabytes is refused with its size and this limit.
+MAX_DATA_BYTES = 256 * 2**20
 
 
 class DataError(ValueError):
@@ -195,7 +205,24 @@ def load_dataset(path: str | os.PathLike[str], target_column: int = -1) -> Datas
         infinite; if CSV rows are ragged; if ``target_column`` is out of range.
     """
     source = os.fspath(path)
-    return _load(Path(source), source, target_column)
+    if not source.strip():
+        raise DataError("no data file given: the path is empty")
+    # The one place where whatever a reader or numpy raises on a hostile file becomes a
+    # DataError: the command line and the window's Open data both come through here.
+    try:
+        return _load(Path(source), source, target_column)
+    except DataError:
+        raise
+    except MemoryError as error:
+        raise DataError(f"{source}: there is not enough memory to load it") from error
+    except RecursionError as error:
+        raise DataError(f"{source}: the data is nested too deeply") from error
+    except OSError as error:
+        raise DataError(f"{source}: cannot read the file ({error.strerror or error})"
+                        ) from error
+    except Exception as error:  # any reader's failure on a malformed file
+        detail = _shorten(str(error)) or type(error).__name__
+        raise DataError(f"{source}: cannot be read as data ({detail})") from error
 
 
 @functools.cache
@@ -282,6 +309,10 @@ def _load(path: Path, source: str, target_column: int) -> Dataset:
         what = f"file type {suffix!r}" if suffix else "file (no extension)"
         raise DataError(f"{source}: unsupported {what}; supported: "
                         f"{', '.join(SUPPORTED_SUFFIXES)}")
+    size = path.stat().st_size
+    if size > MAX_DATA_BYTES:
+        raise DataError(f"{source}: the file is {_bytes(size)}; data files are limited to "
+                        f"{_bytes(MAX_DATA_BYTES)}")
     try:
         raw = path.read_bytes()
     except PermissionError as error:
@@ -346,9 +377,51 @@ def _numpy_value_error(error: ValueError, source: str, kind: str) -> DataError:
     return DataError(f"{source}: truncated or corrupt {kind} file ({_shorten(str(error))})")
 
 
+def _npy_header(stream: BinaryIO, source: str, member: str | None = None
+                ) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    """Shape and dtype from a .npy header (of an .npz ``member``), read without touching
+    the data; a header that does not parse (numpy raises ValueError, SyntaxError or
+    tokenize's TokenError on garbled ones) is a DataError."""
+    kind, of = (".npy", "") if member is None else (".npz", f" of {member}")
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise ValueError(f"format version {version} is not supported")
+    except Exception as error:  # whatever numpy's header parser raises
+        detail = error.args[0] if error.args and isinstance(error.args[0], str) else error
+        raise DataError(f"{source}: truncated or corrupt {kind} file (unreadable header"
+                        f"{of}: {_shorten(str(detail)) or type(error).__name__})") from error
+    if dtype.hasobject:
+        holder = "" if member is None else f"{member} "
+        raise DataError(f"{source}: {holder}holds an array of Python objects, which is not "
+                        "loaded (only numeric arrays are accepted)")
+    return tuple(int(n) for n in shape), dtype
+
+
+def _check_declared(count: int, source: str, what: str) -> None:
+    """Refuse a table of ``count`` values over the budget, before it exists."""
+    needed = count * np.dtype(np.float64).itemsize
+    if needed > MAX_DATA_BYTES:
+        raise DataError(f"{source}: {what} declares {count:,} values ({_bytes(needed)} as "
+                        f"float64); the limit is {_bytes(MAX_DATA_BYTES)}")
+
+
 def _read_npy(raw: bytes, source: str) -> _Table:
     if not raw.startswith(_NPY_MAGIC):
         raise DataError(f"{source}: not a .npy file (it lacks numpy's header)")
+    stream = io.BytesIO(raw)
+    shape, dtype = _npy_header(stream, source)
+    count = math.prod(shape)
+    _check_declared(count, source, f"the header (shape {shape})")
+    available = len(raw) - stream.tell()
+    if count * dtype.itemsize > available:
+        raise DataError(f"{source}: truncated or corrupt .npy file: the header declares "
+                        f"shape {shape} of {dtype} ({count * dtype.itemsize:,} bytes), the file "
+                        f"holds {available:,}")
     try:
         array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
     except ValueError as error:
@@ -358,10 +431,33 @@ def _read_npy(raw: bytes, source: str) -> _Table:
     return _Table(array)
 
 
+def _check_archive(raw: bytes, source: str) -> None:
+    """Every member's declared uncompressed size, and the shape in its .npy header, within
+    the budget before numpy unpacks anything (a 1 MB archive can unpack to gigabytes)."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        members = archive.infolist()
+        total = sum(member.file_size for member in members)
+        # The header of each member comes on top of its values: allow a page for it.
+        if total > MAX_DATA_BYTES + 4096 * len(members):
+            largest = max(members, key=lambda member: member.file_size)
+            raise DataError(f"{source}: the archive unpacks to {_bytes(total)} "
+                            f"({largest.filename} alone {_bytes(largest.file_size)}); the "
+                            f"limit is {_bytes(MAX_DATA_BYTES)}")
+        count = 0
+        for member in members:
+            if not member.filename.endswith(".npy"):
+                continue
+            with archive.open(member) as stream:
+                shape, _ = _npy_header(stream, source, member.filename)  # type: ignore[arg-type]
+            count += math.prod(shape)
+            _check_declared(count, source, f"{member.filename} (shape {shape})")
+
+
 def _read_npz(raw: bytes, source: str) -> _Table | _Split:
     if not raw.startswith(_ZIP_MAGIC) or not zipfile.is_zipfile(io.BytesIO(raw)):
         raise DataError(f"{source}: truncated or corrupt .npz file "
                         "(not a readable zip archive)")
+    _check_archive(raw, source)
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
@@ -416,6 +512,8 @@ def _read_text_table(raw: bytes, source: str) -> _Table:
             raise DataError(f"{source}: a header row but no data rows")
     n_columns = len(header) if header is not None else len(first_fields)
     expected_from = "the header" if header is not None else "row 1"
+    _check_declared(len(rows) * n_columns, source,
+                    f"the table ({len(rows):,} rows of {_count(n_columns, 'column')})")
     values = np.empty((len(rows), n_columns), dtype=np.float64)
     lines = [number for number, _ in rows]
     for r, (number, line) in enumerate(rows):
@@ -516,6 +614,8 @@ def _split_from_mapping(mapping: Mapping[object, object], source: str, what: str
 
 def _numeric(value: object, source: str, what: str) -> np.ndarray:
     """``value`` as a float64 array, or a DataError saying what it holds instead."""
+    # A pickle can list one array a million times by reference: count before numpy copies.
+    _check_declared(_nested_size(value), source, what)
     try:
         array = np.asarray(value)
     except (ValueError, TypeError, OverflowError, RecursionError) as error:
@@ -525,6 +625,25 @@ def _numeric(value: object, source: str, what: str) -> np.ndarray:
         raise DataError(f"{source}: {what} holds {describe_dtype(array.dtype)} "
                         f"(dtype {array.dtype}), not numbers")
     return array.astype(np.float64)
+
+
+def _nested_size(value: object) -> int:
+    """How many numbers ``np.asarray(value)`` would hold at least (arrays count their
+    size; lists and tuples the sum of their items), stopping once past the budget."""
+    limit = MAX_DATA_BYTES // 8 + 1
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, np.ndarray):
+            total += int(item.size)
+        elif isinstance(item, list | tuple):
+            if not item:
+                continue
+            stack.extend(item)
+        else:
+            total += 1
+    return total
 
 
 def _check_finite(values: np.ndarray, source: str, prefix: str, labels: Sequence[str],
@@ -576,6 +695,15 @@ def _shape_problem(array: np.ndarray) -> str:
     if array.ndim == 0:
         return "is a single number, not a table"
     return f"is a {array.ndim}-D array (shape {array.shape})"
+
+
+def _bytes(n: int) -> str:
+    """A size for people: ``256 MiB``, ``4.5 GiB``, ``43.7 TiB``."""
+    for unit, power in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 2**power:
+            value = n / 2**power
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} bytes"
 
 
 def _count(n: int, noun: str) -> str:
