@@ -49,12 +49,13 @@ BatchFn = Callable[[np.ndarray, np.ndarray, Sequence[float]], tuple[np.ndarray, 
 
 def _generate(graph: Graph, mode: str) -> str:
     """Source of one function.  ``mode``: ``sample`` (math floats, falling back to the
-    trace, ``_exact``, on errors and non-finite numbers), ``batch`` (whole dataset) or
-    ``losses`` (forward only, weights may be arrays)."""
+    trace, ``_exact``, on errors and non-finite numbers), ``batch`` (whole dataset),
+    ``batch_losses`` (its forward pass alone) or ``losses`` (forward only on one sample,
+    weights may be arrays)."""
     index = {node_id: i for i, node_id in enumerate(graph.order)}
     v = {node_id: f"v{i}" for node_id, i in index.items()}
     g = {node_id: f"g{i}" for node_id, i in index.items()}
-    vectorized = mode == "batch"
+    vectorized = mode in ("batch", "batch_losses")
     # float64 leaves make every operation numpy's: inf and nan instead of exceptions.
     wrap = (lambda text: text) if mode == "sample" else (lambda text: f"_f({text})")
     lines: list[str] = []
@@ -85,6 +86,9 @@ def _generate(graph: Graph, mode: str) -> str:
         lines.append(f"    {v[node_id]} = {row.render(row.forward, operands, param=node.param)}")
     if mode == "losses":
         lines.append(f"    return {v[graph.loss]}")
+        return "\n".join(lines) + "\n"
+    if mode == "batch_losses":
+        lines.append(f"    return _broadcast({v[graph.loss]}, y.shape[0])")
         return "\n".join(lines) + "\n"
     # Backward: the reversed loop, unrolled.  A node's gradient is final when it is
     # reached, so an operand whose only local derivative so far is 1 can share its name;
@@ -232,6 +236,7 @@ class CompiledGraph:
         self.sample_source = _generate(graph, "sample")
         self.batch_source = _generate(graph, "batch")
         self._losses_source = _generate(graph, "losses")
+        self._batch_losses_source = _generate(graph, "batch_losses")
         label = graph.name or "graph"
         # Arithmetic on whole arrays; functions agree with the trace on inf and nan, and
         # for finite differences to the last bit.
@@ -249,10 +254,14 @@ class CompiledGraph:
         # float reprs of constants; no user text reaches it.
         for source, kind, namespace in ((self.sample_source, "", scalar_ns),
                                         (self.batch_source, "batch ", array_ns),
+                                        (self._batch_losses_source, "batch losses ",
+                                         array_ns),
                                         (self._losses_source, "losses ", losses_ns)):
             exec(compile(source, f"<compiled {kind}{label}>", "exec"), namespace)  # noqa: S102
         self.sample: SampleFn = scalar_ns["sample"]
         self._batch: BatchFn = array_ns["batch"]
+        self._batch_losses: Callable[[np.ndarray, np.ndarray, Sequence[Any]], np.ndarray] = \
+            array_ns["batch_losses"]
         self._losses: Callable[[Sequence[Any], Any, Sequence[Any]], Any] = \
             losses_ns["losses"]
 
@@ -266,6 +275,22 @@ class CompiledGraph:
         with np.errstate(all="ignore"):
             losses, grads = self._batch(X, Y, weights)
         return np.asarray(losses, dtype=float), np.array(grads, dtype=float)
+
+    def mean_loss(self, X: np.ndarray, Y: np.ndarray, w: Sequence[float] | np.ndarray,
+                  rows_per_pass: int = 1 << 15) -> float:
+        """Mean loss over a dataset: the forward pass alone, vectorized, a block of rows at
+        a time so that intermediates stay small (a million rows at once would hold an
+        array per node); inf or nan if some sample's loss is."""
+        weights = np.asarray(w, dtype=float).ravel().tolist()
+        n = int(np.shape(Y)[0])
+        total = 0.0
+        with np.errstate(all="ignore"):
+            for start in range(0, n, rows_per_pass):
+                stop = min(n, start + rows_per_pass)
+                losses = self._batch_losses(np.asarray(X[start:stop], dtype=float),
+                                            np.asarray(Y[start:stop], dtype=float), weights)
+                total += float(np.sum(losses))
+        return total / n if n else math.nan
 
     def numeric_gradient(self, x: Sequence[float] | np.ndarray, y: float,
                          w: Sequence[float] | np.ndarray, eps: float) -> np.ndarray:

@@ -21,7 +21,8 @@ import pickle
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -487,11 +488,18 @@ def _read_text_table(raw: bytes, source: str) -> _Table:
     except UnicodeDecodeError as error:
         raise DataError(f"{source}: not a UTF-8 text file (byte {raw[error.start]:#04x} "
                         f"at offset {error.start})") from error
-    rows = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
-            if line.strip() and not line.lstrip().startswith("#")]
-    if not rows:
+
+    def data_lines() -> Iterator[tuple[int, str]]:
+        # One line at a time: a list of a million lines would cost more than the table.
+        for number, line in enumerate(io.StringIO(text, newline=None), start=1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                yield number, line.rstrip("\n")
+
+    rows = data_lines()
+    first_row = next(rows, None)
+    if first_row is None:
         raise DataError(f"{source}: no data rows (only blank or comment lines)")
-    first = rows[0][1]
+    first = first_row[1]
     delimiter = ";" if ";" in first else "," if "," in first else None
     decimal_comma = delimiter == ";"
 
@@ -504,28 +512,32 @@ def _read_text_table(raw: bytes, source: str) -> _Table:
             raise DataError(f"{source}, line {number}: {error}") from error
 
     header: tuple[str, ...] | None = None
-    first_fields = split(*rows[0])
+    first_fields = split(*first_row)
+    n_rows = 1 + sum(1 for _ in rows)
+    rows = data_lines()
     if all(_parse_number(field, decimal_comma) is None for field in first_fields):
         header = tuple(field.strip("\"'") for field in first_fields)
-        rows = rows[1:]
-        if not rows:
+        next(rows)
+        n_rows -= 1
+        if not n_rows:
             raise DataError(f"{source}: a header row but no data rows")
     n_columns = len(header) if header is not None else len(first_fields)
     expected_from = "the header" if header is not None else "row 1"
-    _check_declared(len(rows) * n_columns, source,
-                    f"the table ({len(rows):,} rows of {_count(n_columns, 'column')})")
-    values = np.empty((len(rows), n_columns), dtype=np.float64)
-    lines = [number for number, _ in rows]
+    _check_declared(n_rows * n_columns, source,
+                    f"the table ({n_rows:,} rows of {_count(n_columns, 'column')})")
+    values = np.empty((n_rows, n_columns), dtype=np.float64)
+    lines = array("q", bytes(8 * n_rows))  # file line of each row, for messages
     for r, (number, line) in enumerate(rows):
+        lines[r] = number
         fields = split(number, line)
-        where = _row_label(r, lines)
         if len(fields) != n_columns:
-            raise DataError(f"{source}: {where} has {_count(len(fields), 'column')}, "
-                            f"expected {n_columns} (as in {expected_from})")
+            raise DataError(f"{source}: {_row_label(r, lines)} has "
+                            f"{_count(len(fields), 'column')}, expected {n_columns} "
+                            f"(as in {expected_from})")
         for c, field in enumerate(fields):
             value = _parse_number(field, decimal_comma)
             if value is None:
-                place = f"{source}, {where}, column {c + 1}"
+                place = f"{source}, {_row_label(r, lines)}, column {c + 1}"
                 if not field:
                     raise DataError(f"{place} is empty")
                 raise DataError(f"{place}: {_quote(field)} is not a number")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.autodiff.engine import InputError
 from core.autodiff.graph import Graph
 from core.training.initial_weights import initial_weights as draw_initial_weights
 from core.training.optimizers import Optimizer
@@ -174,14 +175,26 @@ def compare_optimizers(graph: Graph, dataset: TrainingData,
     """
     start = (draw_initial_weights(len(graph.weights), seed) if initial_weights is None
              else np.array(initial_weights, dtype=float).ravel())
-    trainers = [Trainer(graph, dataset, optimizer, epochs=epochs, seed=seed,
-                        initial_weights=start, shuffle=shuffle, clip_value=clip_value,
-                        clip_norm=clip_norm, history_limit=history_limit)
-                for optimizer in optimizers]
+    def trainer_for(optimizer: Optimizer) -> Trainer:
+        return Trainer(graph, dataset, optimizer, epochs=epochs, seed=seed,
+                       initial_weights=start, shuffle=shuffle, clip_value=clip_value,
+                       clip_norm=clip_norm, history_limit=history_limit)
+
+    # Every input is checked before anything trains: the shared ones by the first trainer,
+    # each optimizer's size here.  Then one trainer lives at a time (its history can be
+    # large), and all of them read one shared copy of the data (python_rows).
+    first = trainer_for(optimizers[0]) if optimizers else None
+    for optimizer in optimizers[1:]:
+        if optimizer.n_weights != len(graph.weights):
+            raise InputError(f"the optimizer is for {optimizer.n_weights} weights, the graph "
+                             f"has {len(graph.weights)}")
     runs = []
-    for k, trainer in enumerate(trainers):
+    for k, optimizer in enumerate(optimizers):
+        trainer = first if k == 0 and first is not None else trainer_for(optimizer)
+        first = None
         report = None if progress is None else (lambda t, k=k: progress(k, t))
         runs.append(train_to_end(trainer, report))
-    n_samples = trainers[0].n_samples if trainers else len(np.asarray(dataset.y))
+        del trainer
+    n_samples = len(np.asarray(dataset.y).ravel())
     return Comparison(runs=tuple(runs), initial_weights=start.copy(), epochs=epochs,
                       seed=seed, shuffle=shuffle, n_samples=n_samples)

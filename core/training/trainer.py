@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -237,6 +238,32 @@ def _sample_function(graph: Graph) -> tuple[SampleFn, CompiledGraph | None]:
     return compiled.sample, compiled
 
 
+_ROWS: WeakKeyDictionary[object, tuple[list[list[float]], list[float]]] = WeakKeyDictionary()
+
+
+def python_rows(dataset: object, X: np.ndarray, y: np.ndarray
+                ) -> tuple[list[list[float]], list[float]]:
+    """The data as Python lists of floats, which the fast path reads.
+
+    Converted once per dataset whose arrays are read-only (a
+    :class:`core.data.datasets.Dataset`) and shared by every trainer on it: a comparison of
+    seven optimizers holds one copy, not seven.  Trainers never write to these lists.
+    """
+    frozen = not X.flags.writeable and not y.flags.writeable
+    if frozen:
+        try:
+            cached = _ROWS.get(dataset)
+        except TypeError:  # not weakly referenceable: convert every time
+            frozen = False
+        else:
+            if cached is not None:
+                return cached
+    rows: tuple[list[list[float]], list[float]] = (X.tolist(), y.tolist())
+    if frozen:
+        _ROWS[dataset] = rows
+    return rows
+
+
 def _whole_number(name: str, value: object, low: int, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise HyperparameterError(f"{name} must be a whole number >= {low}, got {value!r}")
@@ -312,8 +339,7 @@ class Trainer:
         self._initial = start.tolist()
         self._n: int = int(X.shape[0])
         # Plain Python floats: the fast path is several times slower on numpy scalars.
-        self._rows: list[list[float]] = X.tolist()
-        self._targets: list[float] = y.tolist()
+        self._rows, self._targets = python_rows(dataset, X, y)
         self._sample, self._compiled = _sample_function(graph)
         self.history = History(n_weights, self._n, self.epochs, history_limit)
         self._check_optimizer(optimizer)
@@ -786,10 +812,9 @@ class Trainer:
         """Mean loss over the whole dataset at the current weights (inf or nan if some
         sample's loss is)."""
         if self._compiled is not None:
-            losses, _ = self._compiled.batch(np.asarray(self.dataset.X, dtype=float),
-                                             np.asarray(self._targets), self._w)
-            with np.errstate(all="ignore"):
-                return float(np.mean(losses))
+            return self._compiled.mean_loss(np.asarray(self.dataset.X, dtype=float),
+                                            np.asarray(self.dataset.y, dtype=float).ravel(),
+                                            self._w)
         total = 0.0
         for x, y in zip(self._rows, self._targets, strict=True):
             total += evaluate(self.graph, x, y, self._w).loss
