@@ -131,11 +131,12 @@ def test_the_correct_example_passes_in_the_window(tools, qtbot, window):
     assert "every derivative correct" in tools.legend.text()
 
 
-# Every failure mode is tested in tests/core/backward_check; here, that one that raises
-# and one that hangs reach the user as a dialog while the window goes on working.
+# Every failure mode is tested in tests/core/backward_check; here, files that raise, hang
+# or return garbage reach the user as a dialog while the window goes on working.
 @pytest.mark.parametrize(("body", "words"), [
     ("def backward_propagation(x, y, w, d):\n    return 1 / 0\n",
      "raised at student.py, line 2"),
+    ("def backward_propagation(x, y, w, d):\n    return 'garbage'\n", "returned str"),
     ("while True:\n    pass\n", "did not finish within"),
 ])
 def test_hostile_files_get_a_dialog_and_the_app_keeps_running(tools, qtbot, window,
