@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from gui.session import Session
 
 SCREENSHOT_SIZE = (1600, 1000)
+#: The themes' names (gui.theme.THEMES), here so that parsing needs no Qt.
+THEME_NAMES = ("light", "dark", "high-contrast")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -57,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug-step", type=_count, metavar="K",
                         help="open stepping mode at position K of the next training step "
                              "(0: its first node)")
+    parser.add_argument("--theme", choices=THEME_NAMES, metavar="NAME",
+                        help=f"colours: {', '.join(THEME_NAMES)} (default: the remembered "
+                             "one, else light)")
     parser.add_argument("--optimizer", metavar="NAME", help="optimizer (default: sgd)")
     parser.add_argument("--data", metavar="PATH",
                         help="data file (.pkl, .npy, .npz, .csv); default: the built-in data")
@@ -159,13 +164,19 @@ def run_gui(argv: Sequence[str]) -> int:
     if args.screenshot is not None:
         return _screenshot(app, session, args)
     session.play.set_speed(startup.speed)
-    window = MainWindow(session, settings=settings)
+    window = MainWindow(session, settings=settings, theme=_theme(args))
     window.show()
     if args.debug_step is not None:
         problem = _open_stepper(window, args.debug_step)
         if problem:
             window.statusBar().showMessage(problem)
     return int(app.exec())
+
+
+def _theme(args: argparse.Namespace) -> object:
+    from gui.theme import THEMES
+
+    return None if args.theme is None else THEMES[args.theme]
 
 
 def _no_screen() -> bool:
@@ -208,7 +219,7 @@ def _screenshot(app: object, session: Session, args: argparse.Namespace) -> int:
 
     from gui.main_window import MainWindow
 
-    window = MainWindow(session, settings=None)
+    window = MainWindow(session, settings=None, theme=_theme(args))  # type: ignore[arg-type]
     window.resize(*args.size)
     window.show()
     QApplication.processEvents()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -43,7 +43,7 @@ from gui.presets_menu import PresetsMenu
 from gui.session import Session
 from gui.settings import read_bool, write_hyperparameters
 from gui.snapshot import Snapshot
-from gui.theme import DEFAULT_THEME, Theme
+from gui.theme import DEFAULT_THEME, THEMES, Theme, panel_palette, panel_stylesheet
 
 DATA_FILTER = f"Data files ({' '.join('*' + s for s in SUPPORTED_SUFFIXES)});;All files (*)"
 DEFAULT_SIZE = (1600, 1000)
@@ -67,11 +67,14 @@ class MainWindow(QMainWindow):
     """Backprop Explorer's window.  All state lives in the session (:mod:`gui.session`)."""
 
     def __init__(self, session: Session, *, settings: QSettings | None = None,
-                 theme: Theme = DEFAULT_THEME, parent: QWidget | None = None) -> None:
+                 theme: Theme | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         training = session.training
         self.settings = settings
+        # A theme given here (--theme) wins over the remembered one.
+        self.theme_chosen = theme
+        theme = theme or DEFAULT_THEME
         self.theme = theme
         self.setWindowTitle("Backprop Explorer")
         self.resize(*fitting_size(DEFAULT_SIZE))
@@ -84,9 +87,9 @@ class MainWindow(QMainWindow):
                                                 epoch=self.step_epoch)
         self.open_data_action = make_action(self, "open_data", self.choose_data_file)
         self.side_panel = SidePanel(session, self.training_actions, self.open_data_action)
-        self.loss_plot = LossPlot(training)
-        self.trajectory_plot = TrajectoryPlot(training)
-        self.compare_plot = ComparePlot(session)
+        self.loss_plot = LossPlot(training, theme=theme)
+        self.trajectory_plot = TrajectoryPlot(training, theme=theme)
+        self.compare_plot = ComparePlot(session, theme=theme)
         self.weights_table = WeightsTable(training)
         self._make_actions()
         self.caption_bar = CaptionBar(theme, [
@@ -141,6 +144,7 @@ class MainWindow(QMainWindow):
         self.graph_view.set_graph(training.graph)
         self.show_snapshot(training.snapshot())
         self.show_position(training.snapshot())
+        self._style_panels(theme)
         self._restore_settings()
         self.statusBar().showMessage("Ready: Right arrow trains one sample, Space plays")
         self.graph_view.setFocus()
@@ -223,6 +227,18 @@ class MainWindow(QMainWindow):
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for name in THEMES:
+            action = theme_menu.addAction(name.replace("-", " ").capitalize())
+            action.setObjectName(f"theme_{name}")
+            action.setCheckable(True)
+            action.setChecked(name == self.theme.name)
+            action.triggered.connect(lambda _checked=False, name=name:
+                                     self.set_theme(THEMES[name]))
+            group.addAction(action)
+            self.theme_actions[name] = action
         view_menu.addAction(self.actions["log_scale"])
         view_menu.addAction(self.legends_action)
         view_menu.addAction(self.actions["blank"])
@@ -370,6 +386,27 @@ class MainWindow(QMainWindow):
             dock.setVisible(not on)
         self.toolbar.setVisible(not on)
 
+    def set_theme(self, theme: Theme) -> None:
+        """Restyle every view: the graph, the plots and the panels."""
+        self.theme = theme
+        self.graph_view.set_theme(theme)
+        for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot):
+            plot.set_theme(theme)
+        self._style_panels(theme)
+        action = self.theme_actions.get(theme.name)
+        if action is not None and not action.isChecked():
+            action.setChecked(True)
+
+    def _style_panels(self, theme: Theme) -> None:
+        # The stylesheet first: setting one polishes the widgets again, palette included.
+        self.setStyleSheet(panel_stylesheet(theme))
+        palette = panel_palette(theme)
+        self.setPalette(palette)
+        # Widgets polished by the stylesheet keep the palette they had then: give every
+        # one the new palette (a theme switch is rare; a few hundred widgets).
+        for widget in self.findChildren(QWidget):
+            widget.setPalette(palette)
+
     def step_forward(self) -> None:
         """Right / PageDown: train one sample (pausing first); stepping, the next node."""
         if self.stepping.active:
@@ -468,6 +505,9 @@ class MainWindow(QMainWindow):
         if state is not None and self.restoreState(state, SETTINGS_VERSION):
             self._docks_sized = True
         self.loss_plot.set_log_scale(read_bool(settings, "plots/log_scale", False))
+        theme_name = settings.value("view/theme")
+        if self.theme_chosen is None and isinstance(theme_name, str) and theme_name in THEMES:
+            self.set_theme(THEMES[theme_name])
         legends = read_bool(settings, "view/legends", True)
         self.legends_action.setChecked(legends)
         self.graph_view.set_legends_visible(legends)
@@ -495,6 +535,7 @@ class MainWindow(QMainWindow):
         settings.setValue("plots/log_scale", self.loss_plot.log_scale.isChecked())
         settings.setValue("plots/tab", self.plot_tabs.currentIndex())
         settings.setValue("view/legends", self.legends_action.isChecked())
+        settings.setValue("view/theme", self.theme.name)
         settings.setValue("compare/optimizers", ",".join(self.compare_plot.chosen()))
         settings.sync()
 

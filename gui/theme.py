@@ -1,21 +1,27 @@
 """Colours, fonts and sizes of the window, in one place.
 
+One :class:`Theme` drives every view: the graph, the plots and the panels' stylesheet
+(:func:`panel_stylesheet`).  :data:`THEMES` holds the three shipped ones: ``light`` (the
+default: projectors in lit rooms), ``dark`` and ``high-contrast``.
+
 Node colours follow the course figure: weights orange, features and the target green, ops
 blue, the prediction y' purple, the loss red.  Edge colours use the Okabe-Ito palette (safe
-for colour-blind viewers) so the sign of a gradient contribution stays readable on a
-projector.  Sizes are scene units scaled by ``Theme.scale``: classroom mode can make
-everything bigger by building a theme with a larger scale.
+for colour-blind viewers), and the sign of a gradient contribution is also drawn: solid
+for positive, dashed for negative, so it survives a washed-out projector or greyscale.
+Sizes are scene units scaled by ``Theme.scale``; presentation mode scales text further with
+``Theme.text_scale``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QPalette
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,14 @@ KIND_NAMES: Mapping[str, str] = MappingProxyType({
 class Theme:
     """Everything drawing needs to know about looks; immutable, replace to restyle."""
 
+    name: str = "light"
     scale: float = 1.0
+    #: Extra factor on text (presentation mode), on top of ``scale``.
+    text_scale: float = 1.0
+    #: Significant digits of the numbers on the graph.
+    digits: int = 4
+    #: Whether features and the target show dL/dx (nobody trains them).
+    input_gradients: bool = True
     font_family: str = "DejaVu Sans"
     number_family: str = "DejaVu Sans Condensed"
     label_px: float = 22.0
@@ -84,14 +97,36 @@ class Theme:
     input_mark: str = "#009E73"  # bluish green: the operands of the active node
     note_background: str = "#FFFDE7"
     background: str = "#FFFFFF"
+    #: Panels: window, text, quieter text, input fields, warnings.
+    panel_background: str = "#F4F4F4"
+    panel_text: str = "#111111"
+    muted_text: str = "#444444"
+    field_background: str = "#FFFFFF"
+    warning_text: str = "#B00000"
+    legend_background: str = "rgba(255, 255, 255, 235)"
+    legend_border: str = "#BBBBBB"
+    #: Plots: background, axes and text, and the line colours in order.
+    plot_background: str = "#FFFFFF"
+    plot_foreground: str = "#000000"
+    sample_loss: str = "#7FA7C9"
+    epoch_loss: str = "#C0392B"
+    palette: tuple[str, ...] = (
+        "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+        "#882255", "#44AA99", "#999933", "#AA4499", "#F0E442")
+    #: Border width of a node, in scene units.
+    node_border: float = 2.0
     kind_colours: Mapping[str, NodeColours] = field(default_factory=lambda: KIND_COLOURS)
 
     def px(self, value: float) -> float:
         return value * self.scale
 
+    def text_px(self, value: float) -> float:
+        """A text size: scaled like everything, then by the text scale."""
+        return value * self.scale * self.text_scale
+
     def font(self, pixel_size: float, *, bold: bool = False, family: str = "") -> QFont:
         font = QFont(family or self.font_family)
-        font.setPixelSize(max(1, round(self.px(pixel_size))))
+        font.setPixelSize(max(1, round(self.text_px(pixel_size))))
         font.setBold(bold)
         return font
 
@@ -114,16 +149,30 @@ class Theme:
             return _qcolor(self.negative)
         return _qcolor(self.neutral)
 
+    def edge_style(self, contribution: float) -> Qt.PenStyle:
+        """The sign drawn as well as coloured: solid for >= 0, dashed for < 0."""
+        return Qt.PenStyle.DashLine if contribution < 0.0 else Qt.PenStyle.SolidLine
+
+    def line_colour(self, i: int) -> str:
+        """The i-th plot line's colour."""
+        return self.palette[i % len(self.palette)]
+
+    def with_text_scale(self, factor: float) -> Theme:
+        """This theme with text (and edges) ``factor`` times larger."""
+        return replace(self, text_scale=factor)
+
     def edge_width(self, contribution: float) -> float:
         """Log-scaled thickness: |c| from 1e-6 to 1e2 maps onto the width range."""
+        # Edges thicken with the text: a projector washes thin lines out.
+        thicker = math.sqrt(self.text_scale)
         if not math.isfinite(contribution):
-            return self.px(self.edge_max_width)
+            return self.px(self.edge_max_width) * thicker
         magnitude = abs(contribution)
         if magnitude <= 1e-6:
-            return self.px(self.edge_min_width)
+            return self.px(self.edge_min_width) * thicker
         fraction = min(1.0, (math.log10(magnitude) + 6.0) / 8.0)
         span = self.edge_max_width - self.edge_min_width
-        return self.px(self.edge_min_width + span * fraction)
+        return self.px(self.edge_min_width + span * fraction) * thicker
 
 
 @lru_cache(maxsize=64)
@@ -131,4 +180,101 @@ def _qcolor(name: str) -> QColor:
     return QColor(name)
 
 
-DEFAULT_THEME = Theme()
+LIGHT = Theme()
+
+#: Dark grey ground, light text; node fills keep the course figure's colours.
+DARK = Theme(
+    name="dark",
+    value_text="#F2F2F2",
+    grad_text="#F5A3D6",
+    neutral="#8A8A8A",
+    positive="#FF8C3A",
+    negative="#56B4E9",
+    nonfinite="#FF5252",
+    highlight="#FF4081",
+    background="#1E1E1E",
+    panel_background="#2B2B2B",
+    panel_text="#EEEEEE",
+    muted_text="#BBBBBB",
+    field_background="#3A3A3A",
+    warning_text="#FF8A80",
+    legend_background="rgba(40, 40, 40, 235)",
+    legend_border="#666666",
+    plot_background="#1E1E1E",
+    plot_foreground="#EEEEEE",
+    sample_loss="#7FA7C9",
+    epoch_loss="#FF7043",
+    palette=("#56B4E9", "#FF8C3A", "#2EC4A0", "#E68FC6", "#F0C04A", "#A0D8F8", "#FFFFFF",
+             "#D98FB0", "#7FD4C4", "#CCCC66", "#CC88CC", "#F0E442"),
+)
+
+#: Pure black on white, saturated colours, heavier lines and borders.
+HIGH_CONTRAST = Theme(
+    name="high-contrast",
+    value_text="#000000",
+    grad_text="#6A0045",
+    neutral="#555555",
+    positive="#B33C00",
+    negative="#00457A",
+    edge_min_width=2.0,
+    edge_max_width=9.0,
+    node_border=3.5,
+    background="#FFFFFF",
+    panel_background="#FFFFFF",
+    panel_text="#000000",
+    muted_text="#000000",
+    field_background="#FFFFFF",
+    warning_text="#A00000",
+    legend_background="rgb(255, 255, 255)",
+    legend_border="#000000",
+    plot_background="#FFFFFF",
+    plot_foreground="#000000",
+    sample_loss="#4D6F8F",
+    epoch_loss="#A00000",
+    palette=("#00457A", "#B33C00", "#006B4E", "#8E2A6E", "#8C5A00", "#000000", "#2B6CB0",
+             "#5E1F3D", "#1F6B5F", "#666622", "#772277", "#444444"),
+    kind_colours=MappingProxyType({
+        kind: NodeColours(c.fill, "#000000", "#000000") for kind, c in KIND_COLOURS.items()}),
+)
+
+#: The shipped themes by the name ``--theme`` and the View menu use.
+THEMES: Mapping[str, Theme] = MappingProxyType(
+    {theme.name: theme for theme in (LIGHT, DARK, HIGH_CONTRAST)})
+
+DEFAULT_THEME = LIGHT
+
+
+def panel_palette(theme: Theme) -> QPalette:
+    """The panels' colours (window, fields, buttons, text) as a Qt palette."""
+    palette = QPalette()
+    ground, text = QColor(theme.panel_background), QColor(theme.panel_text)
+    field = QColor(theme.field_background)
+    alternate = field.darker(108) if field.lightness() > 128 else field.lighter(125)
+    for role, colour in (
+            (QPalette.ColorRole.Window, ground), (QPalette.ColorRole.WindowText, text),
+            (QPalette.ColorRole.Base, field), (QPalette.ColorRole.AlternateBase, alternate),
+            (QPalette.ColorRole.Text, text), (QPalette.ColorRole.Button, ground),
+            (QPalette.ColorRole.ButtonText, text), (QPalette.ColorRole.ToolTipBase, field),
+            (QPalette.ColorRole.ToolTipText, text),
+            (QPalette.ColorRole.PlaceholderText, QColor(theme.muted_text))):
+        palette.setColor(role, colour)
+    disabled = QColor(theme.muted_text)
+    disabled.setAlpha(150)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return palette
+
+
+def panel_stylesheet(theme: Theme) -> str:
+    """What the palette cannot say: quieter and warning texts."""
+    ground, text = theme.panel_background, theme.panel_text
+    return (
+        f"QMenuBar, QToolBar, QStatusBar {{ background: {ground}; color: {text}; }}\n"
+        f"QMenuBar::item {{ background: transparent; color: {text}; }}\n"
+        f"QToolBar QToolButton {{ color: {text}; }}\n"
+        f"QDockWidget {{ color: {text}; }}\n"
+        f"QDockWidget::title {{ background: {ground}; padding-left: 4px; }}\n"
+        f"QLabel[role=\"muted\"] {{ color: {theme.muted_text}; }}\n"
+        f"QLabel[role=\"warning\"] {{ color: {theme.warning_text}; }}\n"
+    )

@@ -1,8 +1,9 @@
 """One edge of the graph drawing: operand -> consumer, with an arrowhead.
 
-Colour is the sign of the gradient contribution that flowed back along the edge
-(upstream gradient x local derivative, ``Trace.contribution``), thickness its magnitude on
-a log scale.  The path is a chain of cubic curves with horizontal tangents at every point,
+Colour and line style are the sign of the gradient contribution that flowed back along the
+edge (upstream gradient x local derivative, ``Trace.contribution``): solid for positive,
+dashed for negative, so the sign survives without colour; thickness is its magnitude on a
+log scale.  The path is a chain of cubic curves with horizontal tangents at every point,
 so two edges between the same layers cross exactly when their end orders are swapped.
 """
 
@@ -20,6 +21,9 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from core.autodiff.graph import Edge
 from gui.formatting import full_number
 from gui.theme import Theme
+
+#: Opacity of what the spotlight leaves in the dark.
+DIMMED_OPACITY = 0.18
 
 
 def curve_through(points: Sequence[QPointF]) -> QPainterPath:
@@ -49,7 +53,9 @@ class EdgeItem(QGraphicsItem):
         self._arrow = QPolygonF()
         self._bounds = QRectF()
         self._colour = QColor(theme.neutral)
-        self._width = theme.px(theme.edge_min_width)
+        self._width = theme.edge_width(0.0)
+        self._style = Qt.PenStyle.SolidLine
+        self._dimmed = False
         self._pen = self._make_pen()
         self._hovered = False
         self.setZValue(0.0)
@@ -87,13 +93,16 @@ class EdgeItem(QGraphicsItem):
         self.contribution = math.nan if contribution is None else contribution
         self.local = math.nan if local is None else local
         if contribution is None:
-            colour, width = QColor(self.theme.neutral), self.theme.px(self.theme.edge_min_width)
+            colour, width = QColor(self.theme.neutral), self.theme.edge_width(0.0)
+            style = Qt.PenStyle.SolidLine
         else:
             colour = self.theme.edge_colour(contribution)
             width = self.theme.edge_width(contribution)
-        if colour != self._colour or width != self._width:
+            style = self.theme.edge_style(contribution)
+        if colour != self._colour or width != self._width or style != self._style:
             self._colour = colour
             self._width = width
+            self._style = style
             self._pen = self._make_pen()
             self.update()
         if self._hovered:
@@ -109,7 +118,25 @@ class EdgeItem(QGraphicsItem):
     def _make_pen(self) -> QPen:
         pen = QPen(self._colour, self._width)
         pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        pen.setStyle(self._style)
+        if self._style == Qt.PenStyle.DashLine:
+            # Dashes a few line widths long, but at least ~6 units so thin edges show them.
+            pen.setDashPattern([max(3.0, 6.0 / self._width), max(2.0, 4.0 / self._width)])
         return pen
+
+    @property
+    def line_style(self) -> Qt.PenStyle:
+        return self._style
+
+    def set_dimmed(self, on: bool) -> None:
+        """Fade the edge (the spotlight is elsewhere)."""
+        if on != self._dimmed:
+            self._dimmed = on
+            self.setOpacity(DIMMED_OPACITY if on else 1.0)
+
+    @property
+    def dimmed(self) -> bool:
+        return self._dimmed
 
     @property
     def colour(self) -> QColor:

@@ -39,12 +39,19 @@ class _Legend(QLabel):
             return
         self.text_px = size
         padding = max(3, round(size * 0.4))
+        theme = self.theme
         self.setStyleSheet(
-            "QLabel { background: rgba(255, 255, 255, 235); color: #111;"
-            f" border: 1px solid #bbb; border-radius: 6px; padding: {padding}px;"
-            f" font-size: {size}px; }}"
+            f"QLabel {{ background: {theme.legend_background}; color: {theme.panel_text};"
+            f" border: 1px solid {theme.legend_border}; border-radius: 6px;"
+            f" padding: {padding}px; font-size: {size}px; }}"
         )
         self.adjustSize()
+
+    def set_theme(self, theme: Theme) -> None:
+        """Restyle in ``theme``'s colours."""
+        self.theme = theme
+        size, self.text_px = self.text_px, 0
+        self.set_text_px(size)
 
 
 class EncodingLegend(_Legend):
@@ -53,6 +60,11 @@ class EncodingLegend(_Legend):
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(theme, parent)
         self.setText(self._html())
+
+    def set_theme(self, theme: Theme) -> None:
+        super().set_theme(theme)
+        self.setText(self._html())
+        self.adjustSize()
 
     def _html(self) -> str:
         theme = self.theme
@@ -67,8 +79,8 @@ class EncodingLegend(_Legend):
             f"<span style='color:{theme.value_text}'>value</span> over "
             f"<span style='color:{theme.grad_text}'>∂ = ∂L/∂node</span><br>"
             f"edge: gradient flowing back, ∂L/∂out · local<br>"
-            f"<span style='color:{theme.positive}'><b>━ &gt; 0</b></span> "
-            f"<span style='color:{theme.negative}'><b>━ &lt; 0</b></span>, "
+            f"<span style='color:{theme.positive}'><b>━━ &gt; 0</b></span> "
+            f"<span style='color:{theme.negative}'><b>╍╍ &lt; 0</b></span>, "
             f"thicker = larger (log)"
         )
 

@@ -21,11 +21,16 @@ from core.autodiff.graph import Node
 from core.debugger.wording import kind_words
 from core.layout import NodeExtent
 from gui.formatting import full_number, short_number
+from gui.graph.edge_item import DIMMED_OPACITY
 from gui.theme import Theme
 
-#: The widest number the text box is sized for; longer ones are squeezed to fit.
-WIDEST_NUMBER = "−0.001234"
 GRAD_PREFIX = "∂\u2009"  # thin space: saves width
+
+
+def widest_number(digits: int) -> str:
+    """The widest number the text box is sized for at ``digits`` significant digits;
+    longer ones are squeezed to fit."""
+    return "−0.00" + "1234567890"[:digits]
 
 TextSide = Literal["left", "below", "above"]
 #: How a stepper marks a node: the active one, its inputs, the one receiving a gradient.
@@ -66,7 +71,7 @@ class NodeItem(QGraphicsItem):
         self._grad_width = 0.0
         # Pens, brushes and colours are made once: paint() runs ~40 times a second.
         colours = theme.colours(node.kind)
-        self._pen = QPen(QColor(colours.border), theme.px(2.0))
+        self._pen = QPen(QColor(colours.border), theme.px(theme.node_border))
         self._highlight_pen = QPen(QColor(theme.highlight), theme.px(5.0))
         self._mark_pens = {
             "active": QPen(QColor(theme.highlight), theme.px(6.0)),
@@ -79,6 +84,9 @@ class NodeItem(QGraphicsItem):
         self._value_colour = QColor(theme.value_text)
         self._grad_colour = QColor(theme.grad_text)
         self._bad_colour = QColor(theme.nonfinite)
+        # Nobody trains the inputs: their gradient can be left out (presentation mode).
+        self.shows_grad = theme.input_gradients or node.kind not in ("input", "target")
+        self._dimmed = False
         self._setup_geometry()
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
@@ -114,7 +122,9 @@ class NodeItem(QGraphicsItem):
                                    tag_width, tag_height)
         else:
             self.tag_rect = QRectF()
-        self._text_width = number_metrics.horizontalAdvance(GRAD_PREFIX + WIDEST_NUMBER)
+        widest = widest_number(theme.digits)
+        self._text_width = number_metrics.horizontalAdvance(
+            GRAD_PREFIX + widest if self.shows_grad else widest)
         self.set_text_side("left" if self.node.is_leaf else "below")
 
     def set_text_side(self, side: TextSide) -> None:
@@ -123,20 +133,21 @@ class NodeItem(QGraphicsItem):
         self.text_side = side
         line, text_width = self._line, self._text_width
         gap = self.theme.px(self.theme.text_gap)
+        lines = 2 if self.shows_grad else 1
         if side == "left":
             right = self.shape_rect.left() - gap
-            top = -line
+            top = -line * lines / 2
             left = right - text_width
             self.text_align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         else:
             if side == "below":
                 top = self.shape_rect.bottom() + gap
             else:
-                top = self.shape_rect.top() - gap - 2 * line
+                top = self.shape_rect.top() - gap - lines * line
             left = -text_width / 2
             self.text_align = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
         self.value_rect = QRectF(left, top, text_width, line)
-        self.grad_rect = QRectF(left, top + line, text_width, line)
+        self.grad_rect = QRectF(left, top + line, text_width, line if self.shows_grad else 0.0)
         outline = self.theme.px(4.0)
         self._bounds = self._drawn_rect().adjusted(-outline, -outline, outline, outline)
         self.update()
@@ -185,8 +196,10 @@ class NodeItem(QGraphicsItem):
         self.grad = math.nan if grad is None else grad
         self.value_known = value is not None
         self.grad_known = grad is not None
-        value_text = "" if value is None else short_number(value)
-        grad_text = "" if grad is None else GRAD_PREFIX + short_number(grad)
+        digits = self.theme.digits
+        value_text = "" if value is None else short_number(value, digits)
+        grad_text = "" if grad is None or not self.shows_grad \
+            else GRAD_PREFIX + short_number(grad, digits)
         if value_text != self._value_text or grad_text != self._grad_text:
             self._value_text = value_text
             self._grad_text = grad_text
@@ -211,6 +224,21 @@ class NodeItem(QGraphicsItem):
         if on != self._highlighted:
             self._highlighted = on
             self.update()
+
+    def set_dimmed(self, on: bool) -> None:
+        """Fade the node (the spotlight is elsewhere)."""
+        if on != self._dimmed:
+            self._dimmed = on
+            self.setOpacity(DIMMED_OPACITY if on else 1.0)
+
+    @property
+    def dimmed(self) -> bool:
+        return self._dimmed
+
+    def number_scene_rects(self) -> list[QRectF]:
+        """Scene rectangles of the shown numbers, as tall as their font's line."""
+        rects = [self.value_rect] + ([self.grad_rect] if self.shows_grad else [])
+        return [self.mapRectToScene(rect) for rect in rects]
 
     @property
     def highlighted(self) -> bool:
@@ -275,8 +303,10 @@ class NodeItem(QGraphicsItem):
         painter.setFont(self._number_font)
         self._draw_number(painter, self.value_rect, self._value_text, self._value_width,
                           self._value_colour if math.isfinite(self.value) else self._bad_colour)
-        self._draw_number(painter, self.grad_rect, self._grad_text, self._grad_width,
-                          self._grad_colour if math.isfinite(self.grad) else self._bad_colour)
+        if self.shows_grad:
+            self._draw_number(painter, self.grad_rect, self._grad_text, self._grad_width,
+                              self._grad_colour if math.isfinite(self.grad)
+                              else self._bad_colour)
 
     def _draw_number(self, painter: QPainter, rect: QRectF, text: str, needed: float,
                      colour: QColor) -> None:

@@ -86,6 +86,8 @@ class GraphView(QGraphicsView):
         self.step_note = StepNote(theme)
         self._note_anchor: QPointF | None = None
         self._press: QPoint | None = None
+        self._trace: Trace | None = None
+        self.spotlight: frozenset[str] = frozenset()
 
     # -- structure (only when the graph changes) ------------------------------------
 
@@ -97,6 +99,8 @@ class GraphView(QGraphicsView):
         scene.clear()
         self.step_note.set_text("")
         self._note_anchor = None
+        if graph is not self.graph:
+            self.spotlight = frozenset()
         self.graph = graph
         self._highlighted = None
         self.verdict_marks = {}  # scene.clear() deleted them
@@ -141,6 +145,7 @@ class GraphView(QGraphicsView):
         self.derivative_legend.set_graph(graph)
         self._place_legends()
         self._auto_fit = True
+        self.set_spotlight(self.spotlight)
         self.fit_all()
 
     def _arrange(self, extra_gaps: Sequence[float] = (), *, same_rows: bool = False) -> None:
@@ -194,8 +199,37 @@ class GraphView(QGraphicsView):
 
     # -- state (every frame) ------------------------------------------------------
 
+    def set_theme(self, theme: Theme) -> None:
+        """Draw with ``theme`` (colours, sizes, digits): the items are made again and laid
+        out, since text sizes change the layout."""
+        if theme == self.theme:
+            return
+        self.theme = theme
+        self.setBackgroundBrush(QColor(theme.background))
+        self.encoding_legend.set_theme(theme)
+        self.derivative_legend.set_theme(theme)
+        if self.graph is not None:
+            highlighted, spotlight = self._highlighted, self.spotlight
+            self.set_graph(self.graph)
+            if self._trace is not None:
+                self.show_trace(self._trace)
+            self.highlight_node(highlighted)
+            self.set_spotlight(spotlight)
+        self.viewport().update()
+
+    def set_spotlight(self, node_ids: frozenset[str] | set[str] | Sequence[str]) -> None:
+        """Keep ``node_ids`` and the edges between them and their operands or consumers
+        bright, dim everything else; an empty set lights everything again."""
+        lit = frozenset(node_ids) & frozenset(self.node_items)
+        self.spotlight = lit
+        for node_id, item in self.node_items.items():
+            item.set_dimmed(bool(lit) and node_id not in lit)
+        for edge, edge_item in self.edge_items.items():
+            edge_item.set_dimmed(bool(lit) and edge[0] not in lit and edge[1] not in lit)
+
     def show_trace(self, trace: Trace) -> None:
         """Show the values, gradients and edge contributions of ``trace``."""
+        self._trace = trace
         values, grads, local = trace.values, trace.grads, trace.local
         for node_id, item in self.node_items.items():
             item.set_numbers(values.get(node_id, math.nan), grads.get(node_id, math.nan))
@@ -413,7 +447,7 @@ class GraphView(QGraphicsView):
         margin = 8
         # Smaller text in a small view, where the legends would cost the graph most.
         size = round(min(viewport.height() / 48, viewport.width() / 90))
-        size = min(max(size, SMALLEST_PX), round(self.theme.px(LARGEST_PX)))
+        size = min(max(size, SMALLEST_PX), round(self.theme.text_px(LARGEST_PX)))
         for legend in (self.encoding_legend, self.derivative_legend):
             legend.set_text_px(size)
             legend.adjustSize()

@@ -92,7 +92,7 @@ class HyperparameterForm(QWidget):
             field.textEdited.connect(lambda text, key=spec.name: self._on_edited(key, text))
             error = QLabel()
             error.setObjectName(f"hyperparameter_error_{spec.name}")
-            error.setStyleSheet("color: #B00000;")
+            error.setProperty("role", "warning")
             error.setWordWrap(True)
             error.hide()
             self.fields[spec.name] = field

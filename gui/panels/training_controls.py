@@ -42,7 +42,7 @@ class OptimizerBox(QGroupBox):
                                    Qt.ItemDataRole.ToolTipRole)
         self.rule = QLabel()
         self.rule.setWordWrap(True)
-        self.rule.setStyleSheet("color: #444;")
+        self.rule.setProperty("role", "muted")
         self.form = HyperparameterForm(session)
         layout = QVBoxLayout(self)
         layout.addWidget(self.combo)

@@ -13,21 +13,24 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from core.training.optimizers import OPTIMIZERS
 from gui.plots.loss_plot import LOG_FLOOR
-from gui.plots.style import colour, new_plot
+from gui.plots.style import new_plot, set_legend, style_plot
 from gui.session import Session
 from gui.session.compare_worker import ComparedRun
+from gui.theme import DEFAULT_THEME, Theme
 
 DEFAULT_CHOICE = ("sgd", "momentum", "adam")
 #: Epochs marked with a dot at most; longer curves are plain lines.
@@ -37,28 +40,34 @@ MAX_DOTS = 60
 class ComparePlot(QWidget):
     """Optimizer check boxes, a Compare button and the epoch-loss curves."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None,
+                 theme: Theme = DEFAULT_THEME) -> None:
         super().__init__(parent)
         self.session = session
         self.runner = session.comparison
-        self.checks: dict[str, QCheckBox] = {}
-        grid = QGridLayout()
-        for i, (name, cls) in enumerate(OPTIMIZERS.items()):
-            check = QCheckBox(cls.title)
+        self.theme = theme
+        # The optimizers are a menu on one button, so that the plot keeps the height
+        # (a grid of seven check boxes left it none at 1024x768).
+        self.choose = QToolButton()
+        self.choose.setObjectName("compare_choose")
+        self.choose.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.choose)
+        self.checks: dict[str, QAction] = {}
+        for name, cls in OPTIMIZERS.items():
+            check = menu.addAction(cls.title)
             check.setObjectName(f"compare_{name}")
+            check.setCheckable(True)
             check.setChecked(name in DEFAULT_CHOICE)
+            check.toggled.connect(self._show_choice)
             self.checks[name] = check
-            grid.addWidget(check, i // 4, i % 4)
+        self.choose.setMenu(menu)
         self.button = QPushButton("Compare")
         self.button.setObjectName("compare_button")
         self.button.setToolTip("Train the checked optimizers from the same initial weights")
         self.status = QLabel()
-        self.status.setStyleSheet("color: #555;")
-        top = QHBoxLayout()
-        top.addLayout(grid, 1)
-        top.addWidget(self.button)
-        # A short axis label: the plot is short under the check boxes.
-        self.plot = new_plot("", "epoch", "loss")
+        self.status.setProperty("role", "muted")
+        self.status.setWordWrap(True)
+        self.plot = new_plot("", "epoch", "loss", theme)
         self.plot.setToolTip("Mean loss of each epoch, per optimizer")
         self.plot.getPlotItem().setLogMode(y=False)
         # A run that diverges reaches huge losses; a log axis keeps the others readable.
@@ -66,17 +75,18 @@ class ComparePlot(QWidget):
         self.log_scale.setObjectName("compare_log_scale")
         self.log_scale.toggled.connect(self._on_log_scale)
         self._losses: dict[str, np.ndarray] = {}
-        self.legend = self.plot.getPlotItem().addLegend(offset=(-10, 10), colCount=3)
-        self.legend.setLabelTextSize("11pt")
         self.curves: dict[str, pg.PlotDataItem] = {}
+        top = QHBoxLayout()
+        top.addWidget(self.choose, 1)
+        top.addWidget(self.button)
+        top.addWidget(self.log_scale)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
         layout.addLayout(top)
-        status_row = QHBoxLayout()
-        status_row.addWidget(self.status, 1)
-        status_row.addWidget(self.log_scale)
-        layout.addLayout(status_row)
+        layout.addWidget(self.status)
         layout.addWidget(self.plot, 1)
+        self._show_choice()
         self.button.clicked.connect(self._on_compare)
         runner = self.runner
         runner.started.connect(self._on_started)
@@ -85,6 +95,28 @@ class ComparePlot(QWidget):
         runner.failed.connect(self._on_stopped)
         runner.stopped.connect(self._on_stopped)
         runner.cleared.connect(self._on_cleared)
+
+    def _show_choice(self) -> None:
+        titles = [OPTIMIZERS[name].title for name in self.chosen()]
+        self.choose.setText(f"Optimizers: {', '.join(titles) or 'none'} ▾")
+
+    def set_theme(self, theme: Theme) -> None:
+        """Redraw in ``theme``'s colours and text size."""
+        self.theme = theme
+        style_plot(self.plot, theme)
+        for i, curve in enumerate(self.curves.values()):
+            self._colour_curve(curve, i)
+        self._show_legend()
+
+    def _colour_curve(self, curve: pg.PlotDataItem, i: int) -> None:
+        colour = self.theme.line_colour(i)
+        curve.setPen(pg.mkPen(colour, width=3 * self.theme.text_scale))
+        curve.setSymbolBrush(colour)
+        curve.setSymbolSize(6 * self.theme.text_scale)
+
+    def _show_legend(self) -> None:
+        set_legend(self.plot, [("━●━", self.theme.line_colour(i), OPTIMIZERS[name].title)
+                               for i, name in enumerate(self.curves)], self.theme)
 
     def chosen(self) -> list[str]:
         return [name for name, check in self.checks.items() if check.isChecked()]
@@ -103,7 +135,6 @@ class ComparePlot(QWidget):
         item = self.plot.getPlotItem()
         for curve in self.curves.values():
             item.removeItem(curve)
-        self.legend.clear()
         self.curves = {}
         self._losses = {}
 
@@ -111,12 +142,12 @@ class ComparePlot(QWidget):
         self._remove_curves()
         item = self.plot.getPlotItem()
         for i, name in enumerate(names):
-            curve = item.plot(pen=pg.mkPen(colour(i), width=3), symbolSize=6,
-                              symbolBrush=colour(i), symbolPen=None,
-                              name=OPTIMIZERS[name].title, connect="finite")
+            curve = item.plot(symbolPen=None, name=OPTIMIZERS[name].title, connect="finite")
+            self._colour_curve(curve, i)
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self.curves[name] = curve
+        self._show_legend()
         self.button.setText("Cancel")
         self.status.setText(f"Training {len(names)} optimizers from the same initial "
                             f"weights (seed {self.session.training.seed})…")

@@ -13,9 +13,17 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from gui.graph.value_label import ValueLabel
-from gui.plots.style import HistoryPlot, RangeFollower, finite_bounds, new_plot
+from gui.plots.style import (
+    HistoryPlot,
+    RangeFollower,
+    finite_bounds,
+    new_plot,
+    set_legend,
+    style_plot,
+)
 from gui.session.training_session import TrainingSession
 from gui.snapshot import Snapshot
+from gui.theme import DEFAULT_THEME, Theme
 
 #: Log scale cannot show 0: losses are drawn at least this large there.
 LOG_FLOOR = 1e-300
@@ -24,17 +32,15 @@ LOG_FLOOR = 1e-300
 class LossPlot(HistoryPlot):
     """Per-sample and per-epoch loss, with a log-scale switch."""
 
-    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None,
+                 theme: Theme = DEFAULT_THEME) -> None:
         super().__init__(parent)
-        self.plot = new_plot("", "epoch", "loss")
+        self.theme = theme
+        self.plot = new_plot("", "epoch", "loss", theme)
         item = self.plot.getPlotItem()
-        legend = item.addLegend(offset=(-10, 10), colCount=2)  # one row: short panels
-        legend.setLabelTextSize("11pt")
-        self.sample_curve = item.plot(pen=pg.mkPen("#7FA7C9", width=1), name="sample loss",
-                                      connect="finite")
-        self.epoch_curve = item.plot(pen=pg.mkPen("#C0392B", width=3), symbol="o",
-                                     symbolSize=7, symbolBrush="#C0392B", symbolPen=None,
-                                     name="epoch mean")
+        self.sample_curve = item.plot(connect="finite")
+        self.epoch_curve = item.plot(symbol="o", symbolPen=None)
+        self._colour_curves()
         self.follower = RangeFollower(item)
         for curve in (self.sample_curve, self.epoch_curve):
             curve.setClipToView(True)
@@ -53,6 +59,21 @@ class LossPlot(HistoryPlot):
         layout.addWidget(self.plot, 1)
         session.readouts_updated.connect(self.show_snapshot)
         self.show_snapshot(session.snapshot())
+
+    def _colour_curves(self) -> None:
+        theme = self.theme
+        self.sample_curve.setPen(pg.mkPen(theme.sample_loss, width=max(1.0, theme.text_scale)))
+        self.epoch_curve.setPen(pg.mkPen(theme.epoch_loss, width=3 * theme.text_scale))
+        self.epoch_curve.setSymbolBrush(theme.epoch_loss)
+        self.epoch_curve.setSymbolSize(7 * theme.text_scale)
+        set_legend(self.plot, [("━", theme.sample_loss, "sample loss"),
+                               ("━●━", theme.epoch_loss, "epoch mean")], theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Redraw in ``theme``'s colours and text size."""
+        self.theme = theme
+        style_plot(self.plot, theme)
+        self._colour_curves()
 
     def set_log_scale(self, on: bool) -> None:
         if self.log_scale.isChecked() != on:

@@ -1,9 +1,10 @@
-"""Shared pyqtgraph settings: white background, large axis text for projectors, and a
-palette of distinguishable line colours."""
+"""Shared pyqtgraph settings: the theme's background and axis colours, large axis text for
+projectors, and the theme's palette of distinguishable line colours."""
 
 from __future__ import annotations
 
 import math
+from html import escape
 
 import numpy as np
 import pyqtgraph as pg
@@ -11,38 +12,57 @@ from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from gui.snapshot import Snapshot
+from gui.theme import DEFAULT_THEME, Theme
 
-#: Okabe-Ito colours, then a few more; line i uses PALETTE[i % len(PALETTE)].
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-           "#F0E442", "#882255", "#44AA99", "#999933", "#AA4499")
+#: Pixel sizes of the axes' tick numbers and titles at text scale 1.
+TICK_PX = 13
+AXIS_TITLE_PX = 15
+
 
 def configure() -> None:
     """Global pyqtgraph options (cheap; idempotent)."""
-    pg.setConfigOptions(background="w", foreground="k", antialias=False)
+    pg.setConfigOptions(antialias=False)
 
 
-def new_plot(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
-    """A plot widget with readable axes and a light grid."""
+def new_plot(title: str, x_label: str, y_label: str,
+             theme: Theme = DEFAULT_THEME) -> pg.PlotWidget:
+    """A plot widget with readable axes in ``theme``'s colours."""
     configure()
     widget = pg.PlotWidget()
     item = widget.getPlotItem()
-    item.setTitle(title, size="13pt")
-    font = QFont("DejaVu Sans")
-    font.setPixelSize(13)
+    if title:
+        item.setTitle(title, size=f"{round(theme.text_px(AXIS_TITLE_PX))}px",
+                      color=theme.plot_foreground)
     for side in ("left", "bottom"):
-        axis = item.getAxis(side)
-        axis.setTickFont(font)
-        axis.setTextPen("k")
-        axis.enableAutoSIPrefix(False)  # "epoch (x0.001)" confuses more than it helps
-    item.setLabel("bottom", x_label, **{"font-size": "12pt"})
-    item.setLabel("left", y_label, **{"font-size": "12pt"})
+        item.getAxis(side).enableAutoSIPrefix(False)  # "epoch (x0.001)" confuses
+    widget.setProperty("x_label", x_label)
+    widget.setProperty("y_label", y_label)
     # No grid: pyqtgraph draws grid lines through the axis, at ~10 ms per repaint.
     item.showGrid(x=False, y=False)
+    style_plot(widget, theme)
     return widget
 
 
-def colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
+def style_plot(widget: pg.PlotWidget, theme: Theme) -> None:
+    """Background, axis pens, tick and title fonts from ``theme``."""
+    widget.setBackground(theme.plot_background)
+    item = widget.getPlotItem()
+    font = QFont(theme.font_family)
+    font.setPixelSize(round(theme.text_px(TICK_PX)))
+    title_px = round(theme.text_px(AXIS_TITLE_PX))
+    for side in ("left", "bottom"):
+        axis = item.getAxis(side)
+        axis.setTickFont(font)
+        axis.setPen(theme.plot_foreground)
+        axis.setTextPen(theme.plot_foreground)
+    style = {"font-size": f"{title_px}px", "color": theme.plot_foreground}
+    item.setLabel("bottom", str(widget.property("x_label")), **style)
+    item.setLabel("left", str(widget.property("y_label")), **style)
+
+
+def colour(i: int, theme: Theme = DEFAULT_THEME) -> str:
+    """The i-th line colour of ``theme``."""
+    return theme.line_colour(i)
 
 
 class RangeFollower:
@@ -138,3 +158,15 @@ class HistoryPlot(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh()
+
+
+def set_legend(widget: pg.PlotWidget, entries: list[tuple[str, str, str]],
+               theme: Theme) -> None:
+    """The plot's legend as its title line, above the data: it never covers a curve, and
+    exports keep it.  ``entries``: (line glyph, colour, name) per curve."""
+    widget.setProperty("legend", "   ".join(name for _glyph, _colour, name in entries))
+    text = "&nbsp;&nbsp;&nbsp;".join(
+        f"<span style='color:{colour}'><b>{glyph}</b></span>&nbsp;{escape(name)}"
+        for glyph, colour, name in entries)
+    widget.getPlotItem().setTitle(text or None, color=theme.plot_foreground,
+                                  size=f"{round(theme.text_px(13))}px")
