@@ -66,6 +66,8 @@ def optimizer_names(text: str) -> list[str]:
 
 def check_plot_path(path: str) -> Path:
     """Fail before training if the plot cannot be written there."""
+    if not path.strip():
+        raise UsageError("--plot: the file name is empty; give one ending in .png or .svg")
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"--plot: {path} is a folder, not a file name")
@@ -77,13 +79,19 @@ def check_plot_path(path: str) -> Path:
     return target
 
 
-def load_plotting() -> Callable[[Comparison, Path, bool], object]:
+def load_plotting(path: Path) -> Callable[[Comparison, Path, bool], object]:
     """The window's Compare plot, drawn offscreen: this starts Qt, so only ``--plot``
-    calls it, and before training, so that a machine without Qt fails at once."""
+    calls it, and before training, so that a machine without Qt, or a suffix that names
+    a format the plot is not written in (``.jpg``), fails at once."""
     try:
+        from gui.exports import ExportError, picture_format
         from gui.plots.compare_picture import save_compare_picture
     except ImportError as error:
         raise UsageError(f"--plot: cannot draw without Qt ({error})") from None
+    try:
+        picture_format(path)
+    except ExportError as error:
+        raise UsageError(f"--plot: {error}") from None
     return save_compare_picture
 
 
@@ -131,8 +139,8 @@ def run(args: argparse.Namespace) -> int:
     names = optimizer_names(args.optimizers)
     if args.log and not args.plot:
         raise UsageError("--log applies to --plot; add --plot FILE.png")
-    plot_path = check_plot_path(args.plot) if args.plot else None
-    save_plot = load_plotting() if plot_path is not None else None
+    plot_path = check_plot_path(args.plot) if args.plot is not None else None
+    save_plot = load_plotting(plot_path) if plot_path is not None else None
     graph, preset, dataset = load_graph_and_data(args)
     configs = training_configs(args, names, graph)
     optimizers = [config.make_optimizer() for config in configs]

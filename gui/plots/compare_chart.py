@@ -30,6 +30,10 @@ LEGEND_GAP = 6.0
 MAX_LEGEND_BAND = 0.5
 #: The fraction of a range that :class:`RangeFollower` adds at both ends.
 PADDING = 0.03
+#: On a linear axis, losses above this are drawn divided by a power of ten (named in the
+#: axis label): near the float maximum, the padding around a range and Qt's transforms
+#: would overflow to inf.
+LARGEST_DRAWN = 1e100
 
 
 class CompareChart:
@@ -50,6 +54,9 @@ class CompareChart:
 
     def __init__(self, title: str = "", y_label: str = "loss") -> None:
         self.plot = new_plot(title, "epoch", y_label)
+        self._y_label = y_label
+        #: Losses are drawn divided by this (a power of ten; 1 unless they are huge).
+        self._scale = 1.0
         item = self.plot.getPlotItem()
         item.setLogMode(y=False)
         self.legend = item.addLegend(offset=(-10, 10), colCount=3)
@@ -90,21 +97,40 @@ class CompareChart:
     def draw(self, name: str, losses: np.ndarray) -> None:
         """Show ``losses`` (the mean loss of epochs 1, 2, ...) as the curve ``name``."""
         self._losses[name] = np.asarray(losses, dtype=float)
-        self._set_data(name)
+        if not self._rescale():
+            self._set_data(name)
         self._fit()
 
     def set_log(self, on: bool) -> None:
         """Switch the loss axis between linear and logarithmic."""
         self._log = on
         self.plot.getPlotItem().setLogMode(y=on)
+        self._rescale()
         for name in self._losses:
             self._set_data(name)
         self._fit()
 
+    def _rescale(self) -> bool:
+        """Choose the divisor for huge losses on a linear axis, and say so in the axis
+        label; redraw every curve if it changed (then return ``True``)."""
+        scale = 1.0
+        if not self._log:
+            _, high = finite_bounds(*(np.abs(y) for y in self._losses.values()))
+            if math.isfinite(high) and high > LARGEST_DRAWN:
+                scale = 10.0 ** math.floor(math.log10(high))
+        if scale == self._scale:
+            return False
+        self._scale = scale
+        label = self._y_label if scale == 1.0 else f"{self._y_label} (× {scale:.0e})"
+        self.plot.getPlotItem().setLabel("left", label)
+        for name in self._losses:
+            self._set_data(name)
+        return True
+
     def _shown(self, name: str) -> np.ndarray:
         y = self._losses[name]
         # A loss of exactly 0 has no logarithm.
-        return np.maximum(y, LOG_FLOOR) if self._log else y
+        return np.maximum(y, LOG_FLOOR) if self._log else y / self._scale
 
     def _set_data(self, name: str) -> None:
         y = self._shown(name)
