@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.data.datasets import builtin_dataset
 from core.presets import resolve_graph
+from core.training.config import TrainingConfig
 from core.training.optimizers import make_optimizer
 from core.training.trainer import Trainer
 from gui.main_window import MainWindow
@@ -70,7 +71,7 @@ class PlayingWindow:
     def __init__(self, app: QApplication) -> None:
         graph, _ = resolve_graph("seed")
         self.app = app
-        self.session = Session(graph, builtin_dataset(), epochs=EPOCHS)
+        self.session = Session(TrainingConfig(epochs=EPOCHS), graph, builtin_dataset())
         self.window = MainWindow(self.session, settings=None)
         self.window.resize(1600, 1000)
         self.window.show()
@@ -109,7 +110,7 @@ def loss_plot_repaint(app: QApplication, points: int = 100_000) -> float:
     from gui.plots.loss_plot import LossPlot
 
     graph, _ = resolve_graph("seed")
-    session = Session(graph, builtin_dataset(), epochs=EPOCHS)
+    session = Session(TrainingConfig(epochs=EPOCHS), graph, builtin_dataset())
     session.training.run_steps(points)
     plot = LossPlot(session.training)
     plot.resize(900, 300)

@@ -18,9 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.inputs import Parser, UsageError, join_negative_values, option_error, resolve_inputs
+from core.inputs import Parser, UsageError, join_negative_values, option_error
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
+    from core.autodiff.graph import Graph
+    from core.data.datasets import Dataset
+    from core.training.config import TrainingConfig
     from gui.session import Session
 
 SCREENSHOT_SIZE = (1600, 1000)
@@ -76,51 +81,47 @@ def build_parser() -> argparse.ArgumentParser:
 class Startup:
     """Everything the window starts with, checked."""
 
-    graph: object
-    dataset: object
-    optimizer: str
-    hyperparameters: dict[str, float]
-    seed: int
-    epochs: int
+    config: TrainingConfig
+    graph: Graph
+    dataset: Dataset
     speed: float
 
 
-def _startup(args: argparse.Namespace, settings: object | None) -> Startup:
-    """Resolve options (then remembered settings, then defaults) into checked inputs."""
-    from core.presets import PRESETS
-    from core.training.hyperparameters import EPOCHS, MAX_EPOCHS, SEED, HyperparameterError
-    from core.training.optimizers import OPTIMIZERS
-    from gui.settings import read_float, read_int, read_optimizer, read_value
+def _startup(args: argparse.Namespace, settings: QSettings | None) -> Startup:
+    """The run to start with: the command line's options over the remembered settings
+    over the defaults, as one :class:`~core.training.config.TrainingConfig` (which checks
+    every value), with its graph built and its data loaded.
 
-    graph_spec = args.graph
-    if graph_spec is None:
-        remembered = str(read_value(settings, "training/graph", "seed"))
-        graph_spec = remembered if remembered in PRESETS else "seed"
-    graph, _, dataset = resolve_inputs(graph_spec, args.data)
+    Raises
+    ------
+    UsageError
+        Naming the option and what is wrong with it.
+    """
+    from core.data.datasets import DataError
+    from core.training.config import ConfigError, DataSource
+    from gui.settings import read_config, read_float, read_hyperparameters
 
-    if args.optimizer is not None:
-        name = args.optimizer.strip().lower()
-        if name not in OPTIMIZERS:
-            raise UsageError(f"--optimizer: unknown optimizer {args.optimizer!r}; known: "
-                             f"{', '.join(OPTIMIZERS)}")
-        from gui.settings import read_hyperparameters
-
-        values = read_hyperparameters(settings, name)  # type: ignore[arg-type]
-    else:
-        name, values = read_optimizer(settings)  # type: ignore[arg-type]
-    for rule in (EPOCHS, SEED):
-        value = getattr(args, rule.name)
-        if value is not None:
-            try:
-                rule.validate(value)
-            except HyperparameterError as error:
-                raise option_error(error, rule.name) from None
-    seed = args.seed if args.seed is not None else read_int(settings, "training/seed", 0)
-    epochs = args.epochs if args.epochs is not None else read_int(
-        settings, "training/epochs", 20, low=1, high=MAX_EPOCHS)
+    try:
+        config = read_config(settings)
+        if args.graph is not None:
+            config = config.replace(graph=args.graph, initial_weights=None)
+        if args.optimizer is not None:
+            config = read_hyperparameters(settings, config.replace(optimizer=args.optimizer))
+        if args.seed is not None:
+            config = config.replace(seed=args.seed)
+        if args.epochs is not None:
+            config = config.replace(epochs=args.epochs)
+        if args.data is not None:
+            config = config.replace(data=DataSource.file(args.data))
+        graph, _ = config.build_graph()
+        dataset = config.load_data()
+    except ConfigError as error:
+        raise option_error(error) from None
+    except DataError as error:
+        raise UsageError(str(error)) from None
     speed = read_float(settings, "training/speed", -1.0)
-    return Startup(graph=graph, dataset=dataset, optimizer=name, hyperparameters=values,
-                   seed=seed, epochs=epochs, speed=math.inf if speed < 1 else speed)
+    return Startup(config=config, graph=graph, dataset=dataset,
+                   speed=math.inf if speed < 1 else speed)
 
 
 def run_gui(argv: Sequence[str]) -> int:
@@ -158,9 +159,7 @@ def run_gui(argv: Sequence[str]) -> int:
     from gui.main_window import MainWindow
     from gui.session import Session
 
-    session = Session(startup.graph, startup.dataset,  # type: ignore[arg-type]
-                      optimizer=startup.optimizer, hyperparameters=startup.hyperparameters,
-                      seed=startup.seed, epochs=startup.epochs)
+    session = Session(startup.config, startup.graph, startup.dataset)
     if args.screenshot is not None:
         return _screenshot(app, session, args)
     session.play.set_speed(startup.speed)

@@ -41,7 +41,7 @@ from gui.plots.loss_plot import LossPlot
 from gui.plots.trajectory_plot import TrajectoryPlot
 from gui.presets_menu import PresetsMenu
 from gui.session import Session
-from gui.settings import read_bool, write_hyperparameters
+from gui.settings import read_bool, write_config
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, THEMES, Theme, panel_palette, panel_stylesheet
 
@@ -523,15 +523,11 @@ class MainWindow(QMainWindow):
         settings = self.settings
         if settings is None:
             return
-        training, speed = self.session.training, self.session.play.speed
+        speed = self.session.play.speed
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState(SETTINGS_VERSION))
-        settings.setValue("training/optimizer", training.optimizer_name)
-        write_hyperparameters(settings, training.optimizer_name, training.hyperparameters)
-        settings.setValue("training/seed", training.seed)
-        settings.setValue("training/epochs", training.epochs)
+        write_config(settings, self.session.training.config)
         settings.setValue("training/speed", -1.0 if math.isinf(speed) else speed)
-        settings.setValue("training/graph", training.graph.name or "seed")
         settings.setValue("plots/log_scale", self.loss_plot.log_scale.isChecked())
         settings.setValue("plots/tab", self.plot_tabs.currentIndex())
         settings.setValue("view/legends", self.legends_action.isChecked())

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from core.training.hyperparameters import MAX_SEED
-from core.training.optimizers import OPTIMIZERS, HyperparameterError
+from core.presets import PRESETS
+from core.training.config import ConfigError, TrainingConfig
 
-__all__ = ["MAX_SEED", "open_settings", "read_bool", "read_float", "read_hyperparameters",
-           "read_int", "read_optimizer", "read_value", "write_hyperparameters"]
+__all__ = ["open_settings", "read_bool", "read_config", "read_float", "read_hyperparameters",
+           "read_value", "write_config"]
 
 ORGANISATION = "BackpropExplorer"
 APPLICATION = "BackpropExplorer"
@@ -38,15 +37,6 @@ def read_value(settings: QSettings | None, key: str, default: Any = None) -> Any
 
 
 
-def read_int(settings: QSettings | None, key: str, default: int, low: int = 0,
-             high: int = MAX_SEED) -> int:
-    try:
-        number = int(read_value(settings, key, default))
-    except (TypeError, ValueError):
-        return default
-    return number if low <= number <= high else default
-
-
 def read_float(settings: QSettings | None, key: str, default: float) -> float:
     try:
         number = float(read_value(settings, key, default))
@@ -62,32 +52,72 @@ def read_bool(settings: QSettings | None, key: str, default: bool) -> bool:
     return bool(value)
 
 
-def read_optimizer(settings: QSettings | None) -> tuple[str, dict[str, float]]:
-    """The remembered optimizer and its hyperparameters, dropping anything invalid."""
-    name = str(read_value(settings, "training/optimizer", "sgd"))
-    if name not in OPTIMIZERS:
-        name = "sgd"
-    return name, read_hyperparameters(settings, name)
-
-
-def read_hyperparameters(settings: QSettings | None, name: str) -> dict[str, float]:
+def _whole(value: object) -> int | None:
+    """A remembered whole number (INI files hold text), or None if it is not one."""
     try:
-        stored = json.loads(str(read_value(settings, f"hyperparameters/{name}", "{}")))
+        return int(str(value))
     except ValueError:
-        return {}
-    values: dict[str, float] = {}
+        return None
+
+
+def _accepted(config: TrainingConfig, **changes: object) -> TrainingConfig:
+    """``config`` with ``changes`` if the config accepts them, else unchanged."""
+    try:
+        return config.replace(**changes)
+    except ConfigError:
+        return config
+
+
+def read_config(settings: QSettings | None, base: TrainingConfig | None = None
+                ) -> TrainingConfig:
+    """The remembered run: every remembered value the config accepts, over ``base``
+    (default: ``TrainingConfig()``).
+
+    Each value is offered to the config on its own and dropped if the config refuses it
+    (a hand-edited file, another version): the rules live in the config, not here.  Only
+    presets are remembered as graphs; the data is never remembered.
+    """
+    config = TrainingConfig() if base is None else base
+    graph = read_value(settings, "training/graph")
+    if isinstance(graph, str) and graph in PRESETS:
+        config = _accepted(config, graph=graph)
+    optimizer = read_value(settings, "training/optimizer")
+    if isinstance(optimizer, str):
+        config = _accepted(config, optimizer=optimizer)
+    config = read_hyperparameters(settings, config)
+    for name in ("seed", "epochs"):
+        number = _whole(read_value(settings, f"training/{name}", ""))
+        if number is not None:
+            config = _accepted(config, **{name: number})
+    return config
+
+
+def read_hyperparameters(settings: QSettings | None, config: TrainingConfig
+                         ) -> TrainingConfig:
+    """``config`` with the hyperparameters remembered for its optimizer (each one the
+    config accepts)."""
+    try:
+        stored = json.loads(str(read_value(settings, f"hyperparameters/{config.optimizer}",
+                                           "{}")))
+    except ValueError:
+        return config
     if not isinstance(stored, dict):
-        return values
-    for spec in OPTIMIZERS[name].hyperparameters:
-        if spec.name in stored:
-            try:
-                values[spec.name] = spec.validate(stored[spec.name])
-            except HyperparameterError:
-                continue
-    return values
+        return config
+    for name, value in stored.items():
+        try:
+            config = config.with_hyperparameters(**{str(name): value})
+        except ConfigError:
+            continue
+    return config
 
 
-def write_hyperparameters(settings: QSettings | None, name: str,
-                          values: Mapping[str, float]) -> None:
-    if settings is not None:
-        settings.setValue(f"hyperparameters/{name}", json.dumps(dict(values)))
+def write_config(settings: QSettings | None, config: TrainingConfig) -> None:
+    """Remember ``config``'s graph, optimizer, hyperparameters, seed and epochs."""
+    if settings is None:
+        return
+    settings.setValue("training/graph", config.graph)
+    settings.setValue("training/optimizer", config.optimizer)
+    settings.setValue(f"hyperparameters/{config.optimizer}",
+                      json.dumps(dict(config.hyperparameters)))
+    settings.setValue("training/seed", config.seed)
+    settings.setValue("training/epochs", config.epochs)

@@ -1,8 +1,10 @@
 """Hyperparameter fields built from what the optimizer declares.
 
-One line edit per :class:`core.training.optimizers.Hyperparameter`, validated as it is typed: a bad
-value turns the field red and shows the reason under it, and is not applied; a good value
-is sent to the training session at once.  The form is rebuilt when the optimizer changes.
+One line edit per declared :class:`core.training.hyperparameters.Hyperparameter`, applied
+as it is typed: the text is read as a number and offered to the training session, whose
+configuration decides whether it is allowed (the rules live there, once).  A refused value
+turns the field red and shows the reason under it; training goes on with the last allowed
+value.  The form is rebuilt when the optimizer changes.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ INVALID_STYLE = "QLineEdit { background: #FFD6D6; border: 2px solid #D00000; }"
 
 
 def parse_hyperparameter(spec: Hyperparameter, text: str) -> float:
-    """The number typed for ``spec``, validated.
+    """The number typed for ``spec`` (whether it is allowed is the config's call).
 
     Raises
     ------
     HyperparameterError
-        With a reason a user can act on (``lr must be > 0, got -1``).
+        For text that is not a number, with a reason a user can act on.
     """
     stripped = text.strip()
     if not stripped:
@@ -32,7 +34,7 @@ def parse_hyperparameter(spec: Hyperparameter, text: str) -> float:
         number = float(stripped)
     except ValueError:
         raise HyperparameterError(f"{spec.name} must be a number, got {stripped!r}") from None
-    return spec.validate(number)
+    return number
 
 
 def format_hyperparameter(value: float) -> str:

@@ -17,13 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.training.hyperparameters import EPOCHS, SEED
 from core.training.optimizers import OPTIMIZERS
-from core.training.trainer import MAX_EPOCHS
 from gui.actions import TrainingActions
 from gui.panels.hyperparameter_form import HyperparameterForm
 from gui.session import Session
 from gui.session.training_session import TrainingSession
-from gui.settings import MAX_SEED
 from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
 
 
@@ -76,13 +75,13 @@ class TrainingBox(QGroupBox):
         training, play = session.training, session.play
         self.seed = QSpinBox()
         self.seed.setObjectName("seed_spin")
-        self.seed.setRange(0, MAX_SEED)
+        self.seed.setRange(SEED.low, SEED.high)
         self.seed.setValue(training.seed)
         self.seed.setToolTip("Initial weights ~ N(0, 0.01) drawn from this seed "
                              "(changing it starts training over)")
         self.epochs = QSpinBox()
         self.epochs.setObjectName("epochs_spin")
-        self.epochs.setRange(1, MAX_EPOCHS)
+        self.epochs.setRange(EPOCHS.low, EPOCHS.high)
         self.epochs.setValue(training.epochs)
         self.epochs.setToolTip("Passes over the data (changing it starts training over)")
         numbers = QHBoxLayout()

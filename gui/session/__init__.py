@@ -16,12 +16,11 @@ the pieces' methods and redraw from their signals; they never talk to each other
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from PySide6.QtCore import QObject
 
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
+from core.training.config import TrainingConfig
 from gui.session.comparison_runner import ComparisonRunner
 from gui.session.play_loop import PlayLoop
 from gui.session.training_session import TrainingSession
@@ -44,13 +43,10 @@ class Session(QObject):
         The :class:`ComparisonRunner` that compares optimizers on it.
     """
 
-    def __init__(self, graph: Graph, dataset: Dataset, *, optimizer: str = "sgd",
-                 hyperparameters: Mapping[str, float] | None = None, seed: int = 0,
-                 epochs: int = 20, parent: QObject | None = None) -> None:
+    def __init__(self, config: TrainingConfig | None = None, graph: Graph | None = None,
+                 dataset: Dataset | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.training = TrainingSession(graph, dataset, optimizer=optimizer,
-                                        hyperparameters=hyperparameters, seed=seed,
-                                        epochs=epochs, parent=self)
+        self.training = TrainingSession(config, graph, dataset, parent=self)
         self.play = PlayLoop(self.training, self)
         self.comparison = ComparisonRunner(self.training, self)
 

@@ -1,23 +1,26 @@
 """The training session: the trainer, its settings, and the snapshots the views draw.
 
 One :class:`TrainingSession` per window.  It owns the
-:class:`~core.training.trainer.Trainer` and what configures it (graph, data, optimizer
-and hyperparameters, seed, epochs), trains when asked (one sample, one epoch, N steps, or
-a time-budgeted batch for :mod:`gui.session.play_loop`), and publishes immutable
-:class:`~gui.snapshot.Snapshot` objects.  It keeps no copy of the trainer's state: the
-position, weights, history and traces are read from the trainer (``Trainer.trace`` for the
-pass the graph shows) when a snapshot is taken.
+:class:`~core.training.trainer.Trainer` and the
+:class:`~core.training.config.TrainingConfig` it was built from (graph, data, optimizer
+and hyperparameters, seed, epochs, initial weights), trains when asked (one sample, one
+epoch, N steps, or a time-budgeted batch for :mod:`gui.session.play_loop`), and
+publishes immutable :class:`~gui.snapshot.Snapshot` objects.  It keeps no copy of the
+trainer's state: the position, weights, history and traces are read from the trainer
+(``Trainer.trace`` for the pass the graph shows) when a snapshot is taken.
 
-Setters validate, store, then notify, all through one path (:meth:`TrainingSession._change`):
-a bad value raises before anything changes; a good one is stored, announced with its own
-signal, and training starts over from the initial weights so every curve belongs to one
-setting.  Widgets call the setters and listen to the signals; they never talk to each
-other.
+Setters validate, store, then notify, all through one path
+(:meth:`TrainingSession.set_config`): each setter asks the config for a changed copy, and
+the config is where every rule lives, so a bad value raises
+:class:`~core.training.config.ConfigError` before anything changes; a good one is stored,
+each changed part is announced with its own signal, and training starts over from the
+initial weights so every curve belongs to one setting.  Widgets call the setters and
+listen to the signals; they never talk to each other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -25,9 +28,11 @@ from PySide6.QtCore import QObject, Signal
 from core.autodiff.engine import Trace
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
+from core.training.config import DataSource, TrainingConfig
 from core.training.divergence import WINDOW, describe_divergence
-from core.training.optimizers import OPTIMIZERS, HyperparameterError, Optimizer, make_optimizer
-from core.training.trainer import MAX_EPOCHS, Divergence, StepResult, Trainer
+from core.training.initial_weights import initial_weights
+from core.training.optimizers import Optimizer
+from core.training.trainer import Divergence, StepResult, Trainer
 from gui.formatting import count
 from gui.session.rate_limiter import RateLimiter
 from gui.snapshot import HistorySnapshot, Snapshot
@@ -46,30 +51,28 @@ class TrainingSession(QObject):
 
     Parameters
     ----------
+    config
+        The run (default: ``TrainingConfig()``, the seed model on the built-in data).
     graph, dataset
-        What to train (the data needs at least ``graph.n_inputs`` feature columns).
-    optimizer, hyperparameters
-        The optimizer's registry name and any hyperparameters that differ from its
-        defaults.
-    seed
-        Seed of the initial weights.
-    epochs
-        Epochs planned.
+        The config's graph and data when they are already built or loaded (default:
+        built and loaded from the config).
 
     Raises
     ------
-    core.data.datasets.DataError, core.training.optimizers.HyperparameterError
-        For data that does not fit the graph or a bad setting.
+    core.data.datasets.DataError
+        For data that cannot be loaded or does not fit the graph.
 
     Notes
     -----
     Public API, for widgets and for features built on the session:
 
-    - reading: :attr:`graph`, :attr:`dataset`, :attr:`optimizer`, :attr:`optimizer_name`,
+    - reading: :attr:`config`, :attr:`graph`, :attr:`dataset`, :attr:`optimizer`,
+      :attr:`optimizer_name`,
       :attr:`hyperparameters`, :attr:`seed`, :attr:`epochs`, :attr:`trainer` (read it, do
       not step it: the session's methods keep views in step), :attr:`shown_sample`,
       :attr:`follow_training`, :meth:`snapshot`;
-    - settings (validate, store, notify, start over): :meth:`set_graph`,
+    - settings (validated by the config, stored, announced, start over):
+      :meth:`set_config` (the one path), :meth:`set_graph`,
       :meth:`set_dataset`, :meth:`set_model` (several at once, for presets),
       :meth:`set_optimizer`, :meth:`set_hyperparameter`, :meth:`set_seed`,
       :meth:`set_epochs`;
@@ -113,22 +116,13 @@ class TrainingSession(QObject):
     #: A short message for the status bar, about the state training is in now.
     status_reported = Signal(str)
 
-    def __init__(self, graph: Graph, dataset: Dataset, *, optimizer: str = "sgd",
-                 hyperparameters: Mapping[str, float] | None = None, seed: int = 0,
-                 epochs: int = 20, parent: QObject | None = None) -> None:
+    def __init__(self, config: TrainingConfig | None = None, graph: Graph | None = None,
+                 dataset: Dataset | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        dataset.require_features(graph.n_inputs)
-        if optimizer not in OPTIMIZERS:
-            raise HyperparameterError(f"unknown optimizer {optimizer!r}")
-        self._graph = graph
-        self._dataset = dataset
-        self._optimizer_name = optimizer
-        self._optimizer = make_optimizer(optimizer, len(graph.weights),
-                                         **dict(hyperparameters or {}))
-        self._seed = _check_seed(seed)
-        self._epochs = _check_epochs(epochs)
-        #: Where training starts instead of N(0, 0.01) from the seed (a preset's choice).
-        self._start_weights: np.ndarray | None = None
+        self._config = TrainingConfig() if config is None else config
+        self._graph = self._config.build_graph()[0] if graph is None else graph
+        self._dataset = self._config.load_data() if dataset is None else dataset
+        self._dataset.require_features(self._graph.n_inputs)
         self._follow = True
         self._shown_sample = 0
         self._last: StepResult | None = None
@@ -139,6 +133,11 @@ class TrainingSession(QObject):
         self._readouts = RateLimiter(MAX_READOUTS_PER_SECOND, self._publish_readouts, self)
 
     # -- reading --------------------------------------------------------------------
+
+    @property
+    def config(self) -> TrainingConfig:
+        """The run as configured now (immutable; change it with the setters)."""
+        return self._config
 
     @property
     def graph(self) -> Graph:
@@ -155,23 +154,24 @@ class TrainingSession(QObject):
 
     @property
     def optimizer(self) -> Optimizer:
-        return self._optimizer
+        """The trainer's optimizer (live: read it, do not update it)."""
+        return self._trainer.optimizer
 
     @property
     def optimizer_name(self) -> str:
-        return self._optimizer_name
+        return self._config.optimizer
 
     @property
     def hyperparameters(self) -> dict[str, float]:
-        return dict(self._optimizer.values)
+        return dict(self._config.hyperparameters)
 
     @property
     def seed(self) -> int:
-        return self._seed
+        return self._config.seed
 
     @property
     def epochs(self) -> int:
-        return self._epochs
+        return self._config.epochs
 
     @property
     def follow_training(self) -> bool:
@@ -191,25 +191,99 @@ class TrainingSession(QObject):
             self._snapshot = self._take_snapshot()
         return self._snapshot
 
-    # -- settings (validate, store, notify) -------------------------------------------
+    # -- settings (validated by the config, stored, announced) ------------------------
+
+    def set_config(self, config: TrainingConfig, *, graph: Graph | None = None,
+                   dataset: Dataset | None = None, message: str | None = None) -> None:
+        """Train as ``config`` says, starting over.  Every setter ends here.
+
+        Parameters
+        ----------
+        config
+            The new run (a :class:`~core.training.config.TrainingConfig` is valid by
+            construction: every rule about its values lives there).
+        graph, dataset
+            Already built ones, to reuse (default: the current ones when the config's
+            graph or data did not change, else built or loaded from it; the data that
+            comes with a graph is loaded again when the graph changes).
+        message
+            Shown in the status bar afterwards.
+
+        Raises
+        ------
+        core.data.datasets.DataError
+            If the data cannot be loaded or has fewer feature columns than the graph
+            uses; nothing changes then.
+
+        Notes
+        -----
+        Each changed part is announced with its own signal (``graph_changed``,
+        ``dataset_changed``, ``optimizer_changed``, ``seed_changed``, ``epochs_changed``),
+        then ``training_restarted``.  A config equal to the current one changes nothing.
+        """
+        old = self._config
+        graph_changed = (graph is not None and graph is not self._graph) \
+            or config.graph != old.graph
+        if graph is None:
+            graph = self._config_graph(config) if graph_changed else self._graph
+        if dataset is None:
+            # The graph's own data comes with the graph: another graph, maybe other data.
+            reload = config.data != old.data or (graph_changed and config.data.builtin)
+            dataset = config.load_data() if reload else self._dataset
+        data_changed = dataset is not self._dataset
+        if config == old and not graph_changed and not data_changed:
+            return
+        dataset.require_features(graph.n_inputs)
+        self._config, self._graph, self._dataset = config, graph, dataset
+        if data_changed:
+            self._shown_sample = 0
+        if graph_changed:
+            self.graph_changed.emit(graph)
+        if data_changed:
+            self.dataset_changed.emit(dataset)
+        if graph_changed or (config.optimizer, config.hyperparameters) != \
+                (old.optimizer, old.hyperparameters):
+            self.optimizer_changed.emit(config.optimizer, dict(config.hyperparameters))
+        if config.seed != old.seed:
+            self.seed_changed.emit(config.seed)
+        if config.epochs != old.epochs:
+            self.epochs_changed.emit(config.epochs)
+        self._restart()
+        if message:
+            self.status_reported.emit(message)
 
     def set_graph(self, graph: Graph) -> None:
-        """Train another graph from fresh initial weights.
+        """Train another graph (same data) from fresh initial weights.
+
+        Raises
+        ------
+        core.data.datasets.DataError
+            If the data has fewer feature columns than the graph uses.
+        core.training.config.ConfigError
+            If the graph cannot be described (a formula the config refuses).
+        """
+        self.set_config(self._config.replace(graph=graph_spec(graph), initial_weights=None),
+                        graph=graph)
+
+    def set_dataset(self, dataset: Dataset, source: DataSource | None = None) -> None:
+        """Train on other data from fresh initial weights.
+
+        Parameters
+        ----------
+        dataset
+            The loaded data.
+        source
+            Where it came from (a file with its sha256, see ``DataSource.file``); by
+            default the dataset's own ``source``, without a hash.
 
         Raises
         ------
         core.data.datasets.DataError
             If the data has fewer feature columns than the graph uses.
         """
-        self._dataset.require_features(graph.n_inputs)
-        optimizer = make_optimizer(self._optimizer_name, len(graph.weights),
-                                   **self.hyperparameters)
-
-        def store() -> None:
-            self._graph, self._optimizer = graph, optimizer
-            self._start_weights = None
-
-        self._change(store, lambda: self.graph_changed.emit(graph))
+        if source is None:
+            source = data_source(dataset)
+        self.set_config(self._config.replace(data=source), dataset=dataset)
 
     def set_model(self, graph: Graph, dataset: Dataset, *,
                   initial_weights: np.ndarray | None = None, optimizer: str | None = None,
@@ -222,73 +296,35 @@ class TrainingSession(QObject):
         ------
         core.data.datasets.DataError
             If the data has fewer feature columns than the graph uses.
-        core.training.optimizers.HyperparameterError
-            For an unknown optimizer or a bad value.
-        ValueError
-            For initial weights of the wrong size or bad epochs.  Nothing changes on an
-            error.
+        core.training.config.ConfigError
+            For an unknown optimizer, a bad value or initial weights of the wrong size.
+            Nothing changes on an error.
         """
-        dataset.require_features(graph.n_inputs)
-        name = self._optimizer_name if optimizer is None else optimizer
-        if name not in OPTIMIZERS:
-            raise HyperparameterError(f"unknown optimizer {name!r}")
-        values = self.hyperparameters if optimizer is None else {}
-        values.update(hyperparameters or {})
-        new_optimizer = make_optimizer(name, len(graph.weights), **values)
-        start = None if initial_weights is None else np.array(initial_weights, dtype=float)
-        if start is not None and start.shape != (len(graph.weights),):
-            raise ValueError(f"{len(graph.weights)} initial weights needed, got {start.size}")
-        new_epochs = self._epochs if epochs is None else _check_epochs(epochs)
-        epochs_changed = new_epochs != self._epochs
-
-        def store() -> None:
-            self._graph, self._dataset = graph, dataset
-            self._optimizer_name, self._optimizer = name, new_optimizer
-            self._start_weights = start
-            self._shown_sample = 0
-            self._epochs = new_epochs
-
-        def notify() -> None:
-            self.graph_changed.emit(graph)
-            self.dataset_changed.emit(dataset)
-            self.optimizer_changed.emit(name, dict(new_optimizer.values))
-            if epochs_changed:
-                self.epochs_changed.emit(new_epochs)
-
-        self._change(store, notify)
-
-    def set_dataset(self, dataset: Dataset) -> None:
-        """Train on other data from fresh initial weights.
-
-        Raises
-        ------
-        core.data.datasets.DataError
-            If the data has fewer feature columns than the graph uses.
-        """
-        dataset.require_features(self._graph.n_inputs)
-
-        def store() -> None:
-            self._dataset, self._shown_sample = dataset, 0
-
-        self._change(store, lambda: self.dataset_changed.emit(dataset))
+        changes: dict[str, object] = {
+            "graph": graph_spec(graph), "data": data_source(dataset),
+            "initial_weights": None if initial_weights is None
+            else tuple(np.asarray(initial_weights, dtype=float).ravel().tolist())}
+        if optimizer is not None:
+            changes["optimizer"] = optimizer
+        if epochs is not None:
+            changes["epochs"] = epochs
+        config = self._config.replace(**changes)
+        if hyperparameters:
+            config = config.with_hyperparameters(**hyperparameters)
+        self.set_config(config, graph=graph, dataset=dataset)
 
     def set_optimizer(self, name: str, values: Mapping[str, float] | None = None) -> None:
-        """Train with another optimizer, starting over from the initial weights.
+        """Train with another optimizer (its defaults, then ``values``), starting over
+        from the initial weights.
 
         Raises
         ------
-        core.training.optimizers.HyperparameterError
+        core.training.config.ConfigError
             For an unknown name or a bad value; nothing changes then.
         """
-        if name not in OPTIMIZERS:
-            raise HyperparameterError(f"unknown optimizer {name!r}")
-        optimizer = make_optimizer(name, len(self._graph.weights), **dict(values or {}))
-
-        def store() -> None:
-            self._optimizer_name, self._optimizer = name, optimizer
-
-        self._change(store, lambda: self.optimizer_changed.emit(name, dict(optimizer.values)),
-                     f"{optimizer.title}: training starts over from the initial weights")
+        config = self._config.replace(optimizer=name, hyperparameters=dict(values or {}))
+        self.set_config(config, message=f"{config.optimizer_class.title}: training starts "
+                                        "over from the initial weights")
 
     def set_hyperparameter(self, name: str, value: float) -> None:
         """Change one hyperparameter; training starts over from the initial weights (so
@@ -296,60 +332,45 @@ class TrainingSession(QObject):
 
         Raises
         ------
-        core.training.optimizers.HyperparameterError
-            If the value is not allowed; nothing changes then.
+        core.training.config.ConfigError
+            If the name or value is not allowed; nothing changes then.
         """
-        number = type(self._optimizer).hyperparameter(name).validate(value)
-        if self._optimizer.values.get(name) == number:
-            return
-        optimizer = self._optimizer.with_values(**{name: number})
-
-        def store() -> None:
-            self._optimizer = optimizer
-
-        self._change(store, lambda: self.optimizer_changed.emit(self._optimizer_name,
-                                                                dict(optimizer.values)),
-                     f"{name} = {number:g}: training starts over from the initial weights")
+        config = self._config.with_hyperparameters(**{name: value})
+        if config != self._config:
+            self.set_config(config, message=f"{name} = {config.hyperparameters[name]:g}: "
+                                            "training starts over from the initial weights")
 
     def set_seed(self, seed: int) -> None:
-        """Draw new initial weights from ``seed`` and start over.
+        """Draw new initial weights from ``seed`` and start over (also after a preset
+        that brought its own initial weights).
 
         Raises
         ------
-        ValueError
-            For a negative seed.
+        core.training.config.ConfigError
+            Outside the seed's range.
         """
-        seed = _check_seed(seed)
-        if seed == self._seed:
+        config = self._config.replace(seed=seed, initial_weights=None)
+        if config == self._config:
             return
-
-        def store() -> None:
-            self._seed = seed
-            self._start_weights = None  # a new seed means new random initial weights
-
-        self._change(store, lambda: self.seed_changed.emit(seed))
+        if _preset_weights(self._graph) is not None:
+            # The graph's preset has initial weights of its own; a new seed asks for
+            # random ones.
+            weights = initial_weights(len(self._graph.weights), config.seed)
+            config = config.replace(initial_weights=tuple(weights.tolist()))
+        self.set_config(config)
 
     def set_epochs(self, epochs: int) -> None:
         """Plan ``epochs`` epochs and start over.
 
         Raises
         ------
-        ValueError
-            Outside 1..MAX_EPOCHS.
+        core.training.config.ConfigError
+            Outside the epochs' range.
         """
-        epochs = _check_epochs(epochs)
-        if epochs != self._epochs:
-            self._change(lambda: setattr(self, "_epochs", epochs),
-                         lambda: self.epochs_changed.emit(epochs))
+        self.set_config(self._config.replace(epochs=epochs))
 
-    def _change(self, store: Callable[[], object], notify: Callable[[], object],
-                message: str | None = None) -> None:
-        """The one path of every setting, after validation: store, notify, start over."""
-        store()
-        notify()
-        self._restart()
-        if message:
-            self.status_reported.emit(message)
+    def _config_graph(self, config: TrainingConfig) -> Graph:
+        return config.build_graph()[0]
 
     # -- what the graph shows -----------------------------------------------------------
 
@@ -396,7 +417,7 @@ class TrainingSession(QObject):
             return False
         if self._trainer.finished:
             if explain:
-                self.status_reported.emit(f"All {count(self._epochs, 'epoch')} trained: "
+                self.status_reported.emit(f"All {count(self.epochs, 'epoch')} trained: "
                                           "press Reset (R) to start again")
             return False
         return True
@@ -483,8 +504,18 @@ class TrainingSession(QObject):
     # -- internals --------------------------------------------------------------------
 
     def _new_trainer(self) -> Trainer:
-        return Trainer(self._graph, self._dataset, self._optimizer, epochs=self._epochs,
-                       seed=self._seed, initial_weights=self._start_weights,
+        # Built from the graph itself, not from the config's spec of it: a formula that
+        # names the data's columns has its weights only once the data is known.
+        config, graph = self._config, self._graph
+        optimizer = config.optimizer_class(len(graph.weights), **config.hyperparameters)
+        if config.initial_weights is not None:
+            start = np.array(config.initial_weights)
+        else:
+            own = _preset_weights(graph)
+            start = initial_weights(len(graph.weights), config.seed) if own is None else own
+        return Trainer(graph, self._dataset, optimizer, epochs=config.epochs,
+                       seed=config.seed, initial_weights=start, shuffle=config.shuffle,
+                       clip_value=config.clip_value, clip_norm=config.clip_norm,
                        history_limit=HISTORY_LIMIT)
 
     def _restart(self) -> None:
@@ -511,7 +542,7 @@ class TrainingSession(QObject):
             self.status_reported.emit(describe_divergence(result.diverged, advice=WINDOW))
         elif result.finished:
             self.training_finished.emit()
-            self.status_reported.emit(f"Finished: {count(self._epochs, 'epoch')}, "
+            self.status_reported.emit(f"Finished: {count(self.epochs, 'epoch')}, "
                                       f"{count(self._trainer.cursor.step, 'step')}")
 
     def _sync_shown_sample(self) -> None:
@@ -554,9 +585,9 @@ class TrainingSession(QObject):
         epoch_losses = history.epoch_loss
         return Snapshot(
             run=self._run, graph=self._graph, dataset=self._dataset,
-            optimizer=self._optimizer_name, hyperparameters=dict(self._optimizer.values),
-            seed=self._seed, trace=self._shown_trace(), sample=self._shown_sample,
-            epoch=int(cursor.epoch), epochs=self._epochs, position=int(cursor.position),
+            optimizer=self._config.optimizer, hyperparameters=dict(self._config.hyperparameters),
+            seed=self._config.seed, trace=self._shown_trace(), sample=self._shown_sample,
+            epoch=int(cursor.epoch), epochs=self._config.epochs, position=int(cursor.position),
             step=int(cursor.step), weights=weights, last_update=update,
             optimizer_state=state, last_loss=last_loss,
             epoch_loss=float(epoch_losses[-1]) if len(epoch_losses) else None,
@@ -564,15 +595,23 @@ class TrainingSession(QObject):
         )
 
 
-def _check_seed(seed: int) -> int:
-    seed = int(seed)
-    if seed < 0:
-        raise ValueError(f"the seed must be >= 0, got {seed}")
-    return seed
+def _preset_weights(graph: Graph) -> np.ndarray | None:
+    """The initial weights ``graph``'s preset brings, if it is a preset that has some."""
+    from core.presets import PRESETS
+
+    preset = PRESETS.get(graph.name)
+    return None if preset is None else preset.start_weights(graph)
 
 
-def _check_epochs(epochs: int) -> int:
-    epochs = int(epochs)
-    if not 1 <= epochs <= MAX_EPOCHS:
-        raise ValueError(f"epochs must be 1..{MAX_EPOCHS}, got {epochs}")
-    return epochs
+def graph_spec(graph: Graph) -> str:
+    """How a config names ``graph``: its preset's name, else its formula."""
+    from core.presets import PRESETS
+
+    return graph.name if graph.name in PRESETS else graph.formula
+
+
+def data_source(dataset: Dataset) -> DataSource:
+    """How a config names ``dataset``: the graph's own data (built in), or its file."""
+    if dataset.source == "built-in" or dataset.source.startswith("built-in:"):
+        return DataSource()
+    return DataSource(dataset.source)

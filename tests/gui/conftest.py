@@ -36,9 +36,10 @@ def dataset():
 
 @pytest.fixture
 def session(qtbot, seed_graph, dataset):
+    from core.training.config import TrainingConfig
     from gui.session import Session
 
-    session = Session(seed_graph, dataset)
+    session = Session(TrainingConfig(), seed_graph, dataset)
     yield session
     session.shutdown()
 

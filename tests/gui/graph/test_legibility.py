@@ -26,13 +26,14 @@ def on_screen_px(view: GraphView) -> tuple[float, float]:
 
 @pytest.fixture
 def open_window(qtbot, dataset):
+    from core.training.config import TrainingConfig
     from gui.main_window import MainWindow
     from gui.session import Session
 
     sessions = []
 
     def open_(graph: str = "seed", size: tuple[int, int] = SCREENSHOT_SIZE, steps: int = 0):
-        session = Session(resolve_graph(graph)[0], dataset)
+        session = Session(TrainingConfig(graph=graph), resolve_graph(graph)[0], dataset)
         sessions.append(session)
         # As ``--screenshot`` does: build, resize, show (no remembered settings).
         window = MainWindow(session, settings=None)
