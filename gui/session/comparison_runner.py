@@ -64,10 +64,13 @@ class ComparisonRunner(QObject):
         self._threads: dict[QThread, CompareWorker] = {}
         self._pending: dict[str, tuple[int, np.ndarray]] = {}
         self._progress = RateLimiter(MAX_PROGRESS_PER_SECOND, self._send_progress, self)
-        session.graph_changed.connect(lambda _graph: self._clear("graph"))
-        session.dataset_changed.connect(lambda _data: self._clear("data"))
-        session.seed_changed.connect(lambda _seed: self._clear("seed"))
-        session.epochs_changed.connect(lambda _epochs: self._stop_stale("number of epochs"))
+        #: What changed since training last started over ("graph", "data", ...).
+        self._changes: list[str] = []
+        session.graph_changed.connect(lambda _graph: self._changes.append("graph"))
+        session.dataset_changed.connect(lambda _data: self._changes.append("data"))
+        session.seed_changed.connect(lambda _seed: self._changes.append("seed"))
+        session.epochs_changed.connect(lambda _epochs: self._changes.append("number of epochs"))
+        session.training_restarted.connect(self._on_restarted)
 
     def running(self) -> bool:
         """Whether a comparison is in progress."""
@@ -142,6 +145,15 @@ class ComparisonRunner(QObject):
         if isinstance(thread, QThread) and thread in self._threads:
             del self._threads[thread]
             thread.deleteLater()
+
+    def _on_restarted(self) -> None:
+        # One message per change of settings, naming the first thing that changed.
+        changes, self._changes = self._changes, []
+        cleared = [what for what in changes if what in ("graph", "data", "seed")]
+        if cleared:
+            self._clear(cleared[0])
+        elif changes:
+            self._stop_stale(changes[0])
 
     def _stop_stale(self, what: str) -> None:
         if not self.running():

@@ -263,7 +263,7 @@ class TrainingSession(QObject):
             If the graph cannot be described (a formula the config refuses).
         """
         self.set_config(self._config.replace(graph=graph_spec(graph), initial_weights=None),
-                        graph=graph)
+                        graph=graph, dataset=self._dataset)
 
     def set_dataset(self, dataset: Dataset, source: DataSource | None = None) -> None:
         """Train on other data from fresh initial weights.

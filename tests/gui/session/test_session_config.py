@@ -145,3 +145,25 @@ def test_the_window_does_not_import_the_command_line_package():
             for name in names:
                 assert name != "cli" and not name.startswith("cli."), \
                     f"{path.relative_to(ROOT)} imports {name}"
+
+
+def test_a_formula_naming_the_data_columns_trains(session, tmp_path):
+    # The config names the graph by its formula text; its weights are only known with
+    # the data's column names, so the trainer is sized from the graph itself.
+    from core.data.datasets import load_dataset
+    from core.presets import resolve_graph
+
+    path = tmp_path / "ages.csv"
+    path.write_text("age,y\n1,2\n2,4\n3,6\n")
+    training = session.training
+    dataset = load_dataset(str(path))
+    graph, _ = resolve_graph("w*age", dataset.feature_names, dataset.target_name)
+    training.set_model(graph, dataset)
+    assert training.config.graph == "w*age"
+    training.set_dataset(dataset, DataSource.file(str(path)))
+    assert training.graph.weights == ("w",)
+    training.set_seed(3)
+    result = training.step_sample()
+    assert result is not None and result.weights.shape == (1,)
+    assert training.config.graph == "w*age"
+    assert training.config.data.sha256 is not None
