@@ -10,6 +10,7 @@ the app keeps running.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections.abc import Mapping
@@ -161,7 +162,9 @@ class BackwardChecker(QObject):
                                      self)
         thread.succeeded.connect(self._on_succeeded)
         thread.failed.connect(self._on_failed)
-        thread.finished.connect(thread.deleteLater)
+        # Forgotten only once the thread has really ended (its report arrives just before):
+        # a window closing in between still waits for it.
+        thread.finished.connect(self._on_thread_finished)
         self._thread = thread
         self.started.emit(path)
         thread.start()
@@ -174,15 +177,23 @@ class BackwardChecker(QObject):
     def cancel(self) -> None:
         """Stop a running check at once and wait for its thread (the window closing)."""
         thread = self._thread
-        if thread is not None:
+        if thread is None:
+            return
+        with contextlib.suppress(RuntimeError):  # already disconnected
             thread.succeeded.disconnect()
             thread.failed.disconnect()
-            thread.cancel.set()
-            thread.wait()
+        thread.cancel.set()
+        thread.wait()
+        self._thread = None
+
+    def _on_thread_finished(self) -> None:
+        thread = self.sender()
+        if thread is self._thread:
             self._thread = None
+        if thread is not None:
+            thread.deleteLater()
 
     def _on_succeeded(self, report: BackwardCheckReport) -> None:
-        self._thread = None
         self.last_report = report
         self.last_message = summary(report)
         self.finished.emit(report)
@@ -190,7 +201,6 @@ class BackwardChecker(QObject):
                    else QMessageBox.Icon.Warning, "Check my backward", self.last_message)
 
     def _on_failed(self, message: str) -> None:
-        self._thread = None
         self.last_report = None
         self.last_message = message
         self.failed.emit(message)
