@@ -4,10 +4,12 @@ table below (dock widgets the user can move, hide or float), menus, toolbar, sta
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -28,6 +30,7 @@ from core.training.optimizers import OPTIMIZERS
 from gui.actions import TrainingActions
 from gui.debugger.caption_bar import CaptionBar
 from gui.debugger.gradient_tools import GradientTools
+from gui.debugger.inspector import NodeInspector
 from gui.debugger.stepping import SteppingController
 from gui.export_menu import ExportMenu
 from gui.formatting import short_number
@@ -120,6 +123,11 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._docks_sized = False
+        self.inspector = NodeInspector(self._apply_weight, theme)
+        self.inspector_dock = self._dock("Inspector", self.inspector,
+                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.controls_dock, self.inspector_dock)
+        self.controls_dock.raise_()
         self._make_menus()
         self.gradient_tools = GradientTools(self)
         self._make_toolbar()
@@ -139,6 +147,9 @@ class MainWindow(QMainWindow):
         self.stepping.started.connect(lambda: self._show_stepping(True))
         self.stepping.stopped.connect(lambda: self._show_stepping(False))
         self.stepping.status_reported.connect(self._show_status)
+        training.readouts_updated.connect(self._update_inspector)
+        self.graph_view.node_clicked.connect(self.inspect_node)
+        self.graph_view.node_walk_requested.connect(self._walk_nodes)
         #: The last message the session reported: it describes a state of training.
         self._session_message: str | None = None
         self.graph_view.set_graph(training.graph)
@@ -242,7 +253,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.actions["log_scale"])
         view_menu.addAction(self.legends_action)
         view_menu.addAction(self.actions["blank"])
-        for dock in (self.controls_dock, self.plots_dock, self.weights_dock):
+        for dock in (self.controls_dock, self.plots_dock, self.weights_dock,
+                     self.inspector_dock):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addAction(self.graph_only_action)
         view_menu.addAction(self.full_screen_action)
@@ -335,6 +347,10 @@ class MainWindow(QMainWindow):
         node = getattr(divergence, "node", None)
         if not self.stepping.start_at_problem():
             self.graph_view.highlight_node(node)
+            return
+        # The inspector shows the inputs that produced the first non-finite value, and why.
+        problem = self.stepping.problem
+        self.inspect_node(problem.node if problem is not None else str(node))
 
     # -- commands ------------------------------------------------------------------------
 
@@ -446,6 +462,7 @@ class MainWindow(QMainWindow):
         reason = problem.reason if problem is not None and problem.position == position.index \
             else ""
         self.caption_bar.show_position(position, self.stepping.where(), reason)
+        self._update_inspector()
 
     def _show_stepping(self, on: bool) -> None:
         action = self.actions["debug_step"]
@@ -454,10 +471,74 @@ class MainWindow(QMainWindow):
             action.setChecked(on)
             action.blockSignals(False)
         self.caption_bar.setVisible(on)
+        self.graph_view.tab_walks_nodes = on
         if not on:
             self.graph_view.clear_step()
             self.show_snapshot(self.session.training.snapshot())
+            self._update_inspector()
         self.graph_view.setFocus()
+
+    # -- the inspector -----------------------------------------------------------------------
+
+    def inspect_node(self, node_id: str) -> None:
+        """Show ``node_id`` in the inspector dock."""
+        self._update_inspector()
+        self.inspector.show_node(node_id)
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+
+    def _update_inspector(self, *_args: object) -> None:
+        """Give the inspector what the graph shows now: the stepper's position, or the
+        newest snapshot's pass."""
+        training = self.session.training
+        snapshot = training.snapshot()
+        plan, position = self.stepping.plan, self.stepping.position
+        if plan is not None and position is not None:
+            trace, sample = plan.trace, plan.sample if plan.sample is not None else 0
+        else:
+            trace, sample, position = snapshot.trace, snapshot.sample, None
+        x, y = training.dataset.row(sample)
+        weights = np.array([trace.values[w] for w in trace.graph.weights])
+        history = training.trainer.history
+        self.inspector.set_context(trace, x, y, weights, position, snapshot.optimizer_state,
+                                   (history.steps(), history.weights(), history.grads()))
+        problem = self.stepping.problem
+        self.inspector.set_note(problem.reason if problem is not None
+                                and self.inspector.node == problem.node else "")
+
+    def _walk_nodes(self, forward: bool) -> None:
+        """Tab / Shift+Tab while stepping: inspect the next (previous) node in the order
+        the forward pass computes them."""
+        plan = self.stepping.plan
+        if plan is None:
+            return
+        order = list(plan.trace.forward_order)
+        current = self.inspector.node
+        if current not in order:
+            current = self.stepping.position.node if self.stepping.position else order[0]
+            index = order.index(current)
+        else:
+            index = (order.index(current) + (1 if forward else -1)) % len(order)
+        self.inspect_node(order[index])
+        item = self.graph_view.node_items.get(order[index])
+        if item is not None:
+            self.graph_view.ensureVisible(item)
+
+    def _apply_weight(self, weight: str, value: float) -> None:
+        """Train on from a wiggled weight: the trainer continues from its current state
+        with that one weight changed."""
+        training = self.session.training
+        self.session.play.pause()
+        trainer = training.trainer
+        checkpoint = trainer.checkpoint()
+        weights = list(checkpoint.weights)
+        weights[trainer.graph.weights.index(weight)] = float(value)
+        trainer.restore(dataclasses.replace(checkpoint, weights=tuple(weights)))
+        label = trainer.graph[weight].label
+        self._show_status(f"{label} set to {short_number(value)}; training goes on from here")
+        training.publish()
+        if self.stepping.active:
+            self.stepping.replan()
 
     def _leave_stepping_for_play(self) -> None:
         # Play trains the step that was being stepped through, exactly as planned.

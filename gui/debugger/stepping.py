@@ -187,6 +187,10 @@ class SteppingController(QObject):
         trainer = self.session.training.trainer
         return not trainer.finished
 
+    def replan(self) -> None:
+        """Plan the next step afresh (the training state changed under the stepper)."""
+        self._replan()
+
     def _replan(self, *_args: object) -> None:
         if self.stepper is None:
             return

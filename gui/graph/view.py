@@ -52,6 +52,8 @@ class GraphView(QGraphicsView):
     zoom_changed = Signal(float)
     #: A node was clicked (not dragged).  Argument: the node's id.
     node_clicked = Signal(str)
+    #: Tab (True) or Shift+Tab (False) while :attr:`tab_walks_nodes` is set.
+    node_walk_requested = Signal(bool)
 
     def __init__(self, theme: Theme = DEFAULT_THEME, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +90,8 @@ class GraphView(QGraphicsView):
         self._press: QPoint | None = None
         self._trace: Trace | None = None
         self.spotlight: frozenset[str] = frozenset()
+        #: Tab and Shift+Tab walk through the nodes instead of moving the focus.
+        self.tab_walks_nodes = False
 
     # -- structure (only when the graph changes) ------------------------------------
 
@@ -323,6 +327,12 @@ class GraphView(QGraphicsView):
                     best = (cost, below, shift)
         assert best is not None
         note.set_placement(best[1], best[2])
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        if self.tab_walks_nodes:
+            self.node_walk_requested.emit(next)
+            return True
+        return super().focusNextPrevChild(next)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._press = event.position().toPoint()
