@@ -409,6 +409,9 @@ class MainWindow(QMainWindow):
         for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot):
             plot.set_theme(theme)
         self._style_panels(theme)
+        self.caption_bar.set_theme(theme)
+        if self.stepping.position is not None:
+            self.show_step_position(self.stepping.position)
         action = self.theme_actions.get(theme.name)
         if action is not None and not action.isChecked():
             action.setChecked(True)

@@ -30,8 +30,7 @@ class CaptionBar(QFrame):
         super().__init__(parent)
         self.setObjectName("caption_bar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(f"#caption_bar {{ background: {theme.note_background}; "
-                           f"border: 2px solid {theme.highlight}; border-radius: 4px; }}")
+        self.set_theme(theme)
         self.where = QLabel()
         self.where.setObjectName("caption_where")
         self.where.setFont(theme.font(WHERE_PX, bold=True))
@@ -64,6 +63,13 @@ class CaptionBar(QFrame):
         layout.addLayout(texts, 1)
         layout.addLayout(buttons)
         self.setVisible(False)
+
+    def set_theme(self, theme: Theme) -> None:
+        """The note's colours: the same box as the chain-rule note on the graph."""
+        self.setStyleSheet(f"#caption_bar {{ background: {theme.note_background}; "
+                           f"border: 2px solid {theme.highlight}; border-radius: 4px; }} "
+                           f"#caption_bar QLabel {{ color: {theme.value_text}; "
+                           "background: transparent; }")
 
     def show_position(self, position: StepPosition, where: str, problem: str = "") -> None:
         """Show the caption of ``position``; ``problem`` (a non-finite value's reason)

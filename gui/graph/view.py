@@ -210,6 +210,9 @@ class GraphView(QGraphicsView):
             return
         self.theme = theme
         self.setBackgroundBrush(QColor(theme.background))
+        if self.step_note.scene() is self.scene():
+            self.scene().removeItem(self.step_note)
+        self.step_note = StepNote(theme)
         self.encoding_legend.set_theme(theme)
         self.derivative_legend.set_theme(theme)
         if self.graph is not None:

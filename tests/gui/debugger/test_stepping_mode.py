@@ -140,3 +140,39 @@ def test_lr_1000_pauses_and_opens_the_stepper_on_the_exp_node(window, qtbot):
         window.actions["step_forward"].trigger()
     window.actions["debug_step"].trigger()
     assert training.trainer.weights.tolist() == weights
+
+
+def test_debug_step_screenshot_shows_the_stepper(qapp, tmp_path, capsys):
+    from PySide6.QtGui import QImage
+
+    from gui.app import run_gui
+
+    path = tmp_path / "step.png"
+    assert run_gui(["--screenshot", str(path), "--debug-step", "50", "--size",
+                    "1024x768"]) == 0
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == (1024, 768)
+
+
+def test_debug_step_beyond_the_step_is_exit_2(qapp, tmp_path, capsys):
+    from gui.app import run_gui
+
+    status = run_gui(["--screenshot", str(tmp_path / "never.png"), "--debug-step", "500"])
+    assert status == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: --debug-step") and "80 positions" in error
+    assert "\n" not in error
+    assert not (tmp_path / "never.png").exists()
+
+
+def test_a_theme_switch_keeps_the_stepper_picture(window, qtbot):
+    from gui.theme import THEMES
+
+    stepping = enter(window, qtbot)
+    for _ in range(40):
+        window.actions["step_forward"].trigger()
+    window.set_theme(THEMES["dark"])
+    view = window.graph_view
+    assert view.step_note.isVisible() and view.step_note.text == stepping.position.text
+    assert view.node_items[stepping.position.node].mark == "active"
+    assert view.step_note.theme.name == "dark"
