@@ -18,9 +18,13 @@ HEADLESS = ("inspect", "gradcheck", "train", "compare", "export", "check-backwar
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in HEADLESS:
-        from cli.app import run
+        try:
+            from cli.app import run
 
-        return run(args)
+            return run(args)
+        except KeyboardInterrupt:  # Ctrl+C while the modules load: no traceback either
+            print("interrupted (Ctrl+C)", file=sys.stderr)
+            return 130
     from gui.app import run_gui
 
     return run_gui(args)

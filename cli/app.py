@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from cli.common import Parser, UsageError, join_negative_values
+from cli.progress import INTERRUPTED, erase_line
 from cli.train_cmd import NUMERIC_FLAGS
 
 #: Command name -> module with ``add_arguments(parser)`` and ``run(args) -> int``.
@@ -49,7 +50,8 @@ def run(argv: Sequence[str]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        erase_line()
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

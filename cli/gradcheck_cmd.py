@@ -14,6 +14,7 @@ import math
 
 from cli.common import UsageError, add_data_and_graph, emit_json, format_number, table
 from cli.inspect_cmd import add_sample_and_weights, prepare
+from cli.progress import ProgressLine
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,15 +32,20 @@ def run(args: argparse.Namespace) -> int:
     eps = DEFAULT_EPS if args.eps is None else args.eps
     if not 0.0 < eps < 1.0:
         raise UsageError(f"--eps must be a small positive number, got {args.eps}")
-    inputs = prepare(args)
-    weights = np.asarray(inputs["weights"], dtype=float)
-    unmoved = [name for name, w in zip(inputs["graph"].weights, weights, strict=True)
-               if w + eps == w or w - eps == w]
-    if unmoved:
-        raise UsageError(f"--eps {args.eps} is too small: {unmoved[0]} + eps == "
-                         f"{unmoved[0]} in floating point")
-    report = check_graph(inputs["graph"], inputs["x"], inputs["y"], inputs["weights"], eps)
-    at_kinks = kinks(inputs["graph"], inputs["x"], inputs["y"], inputs["weights"], eps)
+    with ProgressLine("gradcheck") as progress:
+        progress.set("reading the graph and the data")
+        inputs = prepare(args)
+        weights = np.asarray(inputs["weights"], dtype=float)
+        unmoved = [name for name, w in zip(inputs["graph"].weights, weights, strict=True)
+                   if w + eps == w or w - eps == w]
+        if unmoved:
+            raise UsageError(f"--eps {args.eps} is too small: {unmoved[0]} + eps == "
+                             f"{unmoved[0]} in floating point")
+        progress.set("backward pass and compiling")
+        report = check_graph(
+            inputs["graph"], inputs["x"], inputs["y"], inputs["weights"], eps,
+            progress=lambda fraction: progress.set("finite differences", fraction))
+        at_kinks = kinks(inputs["graph"], inputs["x"], inputs["y"], inputs["weights"], eps)
     if args.json:
         emit_json({
             "eps": report.eps,

@@ -28,6 +28,7 @@ from cli.common import (
     parse_weights,
     table,
 )
+from cli.progress import SHOW_AFTER, bar
 from core.data.datasets import DataError
 from core.training.config import ConfigError, DataSource, TrainingConfig
 from core.training.hyperparameters import (
@@ -159,7 +160,7 @@ def graph_fields(graph: Graph, preset: Preset | None, dataset: Dataset) -> dict[
 # -- progress --------------------------------------------------------------------------------
 
 
-def progress_reporter(label: str, stream: Any = None, delay: float = 0.5
+def progress_reporter(label: str, stream: Any = None, delay: float = SHOW_AFTER
                       ) -> Callable[[Trainer], None] | None:
     """A progress line on stderr for runs longer than ``delay`` seconds, when stderr is a
     terminal (else ``None``: no progress, no overhead)."""
@@ -175,9 +176,8 @@ def progress_reporter(label: str, stream: Any = None, delay: float = 0.5
             out.write("\r\033[K")
         else:
             done = trainer.cursor.step / max(trainer.total_steps, 1)
-            bar = "#" * round(20 * done)
             out.write(f"\r{label}: epoch {trainer.cursor.epoch + 1}/{trainer.epochs} "
-                      f"[{bar:<20}] {100 * done:3.0f}%")
+                      f"{bar(done)}")
         out.flush()
 
     return report

@@ -293,7 +293,8 @@ class CompiledGraph:
         return total / n if n else math.nan
 
     def numeric_gradient(self, x: Sequence[float] | np.ndarray, y: float,
-                         w: Sequence[float] | np.ndarray, eps: float) -> np.ndarray:
+                         w: Sequence[float] | np.ndarray, eps: float,
+                         progress: Callable[[float], None] | None = None) -> np.ndarray:
         """Central differences ``(L(w + eps e_i) - L(w - eps e_i)) / (2 eps)`` for every
         weight, the numbers :func:`core.autodiff.gradcheck.numeric_gradient` computes on
         the trace path, but many perturbed weight vectors per vectorized forward pass.
@@ -301,7 +302,8 @@ class CompiledGraph:
         A pass perturbs a block of ``k`` weights: each of them becomes an array of ``2k``
         values (its own ``+eps`` and ``-eps`` entries, its plain value elsewhere) and every
         other weight stays a scalar, so the loss comes back as ``2k`` losses.  ``k`` is
-        sized so that one pass's intermediates fit :data:`NUMERIC_BUDGET`.
+        sized so that one pass's intermediates fit :data:`NUMERIC_BUDGET`.  ``progress``
+        is called with the fraction of weights done after each pass.
         """
         base = np.asarray(w, dtype=np.float64).ravel()
         row = [np.float64(value) for value in np.asarray(x, dtype=np.float64).ravel()]
@@ -324,6 +326,8 @@ class CompiledGraph:
                 result[start:stop] = (losses[:k] - losses[k:]) / (2.0 * eps)
             for i in range(start, stop):
                 weights[i] = np.float64(base[i])
+            if progress is not None:
+                progress(stop / n)
         return result
 
 

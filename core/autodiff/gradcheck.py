@@ -186,8 +186,8 @@ def numeric_gradient(loss: Callable[[np.ndarray], float], weights: Sequence[floa
 
 
 def graph_numeric_gradient(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
-                           weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS
-                           ) -> np.ndarray:
+                           weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS,
+                           progress: Callable[[float], None] | None = None) -> np.ndarray:
     """:func:`numeric_gradient` of the graph's loss on one sample, the same numbers (to the
     last bit) computed on the fast path: many perturbed weight vectors per vectorized pass
     (:meth:`core.autodiff.compiled.CompiledGraph.numeric_gradient`), so that graphs with
@@ -201,7 +201,7 @@ def graph_numeric_gradient(graph: Graph, x: Sequence[float] | np.ndarray, y: flo
         compiled = compiled_graph(graph)
     except RecursionError:  # beyond the Python compiler's nesting limit: the trace path
         return numeric_gradient(lambda w: loss_only(graph, x, y, w), weights, eps)
-    return compiled.numeric_gradient(x, y, weights, eps)
+    return compiled.numeric_gradient(x, y, weights, eps, progress)
 
 
 def check(loss: Callable[[np.ndarray], float], analytic: Sequence[float] | np.ndarray,
@@ -263,15 +263,26 @@ def check(loss: Callable[[np.ndarray], float], analytic: Sequence[float] | np.nd
 
 def check_graph(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
                 weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS,
-                analytic: Sequence[float] | np.ndarray | None = None) -> GradCheckReport:
+                analytic: Sequence[float] | np.ndarray | None = None,
+                progress: Callable[[float], None] | None = None) -> GradCheckReport:
     """Check the engine's backward pass (or ``analytic``, if given) on one sample; the
-    rounding error of the loss comes from the trace (:func:`loss_rounding_error`)."""
+    rounding error of the loss comes from the trace (:func:`loss_rounding_error`).
+    ``progress`` is called with the fraction of the finite differences done."""
     trace = evaluate(graph, x, y, weights)
     if analytic is None:
         analytic = trace.weight_grads
+    steps: list[float] = []
+
+    def differences(h: float) -> np.ndarray:
+        # Two steps (eps, 2 eps): each is half of the work.
+        offset = 0.5 * len(steps)
+        steps.append(h)
+        report = None if progress is None else (
+            lambda fraction: progress(min(1.0, offset + 0.5 * fraction)))
+        return graph_numeric_gradient(graph, x, y, weights, h, report)
+
     return check(lambda w: loss_only(graph, x, y, w), analytic, weights, graph.weights, eps,
-                 loss_error=loss_rounding_error(trace),
-                 differences=lambda h: graph_numeric_gradient(graph, x, y, weights, h))
+                 loss_error=loss_rounding_error(trace), differences=differences)
 
 
 #: Ops with a kink at 0: the derivative is undefined there, the engine takes one
