@@ -5,8 +5,8 @@ so the picture on the command line is the one in the window.
 
 Drawing costs the same however many epochs there are: a dot marks each epoch only while
 there are few (:data:`MAX_DOTS`); beyond that the curves are lines that pyqtgraph clips to
-the view and thins to the screen's pixels.  The view keeps a band free at the top for the
-legend, so the legend never covers a curve.
+the view and thins to the screen's pixels.  The legend is the plot's title line
+(:func:`gui.plots.style.set_legend`), above the data, so it never covers a curve.
 """
 
 from __future__ import annotations
@@ -18,31 +18,32 @@ import numpy as np
 import pyqtgraph as pg
 
 from gui.plots.loss_plot import LOG_FLOOR
-from gui.plots.style import RangeFollower, colour, finite_bounds, new_plot
+from gui.plots.style import RangeFollower, finite_bounds, new_plot, set_legend, style_plot
+from gui.theme import DEFAULT_THEME, Theme
 
 #: Epochs marked with a dot at most; longer curves are plain lines.
 MAX_DOTS = 60
 #: Up to this many epochs, the epoch axis has a tick at every epoch.
 FEW_EPOCHS = 10
-#: Gap between the legend's lower edge and the highest point of a curve, in pixels.
-LEGEND_GAP = 6.0
-#: The legend's band takes at most this fraction of the view's height.
-MAX_LEGEND_BAND = 0.5
-#: The fraction of a range that :class:`RangeFollower` adds at both ends.
-PADDING = 0.03
 #: On a linear axis, losses above this are drawn divided by a power of ten (named in the
 #: axis label): near the float maximum, the padding around a range and Qt's transforms
 #: would overflow to inf.
 LARGEST_DRAWN = 1e100
+#: How a legend entry draws a curve: a line with a dot.
+LEGEND_GLYPH = "━●━"
 
 
 class CompareChart:
-    """A plot of mean loss per epoch, one curve per optimizer, with a legend above them.
+    """A plot of mean loss per epoch, one curve per optimizer, its legend above them.
 
     Parameters
     ----------
-    title, y_label
-        The plot's title ("" for none) and the loss axis' label.
+    heading
+        A line above the legend ("" for none: the window's tab needs none).
+    y_label
+        The loss axis' label.
+    theme
+        Colours and text size.
 
     Attributes
     ----------
@@ -52,47 +53,71 @@ class CompareChart:
         Optimizer name -> its curve, in the order added.
     """
 
-    def __init__(self, title: str = "", y_label: str = "loss") -> None:
-        self.plot = new_plot(title, "epoch", y_label)
+    def __init__(self, heading: str = "", y_label: str = "loss",
+                 theme: Theme = DEFAULT_THEME) -> None:
+        self.plot = new_plot("", "epoch", y_label, theme)
+        self.theme = theme
+        self._heading = heading
         self._y_label = y_label
         #: Losses are drawn divided by this (a power of ten; 1 unless they are huge).
         self._scale = 1.0
         item = self.plot.getPlotItem()
         item.setLogMode(y=False)
-        self.legend = item.addLegend(offset=(-10, 10), colCount=3)
-        self.legend.setLabelTextSize("11pt")
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self._labels: dict[str, str] = {}
         self._losses: dict[str, np.ndarray] = {}
         self._log = False
         self._range = RangeFollower(item)
-        item.getViewBox().sigResized.connect(self._fit)
+        self._show_legend()
 
     @property
     def log(self) -> bool:
         """Whether the loss axis is logarithmic."""
         return self._log
 
-    def clear(self) -> None:
+    def set_theme(self, theme: Theme) -> None:
+        """Redraw in ``theme``'s colours and text size."""
+        self.theme = theme
+        style_plot(self.plot, theme)
+        self._label_axis()
+        for i, curve in enumerate(self.curves.values()):
+            self._colour_curve(curve, i)
+        self._show_legend()
+
+    def remove_curves(self) -> None:
         """Remove every curve and its legend entry."""
         item = self.plot.getPlotItem()
         for curve in self.curves.values():
             item.removeItem(curve)
-        self.legend.clear()
         self.curves = {}
+        self._labels = {}
         self._losses = {}
+        self._show_legend()
 
     def add_curves(self, entries: Sequence[tuple[str, str]]) -> None:
         """Start empty curves, replacing any: ``(name, legend label)`` per optimizer,
         coloured in that order."""
-        self.clear()
+        self.remove_curves()
         item = self.plot.getPlotItem()
         for i, (name, label) in enumerate(entries):
-            curve = item.plot(pen=pg.mkPen(colour(i), width=3), symbolSize=6,
-                              symbolBrush=colour(i), symbolPen=None, name=label,
-                              connect="finite")
+            curve = item.plot(symbolPen=None, name=label, connect="finite")
+            self._colour_curve(curve, i)
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self.curves[name] = curve
+            self._labels[name] = label
+        self._show_legend()
+
+    def _colour_curve(self, curve: pg.PlotDataItem, i: int) -> None:
+        colour = self.theme.line_colour(i)
+        curve.setPen(pg.mkPen(colour, width=3 * self.theme.text_scale))
+        curve.setSymbolBrush(colour)
+        curve.setSymbolSize(6 * self.theme.text_scale)
+
+    def _show_legend(self) -> None:
+        set_legend(self.plot, [(LEGEND_GLYPH, self.theme.line_colour(i), self._labels[name])
+                               for i, name in enumerate(self.curves)], self.theme,
+                   heading=self._heading)
 
     def draw(self, name: str, losses: np.ndarray) -> None:
         """Show ``losses`` (the mean loss of epochs 1, 2, ...) as the curve ``name``."""
@@ -121,11 +146,17 @@ class CompareChart:
         if scale == self._scale:
             return False
         self._scale = scale
-        label = self._y_label if scale == 1.0 else f"{self._y_label} (× {scale:.0e})"
-        self.plot.getPlotItem().setLabel("left", label)
+        self._label_axis()
         for name in self._losses:
             self._set_data(name)
         return True
+
+    def _label_axis(self) -> None:
+        scale = self._scale
+        label = self._y_label if scale == 1.0 else f"{self._y_label} (× {scale:.0e})"
+        # style_plot reads the label from here when the theme changes.
+        self.plot.setProperty("y_label", label)
+        style_plot(self.plot, self.theme)
 
     def _shown(self, name: str) -> np.ndarray:
         y = self._losses[name]
@@ -147,7 +178,7 @@ class CompareChart:
         curve.setData(np.arange(1, y.size + 1, dtype=float), np.where(finite, y, np.nan))
 
     def _fit(self) -> None:
-        """Show every epoch and every finite loss, with the legend's band above them."""
+        """Show every epoch and every finite loss."""
         shown = [self._shown(name) for name in self._losses]
         epochs = max((y.size for y in shown), default=0)
         y_low, y_high = finite_bounds(*shown, log=self._log)
@@ -156,15 +187,6 @@ class CompareChart:
         if y_high <= y_low:
             # One value: a unit band around it (a decade on the log axis).
             y_low, y_high = y_low - 0.5, y_high + 0.5
-        # A range of [low, high] is shown padded by p (its fraction) at both ends; the top
-        # band b of the view is the legend's.  For the curves' top to sit just below the
-        # band: (high + p s - top) / (s (1 + 2p)) = b with s = high - low, hence
-        # s = (top - low) / (1 + p - b (1 + 2p)).
-        p = PADDING
-        span = (y_high - y_low) / (1.0 + p - self._legend_band() * (1.0 + 2.0 * p))
-        top = y_low + span
-        if math.isfinite(top):
-            y_high = top
         x_low, x_high = (0.5, 1.5) if epochs == 1 else (1.0, float(epochs))
         # Few epochs: a tick at every whole epoch, none between (no "epoch 1.5").
         axis = self.plot.getPlotItem().getAxis("bottom")
@@ -173,17 +195,6 @@ class CompareChart:
         else:
             axis.setTickSpacing()
         self._range.fit(x_low, x_high, y_low, y_high)
-
-    def _legend_band(self) -> float:
-        """The fraction of the view's height, from its top, that the legend covers."""
-        if not self.curves:
-            return 0.0
-        view = self.plot.getPlotItem().getViewBox().sceneBoundingRect()
-        legend = self.legend.sceneBoundingRect()
-        if view.height() <= 0:
-            return 0.0
-        band = (legend.bottom() + LEGEND_GAP - view.top()) / view.height()
-        return min(max(band, 0.0), MAX_LEGEND_BAND)
 
     def curve_lengths(self) -> dict[str, int]:
         """Epochs drawn per curve."""

@@ -49,8 +49,8 @@ def save_compare_picture(comparison: Comparison, path: str | os.PathLike[str],
     """
     picture_format(path)  # refuse a bad suffix before drawing anything
     app = offscreen_application()
-    chart = CompareChart(title=f"Mean loss per epoch, same initial weights "
-                               f"(seed {comparison.seed})",
+    chart = CompareChart(heading=f"Mean loss per epoch, same initial weights "
+                                 f"(seed {comparison.seed})",
                          y_label="mean loss (log scale)" if log else "mean loss")
     widget = chart.plot
     try:
@@ -62,6 +62,9 @@ def save_compare_picture(comparison: Comparison, path: str | os.PathLike[str],
         QApplication.processEvents()
         for run in comparison.runs:
             chart.draw(run.optimizer, run.epoch_loss)
+        # The axes size themselves to their tick labels while painting: paint once, let
+        # the layout follow, then export.
+        widget.grab()
         QApplication.processEvents()
         return export_plot(widget, path)
     finally:

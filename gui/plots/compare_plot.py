@@ -1,10 +1,10 @@
 """Comparison of optimizers: per-epoch mean loss of each, all from the same initial
 weights (the current seed's), trained in a worker thread so the window stays live.
 
-Drawing costs the same however many epochs there are: a dot marks each epoch only while
-there are few (:data:`MAX_DOTS`); beyond that the curves are lines that pyqtgraph clips to
-the view and thins to the screen's pixels.  The plot is cleared when the graph, the data
-or the seed changes, since its curves would describe something no longer shown.
+The curves are drawn by :class:`gui.plots.compare_chart.CompareChart`, which also draws
+``compare --plot`` on the command line; its drawing costs the same however many epochs
+there are.  The plot is cleared when the graph, the data or the seed changes, since its
+curves would describe something no longer shown.
 """
 
 from __future__ import annotations
@@ -26,15 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from core.training.optimizers import OPTIMIZERS
-from gui.plots.loss_plot import LOG_FLOOR
-from gui.plots.style import new_plot, set_legend, style_plot
+from gui.plots.compare_chart import MAX_DOTS, CompareChart
 from gui.session import Session
 from gui.session.compare_worker import ComparedRun
 from gui.theme import DEFAULT_THEME, Theme
 
+__all__ = ["DEFAULT_CHOICE", "MAX_DOTS", "ComparePlot"]
+
 DEFAULT_CHOICE = ("sgd", "momentum", "adam")
-#: Epochs marked with a dot at most; longer curves are plain lines.
-MAX_DOTS = 60
 
 
 class ComparePlot(QWidget):
@@ -67,15 +66,13 @@ class ComparePlot(QWidget):
         self.status = QLabel()
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
-        self.plot = new_plot("", "epoch", "loss", theme)
+        self.chart = CompareChart(y_label="loss", theme=theme)
+        self.plot = self.chart.plot
         self.plot.setToolTip("Mean loss of each epoch, per optimizer")
-        self.plot.getPlotItem().setLogMode(y=False)
         # A run that diverges reaches huge losses; a log axis keeps the others readable.
         self.log_scale = QCheckBox("log scale")
         self.log_scale.setObjectName("compare_log_scale")
-        self.log_scale.toggled.connect(self._on_log_scale)
-        self._losses: dict[str, np.ndarray] = {}
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.log_scale.toggled.connect(self.chart.set_log)
         top = QHBoxLayout()
         top.addWidget(self.choose, 1)
         top.addWidget(self.button)
@@ -103,20 +100,12 @@ class ComparePlot(QWidget):
     def set_theme(self, theme: Theme) -> None:
         """Redraw in ``theme``'s colours and text size."""
         self.theme = theme
-        style_plot(self.plot, theme)
-        for i, curve in enumerate(self.curves.values()):
-            self._colour_curve(curve, i)
-        self._show_legend()
+        self.chart.set_theme(theme)
 
-    def _colour_curve(self, curve: pg.PlotDataItem, i: int) -> None:
-        colour = self.theme.line_colour(i)
-        curve.setPen(pg.mkPen(colour, width=3 * self.theme.text_scale))
-        curve.setSymbolBrush(colour)
-        curve.setSymbolSize(6 * self.theme.text_scale)
-
-    def _show_legend(self) -> None:
-        set_legend(self.plot, [("━●━", self.theme.line_colour(i), OPTIMIZERS[name].title)
-                               for i, name in enumerate(self.curves)], self.theme)
+    @property
+    def curves(self) -> dict[str, pg.PlotDataItem]:
+        """Optimizer name -> its curve."""
+        return self.chart.curves
 
     def chosen(self) -> list[str]:
         return [name for name, check in self.checks.items() if check.isChecked()]
@@ -131,36 +120,21 @@ class ComparePlot(QWidget):
             return
         self.runner.start(self.chosen())
 
-    def _remove_curves(self) -> None:
-        item = self.plot.getPlotItem()
-        for curve in self.curves.values():
-            item.removeItem(curve)
-        self.curves = {}
-        self._losses = {}
-
     def _on_started(self, names: Sequence[str]) -> None:
-        self._remove_curves()
-        item = self.plot.getPlotItem()
-        for i, name in enumerate(names):
-            curve = item.plot(symbolPen=None, name=OPTIMIZERS[name].title, connect="finite")
-            self._colour_curve(curve, i)
-            curve.setClipToView(True)
-            curve.setDownsampling(auto=True, method="peak")
-            self.curves[name] = curve
-        self._show_legend()
+        self.chart.add_curves([(name, OPTIMIZERS[name].title) for name in names])
         self.button.setText("Cancel")
         self.status.setText(f"Training {len(names)} optimizers from the same initial "
                             f"weights (seed {self.session.training.seed})…")
 
     def _on_progressed(self, name: str, epochs: int, losses: np.ndarray) -> None:
         if name in self.curves and epochs:
-            self._draw(name, losses)
+            self.chart.draw(name, losses)
 
     def _on_finished(self, runs: Sequence[ComparedRun]) -> None:
         notes = []
         for run in runs:
             if run.name in self.curves and run.epoch_loss.size:
-                self._draw(run.name, run.epoch_loss)
+                self.chart.draw(run.name, run.epoch_loss)
             if run.diverged:
                 notes.append(f"{run.title} diverged")
         best = min((r for r in runs if not r.diverged and np.isfinite(r.final_loss)),
@@ -170,42 +144,18 @@ class ComparePlot(QWidget):
         self.status.setText("; ".join(notes) or "Done")
         self.button.setText("Compare")
 
-    def _draw(self, name: str, losses: np.ndarray) -> None:
-        self._losses[name] = np.asarray(losses, dtype=float)
-        y = self._losses[name]
-        if self.log_scale.isChecked():
-            y = np.maximum(y, LOG_FLOOR)  # a loss of exactly 0 has no logarithm
-        curve = self.curves[name]
-        dots = "o" if y.size <= MAX_DOTS else None
-        if curve.opts["symbol"] != dots:
-            curve.setSymbol(dots)
-        curve.setData(np.arange(1, y.size + 1, dtype=float), y)
-
-    def _on_log_scale(self, on: bool) -> None:
-        self.plot.getPlotItem().setLogMode(y=on)
-        for name, losses in list(self._losses.items()):
-            self._draw(name, losses)
-
     def _on_stopped(self, message: str) -> None:
         self.status.setText(message)
         self.button.setText("Compare")
 
     def _on_cleared(self, message: str) -> None:
-        self._remove_curves()
+        self.chart.remove_curves()
         self._on_stopped(message)
 
     def dot_count(self) -> int:
         """Dots drawn on all curves (0 for long curves, which are plain lines)."""
-        total = 0
-        for curve in self.curves.values():
-            if curve.opts["symbol"] is not None:
-                x, _ = curve.getOriginalDataset()
-                total += 0 if x is None else len(x)
-        return total
+        return self.chart.dot_count()
 
     def curve_lengths(self) -> dict[str, int]:
-        result = {}
-        for name, curve in self.curves.items():
-            x, _ = curve.getOriginalDataset()
-            result[name] = 0 if x is None else len(x)
-        return result
+        """Epochs drawn per curve."""
+        return self.chart.curve_lengths()

@@ -161,12 +161,15 @@ class HistoryPlot(QWidget):
 
 
 def set_legend(widget: pg.PlotWidget, entries: list[tuple[str, str, str]],
-               theme: Theme) -> None:
+               theme: Theme, heading: str = "") -> None:
     """The plot's legend as its title line, above the data: it never covers a curve, and
-    exports keep it.  ``entries``: (line glyph, colour, name) per curve."""
+    exports keep it.  ``entries``: (line glyph, colour, name) per curve; ``heading``: a
+    line above them (a picture's title)."""
     widget.setProperty("legend", "   ".join(name for _glyph, _colour, name in entries))
     text = "&nbsp;&nbsp;&nbsp;".join(
         f"<span style='color:{colour}'><b>{glyph}</b></span>&nbsp;{escape(name)}"
         for glyph, colour, name in entries)
+    if heading:
+        text = f"<b>{escape(heading)}</b>" + (f"<br>{text}" if text else "")
     widget.getPlotItem().setTitle(text or None, color=theme.plot_foreground,
                                   size=f"{round(theme.text_px(13))}px")

@@ -18,7 +18,7 @@ NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 @pytest.fixture
 def chart(qtbot):
-    chart = CompareChart(title="t", y_label="loss")
+    chart = CompareChart(heading="t", y_label="loss")
     qtbot.addWidget(chart.plot)
     chart.plot.resize(900, 560)
     chart.plot.show()
@@ -46,15 +46,22 @@ def _visible(chart, point):
     return chart.plot.getPlotItem().getViewBox().sceneBoundingRect().contains(point)
 
 
+def _legend_rect(chart):
+    return chart.plot.getPlotItem().titleLabel.sceneBoundingRect()
+
+
 @pytest.mark.parametrize("log", [False, True])
 @pytest.mark.parametrize("count", [1, 3, 7])
 def test_the_legend_covers_no_curve(chart, count, log):
-    # Rising curves end at the top right, where the legend sits.
+    # Rising curves end at the top right, where a legend inside the plot would sit.
     epochs = np.arange(1.0, 21.0)
     runs = {name: (i + 1) * epochs ** 2 for i, name in enumerate(NAMES[:count])}
     _draw(chart, runs, log)
-    legend = chart.legend.sceneBoundingRect()
+    assert chart.plot.property("legend") == "   ".join(name.upper() for name in runs)
+    legend = _legend_rect(chart)
     assert legend.height() > 0
+    view = chart.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert not legend.intersects(view)
     for name in runs:
         points = _scene_points(chart, name)
         assert len(points) == 20
@@ -63,14 +70,23 @@ def test_the_legend_covers_no_curve(chart, count, log):
             assert not legend.contains(point), (name, point, legend)
 
 
-def test_the_legend_band_follows_a_resize(chart):
+def test_a_resized_chart_still_shows_every_point(chart):
     _draw(chart, {"sgd": np.arange(1.0, 11.0)})
     chart.plot.resize(500, 260)
     QApplication.processEvents()
-    legend = chart.legend.sceneBoundingRect()
     for point in _scene_points(chart, "sgd"):
         assert _visible(chart, point)
-        assert not legend.contains(point)
+        assert not _legend_rect(chart).contains(point)
+
+
+def test_the_theme_recolours_the_curves_and_the_legend(chart):
+    from gui.theme import THEMES
+
+    _draw(chart, {"sgd": [1.0, 0.5], "adam": [0.8, 0.2]})
+    dark = THEMES["dark"]
+    chart.set_theme(dark)
+    assert chart.curves["adam"].opts["pen"].color().name() == dark.line_colour(1).lower()
+    assert dark.line_colour(1).lower() in chart.plot.getPlotItem().titleLabel.text.lower()
 
 
 def test_a_run_with_one_epoch_is_a_visible_point_even_at_the_axis_end(chart):
@@ -79,7 +95,7 @@ def test_a_run_with_one_epoch_is_a_visible_point_even_at_the_axis_end(chart):
     _draw(chart, {"diverged": [1e260], "fine": [2.0, 1.9, 1.8, 1.7, 1.6, 1.5]}, log=True)
     (point,) = _scene_points(chart, "diverged")
     assert _visible(chart, point)
-    assert not chart.legend.sceneBoundingRect().contains(point)
+    assert not _legend_rect(chart).contains(point)
     assert chart.dot_count() == 7
 
 
@@ -94,7 +110,7 @@ def test_gaps_zeros_and_empty_runs_are_drawn_without_error(chart):
         assert all(_visible(chart, p) for p in _scene_points(chart, name))
     chart.set_log(False)
     assert all(_visible(chart, p) for p in _scene_points(chart, "a"))
-    chart.clear()
+    chart.remove_curves()
     assert chart.curves == {}
     assert chart.curve_lengths() == {}
 
