@@ -119,6 +119,8 @@ class Snapshot:
         Where training went non-finite, or None.
     history
         The recorded history the plots draw.
+    changes
+        Where training changed course mid-run, and what changed.
     """
 
     run: int
@@ -141,6 +143,9 @@ class Snapshot:
     finished: bool
     divergence: Divergence | None
     history: HistorySnapshot
+    #: Mid-run changes of this run, oldest first: (step, what changed), e.g.
+    #: (120, "lr 0.01 → 0.1"); the loss plot marks each at its step.
+    changes: tuple[tuple[int, str], ...] = ()
 
     @property
     def weight_grads(self) -> np.ndarray:

@@ -1,10 +1,11 @@
 """Hyperparameter fields built from what the optimizer declares.
 
-One line edit per declared :class:`core.training.hyperparameters.Hyperparameter`, applied
-as it is typed: the text is read as a number and offered to the training session, whose
-configuration decides whether it is allowed (the rules live there, once).  A refused value
-turns the field red and shows the reason under it; training goes on with the last allowed
-value.  The form is rebuilt when the optimizer changes.
+One line edit per declared :class:`core.training.hyperparameters.Hyperparameter`.  The
+text is checked as it is typed (against the hyperparameter's own declared rule) and
+applied only on Enter or when the field loses focus, never on each keystroke: it is then
+offered to the training session, whose configuration decides whether it is allowed.  A
+refused value turns the field red and shows the reason under it; training goes on with the
+last allowed value.  The form is rebuilt when the optimizer changes.
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ class HyperparameterForm(QWidget):
             field.setObjectName(f"hyperparameter_{spec.name}")
             field.setToolTip(f"{spec.doc}<br>allowed: {spec.name} {spec.interval}")
             field.setPlaceholderText(format_hyperparameter(spec.default))
-            field.textEdited.connect(lambda text, key=spec.name: self._on_edited(key, text))
+            # Checked as typed, applied only on Enter or when the field loses focus: a
+            # half-typed number (1e9 on the way to 1e999) is never trained with.
+            field.textEdited.connect(lambda text, key=spec.name: self._check(key, text))
+            field.editingFinished.connect(lambda key=spec.name: self._apply(key))
             error = QLabel()
             error.setObjectName(f"hyperparameter_error_{spec.name}")
             error.setProperty("role", "warning")
@@ -106,20 +110,42 @@ class HyperparameterForm(QWidget):
     def _invalid(self) -> set[str]:
         return {key for key, label in self.errors.items() if not label.isHidden()}
 
-    def _on_edited(self, key: str, text: str) -> None:
-        field, error = self.fields[key], self.errors[key]
+    def _show_problem(self, key: str, problem: Exception) -> None:
+        self.fields[key].setStyleSheet(INVALID_STYLE)
+        # Training goes on with the last valid value; say which, so nobody is misled.
+        kept = format_hyperparameter(self.values[key])
+        self.errors[key].setText(f"{problem}; still training with {key} = {kept}")
+        self.errors[key].show()
+
+    def _check(self, key: str, text: str) -> float | None:
+        """Check the text of ``key``'s field; show the problem, or clear it."""
         try:
-            value = parse_hyperparameter(self.specs[key], text)
+            value = self.specs[key].validate(parse_hyperparameter(self.specs[key], text))
+        except HyperparameterError as problem:
+            self._show_problem(key, problem)
+            return None
+        self.fields[key].setStyleSheet("")
+        self.errors[key].hide()
+        return value
+
+    def _apply(self, key: str) -> None:
+        """Enter or focus loss: a valid value is offered to the session."""
+        field = self.fields.get(key)
+        if field is None:
+            return
+        value = self._check(key, field.text())
+        if value is None or value == self.values.get(key):
+            return
+        try:
             self.session.set_hyperparameter(key, value)
         except HyperparameterError as problem:
-            field.setStyleSheet(INVALID_STYLE)
-            # Training goes on with the last valid value; say which, so nobody is misled.
-            kept = format_hyperparameter(self.values[key])
-            error.setText(f"{problem}; still training with {key} = {kept}")
-            error.show()
-            return
-        field.setStyleSheet("")
-        error.hide()
+            self._show_problem(key, problem)
+
+    def _on_edited(self, key: str, text: str) -> None:
+        """Type ``text`` into ``key``'s field and press Enter (for scripts and tests)."""
+        self.fields[key].setText(text)
+        self._check(key, text)
+        self._apply(key)
 
     def is_valid(self, key: str) -> bool:
         return key not in self._invalid()

@@ -21,6 +21,7 @@ from core.training.hyperparameters import EPOCHS, SEED
 from core.training.optimizers import OPTIMIZERS
 from gui.actions import TrainingActions
 from gui.panels.hyperparameter_form import HyperparameterForm
+from gui.panels.schedule_row import ScheduleRow
 from gui.session import Session
 from gui.session.training_session import TrainingSession
 from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
@@ -84,6 +85,9 @@ class TrainingBox(QGroupBox):
         self.epochs.setRange(EPOCHS.low, EPOCHS.high)
         self.epochs.setValue(training.epochs)
         self.epochs.setToolTip("Passes over the data (changing it starts training over)")
+        for spin in (self.seed, self.epochs):
+            # Applied on Enter, focus loss or the arrows: typing 120 is not 1, 12, 120.
+            spin.setKeyboardTracking(False)
         numbers = QHBoxLayout()
         for title, spin in (("seed", self.seed), ("epochs", self.epochs)):
             numbers.addWidget(QLabel(title))
@@ -117,8 +121,10 @@ class TrainingBox(QGroupBox):
         speed_row.addWidget(self.speed, 1)
         speed_row.addWidget(self.speed_label)
 
+        self.schedule = ScheduleRow(training)
         layout = QVBoxLayout(self)
         layout.addLayout(numbers)
+        layout.addWidget(self.schedule)
         layout.addLayout(buttons)
         layout.addLayout(speed_row)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from gui.graph.value_label import ValueLabel
@@ -57,6 +58,9 @@ class LossPlot(HistoryPlot):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
         layout.addWidget(self.plot, 1)
+        #: Vertical lines where training changed course mid-run, with what changed.
+        self.markers: list[pg.InfiniteLine] = []
+        self._marked: tuple[tuple[int, str], ...] = ()
         session.readouts_updated.connect(self.show_snapshot)
         self.show_snapshot(session.snapshot())
 
@@ -99,9 +103,30 @@ class LossPlot(HistoryPlot):
             x_high = max(float(x[-1]), float(len(epoch_losses)))
             log = self.log_scale.isChecked()
             self.follower.fit(0.0, x_high, *finite_bounds(losses, epoch_losses, log=log))
+        self._mark_changes(snapshot.changes, history.n_samples)
         thinned = " (thinned)" if history.thinned else ""
         count = len(history)
         self.points.setText(f"{count} point{'' if count == 1 else 's'}{thinned}")
+
+    def _mark_changes(self, changes: tuple[tuple[int, str], ...], n_samples: int) -> None:
+        """A dashed line at each mid-run change (after ``step`` steps: x = step / n)."""
+        if changes == self._marked:
+            return
+        item = self.plot.getPlotItem()
+        for marker in self.markers:
+            item.removeItem(marker)
+        self.markers = []
+        for step, what in changes:
+            marker = pg.InfiniteLine(
+                pos=step / max(n_samples, 1), angle=90, movable=False,
+                pen=pg.mkPen("#6A3D9A", width=2, style=Qt.PenStyle.DashLine),
+                label=what, labelOpts={"position": 0.85, "color": "#6A3D9A",
+                                       "fill": (255, 255, 255, 200), "anchors": [(0, 0),
+                                                                               (0, 0)]})
+            marker.setToolTip(f"step {step}: {what}")
+            item.addItem(marker, ignoreBounds=True)
+            self.markers.append(marker)
+        self._marked = changes
 
     def point_count(self) -> int:
         """Points the per-sample curve holds."""

@@ -21,6 +21,7 @@ listen to the signals; they never talk to each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -32,6 +33,7 @@ from core.training.config import DataSource, TrainingConfig
 from core.training.divergence import WINDOW, describe_divergence
 from core.training.initial_weights import initial_weights
 from core.training.optimizers import Optimizer
+from core.training.session_file import Change
 from core.training.trainer import Divergence, StepResult, Trainer
 from gui.formatting import count
 from gui.session.rate_limiter import RateLimiter
@@ -115,6 +117,11 @@ class TrainingSession(QObject):
     follow_changed = Signal(bool)
     #: A short message for the status bar, about the state training is in now.
     status_reported = Signal(str)
+    #: Training changed course mid-run and continues from the current weights.
+    #: Arguments: the step, what changed ("lr 0.01 → 0.1").
+    course_changed = Signal(int, str)
+    #: Shuffling or clipping changed.  Arguments: shuffle, clip_value, clip_norm (None: off).
+    schedule_changed = Signal(bool, object, object)
 
     def __init__(self, config: TrainingConfig | None = None, graph: Graph | None = None,
                  dataset: Dataset | None = None, parent: QObject | None = None) -> None:
@@ -123,6 +130,10 @@ class TrainingSession(QObject):
         self._graph = self._config.build_graph()[0] if graph is None else graph
         self._dataset = self._config.load_data() if dataset is None else dataset
         self._dataset.require_features(self._graph.n_inputs)
+        #: The run's configuration at step 0 (``config`` is the one training uses now).
+        self._base_config = self._config
+        #: Mid-run changes of this run: (change, what changed), oldest first.
+        self._changes: list[tuple[Change, str]] = []
         self._follow = True
         self._shown_sample = 0
         self._last: StepResult | None = None
@@ -138,6 +149,28 @@ class TrainingSession(QObject):
     def config(self) -> TrainingConfig:
         """The run as configured now (immutable; change it with the setters)."""
         return self._config
+
+    @property
+    def base_config(self) -> TrainingConfig:
+        """The run's configuration at step 0: ``config`` before any mid-run change."""
+        return self._base_config
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        """This run's mid-run changes of optimizer or hyperparameters, oldest first."""
+        return tuple(change for change, _ in self._changes)
+
+    @property
+    def shuffle(self) -> bool:
+        return self._config.shuffle
+
+    @property
+    def clip_value(self) -> float | None:
+        return self._config.clip_value
+
+    @property
+    def clip_norm(self) -> float | None:
+        return self._config.clip_norm
 
     @property
     def graph(self) -> Graph:
@@ -314,8 +347,10 @@ class TrainingSession(QObject):
         self.set_config(config, graph=graph, dataset=dataset)
 
     def set_optimizer(self, name: str, values: Mapping[str, float] | None = None) -> None:
-        """Train with another optimizer (its defaults, then ``values``), starting over
-        from the initial weights.
+        """Train with another optimizer (its defaults, then ``values``).  Mid-run, training
+        continues from the current weights on the same sample order (a marker on the loss
+        curve says where); before the first step it simply starts with it.  Reset starts
+        over.
 
         Raises
         ------
@@ -323,12 +358,12 @@ class TrainingSession(QObject):
             For an unknown name or a bad value; nothing changes then.
         """
         config = self._config.replace(optimizer=name, hyperparameters=dict(values or {}))
-        self.set_config(config, message=f"{config.optimizer_class.title}: training starts "
-                                        "over from the initial weights")
+        self._change_course(config, f"{self._config.optimizer_class.title} → "
+                                    f"{config.optimizer_class.title}")
 
     def set_hyperparameter(self, name: str, value: float) -> None:
-        """Change one hyperparameter; training starts over from the initial weights (so
-        the loss curve belongs to one setting).
+        """Change one hyperparameter.  Mid-run, training continues from the current weights
+        and optimizer state (a marker on the loss curve says where); Reset starts over.
 
         Raises
         ------
@@ -337,8 +372,58 @@ class TrainingSession(QObject):
         """
         config = self._config.with_hyperparameters(**{name: value})
         if config != self._config:
-            self.set_config(config, message=f"{name} = {config.hyperparameters[name]:g}: "
-                                            "training starts over from the initial weights")
+            old = self._config.hyperparameters[name]
+            self._change_course(config, f"{name} {old:g} → {config.hyperparameters[name]:g}")
+
+    def _change_course(self, config: TrainingConfig, what: str) -> None:
+        """Train as ``config`` says from now on (it differs in optimizer or
+        hyperparameters only): a fork of the run at the current step (same weights, same
+        sample order; the optimizer's state carries over when it is of the same kind), or
+        a fresh start before the first step."""
+        step = self._trainer.cursor.step
+        if step == 0 and not self._changes:
+            self.set_config(config, message=f"{what}: training starts with it from the "
+                                            "initial weights")
+            return
+        optimizer = config.optimizer_class(len(self._graph.weights), **config.hyperparameters)
+        self._trainer = self._trainer.fork(step, optimizer)
+        self._config = config
+        self._changes.append((Change(step, config.optimizer,
+                                     MappingProxyType(dict(config.hyperparameters))), what))
+        self._last = None
+        self.optimizer_changed.emit(config.optimizer, dict(config.hyperparameters))
+        self.course_changed.emit(step, what)
+        self.publish()
+        self.status_reported.emit(f"{what} at step {step}: training continues from the "
+                                  "current weights (Reset starts over)")
+
+    def set_schedule(self, shuffle: bool, clip_value: float | None,
+                     clip_norm: float | None) -> None:
+        """Shuffle the samples or not, clip gradients or not (``None``: off); training
+        starts over when any of them changes.
+
+        Raises
+        ------
+        core.training.config.ConfigError
+            For a clipping bound that is not allowed; nothing changes then.
+        """
+        old = self._config
+        config = old.replace(shuffle=bool(shuffle), clip_value=clip_value,
+                             clip_norm=clip_norm)
+        if config == old:
+            return
+        what = []
+        if config.shuffle != old.shuffle:
+            what.append("shuffling " + ("on" if config.shuffle else "off"))
+        if config.clip_value != old.clip_value:
+            what.append("clip value " + ("off" if config.clip_value is None
+                                         else f"{config.clip_value:g}"))
+        if config.clip_norm != old.clip_norm:
+            what.append("clip norm " + ("off" if config.clip_norm is None
+                                        else f"{config.clip_norm:g}"))
+        self.set_config(config, message=f"{', '.join(what).capitalize()}: training starts "
+                                        "over from the initial weights")
+        self.schedule_changed.emit(config.shuffle, config.clip_value, config.clip_norm)
 
     def set_seed(self, seed: int) -> None:
         """Draw new initial weights from ``seed`` and start over (also after a preset
@@ -520,6 +605,8 @@ class TrainingSession(QObject):
 
     def _restart(self) -> None:
         self._trainer = self._new_trainer()
+        self._base_config = self._config
+        self._changes = []
         self._last = None
         self._run += 1
         self._sync_shown_sample()
@@ -592,6 +679,7 @@ class TrainingSession(QObject):
             optimizer_state=state, last_loss=last_loss,
             epoch_loss=float(epoch_losses[-1]) if len(epoch_losses) else None,
             finished=bool(trainer.finished), divergence=trainer.diverged, history=history,
+            changes=tuple((change.step, what) for change, what in self._changes),
         )
 
 

@@ -176,6 +176,8 @@ def test_invalid_hyperparameter_is_refused(window, session, qtbot, text, reason)
     # A valid value is applied and clears the error.
     field.selectAll()
     qtbot.keyClicks(field, "0.05")
+    assert session.training.hyperparameters["lr"] == 0.01  # not per keystroke
+    qtbot.keyClick(field, Qt.Key.Key_Return)
     assert session.training.hyperparameters["lr"] == 0.05
     assert form.is_valid("lr")
     assert field.styleSheet() == ""
@@ -185,6 +187,7 @@ def test_divergence_pauses_and_reports_the_node(window, session, qtbot):
     form = window.side_panel.optimizer_box.form
     form.fields["lr"].selectAll()
     qtbot.keyClicks(form.fields["lr"], "10000")
+    qtbot.keyClick(form.fields["lr"], Qt.Key.Key_Return)
     assert session.training.hyperparameters["lr"] == 10000
     with qtbot.waitSignal(session.training.diverged, timeout=5000) as blocker:
         session.play.play()

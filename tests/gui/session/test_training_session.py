@@ -115,7 +115,7 @@ def test_playing_keeps_its_message_and_stops_on_a_restart(window, session, qtbot
     qtbot.waitUntil(lambda: training.trainer.cursor.step > 100, timeout=5000)
     assert window.statusBar().currentMessage() == "Training…"
     with qtbot.waitSignal(play.training_paused):
-        training.set_hyperparameter("lr", 0.02)
+        training.set_schedule(True, None, None)  # shuffling: a restart
     assert not play.running
     assert training.trainer.cursor.step == 0
     assert "training starts over" in window.statusBar().currentMessage()
