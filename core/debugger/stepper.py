@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
@@ -138,8 +138,40 @@ class StepPosition:
     update: WeightUpdate | None = None
 
 
-def _frozen(mapping: dict[str, float]) -> Mapping[str, float]:
-    return MappingProxyType(dict(mapping))
+_EMPTY: Mapping[str, float] = MappingProxyType({})
+
+
+class _Prefix(Mapping[str, float]):
+    """The first ``n`` of ``pairs`` as a read-only mapping, built when first read: a plan
+    holds one per position, and copying them all would cost the square of the graph's
+    size."""
+
+    def __init__(self, pairs: Sequence[tuple[str, float]], n: int,
+                 start: Mapping[str, float] = _EMPTY) -> None:
+        self._pairs = pairs
+        self._n = n
+        self._start = start
+        self._built: dict[str, float] | None = None
+
+    def _dict(self) -> dict[str, float]:
+        if self._built is None:
+            built = dict(self._start)
+            # Later pairs overwrite earlier ones: the running sum of a gradient.
+            built.update(self._pairs[:self._n])
+            self._built = built
+        return self._built
+
+    def __getitem__(self, key: str) -> float:
+        return self._dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._dict()!r})"
 
 
 class StepPlan:
@@ -192,11 +224,10 @@ class StepPlan:
 
     def _forward(self, positions: list[StepPosition]) -> None:
         graph, values = self.graph, self.trace.values
-        shown: dict[str, float] = {}
-        for node_id in self.trace.forward_order:
+        pairs = [(node_id, values[node_id]) for node_id in self.trace.forward_order]
+        for count, node_id in enumerate(self.trace.forward_order, start=1):
             node = graph[node_id]
             value = values[node_id]
-            shown[node_id] = value
             label = name(node)
             if node.op is None:
                 role = kind_words(node)
@@ -215,18 +246,21 @@ class StepPlan:
                 caption = f"{label}: {with_numbers} = {number(value)}"
             positions.append(StepPosition(
                 index=len(positions), phase="forward", node=node_id, inputs=node.inputs,
-                edge=None, receiver=None, values=_frozen(shown), grads=_frozen({}),
-                weights=_frozen({}), text=text, caption=caption))
+                edge=None, receiver=None, values=_Prefix(pairs, count), grads=_EMPTY,
+                weights=_EMPTY, text=text, caption=caption))
 
     def _backward(self, positions: list[StepPosition]) -> None:
         graph, trace = self.graph, self.trace
         loss = graph.loss
         grads: dict[str, float] = {loss: 1.0}
+        seed: Mapping[str, float] = MappingProxyType({loss: 1.0})
+        received_pairs = [(s.operand, s.accumulated) for s in trace.steps]
+        self._final_grads = _Prefix(received_pairs, len(received_pairs), seed)
         loss_name = name(graph[loss])
         positions.append(StepPosition(
             index=len(positions), phase="backward", node=loss, inputs=graph[loss].inputs,
-            edge=None, receiver=loss, values=trace.values, grads=_frozen(grads),
-            weights=_frozen({}), text=f"∂{loss_name}/∂{loss_name} = 1",
+            edge=None, receiver=loss, values=trace.values, grads=seed,
+            weights=_EMPTY, text=f"∂{loss_name}/∂{loss_name} = 1",
             caption=f"The backward pass starts at the loss: ∂{loss_name}/∂{loss_name} = 1"))
         uses = {node_id: len(graph.consumers(node_id)) for node_id in graph.order}
         received: dict[str, int] = {}
@@ -261,7 +295,8 @@ class StepPlan:
             positions.append(StepPosition(
                 index=len(positions), phase="backward", node=step.node,
                 inputs=consumer.inputs, edge=step.edge, receiver=step.operand,
-                values=trace.values, grads=_frozen(grads), weights=_frozen({}),
+                values=trace.values, grads=_Prefix(received_pairs, step.index + 1, seed),
+                weights=_EMPTY,
                 text="\n".join(lines), caption=caption, backward=step))
 
     def _update(self, positions: list[StepPosition], optimizer: Optimizer,
@@ -283,8 +318,7 @@ class StepPlan:
             new = rejected["weights"].tolist()
             state_after = {key: value for key, value in rejected.items() if key != "weights"}
         prelude = _prelude_values(optimizer, int(state_before.get("t", np.array([0]))[0]))
-        shown: dict[str, float] = {}
-        final_grads = dict(trace.grads)
+        new_pairs = [(weight, float(new[i])) for i, weight in enumerate(graph.weights)]
         for i, weight in enumerate(graph.weights):
             before = {slot: float(state_before[slot][i]) for slot in optimizer.slots}
             after = {slot: float(state_after[slot][i]) for slot in optimizer.slots}
@@ -294,7 +328,6 @@ class StepPlan:
                 lines=_rule_lines(optimizer, name(graph[weight]), weights[i], float(new[i]),
                                   grads[i], before, after, prelude),
                 refused=not applied)
-            shown[weight] = update.new
             label = name(graph[weight])
             # Six digits: a small step must show in the new value.
             caption = (f"{label}: {optimizer.title} step {number(update.step)}: "
@@ -305,8 +338,9 @@ class StepPlan:
                            "as a whole, because it is not finite, and training stops")
             positions.append(StepPosition(
                 index=len(positions), phase="update", node=weight, inputs=(), edge=None,
-                receiver=None, values=trace.values, grads=_frozen(final_grads),
-                weights=_frozen(shown), text="\n".join(update.lines), caption=caption,
+                receiver=None, values=trace.values, grads=self._final_grads,
+                weights=_Prefix(new_pairs, i + 1), text="\n".join(update.lines),
+                caption=caption,
                 update=update))
         return np.array(new) if applied else None
 
