@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug-step", type=_count, metavar="K",
                         help="open stepping mode at position K of the next training step "
                              "(0: its first node)")
+    parser.add_argument("--present", action="store_true",
+                        help="start in presentation mode (F5 enters it, Esc leaves)")
     parser.add_argument("--theme", choices=THEME_NAMES, metavar="NAME",
                         help=f"colours: {', '.join(THEME_NAMES)} (default: the remembered "
                              "one, else light)")
@@ -165,6 +167,8 @@ def run_gui(argv: Sequence[str]) -> int:
     session.play.set_speed(startup.speed)
     window = MainWindow(session, settings=settings, theme=_theme(args))
     window.show()
+    if args.present:
+        window.presentation.enter()
     if args.debug_step is not None:
         problem = _open_stepper(window, args.debug_step)
         if problem:
@@ -222,6 +226,10 @@ def _screenshot(app: object, session: Session, args: argparse.Namespace) -> int:
     window.resize(*args.size)
     window.show()
     QApplication.processEvents()
+    if args.present:
+        # The window keeps the requested size: it stands for the projector's screen.
+        window.presentation.enter(full_screen=False)
+        QApplication.processEvents()
     if args.steps:
         session.training.run_steps(args.steps)
     QApplication.processEvents()

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,7 @@ from gui.panels.weights_table import WeightsTable
 from gui.plots.compare_plot import ComparePlot
 from gui.plots.loss_plot import LossPlot
 from gui.plots.trajectory_plot import TrajectoryPlot
+from gui.presentation import Presentation
 from gui.presets_menu import PresetsMenu
 from gui.session import Session
 from gui.settings import read_bool, write_config
@@ -85,6 +87,11 @@ class MainWindow(QMainWindow):
         self.graph_view = GraphView(theme)
         self.graph_view.setObjectName("graph_view")
         self.stepping = SteppingController(session, self)
+        self.presentation = Presentation(self)
+        #: Whether the spotlight follows the stepper or a lesson; gradients of inputs shown.
+        self.spotlight_on = False
+        self.lesson_spotlight: tuple[str, ...] = ()
+        self.input_gradients = True
 
         self.training_actions = TrainingActions(session, self, forward=self.step_forward,
                                                 epoch=self.step_epoch)
@@ -106,6 +113,8 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         column.addWidget(self.caption_bar)
         column.addWidget(self.graph_view, 1)
+        #: The graph's column: the presentation strip joins it below the graph.
+        self.graph_column = column
         self.setCentralWidget(central)
         self.plot_tabs = QTabWidget()
         self.plot_tabs.setObjectName("plot_tabs")
@@ -146,6 +155,9 @@ class MainWindow(QMainWindow):
         self.stepping.position_changed.connect(self.show_step_position)
         self.stepping.started.connect(lambda: self._show_stepping(True))
         self.stepping.stopped.connect(lambda: self._show_stepping(False))
+        self.stepping.position_changed.connect(lambda _position: self.update_spotlight())
+        self.stepping.stopped.connect(self.update_spotlight)
+        self.presentation.toggled.connect(self._on_presenting)
         self.stepping.status_reported.connect(self._show_status)
         training.readouts_updated.connect(self._update_inspector)
         self.graph_view.node_clicked.connect(self.inspect_node)
@@ -183,6 +195,11 @@ class MainWindow(QMainWindow):
             "zoom_out": view.zoom_out,
             "log_scale": self.loss_plot.set_log_scale,
             "blank": self.set_blanked,
+            "spotlight": self.set_spotlight_on,
+            "input_gradients": self.set_input_gradients,
+            "present": self.set_presenting,
+            "text_bigger": self.text_bigger,
+            "text_smaller": self.text_smaller,
             "legends": view.set_legends_visible,
             "graph_only": self._set_graph_only,
             "full_screen": self._toggle_full_screen,
@@ -201,6 +218,7 @@ class MainWindow(QMainWindow):
         for action in self.actions.values():
             self.addAction(action)
         self.actions["legends"].setChecked(True)
+        self.actions["input_gradients"].setChecked(True)
         self.loss_plot.log_scale.toggled.connect(self._sync_log_scale_action)
         # Names the tests and menus use.
         self.zoom_in_action = self.actions["zoom_in"]
@@ -405,7 +423,10 @@ class MainWindow(QMainWindow):
     def set_theme(self, theme: Theme) -> None:
         """Restyle every view: the graph, the plots and the panels."""
         self.theme = theme
-        self.graph_view.set_theme(theme)
+        if self.presentation.active:
+            self.presentation.restyle()
+        else:
+            self.graph_view.set_theme(self.graph_theme())
         for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot):
             plot.set_theme(theme)
         self._style_panels(theme)
@@ -555,11 +576,81 @@ class MainWindow(QMainWindow):
             action.setChecked(on)
 
     def leave(self) -> None:
-        """Esc: leave full screen (and a blanked graph)."""
+        """Esc: show a blanked graph again, else leave presentation mode, else full
+        screen."""
         if self.graph_view.blanked:
             self.set_blanked(False)
-        if self.isFullScreen():
+        elif self.presentation.active:
+            self.presentation.leave()
+        elif self.isFullScreen():
             self.showNormal()
+
+    # -- classroom ---------------------------------------------------------------------------
+
+    def graph_theme(self) -> Theme:
+        """The graph's theme outside presentation mode."""
+        return replace(self.theme, input_gradients=self.input_gradients)
+
+    def set_presenting(self, on: bool) -> None:
+        """F5: enter or leave presentation mode."""
+        self.presentation.toggle(bool(on))
+
+    def _on_presenting(self, on: bool) -> None:
+        self._set_checked("present", on)
+        self._set_checked("input_gradients", self.presentation.input_gradients if on
+                          else self.input_gradients)
+        self.update_spotlight()
+        self.graph_view.setFocus()
+
+    def _set_checked(self, name: str, on: bool) -> None:
+        action = self.actions[name]
+        if action.isChecked() != on:
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
+
+    def text_bigger(self) -> None:
+        """Ctrl+plus: larger text when presenting, else zoom in."""
+        if self.presentation.active:
+            self.presentation.bigger()
+        else:
+            self.graph_view.zoom_in()
+
+    def text_smaller(self) -> None:
+        """Ctrl+minus: smaller text when presenting, else zoom out."""
+        if self.presentation.active:
+            self.presentation.smaller()
+        else:
+            self.graph_view.zoom_out()
+
+    def set_input_gradients(self, on: bool) -> None:
+        """Show or hide dL/dx of the features and the target."""
+        if self.presentation.active:
+            self.presentation.set_input_gradients(on)
+        else:
+            self.input_gradients = bool(on)
+            self.graph_view.set_theme(self.graph_theme())
+        self._set_checked("input_gradients", bool(on))
+
+    def set_spotlight_on(self, on: bool) -> None:
+        """S: the spotlight follows the stepper's active node or a lesson's stop."""
+        self.spotlight_on = bool(on)
+        self._set_checked("spotlight", self.spotlight_on)
+        self.update_spotlight()
+
+    def spotlight_nodes(self) -> tuple[str, ...]:
+        """What the spotlight lights now: the stepper's active node, its operands and the
+        node receiving a gradient; else a lesson stop's nodes; else nothing."""
+        position = self.stepping.position if self.stepping.active else None
+        if position is not None:
+            nodes = [position.node, *position.inputs]
+            if position.receiver is not None:
+                nodes.append(position.receiver)
+            return tuple(nodes)
+        return self.lesson_spotlight
+
+    def update_spotlight(self) -> None:
+        self.graph_view.set_spotlight(self.spotlight_nodes() if self.spotlight_on else ())
 
     def show_shortcuts(self) -> None:
         """Help > Keyboard shortcuts, written from the keymap table."""

@@ -75,6 +75,9 @@ class Theme:
     digits: int = 4
     #: Whether features and the target show dL/dx (nobody trains them).
     input_gradients: bool = True
+    #: Width of the number boxes as a share of the widest number's natural width;
+    #: longer numbers are drawn squeezed horizontally to fit.
+    number_squeeze: float = 1.0
     font_family: str = "DejaVu Sans"
     number_family: str = "DejaVu Sans Condensed"
     label_px: float = 22.0

@@ -123,8 +123,10 @@ class NodeItem(QGraphicsItem):
         else:
             self.tag_rect = QRectF()
         widest = widest_number(theme.digits)
+        # Presentation mode squeezes the widest numbers horizontally (number_squeeze < 1)
+        # so that tall digits fit a projector's width.
         self._text_width = number_metrics.horizontalAdvance(
-            GRAD_PREFIX + widest if self.shows_grad else widest)
+            GRAD_PREFIX + widest if self.shows_grad else widest) * theme.number_squeeze
         self.set_text_side("left" if self.node.is_leaf else "below")
 
     def set_text_side(self, side: TextSide) -> None:

@@ -448,6 +448,11 @@ class GraphView(QGraphicsView):
             self.fit_all()
         self._place_note()
 
+    @property
+    def legends_wanted(self) -> bool:
+        """Whether the legends are shown (when there is room for them)."""
+        return self._legends_wanted
+
     def set_legends_visible(self, visible: bool) -> None:
         self._legends_wanted = bool(visible)
         self.encoding_legend.setVisible(visible and not self.blanked)

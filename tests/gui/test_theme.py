@@ -52,7 +52,7 @@ def test_switching_the_theme_recolours_every_view(window, session, theme):
     expected = set(before) if theme is DARK else {"node numbers", "edge", "legend",
                                                   "loss curve", "weight curve", "panels"}
     assert expected <= changed, sorted(set(expected) - changed)
-    assert window.graph_view.theme is theme
+    assert window.graph_view.theme == theme
     # Values are still shown after the items were made again.
     item = window.graph_view.node_items[session.training.graph.loss]
     assert item.value_text and math.isfinite(item.value)

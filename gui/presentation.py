@@ -1,0 +1,311 @@
+"""Presentation mode: the window as a projector wants it.
+
+F5 enters, Esc leaves (``--present`` starts in it).  The window goes full screen; menus,
+toolbar, status bar and the usual panels hide; a presenter strip along the bottom keeps
+what a presenter touches (optimizer, step, play, speed) and a large loss plot.  The graph
+is drawn with a theme whose text is :attr:`Presentation.text_scale` times larger (1.5x to
+3x, Ctrl+plus / Ctrl+minus), with thicker edges, 3 significant digits, and without the
+gradients of the inputs (nobody trains them; View > Gradients of inputs shows them).
+
+Leaving restores exactly what was there: the window's geometry, full-screen state, dock
+layout, bars, and the graph's theme; nothing else was touched (the strip has widgets of its
+own), so every font and size comes back as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.training.optimizers import OPTIMIZERS
+from gui.plots.loss_plot import LossPlot
+from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
+from gui.theme import Theme
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+#: The text scales Ctrl+plus / Ctrl+minus step through.
+TEXT_SCALES = (1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)
+DEFAULT_TEXT_SCALE = 2.0
+#: The presenter strip's share of the window's height.
+STRIP_SHARE = 0.27
+#: Pixel size of the strip's text at text scale 1.
+STRIP_TEXT_PX = 12
+#: Significant digits of the numbers on the graph in presentation mode.
+PRESENTATION_DIGITS = 3
+#: The widest numbers are drawn at this share of their natural width (tall rather than
+#: wide text: a projector's screen is wider than the graph allows for).
+NUMBER_SQUEEZE = 0.66
+
+
+def presentation_theme(base: Theme, text_scale: float, *, input_gradients: bool) -> Theme:
+    """``base`` for a projector: text ``text_scale`` times larger (edges thicker with it),
+    3 significant digits; shapes keep their size, and the gaps between layers and rows
+    are tightened, so the larger text takes the room rather than the white space."""
+    return replace(base, text_scale=text_scale, digits=PRESENTATION_DIGITS,
+                   input_gradients=input_gradients, layer_gap=base.layer_gap * 0.4,
+                   text_clearance=base.text_clearance * 0.4,
+                   row_gap=base.row_gap * 0.6, text_gap=base.text_gap * 0.5,
+                   shape_padding=base.shape_padding * 0.6, number_squeeze=NUMBER_SQUEEZE)
+
+
+class PresenterStrip(QWidget):
+    """Optimizer, Step / Back / Play / Reset, speed, and a large loss plot."""
+
+    def __init__(self, window: MainWindow, theme: Theme,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("presenter_strip")
+        training = window.session.training
+        self.training = training
+        self.play_loop = window.session.play
+        self.optimizer = QComboBox()
+        self.optimizer.setObjectName("presenter_optimizer")
+        for name, cls in OPTIMIZERS.items():
+            self.optimizer.addItem(cls.title, name)
+        self.optimizer.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.optimizer.activated.connect(self._on_chosen)
+        training.optimizer_changed.connect(lambda name, _values: self._show_optimizer(name))
+        self._show_optimizer(training.optimizer_name)
+        buttons = QGridLayout()
+        self.buttons: dict[str, QToolButton] = {}
+        for i, name in enumerate(("step_back", "step_forward", "play", "reset")):
+            button = QToolButton()
+            button.setObjectName(f"presenter_{name}")
+            button.setDefaultAction(window.actions[name])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            buttons.addWidget(button, i // 2, i % 2)
+            self.buttons[name] = button
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setObjectName("presenter_speed")
+        self.speed.setRange(0, SLIDER_MAX)
+        self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed.valueChanged.connect(
+            lambda position: self.play_loop.set_speed(speed_at(position)))
+        self.speed_label = QLabel()
+        self.play_loop.speed_changed.connect(self._show_speed)
+        self._show_speed(self.play_loop.speed)
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(self.speed, 1)
+        speed_row.addWidget(self.speed_label)
+        controls = QVBoxLayout()
+        controls.addWidget(self.optimizer)
+        controls.addLayout(buttons, 1)
+        controls.addLayout(speed_row)
+        self.controls = QWidget()
+        self.controls.setLayout(controls)
+        self.loss_plot = LossPlot(training, theme=theme)
+        self.loss_plot.setObjectName("presenter_loss_plot")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self.controls, 2)
+        layout.addWidget(self.loss_plot, 5)
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Text of the strip ``theme.text_scale`` times the usual size."""
+        font = QFont(theme.font_family)
+        font.setPixelSize(round(STRIP_TEXT_PX * theme.text_scale))
+        self.controls.setFont(font)
+        for widget in self.controls.findChildren(QWidget):
+            widget.setFont(font)
+        self.loss_plot.set_theme(theme)
+
+    def _on_chosen(self, index: int) -> None:
+        name = self.optimizer.itemData(index)
+        if name and name != self.training.optimizer_name:
+            self.training.set_optimizer(name)
+
+    def _show_optimizer(self, name: str) -> None:
+        index = self.optimizer.findData(name)
+        if index != self.optimizer.currentIndex():
+            self.optimizer.setCurrentIndex(index)
+
+    def _show_speed(self, speed: float) -> None:
+        position = position_of(speed)
+        if self.speed.value() != position:
+            self.speed.blockSignals(True)
+            self.speed.setValue(position)
+            self.speed.blockSignals(False)
+        self.speed_label.setText(speed_text(speed))
+
+
+@dataclass
+class _Saved:
+    """What entering changed, to put back exactly."""
+
+    geometry: QRect
+    docks: list[QDockWidget]
+    state: QByteArray
+    full_screen: bool
+    maximized: bool
+    bars: dict[str, bool]
+    theme: Theme
+
+
+class Presentation(QObject):
+    """Enters and leaves presentation mode for one window."""
+
+    #: Presentation mode was entered (True) or left (False).
+    toggled = Signal(bool)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.text_scale = DEFAULT_TEXT_SCALE
+        self.input_gradients = False
+        self._saved: _Saved | None = None
+        self._legends_were = True
+        self.strip: PresenterStrip | None = None
+
+    @property
+    def active(self) -> bool:
+        return self._saved is not None
+
+    def theme(self) -> Theme:
+        """The graph's theme in presentation mode, from the window's theme."""
+        return presentation_theme(self.window.theme, self.text_scale,
+                                  input_gradients=self.input_gradients)
+
+    def enter(self, *, full_screen: bool = True) -> None:
+        """Full screen (unless told not to: screenshots and tests keep their size), bars
+        and panels hidden, the presenter strip shown, large text."""
+        if self.active:
+            return
+        window = self.window
+        self._saved = _Saved(
+            geometry=window.geometry(),
+            docks=[dock for dock in window.findChildren(QDockWidget) if dock.isVisible()],
+            state=window.saveState(),
+            full_screen=window.isFullScreen(), maximized=window.isMaximized(),
+            bars={"menu": window.menuBar().isVisible(),
+                  "status": window.statusBar().isVisible(),
+                  "toolbar": window.toolbar.isVisible()},
+            theme=window.graph_view.theme)
+        theme = self.theme()
+        self._ensure_strip(theme)
+        assert self.strip is not None
+        for dock in window.findChildren(QDockWidget):
+            dock.hide()
+        window.toolbar.hide()
+        window.menuBar().hide()
+        window.statusBar().hide()
+        self.strip.show()
+        self.strip.set_theme(theme)
+        # The legends are for the desk: on a projector they would cost the graph room.
+        self._legends_were = window.graph_view.legends_wanted
+        window.graph_view.set_legends_visible(False)
+        if full_screen:
+            window.showFullScreen()
+        self._size_strip()
+        window.graph_view.set_theme(theme)
+        window.graph_view.fit_all()
+        self.toggled.emit(True)
+
+    def leave(self) -> None:
+        """Put the window back as it was before :meth:`enter`."""
+        saved = self._saved
+        if saved is None:
+            return
+        self._saved = None
+        window = self.window
+        if self.strip is not None:
+            self.strip.hide()
+        if not saved.full_screen and window.isFullScreen():
+            if saved.maximized:
+                window.showMaximized()
+            else:
+                window.showNormal()
+        window.menuBar().setVisible(saved.bars["menu"])
+        window.statusBar().setVisible(saved.bars["status"])
+        # The docks were only hidden: showing them again puts them back where they were
+        # (restoreState would rebuild the dock areas, tab bars included).
+        window.toolbar.setVisible(saved.bars["toolbar"])
+        for dock in saved.docks:
+            dock.show()
+        if not saved.full_screen and not saved.maximized:
+            window.setGeometry(saved.geometry)
+        layout = window.layout()
+        if layout is not None:
+            layout.activate()
+        # Shown again, docks share their areas evenly: the saved state has their sizes.
+        window.restoreState(saved.state)
+        if layout is not None:
+            layout.activate()
+        window.graph_view.set_theme(window.graph_theme())
+        window.graph_view.set_legends_visible(self._legends_were)
+        window.graph_view.fit_all()
+        self.toggled.emit(False)
+
+    def toggle(self, on: bool | None = None) -> None:
+        if on is None:
+            on = not self.active
+        if on:
+            self.enter()
+        else:
+            self.leave()
+
+    def set_text_scale(self, factor: float) -> None:
+        """Text ``factor`` times its usual size (clamped to 1.5..3)."""
+        factor = min(max(float(factor), TEXT_SCALES[0]), TEXT_SCALES[-1])
+        self.text_scale = factor
+        self.restyle()
+
+    def bigger(self) -> None:
+        larger = [s for s in TEXT_SCALES if s > self.text_scale + 1e-9]
+        self.set_text_scale(larger[0] if larger else TEXT_SCALES[-1])
+
+    def smaller(self) -> None:
+        smaller = [s for s in TEXT_SCALES if s < self.text_scale - 1e-9]
+        self.set_text_scale(smaller[-1] if smaller else TEXT_SCALES[0])
+
+    def set_input_gradients(self, on: bool) -> None:
+        """Show the gradients of the inputs in presentation mode too."""
+        self.input_gradients = bool(on)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Apply the current window theme, scale and options (when presenting)."""
+        if not self.active:
+            return
+        theme = self.theme()
+        self.window.graph_view.set_theme(theme)
+        if self.strip is not None:
+            self.strip.set_theme(theme)
+        self._size_strip()
+        self.window.graph_view.fit_all()
+
+    def _ensure_strip(self, theme: Theme) -> None:
+        if self.strip is not None:
+            return
+        # Below the graph in the central column, not a dock: the docks' saved layout
+        # stays exactly as it was.
+        self.strip = PresenterStrip(self.window, theme)
+        self.strip.hide()
+        self.window.graph_column.addWidget(self.strip)
+
+    def _size_strip(self) -> None:
+        if self.strip is None:
+            return
+        self.strip.setFixedHeight(round(self.window.height() * STRIP_SHARE))
+        layout = self.window.layout()
+        if layout is not None:
+            layout.activate()
