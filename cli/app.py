@@ -34,7 +34,7 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
-        command = sub.add_parser(name, help=module.__doc__.strip().splitlines()[0],
+        command = sub.add_parser(name, help=(module.__doc__ or name).strip().splitlines()[0],
                                  description=module.__doc__)
         module.add_arguments(command)
         command.set_defaults(module=module)

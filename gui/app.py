@@ -16,17 +16,19 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.inputs import Parser, UsageError, join_negative_values, option_error
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QCoreApplication, QSettings
 
     from core.autodiff.graph import Graph
     from core.data.datasets import Dataset
     from core.training.config import TrainingConfig
+    from gui.main_window import MainWindow
     from gui.session import Session
+    from gui.theme import Theme
 
 SCREENSHOT_SIZE = (1600, 1000)
 #: The themes' names (gui.theme.THEMES), here so that parsing needs no Qt.
@@ -176,7 +178,7 @@ def run_gui(argv: Sequence[str]) -> int:
     return int(app.exec())
 
 
-def _theme(args: argparse.Namespace) -> object:
+def _theme(args: argparse.Namespace) -> Theme | None:
     from gui.theme import THEMES
 
     return None if args.theme is None else THEMES[args.theme]
@@ -206,23 +208,24 @@ def _quiet_offscreen_notes() -> None:
     qInstallMessageHandler(handler)
 
 
-def _open_stepper(window: Any, index: int) -> str:
+def _open_stepper(window: MainWindow, index: int) -> str:
     """Stepping mode at position ``index`` of the next step; a problem as one line."""
     if not window.stepping.start(index):
         return "--debug-step: every epoch is trained already; there is no step to show"
-    size = len(window.stepping.plan)
+    plan = window.stepping.plan
+    size = 0 if plan is None else len(plan)
     if index >= size:
         window.stepping.stop(finish=False)
         return f"--debug-step: the step has {size} positions (0..{size - 1}), got {index}"
     return ""
 
 
-def _screenshot(app: object, session: Session, args: argparse.Namespace) -> int:
+def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
 
-    window = MainWindow(session, settings=None, theme=_theme(args))  # type: ignore[arg-type]
+    window = MainWindow(session, settings=None, theme=_theme(args))
     window.resize(*args.size)
     window.show()
     QApplication.processEvents()
@@ -243,7 +246,9 @@ def _screenshot(app: object, session: Session, args: argparse.Namespace) -> int:
     window.graph_view.fit_all()
     QApplication.processEvents()
     if args.debug_step is not None:
-        window.show_step_position(window.stepping.position)  # the note, placed after the fit
+        position = window.stepping.position
+        if position is not None:
+            window.show_step_position(position)  # the note, placed after the fit
         QApplication.processEvents()
     image = window.grab()
     saved = image.save(args.screenshot, "PNG")

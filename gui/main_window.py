@@ -12,7 +12,14 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QScreen,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -61,7 +68,8 @@ SETTINGS_VERSION = 1
 
 def fitting_size(size: tuple[int, int]) -> tuple[int, int]:
     """``size``, shrunk to fit the screen's available area if it is smaller."""
-    screen = QGuiApplication.primaryScreen()
+    # Typed as always there, but None while the platform has no screen.
+    screen: QScreen | None = QGuiApplication.primaryScreen()
     if screen is None:
         return size
     available = screen.availableGeometry()
@@ -70,6 +78,10 @@ def fitting_size(size: tuple[int, int]) -> tuple[int, int]:
 
 class MainWindow(QMainWindow):
     """Backprop Explorer's window.  All state lives in the session (:mod:`gui.session`)."""
+
+    #: Every action by its keymap name.  It hides QWidget.actions(), which nothing here
+    #: calls (Qt's own code does not go through Python attributes).
+    actions: dict[str, QAction]  # type: ignore[assignment]
 
     def __init__(self, session: Session, *, settings: QSettings | None = None,
                  theme: Theme | None = None, parent: QWidget | None = None) -> None:
@@ -318,13 +330,15 @@ class MainWindow(QMainWindow):
                          [round(rest * 0.57), round(rest * 0.43)], Qt.Orientation.Horizontal)
         self.resizeDocks([self.plots_dock], [bottom], Qt.Orientation.Vertical)
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         # Sized when first shown, when the window's final size is known (a screenshot
         # resizes the window after building it); a restored layout is left as it was.
         if not self._docks_sized:
             self._docks_sized = True
             self._size_docks()
-            self.layout().activate()
+            layout = self.layout()
+            if layout is not None:
+                layout.activate()
         super().showEvent(event)
 
     # -- reacting to the session -----------------------------------------------------------

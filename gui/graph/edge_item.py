@@ -16,7 +16,12 @@ from html import escape
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsSceneHoverEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
 from core.autodiff.graph import Edge
 from gui.formatting import full_number
@@ -155,12 +160,12 @@ class EdgeItem(QGraphicsItem):
                 f"local ∂{consumer}/∂{operand} = {full_number(self.local)}<br>"
                 f"contribution to ∂L/∂{operand} = {full_number(self.contribution)}")
 
-    def hoverEnterEvent(self, event) -> None:
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self._hovered = True
         self.setToolTip(self.tooltip_html())
         super().hoverEnterEvent(event)
 
-    def hoverLeaveEvent(self, event) -> None:
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self._hovered = False
         super().hoverLeaveEvent(event)
 

@@ -13,8 +13,15 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QTransform, QWheelEvent
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from core.autodiff.engine import Trace
@@ -26,7 +33,7 @@ from gui.graph.edge_item import EdgeItem
 from gui.graph.fit import fit_around
 from gui.graph.geometry import content_boxes, route_edges, text_collisions
 from gui.graph.legend import LARGEST_PX, SMALLEST_PX, DerivativeLegend, EncodingLegend
-from gui.graph.node_item import NodeItem
+from gui.graph.node_item import NodeItem, TextSide
 from gui.graph.verdict_mark import VerdictMark, WeightMark
 from gui.theme import DEFAULT_THEME, Theme
 
@@ -114,8 +121,8 @@ class GraphView(QGraphicsView):
         self.edge_items = {
             edge: EdgeItem(edge, self.theme, names=(graph[edge[0]].label, graph[edge[1]].label))
             for edge in graph.edges}
-        for item in self.edge_items.values():
-            scene.addItem(item)
+        for edge_item in self.edge_items.values():
+            scene.addItem(edge_item)
         # Leaves of the first layer show their numbers on their left, where no edge
         # arrives and the column is already wide; any other leaf shows them below (or
         # above) like an op, so that its layer stays as narrow as its shapes.
@@ -130,8 +137,8 @@ class GraphView(QGraphicsView):
         for node_id, item in self.node_items.items() if len(graph) <= CHECK_LIMIT else ():
             consumers = graph.consumers(node_id)
             if item.node.is_leaf and item.text_side != "left" and consumers:
-                side = "above" if self.node_items[consumers[0][0]].y() > item.y() \
-                    else "below"
+                side: TextSide = "above" \
+                    if self.node_items[consumers[0][0]].y() > item.y() else "below"
                 if side != item.text_side:
                     item.set_text_side(side)
                     moved = True
@@ -240,11 +247,11 @@ class GraphView(QGraphicsView):
         values, grads, local = trace.values, trace.grads, trace.local
         for node_id, item in self.node_items.items():
             item.set_numbers(values.get(node_id, math.nan), grads.get(node_id, math.nan))
-        for edge, item in self.edge_items.items():
+        for edge, edge_item in self.edge_items.items():
             consumer_grad = grads.get(edge[1], math.nan)
             derivative = local.get(edge, math.nan)
             # Python floats do not raise: inf * 0 is nan, which the edge shows in red.
-            item.set_contribution(consumer_grad * derivative, derivative)
+            edge_item.set_contribution(consumer_grad * derivative, derivative)
 
     def show_step(self, position: StepPosition, trace: Trace) -> None:
         """Show a stepper's partial picture: values computed so far, gradients accumulated
@@ -423,7 +430,7 @@ class GraphView(QGraphicsView):
         """Viewport rectangles of the shown legends, with a little room around them."""
         corner = self.viewport().geometry().topLeft()
         room = LEGEND_CLEARANCE
-        found = []
+        found: list[tuple[float, float, float, float]] = []
         for legend in (self.encoding_legend, self.derivative_legend, *self.overlays):
             if legend.isHidden():
                 continue
@@ -441,7 +448,7 @@ class GraphView(QGraphicsView):
             return
         super().wheelEvent(event)
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_legends()
         if self._auto_fit:
@@ -487,7 +494,7 @@ class GraphView(QGraphicsView):
         self._place_legends()
         self.viewport().update()
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         if self.blanked:
             painter.fillRect(rect, QColor(self.theme.background))
 

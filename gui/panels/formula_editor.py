@@ -158,8 +158,8 @@ class FormulaEditor(QWidget):
         position = min(column - 1, max(length - 1, 0))
         cursor.setPosition(position)
         cursor.setPosition(min(position + 1, length), QTextCursor.MoveMode.KeepAnchor)
-        selection.cursor = cursor  # type: ignore[misc]
-        selection.format = char_format  # type: ignore[misc]
+        selection.cursor = cursor
+        selection.format = char_format
         self.text.setExtraSelections([selection])
 
     # -- applying ------------------------------------------------------------------------

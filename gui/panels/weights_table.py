@@ -76,7 +76,7 @@ class WeightsTable(QTableWidget):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self._rebuild(snapshot)
-        columns: list[Sequence[float]] = [snapshot.weights, snapshot.weight_grads,
+        columns: list[Sequence[float] | np.ndarray] = [snapshot.weights, snapshot.weight_grads,
                                           snapshot.last_update]
         for slot in self._slots:
             state = snapshot.optimizer_state.get(slot)

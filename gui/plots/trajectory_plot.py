@@ -29,14 +29,14 @@ MODES = {"value": "value", "symlog": "value, symmetric log", "change": "change s
 
 def symlog(values: np.ndarray) -> np.ndarray:
     """sign(w) log10(1 + |w| / c): linear near 0, logarithmic far from it."""
-    return np.sign(values) * np.log10(1.0 + np.abs(values) / SYMLOG_LINEAR)
+    return np.asarray(np.sign(values) * np.log10(1.0 + np.abs(values) / SYMLOG_LINEAR))
 
 
 def inverse_symlog(values: np.ndarray) -> np.ndarray:
-    return np.sign(values) * (10.0 ** np.abs(values) - 1.0) * SYMLOG_LINEAR
+    return np.asarray(np.sign(values) * (10.0 ** np.abs(values) - 1.0) * SYMLOG_LINEAR)
 
 
-class _ValueAxis(pg.AxisItem):
+class _ValueAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no type hints
     """Tick labels in weight values when the plot draws a transformed value."""
 
     def __init__(self) -> None:
@@ -161,7 +161,7 @@ class TrajectoryPlot(HistoryPlot):
             return symlog(weights)
         if mode == "change" and len(weights):
             self.axis.setLabel("change since start")
-            return weights - weights[0]
+            return np.asarray(weights - weights[0])
         self.axis.setLabel(str(self.plot.property("y_label")))
         return weights
 
