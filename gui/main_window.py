@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from core.autodiff.graph import Graph
 from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
 from core.debugger.stepper import StepPosition
+from core.training.config import DataSource
 from core.training.optimizers import OPTIMIZERS
 from gui.actions import TrainingActions
 from gui.debugger.caption_bar import CaptionBar
@@ -396,7 +397,9 @@ class MainWindow(QMainWindow):
         """Load ``path`` and train on it; on a problem, say so and keep the current data."""
         try:
             dataset = load_dataset(path)
-            self.session.training.set_dataset(dataset)
+            # The config records the file with its hash, so a saved run can tell if the
+            # file changed since.
+            self.session.training.set_dataset(dataset, DataSource.file(path))
         except DataError as problem:
             self.statusBar().showMessage(f"Could not use {path}")
             self._warn("Cannot use this data", str(problem))

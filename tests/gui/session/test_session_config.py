@@ -167,3 +167,11 @@ def test_a_formula_naming_the_data_columns_trains(session, tmp_path):
     assert result is not None and result.weights.shape == (1,)
     assert training.config.graph == "w*age"
     assert training.config.data.sha256 is not None
+
+
+def test_open_data_records_the_file_and_its_hash(window, session, tmp_path, dataset):
+    path = tmp_path / "rows.csv"
+    np.savetxt(path, np.column_stack([dataset.X[:25], dataset.y[:25]]), delimiter=",")
+    assert window.open_data_file(str(path)) is not None
+    assert session.training.config.data == DataSource.file(str(path))
+    assert len(session.training.dataset) == 25
