@@ -513,6 +513,10 @@ class MainWindow(QMainWindow):
             action.blockSignals(False)
         self.caption_bar.setVisible(on)
         self.graph_view.tab_walks_nodes = on
+        if on:
+            self.statusBar().showMessage(
+                "Stepping: Right next, Left back, Home/End the pass, Shift+Right finish the "
+                "phase, Tab inspect nodes, D or Play leave")
         if not on:
             self.graph_view.clear_step()
             self.show_snapshot(self.session.training.snapshot())

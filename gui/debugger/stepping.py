@@ -98,9 +98,15 @@ class SteppingController(QObject):
         node."""
         if not self.start():
             return False
-        if self.problem is not None and self.stepper is not None:
-            self.stepper.go(self.problem.position)
-            self._announce()
+        plan, stepper = self.plan, self.stepper
+        if plan is None or stepper is None:
+            return False
+        if self.problem is not None:
+            stepper.go(self.problem.position)
+        elif plan.new_weights is None and len(plan.phase_range("update")):
+            # Every number of the pass is finite; the optimizer's update is not.
+            stepper.go(plan.phase_range("update").start)
+        self._announce()
         return True
 
     def stop(self, *, finish: bool = True) -> None:

@@ -176,3 +176,18 @@ def test_a_theme_switch_keeps_the_stepper_picture(window, qtbot):
     assert view.step_note.isVisible() and view.step_note.text == stepping.position.text
     assert view.node_items[stepping.position.node].mark == "active"
     assert view.step_note.theme.name == "dark"
+
+
+def test_an_update_that_overflows_opens_the_stepper_on_the_update(window, qtbot):
+    from core.autodiff.formula import parse_formula
+
+    training = window.session.training
+    training.set_graph(parse_formula("10*a*x1 + b"))
+    training.set_hyperparameter("lr", 1e308)
+    with qtbot.waitSignal(training.diverged, timeout=5000):
+        window.session.play.play()
+    stepping = window.stepping
+    assert stepping.active and stepping.problem is None  # the pass itself is finite
+    position = stepping.position
+    assert position.phase == "update" and position.update.refused
+    assert "refused" in window.caption_bar.caption.text()
