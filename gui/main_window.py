@@ -515,8 +515,7 @@ class MainWindow(QMainWindow):
         self.graph_view.tab_walks_nodes = on
         if on:
             self.statusBar().showMessage(
-                "Stepping: Right next, Left back, Home/End the pass, Shift+Right finish the "
-                "phase, Tab inspect nodes, D or Play leave")
+                "Stepping: ←/→ node, Home/End pass, Shift+→ phase, Tab inspect, D leaves")
         if not on:
             self.graph_view.clear_step()
             self.show_snapshot(self.session.training.snapshot())

@@ -94,6 +94,8 @@ class GraphView(QGraphicsView):
         self.blanked = False
         self.step_note = StepNote(theme)
         self._note_anchor: QPointF | None = None
+        self._note_anchor_below: QPointF | None = None
+        self._marked: set[str] = set()
         self._press: QPoint | None = None
         self._trace: Trace | None = None
         self.spotlight: frozenset[str] = frozenset()
@@ -280,16 +282,23 @@ class GraphView(QGraphicsView):
             contribution, local = applied.get(edge, (None, None))
             edge_item.set_contribution(contribution, local)
             edge_item.set_active(edge == position.edge)
+        below: QPointF | None = None
         if position.edge is not None and position.edge in self.edge_items:
             path = self.edge_items[position.edge].path()
-            anchor = path.pointAtPercent(0.5)
+            anchor: QPointF | None = path.pointAtPercent(0.5)
+            below = anchor
         elif position.node in self.node_items:
             item = self.node_items[position.node]
+            # Above the shape, or below its numbers: never over the node itself.
             anchor = QPointF(item.x(), item.shape_scene_rect().top())
+            below = QPointF(item.x(), item.mapRectToScene(item.boundingRect()).bottom())
         else:
             anchor = None
         self.step_note.set_text(position.text if anchor is not None else "")
         self._note_anchor = anchor
+        self._note_anchor_below = below
+        self._marked = {node_id for node_id in (position.node, position.receiver,
+                                                *position.inputs) if node_id}
         self._place_note()
 
     def clear_step(self) -> None:
@@ -303,19 +312,23 @@ class GraphView(QGraphicsView):
         self._note_anchor = None
 
     def _place_note(self) -> None:
-        """Put the note beside its anchor where it hides the fewest nodes, inside the
-        view."""
+        """Put the note beside its anchor where it hides the fewest nodes (never the
+        marked ones if it can help it), inside the view and clear of the legends."""
         anchor = self._note_anchor
         note = self.step_note
         if anchor is None or not note.isVisible():
             return
-        note.setPos(anchor)
-        point = QPointF(self.mapFromScene(anchor))
+        below_anchor = self._note_anchor_below or anchor
+        points = {False: QPointF(self.mapFromScene(anchor)),
+                  True: QPointF(self.mapFromScene(below_anchor))}
         viewport = QRectF(self.viewport().rect())
-        shapes = [QRectF(self.mapFromScene(item.shape_scene_rect()).boundingRect())
-                  for item in self.node_items.values()]
-        numbers = [QRectF(self.mapFromScene(item.text_rect()).boundingRect())
-                   for item in self.node_items.values()]
+        weights = []
+        for node_id, item in self.node_items.items():
+            shape = QRectF(self.mapFromScene(item.shape_scene_rect()).boundingRect())
+            numbers = QRectF(self.mapFromScene(item.text_rect()).boundingRect())
+            marked = node_id in self._marked
+            weights.append((shape, 30.0 if marked else 3.0))
+            weights.append((numbers, 10.0 if marked else 1.0))
         legends = [QRectF(left, top, right - left, bottom - top)
                    for left, top, right, bottom in self._legend_obstacles()]
         width, _ = note.size()
@@ -323,19 +336,18 @@ class GraphView(QGraphicsView):
         for below in (False, True):
             for shift in (0.0, 0.25 * width, -0.25 * width, width / 2 - 12.0,
                           -width / 2 + 12.0):
-                box = note.box_at(point, below, shift)
-                # Nodes hidden count most, numbers hidden less; outside the view is worst.
-                cost = sum(3.0 for r in shapes if r.intersects(box)) \
-                    + sum(1.0 for r in numbers if r.intersects(box))
-                outside = box.width() * box.height() - \
-                    box.intersected(viewport).width() * box.intersected(viewport).height()
+                box = note.box_at(points[below], below, shift)
+                cost = sum(weight for rect, weight in weights if rect.intersects(box))
+                visible = box.intersected(viewport)
+                hidden = box.width() * box.height() - visible.width() * visible.height()
                 for legend in legends:  # the legends are drawn over the scene
                     covered = box.intersected(legend)
-                    outside += covered.width() * covered.height()
-                cost += outside / 50.0
+                    hidden += covered.width() * covered.height()
+                cost += hidden / 50.0
                 if best is None or cost < best[0]:
                     best = (cost, below, shift)
         assert best is not None
+        note.setPos(below_anchor if best[1] else anchor)
         note.set_placement(best[1], best[2])
 
     def focusNextPrevChild(self, next: bool) -> bool:
