@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.common import (
     UsageError,
@@ -23,6 +23,9 @@ from cli.common import (
     table,
 )
 from core.training.hyperparameters import SEED, HyperparameterError
+
+if TYPE_CHECKING:
+    from core.backward_check.checker import BackwardCheckReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _payload(report: Any) -> dict[str, Any]:
+def _payload(report: BackwardCheckReport) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "file": report.path,
         "samples": report.samples,

@@ -39,6 +39,7 @@ from cli.train_cmd import (
 
 if TYPE_CHECKING:
     from core.training.compare import Comparison
+    from core.training.trainer import Trainer
 
 DEFAULT_OPTIMIZERS = "sgd,momentum,adam"
 
@@ -146,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     optimizers = [config.make_optimizer() for config in configs]
     reporters = [progress_reporter(optimizer.title) for optimizer in optimizers]
 
-    def progress(index: int, trainer: Any) -> None:
+    def progress(index: int, trainer: Trainer) -> None:
         report = reporters[index]
         if report is not None:
             report(trainer)

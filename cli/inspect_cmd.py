@@ -8,7 +8,7 @@ the backward steps in order).
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.common import (
     UsageError,
@@ -22,6 +22,9 @@ from cli.common import (
     table,
 )
 from core.training.hyperparameters import SEED, HyperparameterError
+
+if TYPE_CHECKING:
+    from core.autodiff.engine import Trace
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -143,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nonfinite(trace: Any) -> dict[str, Any] | None:
+def _nonfinite(trace: Trace) -> dict[str, Any] | None:
     problem = trace.first_nonfinite()
     if problem is None:
         return None

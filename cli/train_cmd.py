@@ -15,7 +15,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cli.common import (
     UsageError,
@@ -160,7 +160,7 @@ def graph_fields(graph: Graph, preset: Preset | None, dataset: Dataset) -> dict[
 # -- progress --------------------------------------------------------------------------------
 
 
-def progress_reporter(label: str, stream: Any = None, delay: float = SHOW_AFTER
+def progress_reporter(label: str, stream: TextIO | None = None, delay: float = SHOW_AFTER
                       ) -> Callable[[Trainer], None] | None:
     """A progress line on stderr for runs longer than ``delay`` seconds, when stderr is a
     terminal (else ``None``: no progress, no overhead)."""

@@ -16,14 +16,6 @@ from core.autodiff.graph import Graph
 PICTURE_SIZE = (1600, 1000)
 
 
-def ensure_application() -> object:
-    """A QApplication (offscreen when no platform was chosen: no screen is needed)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    return QApplication.instance() or QApplication(["Backprop Explorer"])
-
-
 def save_graph_picture(graph: Graph, trace: Trace, path: str | os.PathLike[str],
                        size: tuple[int, int] = PICTURE_SIZE) -> Path:
     """Draw ``graph`` showing ``trace`` and save it as PNG or SVG (by the suffix).
@@ -34,9 +26,10 @@ def save_graph_picture(graph: Graph, trace: Trace, path: str | os.PathLike[str],
         For an unknown suffix or a file that cannot be written.
     """
     from gui.exports import export_widget, picture_format
+    from gui.offscreen import offscreen_application
 
     picture_format(path)  # refuse a bad suffix before starting Qt's machinery
-    app = ensure_application()
+    app = offscreen_application()
     from PySide6.QtWidgets import QApplication
 
     from gui.graph.view import GraphView

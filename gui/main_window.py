@@ -36,6 +36,7 @@ from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_data
 from core.debugger.stepper import StepPosition
 from core.training.config import DataSource
 from core.training.optimizers import OPTIMIZERS
+from core.training.trainer import Divergence, StepResult
 from gui.actions import TrainingActions
 from gui.debugger.caption_bar import CaptionBar
 from gui.debugger.gradient_tools import GradientTools
@@ -365,7 +366,7 @@ class MainWindow(QMainWindow):
         self._session_message = text
         self.statusBar().showMessage(text)
 
-    def _on_step_finished(self, _result: object) -> None:
+    def _on_step_finished(self, _result: StepResult) -> None:
         # A message about the state before this step ("Paused at step 3", "Reset to the
         # initial weights") is no longer true.  Messages about the step itself (finished,
         # diverged) come after this signal; while playing, "Training…" stays; the
@@ -374,16 +375,15 @@ class MainWindow(QMainWindow):
         if not self.session.play.running and bar.currentMessage() == self._session_message:
             bar.clearMessage()
 
-    def _on_diverged(self, divergence: object) -> None:
+    def _on_diverged(self, divergence: Divergence) -> None:
         """Training paused at a non-finite value: open the stepper on that step, at the
         first offending node (the caption says why)."""
-        node = getattr(divergence, "node", None)
         if not self.stepping.start_at_problem():
-            self.graph_view.highlight_node(node)
+            self.graph_view.highlight_node(divergence.node)
             return
         # The inspector shows the inputs that produced the first non-finite value, and why.
         problem = self.stepping.problem
-        self.inspect_node(problem.node if problem is not None else str(node))
+        self.inspect_node(problem.node if problem is not None else divergence.node)
 
     # -- commands ------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
 
 from PySide6.QtCore import QSettings
 
@@ -28,7 +27,8 @@ def open_settings() -> QSettings:
                      APPLICATION)
 
 
-def read_value(settings: QSettings | None, key: str, default: Any = None) -> Any:
+def read_value(settings: QSettings | None, key: str, default: object = None) -> object:
+    """What ``settings`` holds under ``key`` (text, from an INI file), else ``default``."""
     if settings is None:
         return default
     value = settings.value(key, default)
@@ -39,7 +39,7 @@ def read_value(settings: QSettings | None, key: str, default: Any = None) -> Any
 
 def read_float(settings: QSettings | None, key: str, default: float) -> float:
     try:
-        number = float(read_value(settings, key, default))
+        number = float(str(read_value(settings, key, default)))
     except (TypeError, ValueError):
         return default
     return number if not math.isnan(number) else default

@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
 from core.training.optimizers import OPTIMIZERS, make_optimizer
-from gui.session.compare_worker import CompareWorker
+from gui.session.compare_worker import ComparedRun, CompareWorker
 from gui.session.rate_limiter import RateLimiter
 from gui.session.training_session import TrainingSession
 
@@ -185,7 +185,7 @@ class ComparisonRunner(QObject):
         for name, (epochs, losses) in pending.items():
             self.progressed.emit(name, epochs, losses)
 
-    def _on_finished(self, token: int, runs: object) -> None:
+    def _on_finished(self, token: int, runs: list[ComparedRun]) -> None:
         if not self._current(token):
             return  # a cancelled run that finished anyway
         self._thread = self._worker = None
