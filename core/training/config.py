@@ -124,7 +124,20 @@ class DataSource:
         if self.sha256 is not None and file_sha256(self.path) != self.sha256:
             raise DataError(f"{self.path}: the file changed since this run was set up "
                             f"(its sha256 differs)")
-        return load_dataset(self.path)
+        try:
+            stat = Path(self.path).stat()
+        except OSError:
+            return load_dataset(self.path)  # says what is wrong with the path
+        # The graph of a formula that names the file's columns needs the file as much as
+        # training does: one read serves both while the file is unchanged.
+        return _load_file(self.path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=1)
+def _load_file(path: str, mtime_ns: int, size: int) -> Dataset:
+    from core.data.datasets import load_dataset
+
+    return load_dataset(path)
 
 
 def file_sha256(path: str) -> str:
@@ -256,7 +269,11 @@ class TrainingConfig:
         store("shuffle", bool(self.shuffle))
         if self.initial_weights is not None:
             weights = _finite_numbers("initial_weights", self.initial_weights)
-            if len(weights) != len(names):
+            # A formula may name a data file's columns: which of its names are weights is
+            # known once the file is read, and the trainer checks the count then.
+            if self._graph_needs_file():
+                pass
+            elif len(weights) != len(names):
                 raise ConfigError("initial_weights",
                                   f"initial_weights: the graph has {len(names)} weights "
                                   f"({', '.join(names)}), got {len(weights)} values")
@@ -266,7 +283,10 @@ class TrainingConfig:
 
     @property
     def weight_names(self) -> tuple[str, ...]:
-        """The graph's weights, in order."""
+        """The graph's weights, in order (a formula naming the data file's columns reads
+        the file to tell its columns from its weights)."""
+        if self._graph_needs_file():
+            return tuple(self.build_graph()[0].weights)
         return _weight_names(self.graph)
 
     @property
@@ -298,11 +318,28 @@ class TrainingConfig:
                 "initial_weights": self.start_weights(), "shuffle": self.shuffle,
                 "clip_value": self.clip_value, "clip_norm": self.clip_norm}
 
-    def build_graph(self) -> tuple[Graph, Preset | None]:
-        """The graph (and its preset, if it is one)."""
+    def _graph_needs_file(self) -> bool:
+        """Whether the graph is a formula over a data file (its names may be columns)."""
+        from core.presets import PRESETS
+
+        return not self.data.builtin and self.graph not in PRESETS
+
+    def build_graph(self, dataset: Dataset | None = None) -> tuple[Graph, Preset | None]:
+        """The graph (and its preset, if it is one).  A formula may use the column names of
+        ``dataset`` (default: the config's data file, when it has one).
+
+        Raises
+        ------
+        core.data.datasets.DataError
+            If the formula needs the data file to be read and it cannot be.
+        """
         from core.presets import resolve_graph
 
-        return resolve_graph(self.graph)
+        if dataset is None and self._graph_needs_file():
+            dataset = self.data.load()
+        if dataset is None:
+            return resolve_graph(self.graph)
+        return resolve_graph(self.graph, dataset.feature_names, dataset.target_name)
 
     def load_data(self) -> Dataset:
         """The dataset, checked to have the features the graph uses.
@@ -312,9 +349,9 @@ class TrainingConfig:
         core.data.datasets.DataError
             If it cannot be loaded, changed since, or has too few feature columns.
         """
-        graph, preset = self.build_graph()
+        preset = self.build_graph()[1] if self.data.builtin else None
         dataset = self.data.load(preset)
-        dataset.require_features(graph.n_inputs)
+        dataset.require_features(self.build_graph(dataset)[0].n_inputs)
         return dataset
 
     def trainer(self, graph: Graph | None = None, dataset: Dataset | None = None,
