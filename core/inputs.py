@@ -101,7 +101,8 @@ def parse_weights(text: str | None, graph: Graph, preset: Preset | None = None
         return np.full(n, values[0])
     if len(values) != n:
         names = ", ".join(graph.weights)
-        raise UsageError(f"--weights takes 1 or {n} numbers ({names}), got {len(values)}")
+        counts = "1 number" if n == 1 else f"1 or {n} numbers"
+        raise UsageError(f"--weights takes {counts} ({names}), got {len(values)}")
     return np.array(values)
 
 

@@ -134,7 +134,7 @@ class DataSource:
 
 
 @functools.lru_cache(maxsize=1)
-def _load_file(path: str, mtime_ns: int, size: int) -> Dataset:
+def _load_file(path: str, mtime_ns: int, size: int) -> Dataset:  # noqa: ARG001 (cache keys)
     from core.data.datasets import load_dataset
 
     return load_dataset(path)

@@ -292,3 +292,20 @@ def test_train_json_carries_its_config(capsys):
     trainer = config.trainer()
     trainer.run_to_end()
     assert trainer.weights.tolist() == list(out["final_weights"].values())
+
+
+def test_a_formula_over_csv_column_names_trains_and_compares(capsys, tmp_path):
+    data = tmp_path / "ages.csv"
+    data.write_text("age,height,y\n" + "".join(f"{a},{h},{2 * a + 0.5 * h}\n"
+                                                for a, h in [(1, 2), (2, 1), (3, 5), (4, 3)]))
+    out = run_json(capsys, ["train", "--graph", "w*age + v*height", "--data", str(data),
+                            "--epochs", "3", "--json"])
+    # The header's names are columns, the others weights.
+    assert set(out["initial_weights"]) == {"v", "w"}
+    assert len(out["epoch_loss"]) == 3
+    out = run_json(capsys, ["compare", "--optimizers", "sgd,adam", "--graph",
+                            "w*age + v*height", "--data", str(data), "--epochs", "2", "--json"])
+    assert set(out["initial_weights"]) == {"v", "w"}
+    assert len(out["runs"]) == 2
+    run_fails(capsys, ["train", "--graph", "w*age", "--data", str(data), "--weights", "1,2",
+                       "--json"], "--weights takes 1 number (w), got 2")
