@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from core.autodiff.graph import Graph
     from core.data.datasets import Dataset
+    from core.lessons import Lesson
     from core.training.config import TrainingConfig
     from gui.main_window import MainWindow
     from gui.session import Session
@@ -66,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug-step", type=_count, metavar="K",
                         help="open stepping mode at position K of the next training step "
                              "(0: its first node)")
+    parser.add_argument("--lesson", metavar="NAME|FILE",
+                        help="open a guided lesson: a shipped one by name (seed) or a file")
+    parser.add_argument("--stop", type=_count, metavar="N",
+                        help="with --lesson: start at stop N (from 1)")
     parser.add_argument("--present", action="store_true",
                         help="start in presentation mode (F5 enters it, Esc leaves)")
     parser.add_argument("--theme", choices=THEME_NAMES, metavar="NAME",
@@ -156,6 +161,7 @@ def run_gui(argv: Sequence[str]) -> int:
     settings = None if args.screenshot is not None else open_settings()
     try:
         startup = _startup(args, settings)
+        lesson, stop = _lesson(args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -165,12 +171,14 @@ def run_gui(argv: Sequence[str]) -> int:
 
     session = Session(startup.config, startup.graph, startup.dataset)
     if args.screenshot is not None:
-        return _screenshot(app, session, args)
+        return _screenshot(app, session, args, lesson, stop)
     session.play.set_speed(startup.speed)
     window = MainWindow(session, settings=settings, theme=_theme(args))
     window.show()
     if args.present:
         window.presentation.enter()
+    if lesson is not None:
+        window.lessons.open(lesson, stop)
     if args.debug_step is not None:
         problem = _open_stepper(window, args.debug_step)
         if problem:
@@ -220,7 +228,41 @@ def _open_stepper(window: MainWindow, index: int) -> str:
     return ""
 
 
-def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespace) -> int:
+def _lesson(args: argparse.Namespace) -> tuple[Lesson | None, int]:
+    """The lesson asked for and the stop to show (from 0); UsageError when malformed."""
+    from core.lessons import LessonError, load_lesson
+    from core.training.optimizers import OPTIMIZERS
+
+    if args.lesson is None:
+        if args.stop is not None:
+            raise UsageError("--stop needs --lesson")
+        return None, 0
+    try:
+        lesson = load_lesson(args.lesson, optimizers=list(OPTIMIZERS))
+    except LessonError as error:
+        raise UsageError(str(error)) from None
+    stop = 1 if args.stop is None else args.stop
+    if not 1 <= stop <= len(lesson.stops):
+        raise UsageError(f"--stop must be 1..{len(lesson.stops)} for {lesson.source}, "
+                         f"got {stop}")
+    return lesson, stop - 1
+
+
+def _wait_for_comparison(window: object, seconds: float = 60.0) -> None:
+    """A screenshot of a stop that compares optimizers shows the finished comparison."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    runner = window.session.comparison  # type: ignore[attr-defined]
+    deadline = time.monotonic() + seconds
+    while runner.running() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespace,
+                lesson: Lesson | None = None, stop: int = 0) -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
@@ -232,6 +274,10 @@ def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespac
     if args.present:
         # The window keeps the requested size: it stands for the projector's screen.
         window.presentation.enter(full_screen=False)
+        QApplication.processEvents()
+    if lesson is not None:
+        window.lessons.open(lesson, stop)
+        _wait_for_comparison(window)
         QApplication.processEvents()
     if args.steps:
         session.training.run_steps(args.steps)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from core.autodiff.graph import Graph
 from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
 from core.debugger.stepper import StepPosition
+from core.lessons import LESSON_FOLDER, LessonError, load_lesson, shipped_lessons
 from core.training.config import DataSource
 from core.training.optimizers import OPTIMIZERS
 from core.training.trainer import Divergence, StepResult
@@ -47,6 +48,7 @@ from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
 from gui.graph.view import GraphView
 from gui.keymap import build_actions, help_html, make_action
+from gui.lesson_player import LessonPlayer
 from gui.panels.side_panel import SidePanel
 from gui.panels.weights_table import WeightsTable
 from gui.plots.compare_plot import ComparePlot
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         self.graph_view.setObjectName("graph_view")
         self.stepping = SteppingController(session, self)
         self.presentation = Presentation(self)
+        self.lessons = LessonPlayer(self)
         #: Whether the spotlight follows the stepper or a lesson; gradients of inputs shown.
         self.spotlight_on = False
         self.lesson_spotlight: tuple[str, ...] = ()
@@ -125,6 +128,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
+        column.addWidget(self.lessons.bar)
         column.addWidget(self.caption_bar)
         column.addWidget(self.graph_view, 1)
         #: The graph's column: the presentation strip joins it below the graph.
@@ -214,6 +218,7 @@ class MainWindow(QMainWindow):
             "present": self.set_presenting,
             "text_bigger": self.text_bigger,
             "text_smaller": self.text_smaller,
+            "open_lesson": self.choose_lesson_file,
             "legends": view.set_legends_visible,
             "graph_only": self._set_graph_only,
             "full_screen": self._toggle_full_screen,
@@ -257,6 +262,10 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_data_action)
+        file_menu.addAction(self.actions["open_lesson"])
+        lessons_menu = file_menu.addMenu("Le&ssons")
+        for name in shipped_lessons():
+            lessons_menu.addAction(name, lambda name=name: self.open_lesson(name))
         self.export_menu = ExportMenu(
             self.session.training, self.graph_view,
             {"loss": self.loss_plot.plot, "weights": self.trajectory_plot.plot,
@@ -465,16 +474,22 @@ class MainWindow(QMainWindow):
             widget.setPalette(palette)
 
     def step_forward(self) -> None:
-        """Right / PageDown: train one sample (pausing first); stepping, the next node."""
-        if self.stepping.active:
+        """Right / PageDown: train one sample (pausing first); stepping, the next node; in a
+        lesson, the next stop."""
+        if self.lessons.active:
+            self.lessons.next()
+        elif self.stepping.active:
             self.stepping.next()
         else:
             self.session.play.pause()
             self.session.training.step_sample()
 
     def step_back(self) -> None:
-        """Left / PageUp: stepping, the previous node (training cannot go back)."""
-        if self.stepping.active:
+        """Left / PageUp: stepping, the previous node (training cannot go back); in a
+        lesson, the previous stop."""
+        if self.lessons.active:
+            self.lessons.previous()
+        elif self.stepping.active:
             self.stepping.previous()
         else:
             self.statusBar().showMessage("Training cannot step back: Reset (R) starts over; "
@@ -602,6 +617,8 @@ class MainWindow(QMainWindow):
             self.set_blanked(False)
         elif self.presentation.active:
             self.presentation.leave()
+        elif self.lessons.active:
+            self.lessons.close()
         elif self.isFullScreen():
             self.showNormal()
 
@@ -616,6 +633,7 @@ class MainWindow(QMainWindow):
         self.presentation.toggle(bool(on))
 
     def _on_presenting(self, on: bool) -> None:
+        self.lessons.bar.set_text_scale(self.presentation.text_scale if on else 1.0)
         self._set_checked("present", on)
         self._set_checked("input_gradients", self.presentation.input_gradients if on
                           else self.input_gradients)
@@ -629,10 +647,38 @@ class MainWindow(QMainWindow):
             action.setChecked(on)
             action.blockSignals(False)
 
+    def choose_lesson_file(self) -> None:
+        """File > Open lesson…: a shipped lesson or a teacher's own file."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open lesson", str(LESSON_FOLDER),
+                                              "Lessons (*.json);;All files (*)")
+        if path:
+            self.open_lesson(path)
+
+    def open_lesson(self, spec: str, stop: int = 0) -> bool:
+        """Open a lesson (a shipped name or a file) at ``stop`` (from 0); a malformed one
+        is refused with a dialog, and nothing changes."""
+        try:
+            lesson = load_lesson(spec, optimizers=list(OPTIMIZERS))
+            if not 0 <= stop < len(lesson.stops):
+                raise LessonError(f"{lesson.source}: there is no stop {stop + 1} (the "
+                                  f"lesson has {len(lesson.stops)})")
+        except LessonError as problem:
+            self.statusBar().showMessage(f"Cannot open this lesson: {problem}")
+            self.warn("Cannot open this lesson", str(problem))
+            return False
+        self.lessons.open(lesson, stop)
+        self.graph_view.setFocus()
+        return True
+
+    def warn(self, title: str, text: str) -> None:
+        """A problem in a dialog that does not block the window."""
+        self._warn(title, text)
+
     def text_bigger(self) -> None:
         """Ctrl+plus: larger text when presenting, else zoom in."""
         if self.presentation.active:
             self.presentation.bigger()
+            self.lessons.bar.set_text_scale(self.presentation.text_scale)
         else:
             self.graph_view.zoom_in()
 
@@ -640,6 +686,7 @@ class MainWindow(QMainWindow):
         """Ctrl+minus: smaller text when presenting, else zoom out."""
         if self.presentation.active:
             self.presentation.smaller()
+            self.lessons.bar.set_text_scale(self.presentation.text_scale)
         else:
             self.graph_view.zoom_out()
 
@@ -659,8 +706,10 @@ class MainWindow(QMainWindow):
         self.update_spotlight()
 
     def spotlight_nodes(self) -> tuple[str, ...]:
-        """What the spotlight lights now: the stepper's active node, its operands and the
-        node receiving a gradient; else a lesson stop's nodes; else nothing."""
+        """What the spotlight lights now: a lesson stop's nodes; else the stepper's active
+        node, its operands and the node receiving a gradient; else nothing."""
+        if self.lessons.active and self.lesson_spotlight:
+            return self.lesson_spotlight
         position = self.stepping.position if self.stepping.active else None
         if position is not None:
             nodes = [position.node, *position.inputs]

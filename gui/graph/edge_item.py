@@ -61,6 +61,7 @@ class EdgeItem(QGraphicsItem):
         self._width = theme.edge_width(0.0)
         self._style = Qt.PenStyle.SolidLine
         self._dimmed = False
+        self.masked = False
         self._pen = self._make_pen()
         self._hovered = False
         self.setZValue(0.0)
@@ -133,6 +134,12 @@ class EdgeItem(QGraphicsItem):
     def line_style(self) -> Qt.PenStyle:
         return self._style
 
+    def set_masked(self, on: bool) -> None:
+        """Draw without the sign and size of the gradient (the gradient is hidden)."""
+        if on != self.masked:
+            self.masked = on
+            self.update()
+
     def set_dimmed(self, on: bool) -> None:
         """Fade the edge (the spotlight is elsewhere)."""
         if on != self._dimmed:
@@ -188,8 +195,13 @@ class EdgeItem(QGraphicsItem):
             halo.setCapStyle(Qt.PenCapStyle.RoundCap)
             painter.setPen(halo)
             painter.drawPath(self._path)
-        painter.setPen(self._pen)
+        pen, colour = self._pen, self._colour
+        if self.masked:
+            # The gradient is hidden (predict, then reveal): so is its sign.
+            colour = QColor(self.theme.neutral)
+            pen = QPen(colour, self.theme.edge_width(0.0))
+        painter.setPen(pen)
         painter.drawPath(self._path)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(self._colour))
+        painter.setBrush(QBrush(colour))
         painter.drawPolygon(self._arrow)

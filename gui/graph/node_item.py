@@ -30,6 +30,7 @@ from gui.graph.edge_item import DIMMED_OPACITY
 from gui.theme import Theme
 
 GRAD_PREFIX = "∂\u2009"  # thin space: saves width
+HIDDEN_TEXT = "?"
 
 
 def widest_number(digits: int) -> str:
@@ -92,6 +93,8 @@ class NodeItem(QGraphicsItem):
         # Nobody trains the inputs: their gradient can be left out (presentation mode).
         self.shows_grad = theme.input_gradients or node.kind not in ("input", "target")
         self._dimmed = False
+        #: Numbers drawn as "?" (a lesson's predict-then-reveal).
+        self.hidden: frozenset[str] = frozenset()
         self._setup_geometry()
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
@@ -308,12 +311,28 @@ class NodeItem(QGraphicsItem):
             painter.drawText(self.tag_rect, Qt.AlignmentFlag.AlignLeft
                              | Qt.AlignmentFlag.AlignBottom, self.tag)
         painter.setFont(self._number_font)
-        self._draw_number(painter, self.value_rect, self._value_text, self._value_width,
+        value_text, grad_text = self.shown_texts()
+        self._draw_number(painter, self.value_rect, value_text, self._value_width,
                           self._value_colour if math.isfinite(self.value) else self._bad_colour)
         if self.shows_grad:
-            self._draw_number(painter, self.grad_rect, self._grad_text, self._grad_width,
+            self._draw_number(painter, self.grad_rect, grad_text, self._grad_width,
                               self._grad_colour if math.isfinite(self.grad)
                               else self._bad_colour)
+
+    def set_hidden(self, numbers: frozenset[str]) -> None:
+        """Draw ``?`` for the numbers named (``value``, ``grad``) until shown again: a
+        lesson asks to predict them first."""
+        if numbers != self.hidden:
+            self.hidden = numbers
+            self.update()
+
+    def shown_texts(self) -> tuple[str, str]:
+        """The value and gradient texts as drawn (a hidden one is a question mark)."""
+        value = HIDDEN_TEXT if "value" in self.hidden and self._value_text else \
+            self._value_text
+        grad = GRAD_PREFIX + HIDDEN_TEXT if "grad" in self.hidden and self._grad_text else \
+            self._grad_text
+        return value, grad
 
     def _draw_number(self, painter: QPainter, rect: QRectF, text: str, needed: float,
                      colour: QColor) -> None:

@@ -99,6 +99,7 @@ class GraphView(QGraphicsView):
         self._press: QPoint | None = None
         self._trace: Trace | None = None
         self.spotlight: frozenset[str] = frozenset()
+        self.hidden_number: tuple[str, str] | None = None
         #: Tab and Shift+Tab walk through the nodes instead of moving the focus.
         self.tab_walks_nodes = False
 
@@ -114,6 +115,7 @@ class GraphView(QGraphicsView):
         self._note_anchor = None
         if graph is not self.graph:
             self.spotlight = frozenset()
+            self.hidden_number = None
         self.graph = graph
         self._highlighted = None
         self.verdict_marks = {}  # scene.clear() deleted them
@@ -159,6 +161,8 @@ class GraphView(QGraphicsView):
         self._place_legends()
         self._auto_fit = True
         self.set_spotlight(self.spotlight)
+        if self.hidden_number is not None:
+            self.hide_number(*self.hidden_number)
         self.fit_all()
 
     def _arrange(self, extra_gaps: Sequence[float] = (), *, same_rows: bool = False) -> None:
@@ -232,6 +236,16 @@ class GraphView(QGraphicsView):
             self.highlight_node(highlighted)
             self.set_spotlight(spotlight)
         self.viewport().update()
+
+    def hide_number(self, node_id: str | None, number: str = "grad") -> None:
+        """Draw ``?`` instead of one node's ``value`` or ``grad`` (``None``: show every
+        number again)."""
+        self.hidden_number = None if node_id is None else (node_id, number)
+        for item_id, item in self.node_items.items():
+            item.set_hidden(frozenset({number}) if item_id == node_id else frozenset())
+        # The edges leaving the node carry its gradient back: their colour would tell.
+        for edge, edge_item in self.edge_items.items():
+            edge_item.set_masked(number == "grad" and edge[0] == node_id)
 
     def set_spotlight(self, node_ids: frozenset[str] | set[str] | Sequence[str]) -> None:
         """Keep ``node_ids`` and the edges between them and their operands or consumers

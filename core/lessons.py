@@ -1,0 +1,267 @@
+"""Guided lessons: a list of stops, each a caption and the view it sets up.
+
+A lesson is a JSON file, shipped in ``resources/lessons/NAME.json`` or written by a
+teacher and opened by path::
+
+    {
+      "format": "backprop-explorer-lesson",
+      "version": 1,
+      "title": "The seed notebook, step by step",
+      "graph": "seed",                      # optional default for every stop
+      "stops": [
+        {
+          "caption": "What the stop shows and says (required).",
+          "graph": "seed",                  # a preset name or a formula for y'
+          "optimizer": "sgd",               # an optimizer name
+          "steps": 0,                       # train this many samples from the start
+          "stepper": {"phase": "backward", "at": 0},
+                                            # stepping mode at a position of the next step:
+                                            # phase forward | backward | update, "at" from
+                                            # 0 (negative: from the phase's end)
+          "plot": "loss",                   # loss | weights | compare: the plot tab shown
+          "compare": ["sgd", "momentum", "adam"],  # run a comparison
+          "gradient_check": true,           # show the gradient-check panel
+          "spotlight": ["w9"],              # nodes kept bright, the rest dimmed
+          "hide": {"node": "w9", "number": "grad",
+                   "question": "Which sign will dL/dw9 have?"}
+                                            # predict, then reveal on the next click
+        }
+      ]
+    }
+
+Every stop is applied from the same start (the graph's initial weights, then ``steps``
+samples), so stops can be visited in any order and always show the same state.  Keys not
+listed are refused, so a typo is caught rather than ignored.  :func:`load_lesson` raises
+:class:`LessonError` with one line naming the file, the stop and the problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LESSON_FOLDER = Path(__file__).resolve().parents[1] / "resources" / "lessons"
+LESSON_FORMAT = "backprop-explorer-lesson"
+LESSON_VERSION = 1
+PHASES = ("forward", "backward", "update")
+PLOTS = ("loss", "weights", "compare")
+NUMBERS = ("value", "grad")
+#: A lesson file larger than this is refused before reading (a lesson is a few KiB).
+MAX_LESSON_BYTES = 1 << 20
+MAX_STEPS = 1_000_000
+
+_TOP_KEYS = {"format", "version", "title", "description", "graph", "stops"}
+_STOP_KEYS = {"caption", "graph", "optimizer", "steps", "stepper", "plot", "compare",
+              "gradient_check", "spotlight", "hide"}
+
+
+class LessonError(ValueError):
+    """A lesson file that cannot be used; the message is one line."""
+
+
+@dataclass(frozen=True)
+class StepperAt:
+    """A position of the next training step: ``at`` within ``phase`` (negative: from the
+    phase's end)."""
+
+    phase: str
+    at: int
+
+
+@dataclass(frozen=True)
+class HiddenNumber:
+    """A number hidden until the next click: ``number`` (value or grad) of ``node``."""
+
+    node: str
+    number: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One stop of a lesson: its caption and the view it sets up."""
+
+    caption: str
+    graph: str
+    optimizer: str | None = None
+    steps: int = 0
+    stepper: StepperAt | None = None
+    plot: str | None = None
+    compare: tuple[str, ...] = ()
+    gradient_check: bool = False
+    spotlight: tuple[str, ...] = ()
+    hide: HiddenNumber | None = None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A titled list of stops."""
+
+    title: str
+    stops: tuple[Stop, ...]
+    source: str
+    description: str = ""
+
+
+def shipped_lessons() -> list[str]:
+    """Names of the lessons in ``resources/lessons``."""
+    return sorted(path.stem for path in LESSON_FOLDER.glob("*.json"))
+
+
+def lesson_path(spec: str) -> Path:
+    """A shipped lesson's name, or a path to a lesson file."""
+    if spec in shipped_lessons():
+        return LESSON_FOLDER / f"{spec}.json"
+    path = Path(spec)
+    if path.suffix.lower() != ".json" and not path.exists():
+        known = ", ".join(shipped_lessons()) or "none"
+        raise LessonError(f"--lesson: no lesson named {spec!r} (shipped: {known}) and no "
+                          f"such file")
+    return path
+
+
+def load_lesson(spec: str, *, optimizers: Sequence[str] = ()) -> Lesson:
+    """Read and check a lesson (a shipped name or a file path).
+
+    ``optimizers``, when given, are the known optimizer names each stop is checked against.
+    Graph specs are checked when the stop is shown (a formula needs its data's columns).
+
+    Raises
+    ------
+    LessonError
+        One line: the file, the stop (from 1) and what is wrong.
+    """
+    path = lesson_path(spec)
+    name = path.name
+    try:
+        if path.stat().st_size > MAX_LESSON_BYTES:
+            raise LessonError(f"{name}: larger than {MAX_LESSON_BYTES // 1024} KiB; a lesson "
+                              "is a small JSON file")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LessonError(f"{spec}: no such lesson file") from None
+    except IsADirectoryError:
+        raise LessonError(f"{spec}: is a folder, not a lesson file") from None
+    except UnicodeDecodeError:
+        raise LessonError(f"{name}: not UTF-8 text") from None
+    except OSError as error:
+        raise LessonError(f"{spec}: cannot read it ({error.strerror or error})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise LessonError(f"{name}: not valid JSON (line {error.lineno}, column "
+                          f"{error.colno}: {error.msg})") from None
+    except RecursionError:
+        raise LessonError(f"{name}: nested too deeply") from None
+    return parse_lesson(data, name, optimizers=optimizers)
+
+
+def parse_lesson(data: Any, name: str = "lesson", *,
+                 optimizers: Sequence[str] = ()) -> Lesson:
+    """Check the decoded JSON of a lesson; see :func:`load_lesson`."""
+    if not isinstance(data, dict):
+        raise LessonError(f"{name}: a lesson is a JSON object with a list of \"stops\"")
+    _no_unknown(data, _TOP_KEYS, name)
+    if data.get("format", LESSON_FORMAT) != LESSON_FORMAT:
+        raise LessonError(f"{name}: \"format\" must be {LESSON_FORMAT!r}")
+    if data.get("version", LESSON_VERSION) != LESSON_VERSION:
+        raise LessonError(f"{name}: version {data.get('version')!r} is not supported "
+                          f"(this program reads version {LESSON_VERSION})")
+    title = _text(data, "title", name, required=True)
+    description = _text(data, "description", name)
+    default_graph = _text(data, "graph", name) or "seed"
+    stops = data.get("stops")
+    if not isinstance(stops, list) or not stops:
+        raise LessonError(f"{name}: \"stops\" must be a non-empty list")
+    parsed = tuple(_stop(stop, f"{name}: stop {i}", default_graph, optimizers)
+                   for i, stop in enumerate(stops, start=1))
+    return Lesson(title=title, stops=parsed, source=name, description=description)
+
+
+def _stop(data: Any, where: str, default_graph: str, optimizers: Sequence[str]) -> Stop:
+    if not isinstance(data, dict):
+        raise LessonError(f"{where}: a stop is a JSON object with a \"caption\"")
+    _no_unknown(data, _STOP_KEYS, where)
+    caption = _text(data, "caption", where, required=True)
+    graph = _text(data, "graph", where) or default_graph
+    optimizer = _text(data, "optimizer", where) or None
+    if optimizer is not None and optimizers and optimizer not in optimizers:
+        raise LessonError(f"{where}: unknown optimizer {optimizer!r}; known: "
+                          f"{', '.join(optimizers)}")
+    steps = data.get("steps", 0)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
+        raise LessonError(f"{where}: \"steps\" must be a whole number 0..{MAX_STEPS}")
+    stepper = _stepper(data.get("stepper"), where)
+    plot = _text(data, "plot", where) or None
+    if plot is not None and plot not in PLOTS:
+        raise LessonError(f"{where}: \"plot\" must be one of {', '.join(PLOTS)}")
+    compare = _names(data, "compare", where)
+    if optimizers:
+        unknown = [n for n in compare if n not in optimizers]
+        if unknown:
+            raise LessonError(f"{where}: \"compare\": unknown optimizer {unknown[0]!r}")
+    check = data.get("gradient_check", False)
+    if not isinstance(check, bool):
+        raise LessonError(f"{where}: \"gradient_check\" must be true or false")
+    spotlight = _names(data, "spotlight", where)
+    hide = _hidden(data.get("hide"), where)
+    return Stop(caption=caption, graph=graph, optimizer=optimizer, steps=steps,
+                stepper=stepper, plot=plot, compare=compare, gradient_check=check,
+                spotlight=spotlight, hide=hide)
+
+
+def _stepper(value: Any, where: str) -> StepperAt | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"phase", "at"}:
+        raise LessonError(f"{where}: \"stepper\" must be {{\"phase\": ..., \"at\": N}}")
+    phase = value.get("phase", "forward")
+    if phase not in PHASES:
+        raise LessonError(f"{where}: stepper phase must be one of {', '.join(PHASES)}")
+    at = value.get("at", 0)
+    if isinstance(at, bool) or not isinstance(at, int):
+        raise LessonError(f"{where}: stepper \"at\" must be a whole number")
+    return StepperAt(phase=phase, at=at)
+
+
+def _hidden(value: Any, where: str) -> HiddenNumber | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"node", "number", "question"}:
+        raise LessonError(f"{where}: \"hide\" must be {{\"node\": ..., \"number\": "
+                          "\"value\" | \"grad\", \"question\": ...}")
+    node = _text(value, "node", f"{where}: hide", required=True)
+    number = value.get("number", "grad")
+    if number not in NUMBERS:
+        raise LessonError(f"{where}: hide \"number\" must be value or grad")
+    question = _text(value, "question", f"{where}: hide")
+    return HiddenNumber(node=node, number=number, question=question)
+
+
+def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise LessonError(f"{where}: \"{key}\" is missing")
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise LessonError(f"{where}: \"{key}\" must be {'non-empty ' if required else ''}"
+                          "text")
+    return value.strip()
+
+
+def _names(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise LessonError(f"{where}: \"{key}\" must be a list of names")
+    return tuple(value)
+
+
+def _no_unknown(data: Mapping[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise LessonError(f"{where}: unknown key {unknown[0]!r}; known: "
+                          f"{', '.join(sorted(known))}")

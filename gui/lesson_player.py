@@ -1,0 +1,206 @@
+"""Plays a guided lesson (:mod:`core.lessons`) in the window.
+
+PageDown (or Right) goes to the next stop, PageUp (or Left) back; a stop that hides a
+number first reveals it on the next click (predict, then reveal).  Each stop is set up
+from the same start: the stop's graph and optimizer, training reset to the initial
+weights, then ``steps`` samples; then the stepper position, the plot, a comparison, the
+gradient-check panel, the spotlight and the hidden number.  So any stop, reached from
+anywhere, shows the state its caption describes.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QWidget
+
+from core.autodiff.formula import FormulaError
+from core.autodiff.graph import Graph
+from core.lessons import Lesson, LessonError, Stop
+from core.presets import resolve_graph
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+PLOT_TABS = {"loss": 0, "weights": 1, "compare": 2}
+#: Pixel size of the caption's text at text scale 1.
+CAPTION_PX = 16
+
+
+class LessonBar(QLabel):
+    """The lesson's title, the stop number and its caption, above the graph."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lesson_bar")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setMargin(6)
+        self.set_text_scale(1.0)
+        self.hide()
+
+    def set_text_scale(self, factor: float) -> None:
+        font = QFont(self.font())
+        font.setPixelSize(round(CAPTION_PX * factor))
+        self.setFont(font)
+
+
+class LessonPlayer(QObject):
+    """The open lesson, the stop shown, and whether its hidden number was revealed."""
+
+    #: A stop was shown (its index, from 0).
+    stop_shown = Signal(int)
+    #: The lesson was closed.
+    closed = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.lesson: Lesson | None = None
+        self.index = -1
+        self.revealed = True
+        self.bar = LessonBar()
+
+    @property
+    def active(self) -> bool:
+        return self.lesson is not None
+
+    @property
+    def stop(self) -> Stop | None:
+        return None if self.lesson is None else self.lesson.stops[self.index]
+
+    def open(self, lesson: Lesson, stop: int = 0) -> None:
+        """Show ``lesson`` at ``stop`` (from 0)."""
+        self.lesson = lesson
+        self.bar.show()
+        self.go(stop)
+
+    def close(self) -> None:
+        """End the lesson: the view stays as the last stop left it, every number shown."""
+        if self.lesson is None:
+            return
+        self.lesson = None
+        self.index = -1
+        self.bar.hide()
+        window = self.window
+        window.graph_view.hide_number(None)
+        window.lesson_spotlight = ()
+        window.update_spotlight()
+        self.closed.emit()
+
+    def next(self) -> None:
+        """Reveal the stop's hidden number, else go to the next stop."""
+        if self.lesson is None:
+            return
+        if not self.revealed:
+            self.reveal()
+        elif self.index + 1 < len(self.lesson.stops):
+            self.go(self.index + 1)
+        else:
+            self.window.statusBar().showMessage(
+                "The end of the lesson: PageUp goes back, Esc closes it")
+
+    def previous(self) -> None:
+        if self.lesson is not None and self.index > 0:
+            self.go(self.index - 1)
+
+    def reveal(self) -> None:
+        """Show the hidden number."""
+        self.revealed = True
+        self.window.graph_view.hide_number(None)
+        self._show_caption()
+
+    def go(self, index: int) -> None:
+        """Set up stop ``index`` (from 0)."""
+        lesson = self.lesson
+        if lesson is None:
+            return
+        if not 0 <= index < len(lesson.stops):
+            raise LessonError(f"{lesson.source}: there is no stop {index + 1} (the lesson "
+                              f"has {len(lesson.stops)})")
+        self.index = index
+        stop = lesson.stops[index]
+        try:
+            self._apply(stop)
+        except LessonError as problem:
+            self.window.statusBar().showMessage(str(problem))
+            self.window.warn("Cannot show this stop", str(problem))
+        self.revealed = stop.hide is None
+        self._show_caption()
+        self.stop_shown.emit(index)
+
+    # -- setting a stop up ----------------------------------------------------------------
+
+    def _apply(self, stop: Stop) -> None:
+        window = self.window
+        session = window.session
+        training = session.training
+        window.stepping.stop(finish=False)
+        where = f"{self.lesson.source if self.lesson else 'lesson'}: stop {self.index + 1}"
+        if stop.graph != (training.graph.name or ""):
+            training.set_graph(self._graph(stop.graph, where))
+        if stop.optimizer is not None and stop.optimizer != training.optimizer_name:
+            training.set_optimizer(stop.optimizer)
+        session.play.pause()
+        training.reset()
+        if stop.steps:
+            training.run_steps(stop.steps)
+        if stop.stepper is not None and window.stepping.start(0):
+            plan = window.stepping.plan
+            if plan is not None:
+                span = plan.phase_range(stop.stepper.phase)
+                at = stop.stepper.at
+                index = span.start + at if at >= 0 else span.stop + at
+                window.stepping.go(min(max(index, span.start), max(span.stop - 1, 0)))
+        if stop.plot is not None:
+            window.plot_tabs.setCurrentIndex(PLOT_TABS[stop.plot])
+            window.plots_dock.raise_()
+        if stop.compare:
+            window.compare_plot.set_chosen(stop.compare)
+            session.comparison.start(stop.compare)
+        if stop.gradient_check:
+            window.actions["gradient_check"].setChecked(True)
+            window.gradient_tools.show_panel(True)
+        graph = training.graph
+        window.lesson_spotlight = tuple(self._node(graph, name, where)
+                                        for name in stop.spotlight)
+        window.set_spotlight_on(bool(stop.spotlight))
+        if stop.hide is not None:
+            window.graph_view.hide_number(self._node(graph, stop.hide.node, where),
+                                          stop.hide.number)
+        else:
+            window.graph_view.hide_number(None)
+
+    @staticmethod
+    def _graph(spec: str, where: str) -> Graph:
+        try:
+            return resolve_graph(spec)[0]
+        except (FormulaError, ValueError) as problem:
+            raise LessonError(f"{where}: graph {spec!r}: {problem}") from None
+
+    @staticmethod
+    def _node(graph: Graph, name: str, where: str) -> str:
+        """A node by its id, else by its label as drawn (w9, y', L)."""
+        if name in graph:
+            return name
+        found = [node.id for node in graph if node.label == name]
+        if len(found) != 1:
+            raise LessonError(f"{where}: the graph has no node {name!r}")
+        return found[0]
+
+    def _show_caption(self) -> None:
+        lesson, stop = self.lesson, self.stop
+        if lesson is None or stop is None:
+            return
+        parts = [f"<b>{escape(lesson.title)}</b> · stop {self.index + 1} of "
+                 f"{len(lesson.stops)}", escape(stop.caption)]
+        if stop.hide is not None:
+            if self.revealed:
+                parts.append("<i>Revealed on the graph.</i>")
+            else:
+                parts.append(f"<i>{escape(stop.hide.question or 'Predict it, then click.')}"
+                             "</i> (PageDown reveals)")
+        self.bar.setText("<br>".join(parts))
