@@ -65,14 +65,16 @@ class SteppingController(QObject):
         return None if self.stepper is None else self.stepper.position
 
     def where(self) -> str:
-        """``Backward pass 12/36 · step 4, sample 3``: where the stepper is, for people."""
+        """``Backward pass 12/36 · step 4, sample 3``: where the stepper is, for people.
+        Steps are numbered as everywhere in the app: by the updates done before them (the
+        first is step 0, as in "Diverged at step 1")."""
         if self.stepper is None or self.plan is None:
             return ""
         position = self.stepper.position
         span = self.plan.phase_range(position.phase)
         title = PHASE_TITLES[position.phase]
         return (f"{title[:1].upper()}{title[1:]} {position.index - span.start + 1}/"
-                f"{len(span)} · step {self.session.training.trainer.cursor.step + 1}, sample "
+                f"{len(span)} · step {self.session.training.trainer.cursor.step}, sample "
                 f"{self.plan.sample}")
 
     # -- entering and leaving ---------------------------------------------------------------

@@ -27,7 +27,8 @@ def test_entering_shows_the_first_node_and_the_caption(window, qtbot):
     assert items[first.node].value_text != ""
     assert sum(item.value_text != "" for item in items.values()) == 1
     assert window.caption_bar.caption.text() == first.caption
-    assert window.caption_bar.where.text().startswith("Forward pass 1/")
+    n_forward = len(stepping.plan.forward_nodes())
+    assert window.caption_bar.where.text() == f"Forward pass 1/{n_forward} · step 0, sample 0"
     assert window.session.training.trainer.cursor.step == 0
     # A new snapshot does not overwrite the partial picture.
     window.show_snapshot(window.session.training.snapshot())
