@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -39,6 +40,7 @@ from core.training.config import DataSource
 from core.training.optimizers import OPTIMIZERS
 from core.training.trainer import Divergence, StepResult
 from gui.actions import TrainingActions
+from gui.data_loader import DataLoader
 from gui.debugger.caption_bar import CaptionBar
 from gui.debugger.gradient_tools import GradientTools
 from gui.debugger.inspector import NodeInspector
@@ -113,6 +115,13 @@ class MainWindow(QMainWindow):
         self.training_actions = TrainingActions(session, self, forward=self.step_forward,
                                                 epoch=self.step_epoch)
         self.open_data_action = make_action(self, "open_data", self.choose_data_file)
+        # Files are read off the interface thread: a million-row CSV takes seconds.
+        self.data_loader = DataLoader(self)
+        self.data_loader.progressed.connect(self._on_data_progressed)
+        self.data_loader.loaded.connect(self._on_data_loaded)
+        self.data_loader.failed.connect(self._on_data_failed)
+        self.data_loader.cancelled.connect(self._on_data_cancelled)
+        self._load_dialog: QProgressDialog | None = None
         self.side_panel = SidePanel(session, self.training_actions, self.open_data_action)
         self.loss_plot = LossPlot(training, theme=theme)
         self.trajectory_plot = TrajectoryPlot(training, theme=theme)
@@ -400,26 +409,74 @@ class MainWindow(QMainWindow):
         start = str(self.settings.value("files/last_dir", "")) if self.settings else ""
         path, _ = QFileDialog.getOpenFileName(self, "Open data", start, DATA_FILTER)
         if path:
-            self.open_data_file(path)
+            self.load_data_file(path)
+
+    def load_data_file(self, path: str) -> None:
+        """Load ``path`` in the background, with a progress dialog whose Cancel keeps the
+        current data; train on it once loaded (or say what is wrong with it)."""
+        self._close_load_dialog()
+        dialog = QProgressDialog(f"Loading {Path(path).name}…", "Cancel", 0, 100, self)
+        dialog.setObjectName("load_progress")
+        dialog.setWindowTitle("Open data")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)  # small files load before it would show
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(self.data_loader.cancel)
+        self._load_dialog = dialog
+        self.statusBar().showMessage(f"Loading {path}…")
+        self.data_loader.load(path)
+        dialog.setValue(0)
 
     def open_data_file(self, path: str) -> Dataset | None:
-        """Load ``path`` and train on it; on a problem, say so and keep the current data."""
+        """Load ``path`` now (on this thread) and train on it; on a problem, say so and keep
+        the current data.  The Open data command uses :meth:`load_data_file`."""
         try:
             dataset = load_dataset(path)
+        except DataError as problem:
+            self._on_data_failed(path, str(problem))
+            return None
+        return self._use_data(path, dataset)
+
+    def _use_data(self, path: str, dataset: Dataset) -> Dataset | None:
+        try:
             # The config records the file with its hash, so a saved run can tell if the
             # file changed since.
             self.session.training.set_dataset(dataset, DataSource.file(path))
         except DataError as problem:
-            self.statusBar().showMessage(f"Could not use {path}")
-            self._warn("Cannot use this data", str(problem))
-            return None
-        except OSError as problem:
-            self._warn("Cannot read this file", f"{path}: {problem.strerror or problem}")
+            self._on_data_failed(path, str(problem))
             return None
         if self.settings is not None:
             self.settings.setValue("files/last_dir", str(Path(path).resolve().parent))
         self.statusBar().showMessage(f"Loaded {dataset.display_name}: {len(dataset)} samples")
         return dataset
+
+    def _on_data_progressed(self, path: str, percent: int) -> None:
+        del path
+        if self._load_dialog is not None:
+            self._load_dialog.setValue(percent)
+
+    def _on_data_loaded(self, path: str, dataset: object) -> None:
+        self._close_load_dialog()
+        assert isinstance(dataset, Dataset)
+        self._use_data(path, dataset)
+
+    def _on_data_failed(self, path: str, message: str) -> None:
+        self._close_load_dialog()
+        self.statusBar().showMessage(f"Could not use {path}")
+        self._warn("Cannot use this data", message)
+
+    def _on_data_cancelled(self, path: str) -> None:
+        self._close_load_dialog()
+        current = self.session.training.dataset.display_name
+        self.statusBar().showMessage(f"Loading {path} cancelled; still training on {current}")
+
+    def _close_load_dialog(self) -> None:
+        dialog, self._load_dialog = self._load_dialog, None
+        if dialog is not None:
+            dialog.canceled.disconnect(self.data_loader.cancel)
+            dialog.close()
+            dialog.deleteLater()
 
     def _report(self, title: str, text: str) -> None:
         """A problem in a dialog (with its title), or a success in the status bar."""
@@ -780,6 +837,7 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.data_loader.shutdown()
         self.gradient_tools.shutdown()
         self.session.shutdown()
         self.save_settings()

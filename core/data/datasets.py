@@ -12,6 +12,7 @@ pickle that would run code is refused before anything in it runs.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
@@ -37,6 +38,8 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "DataError",
     "Dataset",
+    "LoadCancelledError",
+    "LoadProgress",
     "builtin_dataset",
     "load_dataset",
     "load_pickle_safely",
@@ -68,6 +71,20 @@ MAX_DATA_BYTES = 256 * 2**20
 
 class DataError(ValueError):
     """A data file cannot be used. The message is one line: the file, then the problem."""
+
+
+class LoadCancelledError(Exception):
+    """Raised by a :data:`LoadProgress` callback to stop a load (the user cancelled it);
+    :func:`load_dataset` lets it through untouched."""
+
+
+#: Called now and then during a load with the fraction done, in [0, 1].  It may raise
+#: :class:`LoadCancelledError` to stop the load; it runs on the loading thread.
+LoadProgress = Callable[[float], None]
+
+
+def _no_progress(fraction: float) -> None:
+    del fraction
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -176,7 +193,8 @@ def default_feature_names(k: int) -> tuple[str, ...]:
 # -- public loaders ------------------------------------------------------------------------
 
 
-def load_dataset(path: str | os.PathLike[str], target_column: int = -1) -> Dataset:
+def load_dataset(path: str | os.PathLike[str], target_column: int = -1, *,
+                 progress: LoadProgress | None = None) -> Dataset:
     """Load a dataset from a ``.csv``, ``.npy``, ``.npz``, ``.pkl`` or ``.pickle`` file.
 
     A file holds either one 2-D table (one row per sample; the target is column
@@ -191,6 +209,12 @@ def load_dataset(path: str | os.PathLike[str], target_column: int = -1) -> Datas
     target_column
         Which column of a table is the target; negative counts from the end (default:
         the last). Ignored for files that store ``X`` and ``y`` separately.
+
+    progress
+        Called with the fraction done as the file is read and parsed (a CSV row by row,
+        other formats in a few stages); raising :class:`LoadCancelledError` from it stops
+        the load.  Loading from a worker thread with a progress callback is how the window
+        keeps responsive on large files.
 
     Returns
     -------
@@ -211,8 +235,8 @@ def load_dataset(path: str | os.PathLike[str], target_column: int = -1) -> Datas
     # The one place where whatever a reader or numpy raises on a hostile file becomes a
     # DataError: the command line and the window's Open data both come through here.
     try:
-        return _load(Path(source), source, target_column)
-    except DataError:
+        return _load(Path(source), source, target_column, progress or _no_progress)
+    except (DataError, LoadCancelledError):
         raise
     except MemoryError as error:
         raise DataError(f"{source}: there is not enough memory to load it") from error
@@ -234,7 +258,7 @@ def builtin_dataset() -> Dataset:
     See ``resources/make_builtin_data.py`` for how it is made.
     """
     try:
-        return _load(BUILTIN_DATA_PATH, BUILTIN_SOURCE, -1)
+        return _load(BUILTIN_DATA_PATH, BUILTIN_SOURCE, -1, _no_progress)
     except DataError as error:
         raise DataError(f"the built-in dataset ({BUILTIN_DATA_PATH}) cannot be loaded: "
                         f"{error}") from error
@@ -299,10 +323,11 @@ class _Split:
     y: object
 
 
-_Reader = Callable[[bytes, str], _Table | _Split]
+_Reader = Callable[[bytes, str, LoadProgress], _Table | _Split]
 
 
-def _load(path: Path, source: str, target_column: int) -> Dataset:
+def _load(path: Path, source: str, target_column: int, progress: LoadProgress) -> Dataset:
+    progress(0.0)
     _check_is_file(path, source)
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
@@ -323,10 +348,13 @@ def _load(path: Path, source: str, target_column: int) -> Dataset:
                         ) from error
     if not raw:
         raise DataError(f"{source}: the file is empty")
-    parsed = reader(raw, source)
-    if isinstance(parsed, _Split):
-        return _split_dataset(parsed, source)
-    return _table_dataset(parsed, source, target_column)
+    progress(0.1)
+    parsed = reader(raw, source, progress)
+    progress(0.9)
+    dataset = (_split_dataset(parsed, source) if isinstance(parsed, _Split)
+               else _table_dataset(parsed, source, target_column))
+    progress(1.0)
+    return dataset
 
 
 def _check_is_file(path: Path, source: str) -> None:
@@ -345,7 +373,9 @@ def _check_is_file(path: Path, source: str) -> None:
         raise DataError(f"{source}: is not a regular file")
 
 
-def _read_pickle(raw: bytes, source: str) -> _Table | _Split:
+def _read_pickle(raw: bytes, source: str, progress: LoadProgress = _no_progress
+                 ) -> _Table | _Split:
+    del progress  # read in one go
     if raw.startswith(_NPY_MAGIC):
         raise DataError(f"{source}: this is a .npy file, not a pickle; name it *.npy")
     if raw.startswith(_ZIP_MAGIC):
@@ -411,7 +441,9 @@ def _check_declared(count: int, source: str, what: str) -> None:
                         f"float64); the limit is {_bytes(MAX_DATA_BYTES)}")
 
 
-def _read_npy(raw: bytes, source: str) -> _Table:
+def _read_npy(raw: bytes, source: str, progress: LoadProgress = _no_progress
+              ) -> _Table:
+    del progress  # read in one go
     if not raw.startswith(_NPY_MAGIC):
         raise DataError(f"{source}: not a .npy file (it lacks numpy's header)")
     stream = io.BytesIO(raw)
@@ -454,7 +486,9 @@ def _check_archive(raw: bytes, source: str) -> None:
             _check_declared(count, source, f"{member.filename} (shape {shape})")
 
 
-def _read_npz(raw: bytes, source: str) -> _Table | _Split:
+def _read_npz(raw: bytes, source: str, progress: LoadProgress = _no_progress
+              ) -> _Table | _Split:
+    del progress  # read in one go
     if not raw.startswith(_ZIP_MAGIC) or not zipfile.is_zipfile(io.BytesIO(raw)):
         raise DataError(f"{source}: truncated or corrupt .npz file "
                         "(not a readable zip archive)")
@@ -476,24 +510,35 @@ def _read_npz(raw: bytes, source: str) -> _Table | _Split:
                                "one 2-D table, or X and y")
 
 
-def _read_text_table(raw: bytes, source: str) -> _Table:
+def _read_text_table(raw: bytes, source: str, progress: LoadProgress = _no_progress
+                     ) -> _Table:
     """Comma-, semicolon- or whitespace-separated numbers; ``#`` starts a comment line.
 
     The first row is a header when none of its fields is a number. The delimiter is taken
     from the first row: ``;`` if it has one (then ``1,5`` also reads as 1.5), else ``,`` if
     it has one, else runs of whitespace.
     """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(f"{source}: not a UTF-8 text file (byte {raw[error.start]:#04x} "
-                        f"at offset {error.start})") from error
+    if b"\n" not in raw:  # old Mac line ends, or a single line
+        raw = raw.replace(b"\r", b"\n")
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
 
     def data_lines() -> Iterator[tuple[int, str]]:
-        # One line at a time: a list of a million lines would cost more than the table.
-        for number, line in enumerate(io.StringIO(text, newline=None), start=1):
+        # One line at a time, decoded as it comes: a million lines held at once (or one
+        # huge text copied whole, which holds the interpreter for the copy) would cost
+        # more than the table, and stall a window loading in the background.
+        offset = bom
+        stream = io.BytesIO(raw)
+        stream.seek(bom)
+        for number, chunk in enumerate(stream, start=1):
+            try:
+                line = chunk.decode("utf-8")
+            except UnicodeDecodeError as error:
+                at = offset + error.start
+                raise DataError(f"{source}: not a UTF-8 text file (byte {raw[at]:#04x} at "
+                                f"offset {at})") from error
+            offset += len(chunk)
             if line.strip() and not line.lstrip().startswith("#"):
-                yield number, line.rstrip("\n")
+                yield number, line.rstrip("\r\n")
 
     rows = data_lines()
     first_row = next(rows, None)
@@ -528,6 +573,8 @@ def _read_text_table(raw: bytes, source: str) -> _Table:
     values = np.empty((n_rows, n_columns), dtype=np.float64)
     lines = array("q", bytes(8 * n_rows))  # file line of each row, for messages
     for r, (number, line) in enumerate(rows):
+        if not r % 8192:  # parsing is most of a large file's time: report from 0.1 to 0.9
+            progress(0.1 + 0.8 * r / n_rows)
         lines[r] = number
         fields = split(number, line)
         if len(fields) != n_columns:

@@ -25,6 +25,7 @@ another optimizer or other hyperparameters on the same sample order.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from array import array
@@ -258,7 +259,21 @@ def python_rows(dataset: object, X: np.ndarray, y: np.ndarray
         else:
             if cached is not None:
                 return cached
-    rows: tuple[list[list[float]], list[float]] = (X.tolist(), y.tolist())
+    # In blocks, so that another thread (the window's) gets its turn between them, and
+    # without the cycle collector: a million new row lists would trigger full collections
+    # that walk every one of them (pauses of a second) and can free nothing, since rows
+    # hold floats only.
+    block = 8192
+    table: list[list[float]] = []
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for start in range(0, X.shape[0], block):
+            table.extend(X[start:start + block].tolist())
+    finally:
+        if collecting:
+            gc.enable()
+    rows: tuple[list[list[float]], list[float]] = (table, y.tolist())
     if frozen:
         _ROWS[dataset] = rows
     return rows
