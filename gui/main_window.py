@@ -598,12 +598,18 @@ class MainWindow(QMainWindow):
 
     def inspect_node(self, node_id: str) -> None:
         """Show ``node_id`` in the inspector dock."""
-        self._update_inspector()
+        self._feed_inspector()
         self.inspector.show_node(node_id)
         self.inspector_dock.show()
         self.inspector_dock.raise_()
 
     def _update_inspector(self, *_args: object) -> None:
+        """Keep an inspector that shows a node up to date (readouts come ~8 times a second
+        while playing; a hidden or empty inspector is left alone)."""
+        if self.inspector.node is not None and self.inspector_dock.isVisible():
+            self._feed_inspector()
+
+    def _feed_inspector(self) -> None:
         """Give the inspector what the graph shows now: the stepper's position, or the
         newest snapshot's pass."""
         training = self.session.training
