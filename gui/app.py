@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from gui.theme import Theme
 
 SCREENSHOT_SIZE = (1600, 1000)
+#: Steps per second Play starts with, before the user chose a speed.
+DEFAULT_SPEED = 4.0
 #: The themes' names (gui.theme.THEMES), here so that parsing needs no Qt.
 THEME_NAMES = ("light", "dark", "high-contrast")
 
@@ -128,7 +130,8 @@ def _startup(args: argparse.Namespace, settings: QSettings | None) -> Startup:
         raise option_error(error) from None
     except DataError as error:
         raise UsageError(str(error)) from None
-    speed = read_float(settings, "training/speed", -1.0)
+    # A first run plays slowly enough to watch; a remembered speed wins.
+    speed = read_float(settings, "training/speed", DEFAULT_SPEED)
     return Startup(config=config, graph=graph, dataset=dataset,
                    speed=math.inf if speed < 1 else speed)
 

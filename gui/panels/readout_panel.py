@@ -17,7 +17,7 @@ class ReadoutPanel(QGroupBox):
         super().__init__("Now", parent)
         self.labels: dict[str, ValueLabel] = {}
         layout = QFormLayout(self)
-        for key, title in (("epoch", "epoch"), ("sample", "next sample"), ("step", "steps"),
+        for key, title in (("epoch", "epoch"), ("sample", "this epoch"), ("step", "steps"),
                            ("loss", "last loss"), ("epoch_loss", "last epoch mean"),
                            ("shown_loss", "loss of shown sample")):
             label = ValueLabel("100000 of 100000")
@@ -36,7 +36,8 @@ class ReadoutPanel(QGroupBox):
         elif snapshot.finished:
             self.labels["sample"].setText("— (finished)")
         else:
-            self.labels["sample"].setText(f"{snapshot.position + 1} of {n}")
+            # A count, like epochs ("2 of 20"); sample numbers elsewhere are data rows.
+            self.labels["sample"].setText(f"{snapshot.position} of {n} trained")
         self.labels["step"].setText(f"{snapshot.step}")
         self.labels["loss"].setText("—" if snapshot.last_loss is None
                                     else short_number(snapshot.last_loss, 6))

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -41,6 +44,7 @@ class WeightsTable(QTableWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAlternatingRowColors(True)
         self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setItemDelegate(NumberDelegate(self))
         self.verticalHeader().setDefaultSectionSize(22)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         font = QFont("DejaVu Sans Mono")
@@ -93,3 +97,51 @@ class WeightsTable(QTableWidget):
     def cell_text(self, weight: str, column: str) -> str:
         item = self.item(self._weights.index(weight), self.columns.index(column))
         return "" if item is None else item.text()
+
+
+#: Narrowest a number is squeezed to before it is cut (on the right, never the sign).
+MIN_SQUEEZE = 0.6
+
+
+def fitted(text: str, metrics: QFontMetricsF, width: float) -> tuple[str, float]:
+    """How ``text`` is drawn in ``width`` pixels: (text, horizontal scale).  A number too
+    wide is squeezed, down to :data:`MIN_SQUEEZE`; past that its last digits give way to
+    an ellipsis, so the sign and the leading digits always show."""
+    needed = metrics.horizontalAdvance(text)
+    if needed <= width or needed <= 0:
+        return text, 1.0
+    if needed * MIN_SQUEEZE <= width:
+        return text, width / needed
+    shown = text
+    while len(shown) > 1 and metrics.horizontalAdvance(shown + "…") * MIN_SQUEEZE > width:
+        shown = shown[:-1]
+    return shown + "…", MIN_SQUEEZE
+
+
+class NumberDelegate(QStyledItemDelegate):
+    """Right-aligned numbers that shrink to fit their cell instead of losing digits on the
+    left (Qt cuts right-aligned text at the left edge: −0.001321 read ").001321")."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        plain = QStyleOptionViewItem(option)
+        self.initStyleOption(plain, index)
+        plain.text = ""
+        widget = option.widget  # type: ignore[attr-defined]
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, plain, painter, widget)
+        rect = QRectF(option.rect).adjusted(3, 0, -4, 0)  # type: ignore[attr-defined]
+        metrics = QFontMetricsF(option.font)  # type: ignore[attr-defined]
+        shown, scale = fitted(text, metrics, rect.width())
+        painter.save()
+        painter.setFont(option.font)  # type: ignore[attr-defined]
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))  # type: ignore[attr-defined]
+        painter.translate(rect.right(), rect.top())
+        painter.scale(scale, 1.0)
+        width = metrics.horizontalAdvance(shown)
+        painter.drawText(QRectF(-width, 0, width, rect.height()),
+                         int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                         shown)
+        painter.restore()

@@ -194,7 +194,9 @@ class TrajectoryPlot(HistoryPlot):
         pixel = view.viewPixelSize()[1]  # data units per screen pixel
         if not pixel or not math.isfinite(pixel):
             return
-        spacing = self.theme.text_px(15) * pixel
+        # Labels keep their size on screen: their height in pixels, in data units.
+        tallest = max(label.boundingRect().height() for label in self.end_labels)
+        spacing = (tallest + 1.0) * pixel
         order = sorted((i for i in range(len(self.end_labels)) if self.toggles[i].isChecked()
                         and math.isfinite(y_ends[i])), key=lambda i: y_ends[i])
         placed: list[float] = []

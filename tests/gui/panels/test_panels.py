@@ -20,7 +20,7 @@ def test_readouts_follow_training(window, session):
     session.training.step_sample()
     session.training.step_sample()
     assert labels["step"].text() == "2"
-    assert labels["sample"].text() == f"3 of {len(session.training.dataset)}"
+    assert labels["sample"].text() == f"2 of {len(session.training.dataset)} trained"
     history = session.training.trainer.history
     assert labels["loss"].text() == short_number(history.sample_loss()[-1], 6)
     session.training.step_epoch()
