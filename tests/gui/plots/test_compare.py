@@ -198,11 +198,12 @@ def test_a_long_comparison_keeps_the_window_responsive(window, session, qtbot, d
     assert len(progress) <= 2 * (MAX_PROGRESS_PER_SECOND * elapsed + 2)
     # Drawing cost does not grow with epochs: long curves carry no per-epoch dots.
     assert plot.dot_count() == 0
+    # The freeze this guards against lasted minutes; the bounds leave room for a busy machine.
     gaps = np.diff([started, *ticks])
-    assert gaps.max() < 0.5, f"the event loop was blocked for {gaps.max():.2f} s"
+    assert gaps.max() < 2.0, f"the event loop was blocked for {gaps.max():.2f} s"
     cancel_started = time.perf_counter()
     plot.button.click()
-    assert time.perf_counter() - cancel_started < 0.5
+    assert time.perf_counter() - cancel_started < 2.0
     assert not session.comparison.running()
     assert plot.status.text() == "Comparison cancelled"
 
