@@ -87,6 +87,7 @@ class LessonPlayer(QObject):
         self.bar.hide()
         window = self.window
         window.graph_view.hide_number(None)
+        window.weights_table.set_hidden(None)
         window.lesson_spotlight = ()
         window.update_spotlight()
         self.closed.emit()
@@ -111,6 +112,7 @@ class LessonPlayer(QObject):
         """Show the hidden number."""
         self.revealed = True
         self.window.graph_view.hide_number(None)
+        self.window.weights_table.set_hidden(None)
         self._show_caption()
 
     def go(self, index: int) -> None:
@@ -169,10 +171,12 @@ class LessonPlayer(QObject):
                                         for name in stop.spotlight)
         window.set_spotlight_on(bool(stop.spotlight))
         if stop.hide is not None:
-            window.graph_view.hide_number(self._node(graph, stop.hide.node, where),
-                                          stop.hide.number)
+            node = self._node(graph, stop.hide.node, where)
+            window.graph_view.hide_number(node, stop.hide.number)
+            window.weights_table.set_hidden(node, stop.hide.number)
         else:
             window.graph_view.hide_number(None)
+            window.weights_table.set_hidden(None)
 
     @staticmethod
     def _graph(spec: str, where: str) -> Graph:

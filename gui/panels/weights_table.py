@@ -52,6 +52,9 @@ class WeightsTable(QTableWidget):
         self.setFont(font)
         self._slots: tuple[str, ...] = ()
         self._weights: tuple[str, ...] = ()
+        self._snapshot: Snapshot | None = None
+        #: (weight, "value" | "grad") shown as "?" (a lesson's predict-then-reveal).
+        self.hidden: tuple[str, str] | None = None
         session.readouts_updated.connect(self.show_snapshot)
         self.show_snapshot(session.snapshot())
 
@@ -78,8 +81,20 @@ class WeightsTable(QTableWidget):
                                       | Qt.AlignmentFlag.AlignVCenter)
                 self.setItem(row, column, item)
 
+    def set_hidden(self, node: str | None, number: str = "grad") -> None:
+        """Show ``?`` for a weight's ``value`` or ``grad`` (a lesson asks to predict it);
+        ``None`` shows every number."""
+        self.hidden = None if node is None else (node, number)
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
     def show_snapshot(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
         self._rebuild(snapshot)
+        hidden_row, hidden_column = -1, -1
+        if self.hidden is not None and self.hidden[0] in self._weights:
+            hidden_row = self._weights.index(self.hidden[0])
+            hidden_column = 0 if self.hidden[1] == "value" else 1
         columns: list[Sequence[float] | np.ndarray] = [snapshot.weights, snapshot.weight_grads,
                                           snapshot.last_update]
         for slot in self._slots:
@@ -91,6 +106,8 @@ class WeightsTable(QTableWidget):
             for row, value in enumerate(values):
                 item = self.item(row, column)
                 text = short_number(float(value), DIGITS)
+                if (row, column) == (hidden_row, hidden_column):
+                    text = "?"
                 if item is not None and item.text() != text:
                     item.setText(text)
 

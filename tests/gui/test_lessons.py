@@ -87,6 +87,10 @@ def test_the_hidden_gradient_hides_its_sign_too(window):
     node = lesson.stops[index].hide.node
     masked = {edge for edge, item in view.edge_items.items() if item.masked}
     assert masked and all(edge[0] == node for edge in masked)
+    # Nor does the weights table tell.
+    assert window.weights_table.cell_text(node, "∂L/∂w") == "?"
+    window.step_forward()  # reveal
+    assert window.weights_table.cell_text(node, "∂L/∂w") not in ("?", "")
 
 
 def test_a_malformed_lesson_is_refused_and_the_window_keeps_running(window, tmp_path):
