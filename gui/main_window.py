@@ -695,8 +695,14 @@ class MainWindow(QMainWindow):
         """F5: enter or leave presentation mode."""
         self.presentation.toggle(bool(on))
 
+    def _scale_captions(self) -> None:
+        """The lesson's and the stepper's captions grow with the text when presenting."""
+        factor = self.presentation.text_scale if self.presentation.active else 1.0
+        self.lessons.bar.set_text_scale(factor)
+        self.caption_bar.set_text_scale(self.theme, factor)
+
     def _on_presenting(self, on: bool) -> None:
-        self.lessons.bar.set_text_scale(self.presentation.text_scale if on else 1.0)
+        self._scale_captions()
         self._set_checked("present", on)
         self._set_checked("input_gradients", self.presentation.input_gradients if on
                           else self.input_gradients)
@@ -741,7 +747,7 @@ class MainWindow(QMainWindow):
         """Ctrl+plus: larger text when presenting, else zoom in."""
         if self.presentation.active:
             self.presentation.bigger()
-            self.lessons.bar.set_text_scale(self.presentation.text_scale)
+            self._scale_captions()
         else:
             self.graph_view.zoom_in()
 
@@ -749,7 +755,7 @@ class MainWindow(QMainWindow):
         """Ctrl+minus: smaller text when presenting, else zoom out."""
         if self.presentation.active:
             self.presentation.smaller()
-            self.lessons.bar.set_text_scale(self.presentation.text_scale)
+            self._scale_captions()
         else:
             self.graph_view.zoom_out()
 

@@ -71,6 +71,14 @@ class CaptionBar(QFrame):
                            f"#caption_bar QLabel {{ color: {theme.value_text}; "
                            "background: transparent; }")
 
+    def set_text_scale(self, theme: Theme, factor: float) -> None:
+        """Text ``factor`` times its usual size (presentation mode)."""
+        scaled = theme.with_text_scale(factor)
+        self.where.setFont(scaled.font(WHERE_PX, bold=True))
+        self.caption.setFont(scaled.font(CAPTION_PX))
+        for button in self.buttons:
+            button.setFont(scaled.font(WHERE_PX, bold=True))
+
     def show_position(self, position: StepPosition, where: str, problem: str = "") -> None:
         """Show the caption of ``position``; ``problem`` (a non-finite value's reason)
         is added when the stepper stands on it."""

@@ -92,8 +92,10 @@ def test_entering_and_leaving_restores_every_font_and_size(window, qtbot):
     window.resize(1280, 720)
     qtbot.wait(10)
     before = layout_of(window)
+    caption_px = window.caption_bar.caption.font().pixelSize()
     qtbot.keyClick(window.graph_view, Qt.Key.Key_F5)
     assert window.presentation.active
+    assert window.caption_bar.caption.font().pixelSize() >= 1.5 * caption_px
     assert not window.menuBar().isVisible() and not window.toolbar.isVisible()
     assert not window.controls_dock.isVisible() and not window.weights_dock.isVisible()
     strip = window.presentation.strip
