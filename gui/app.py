@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from core.data.datasets import Dataset
     from core.lessons import Lesson
     from core.training.config import TrainingConfig
+    from core.training.session_file import OpenedSession
     from gui.main_window import MainWindow
     from gui.session import Session
     from gui.theme import Theme
@@ -85,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="'seed' (default), a preset name, or a formula for y'")
     parser.add_argument("--seed", type=int, metavar="S", help="seed of the initial weights")
     parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train")
+    parser.add_argument("--session", metavar="FILE",
+                        help="open a saved session: the run continues where it was")
     return parser
 
 
@@ -172,7 +175,17 @@ def run_gui(argv: Sequence[str]) -> int:
     from gui.main_window import MainWindow
     from gui.session import Session
 
+    opened = None
+    if args.session is not None:
+        try:
+            opened = _open_session(args)
+        except UsageError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        startup = Startup(opened.config, opened.graph, opened.dataset, startup.speed)
     session = Session(startup.config, startup.graph, startup.dataset)
+    if opened is not None:
+        session.training.adopt(opened)
     if args.screenshot is not None:
         return _screenshot(app, session, args, lesson, stop)
     session.play.set_speed(startup.speed)
@@ -187,6 +200,39 @@ def run_gui(argv: Sequence[str]) -> int:
         if problem:
             window.statusBar().showMessage(problem)
     return int(app.exec())
+
+
+def _open_session(args: argparse.Namespace) -> OpenedSession:
+    """The run of ``--session FILE``, read and replayed before any window opens.
+
+    Raises
+    ------
+    UsageError
+        When the file cannot be opened (or its data changed: the window's File > Open
+        session asks whether to use the changed file).
+    """
+    from core.training.session_file import (
+        DataChangedError,
+        SessionError,
+        open_session,
+        read_session,
+    )
+    from gui.session.training_session import HISTORY_LIMIT
+
+    given = [flag for flag, value in (("--graph", args.graph), ("--data", args.data),
+                                      ("--optimizer", args.optimizer), ("--seed", args.seed),
+                                      ("--epochs", args.epochs)) if value is not None]
+    if given:
+        raise UsageError(f"--session opens a saved run: {', '.join(given)} cannot be "
+                         "given with it")
+    try:
+        return open_session(read_session(args.session), args.session,
+                            history_limit=HISTORY_LIMIT)
+    except DataChangedError as error:
+        raise UsageError(f"{error}; open it with File > Open session to decide whether to "
+                         "use the changed file") from None
+    except SessionError as error:
+        raise UsageError(str(error)) from None
 
 
 def _theme(args: argparse.Namespace) -> Theme | None:

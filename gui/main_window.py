@@ -59,6 +59,7 @@ from gui.plots.trajectory_plot import TrajectoryPlot
 from gui.presentation import Presentation
 from gui.presets_menu import PresetsMenu
 from gui.session import Session
+from gui.session_files import SessionFiles
 from gui.settings import read_bool, write_config
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, THEMES, Theme, panel_palette, panel_stylesheet
@@ -212,6 +213,9 @@ class MainWindow(QMainWindow):
         """Every command, built from the one keymap table (:mod:`gui.keymap`)."""
         view = self.graph_view
         made = {**self.training_actions.by_name(), "open_data": self.open_data_action}
+        self.session_files = SessionFiles(self.session.training, self, self._report)
+        self.session_files.path_changed.connect(
+            lambda path: self.setWindowTitle(f"{Path(path).name} — Backprop Explorer"))
         slots: dict[str, Callable[..., object]] = {
             "step_back": self.step_back,
             "debug_step": self.stepping.toggle,
@@ -233,6 +237,9 @@ class MainWindow(QMainWindow):
             "full_screen": self._toggle_full_screen,
             "leave": self.leave,
             "quit": self.close,
+            "open_session": lambda _checked=False: self.session_files.choose_and_open(),
+            "save_session": lambda _checked=False: self.session_files.save(),
+            "save_session_as": lambda _checked=False: self.session_files.save_as(),
             "shortcuts": self.show_shortcuts,
             # The gradient tools are built after the menus; these reach them when used.
             "gradient_check": lambda on=False: self.gradient_tools.show_panel(bool(on)),
@@ -270,6 +277,9 @@ class MainWindow(QMainWindow):
     def _make_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        for name in ("open_session", "save_session", "save_session_as"):
+            file_menu.addAction(self.actions[name])
+        file_menu.addSeparator()
         file_menu.addAction(self.open_data_action)
         file_menu.addAction(self.actions["open_lesson"])
         lessons_menu = file_menu.addMenu("Le&ssons")

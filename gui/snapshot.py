@@ -146,6 +146,12 @@ class Snapshot:
     #: Mid-run changes of this run, oldest first: (step, what changed), e.g.
     #: (120, "lr 0.01 → 0.1"); the loss plot marks each at its step.
     changes: tuple[tuple[int, str], ...] = ()
+    #: While a fork runs: the original run's history (drawn for comparison) and the step
+    #: the fork branched off at.
+    original: HistorySnapshot | None = None
+    forked_at: int | None = None
+    #: The past step shown instead of the present (time travel), or None.
+    viewing: int | None = None
 
     @property
     def weight_grads(self) -> np.ndarray:

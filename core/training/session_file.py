@@ -125,7 +125,16 @@ def _json_number(value: float) -> float | str:
 
 def capture(config: TrainingConfig, trainer: Trainer, changes: Sequence[Change] = ()
             ) -> Session:
-    """The session of ``trainer``, which runs ``config`` (with ``changes``)."""
+    """The session of ``trainer``, which runs ``config`` (with ``changes``).  A data file
+    without a recorded sha256 gets its current one.
+
+    Raises
+    ------
+    core.data.datasets.DataError
+        If the data file cannot be read to hash it.
+    """
+    if config.data.path is not None and config.data.sha256 is None:
+        config = config.replace(data=DataSource.file(config.data.path))
     return Session(config, trainer.checkpoint(), tuple(changes), _history_fields(trainer))
 
 
@@ -192,7 +201,9 @@ def read_session(path: str | os.PathLike[str]) -> Session:
     except UnicodeDecodeError:
         raise SessionError(f"{source}: not a session file (not UTF-8 text)") from None
     except ValueError as error:
-        truncated = isinstance(error, json.JSONDecodeError) and error.pos >= len(text.rstrip())
+        # A session is one JSON object; a file cut short no longer ends with its brace.
+        body = text.rstrip()
+        truncated = body.startswith("{") and not body.endswith("}")
         what = "truncated (it ends before the session does)" if truncated else \
             f"not valid JSON ({error})"
         raise SessionError(f"{source}: the session file is {what}") from None

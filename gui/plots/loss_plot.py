@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from gui.graph.value_label import ValueLabel
+from gui.panels.timeline import TimelineBar
 from gui.plots.style import (
     HistoryPlot,
     RangeFollower,
@@ -39,6 +40,11 @@ class LossPlot(HistoryPlot):
         self.theme = theme
         self.plot = new_plot("", "epoch", "loss", theme)
         item = self.plot.getPlotItem()
+        #: The run a fork branched off, drawn under the live curve for comparison.
+        self.original_curve = item.plot(connect="finite",
+                                        pen=pg.mkPen("#B0B0B0", width=1.5))
+        self.original_curve.setClipToView(True)
+        self.original_curve.setDownsampling(auto=True, method="peak")
         self.sample_curve = item.plot(connect="finite")
         self.epoch_curve = item.plot(symbol="o", symbolPen=None)
         self._colour_curves()
@@ -50,14 +56,23 @@ class LossPlot(HistoryPlot):
         self.log_scale.setObjectName("log_scale_check")
         self.log_scale.toggled.connect(self.set_log_scale)
         self.points = ValueLabel("1000000 points (thinned)")
+        self.session = session
+        self.timeline = TimelineBar(session)
         controls = QHBoxLayout()
         controls.addWidget(self.log_scale)
-        controls.addStretch(1)
+        controls.addLayout(self.timeline.slider_row(), 1)
         controls.addWidget(self.points)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.timeline)
+        #: Where the graph shows a past step (time travel).
+        self.viewing_line = pg.InfiniteLine(angle=90, movable=False,
+                                            pen=pg.mkPen("#E69F00", width=2))
+        self.viewing_line.setVisible(False)
+        item.addItem(self.viewing_line, ignoreBounds=True)
+        self.plot.scene().sigMouseClicked.connect(self._on_clicked)
         #: Vertical lines where training changed course mid-run, with what changed.
         self.markers: list[pg.InfiniteLine] = []
         self._marked: tuple[tuple[int, str], ...] = ()
@@ -104,9 +119,47 @@ class LossPlot(HistoryPlot):
             log = self.log_scale.isChecked()
             self.follower.fit(0.0, x_high, *finite_bounds(losses, epoch_losses, log=log))
         self._mark_changes(snapshot.changes, history.n_samples)
+        self._draw_fork(snapshot)
         thinned = " (thinned)" if history.thinned else ""
         count = len(history)
         self.points.setText(f"{count} point{'' if count == 1 else 's'}{thinned}")
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Keep ``snapshot``; draw its history if new, and always where time travel and a
+        fork are (they change without the history changing)."""
+        super().show_snapshot(snapshot)
+        self._draw_fork(snapshot)
+
+    def _draw_fork(self, snapshot: Snapshot) -> None:
+        original = snapshot.original
+        if original is None:
+            self.original_curve.setData([], [])
+        else:
+            keep = original.steps >= (snapshot.forked_at or 0)  # where the two differ
+            losses = original.sample_loss[keep]
+            if self.log_scale.isChecked():
+                losses = np.maximum(losses, LOG_FLOOR)
+            self.original_curve.setData(original.sample_epochs()[keep], losses)
+        self.viewing_line.setVisible(snapshot.viewing is not None)
+        if snapshot.viewing is not None:
+            n = max(snapshot.history.n_samples, 1)
+            self.viewing_line.setValue((snapshot.viewing + 1) / n)
+
+    def step_at(self, x: float) -> int:
+        """The step whose point is nearest to ``x`` on the epoch axis (step k is drawn at
+        (k + 1) / n), within the steps trained."""
+        n = max(len(self.session.dataset), 1)
+        last = self.session.trainer.cursor.step
+        return int(min(max(round(x * n) - 1, 0), max(last - 1, 0)))
+
+    def _on_clicked(self, event: object) -> None:
+        """A click on the curve shows the graph as it was at that step."""
+        position = event.scenePos()  # type: ignore[attr-defined]
+        view = self.plot.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(position) \
+                or self.session.trainer.cursor.step == 0:
+            return
+        self.timeline.show_step(self.step_at(view.mapSceneToView(position).x()))
 
     def _mark_changes(self, changes: tuple[tuple[int, str], ...], n_samples: int) -> None:
         """A dashed line at each mid-run change (after ``step`` steps: x = step / n)."""

@@ -20,6 +20,7 @@ listen to the signals; they never talk to each other.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -33,8 +34,8 @@ from core.training.config import DataSource, TrainingConfig
 from core.training.divergence import WINDOW, describe_divergence
 from core.training.initial_weights import initial_weights
 from core.training.optimizers import Optimizer
-from core.training.session_file import Change
-from core.training.trainer import Divergence, StepResult, Trainer
+from core.training.session_file import Change, OpenedSession
+from core.training.trainer import Divergence, PastState, StepResult, Trainer
 from gui.formatting import count
 from gui.session.rate_limiter import RateLimiter
 from gui.snapshot import HistorySnapshot, Snapshot
@@ -122,6 +123,8 @@ class TrainingSession(QObject):
     course_changed = Signal(int, str)
     #: Shuffling or clipping changed.  Arguments: shuffle, clip_value, clip_norm (None: off).
     schedule_changed = Signal(bool, object, object)
+    #: The graph shows a past step (argument: the step) or the present again (-1).
+    time_travelled = Signal(int)
 
     def __init__(self, config: TrainingConfig | None = None, graph: Graph | None = None,
                  dataset: Dataset | None = None, parent: QObject | None = None) -> None:
@@ -134,12 +137,20 @@ class TrainingSession(QObject):
         self._base_config = self._config
         #: Mid-run changes of this run: (change, what changed), oldest first.
         self._changes: list[tuple[Change, str]] = []
+        #: The trainers of the run's stretches, oldest first (one more per change): a
+        #: past step is rebuilt by the stretch that trained it.
+        self._stretches: list[Trainer] = []
+        #: The past step the graph shows instead of the present, or None.
+        self._viewing: PastState | None = None
+        #: While a fork runs: the run it branched off (to show and to go back to).
+        self._original: _Original | None = None
         self._follow = True
         self._shown_sample = 0
         self._last: StepResult | None = None
         self._run = 0
         self._snapshot: Snapshot | None = None
         self._trainer = self._new_trainer()
+        self._stretches = [self._trainer]
         self._frames = RateLimiter(MAX_FRAMES_PER_SECOND, self._publish_frame, self)
         self._readouts = RateLimiter(MAX_READOUTS_PER_SECOND, self._publish_readouts, self)
 
@@ -358,8 +369,7 @@ class TrainingSession(QObject):
             For an unknown name or a bad value; nothing changes then.
         """
         config = self._config.replace(optimizer=name, hyperparameters=dict(values or {}))
-        self._change_course(config, f"{self._config.optimizer_class.title} → "
-                                    f"{config.optimizer_class.title}")
+        self._change_course(config, describe_change(self._config, config))
 
     def set_hyperparameter(self, name: str, value: float) -> None:
         """Change one hyperparameter.  Mid-run, training continues from the current weights
@@ -372,8 +382,167 @@ class TrainingSession(QObject):
         """
         config = self._config.with_hyperparameters(**{name: value})
         if config != self._config:
-            old = self._config.hyperparameters[name]
-            self._change_course(config, f"{name} {old:g} → {config.hyperparameters[name]:g}")
+            self._change_course(config, describe_change(self._config, config))
+
+    def adopt(self, opened: OpenedSession) -> None:
+        """Continue a run opened from a session file: its graph, data, trainer (at the
+        saved step, its past replayed) and mid-run changes; every view is told."""
+        config = opened.config
+        for change in opened.changes:
+            config = config.replace(optimizer=change.optimizer,
+                                    hyperparameters=dict(change.hyperparameters))
+        self._config, self._graph, self._dataset = config, opened.graph, opened.dataset
+        self._shown_sample = 0
+        self.graph_changed.emit(opened.graph)
+        self.dataset_changed.emit(opened.dataset)
+        self.optimizer_changed.emit(config.optimizer, dict(config.hyperparameters))
+        self.seed_changed.emit(config.seed)
+        self.epochs_changed.emit(config.epochs)
+        self.schedule_changed.emit(config.shuffle, config.clip_value, config.clip_norm)
+        self._trainer = opened.trainer
+        self._stretches = list(opened.stretches)
+        self._viewing = None
+        self._original = None
+        self._base_config = opened.config
+        previous = opened.config
+        self._changes = []
+        for change in opened.changes:
+            current = previous.replace(optimizer=change.optimizer,
+                                       hyperparameters=dict(change.hyperparameters))
+            self._changes.append((change, describe_change(previous, current)))
+            previous = current
+        self._last = None
+        self._run += 1
+        self._sync_shown_sample()
+        self.training_restarted.emit()
+        self.publish()
+
+    # -- time travel and forks -----------------------------------------------------------
+
+    @property
+    def viewing(self) -> PastState | None:
+        """The past step the graph shows (None: the present)."""
+        return self._viewing
+
+    @property
+    def forked_at(self) -> int | None:
+        """The step the running fork branched off at (None: no fork)."""
+        return None if self._original is None else self._original.step
+
+    def rebuild(self, step: int) -> PastState:
+        """The state after ``step`` steps of this run, exactly: weights, optimizer state and
+        the trace of the sample the next step trains (replayed from the nearest checkpoint
+        by the stretch of the run that trained it).
+
+        Raises
+        ------
+        core.training.checkpoint.CheckpointError
+            If ``step`` is not in the run.
+        """
+        starts = [0, *(change.step for change, _ in self._changes)]
+        index = max(i for i, start in enumerate(starts[:len(self._stretches)])
+                    if start <= step)
+        return self._stretches[index].rebuild(step)
+
+    def view_step(self, step: int) -> PastState:
+        """Show the graph exactly as it was after ``step`` steps (training pauses there
+        until :meth:`back_to_present` or a training command).
+
+        Raises
+        ------
+        core.training.checkpoint.CheckpointError
+            If ``step`` is not in the run.
+        """
+        past = self.rebuild(step)
+        self._viewing = past
+        self._snapshot = None
+        self.time_travelled.emit(step)
+        self.publish()
+        self.status_reported.emit(f"Showing step {step} as it was (sample {past.cursor.sample} "
+                                  "next): Resume from here forks the run; Back to now returns")
+        return past
+
+    def back_to_present(self) -> None:
+        """Show the present again."""
+        if self._return_to_present():
+            self.publish()
+
+    def _return_to_present(self) -> bool:
+        if self._viewing is None:
+            return False
+        self._viewing = None
+        self._snapshot = None
+        self.time_travelled.emit(-1)
+        return True
+
+    def resume_from(self, step: int, optimizer: str | None = None,
+                    hyperparameters: Mapping[str, float] | None = None) -> None:
+        """Fork the run after ``step`` steps: training continues from that state on the
+        same sample order, optionally with another optimizer or hyperparameters.  The
+        original run stays visible (and can be returned to with :meth:`discard_fork`).
+
+        Raises
+        ------
+        core.training.config.ConfigError
+            For an unknown optimizer or a bad value.
+        core.training.checkpoint.CheckpointError
+            If ``step`` is not in the run.  Nothing changes on an error.
+        """
+        config = self._config
+        if optimizer is not None and optimizer != config.optimizer:
+            config = config.replace(optimizer=optimizer)
+        if hyperparameters:
+            config = config.with_hyperparameters(**hyperparameters)
+        starts = [0, *(change.step for change, _ in self._changes)]
+        index = max(i for i, start in enumerate(starts[:len(self._stretches)])
+                    if start <= step)
+        source = self._stretches[index]
+        # The settings in force at ``step``: the stretch's own.
+        at_step = self._base_config if index == 0 else self._base_config.replace(
+            optimizer=self._changes[index - 1][0].optimizer,
+            hyperparameters=dict(self._changes[index - 1][0].hyperparameters))
+        if (config.optimizer, dict(config.hyperparameters)) == \
+                (at_step.optimizer, dict(at_step.hyperparameters)):
+            fork = source.fork(step)
+            config = at_step
+        else:
+            fork = source.fork(step, config.optimizer_class(len(self._graph.weights),
+                                                            **config.hyperparameters))
+        if self._original is None:
+            self._original = _Original(self._trainer, self._config, list(self._changes),
+                                       list(self._stretches), self._base_config, step)
+        else:
+            self._original = dataclasses.replace(self._original, step=step)
+        self._changes = [item for item in self._changes[:index] if item[0].step <= step]
+        self._stretches = self._stretches[:index + 1]
+        if config is not at_step:
+            self._changes.append((Change(step, config.optimizer,
+                                         MappingProxyType(dict(config.hyperparameters))),
+                                  describe_change(at_step, config)))
+            self._stretches.append(fork)
+        else:
+            self._stretches[-1] = fork
+        self._trainer, self._config, self._viewing, self._last = fork, config, None, None
+        self.optimizer_changed.emit(config.optimizer, dict(config.hyperparameters))
+        self.time_travelled.emit(-1)
+        self.publish()
+        self.status_reported.emit(f"Forked at step {step}: training continues from there "
+                                  "(the original run stays drawn in grey; Discard fork "
+                                  "returns to it)")
+
+    def discard_fork(self) -> None:
+        """Drop the fork and continue the original run where it was."""
+        original = self._original
+        if original is None:
+            return
+        self._trainer, self._config = original.trainer, original.config
+        self._changes, self._stretches = original.changes, original.stretches
+        self._base_config = original.base_config
+        self._original, self._viewing, self._last = None, None, None
+        self.optimizer_changed.emit(self._config.optimizer, dict(self._config.hyperparameters))
+        self.time_travelled.emit(-1)
+        self.publish()
+        self.status_reported.emit("Fork discarded: back to the original run")
 
     def _change_course(self, config: TrainingConfig, what: str) -> None:
         """Train as ``config`` says from now on (it differs in optimizer or
@@ -386,7 +555,9 @@ class TrainingSession(QObject):
                                             "initial weights")
             return
         optimizer = config.optimizer_class(len(self._graph.weights), **config.hyperparameters)
+        self._return_to_present()
         self._trainer = self._trainer.fork(step, optimizer)
+        self._stretches.append(self._trainer)
         self._config = config
         self._changes.append((Change(step, config.optimizer,
                                      MappingProxyType(dict(config.hyperparameters))), what))
@@ -509,6 +680,7 @@ class TrainingSession(QObject):
 
     def step_sample(self) -> StepResult | None:
         """Train one sample and redraw; ``None`` if training cannot go on."""
+        self._return_to_present()
         if not self.can_train():
             return None
         result = self._trainer.step_sample()
@@ -519,6 +691,7 @@ class TrainingSession(QObject):
     def step_epoch(self) -> StepResult | None:
         """Train to the end of the current epoch and redraw; ``None`` if training cannot
         go on."""
+        self._return_to_present()
         if not self.can_train():
             return None
         epochs_before = self._trainer.history.n_epochs
@@ -529,6 +702,7 @@ class TrainingSession(QObject):
 
     def run_steps(self, n: int) -> StepResult | None:
         """Train ``n`` samples at once, drawing only the end (scripts, screenshots)."""
+        self._return_to_present()
         if n <= 0 or not self.can_train():
             return None
         epochs_before = self._trainer.history.n_epochs
@@ -541,6 +715,7 @@ class TrainingSession(QObject):
     def run_for(self, seconds: float, max_steps: int | None = None) -> StepResult | None:
         """One time-budgeted batch (see ``Trainer.run_for``); views are told at a bounded
         rate, and at once when training stops (finished or diverged)."""
+        self._return_to_present()
         if not self.can_train(explain=False):
             return None
         epochs_before = self._trainer.history.n_epochs
@@ -607,6 +782,9 @@ class TrainingSession(QObject):
         self._trainer = self._new_trainer()
         self._base_config = self._config
         self._changes = []
+        self._stretches = [self._trainer]
+        self._viewing = None
+        self._original = None
         self._last = None
         self._run += 1
         self._sync_shown_sample()
@@ -655,6 +833,8 @@ class TrainingSession(QObject):
         return self._trainer.trace(self._shown_sample)
 
     def _take_snapshot(self) -> Snapshot:
+        if self._viewing is not None:
+            return self._past_snapshot(self._viewing)
         trainer = self._trainer
         cursor = trainer.cursor
         last = self._last
@@ -680,7 +860,55 @@ class TrainingSession(QObject):
             epoch_loss=float(epoch_losses[-1]) if len(epoch_losses) else None,
             finished=bool(trainer.finished), divergence=trainer.diverged, history=history,
             changes=tuple((change.step, what) for change, what in self._changes),
+            original=None if self._original is None
+            else HistorySnapshot.of(self._original.trainer.history),
+            forked_at=self.forked_at,
         )
+
+    def _past_snapshot(self, past: PastState) -> Snapshot:
+        """The graph, readouts and tables exactly as they were after a past step."""
+        checkpoint = past.checkpoint
+        weights = np.array(checkpoint.weights)
+        weights.flags.writeable = False
+        history = HistorySnapshot.of(self._trainer.history)
+        losses = checkpoint.epoch_loss
+        return Snapshot(
+            run=self._run, graph=self._graph, dataset=self._dataset,
+            optimizer=checkpoint.optimizer, hyperparameters=dict(self._config.hyperparameters),
+            seed=self._config.seed, trace=past.trace, sample=past.cursor.sample,
+            epoch=int(past.cursor.epoch), epochs=self._config.epochs,
+            position=int(past.cursor.position), step=int(checkpoint.step), weights=weights,
+            last_update=np.zeros_like(weights), optimizer_state=checkpoint.state_arrays(),
+            last_loss=None, epoch_loss=float(losses[-1]) if losses else None,
+            finished=False, divergence=None, history=history,
+            changes=tuple((change.step, what) for change, what in self._changes),
+            original=None if self._original is None
+            else HistorySnapshot.of(self._original.trainer.history),
+            forked_at=self.forked_at, viewing=int(checkpoint.step),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Original:
+    """The run a fork branched off: everything needed to show it and to go back to it."""
+
+    trainer: Trainer
+    config: TrainingConfig
+    changes: list[tuple[Change, str]]
+    stretches: list[Trainer]
+    base_config: TrainingConfig
+    step: int
+
+
+def describe_change(old: TrainingConfig, new: TrainingConfig) -> str:
+    """What a change of optimizer or hyperparameters is, in a few words:
+    ``lr 0.01 → 0.1`` or ``SGD → Adam``."""
+    if old.optimizer != new.optimizer:
+        return f"{old.optimizer_class.title} → {new.optimizer_class.title}"
+    changed = [f"{name} {old.hyperparameters[name]:g} → {value:g}"
+               for name, value in new.hyperparameters.items()
+               if old.hyperparameters.get(name) != value]
+    return ", ".join(changed) or "no change"
 
 
 def _preset_weights(graph: Graph) -> np.ndarray | None:

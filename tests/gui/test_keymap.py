@@ -49,6 +49,7 @@ def test_help_page_lists_every_row():
 def test_each_key_triggers_its_action(window, qtbot, monkeypatch):
     # The file dialogs would wait for a user.
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: ("", ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: ("", ""))
     fired: dict[str, int] = {}
     for row in KEYMAP:
         window.actions[row.name].triggered.connect(
