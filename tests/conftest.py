@@ -2,7 +2,10 @@
 
 import os
 import sys
+from collections.abc import Generator
 from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -12,3 +15,29 @@ if str(ROOT) not in sys.path:
 
 #: The course's data file, beside the project; tests that use it skip when it is absent.
 COURSE_DATA = ROOT.parent / "shared" / "data" / "data.pkl"
+
+from tests.qt_messages import GUARD, qt_loaded  # noqa: E402
+
+# -- Qt's warnings about threads and object lifetimes fail the test that caused them -------
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # After pytest-qt has installed its handler for the test: the guard goes on top of it.
+    if qt_loaded():
+        GUARD.test = item.nodeid
+        GUARD.install()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    if qt_loaded():
+        # pytest-qt has removed its handler after the call: print what teardown brings.
+        GUARD.test = item.nodeid
+        GUARD.reset_forward()
+        GUARD.install()
+    result = yield
+    found = GUARD.take()
+    if found:
+        raise AssertionError("Qt warned about a thread or an object's lifetime:\n  "
+                             + "\n  ".join(found))
+    return result

@@ -141,8 +141,11 @@ class ComparisonRunner(QObject):
         self._progress.cancel()
 
     def _on_thread_finished(self) -> None:
-        thread = self.sender()
-        if isinstance(thread, QThread) and thread in self._threads:
+        # ``finished`` comes from a thread that has not quite ended: it still deletes its
+        # worker (deleteLater).  Joined first, so the worker's last reference is dropped
+        # here only once nothing else can delete it.
+        for thread in [t for t in self._threads if t.isFinished()]:
+            thread.wait()
             del self._threads[thread]
             thread.deleteLater()
 
