@@ -1,5 +1,5 @@
-"""Strict from day one: ruff on the whole project and mypy --strict on core/ run with the
-tests, so CI fails on a lint or type error as on a failing test."""
+"""Strict from day one: ruff on the whole project and mypy --strict on core/, cli/ and gui/
+run with the tests, so CI fails on a lint or type error as on a failing test."""
 
 import shutil
 import subprocess
@@ -31,7 +31,12 @@ NUMPY_TYPES = tuple(int(part) for part in np.__version__.split(".")[:2]) >= (2, 
 
 
 @pytest.mark.skipif(not NUMPY_TYPES, reason="types are checked with numpy >= 2.3")
-def test_mypy_strict_on_core():
-    result = subprocess.run([_tool("mypy"), "--no-incremental", "core"], cwd=ROOT,
+def test_mypy_strict_on_core_cli_and_gui():
+    # The packages come from pyproject.toml's [tool.mypy] files, which must name all three.
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["mypy"]["files"] == ["core", "cli", "gui"]
+    result = subprocess.run([_tool("mypy"), "--no-incremental"], cwd=ROOT,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
