@@ -41,12 +41,17 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from core.debugger.stepper import Phase
 
 LESSON_FOLDER = Path(__file__).resolve().parents[1] / "resources" / "lessons"
 LESSON_FORMAT = "backprop-explorer-lesson"
 LESSON_VERSION = 1
-PHASES = ("forward", "backward", "update")
+#: The stepper's phases (core.debugger.stepper.PHASES), here so that reading a lesson
+#: loads no engine.
+PHASES: tuple[Phase, ...] = ("forward", "backward", "update")
 PLOTS = ("loss", "weights", "compare")
 NUMBERS = ("value", "grad")
 #: A lesson file larger than this is refused before reading (a lesson is a few KiB).
@@ -67,7 +72,7 @@ class StepperAt:
     """A position of the next training step: ``at`` within ``phase`` (negative: from the
     phase's end)."""
 
-    phase: str
+    phase: Phase
     at: int
 
 
@@ -224,7 +229,7 @@ def _stepper(value: Any, where: str) -> StepperAt | None:
     at = value.get("at", 0)
     if isinstance(at, bool) or not isinstance(at, int):
         raise LessonError(f"{where}: stepper \"at\" must be a whole number")
-    return StepperAt(phase=phase, at=at)
+    return StepperAt(phase=cast("Phase", phase), at=at)  # one of PHASES, checked above
 
 
 def _hidden(value: Any, where: str) -> HiddenNumber | None:

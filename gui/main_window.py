@@ -8,6 +8,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -284,7 +285,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.actions["open_lesson"])
         lessons_menu = file_menu.addMenu("Le&ssons")
         for name in shipped_lessons():
-            lessons_menu.addAction(name, lambda name=name: self.open_lesson(name))
+            lessons_menu.addAction(name, partial(self.open_lesson, name))
         self.export_menu = ExportMenu(
             self.session.training, self.graph_view,
             {"loss": self.loss_plot.plot, "weights": self.trajectory_plot.plot,

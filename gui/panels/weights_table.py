@@ -145,16 +145,16 @@ class NumberDelegate(QStyledItemDelegate):
         plain = QStyleOptionViewItem(option)
         self.initStyleOption(plain, index)
         plain.text = ""
-        widget = option.widget  # type: ignore[attr-defined]
+        widget = option.widget  # type: ignore[attr-defined, unused-ignore]
         style = widget.style() if widget is not None else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, plain, painter, widget)
-        rect = QRectF(option.rect).adjusted(3, 0, -4, 0)  # type: ignore[attr-defined]
-        metrics = QFontMetricsF(option.font)  # type: ignore[attr-defined]
+        rect = QRectF(option.rect).adjusted(3, 0, -4, 0)  # type: ignore[attr-defined, unused-ignore]
+        metrics = QFontMetricsF(option.font)  # type: ignore[attr-defined, unused-ignore]
         shown, scale = fitted(text, metrics, rect.width())
         painter.save()
-        painter.setFont(option.font)  # type: ignore[attr-defined]
-        painter.setPen(option.palette.color(QPalette.ColorRole.Text))  # type: ignore[attr-defined]
+        painter.setFont(option.font)  # type: ignore[attr-defined, unused-ignore]
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))  # type: ignore[attr-defined, unused-ignore]
         painter.translate(rect.right(), rect.top())
         painter.scale(scale, 1.0)
         width = metrics.horizontalAdvance(shown)
