@@ -23,7 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run(args)
         except KeyboardInterrupt:  # Ctrl+C while the modules load: no traceback either
-            print("interrupted (Ctrl+C)", file=sys.stderr)
+            from cli.progress import INTERRUPTED  # a few lines of the standard library
+
+            print(INTERRUPTED, file=sys.stderr)
             return 130
     from gui.app import run_gui
 

@@ -65,6 +65,18 @@ def test_ctrl_c_stops_every_long_command_with_one_line_and_status_130():
     master, slave = pty.openpty()
     on_terminal = _start(LONG_RUNS["train"], stderr=slave)
     os.close(slave)
+    try:
+        _interrupt_and_check(processes, on_terminal, master)
+    finally:
+        for process in [*processes.values(), on_terminal]:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+        os.close(master)
+
+
+def _interrupt_and_check(processes: dict[str, subprocess.Popen[bytes]],
+                         on_terminal: subprocess.Popen[bytes], master: int) -> None:
     seen = b""
     deadline = time.monotonic() + 30.0
     while b"] " not in seen and time.monotonic() < deadline:
@@ -96,6 +108,5 @@ def test_ctrl_c_stops_every_long_command_with_one_line_and_status_130():
         if not chunk:
             break
         rest += chunk
-    os.close(master)
     assert b"\r\x1b[K" + INTERRUPTED.encode() in rest, rest
     assert b"Traceback" not in rest
