@@ -12,11 +12,13 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QMimeData, QSettings, Qt
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
     QGuiApplication,
     QScreen,
     QShowEvent,
@@ -42,6 +44,7 @@ from core.training.optimizers import OPTIMIZERS
 from core.training.trainer import Divergence, StepResult
 from gui.actions import TrainingActions
 from gui.data_loader import DataLoader
+from gui.data_summary import DataSummaryDialog
 from gui.debugger.caption_bar import CaptionBar
 from gui.debugger.gradient_tools import GradientTools
 from gui.debugger.inspector import NodeInspector
@@ -119,6 +122,8 @@ class MainWindow(QMainWindow):
         self.open_data_action = make_action(self, "open_data", self.choose_data_file)
         # Files are read off the interface thread: a million-row CSV takes seconds.
         self.data_loader = DataLoader(self)
+        self.setAcceptDrops(True)
+        self.data_summary: DataSummaryDialog | None = None
         self.data_loader.progressed.connect(self._on_data_progressed)
         self.data_loader.loaded.connect(self._on_data_loaded)
         self.data_loader.failed.connect(self._on_data_failed)
@@ -468,9 +473,42 @@ class MainWindow(QMainWindow):
             self._load_dialog.setValue(percent)
 
     def _on_data_loaded(self, path: str, dataset: object) -> None:
+        """Loaded: show what the file holds and let the target column be chosen; OK uses
+        it, Cancel keeps the current data."""
         self._close_load_dialog()
         assert isinstance(dataset, Dataset)
-        self._use_data(path, dataset)
+        summary = DataSummaryDialog(dataset, self.session.training.graph.n_inputs, self)
+        summary.accepted.connect(lambda: self._use_data(path, summary.dataset()))
+        summary.rejected.connect(lambda: self.statusBar().showMessage(
+            f"Not used: {path}; still training on "
+            f"{self.session.training.dataset.display_name}"))
+        summary.finished.connect(summary.deleteLater)
+        self.data_summary = summary
+        summary.open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Data files dropped on the window are opened like Open data."""
+        if self._dropped_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_path(event.mimeData())
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.load_data_file(path)
+
+    @staticmethod
+    def _dropped_path(mime: QMimeData) -> str | None:
+        """The one local data file (by its suffix) a drag carries, or None."""
+        urls = mime.urls() if mime.hasUrls() else []
+        if len(urls) != 1 or not urls[0].isLocalFile():
+            return None
+        path = urls[0].toLocalFile()
+        return path if Path(path).suffix.lower() in SUPPORTED_SUFFIXES else None
 
     def _on_data_failed(self, path: str, message: str) -> None:
         self._close_load_dialog()

@@ -86,8 +86,11 @@ def test_cancelling_open_data_keeps_the_previous_data(qtbot, window, session, la
 def test_open_data_in_the_background_replaces_the_data(qtbot, window, session, tmp_path):
     path = tmp_path / "small.csv"
     np.savetxt(path, np.random.default_rng(2).normal(size=(40, 6)), delimiter=",")
-    with qtbot.waitSignal(session.training.dataset_changed, timeout=20_000):
+    with qtbot.waitSignal(window.data_loader.loaded, timeout=20_000):
         window.load_data_file(str(path))
+    # The summary comes first; OK uses the data.
+    with qtbot.waitSignal(session.training.dataset_changed, timeout=5_000):
+        window.data_summary.accept()
     assert len(session.training.dataset) == 40
     assert window._load_dialog is None
 
