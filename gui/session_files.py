@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from core.data.datasets import DataError
+from core.data.datasets import DataError, load_dataset
 from core.training.session_file import (
     DataChangedError,
     SessionError,
@@ -79,6 +79,20 @@ class SessionFiles(QObject):
     def save_to(self, path: str) -> bool:
         """Write the run to ``path`` (atomically); report success or the problem."""
         training = self.training
+        data = training.base_config.data
+        try:
+            other_target = data.path is not None and training.dataset.target_name != \
+                load_dataset(data.path).target_name
+        except DataError as problem:
+            self.report("Cannot save the session", str(problem))
+            return False
+        if other_target:
+            # Session files name the data file, whose target is its last column.
+            self.report("Cannot save the session",
+                        f"this run trains on {data.path} with {training.dataset.target_name}"
+                        " as the target; a session can only record the file's last column "
+                        "as the target")
+            return False
         try:
             save_session(path, capture(training.base_config, training.trainer,
                                        training.changes))

@@ -111,3 +111,16 @@ def test_a_data_file_can_be_dropped_on_the_window(qtbot, window, session, tmp_pa
                               Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dragEnterEvent(refused)
     assert not refused.isAccepted()
+
+
+def test_a_session_cannot_record_another_target_column_and_says_so(qtbot, window, session,
+                                                                   tmp_path):
+    summary = _load(qtbot, window, _write(tmp_path, "csv", _table(columns=7)))
+    summary.target.setCurrentIndex(0)
+    with qtbot.waitSignal(session.training.dataset_changed):
+        summary.accept()
+    target = tmp_path / "s.json"
+    assert not window.session_files.save_to(str(target))
+    box = window.findChild(QMessageBox, "problem_box")
+    assert "f0 as the target" in box.text()
+    assert not target.exists()
