@@ -171,8 +171,12 @@ def build_actions(parent: QObject, slots: Mapping[str, Callable[..., object]],
 
 
 def help_rows(keymap: Iterable[KeyBinding] = KEYMAP) -> list[tuple[str, str, str]]:
-    """(group, keys, what it does) for every row that has keys."""
-    return [(row.group, key_text(row), row.help) for row in keymap if row.keys]
+    """(group, keys, what it does) for every row that has keys, each group's rows together
+    (groups in the order they first appear)."""
+    rows = [row for row in keymap if row.keys]
+    first = {row.group: -i for i, row in reversed(list(enumerate(rows)))}
+    rows.sort(key=lambda row: -first[row.group])
+    return [(row.group, key_text(row), row.help) for row in rows]
 
 
 def help_html(keymap: Iterable[KeyBinding] = KEYMAP) -> str:
@@ -187,3 +191,17 @@ def help_html(keymap: Iterable[KeyBinding] = KEYMAP) -> str:
                      f"<td>{escape(what)}</td></tr>")
     parts.append("<tr><td colspan=2><br>Ctrl+wheel zooms the graph; drag to pan it.</td></tr>")
     return f"<table>{''.join(parts)}</table>"
+
+
+def help_markdown(keymap: Iterable[KeyBinding] = KEYMAP) -> str:
+    """The same page as a Markdown table, as the README shows it (a test keeps the two
+    equal)."""
+    lines = ["| keys | action |", "| --- | --- |"]
+    group = None
+    for row_group, keys, what in help_rows(keymap):
+        if row_group != group:
+            group = row_group
+            lines.append(f"| **{group}** | |")
+        lines.append(f"| {keys.replace('|', '/')} | {what.replace('|', '/')} |")
+    lines.append("| Ctrl + wheel, drag | zoom, pan the graph |")
+    return "\n".join(lines)

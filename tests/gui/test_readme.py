@@ -1,0 +1,18 @@
+"""The README shows what the window does: its key table is the keymap's own."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from gui.keymap import help_markdown
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_lists_every_shortcut_of_the_keymap():
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"<!-- keys -->\n(.*?)\n<!-- /keys -->", text, re.DOTALL)
+    assert block is not None, "README.md has no <!-- keys --> block"
+    assert block.group(1).strip() == help_markdown().strip(), (
+        "the README's key table differs from gui/keymap.py: paste gui.keymap.help_markdown()")
