@@ -2,10 +2,14 @@
 
 It is drawn at a fixed pixel size whatever the zoom (``ItemIgnoresTransformations``), so
 ``∂L/∂w9 = ∂L/∂× · ∂×/∂w9 = −1.99 · 0.5024 = −0.9998`` stays legible on a projector even
-when the whole graph is fitted into a small window.
+when the whole graph is fitted into a small window.  The view gives it the width it may
+take: a line longer than that wraps at its ``=`` signs, and only a piece still too long
+makes the text smaller.
 """
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
@@ -27,9 +31,13 @@ class StepNote(QGraphicsItem):
         self._font: QFont = theme.font(NOTE_PX, family=theme.number_family)
         self._bold: QFont = theme.font(NOTE_PX, bold=True, family=theme.number_family)
         self._lines: list[str] = []
+        #: The lines as drawn: (text, bold) after wrapping to the width allowed.
+        self._rows: list[tuple[str, bool]] = []
+        self._max_width = math.inf
         self._rect = QRectF()
         self._below = False
         self._shift = 0.0
+        self._lift = 0.0
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(10.0)
         self.setVisible(False)
@@ -45,33 +53,63 @@ class StepNote(QGraphicsItem):
         self.setVisible(bool(self._lines))
         self._layout()
 
-    def set_placement(self, below: bool, shift: float = 0.0) -> None:
+    @property
+    def rows(self) -> list[str]:
+        """The lines as drawn, after wrapping."""
+        return [text for text, _bold in self._rows]
+
+    def set_max_width(self, width: float) -> None:
+        """Keep the box at most ``width`` pixels wide (wrapping, then shrinking the text)."""
+        width = max(float(width), 1.0)
+        if width != self._max_width:
+            self.prepareGeometryChange()
+            self._max_width = width
+            self._layout()
+
+    def set_placement(self, below: bool, shift: float = 0.0, lift: float = 0.0) -> None:
         """Hang the box below its anchor instead of above it, moved ``shift`` pixels to
-        the right of centred."""
-        if below != self._below or shift != self._shift:
+        the right of centred and ``lift`` pixels down."""
+        if below != self._below or shift != self._shift or lift != self._lift:
             self.prepareGeometryChange()
             self._below = below
             self._shift = shift
+            self._lift = lift
             self._layout()
 
-    def box_at(self, anchor: QPointF, below: bool, shift: float = 0.0) -> QRectF:
+    def box_at(self, anchor: QPointF, below: bool, shift: float = 0.0,
+               lift: float = 0.0) -> QRectF:
         """Where the box would be, in pixels, if its anchor were at ``anchor`` (pixels)."""
         w, h = self._rect.width(), self._rect.height()
         gap = self.theme.px(12.0)
         top = anchor.y() + gap if below else anchor.y() - h - gap
-        return QRectF(anchor.x() + shift - w / 2, top, w, h)
+        return QRectF(anchor.x() + shift - w / 2, top + lift, w, h)
 
     def size(self) -> tuple[float, float]:
         return self._rect.width(), self._rect.height()
 
     def _layout(self) -> None:
-        metrics = QFontMetricsF(self._bold)
         pad = self.theme.px(PADDING)
-        width = max((metrics.horizontalAdvance(line) for line in self._lines), default=0.0)
-        height = metrics.lineSpacing() * len(self._lines)
+        room = self._max_width - 2 * pad
+        self._font = self.theme.font(NOTE_PX, family=self.theme.number_family)
+        self._bold = self.theme.font(NOTE_PX, bold=True, family=self.theme.number_family)
+        metrics = QFontMetricsF(self._bold)
+        self._rows = []
+        for i, line in enumerate(self._lines):
+            bold = i == len(self._lines) - 1  # the result people look for
+            self._rows += [(piece, bold) for piece in _wrap(line, room, metrics)]
+        width = max((metrics.horizontalAdvance(text) for text, _ in self._rows), default=0.0)
+        # A piece with no "=" to break at: smaller text rather than cut off.
+        while width > room > 0 and self._bold.pixelSize() > 6:
+            size = min(self._bold.pixelSize() - 1,
+                       math.floor(self._bold.pixelSize() * room / width))
+            for font in (self._font, self._bold):
+                font.setPixelSize(max(6, size))
+            metrics = QFontMetricsF(self._bold)
+            width = max(metrics.horizontalAdvance(text) for text, _ in self._rows)
+        height = metrics.lineSpacing() * len(self._rows)
         w, h = width + 2 * pad, height + 2 * pad
         gap = self.theme.px(12.0)
-        top = gap if self._below else -h - gap
+        top = (gap if self._below else -h - gap) + self._lift
         self._rect = QRectF(self._shift - w / 2, top, w, h)
         self.update()
 
@@ -92,10 +130,25 @@ class StepNote(QGraphicsItem):
         metrics = QFontMetricsF(self._bold)
         y = self._rect.top() + pad
         painter.setPen(QColor(self.theme.value_text))
-        for i, line in enumerate(self._lines):
-            # The last line is the result people look for: bold.
-            painter.setFont(self._bold if i == len(self._lines) - 1 else self._font)
+        for line, bold in self._rows:
+            painter.setFont(self._bold if bold else self._font)
             painter.drawText(QRectF(self._rect.left() + pad, y, self._rect.width() - 2 * pad,
                                     metrics.lineSpacing()),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
             y += metrics.lineSpacing()
+
+
+def _wrap(line: str, room: float, metrics: QFontMetricsF) -> list[str]:
+    """``line`` as few pieces as fit in ``room`` pixels, broken before its `` = `` signs
+    (each continuation starts with ``=``, as one writes a long equation by hand)."""
+    if metrics.horizontalAdvance(line) <= room:
+        return [line]
+    parts = line.split(" = ")
+    pieces = [parts[0]]
+    for part in parts[1:]:
+        joined = f"{pieces[-1]} = {part}"
+        if metrics.horizontalAdvance(joined) <= room:
+            pieces[-1] = joined
+        else:
+            pieces.append(f"= {part}")
+    return pieces

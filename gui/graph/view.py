@@ -336,6 +336,9 @@ class GraphView(QGraphicsView):
         points = {False: QPointF(self.mapFromScene(anchor)),
                   True: QPointF(self.mapFromScene(below_anchor))}
         viewport = QRectF(self.viewport().rect())
+        margin = self.theme.px(4.0)
+        inside = viewport.adjusted(margin, margin, -margin, -margin)
+        note.set_max_width(inside.width())
         weights = []
         for node_id, item in self.node_items.items():
             shape = QRectF(self.mapFromScene(item.shape_scene_rect()).boundingRect())
@@ -346,23 +349,35 @@ class GraphView(QGraphicsView):
         legends = [QRectF(left, top, right - left, bottom - top)
                    for left, top, right, bottom in self._legend_obstacles()]
         width, _ = note.size()
-        best: tuple[float, bool, float] | None = None
+
+        def inside_view(below: bool, shift: float) -> tuple[float, float]:
+            """The shift and lift that slide the box wholly into the view (the stem still
+            reaches its anchor)."""
+            box = note.box_at(points[below], below, shift)
+            shift += (max(0.0, inside.left() - box.left())
+                      - max(0.0, box.right() - inside.right()))
+            lift = max(0.0, inside.top() - box.top()) - max(0.0, box.bottom() - inside.bottom())
+            return shift, lift
+
+        best: tuple[float, bool, float, float] | None = None
         for below in (False, True):
-            for shift in (0.0, 0.25 * width, -0.25 * width, width / 2 - 12.0,
-                          -width / 2 + 12.0):
-                box = note.box_at(points[below], below, shift)
+            for wanted in (0.0, 0.25 * width, -0.25 * width, width / 2 - 12.0,
+                           -width / 2 + 12.0):
+                shift, lift = inside_view(below, wanted)
+                box = note.box_at(points[below], below, shift, lift)
                 cost = sum(weight for rect, weight in weights if rect.intersects(box))
-                visible = box.intersected(viewport)
-                hidden = box.width() * box.height() - visible.width() * visible.height()
+                hidden = 0.0
                 for legend in legends:  # the legends are drawn over the scene
                     covered = box.intersected(legend)
                     hidden += covered.width() * covered.height()
-                cost += hidden / 50.0
+                # Sliding away from the anchor costs a little: the stem grows.
+                cost += hidden / 50.0 + (abs(shift - wanted) + abs(lift)) / 100.0
                 if best is None or cost < best[0]:
-                    best = (cost, below, shift)
+                    best = (cost, below, shift, lift)
         assert best is not None
-        note.setPos(below_anchor if best[1] else anchor)
-        note.set_placement(best[1], best[2])
+        _, below, shift, lift = best
+        note.setPos(below_anchor if below else anchor)
+        note.set_placement(below, shift, lift)
 
     def focusNextPrevChild(self, next: bool) -> bool:
         if self.tab_walks_nodes:

@@ -136,3 +136,57 @@ def test_present_screenshot(tmp_path, capsys):
     assert run_gui(["--screenshot", str(path), "--present", "--size", "1024x768"]) == 0
     image = QImage(str(path))
     assert (image.width(), image.height()) == (1024, 768)
+
+
+def note_on_screen(view) -> QRectF:
+    """The chain-rule note's box in the view's viewport pixels."""
+    note = view.step_note
+    return note.deviceTransform(view.viewportTransform()).mapRect(note.boundingRect())
+
+
+def test_the_chain_rule_note_stays_inside_the_view_at_every_backward_position(window, qtbot):
+    window.resize(1024, 768)
+    qtbot.wait(10)
+    window.presentation.enter(full_screen=False)
+    qtbot.wait(10)
+    stepping = window.stepping
+    assert stepping.start(0)
+    view = window.graph_view
+    view.fit_all()
+    viewport = QRectF(view.viewport().rect())
+    backward = stepping.plan.phase_range("backward")
+    assert len(backward) > 10
+    wide = 0
+    for index in backward:
+        stepping.go(index)
+        note = view.step_note
+        if not note.isVisible():
+            continue
+        box = note_on_screen(view)
+        assert viewport.contains(box), (index, note.text, box, viewport)
+        wide += box.width() > viewport.width() / 2
+    assert wide > 0  # the large text makes some notes wider than half the view
+
+
+def test_a_note_wider_than_the_view_wraps_at_its_equals_signs(window, qtbot):
+    window.resize(1024, 768)
+    window.presentation.enter(full_screen=False)
+    stepping = window.stepping
+    assert stepping.start(0)
+    view = window.graph_view
+    view.fit_all()
+    stepping.go(stepping.plan.phase_range("backward").start + 5)
+    note = view.step_note
+    text = note.text
+    assert len(note.rows) == len(text.splitlines())
+    index = stepping.stepper.index
+    window.presentation.set_text_scale(TEXT_SCALES[-1])  # the equation outgrows the view
+    qtbot.wait(10)
+    view = window.graph_view
+    stepping.go(index)
+    note = view.step_note
+    viewport = QRectF(view.viewport().rect())
+    assert note.text == text  # what it says is unchanged ...
+    assert len(note.rows) > len(text.splitlines())  # ... on more lines
+    assert all(row.startswith("= ") for row in note.rows[1:])
+    assert viewport.contains(note_on_screen(view))
