@@ -186,9 +186,10 @@ def run_gui(argv: Sequence[str]) -> int:
     session = Session(startup.config, startup.graph, startup.dataset)
     if opened is not None:
         session.training.adopt(opened)
+    # Before any window reads it: a screenshot shows the speed a fresh window starts at.
+    session.play.set_speed(startup.speed)
     if args.screenshot is not None:
         return _screenshot(app, session, args, lesson, stop)
-    session.play.set_speed(startup.speed)
     window = MainWindow(session, settings=settings, theme=_theme(args))
     window.show()
     if args.present:

@@ -80,3 +80,34 @@ def test_window_graph_may_start_with_a_minus_sign(qapp, tmp_path, capsys):
     path = tmp_path / "minus.png"
     assert run_gui(["--screenshot", str(path), "--graph", "-w1*x1", "--size", "400x300"]) == 0
     assert path.exists()
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_a_fresh_window_plays_slowly_and_says_so_in_steps_per_second(
+        qapp, tmp_path, monkeypatch, present):
+    """The screenshot shows what a first start shows: the slider at a few steps per
+    second, labelled so, in the side panel and in the presenter's strip."""
+    from gui.app import DEFAULT_SPEED
+    from gui.main_window import MainWindow
+    from gui.speed import position_of
+
+    seen: dict[str, object] = {}
+
+    real_grab = MainWindow.grab
+
+    def grab(window, *args):
+        seen["speed"] = window.session.play.speed
+        boxes = [window.side_panel.training_box]
+        if present:
+            boxes.append(window.presentation.strip)
+        seen["labels"] = [box.speed_label.text() for box in boxes]
+        seen["sliders"] = [box.speed.value() for box in boxes]
+        return real_grab(window, *args)
+
+    monkeypatch.setattr(MainWindow, "grab", grab)
+    argv = ["--screenshot", str(tmp_path / "w.png"), "--size", "1024x768"]
+    assert run_gui([*argv, "--present"] if present else argv) == 0
+    assert 1 <= DEFAULT_SPEED <= 10
+    assert seen["speed"] == DEFAULT_SPEED
+    assert seen["labels"] == [f"{DEFAULT_SPEED:.1f} steps/s"] * len(seen["labels"])
+    assert seen["sliders"] == [position_of(DEFAULT_SPEED)] * len(seen["labels"])
