@@ -8,7 +8,7 @@ from html import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QFont, QFontMetricsF, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from gui.snapshot import Snapshot
@@ -17,6 +17,63 @@ from gui.theme import DEFAULT_THEME, Theme
 #: Pixel sizes of the axes' tick numbers and titles at text scale 1.
 TICK_PX = 13
 AXIS_TITLE_PX = 15
+
+
+class ReadableAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no type hints
+    """An axis whose tick labels never run into each other, however large their font.
+
+    pyqtgraph spaces the major ticks by value alone (at least 2.25 intervals whatever the
+    length), so large text on a short axis piles 1.0, 0.8, 0.6 ... on top of each other.
+    Here every labelled level keeps its ticks at least a label apart: a label's height
+    and a half on a vertical axis, a label's width and a gap on a horizontal one.
+    """
+
+    def __init__(self, orientation: str, **options: object) -> None:
+        super().__init__(orientation, **options)
+        # The major labels are always drawn (their spacing already leaves room); finer
+        # levels only while the axis has space to spare, as pyqtgraph does.
+        self.setStyle(textFillLimits=[(1, 0.8), (2, 0.6), (4, 0.4), (6, 0.2)])
+
+    def setTickFont(self, font: QFont | None) -> None:
+        super().setTickFont(font)
+        if self.orientation in ("left", "right"):
+            # The end labels are centred on their ticks: let them reach half a label
+            # past the axis's ends (pyqtgraph allows 15 px, too few for large text).
+            half = QFontMetricsF(font or self.font()).height() / 2
+            self.setStyle(hideOverlappingLabels=max(15, math.ceil(half) + 2))
+
+    def label_room(self, gap: float = 0.5) -> float:
+        """Pixels one tick label needs along the axis, plus ``gap`` label heights."""
+        font = self.style.get("tickFont") or self.font()
+        metrics = QFontMetricsF(font)
+        if self.orientation in ("left", "right"):
+            return (1.0 + gap) * metrics.height()
+        return metrics.horizontalAdvance("\u22120.000") + 2 * gap * metrics.height()
+
+    def tickSpacing(self, minVal: float, maxVal: float,
+                    size: float) -> list[tuple[float, float]]:
+        levels = list(super().tickSpacing(minVal, maxVal, size))
+        low, high = sorted((minVal, maxVal))
+        if not levels or not high > low or not size > 0 or self._tickSpacing is not None:
+            return levels
+        # The closest two labels may be, in values; on an axis too short for two labels
+        # so spaced, the gap between them goes first (they may touch, never overlap).
+        for gap in (0.5, 0.1, 0.0):
+            least = (high - low) * self.label_room(gap) / size
+            spacing = nice_spacing(least)
+            if math.floor(high / spacing) - math.ceil(low / spacing) >= 1:
+                break
+        kept = [level for level in levels if level[0] >= least]
+        return kept or [(spacing, 0.0)]
+
+
+def nice_spacing(least: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is at least ``least`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(least))
+    for factor in (1.0, 2.0, 5.0, 10.0):
+        if factor * power >= least * (1 - 1e-12):
+            return factor * power
+    return 10.0 * power
 
 
 def configure() -> None:
@@ -28,7 +85,7 @@ def new_plot(title: str, x_label: str, y_label: str,
              theme: Theme = DEFAULT_THEME) -> pg.PlotWidget:
     """A plot widget with readable axes in ``theme``'s colours."""
     configure()
-    widget = pg.PlotWidget()
+    widget = pg.PlotWidget(axisItems={side: ReadableAxis(side) for side in ("left", "bottom")})
     item = widget.getPlotItem()
     if title:
         item.setTitle(title, size=f"{round(theme.text_px(AXIS_TITLE_PX))}px",

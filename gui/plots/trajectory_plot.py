@@ -16,7 +16,14 @@ from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from gui.formatting import short_number
-from gui.plots.style import HistoryPlot, RangeFollower, finite_bounds, new_plot, style_plot
+from gui.plots.style import (
+    HistoryPlot,
+    RangeFollower,
+    ReadableAxis,
+    finite_bounds,
+    new_plot,
+    style_plot,
+)
 from gui.session.training_session import TrainingSession
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, Theme
@@ -36,7 +43,7 @@ def inverse_symlog(values: np.ndarray) -> np.ndarray:
     return np.asarray(np.sign(values) * (10.0 ** np.abs(values) - 1.0) * SYMLOG_LINEAR)
 
 
-class _ValueAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no type hints
+class _ValueAxis(ReadableAxis):
     """Tick labels in weight values when the plot draws a transformed value."""
 
     def __init__(self) -> None:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
-from gui.presentation import TEXT_SCALES
+from gui.presentation import DEFAULT_TEXT_SCALE, TEXT_SCALES
 
 
 def present(window, qtbot, size):
@@ -190,3 +190,34 @@ def test_a_note_wider_than_the_view_wraps_at_its_equals_signs(window, qtbot):
     assert len(note.rows) > len(text.splitlines())  # ... on more lines
     assert all(row.startswith("= ") for row in note.rows[1:])
     assert viewport.contains(note_on_screen(view))
+
+
+def tick_labels(axis) -> list[tuple[str, QRectF]]:
+    """(text, rectangle) of every tick label the axis draws now."""
+    from PySide6.QtGui import QPainter
+
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(text, QRectF(rect)) for rect, _flags, text in specs[2]]
+
+
+@pytest.mark.parametrize("steps", [0, 3, 600])
+@pytest.mark.parametrize("scale", [TEXT_SCALES[0], DEFAULT_TEXT_SCALE, TEXT_SCALES[-1]])
+def test_the_presenter_loss_plot_tick_labels_do_not_overlap(window, qtbot, steps, scale):
+    window.resize(1024, 768)
+    qtbot.wait(10)
+    window.session.training.run_steps(steps)
+    window.presentation.enter(full_screen=False)
+    window.presentation.set_text_scale(scale)
+    qtbot.wait(20)
+    plot = window.presentation.strip.loss_plot.plot.getPlotItem()
+    for side in ("left", "bottom"):
+        labels = tick_labels(plot.getAxis(side))
+        # Still a scale to read; at the largest text, the short plot may hold one label.
+        assert len(labels) >= (1 if scale == TEXT_SCALES[-1] else 2), (side, labels)
+        for (a, box_a), (b, box_b) in itertools.combinations(labels, 2):
+            assert not box_a.intersects(box_b), (side, a, b)
