@@ -41,3 +41,12 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         raise AssertionError("Qt warned about a thread or an object's lifetime:\n  "
                              + "\n  ".join(found))
     return result
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Whatever Qt said after the last test's teardown counts too.
+    found = GUARD.take()
+    if found:
+        sys.stderr.write("Qt warned about a thread or an object's lifetime after the last "
+                         "test:\n  " + "\n  ".join(found) + "\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
