@@ -7,9 +7,20 @@ import pickle
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+
+def _drag_enter(mime):
+    """A drag entering the window at (10, 10).  Qt 6.12 takes the position as a QPointF
+    (and deprecates the QPoint form); earlier releases only as a QPoint."""
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier)
+    try:
+        return QDragEnterEvent(QPointF(10, 10), *args)
+    except TypeError:
+        return QDragEnterEvent(QPoint(10, 10), *args)
 
 
 def _table(rows=30, columns=6):
@@ -94,11 +105,10 @@ def test_a_data_file_can_be_dropped_on_the_window(qtbot, window, session, tmp_pa
     path = _write(tmp_path, "npy", _table())
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = _drag_enter(mime)
     window.dragEnterEvent(enter)
     assert enter.isAccepted()
-    drop = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     with qtbot.waitSignal(window.data_loader.loaded, timeout=20_000):
         window.dropEvent(drop)
@@ -107,8 +117,7 @@ def test_a_data_file_can_be_dropped_on_the_window(qtbot, window, session, tmp_pa
     assert len(session.training.dataset) == 30
     other = QMimeData()
     other.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
-    refused = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, other,
-                              Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    refused = _drag_enter(other)
     window.dragEnterEvent(refused)
     assert not refused.isAccepted()
 

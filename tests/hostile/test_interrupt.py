@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from cli.progress import INTERRUPTED, ProgressLine, bar
 from core.presets import dense_network_formula
 from tests.conftest import ROOT
@@ -55,6 +57,19 @@ def _start(argv: list[str], stderr: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, BACKPROP_PROGRESS_AFTER="0")
     return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *argv],
                             stdout=subprocess.PIPE, stderr=stderr, cwd=ROOT, env=env)
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_as_at_a_terminal():
+    """A command typed at a terminal starts with Ctrl+C's default action.  When the tests
+    run as a background job of a script (CI runs several Pythons side by side), SIGINT is
+    inherited as ignored, and an ignored signal stays ignored in every child: handle it
+    here while the test runs, so the commands it starts begin as at a terminal."""
+    before = signal.getsignal(signal.SIGINT)
+    if before == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
 
 
 def _read(master: int, timeout: float) -> bytes:
