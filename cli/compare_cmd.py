@@ -85,7 +85,7 @@ def load_plotting(path: Path) -> Callable[[Comparison, Path, bool], object]:
     calls it, and before training, so that a machine without Qt, or a suffix that names
     a format the plot is not written in (``.jpg``), fails at once."""
     try:
-        from gui.exports import ExportError, picture_format
+        from gui.files.exports import ExportError, picture_format
         from gui.plots.compare_picture import save_compare_picture
     except ImportError as error:
         raise UsageError(f"--plot: cannot draw without Qt ({error})") from None
@@ -98,7 +98,7 @@ def load_plotting(path: Path) -> Callable[[Comparison, Path, bool], object]:
 
 def write_plot(save: Callable[[Comparison, Path, bool], object], comparison: Comparison,
                path: Path, log: bool) -> None:
-    from gui.exports import ExportError
+    from gui.files.exports import ExportError
 
     try:
         save(comparison, path, log)

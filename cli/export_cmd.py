@@ -102,8 +102,8 @@ def shown_trace(trainer: Trainer) -> Trace:
 def _save_picture(trainer: Trainer, out: Path) -> None:
     trace = shown_trace(trainer)
     try:
-        from gui.exports import ExportError
-        from gui.graph_picture import save_graph_picture
+        from gui.files.exports import ExportError
+        from gui.files.graph_picture import save_graph_picture
     except ImportError as error:
         raise UsageError(f"cannot draw a picture: Qt is not available ({error})") from None
     try:

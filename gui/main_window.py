@@ -43,27 +43,27 @@ from core.training.config import DataSource
 from core.training.optimizers import OPTIMIZERS
 from core.training.trainer import Divergence, StepResult
 from gui.actions import TrainingActions
-from gui.data_loader import DataLoader
-from gui.data_summary import DataSummaryDialog
+from gui.classroom.lesson_player import LessonPlayer
+from gui.classroom.presentation import Presentation
 from gui.debugger.caption_bar import CaptionBar
 from gui.debugger.gradient_tools import GradientTools
 from gui.debugger.inspector import NodeInspector
 from gui.debugger.stepping import SteppingController
-from gui.export_menu import ExportMenu
+from gui.files.data_loader import DataLoader
+from gui.files.data_summary import DataSummaryDialog
+from gui.files.export_menu import ExportMenu
+from gui.files.presets_menu import PresetsMenu
+from gui.files.session_files import SessionFiles
 from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
 from gui.graph.view import GraphView
 from gui.keymap import build_actions, help_html, make_action
-from gui.lesson_player import LessonPlayer
 from gui.panels.side_panel import SidePanel
 from gui.panels.weights_table import WeightsTable
 from gui.plots.compare_plot import ComparePlot
 from gui.plots.loss_plot import LossPlot
 from gui.plots.trajectory_plot import TrajectoryPlot
-from gui.presentation import Presentation
-from gui.presets_menu import PresetsMenu
 from gui.session import Session
-from gui.session_files import SessionFiles
 from gui.settings import read_bool, write_config
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, THEMES, Theme, panel_palette, panel_stylesheet

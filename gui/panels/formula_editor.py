@@ -175,7 +175,7 @@ class FormulaEditor(QWidget):
         try:
             preset = PRESETS.get(graph.name)
             if preset is not None and graph.name == self.formula_text().strip():
-                from gui.presets_menu import apply_preset
+                from gui.files.presets_menu import apply_preset
 
                 apply_preset(self.session, preset)
             else:

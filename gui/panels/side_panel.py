@@ -21,11 +21,11 @@ from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
 from core.presets import PRESETS
 from gui.actions import TrainingActions
+from gui.files.presets_menu import apply_preset
 from gui.panels.formula_editor import FormulaEditor
 from gui.panels.readout_panel import ReadoutPanel
 from gui.panels.sample_navigator import SampleNavigator
 from gui.panels.training_controls import OptimizerBox, TrainingBox
-from gui.presets_menu import apply_preset
 from gui.session import Session
 from gui.session.training_session import TrainingSession
 

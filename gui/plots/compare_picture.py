@@ -1,7 +1,7 @@
 """The Compare plot drawn without a window, for ``python main.py compare --plot FILE``.
 
 The picture is the window's own Compare plot (:class:`gui.plots.compare_chart.CompareChart`)
-at a fixed size on an offscreen surface, saved with :func:`gui.exports.export_plot`.
+at a fixed size on an offscreen surface, saved with :func:`gui.files.exports.export_plot`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from core.training.compare import Comparison, TrainingRun
-from gui.exports import export_plot, picture_format
+from gui.files.exports import export_plot, picture_format
 from gui.offscreen import offscreen_application
 from gui.plots.compare_chart import CompareChart
 
@@ -44,7 +44,7 @@ def save_compare_picture(comparison: Comparison, path: str | os.PathLike[str],
 
     Raises
     ------
-    gui.exports.ExportError
+    gui.files.exports.ExportError
         For an unknown suffix or a file that cannot be written.
     """
     picture_format(path)  # refuse a bad suffix before drawing anything

@@ -36,7 +36,7 @@ def test_load_dataset_reports_progress_and_can_be_cancelled(large_csv):
 
 
 def test_the_loader_works_in_another_thread(qtbot, large_csv):
-    from gui.data_loader import DataLoader
+    from gui.files.data_loader import DataLoader
 
     loader = DataLoader()
     threads: set[int] = set()
@@ -48,7 +48,7 @@ def test_the_loader_works_in_another_thread(qtbot, large_csv):
         threads.add(threading.get_ident())
         return original(*args, **kwargs)
 
-    import gui.data_loader as module
+    import gui.files.data_loader as module
 
     module.load_dataset = spy
     try:

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QImage
 
 from core.training.compare import compare_optimizers
 from core.training.optimizers import make_optimizer
-from gui.exports import ExportError
+from gui.files.exports import ExportError
 from gui.plots.compare_picture import PICTURE_SIZE, legend_label, save_compare_picture
 from gui.plots.style import colour
 

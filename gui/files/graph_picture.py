@@ -1,7 +1,7 @@
 """The graph drawn without a window, for ``python main.py export OUT.png|OUT.svg``.
 
 The picture is the window's own graph view (same layout, colours and legends), shown on
-an offscreen surface at a given size, fitted, and saved with :mod:`gui.exports`.
+an offscreen surface at a given size, fitted, and saved with :mod:`gui.files.exports`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ def save_graph_picture(graph: Graph, trace: Trace, path: str | os.PathLike[str],
 
     Raises
     ------
-    gui.exports.ExportError
+    gui.files.exports.ExportError
         For an unknown suffix or a file that cannot be written.
     """
-    from gui.exports import export_widget, picture_format
+    from gui.files.exports import export_widget, picture_format
     from gui.offscreen import offscreen_application
 
     picture_format(path)  # refuse a bad suffix before starting Qt's machinery

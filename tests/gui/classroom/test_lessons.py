@@ -8,7 +8,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from core.lessons import load_lesson
-from gui.lesson_player import PLOT_TABS
+from gui.classroom.lesson_player import PLOT_TABS
 
 
 def lit(view) -> set[str]:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
-from gui.presentation import DEFAULT_TEXT_SCALE, TEXT_SCALES
+from gui.classroom.presentation import DEFAULT_TEXT_SCALE, TEXT_SCALES
 
 
 def present(window, qtbot, size):

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from core.training.history_csv import write_history_csv
-from gui.exports import ExportError, export_plot, export_widget
+from gui.files.exports import ExportError, export_plot, export_widget
 from gui.session.training_session import TrainingSession
 
 #: Export target key -> (menu text, suffixes offered).
