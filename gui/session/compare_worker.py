@@ -10,6 +10,7 @@ Cancelling sets a flag that the progress callback checks; the run stops within ~
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from core.training.trainer import Trainer
 
 #: Seconds between progress reports of one run (core.training.compare reports this often).
 PROGRESS_INTERVAL = 0.1
+#: Seconds the worker leaves the GIL free at each report, so the window stays responsive.
+GIL_PAUSE = 0.02
 
 
 class _CancelledError(Exception):
@@ -81,6 +84,11 @@ class CompareWorker(QObject):
 
     def _progress(self, index: int, trainer: Trainer) -> None:
         # Called about every PROGRESS_INTERVAL seconds per run, not per epoch.
+        # Training is pure Python: while it runs, the interface thread gets the GIL only
+        # after waiting a whole switch interval for each call into Python (every paint,
+        # every slot), and a frame of many calls would take seconds.  A short pause here
+        # leaves the GIL free for a moment several times a second.
+        time.sleep(GIL_PAUSE)
         if self._cancel.is_set():
             raise _CancelledError
         epochs = trainer.history.n_epochs
