@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from cli.common import UsageError, add_data_and_graph, emit_json, load_graph_and_data
 from cli.train_cmd import add_training_arguments, training_configs
+from core.inputs import count_argument
 from core.training.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
@@ -25,19 +26,10 @@ if TYPE_CHECKING:
 SUFFIXES = (".png", ".svg", ".csv")
 
 
-def _steps(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
-    return value
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", metavar="OUT", help="OUT.png, OUT.svg or OUT.csv")
-    parser.add_argument("--steps", type=_steps, default=0, metavar="N",
+    parser.add_argument("--steps", type=count_argument, default=0, metavar="N",
                         help="train N samples first (default 0)")
     add_data_and_graph(parser)
     parser.add_argument("--optimizer", default="sgd", metavar="NAME",

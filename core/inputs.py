@@ -36,6 +36,17 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def count_argument(text: str) -> int:
+    """An argparse ``type`` for a whole number >= 0 (``--steps N``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
 def join_negative_values(argv: Sequence[str], options: Sequence[str]) -> list[str]:
     """``--weights -0.5,1`` -> ``--weights=-0.5,1``: argparse would read a value that
     starts with a dash as an option."""

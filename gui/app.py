@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.inputs import Parser, UsageError, join_negative_values, option_error
+from core.inputs import Parser, UsageError, count_argument, join_negative_values, option_error
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QSettings
@@ -49,30 +49,21 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
-    return value
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="main.py", description="Backprop Explorer: the window.")
     parser.add_argument("--screenshot", metavar="PATH",
                         help="render the window offscreen, save it as a PNG and exit")
-    parser.add_argument("--steps", type=_count, default=0, metavar="N",
+    parser.add_argument("--steps", type=count_argument, default=0, metavar="N",
                         help="with --screenshot: train N samples first (default 0)")
     parser.add_argument("--size", type=_size, default=SCREENSHOT_SIZE, metavar="WxH",
                         help="with --screenshot: window size (default 1600x1000)")
-    parser.add_argument("--debug-step", type=_count, metavar="K",
+    parser.add_argument("--debug-step", type=count_argument, metavar="K",
                         help="open stepping mode at position K of the next training step "
                              "(0: its first node)")
     parser.add_argument("--lesson", metavar="NAME|FILE",
                         help="open a guided lesson: a shipped one by name (seed) or a file")
-    parser.add_argument("--stop", type=_count, metavar="N",
+    parser.add_argument("--stop", type=count_argument, metavar="N",
                         help="with --lesson: start at stop N (from 1)")
     parser.add_argument("--present", action="store_true",
                         help="start in presentation mode (F5 enters it, Esc leaves)")

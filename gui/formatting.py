@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import math
 
-MINUS = "\u2212"
+from core.debugger.wording import MINUS
+from core.debugger.wording import number as short_number
 
-
-def short_number(value: float, digits: int = 4) -> str:
-    """``value`` with ``digits`` significant digits and a real minus sign (−0.01234)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+∞" if value > 0 else f"{MINUS}∞"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", MINUS)
+__all__ = ["MINUS", "count", "full_number", "short_number"]
 
 
 def full_number(value: float) -> str:
