@@ -9,6 +9,7 @@ as big as the window allows: what a projector needs.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -348,22 +349,26 @@ class GraphView(QGraphicsView):
             weights.append((numbers, 10.0 if marked else 1.0))
         legends = [QRectF(left, top, right - left, bottom - top)
                    for left, top, right, bottom in self._legend_obstacles()]
-        width, _ = note.size()
+        width, height = note.size()
 
-        def inside_view(below: bool, shift: float) -> tuple[float, float]:
+        def inside_view(below: bool, shift: float, lift: float) -> tuple[float, float]:
             """The shift and lift that slide the box wholly into the view (the stem still
             reaches its anchor)."""
-            box = note.box_at(points[below], below, shift)
+            box = note.box_at(points[below], below, shift, lift)
             shift += (max(0.0, inside.left() - box.left())
                       - max(0.0, box.right() - inside.right()))
-            lift = max(0.0, inside.top() - box.top()) - max(0.0, box.bottom() - inside.bottom())
+            lift += (max(0.0, inside.top() - box.top())
+                     - max(0.0, box.bottom() - inside.bottom()))
             return shift, lift
 
         best: tuple[float, bool, float, float] | None = None
-        for below in (False, True):
-            for wanted in (0.0, 0.25 * width, -0.25 * width, width / 2 - 12.0,
-                           -width / 2 + 12.0):
-                shift, lift = inside_view(below, wanted)
+        for below, away in ((False, -1.0), (True, 1.0)):
+            # Beside the anchor first; one or two heights further away (a longer stem)
+            # when that is what keeps the marked nodes in sight.
+            for wanted, extra in itertools.product(
+                    (0.0, 0.25 * width, -0.25 * width, width / 2 - 12.0, -width / 2 + 12.0),
+                    (0.0, away * height, 2.0 * away * height)):
+                shift, lift = inside_view(below, wanted, extra)
                 box = note.box_at(points[below], below, shift, lift)
                 cost = sum(weight for rect, weight in weights if rect.intersects(box))
                 hidden = 0.0

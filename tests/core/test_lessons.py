@@ -77,3 +77,28 @@ def test_a_teachers_file(tmp_path):
     assert [s.caption for s in lesson.stops] == ["one", "two"]
     assert lesson.stops[0].graph == "seed" and lesson.stops[0].steps == 3
     assert lesson.stops[1].hide.number == "value"
+
+
+def test_the_seed_lessons_stepper_stops_show_what_their_captions_say():
+    """Each stepper stop of the shipped lesson, played on the first training step of the
+    seed graph, lands on the node its caption talks about."""
+    from core.debugger.stepper import plan_next_step
+    from core.training.config import TrainingConfig
+
+    plan = plan_next_step(TrainingConfig().trainer())
+    lesson = load_lesson("seed", optimizers=list(OPTIMIZERS))
+    landed = {}
+    for number, stop in enumerate(lesson.stops, start=1):
+        if stop.stepper is not None:
+            span = plan.phase_range(stop.stepper.phase)
+            landed[number] = plan.positions[span[stop.stepper.at]]
+    # Stop 2 ends the forward pass at y', stop 3 at the loss.
+    assert landed[2].node == "y_pred"
+    assert landed[3].node == "loss"
+    # Stop 5 is the first backward step, at the loss; stop 6 is where w9 receives its
+    # gradient through the product σ·w9; stop 7 is the last chain-rule step.
+    assert landed[5].node == "loss"
+    assert "w9 receives" in lesson.stops[5].caption
+    assert landed[6].receiver == "w9"
+    assert landed[6].node == landed[6].edge[1]
+    assert landed[7].index == plan.phase_range("backward")[-1]

@@ -140,3 +140,30 @@ def test_clicking_a_node_reports_it(qtbot, seed_view):
     with qtbot.waitSignal(view.node_clicked, timeout=1000) as signal:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert signal.args == ["tanh1"]
+
+
+@pytest.mark.parametrize("size", [(1200, 700), (910, 330)])
+def test_the_note_leaves_the_weight_receiving_the_gradient_in_sight(qtbot, seed_graph, dataset,
+                                                                   size):
+    """Where w9 receives its gradient (the lesson's stop on σ·w9), the note covers neither
+    w9 nor the product, even in a view as short as the lesson's at 1280x720: the note moves
+    further away on a longer stem instead."""
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.set_graph(seed_graph)
+    view.show()
+    qtbot.waitExposed(view)
+    view.fit_all()
+    x, y = dataset.row(0)
+    trace = evaluate(seed_graph, x, y, [0.1 * (i + 1) for i in range(9)])
+    plan = StepPlan(trace, make_optimizer("sgd", 9))
+    position = next(p for p in plan.positions if p.receiver == "w9")
+    view.show_step(position, plan.trace)
+    note = view.step_note
+    box = note.deviceTransform(view.viewportTransform()).mapRect(note.boundingRect())
+    for node_id in (position.node, position.receiver):
+        shape = view.mapFromScene(view.node_items[node_id].shape_scene_rect())
+        # (less a pixel: the mapping to whole pixels rounds)
+        assert not box.intersects(shape.boundingRect().toRectF().adjusted(1, 1, -1, -1)), (
+            node_id, note.text)
