@@ -121,16 +121,18 @@ class DataSource:
 
         if self.path is None:
             return builtin_dataset() if preset is None else preset.dataset()
-        if self.sha256 is not None and file_sha256(self.path) != self.sha256:
-            raise DataError(f"{self.path}: the file changed since this run was set up "
-                            f"(its sha256 differs)")
         try:
             stat = Path(self.path).stat()
         except OSError:
             return load_dataset(self.path)  # says what is wrong with the path
         # The graph of a formula that names the file's columns needs the file as much as
-        # training does: one read serves both while the file is unchanged.
-        return _load_file(self.path, stat.st_mtime_ns, stat.st_size)
+        # training does: while the file is unchanged, one hash and one read serve every
+        # call (a config is asked for its graph, weights and data several times).
+        version = (self.path, stat.st_mtime_ns, stat.st_size)
+        if self.sha256 is not None and _file_sha256(*version) != self.sha256:
+            raise DataError(f"{self.path}: the file changed since this run was set up "
+                            f"(its sha256 differs)")
+        return _load_file(*version)
 
 
 @functools.lru_cache(maxsize=1)
@@ -138,6 +140,20 @@ def _load_file(path: str, mtime_ns: int, size: int) -> Dataset:  # noqa: ARG001 
     from core.data.datasets import load_dataset
 
     return load_dataset(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _file_sha256(path: str, mtime_ns: int, size: int) -> str:  # noqa: ARG001 (cache keys)
+    return file_sha256(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolve_with_columns(spec: str, columns: tuple[str, ...], target: str
+                          ) -> tuple[Graph, Preset | None]:
+    """A formula over a file's column names, parsed once (graphs are immutable and shared)."""
+    from core.presets import resolve_graph
+
+    return resolve_graph(spec, columns, target)
 
 
 def file_sha256(path: str) -> str:
@@ -339,7 +355,8 @@ class TrainingConfig:
             dataset = self.data.load()
         if dataset is None:
             return resolve_graph(self.graph)
-        return resolve_graph(self.graph, dataset.feature_names, dataset.target_name)
+        return _resolve_with_columns(self.graph, tuple(dataset.feature_names),
+                                     dataset.target_name)
 
     def load_data(self) -> Dataset:
         """The dataset, checked to have the features the graph uses.
