@@ -139,8 +139,11 @@ def run_gui(argv: Sequence[str]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.screenshot is not None:
-        # Decided before Qt starts: screenshots never need a screen.
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        # Decided before Qt starts: screenshots never need a screen.  The offscreen
+        # screen has the picture's size, as a projector of that size would.
+        from gui.offscreen import offscreen_platform
+
+        os.environ["QT_QPA_PLATFORM"] = offscreen_platform(*args.size)
         _quiet_offscreen_notes()
     elif _no_screen():
         print("error: no screen to open the window on (DISPLAY and WAYLAND_DISPLAY are "

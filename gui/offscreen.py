@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
+from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
@@ -19,3 +22,28 @@ def offscreen_application() -> QApplication:
         return app
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     return QApplication(["Backprop Explorer"])
+
+
+def offscreen_platform(width: int, height: int) -> str:
+    """The ``QT_QPA_PLATFORM`` value of an offscreen screen ``width`` x ``height`` pixels.
+
+    Qt's offscreen platform otherwise reports an 800x800 screen, and a window larger than
+    its screen is shrunk to fit it: a picture "at 1024x768" must come from a 1024x768 screen
+    for the window's geometry, its maximum size and everything laid out from the screen's
+    size to be what a projector of that size shows.  The screen's description is a small
+    JSON file the plugin reads when the application starts (set this before it does).
+    """
+    if width <= 0 or height <= 0:
+        raise ValueError(f"a screen needs a positive size, not {width}x{height}")
+    screens = {"screens": [{"name": "Screen", "x": 0, "y": 0, "width": width,
+                            "height": height, "logicalDpi": 96, "logicalBase": 96,
+                            "dpr": 1}]}
+    folder = Path(tempfile.gettempdir())
+    path = folder / f"backprop-explorer-screen-{width}x{height}.json"
+    text = json.dumps(screens)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".json", delete=False,
+                                         encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    return f"offscreen:configfile={path}"

@@ -1,0 +1,31 @@
+"""The offscreen screen of a given size is the size the window sees."""
+
+import pytest
+
+from tests.gui.screens import run_on_screen
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1920, 1080)])
+def test_the_offscreen_screen_has_the_size_asked_for(width, height):
+    size = run_on_screen(width, height, """
+        screen = app.primaryScreen().geometry()
+        print(json.dumps([screen.width(), screen.height()]))
+    """)
+    assert size == [width, height]
+
+
+def test_a_window_larger_than_the_screen_is_not_left_larger():
+    # The reason for the fixture: on the default 800x800 screen a 1024x768 window shrinks.
+    size = run_on_screen(1024, 768, """
+        from PySide6.QtWidgets import QWidget
+        w = QWidget(); w.resize(1024, 700); w.show(); app.processEvents()
+        print(json.dumps([w.width(), w.height()]))
+    """)
+    assert size == [1024, 700]
+
+
+def test_a_screen_needs_a_positive_size():
+    from gui.offscreen import offscreen_platform
+
+    with pytest.raises(ValueError, match="positive size"):
+        offscreen_platform(0, 768)
