@@ -7,14 +7,17 @@
 
 from __future__ import annotations
 
+import base64
+from functools import lru_cache
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QWidget
 
 from core.autodiff.graph import Graph
 from core.autodiff.ops import OPS
-from gui.theme import KIND_NAMES, Theme
+from gui.theme import KIND_NAMES, NodeColours, Theme
 
 CHAIN_RULE = "chain rule: ∂L/∂a = Σ<sub>uses</sub> ∂L/∂out · ∂out/∂a"
 
@@ -33,6 +36,9 @@ class _Legend(QLabel):
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.set_text_px(round(theme.px(LARGEST_PX)))
 
+    def _restyled(self) -> None:
+        """Called when the text size changes (the encoding legend's dots follow it)."""
+
     def set_text_px(self, size: int) -> None:
         """Write the legend ``size`` pixels high (the view shrinks it when it is small)."""
         if size == self.text_px:
@@ -45,6 +51,7 @@ class _Legend(QLabel):
             f" border: 1px solid {theme.legend_border}; border-radius: 6px;"
             f" padding: {padding}px; font-size: {size}px; }}"
         )
+        self._restyled()
         self.adjustSize()
 
     def set_theme(self, theme: Theme) -> None:
@@ -54,24 +61,50 @@ class _Legend(QLabel):
         self.set_text_px(size)
 
 
+@lru_cache(maxsize=64)
+def swatch_url(fill: str, border: str, size: int, border_px: float) -> str:
+    """A ``size`` px disc filled and ringed as the graph draws a node, as a PNG data URL
+    (a text glyph has one colour: the high-contrast theme's black rings made every dot
+    black)."""
+    scale = 3  # drawn larger, shown at ``size``: smooth on any screen
+    image = QImage(size * scale, size * scale, QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen_width = max(1.0, border_px) * scale
+    painter.setPen(QPen(QColor(border), pen_width))
+    painter.setBrush(QColor(fill))
+    inset = pen_width / 2 + 0.5
+    painter.drawEllipse(QRectF(inset, inset, size * scale - 2 * inset, size * scale - 2 * inset))
+    painter.end()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")  # type: ignore[call-overload, unused-ignore]
+    buffer.close()
+    return "data:image/png;base64," + base64.b64encode(bytes(data.data())).decode("ascii")
+
+
 class EncodingLegend(_Legend):
     """Node colours, what the two numbers are, what edge colour and width mean."""
 
-    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
-        super().__init__(theme, parent)
+    def _restyled(self) -> None:
         self.setText(self._html())
 
-    def set_theme(self, theme: Theme) -> None:
-        super().set_theme(theme)
-        self.setText(self._html())
-        self.adjustSize()
+    def entry_colours(self) -> dict[str, NodeColours]:
+        """Kind -> the fill and ring its legend dot is drawn with: the graph's own."""
+        return {kind: self.theme.colours(kind) for kind in KIND_NAMES}
 
     def _html(self) -> str:
         theme = self.theme
-        dots = [
-            f"<span style='color:{theme.colours(kind).border}'>●</span>&nbsp;{escape(name)}"
-            for kind, name in KIND_NAMES.items()
-        ]
+        size = max(8, round(self.text_px * 0.9))
+        # The ring as thick, relative to the dot, as a node's border is to its circle.
+        ring = size * theme.node_border / theme.circle_diameter * 2.5
+        dots = []
+        for kind, colours in self.entry_colours().items():
+            url = swatch_url(colours.fill, colours.border, size, ring)
+            dots.append(f"<img src='{url}' width={size} height={size}>&nbsp;"
+                        f"{escape(KIND_NAMES[kind])}")
         # Narrow rather than wide: graphs taper to the loss, so the view's right-hand
         # corners have more height than width to spare.
         return (
