@@ -216,8 +216,7 @@ class Presentation(QObject):
         if full_screen:
             window.showFullScreen()
         self._size_strip()
-        window.graph_view.set_theme(theme)
-        window.graph_view.fit_all()
+        self._set_graph_theme(theme)
         self.toggled.emit(True)
 
     def leave(self) -> None:
@@ -250,9 +249,8 @@ class Presentation(QObject):
         window.restoreState(saved.state)
         if layout is not None:
             layout.activate()
-        window.graph_view.set_theme(window.graph_theme())
         window.graph_view.set_legends_visible(self._legends_were)
-        window.graph_view.fit_all()
+        self._set_graph_theme(window.graph_theme())
         self.toggled.emit(False)
 
     def toggle(self, on: bool | None = None) -> None:
@@ -287,11 +285,22 @@ class Presentation(QObject):
         if not self.active:
             return
         theme = self.theme()
-        self.window.graph_view.set_theme(theme)
         if self.strip is not None:
             self.strip.set_theme(theme)
         self._size_strip()
-        self.window.graph_view.fit_all()
+        self._set_graph_theme(theme)
+
+    def _set_graph_theme(self, theme: Theme) -> None:
+        """Draw the graph with ``theme``, fitted.  A new theme makes the graph's items
+        again, which shows the last whole trace: the stepper's partial picture (the
+        chain-rule note, the active edge and node marks) is drawn again on them, as the
+        normal window has it, placed in the view as fitted."""
+        window = self.window
+        window.graph_view.set_theme(theme)
+        window.graph_view.fit_all()
+        position = window.stepping.position
+        if position is not None:
+            window.show_step_position(position)
 
     def _ensure_strip(self, theme: Theme) -> None:
         if self.strip is not None:
