@@ -14,7 +14,7 @@ from html import escape
 from typing import Literal
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsSceneHoverEvent,
@@ -172,6 +172,15 @@ class NodeItem(QGraphicsItem):
 
     def shape_scene_rect(self) -> QRectF:
         return self.mapRectToScene(self.shape_rect)
+
+    def drawn_scene_rect(self) -> QRectF:
+        """Shape, numbers and tag, in scene coordinates."""
+        return self.mapRectToScene(self._drawn_rect())
+
+    @property
+    def number_font(self) -> QFont:
+        """The font of the value and the gradient."""
+        return QFont(self._number_font)
 
     def extent(self) -> NodeExtent:
         """The room the layout must leave around the anchor."""

@@ -30,6 +30,7 @@ from core.autodiff.graph import Edge, Graph
 from core.debugger.stepper import StepPosition
 from core.layout import GraphLayout, RowLayout, assign_layers, place_columns, place_rows
 from gui.debugger.step_note import StepNote
+from gui.graph.camera import FocusCamera
 from gui.graph.edge_item import EdgeItem
 from gui.graph.fit import fit_around
 from gui.graph.geometry import content_boxes, route_edges, text_collisions
@@ -103,6 +104,51 @@ class GraphView(QGraphicsView):
         self.hidden_number: tuple[str, str] | None = None
         #: Tab and Shift+Tab walk through the nodes instead of moving the focus.
         self.tab_walks_nodes = False
+        #: Zooms and pans to what the stepper, a lesson or the spotlight names, while
+        #: presenting or following (:mod:`gui.graph.camera`).
+        self.camera = FocusCamera(self)
+
+    # -- the camera -------------------------------------------------------------------
+
+    def set_presenting(self, on: bool) -> None:
+        """Presentation mode: the camera follows the focus (leaving: as the View toggle
+        says)."""
+        self.camera.set_presenting(on)
+        self._show_scroll_bars()
+
+    def set_following(self, on: bool) -> None:
+        """View > Follow the stepper: the camera follows the focus in the normal window."""
+        self.camera.set_following(on)
+        self._show_scroll_bars()
+
+    def focus_view(self, node_ids: Sequence[str]) -> None:
+        """A lesson stop's own view: these nodes (ids), their inputs and consumers; empty:
+        the stop sets none."""
+        self.camera.set_nodes("view", node_ids)
+
+    def _show_scroll_bars(self) -> None:
+        # A camera's zoom would make scroll bars come and go, and the viewport's size with
+        # them; dragging still pans.
+        policy = Qt.ScrollBarPolicy.ScrollBarAlwaysOff if self.camera.engaged \
+            else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        self.setHorizontalScrollBarPolicy(policy)
+        self.setVerticalScrollBarPolicy(policy)
+
+    def graph_rect(self) -> QRectF:
+        """The graph's scene rectangle, margin included."""
+        return QRectF(self._graph_rect)
+
+    def note_size(self) -> tuple[float, float]:
+        """The chain-rule note's size in pixels; (0, 0) when hidden."""
+        return self.step_note.size() if self.step_note.isVisible() else (0.0, 0.0)
+
+    def note_gap(self) -> float:
+        """Pixels between the note and its anchor."""
+        return self.theme.px(12.0)
+
+    def place_note(self) -> None:
+        """Place the chain-rule note again (the view moved)."""
+        self._place_note()
 
     # -- structure (only when the graph changes) ------------------------------------
 
@@ -117,6 +163,7 @@ class GraphView(QGraphicsView):
         if graph is not self.graph:
             self.spotlight = frozenset()
             self.hidden_number = None
+            self.camera.clear()
         self.graph = graph
         self._highlighted = None
         self.verdict_marks = {}  # scene.clear() deleted them
@@ -236,6 +283,8 @@ class GraphView(QGraphicsView):
                 self.show_trace(self._trace)
             self.highlight_node(highlighted)
             self.set_spotlight(spotlight)
+            # The text changed size: the camera looks again once the restyle is done.
+            self.camera.request()
         self.viewport().update()
 
     def hide_number(self, node_id: str | None, number: str = "grad") -> None:
@@ -257,6 +306,7 @@ class GraphView(QGraphicsView):
             item.set_dimmed(bool(lit) and node_id not in lit)
         for edge, edge_item in self.edge_items.items():
             edge_item.set_dimmed(bool(lit) and edge[0] not in lit and edge[1] not in lit)
+        self.camera.set_nodes("spotlight", lit)
 
     def show_trace(self, trace: Trace) -> None:
         """Show the values, gradients and edge contributions of ``trace``."""
@@ -315,6 +365,7 @@ class GraphView(QGraphicsView):
         self._marked = {node_id for node_id in (position.node, position.receiver,
                                                 *position.inputs) if node_id}
         self._place_note()
+        self.camera.set_step(position)
 
     def clear_step(self) -> None:
         """Leave the stepper's picture: no marks, no note (the next trace redraws the
@@ -325,6 +376,7 @@ class GraphView(QGraphicsView):
             edge_item.set_active(False)
         self.step_note.set_text("")
         self._note_anchor = None
+        self.camera.set_step(None)
 
     def _place_note(self) -> None:
         """Put the note beside its anchor where it hides the fewest nodes (never the
@@ -409,10 +461,12 @@ class GraphView(QGraphicsView):
         if self._highlighted in self.node_items:
             self.node_items[self._highlighted].set_highlighted(False)
         self._highlighted = node_id
+        self.camera.set_nodes("highlight", () if node_id is None else (node_id,))
         if node_id in self.node_items:
             item = self.node_items[node_id]
             item.set_highlighted(True)
-            self.ensureVisible(item)
+            if not self.camera.engaged:
+                self.ensureVisible(item)
 
     def set_verdict_marks(self, marks: Mapping[str, WeightMark]) -> None:
         """Ring (and badge) the named nodes by gradient-check verdict; nodes not in
@@ -442,6 +496,7 @@ class GraphView(QGraphicsView):
         target = min(MAX_ZOOM, max(MIN_ZOOM, current * factor))
         if target != current:
             self._auto_fit = False
+            self.camera.release()
             self.scale(target / current, target / current)
             self.zoom_changed.emit(self.zoom())
 
@@ -458,6 +513,7 @@ class GraphView(QGraphicsView):
         if rect.isEmpty():
             return
         self._auto_fit = True
+        self.camera.release()
         width, height = self.viewport().width(), self.viewport().height()
         placement = fit_around(self._content_boxes, (rect.width(), rect.height()),
                                (width, height), self._legend_obstacles())
@@ -497,7 +553,9 @@ class GraphView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_legends()
-        if self._auto_fit:
+        if self.camera.holding:
+            self.camera.refocus(animate=False)
+        elif self._auto_fit:
             self.fit_all()
         self._place_note()
 

@@ -1,0 +1,357 @@
+"""The camera that follows the focus: the graph view zooms to what is being talked about.
+
+No graph of eleven layers fits a 1024 px projector at a readable size, so in presentation
+mode (and in the normal window when View > Follow the stepper is on) the view shows the
+part being discussed instead of the whole graph.  Whatever the view is told to show names
+the focus:
+
+* the stepper (and a lesson stop's stepper): the active node, its inputs, the node
+  receiving a gradient and the active node's consumers, with the active edge and the
+  chain-rule note;
+* a lesson stop's own ``view`` nodes;
+* the spotlight's nodes, or the node marked after a divergence: each with its inputs and
+  consumers.
+
+For each focus the camera picks the zoom at which every number shown in that region is at
+least :data:`MIN_DIGIT_PX` tall on screen (the digits' ink, from the number font's metrics
+times the item's and the view's scale), or larger while the region still fits; and pans
+there with a short animation.  When the region does not fit at that zoom, the active node,
+the active edge and the note stay in view and the far inputs go out.  F (fit) shows the
+whole graph until the focus moves again.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QEasingCurve,
+    QObject,
+    QPointF,
+    QRectF,
+    QTimer,
+    QVariantAnimation,
+)
+from PySide6.QtGui import QFontMetricsF, QTransform
+
+from core.autodiff.graph import Edge
+
+if TYPE_CHECKING:
+    from core.debugger.stepper import StepPosition
+    from gui.graph.node_item import NodeItem
+    from gui.graph.view import GraphView
+
+#: The least height of a number's digits on screen, in pixels, in the focus region.
+MIN_DIGIT_PX = 20.0
+#: The camera aims this much above the least (rounding of positions and fonts).
+AIM_MARGIN = 1.04
+#: Digits no taller than this: a single node fills no projector.
+MAX_DIGIT_PX = 40.0
+#: Length of a pan, in milliseconds.
+ANIMATION_MS = 250
+#: Faster than this many focus changes a second (a held key, fast play), the camera jumps.
+FAST_STEPS_PER_SECOND = 10.0
+#: Pixels kept free between the focus and the viewport's edges.
+MARGIN_PX = 8.0
+#: The digits whose ink is measured.
+DIGITS = "0123456789"
+
+#: Where a focus came from, the first one that names nodes winning.
+SOURCES = ("view", "step", "spotlight", "highlight")
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What the camera shows: ``nodes`` as much as it can, ``core`` (and ``edge``, and the
+    note) always."""
+
+    nodes: frozenset[str] = frozenset()
+    core: frozenset[str] = frozenset()
+    edge: Edge | None = None
+    #: Whether the chain-rule note belongs to the focus.
+    note: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.nodes or self.core)
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A camera position: zoom (pixels per scene unit) and the scene point at the
+    viewport's centre."""
+
+    zoom: float
+    centre: QPointF = field(default_factory=QPointF)
+
+
+def digit_height(item: NodeItem) -> float:
+    """Height of the digits' ink of ``item``'s numbers in scene units (before the view's
+    zoom); a squeeze only narrows them."""
+    ink = QFontMetricsF(item.number_font).tightBoundingRect(DIGITS).height()
+    return ink * abs(item.sceneTransform().m22())
+
+
+class FocusCamera(QObject):
+    """Zooms and pans a :class:`~gui.graph.view.GraphView` to its focus.
+
+    The camera is engaged while presenting or while following (the View toggle); the
+    view tells it what it shows (:meth:`set_step`, :meth:`set_nodes`) and it moves the
+    view when engaged.
+
+    Parameters
+    ----------
+    view
+        The graph view it moves.
+    """
+
+    def __init__(self, view: GraphView) -> None:
+        super().__init__(view)
+        self._view = view
+        self.presenting = False
+        self.following = False
+        #: Pans are animated (a screenshot shows the end at once).
+        self.animated = True
+        #: Steps per second training plays at (asked before animating); None: unknown.
+        self.play_speed: Callable[[], float] | None = None
+        self._sources: dict[str, Focus] = {}
+        #: The camera is holding a focus (False after a fit, before the focus moves).
+        self.holding = False
+        self.shot: Shot | None = None
+        self._last_move = -math.inf
+        self._fast = False
+        self._pending = QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(0)
+        self._pending.timeout.connect(self.refocus)
+        self._animation = QVariantAnimation(self)
+        self._animation.setDuration(ANIMATION_MS)
+        self._animation.setStartValue(0.0)
+        self._animation.setEndValue(1.0)
+        self._animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
+        self._animation.valueChanged.connect(self._on_frame)
+        self._animation.finished.connect(self._on_landed)
+        self._from: Shot | None = None
+
+    # -- what the view says ------------------------------------------------------------
+
+    @property
+    def engaged(self) -> bool:
+        """Whether the camera moves the view (presenting, or following)."""
+        return self.presenting or self.following
+
+    def set_presenting(self, on: bool) -> None:
+        """Presentation mode engages the camera; leaving it returns to the toggle."""
+        self._engage(lambda: setattr(self, "presenting", bool(on)))
+
+    def set_following(self, on: bool) -> None:
+        """View > Follow the stepper."""
+        self._engage(lambda: setattr(self, "following", bool(on)))
+
+    def _engage(self, change: Callable[[], None]) -> None:
+        was = self.engaged
+        change()
+        if self.engaged and not was:
+            self.request()
+        elif was and not self.engaged:
+            self._pending.stop()
+            self._animation.stop()
+            if self.holding:
+                self.holding = False
+                self.shot = None
+                self._view.fit_all()
+
+    def set_step(self, position: StepPosition | None) -> None:
+        """The stepper's position (``None``: the stepper closed)."""
+        if position is None:
+            self._set_source("step", Focus())
+            return
+        view = self._view
+        core = {position.node}
+        if position.receiver is not None:
+            core.add(position.receiver)
+        nodes = set(core) | set(position.inputs)
+        if view.graph is not None and position.node in view.graph:
+            nodes.update(consumer for consumer, _ in view.graph.consumers(position.node))
+        if position.edge is not None:
+            core.update(position.edge[:2])
+            nodes.update(position.edge[:2])
+        self._set_source("step", Focus(nodes=frozenset(nodes), core=frozenset(core),
+                                       edge=position.edge, note=True))
+
+    def set_nodes(self, source: str, node_ids: Iterable[str], *,
+                  neighbours: bool = True) -> None:
+        """The nodes ``source`` (``view``, ``spotlight``, ``highlight``) names; with
+        ``neighbours``, each with its inputs and consumers."""
+        ids = frozenset(node_ids)
+        graph = self._view.graph
+        nodes = set(ids)
+        if neighbours and graph is not None:
+            for node_id in ids & frozenset(graph.order):
+                nodes.update(graph[node_id].inputs)
+                nodes.update(consumer for consumer, _ in graph.consumers(node_id))
+        self._set_source(source, Focus(nodes=frozenset(nodes), core=ids))
+
+    def _set_source(self, source: str, focus: Focus) -> None:
+        if self._sources.get(source, Focus()) == focus:
+            return
+        self._sources[source] = focus
+        self.request()
+
+    def clear(self) -> None:
+        """Forget every focus (a new graph)."""
+        self._sources.clear()
+        self.holding = False
+        self.shot = None
+        self._animation.stop()
+
+    def focus(self) -> Focus:
+        """The focus shown: the first source that names nodes of the graph."""
+        known = frozenset(self._view.node_items)
+        for source in SOURCES:
+            focus = self._sources.get(source)
+            if focus and focus.core & known:
+                return Focus(nodes=(focus.nodes | focus.core) & known,
+                             core=focus.core & known, edge=focus.edge, note=focus.note)
+        return Focus()
+
+    # -- moving ------------------------------------------------------------------------
+
+    def request(self) -> None:
+        """Move to the focus once the view has finished what it is doing (several calls
+        in one go move once)."""
+        if self.engaged:
+            self._pending.start()
+
+    def refocus(self, *, animate: bool = True) -> None:
+        """Move to the focus now (the whole graph when there is none)."""
+        self._pending.stop()
+        if not self.engaged:
+            return
+        focus = self.focus()
+        view = self._view
+        if not focus or view.viewport().width() < 2 or view.viewport().height() < 2:
+            if self.holding:
+                self.holding = False
+                self.shot = None
+                self._animation.stop()
+                view.fit_all()
+            return
+        now = time.monotonic()
+        # Moves closer together than a tenth of a second: a held key, a fast player.
+        self._fast = now - self._last_move < 1.0 / FAST_STEPS_PER_SECOND
+        self._last_move = now
+        shot = self.aim(focus)
+        self.holding = True
+        self.shot = shot
+        self._animation.stop()
+        if animate and self.animated and not self._too_fast() and self._current().zoom > 0:
+            self._from = self._current()
+            self._animation.start()
+        else:
+            self._show(shot)
+            view.place_note()
+
+    def settle(self) -> None:
+        """Whatever is pending or under way, done now (a screenshot shows the end)."""
+        if self._pending.isActive():
+            self.refocus(animate=False)
+        elif self._animation.state() == QVariantAnimation.State.Running:
+            self._animation.stop()
+            if self.shot is not None:
+                self._show(self.shot)
+                self._view.place_note()
+
+    def release(self) -> None:
+        """Let go until the focus moves again (F showed the whole graph, or the user
+        zoomed)."""
+        self._animation.stop()
+        self.holding = False
+        self.shot = None
+
+    def _too_fast(self) -> bool:
+        speed = self.play_speed() if self.play_speed is not None else 0.0
+        return self._fast or speed > FAST_STEPS_PER_SECOND
+
+    def _current(self) -> Shot:
+        view = self._view
+        centre = view.mapToScene(view.viewport().rect().center())
+        return Shot(view.transform().m11(), QPointF(centre))
+
+    def _on_frame(self, value: object) -> None:
+        start, end = self._from, self.shot
+        if start is None or end is None or not isinstance(value, float):
+            return
+        # Zoom geometrically (a steady feel), the centre along a straight line.
+        zoom = start.zoom * (end.zoom / start.zoom) ** value
+        centre = start.centre + (end.centre - start.centre) * value
+        self._show(Shot(zoom, centre))
+
+    def _on_landed(self) -> None:
+        if self.shot is not None:
+            self._show(self.shot)
+            self._view.place_note()
+
+    def _show(self, shot: Shot) -> None:
+        view = self._view
+        width, height = view.viewport().width(), view.viewport().height()
+        # Room to centre any point of the graph, however near its edge.
+        graph = view.graph_rect()
+        room_w, room_h = width / shot.zoom, height / shot.zoom
+        view.setSceneRect(graph.adjusted(-room_w, -room_h, room_w, room_h))
+        view.setTransform(QTransform.fromScale(shot.zoom, shot.zoom))
+        view.centerOn(shot.centre)
+        view.zoom_changed.emit(shot.zoom)
+
+    # -- where to --------------------------------------------------------------------
+
+    def least_zoom(self, node_ids: Iterable[str]) -> float:
+        """The zoom at which every number of ``node_ids`` is :data:`MIN_DIGIT_PX` tall."""
+        items = self._view.node_items
+        heights = [digit_height(items[n]) for n in node_ids if n in items]
+        smallest = min((h for h in heights if h > 0), default=0.0)
+        return MIN_DIGIT_PX * AIM_MARGIN / smallest if smallest else 1.0
+
+    def aim(self, focus: Focus) -> Shot:
+        """The zoom and centre that show ``focus`` (see the module's description)."""
+        view = self._view
+        items = view.node_items
+        width = view.viewport().width() - 2 * MARGIN_PX
+        height = view.viewport().height() - 2 * MARGIN_PX
+        least = self.least_zoom(focus.nodes)
+        most = least * MAX_DIGIT_PX / MIN_DIGIT_PX
+        region = _united(items[n].drawn_scene_rect() for n in focus.nodes)
+        core = _united(items[n].drawn_scene_rect() for n in focus.core)
+        if focus.edge is not None and focus.edge in view.edge_items:
+            edge_box = view.edge_items[focus.edge].mapRectToScene(
+                view.edge_items[focus.edge].path().boundingRect())
+            core = core.united(edge_box)
+            region = region.united(edge_box)
+        note_w, note_h = view.note_size() if focus.note else (0.0, 0.0)
+        # The note hangs above (or below) its anchor: room for it beside the region.
+        note_room = note_h + view.note_gap() if note_h else 0.0
+        fit = min(width / max(region.width(), 1e-9),
+                  max(height - note_room, 1.0) / max(region.height(), 1e-9))
+        zoom = max(least, min(fit, most))
+        target = region
+        if fit < least:
+            # The far inputs go out; the core must stay.
+            target = core
+            core_fit = min(width / max(core.width(), 1e-9),
+                           max(height - note_room, 1.0) / max(core.height(), 1e-9))
+            zoom = min(least, core_fit) if core_fit < least else least
+        centre = target.center()
+        # Shift down by half the note's room, so the note fits above the region.
+        centre = QPointF(centre.x(), centre.y() - note_room / (2 * zoom))
+        del note_w
+        return Shot(zoom, centre)
+
+
+def _united(rects: Iterable[QRectF]) -> QRectF:
+    box = QRectF()
+    for rect in rects:
+        box = rect if box.isNull() else box.united(rect)
+    return box

@@ -1,0 +1,93 @@
+"""The graph view's camera, on the view alone: it follows the stepper when presenting or
+following, and leaves the view alone otherwise."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFontMetricsF
+
+from core.autodiff.engine import evaluate
+from core.debugger.stepper import StepPlan
+from core.training.optimizers import make_optimizer
+from gui.classroom.presentation import presentation_theme
+from gui.graph.view import GraphView
+from gui.theme import DEFAULT_THEME
+
+
+@pytest.fixture
+def stepped(qtbot, seed_graph, dataset):
+    view = GraphView(presentation_theme(DEFAULT_THEME, 2.0, input_gradients=False))
+    qtbot.addWidget(view)
+    view.resize(1024, 560)
+    view.set_graph(seed_graph)
+    view.show()
+    qtbot.waitExposed(view)
+    view.fit_all()
+    x, y = dataset.row(0)
+    trace = evaluate(seed_graph, x, y, [0.1 * (i + 1) for i in range(9)])
+    view.show_trace(trace)
+    plan = StepPlan(trace, make_optimizer("sgd", 9))
+    view.camera.animated = False
+    return view, plan
+
+
+def on_screen_digits(view, node_id):
+    """Height in pixels of the digits' ink of a node's numbers, as drawn."""
+    item = view.node_items[node_id]
+    ink = QFontMetricsF(item.number_font).tightBoundingRect("0123456789").height()
+    return ink * item.sceneTransform().m22() * view.transform().m22()
+
+
+def shown(view):
+    return view.transform().m11(), view.mapToScene(view.viewport().rect().center())
+
+
+def test_without_presenting_or_following_nothing_moves(qtbot, stepped):
+    view, plan = stepped
+    before = shown(view)
+    for position in plan.positions[::7]:
+        view.show_step(position, plan.trace)
+        qtbot.wait(5)
+        assert shown(view) == before
+
+
+def test_presenting_zooms_to_the_active_node_at_twenty_pixels(qtbot, stepped):
+    view, plan = stepped
+    whole = view.zoom()
+    view.set_presenting(True)
+    position = next(p for p in plan.positions if p.receiver == "w9")
+    view.show_step(position, plan.trace)
+    qtbot.wait(5)
+    assert view.zoom() > whole
+    viewport = QRectF(view.viewport().rect())
+    for node_id in view.camera.focus().nodes:
+        assert on_screen_digits(view, node_id) >= 20.0, node_id
+    for node_id in (position.node, position.receiver):
+        box = view.mapFromScene(view.node_items[node_id].shape_scene_rect()).boundingRect()
+        assert viewport.contains(box.toRectF()), node_id
+
+
+def test_fit_shows_the_whole_graph_until_the_focus_moves(qtbot, stepped):
+    view, plan = stepped
+    view.set_following(True)
+    view.show_step(plan.positions[40], plan.trace)
+    qtbot.wait(5)
+    zoomed = view.zoom()
+    view.fit_all()
+    qtbot.wait(5)
+    assert view.zoom() < zoomed
+    view.show_step(plan.positions[41], plan.trace)
+    qtbot.wait(5)
+    assert view.zoom() > view.camera.least_zoom(view.node_items) * 0.99
+
+
+def test_leaving_the_toggle_shows_the_whole_graph_again(qtbot, stepped):
+    view, plan = stepped
+    whole = shown(view)
+    view.set_following(True)
+    view.show_step(plan.positions[40], plan.trace)
+    qtbot.wait(5)
+    assert shown(view) != whole
+    view.set_following(False)
+    assert shown(view)[0] == pytest.approx(whole[0])
