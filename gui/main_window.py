@@ -57,7 +57,7 @@ from gui.files.session_files import SessionFiles
 from gui.formatting import short_number
 from gui.graph.value_label import ValueLabel
 from gui.graph.view import GraphView
-from gui.keymap import build_actions, help_html, make_action
+from gui.keymap import build_actions, make_action
 from gui.panels.side_panel import SidePanel
 from gui.panels.weights_table import WeightsTable
 from gui.plots.compare_plot import ComparePlot
@@ -65,6 +65,7 @@ from gui.plots.loss_plot import LossPlot
 from gui.plots.trajectory_plot import TrajectoryPlot
 from gui.session import Session
 from gui.settings import read_bool, write_config
+from gui.shortcuts_dialog import show_shortcuts
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, THEMES, Theme, panel_palette, panel_stylesheet
 
@@ -841,10 +842,7 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         """Help > Keyboard shortcuts, written from the keymap table."""
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", help_html(),
-                          QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("shortcuts_box")
-        box.open()
+        show_shortcuts(self)
 
     def show_about(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "About Backprop Explorer",

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from core.autodiff.engine import evaluate
 from core.training.optimizers import OPTIMIZERS
@@ -277,9 +277,9 @@ def test_zoom_and_fit(window, qtbot):
 def test_help_dialogs_open(window):
     window.show_shortcuts()
     window.show_about()
-    names = {w.objectName() for w in window.findChildren(QMessageBox) if w.isVisible()}
+    names = {w.objectName() for w in window.findChildren(QDialog) if w.isVisible()}
     assert {"shortcuts_box", "about_box"} <= names
-    for box in window.findChildren(QMessageBox):
+    for box in window.findChildren(QDialog):
         box.close()
 
 
