@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +37,7 @@ from core.backward_check.sandbox import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
     CheckPoint,
+    Containment,
     StudentCodeError,
     run_student_file,
 )
@@ -122,6 +123,8 @@ class BackwardCheckReport:
     eps: float
     weights: tuple[WeightFinding, ...]
     forward: ForwardCheck | None
+    #: Which protections applied to the student's process.
+    containment: Containment = field(default_factory=Containment)
 
     @property
     def wrong(self) -> tuple[str, ...]:
@@ -212,7 +215,8 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
                         samples: int = DEFAULT_SAMPLES, seed: int = 0,
                         timeout: float = DEFAULT_TIMEOUT, eps: float = DEFAULT_EPS,
                         memory_mb: int = DEFAULT_MEMORY_MB,
-                        cancel: threading.Event | None = None) -> BackwardCheckReport:
+                        cancel: threading.Event | None = None,
+                        disable: Collection[str] = ()) -> BackwardCheckReport:
     """Run a student's file on ``samples`` points and judge every weight's derivative.
 
     Parameters
@@ -235,6 +239,8 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
         Memory limit of the student's process.
     cancel
         Set from another thread to stop the student's process at once.
+    disable
+        Protections left out (``namespaces``, ``landlock``, ``rlimits``), to measure them.
 
     Raises
     ------
@@ -245,11 +251,13 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
         raise ValueError(f"samples must be at least 1, got {samples}")
     points = _points(graph, dataset, aliases or {}, samples, seed)
     keys = backward_keys(graph)
+    forward_keys = [k for k in (*NOTEBOOK_FORWARD_KEYS, "y_pred") if k in points[0].forward]
     run = run_student_file(
         path,
         [CheckPoint(tuple(map(float, p.x)), p.y, tuple(map(float, p.w)), p.forward)
          for p in points],
-        keys, timeout=timeout, memory_mb=memory_mb, cancel=cancel,
+        keys, forward_keys, timeout=timeout, memory_mb=memory_mb, cancel=cancel,
+        disable=disable,
     )
     # One gradient check per point, of the student's whole gradient there.
     reports = [check_graph(graph, p.x, p.y, p.w, eps, analytic=run.backward[k])
@@ -260,7 +268,8 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
     )
     forward = None if run.forward is None else _judge_forward(points, run.forward)
     return BackwardCheckReport(path=str(path), samples=len(points), eps=eps,
-                               weights=findings, forward=forward)
+                               weights=findings, forward=forward,
+                               containment=run.containment)
 
 
 def _judge_weight(index: int, name: str, key: str, points: Sequence[_Point],
