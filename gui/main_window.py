@@ -67,6 +67,7 @@ from gui.session import Session
 from gui.settings import read_bool, write_config
 from gui.shortcuts_dialog import show_shortcuts
 from gui.snapshot import Snapshot
+from gui.status_line import StatusBar
 from gui.theme import DEFAULT_THEME, THEMES, Theme, panel_palette, panel_stylesheet
 
 DATA_FILTER = f"Data files ({' '.join('*' + s for s in SUPPORTED_SUFFIXES)});;All files (*)"
@@ -178,6 +179,8 @@ class MainWindow(QMainWindow):
         self.position_label = ValueLabel(
             "epoch 20000/20000   step 10000000   sample shown 100000   last loss −0.0001234")
         self.position_label.setObjectName("position_label")
+        self.status_bar = StatusBar(self)  # elides at a word; hints end with their mode
+        self.setStatusBar(self.status_bar)
         self.statusBar().addPermanentWidget(self.position_label)
 
         training.graph_changed.connect(self._on_graph_changed)
@@ -636,9 +639,10 @@ class MainWindow(QMainWindow):
         self.caption_bar.setVisible(on)
         self.graph_view.tab_walks_nodes = on
         if on:
-            self.statusBar().showMessage(
+            self.status_bar.show_hint(
                 "Stepping: ←/→ node, Home/End pass, Shift+→ phase, Tab inspect, D leaves")
         if not on:
+            self.status_bar.end_hint()
             self.graph_view.clear_step()
             self.show_snapshot(self.session.training.snapshot())
             self._update_inspector()
