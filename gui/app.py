@@ -312,6 +312,8 @@ def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespac
     from gui.main_window import MainWindow
 
     window = MainWindow(session, settings=None, theme=_theme(args))
+    # The picture shows where the camera's pans end.
+    window.graph_view.camera.animated = False
     window.resize(*args.size)
     window.show()
     QApplication.processEvents()
@@ -334,6 +336,8 @@ def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespac
             return 2
         QApplication.processEvents()
     window.graph_view.fit_all()
+    # The camera (presenting, or following) goes back to its focus, if it has one.
+    window.graph_view.camera.refocus(animate=False)
     QApplication.processEvents()
     if args.debug_step is not None:
         position = window.stepping.position

@@ -70,6 +70,9 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("step_end", "E&nd of the pass", ("End",),
                "stepping: the end of the pass (again: of the next one)", "Debugging"),
     KeyBinding("fit", "&Fit graph", ("F",), "fit the whole graph in the view", "View"),
+    KeyBinding("follow", "F&ollow the stepper", ("C",),
+               "the view zooms to what the stepper, a lesson or the spotlight shows, numbers "
+               "at least 20 px tall (always on in presentation mode)", "View", checkable=True),
     KeyBinding("zoom_in", "Zoom &in", ("+", "="), "zoom the graph in", "View"),
     KeyBinding("zoom_out", "Zoom &out", ("-",), "zoom the graph out", "View"),
     KeyBinding("log_scale", "&Log scale", ("L",), "loss plot on a log scale", "View",

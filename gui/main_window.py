@@ -199,6 +199,9 @@ class MainWindow(QMainWindow):
         self.stepping.status_reported.connect(self._show_status)
         training.readouts_updated.connect(self._update_inspector)
         self.graph_view.node_clicked.connect(self.inspect_node)
+        # The camera jumps rather than pans while training plays fast.
+        self.graph_view.camera.play_speed = lambda: (
+            self.session.play.speed if self.session.play.running else 0.0)
         self.graph_view.node_walk_requested.connect(self._walk_nodes)
         #: The last message the session reported: it describes a state of training.
         self._session_message: str | None = None
@@ -232,6 +235,7 @@ class MainWindow(QMainWindow):
             "step_start": self.stepping.start_of_pass,
             "step_end": self.stepping.end_of_pass,
             "fit": view.fit_all,
+            "follow": view.set_following,
             "zoom_in": view.zoom_in,
             "zoom_out": view.zoom_out,
             "log_scale": self.loss_plot.set_log_scale,
@@ -305,7 +309,8 @@ class MainWindow(QMainWindow):
         self.presets_menu = PresetsMenu(self.session.training, self)
         bar.addMenu(self.presets_menu)
         view_menu = bar.addMenu("&View")
-        for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
+        for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action,
+                       self.actions["follow"]):
             view_menu.addAction(action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
@@ -756,6 +761,7 @@ class MainWindow(QMainWindow):
         self.caption_bar.set_text_scale(self.theme, factor)
 
     def _on_presenting(self, on: bool) -> None:
+        self.graph_view.set_presenting(on)  # the camera follows the focus on a projector
         self._scale_captions()
         self._set_checked("present", on)
         self._set_checked("input_gradients", self.presentation.input_gradients if on
@@ -875,6 +881,9 @@ class MainWindow(QMainWindow):
         legends = read_bool(settings, "view/legends", True)
         self.legends_action.setChecked(legends)
         self.graph_view.set_legends_visible(legends)
+        follow = read_bool(settings, "view/follow", False)
+        self.actions["follow"].setChecked(follow)
+        self.graph_view.set_following(follow)
         chosen = settings.value("compare/optimizers")
         if isinstance(chosen, str) and chosen:
             self.compare_plot.set_chosen(chosen.split(","))
@@ -895,6 +904,7 @@ class MainWindow(QMainWindow):
         settings.setValue("plots/log_scale", self.loss_plot.log_scale.isChecked())
         settings.setValue("plots/tab", self.plot_tabs.currentIndex())
         settings.setValue("view/legends", self.legends_action.isChecked())
+        settings.setValue("view/follow", self.actions["follow"].isChecked())
         settings.setValue("view/theme", self.theme.name)
         settings.setValue("compare/optimizers", ",".join(self.compare_plot.chosen()))
         settings.sync()

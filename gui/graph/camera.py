@@ -74,6 +74,8 @@ class Focus:
     edge: Edge | None = None
     #: Whether the chain-rule note belongs to the focus.
     note: bool = False
+    #: Nodes kept in view before the far ones, after the core (the active node's inputs).
+    near: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.nodes or self.core)
@@ -180,7 +182,8 @@ class FocusCamera(QObject):
             core.update(position.edge[:2])
             nodes.update(position.edge[:2])
         self._set_source("step", Focus(nodes=frozenset(nodes), core=frozenset(core),
-                                       edge=position.edge, note=True))
+                                       edge=position.edge, note=True,
+                                       near=frozenset(position.inputs)))
 
     def set_nodes(self, source: str, node_ids: Iterable[str], *,
                   neighbours: bool = True) -> None:
@@ -215,7 +218,8 @@ class FocusCamera(QObject):
             focus = self._sources.get(source)
             if focus and focus.core & known:
                 return Focus(nodes=(focus.nodes | focus.core) & known,
-                             core=focus.core & known, edge=focus.edge, note=focus.note)
+                             core=focus.core & known, edge=focus.edge, note=focus.note,
+                             near=focus.near & known)
         return Focus()
 
     # -- moving ------------------------------------------------------------------------
@@ -316,42 +320,65 @@ class FocusCamera(QObject):
         return MIN_DIGIT_PX * AIM_MARGIN / smallest if smallest else 1.0
 
     def aim(self, focus: Focus) -> Shot:
-        """The zoom and centre that show ``focus`` (see the module's description)."""
+        """The zoom and centre that show ``focus``.
+
+        The zoom is the largest at which the whole region fits beside the note's room,
+        between the least zoom for :data:`MIN_DIGIT_PX` digits and the most for
+        :data:`MAX_DIGIT_PX`.  When the region does not fit at the least zoom, the camera
+        keeps that zoom and shows the core (active node, receiver, active edge) with as
+        many of the active node's inputs as fit, then as much of the rest as the view
+        holds.  A band as tall as the note is kept free above or below the nodes shown,
+        on the side of the note's anchor, so the note covers none of them.
+        """
         view = self._view
         items = view.node_items
         width = view.viewport().width() - 2 * MARGIN_PX
         height = view.viewport().height() - 2 * MARGIN_PX
         least = self.least_zoom(focus.nodes)
         most = least * MAX_DIGIT_PX / MIN_DIGIT_PX
-        region = _united(items[n].drawn_scene_rect() for n in focus.nodes)
-        core = _united(items[n].drawn_scene_rect() for n in focus.core)
+        edge_box = QRectF()
         if focus.edge is not None and focus.edge in view.edge_items:
-            edge_box = view.edge_items[focus.edge].mapRectToScene(
-                view.edge_items[focus.edge].path().boundingRect())
-            core = core.united(edge_box)
-            region = region.united(edge_box)
-        note_w, note_h = view.note_size() if focus.note else (0.0, 0.0)
-        # The note hangs above (or below) its anchor: room for it beside the region.
-        note_room = note_h + view.note_gap() if note_h else 0.0
-        fit = min(width / max(region.width(), 1e-9),
-                  max(height - note_room, 1.0) / max(region.height(), 1e-9))
-        zoom = max(least, min(fit, most))
+            edge_item = view.edge_items[focus.edge]
+            edge_box = edge_item.mapRectToScene(edge_item.path().boundingRect())
+        core = _united([*(items[n].drawn_scene_rect() for n in focus.core), edge_box])
+        near = _united([core, *(items[n].drawn_scene_rect() for n in focus.near)])
+        region = _united([near, *(items[n].drawn_scene_rect() for n in focus.nodes)])
+        _, note_h = view.note_size() if focus.note else (0.0, 0.0)
+        band = note_h + view.note_gap() if note_h else 0.0
+        room_h = max(height - band, 1.0)
+
+        def fit(rect: QRectF) -> float:
+            return min(width / max(rect.width(), 1e-9), room_h / max(rect.height(), 1e-9))
+
+        zoom = max(least, min(fit(region), most))
         target = region
-        if fit < least:
-            # The far inputs go out; the core must stay.
-            target = core
-            core_fit = min(width / max(core.width(), 1e-9),
-                           max(height - note_room, 1.0) / max(core.height(), 1e-9))
-            zoom = min(least, core_fit) if core_fit < least else least
-        centre = target.center()
-        # Shift down by half the note's room, so the note fits above the region.
-        centre = QPointF(centre.x(), centre.y() - note_room / (2 * zoom))
-        del note_w
-        return Shot(zoom, centre)
+        if fit(region) < least:
+            target = near if fit(near) >= least else core
+            # The core stays in view, smaller if it must (an edge longer than the view).
+            zoom = min(least, fit(core))
+        # Centre the target in the room left beside the band, moved towards the rest of
+        # the region as far as the target stays inside.
+        half_w, half_h = width / (2 * zoom), room_h / (2 * zoom)
+        x = _clamp(region.center().x(), target.right() - half_w, target.left() + half_w)
+        y = _clamp(region.center().y(), target.bottom() - half_h, target.top() + half_h)
+        anchor = view.note_anchor() if band else None
+        if anchor is not None:
+            # The band on the anchor's side: the note's stem stays short.
+            above = anchor.y() - target.top() <= target.bottom() - anchor.y()
+            y += (-1.0 if above else 1.0) * band / (2 * zoom)
+        return Shot(zoom, QPointF(x, y))
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    """``value`` within [low, high] (the middle of them when they are crossed)."""
+    if low > high:
+        return (low + high) / 2
+    return min(max(value, low), high)
 
 
 def _united(rects: Iterable[QRectF]) -> QRectF:
     box = QRectF()
     for rect in rects:
-        box = rect if box.isNull() else box.united(rect)
+        if not rect.isNull():
+            box = rect if box.isNull() else box.united(rect)
     return box

@@ -142,6 +142,10 @@ class GraphView(QGraphicsView):
         """The chain-rule note's size in pixels; (0, 0) when hidden."""
         return self.step_note.size() if self.step_note.isVisible() else (0.0, 0.0)
 
+    def note_anchor(self) -> QPointF | None:
+        """The scene point the chain-rule note hangs from (``None``: no note)."""
+        return None if self._note_anchor is None else QPointF(self._note_anchor)
+
     def note_gap(self) -> float:
         """Pixels between the note and its anchor."""
         return self.theme.px(12.0)
@@ -416,10 +420,11 @@ class GraphView(QGraphicsView):
         best: tuple[float, bool, float, float] | None = None
         for below, away in ((False, -1.0), (True, 1.0)):
             # Beside the anchor first; one or two heights further away (a longer stem)
-            # when that is what keeps the marked nodes in sight.
+            # when that is what keeps the marked nodes in sight; as far as the view's
+            # edge (the room a camera leaves for the note).
             for wanted, extra in itertools.product(
                     (0.0, 0.25 * width, -0.25 * width, width / 2 - 12.0, -width / 2 + 12.0),
-                    (0.0, away * height, 2.0 * away * height)):
+                    (0.0, away * height, 2.0 * away * height, away * viewport.height())):
                 shift, lift = inside_view(below, wanted, extra)
                 box = note.box_at(points[below], below, shift, lift)
                 cost = sum(weight for rect, weight in weights if rect.intersects(box))
