@@ -10,17 +10,17 @@ anywhere, shows the state its caption describes.
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
 from core.autodiff.formula import FormulaError
 from core.autodiff.graph import Graph
 from core.lessons import Lesson, LessonError, Stop
 from core.presets import resolve_graph
+from gui.wrapping import ElidedLine, WrappedText
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -28,24 +28,64 @@ if TYPE_CHECKING:
 PLOT_TABS = {"loss": 0, "weights": 1, "compare": 2}
 #: Pixel size of the caption's text at text scale 1.
 CAPTION_PX = 16
+#: The most lines of caption the bar above the graph shows at once (normal mode).
+CAPTION_LINES = 5
 
 
-class LessonBar(QLabel):
-    """The lesson's title, the stop number and its caption, above the graph."""
+class LessonBar(QFrame):
+    """The lesson's title and stop number (one line, the title shortened first when it
+    does not fit) and the stop's caption, above the graph: plain text wrapped anywhere, at
+    most :data:`CAPTION_LINES` lines, the rest scrolled or continued by the next click."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lesson_bar")
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setMargin(6)
+        self.header = ElidedLine()
+        self.header.setObjectName("lesson_header")
+        self.caption = WrappedText(max_lines=CAPTION_LINES)
+        self.caption.setObjectName("lesson_caption")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.header)
+        layout.addWidget(self.caption)
+        self._wanted = False
+        self._in_band = False
         self.set_text_scale(1.0)
-        self.hide()
+        super().setVisible(False)
+
+    def text(self) -> str:
+        """The header and the caption, as plain text."""
+        return f"{self.header.text()}\n{self.caption.text()}"
+
+    def show_stop(self, title: str, position: str, caption: str) -> None:
+        self.header.set_parts(title, position)
+        self.caption.setText(caption)
+        self.caption.scroll_to(0)
 
     def set_text_scale(self, factor: float) -> None:
         font = QFont(self.font())
         font.setPixelSize(round(CAPTION_PX * factor))
-        self.setFont(font)
+        self.caption.setFont(font)
+        bold = QFont(font)
+        bold.setBold(True)
+        self.header.setFont(bold)
+        self.header.setFixedHeight(QFontMetrics(bold).lineSpacing())
+
+    def setVisible(self, visible: bool) -> None:
+        """Shown while a lesson is open, unless the presentation band shows the lesson."""
+        self._wanted = bool(visible)
+        super().setVisible(self._wanted and not self._in_band)
+
+    @property
+    def wanted(self) -> bool:
+        """Whether a lesson is open (whether this bar shows or the band does)."""
+        return self._wanted
+
+    def set_in_band(self, on: bool) -> None:
+        """Hide this bar while the presentation band shows the lesson instead."""
+        self._in_band = bool(on)
+        super().setVisible(self._wanted and not self._in_band)
 
 
 class LessonPlayer(QObject):
@@ -55,6 +95,8 @@ class LessonPlayer(QObject):
     stop_shown = Signal(int)
     #: The lesson was closed.
     closed = Signal()
+    #: The caption shown changed (a stop, a reveal, closing).
+    caption_changed = Signal()
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -63,6 +105,9 @@ class LessonPlayer(QObject):
         self.index = -1
         self.revealed = True
         self.bar = LessonBar()
+        #: Where the caption is read: a click first shows the rest of a caption longer
+        #: than it shows at once (the presentation band takes this over).
+        self.text_view: WrappedText = self.bar.caption
 
     @property
     def active(self) -> bool:
@@ -85,6 +130,7 @@ class LessonPlayer(QObject):
         self.lesson = None
         self.index = -1
         self.bar.hide()
+        self.caption_changed.emit()
         window = self.window
         window.graph_view.hide_number(None)
         window.weights_table.set_hidden(None)
@@ -93,8 +139,11 @@ class LessonPlayer(QObject):
         self.closed.emit()
 
     def next(self) -> None:
-        """Reveal the stop's hidden number, else go to the next stop."""
+        """Show the rest of a long caption, else reveal the stop's hidden number, else go
+        to the next stop."""
         if self.lesson is None:
+            return
+        if self.text_view.isVisible() and self.text_view.page_down():
             return
         if not self.revealed:
             self.reveal()
@@ -105,7 +154,12 @@ class LessonPlayer(QObject):
                 "The end of the lesson: PageUp goes back, Esc closes it")
 
     def previous(self) -> None:
-        if self.lesson is not None and self.index > 0:
+        """Back a page of a long caption, else to the previous stop."""
+        if self.lesson is None:
+            return
+        if self.text_view.isVisible() and self.text_view.page_up():
+            return
+        if self.index > 0:
             self.go(self.index - 1)
 
     def reveal(self) -> None:
@@ -195,16 +249,29 @@ class LessonPlayer(QObject):
             raise LessonError(f"{where}: the graph has no node {name!r}")
         return found[0]
 
-    def _show_caption(self) -> None:
-        lesson, stop = self.lesson, self.stop
-        if lesson is None or stop is None:
-            return
-        parts = [f"<b>{escape(lesson.title)}</b> · stop {self.index + 1} of "
-                 f"{len(lesson.stops)}", escape(stop.caption)]
+    def header(self) -> tuple[str, str]:
+        """The lesson's title and where in it the stop is (`` · stop 6 of 10``)."""
+        if self.lesson is None:
+            return "", ""
+        return self.lesson.title, f" · stop {self.index + 1} of {len(self.lesson.stops)}"
+
+    def caption(self) -> str:
+        """The stop's caption, then its question while the hidden number is hidden (plain
+        text, lines separated by new lines)."""
+        stop = self.stop
+        if stop is None:
+            return ""
+        parts = [stop.caption]
         if stop.hide is not None:
             if self.revealed:
-                parts.append("<i>Revealed on the graph.</i>")
+                parts.append("Revealed on the graph.")
             else:
-                parts.append(f"<i>{escape(stop.hide.question or 'Predict it, then click.')}"
-                             "</i> (PageDown reveals)")
-        self.bar.setText("<br>".join(parts))
+                parts.append(f"{stop.hide.question or 'Predict it, then click.'} "
+                             "(PageDown reveals)")
+        return "\n".join(parts)
+
+    def _show_caption(self) -> None:
+        if self.lesson is None:
+            return
+        self.bar.show_stop(*self.header(), self.caption())
+        self.caption_changed.emit()

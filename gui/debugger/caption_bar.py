@@ -3,20 +3,26 @@ at this position, in plain words, large enough for the back row."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QFontMetrics
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from core.debugger.stepper import StepPosition
 from gui.theme import Theme
+from gui.wrapping import ElidedLine, WrappedText
 
 #: Pixel sizes of the caption's two lines (the theme's scale applies).
 WHERE_PX = 14.0
 CAPTION_PX = 18.0
+#: The most caption lines shown at once; more scroll (a caption names nodes by the
+#: user's own names, which may be long).
+CAPTION_LINES = 3
 
 
 class CaptionBar(QFrame):
-    """Two lines (where, what) and the stepping buttons.
+    """Two lines (where, what) and the stepping buttons.  Both lines are plain text that
+    cannot widen the window: ``where`` ends in "…" when too long, the caption wraps
+    anywhere and shows at most :data:`CAPTION_LINES` lines.
 
     Parameters
     ----------
@@ -25,22 +31,23 @@ class CaptionBar(QFrame):
         shows (``◀``), in order.
     """
 
+    #: The texts shown changed.
+    changed = Signal()
+
     def __init__(self, theme: Theme, actions: list[tuple[QAction, str]],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("caption_bar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.set_theme(theme)
-        self.where = QLabel()
+        #: The stepping actions and their buttons' short texts (the band offers them too).
+        self.step_actions = list(actions)
+        self._wanted = False
+        self._in_band = False
+        self.where = ElidedLine()
         self.where.setObjectName("caption_where")
-        self.where.setFont(theme.font(WHERE_PX, bold=True))
-        self.where.setTextFormat(Qt.TextFormat.PlainText)
-        self.caption = QLabel()
+        self.caption = WrappedText(max_lines=CAPTION_LINES)
         self.caption.setObjectName("caption_text")
-        self.caption.setFont(theme.font(CAPTION_PX))
-        self.caption.setWordWrap(True)
-        self.caption.setTextFormat(Qt.TextFormat.PlainText)
-        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         texts = QVBoxLayout()
         texts.setContentsMargins(0, 0, 0, 0)
         texts.setSpacing(2)
@@ -62,19 +69,38 @@ class CaptionBar(QFrame):
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addLayout(texts, 1)
         layout.addLayout(buttons)
+        self.set_text_scale(theme, 1.0)
         self.setVisible(False)
+
+    def setVisible(self, visible: bool) -> None:
+        """Shown while stepping, unless the presentation band shows the stepper."""
+        self._wanted = bool(visible)
+        super().setVisible(self._wanted and not self._in_band)
+        self.changed.emit()
+
+    @property
+    def wanted(self) -> bool:
+        """Whether the stepper is on (whether this bar shows it or the band does)."""
+        return self._wanted
+
+    def set_in_band(self, on: bool) -> None:
+        """Hide this bar while the presentation band shows the stepper instead."""
+        self._in_band = bool(on)
+        super().setVisible(self._wanted and not self._in_band)
 
     def set_theme(self, theme: Theme) -> None:
         """The note's colours: the same box as the chain-rule note on the graph."""
         self.setStyleSheet(f"#caption_bar {{ background: {theme.note_background}; "
                            f"border: 2px solid {theme.highlight}; border-radius: 4px; }} "
-                           f"#caption_bar QLabel {{ color: {theme.value_text}; "
+                           f"#caption_where, #caption_text {{ color: {theme.value_text}; "
                            "background: transparent; }")
 
     def set_text_scale(self, theme: Theme, factor: float) -> None:
         """Text ``factor`` times its usual size (presentation mode)."""
         scaled = theme.with_text_scale(factor)
-        self.where.setFont(scaled.font(WHERE_PX, bold=True))
+        where = scaled.font(WHERE_PX, bold=True)
+        self.where.setFont(where)
+        self.where.setFixedHeight(QFontMetrics(where).lineSpacing())
         self.caption.setFont(scaled.font(CAPTION_PX))
         for button in self.buttons:
             button.setFont(scaled.font(WHERE_PX, bold=True))
@@ -87,3 +113,4 @@ class CaptionBar(QFrame):
         if problem:
             text = f"{text}\n⚠ {problem}"
         self.caption.setText(text)
+        self.changed.emit()
