@@ -23,16 +23,23 @@ teacher and opened by path::
           "gradient_check": true,           # show the gradient-check panel
           "spotlight": ["w9"],              # nodes kept bright, the rest dimmed
           "hide": {"node": "w9", "number": "grad",
-                   "question": "Which sign will dL/dw9 have?"}
+                   "question": "Which sign will dL/dw9 have?"},
                                             # predict, then reveal on the next click
+          "view": {"nodes": ["y'", "y", "L"]}
+                                            # what the camera shows when presenting (or
+                                            # following): these nodes, by id or by label
+                                            # as drawn, with the stepper's active node
         }
       ]
     }
 
 Every stop is applied from the same start (the graph's initial weights, then ``steps``
 samples), so stops can be visited in any order and always show the same state.  Keys not
-listed are refused, so a typo is caught rather than ignored.  :func:`load_lesson` raises
-:class:`LessonError` with one line naming the file, the stop and the problem.
+listed are refused, so a typo is caught rather than ignored.  A caption is at most
+:data:`MAX_CAPTION_CHARS` characters and a question :data:`MAX_QUESTION_CHARS` (the
+presenter's band has room for that much; a longer story is several stops).
+:func:`load_lesson` raises :class:`LessonError` with one line naming the file, the stop
+and the problem.
 """
 
 from __future__ import annotations
@@ -57,10 +64,16 @@ NUMBERS = ("value", "grad")
 #: A lesson file larger than this is refused before reading (a lesson is a few KiB).
 MAX_LESSON_BYTES = 1 << 20
 MAX_STEPS = 1_000_000
+#: Longest caption, question and title, in characters.
+MAX_CAPTION_CHARS = 1000
+MAX_QUESTION_CHARS = 300
+MAX_TITLE_CHARS = 200
+#: Most nodes a stop's view names.
+MAX_VIEW_NODES = 64
 
 _TOP_KEYS = {"format", "version", "title", "description", "graph", "stops"}
 _STOP_KEYS = {"caption", "graph", "optimizer", "steps", "stepper", "plot", "compare",
-              "gradient_check", "spotlight", "hide"}
+              "gradient_check", "spotlight", "hide", "view"}
 
 
 class LessonError(ValueError):
@@ -99,6 +112,8 @@ class Stop:
     gradient_check: bool = False
     spotlight: tuple[str, ...] = ()
     hide: HiddenNumber | None = None
+    #: The nodes the camera shows (ids or labels as drawn); empty: the stop sets none.
+    view: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,7 +190,7 @@ def parse_lesson(data: Any, name: str = "lesson", *,
     if data.get("version", LESSON_VERSION) != LESSON_VERSION:
         raise LessonError(f"{name}: version {data.get('version')!r} is not supported "
                           f"(this program reads version {LESSON_VERSION})")
-    title = _text(data, "title", name, required=True)
+    title = _text(data, "title", name, required=True, limit=MAX_TITLE_CHARS)
     description = _text(data, "description", name)
     default_graph = _text(data, "graph", name) or "seed"
     stops = data.get("stops")
@@ -190,7 +205,7 @@ def _stop(data: Any, where: str, default_graph: str, optimizers: Sequence[str]) 
     if not isinstance(data, dict):
         raise LessonError(f"{where}: a stop is a JSON object with a \"caption\"")
     _no_unknown(data, _STOP_KEYS, where)
-    caption = _text(data, "caption", where, required=True)
+    caption = _text(data, "caption", where, required=True, limit=MAX_CAPTION_CHARS)
     graph = _text(data, "graph", where) or default_graph
     optimizer = _text(data, "optimizer", where) or None
     if optimizer is not None and optimizers and optimizer not in optimizers:
@@ -213,9 +228,27 @@ def _stop(data: Any, where: str, default_graph: str, optimizers: Sequence[str]) 
         raise LessonError(f"{where}: \"gradient_check\" must be true or false")
     spotlight = _names(data, "spotlight", where)
     hide = _hidden(data.get("hide"), where)
+    view = _view(data.get("view"), where)
     return Stop(caption=caption, graph=graph, optimizer=optimizer, steps=steps,
                 stepper=stepper, plot=plot, compare=compare, gradient_check=check,
-                spotlight=spotlight, hide=hide)
+                spotlight=spotlight, hide=hide, view=view)
+
+
+def _view(value: Any, where: str) -> tuple[str, ...]:
+    """``{"nodes": [...]}``: the node names (checked against the graph when shown)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or set(value) != {"nodes"}:
+        raise LessonError(f"{where}: \"view\" must be {{\"nodes\": [node, ...]}}")
+    nodes = value["nodes"]
+    if not isinstance(nodes, list) or not nodes \
+            or not all(isinstance(n, str) and n.strip() for n in nodes):
+        raise LessonError(f"{where}: view \"nodes\" must be a non-empty list of node names "
+                          "(ids or labels as drawn)")
+    if len(nodes) > MAX_VIEW_NODES:
+        raise LessonError(f"{where}: view \"nodes\" names {len(nodes)} nodes; at most "
+                          f"{MAX_VIEW_NODES}")
+    return tuple(n.strip() for n in nodes)
 
 
 def _stepper(value: Any, where: str) -> StepperAt | None:
@@ -242,11 +275,12 @@ def _hidden(value: Any, where: str) -> HiddenNumber | None:
     number = value.get("number", "grad")
     if number not in NUMBERS:
         raise LessonError(f"{where}: hide \"number\" must be value or grad")
-    question = _text(value, "question", f"{where}: hide")
+    question = _text(value, "question", f"{where}: hide", limit=MAX_QUESTION_CHARS)
     return HiddenNumber(node=node, number=number, question=question)
 
 
-def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
+def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = False,
+          limit: int | None = None) -> str:
     value = data.get(key)
     if value is None:
         if required:
@@ -255,7 +289,11 @@ def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = Fal
     if not isinstance(value, str) or (required and not value.strip()):
         raise LessonError(f"{where}: \"{key}\" must be {'non-empty ' if required else ''}"
                           "text")
-    return value.strip()
+    text = value.strip()
+    if limit is not None and len(text) > limit:
+        raise LessonError(f"{where}: \"{key}\" is {len(text)} characters long; at most "
+                          f"{limit} fit (split it across stops)")
+    return text
 
 
 def _names(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:

@@ -136,6 +136,7 @@ class LessonPlayer(QObject):
         window.weights_table.set_hidden(None)
         window.lesson_spotlight = ()
         window.update_spotlight()
+        window.graph_view.focus_view(())  # the camera's view was the stop's
         self.closed.emit()
 
     def next(self) -> None:
@@ -224,6 +225,8 @@ class LessonPlayer(QObject):
         window.lesson_spotlight = tuple(self._node(graph, name, where)
                                         for name in stop.spotlight)
         window.set_spotlight_on(bool(stop.spotlight))
+        # What the camera shows (gui.graph.camera): the stop's own view, or none.
+        window.graph_view.focus_view([self._node(graph, name, where) for name in stop.view])
         if stop.hide is not None:
             node = self._node(graph, stop.hide.node, where)
             window.graph_view.hide_number(node, stop.hide.number)

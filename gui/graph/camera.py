@@ -50,7 +50,7 @@ MIN_DIGIT_PX = 20.0
 #: The camera aims this much above the least (rounding of positions and fonts).
 AIM_MARGIN = 1.04
 #: Digits no taller than this: a single node fills no projector.
-MAX_DIGIT_PX = 40.0
+MAX_DIGIT_PX = 32.0
 #: Length of a pan, in milliseconds.
 ANIMATION_MS = 250
 #: Faster than this many focus changes a second (a held key, fast play), the camera jumps.
@@ -212,8 +212,13 @@ class FocusCamera(QObject):
         self._animation.stop()
 
     def focus(self) -> Focus:
-        """The focus shown: the first source that names nodes of the graph."""
+        """The focus shown: the first source that names nodes of the graph.  A lesson's
+        view keeps the stepper's active node, note and edge as its core."""
         known = frozenset(self._view.node_items)
+        view, step = self._sources.get("view"), self._sources.get("step")
+        if view and view.core & known and step and step.core & known:
+            return Focus(nodes=(view.nodes | step.core) & known, core=step.core & known,
+                         edge=step.edge, note=step.note, near=view.core & known)
         for source in SOURCES:
             focus = self._sources.get(source)
             if focus and focus.core & known:

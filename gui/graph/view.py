@@ -122,9 +122,9 @@ class GraphView(QGraphicsView):
         self._show_scroll_bars()
 
     def focus_view(self, node_ids: Sequence[str]) -> None:
-        """A lesson stop's own view: these nodes (ids), their inputs and consumers; empty:
-        the stop sets none."""
-        self.camera.set_nodes("view", node_ids)
+        """A lesson stop's own view: these nodes (ids), with the stepper's active node if
+        there is one; empty: the stop sets none."""
+        self.camera.set_nodes("view", node_ids, neighbours=False)
 
     def _show_scroll_bars(self) -> None:
         # A camera's zoom would make scroll bars come and go, and the viewport's size with
