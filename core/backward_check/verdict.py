@@ -1,0 +1,422 @@
+"""The verdict on a student's gradients: equal to the exact ones, to within rounding?
+
+At every point and for every weight the student's number ``s`` is compared with the
+engine's analytic gradient ``g`` (the same arithmetic the app trains with, not a finite
+difference), and is right when
+
+    |s - g| <= tol = C (err + u |g|),      C = TOLERANCE_FACTOR = 16,
+
+``u`` = 1.1e-16 the unit roundoff of float64 and ``err`` the *running error bound* of that
+gradient at that point (:func:`core.backward_check.exact.rounding_bounds`): a first-order
+bound on how far a float64 evaluation of the chain can be from the exact value, summing,
+for every rounded operation on the way (forward values, local derivatives, chain-rule
+products and sums), ``u`` times the magnitude of its result times the factor by which the
+rest of the chain scales it.  That is the scale of "the magnitudes of the terms in the
+chain" which a correct float64 backward cannot get below, whatever its order of operations:
+
+* a relative tolerance alone fails where the gradient is a difference of much larger terms
+  or where a factor saturates: where tanh saturates, the engine's ``1 - tanh²`` is exactly
+  0 while a correct ``sech²`` is 4e-26; both are within ``err``, which counts the rounding of
+  ``1 - t·t`` (about ``3u``, times the upstream gradient and the rest of the chain);
+* an absolute tolerance on the loss's or gradient's overall size would let through real
+  mistakes in small gradients (the saturated branch's weights have gradients 1e-20 of the
+  others'), so the floor is per weight and per point, and as large as rounding explains;
+* ``C = 16`` covers another, equally accurate order of operations (a bound is for one order;
+  reordered sums and products have bounds of the same size), libraries' functions a unit in
+  the last place off, and the bound's being first order; a correct backward's worst error
+  measured over the seed's points is well under a tenth of ``tol``, while a central
+  difference is off by 1e3 to 1e8 times ``tol``.
+
+The engine's float64 gradient is itself off from the exact one by up to ``err``, so a value
+outside ``tol`` but within ``CLOSE_CALL`` (1000) times it is a close call, settled against the
+exact gradient computed in extended precision (``np.longdouble``, 2000 times float64's
+precision on x86-64; :func:`core.backward_check.exact.extended_pass`).
+
+A numerical derivative is not the exact one.  Central differences of the forward pass agree
+with the gradient to 1e-5..1e-11 relative, far outside ``tol``, and their errors have a
+signature: the truncation error ``(D(h) - g)`` of the difference formula, which depends on the
+curvature and grows as ``h²``, plus rounding of the loss divided by ``h``.  When a backward is
+off, every number is finite and within 5% of the gradient (norm-wise at each point) and
+most points are off, the deviations are compared with what central, forward and backward
+differences with steps ``h`` from 1e-1 to 1e-10 would give: the truncation error computed
+exactly in extended precision at every point, the rounding bounded by the loss's running
+error bound over ``h``.  If one step explains every deviation, the verdict says the numbers
+match a numerical derivative rather than the exact one.  Deviations proportional to the
+gradient (a value off by 1e-9 relative everywhere) are not a difference quotient's and are
+reported as wrong values.  Rounding errors of float32 arithmetic look like those of a
+difference quotient with a step near 1e-8 and are reported as a numerical derivative: the
+numbers cannot tell them apart, and either is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from core.autodiff.compiled import compiled_graph
+from core.autodiff.graph import Graph
+from core.backward_check.exact import (
+    EXTENDED,
+    UNIT_ROUNDOFF,
+    ExtendedPass,
+    as_arrays,
+    extended_losses,
+    extended_pass,
+    rounding_bounds,
+)
+from core.backward_check.points import Point
+
+__all__ = ["CLOSE_CALL", "NUMERICAL_MESSAGE", "TOLERANCE_FACTOR", "Verdict",
+           "WeightVerdict", "judge", "tolerances"]
+
+#: ``C`` in ``tol = C (err + u |g|)``.
+TOLERANCE_FACTOR = 16.0
+#: A value within this many tolerances of the engine's is settled in extended precision.
+CLOSE_CALL = 1000.0
+#: What the verdict says of a numerical derivative.
+NUMERICAL_MESSAGE = "matches a numerical derivative rather than the exact one"
+#: Steps tried for a numerical derivative: ten per decade, 1e-1 down to 1e-10 (below, a
+#: difference quotient is mostly rounding noise, which could be made to "explain" any
+#: small error).
+NUMERICAL_STEPS = 10.0 ** (-np.arange(10, 101) / 10.0)
+#: Neighbouring steps differ by 10^0.1; the truncation error (``h²``) of the nearest one is
+#: within 26% of the student's step's.
+STEP_SLACK = 0.3
+#: The rounding a difference quotient may carry, in units of the loss's error bound over
+#: the step (the student's forward pass has its own order of operations).
+NOISE_SAFETY = 4.0
+#: A numerical derivative is off at most points, and by at most this much norm-wise.
+NUMERICAL_SHARE = 0.5
+NUMERICAL_NORM_ERROR = 0.05
+#: Steps per extended-precision pass (bounds the memory of one pass).
+STEPS_PER_PASS = 16
+
+Status = Literal["ok", "wrong"]
+
+
+@dataclass(frozen=True)
+class WeightVerdict:
+    """One weight over all points.
+
+    Attributes
+    ----------
+    name
+        The weight (``w3``); the student's key is ``'d' + name``.
+    status
+        ``ok`` when the student's value is within tolerance at every point.
+    wrong_points
+        At how many points it is not.
+    worst_point
+        Index (into the points) where the error is the most tolerances.
+    student, exact
+        The student's value and the exact gradient there.
+    error
+        ``|student - exact|`` there (``inf`` for a non-finite value).
+    tolerance
+        The tolerance there.
+    """
+
+    name: str
+    status: Status
+    wrong_points: int
+    worst_point: int
+    student: float
+    exact: float
+    error: float
+    tolerance: float
+
+    @property
+    def relative_error(self) -> float:
+        """``error / |exact|`` (``inf`` where the exact gradient is 0 and the value not)."""
+        if self.error == 0.0:
+            return 0.0
+        return self.error / abs(self.exact) if self.exact != 0.0 else math.inf
+
+    @property
+    def ratio(self) -> float:
+        """``error / tolerance``: at most 1 at every point for an ``ok`` weight."""
+        return self.error / self.tolerance
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a student's gradients are the exact ones.
+
+    Attributes
+    ----------
+    correct
+        Every weight ``ok`` at every point (and so not a numerical derivative).
+    weights
+        Per weight, in the graph's order.
+    worst
+        The weight (and through it the point) with the most tolerances of error.
+    numerical_derivative_suspected
+        The errors are what a finite difference of the forward pass gives.
+    numerical_step
+        The largest step ``h`` of a difference quotient that explains them (else None).
+    message
+        One line for the user.
+    points
+        How many points were judged.
+    settled
+        Close calls settled against the extended-precision gradient.
+    extended_precision
+        Whether ``np.longdouble`` is more precise than float64 here (else close calls
+        are settled with a tolerance widened by the engine's own error bound).
+    """
+
+    correct: bool
+    weights: tuple[WeightVerdict, ...]
+    worst: WeightVerdict
+    numerical_derivative_suspected: bool
+    numerical_step: float | None
+    message: str
+    points: int
+    settled: int
+    extended_precision: bool
+
+    @property
+    def wrong(self) -> tuple[str, ...]:
+        """Weights whose status is ``wrong``."""
+        return tuple(v.name for v in self.weights if v.status == "wrong")
+
+    @property
+    def worst_point(self) -> int:
+        return self.worst.worst_point
+
+    @property
+    def worst_ratio(self) -> float:
+        """The largest error in tolerances over every weight and point (< 1: correct)."""
+        return self.worst.ratio
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{where} is {type(value).__name__}, expected a number")
+    if isinstance(value, numbers.Integral):
+        whole = int(value)
+        try:
+            return float(whole)
+        except OverflowError:  # beyond float64: as far off as a number gets
+            return math.inf if whole > 0 else -math.inf
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{where} is beyond the range of float64") from None
+
+
+def _student_matrix(graph: Graph, points: Sequence[Point],
+                    student_grads: Sequence[Mapping[str, object]]) -> np.ndarray:
+    """The student's values ``(points, weights)``; keys ``dw1`` (as the notebook's
+    backward returns them) or ``w1``."""
+    if len(student_grads) != len(points):
+        raise ValueError(f"{len(student_grads)} sets of gradients for {len(points)} points")
+    matrix = np.empty((len(points), len(graph.weights)))
+    for p, grads in enumerate(student_grads):
+        if not isinstance(grads, Mapping):
+            raise ValueError(f"point {p}: the gradients are {type(grads).__name__}, "
+                             "expected a dict")
+        for k, name in enumerate(graph.weights):
+            key = f"d{name}"
+            if key in grads and name in grads and grads[key] is not grads[name]:
+                raise ValueError(f"point {p}: both {key} and {name} given")
+            if key not in grads and name not in grads:
+                raise ValueError(f"point {p}: no {key}")
+            value = grads[key] if key in grads else grads[name]
+            matrix[p, k] = _number(value, f"point {p}: {key}")
+    return matrix
+
+
+def _point_arrays(graph: Graph, points: Sequence[Point]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not points:
+        raise ValueError("no points to judge")
+    for p, point in enumerate(points):
+        if tuple(point.weights) != graph.weights:
+            raise ValueError(f"point {p}: weights {', '.join(point.weights)} are not the "
+                             f"graph's {', '.join(graph.weights)}")
+    return as_arrays(graph, [pt.x for pt in points], [pt.y for pt in points],
+                     [pt.w for pt in points])
+
+
+def _engine_grads(graph: Graph, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    sample = compiled_graph(graph).sample
+    grads = np.array([sample(x[p].tolist(), float(y[p]), w[p].tolist())[1]
+                      for p in range(len(y))], dtype=np.float64).reshape(w.shape)
+    bad = np.argwhere(~np.isfinite(grads))
+    if bad.size:
+        p = int(bad[0][0])
+        raise ValueError(f"point {p}: the engine's gradient is not finite there; "
+                         "judge only points whose passes are finite")
+    return grads
+
+
+def tolerances(graph: Graph, points: Sequence[Point]) -> tuple[np.ndarray, np.ndarray]:
+    """The engine's gradients and the tolerance of each ``(points, weights)``."""
+    x, y, w = _point_arrays(graph, points)
+    engine = _engine_grads(graph, x, y, w)
+    bounds = rounding_bounds(graph, x, y, w)
+    return engine, _tolerance(bounds.grads, engine)
+
+
+def _tolerance(bound: np.ndarray, gradient: np.ndarray) -> np.ndarray:
+    tol = TOLERANCE_FACTOR * (bound + UNIT_ROUNDOFF * np.abs(gradient))
+    # A gradient exactly 0 with no rounding on the way is 0 in any order; denormals aside.
+    return np.asarray(np.maximum(tol, np.finfo(np.float64).tiny), dtype=np.float64)
+
+
+def judge(graph: Graph, points: Sequence[Point],
+          student_grads: Sequence[Mapping[str, object]]) -> Verdict:
+    """Judge a student's gradients at ``points`` (see the module docstring).
+
+    Parameters
+    ----------
+    graph
+        The model.
+    points
+        Where the student's backward ran (:func:`core.backward_check.points.sample_points`).
+    student_grads
+        One dict per point: ``'dw1'`` (or ``'w1'``) -> the student's number.
+
+    Raises
+    ------
+    ValueError
+        Points or gradients that do not fit the graph, or a value that is not a real
+        number (one line naming the point and the key).
+    """
+    x, y, w = _point_arrays(graph, points)
+    student = _student_matrix(graph, points, student_grads)
+    engine = _engine_grads(graph, x, y, w)
+    bounds = rounding_bounds(graph, x, y, w)
+    tol = _tolerance(bounds.grads, engine)
+    finite = np.isfinite(student)
+    with np.errstate(invalid="ignore"):
+        error = np.where(finite, np.abs(student - engine), np.inf)
+    ok = error <= tol
+    exact, settled, truth = engine, 0, None
+    if not ok.all():
+        truth = extended_pass(graph, x, y, w)
+        exact = truth.grads.astype(np.float64)
+        close = finite & ~ok & (error <= CLOSE_CALL * tol)
+        settled = int(close.sum())
+        tol = _tolerance(bounds.grads, exact)
+        if not EXTENDED:  # the reference is no better than the engine: allow its error
+            tol = tol + bounds.grads
+        with np.errstate(invalid="ignore"):
+            deviation = truth.grads - student.astype(np.longdouble)
+            error = np.where(finite, np.abs(deviation).astype(np.float64), np.inf)
+        ok = ok | (close & (error <= tol))
+    weights = tuple(_weight_verdict(name, k, student, exact, error, tol, ok)
+                    for k, name in enumerate(graph.weights))
+    worst = max(weights, key=lambda v: (v.ratio, v.error))
+    step = None
+    if truth is not None and finite.all():
+        step = _numerical_step(graph, x, y, w, student, ok, truth, bounds.loss, tol)
+    message = _message(points, weights, worst, step, bool(ok.all()))
+    return Verdict(bool(ok.all()), weights, worst, step is not None, step, message,
+                   len(points), settled, EXTENDED)
+
+
+def _weight_verdict(name: str, k: int, student: np.ndarray, exact: np.ndarray,
+                    error: np.ndarray, tol: np.ndarray, ok: np.ndarray) -> WeightVerdict:
+    ratio = error[:, k] / tol[:, k]
+    p = int(np.argmax(ratio))
+    return WeightVerdict(name, "ok" if ok[:, k].all() else "wrong",
+                         int((~ok[:, k]).sum()), p, float(student[p, k]), float(exact[p, k]),
+                         float(error[p, k]), float(tol[p, k]))
+
+
+def _message(points: Sequence[Point], weights: Sequence[WeightVerdict], worst: WeightVerdict,
+             step: float | None, correct: bool) -> str:
+    if correct:
+        return (f"correct at all {len(points)} points (the largest error is "
+                f"{worst.ratio:.2g} of the tolerance)")
+    at = points[worst.worst_point].describe()
+    if step is not None:
+        return (f"{NUMERICAL_MESSAGE} (a difference quotient with a step near {step:.0e}): "
+                f"d{worst.name} is off by {worst.relative_error:.1e} relative at {at}")
+    wrong = [v for v in weights if v.status == "wrong"]
+    # Enough digits to show the two numbers differ (17 tell any two float64 apart).
+    relative = worst.relative_error
+    digits = 17
+    if 0.0 < relative < math.inf:
+        digits = min(17, max(6, 2 - math.floor(math.log10(relative))))
+    return (f"{', '.join('d' + v.name for v in wrong)} wrong; the worst, d{worst.name} "
+            f"at {at}, is {worst.student:.{digits}g} where the exact gradient is "
+            f"{worst.exact:.{digits}g}")
+
+
+def _numerical_step(graph: Graph, x: np.ndarray, y: np.ndarray, w: np.ndarray,
+                    student: np.ndarray, ok: np.ndarray, truth: ExtendedPass,
+                    loss_bound: np.ndarray, tol: np.ndarray) -> float | None:
+    """The largest step ``h`` at which central, forward or backward differences of the
+    loss explain every deviation of ``student`` from the exact gradient, or None."""
+    if (~ok).any(axis=1).mean() < NUMERICAL_SHARE:
+        return None
+    exact = truth.grads
+    deviation = (student.astype(np.longdouble) - exact).astype(np.float64)
+    norms = np.linalg.norm(exact.astype(np.float64), axis=1)
+    if (np.linalg.norm(deviation, axis=1) > NUMERICAL_NORM_ERROR * norms).any():
+        return None
+    exact64 = exact.astype(np.float64)
+    if _scaled(deviation, exact64, tol):
+        return None
+    base = truth.loss[None, :, None]  # (1, points, 1)
+    for start in range(0, len(NUMERICAL_STEPS), STEPS_PER_PASS):
+        steps = NUMERICAL_STEPS[start:start + STEPS_PER_PASS]
+        plus, minus = _shifted_losses(graph, x, y, w, steps)
+        h = steps[:, None, None].astype(np.longdouble)
+        # The rounding a float64 difference quotient may carry: the loss's error twice, and
+        # the weight's shift w + h rounding by up to u |w|, times the gradient, over h.
+        noise = NOISE_SAFETY * (loss_bound[None, :, None] + np.abs(exact64)[None] *
+                                UNIT_ROUNDOFF * (np.abs(w)[None] + steps[:, None, None])
+                                ) / steps[:, None, None]
+        with np.errstate(all="ignore"):
+            candidates = (
+                ((plus - minus) / (2 * h) - exact[None], noise),
+                ((plus - base) / h - exact[None], 2.0 * noise),
+                ((base - minus) / h - exact[None], 2.0 * noise),
+            )
+            fits = np.zeros(len(steps), dtype=bool)
+            for truncation_ld, rounding in candidates:
+                truncation = truncation_ld.astype(np.float64)
+                residual = np.abs(deviation[None] - truncation)
+                allowed = STEP_SLACK * np.abs(truncation) + rounding + tol[None]
+                fits |= (residual <= allowed).reshape(len(steps), -1).all(axis=1)
+        if fits.any():
+            return float(steps[int(np.argmax(fits))])
+    return None
+
+
+def _shifted_losses(graph: Graph, x: np.ndarray, y: np.ndarray, w: np.ndarray,
+                    steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Losses in extended precision at ``w ± h e_i`` for every step, point and weight:
+    two arrays ``(steps, points, weights)``."""
+    n_points, n_weights = w.shape
+    n_steps = len(steps)
+    shift = np.zeros((n_steps, n_points, n_weights, n_weights), dtype=np.longdouble)
+    index = np.arange(n_weights)
+    shift[:, :, index, index] = steps[:, None, None]
+    lanes = w.astype(np.longdouble)[None, :, None, :] + np.concatenate([shift, -shift])
+    lanes = lanes.reshape(-1, n_weights)
+    xs = np.broadcast_to(x[None, :, None, :], (2 * n_steps, n_points, n_weights, x.shape[1]))
+    ys = np.broadcast_to(y[None, :, None], (2 * n_steps, n_points, n_weights))
+    losses = extended_losses(graph, xs.reshape(-1, x.shape[1]), ys.reshape(-1), lanes)
+    losses = losses.reshape(2 * n_steps, n_points, n_weights)
+    return losses[:n_steps], losses[n_steps:]
+
+
+def _scaled(deviation: np.ndarray, exact: np.ndarray, tol: np.ndarray) -> bool:
+    """Whether the deviations are the gradient times one factor (a value off by 1e-9
+    relative everywhere): a difference quotient's errors are not proportional to the
+    gradient (truncation follows the third derivative, rounding the loss)."""
+    nonzero = exact != 0.0
+    if not nonzero.any():
+        return False
+    factor = float(np.median(deviation[nonzero] / exact[nonzero]))
+    return bool((np.abs(deviation - factor * exact) <= tol + 0.01 * np.abs(deviation)).all())
