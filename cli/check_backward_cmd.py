@@ -2,10 +2,12 @@
 
 FILE defines the course notebook's backward_propagation(x, y, w, forward_dict) returning
 {'dw1': ..., 'dw9': ...} ('d' + the weight's name for other graphs), and may define
-forward_propagation(x, y, w).  It runs in a separate process with a time limit, on
---samples rows of the data, each with its own random weights.  Exit status: 0 every weight
-(and the forward pass, when defined) is correct, 1 something is not, 2 the file cannot be
-checked.
+forward_propagation(x, y, w).  It runs contained (core.backward_check.sandbox: Landlock,
+user, PID and network namespaces, no_new_privs, resource limits, as the machine allows) with
+a time limit, on --samples rows of the data, each with its own random weights; the report
+and the JSON field ``containment`` say which protections applied, and --require-isolation
+refuses to run the file without all of them.  Exit status: 0 every weight (and the forward
+pass, when defined) is correct, 1 something is not, 2 the file cannot be checked.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"random seed of the rows and weights (default {SEED.default})")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                         help="time the student's code may run in all (default 10)")
+    parser.add_argument("--require-isolation", action="store_true",
+                        help="refuse to run the file (exit 2) unless every protection "
+                             "applies: Landlock files, TCP and signals, user, PID and network "
+                             "namespaces, no_new_privs, resource limits")
 
 
 #: More samples than this would keep a grader waiting for little gain.
@@ -62,9 +68,12 @@ def run(args: argparse.Namespace) -> int:
         report = check_backward_file(args.file, graph, dataset,
                                      preset.aliases if preset else None,
                                      samples=args.samples, seed=seed,
-                                     timeout=args.timeout)
+                                     timeout=args.timeout,
+                                     require_isolation=args.require_isolation)
     except StudentCodeError as error:
         raise UsageError(str(error)) from None
+    if args.require_isolation and not report.containment.complete:  # checked again here
+        raise UsageError(f"--require-isolation: missing {', '.join(report.containment.missing)}")
     status = 0 if report.all_correct else 1
     if args.json:
         emit_json(_payload(report))
@@ -87,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             f": {', '.join(forward.wrong)}" + (f"; missing {', '.join(forward.missing)}"
                                                if "loss" in forward.missing else ""))
         print(f"forward_propagation: {forward.verdict.upper()}{detail}")
+    print(f"your code ran {report.containment.describe()}")
     return status
 
 
@@ -104,6 +114,7 @@ def _payload(report: BackwardCheckReport) -> dict[str, Any]:
         ],
         "wrong": list(report.wrong),
         "flagged": list(report.flagged),
+        "containment": report.containment.as_dict(),
     }
     if report.forward is not None:
         payload["forward"] = {

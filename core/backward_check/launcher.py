@@ -19,7 +19,7 @@ the error output; nothing is written to a file the student could replace.
 
 CONFIG (JSON): ``{"work", "result_fd", "status_fd", "read_only", "excluded",
 "read_write_files", "paths", "memory_mb", "cpu_seconds", "file_bytes", "open_files", "processes",
-"disable": [protection, ...]}``.
+"disable": [protection, ...], "require_all"}``.
 """
 
 from __future__ import annotations
@@ -79,8 +79,11 @@ def main(argv: list[str]) -> int:
 
     reaper = os.fork()
     if reaper:
-        # The launcher: its end (the checker's timeout kills it) ends the reaper too.
+        # The launcher tells the checker the reaper's process id (the checker ends a check
+        # by killing the reaper, then waits for this process: by then every process in the
+        # namespace is gone).  Its own end kills the reaper too (PR_SET_PDEATHSIG).
         _close_quietly(0, result_fd, status_fd)
+        worker.write_all(1, f"{reaper}\n".encode())
         _to_dev_null(1, 2)
         _, status = os.waitpid(reaper, 0)
         return _exit_code(status)
@@ -107,10 +110,12 @@ def main(argv: list[str]) -> int:
                 break
         if not applied["pid_namespace"]:
             with contextlib.suppress(OSError):
-                os.killpg(0, 9)  # what it can reach without a namespace: its group
+                os.killpg(student, 9)  # what it can reach without a namespace: its group
         os._exit(code)
 
-    # The student's process.
+    # The student's process (in a group of its own, for a machine without namespaces).
+    if not applied["pid_namespace"]:
+        os.setpgid(0, 0)
     applied["no_new_privs"] = namespaces.no_new_privs()
     abi = landlock.abi_version() if "landlock" not in disable else 0
     applied.update(files=False, network=False, signals=False)
@@ -132,6 +137,11 @@ def main(argv: list[str]) -> int:
     record = {"landlock_abi": abi, **applied}
     worker.write_all(status_fd, json.dumps(record).encode())
     os.close(status_fd)
+    if config.get("require_all") and not (abi and all(applied.values())):
+        missing = ", ".join(name for name, on in applied.items() if not on)
+        worker.write_all(2, f"\nthe isolation a grade requires is incomplete (missing: "
+                            f"{missing}): the file was not run\n".encode())
+        os._exit(worker.CANNOT_CHECK)
     _to_dev_null(1)
     sys.path.extend(config["paths"])
     code = worker.serve(0, result_fd, config["work"], int(config["memory_mb"]))

@@ -57,6 +57,8 @@ STDERR_KEEP = 64 * 1024
 STDERR_LIMIT = 1024 * 1024
 MESSAGE_CHARS = 300
 STATUS_LIMIT = 4096
+#: Seconds a killed namespace may take to end before the launcher's group is killed too.
+REAPER_WAIT = 5.0
 #: The largest file the student's code may write, files its process may hold open, and
 #: processes it may run (where the kernel counts them: not for root).
 FILE_LIMIT = 64 * 1024 * 1024
@@ -118,6 +120,27 @@ class Containment:
     def as_dict(self) -> dict[str, int | bool]:
         return asdict(self)
 
+    def describe(self) -> str:
+        """One line for the report: what applied, then what did not."""
+        parts = []
+        if self.landlock_abi:
+            scopes = [name for name, on in (("files", self.files), ("TCP", self.network),
+                                            ("signals", self.signals)) if on]
+            parts.append(f"Landlock ABI {self.landlock_abi} ({', '.join(scopes)})")
+        spaces = [name for name, on in (("user", self.user_namespace),
+                                        ("PID", self.pid_namespace),
+                                        ("network", self.network_namespace)) if on]
+        if spaces:
+            parts.append(f"{_words(spaces)} namespace{'s' if len(spaces) > 1 else ''}")
+        if self.no_new_privs:
+            parts.append("no_new_privs")
+        if self.rlimits:
+            parts.append("resource limits")
+        text = "contained by " + ", ".join(parts) if parts else "not contained"
+        if self.missing and parts:
+            text += f"; missing: {', '.join(self.missing)}"
+        return text
+
     @classmethod
     def parse(cls, data: bytes) -> Containment:
         """From the launcher's status record; nothing applied when it is unreadable."""
@@ -156,6 +179,10 @@ class StudentRun:
     containment: Containment = field(default_factory=Containment)
 
 
+def _words(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 _ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-_])")
 
 
@@ -173,7 +200,8 @@ def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
                      backward_keys: Sequence[str], forward_keys: Sequence[str] = (),
                      timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
                      cancel: threading.Event | None = None,
-                     disable: Collection[str] = ()) -> StudentRun:
+                     disable: Collection[str] = (),
+                     require_isolation: bool = False) -> StudentRun:
     """Call the file's ``forward_propagation`` (if any) and ``backward_propagation`` on
     every point, contained, in a child process.
 
@@ -195,6 +223,8 @@ def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
         Set from another thread to stop the child at once (the window closing).
     disable
         Protections left out (of :data:`PROTECTIONS`), to measure them.
+    require_isolation
+        Refuse to run the student's code unless every protection applied (for graders).
 
     Raises
     ------
@@ -221,12 +251,16 @@ def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
         }).encode()
         lib = _numpy_folder(root)
         config = _launcher_config(work, lib, memory_mb, timeout, disable)
+        config["require_all"] = require_isolation
         answer, status, error_output, code = _run_launcher(
             config, request, work, timeout, file.name, cancel,
             result_size(len(points), len(backward_keys), len(forward_keys), True))
     finally:
         shutil.rmtree(root, ignore_errors=True)
     containment = Containment.parse(status)
+    if require_isolation and not containment.complete and code in (0, CANNOT_CHECK):
+        raise StudentCodeError(f"{file.name} was not run: the isolation a grade requires is "
+                               f"incomplete (missing: {', '.join(containment.missing)})")
     if code != 0:
         raise StudentCodeError(_died_message(file.name, code, error_output))
     try:
@@ -371,31 +405,34 @@ def _run_launcher(config: dict[str, object], request: bytes, work: Path, timeout
     answer_r, answer_w = os.pipe()
     status_r, status_w = os.pipe()
     error_r, error_w = os.pipe()
+    launcher_r, launcher_w = os.pipe()
     config = {**config, "result_fd": answer_w, "status_fd": status_w}
     try:
         process = subprocess.Popen(  # noqa: S603 - our own launcher, this interpreter
             [sys.executable, "-I", "-S", "-B", str(LAUNCHER), json.dumps(config)],
-            stdin=request_r, stdout=subprocess.DEVNULL, stderr=error_w,
+            stdin=request_r, stdout=launcher_w, stderr=error_w,
             pass_fds=(answer_w, status_w), close_fds=True, cwd=work,
             env=child_environment(work), start_new_session=True)
     except OSError as error:
         for fd in (request_r, request_w, answer_r, answer_w, status_r, status_w, error_r,
-                   error_w):
+                   error_w, launcher_r, launcher_w):
             os.close(fd)
         raise StudentCodeError(f"the check process could not start: {error}") from None
-    for fd in (request_r, answer_w, status_w, error_w):
+    for fd in (request_r, answer_w, status_w, error_w, launcher_w):
         os.close(fd)
-    limits = {answer_r: answer_limit + 1, status_r: STATUS_LIMIT, error_r: STDERR_LIMIT}
+    limits = {answer_r: answer_limit + 1, status_r: STATUS_LIMIT, error_r: STDERR_LIMIT,
+              launcher_r: 32}
     received: dict[int, bytearray] = {answer_r: bytearray(), status_r: bytearray(),
-                                      error_r: bytearray()}
+                                      error_r: bytearray(), launcher_r: bytearray()}
+    reaper = 0
     error_size = 0
     #: Our ends still open, each closed once (another thread may reuse a closed number).
-    mine = {request_w, answer_r, status_r, error_r}
+    mine = {request_w, answer_r, status_r, error_r, launcher_r}
     pending = memoryview(request)
     deadline = time.monotonic() + timeout
     selector = selectors.DefaultSelector()
     try:
-        for fd in (answer_r, status_r, error_r, request_w):
+        for fd in (answer_r, status_r, error_r, launcher_r, request_w):
             os.set_blocking(fd, False)
         for fd in received:
             selector.register(fd, selectors.EVENT_READ)
@@ -403,11 +440,11 @@ def _run_launcher(config: dict[str, object], request: bytes, work: Path, timeout
         writing = True
         while selector.get_map():
             if cancel is not None and cancel.is_set():
-                _kill(process)
+                _kill(process, reaper)
                 raise StudentCodeError(f"the check of {name} was cancelled")
             left = deadline - time.monotonic()
             if left <= 0:
-                _kill(process)
+                _kill(process, reaper)
                 raise StudentCodeError(f"{name} did not finish within {timeout:g} s (an "
                                        "endless loop?): stopped")
             for key, _ in selector.select(min(POLL_SECONDS, left)):
@@ -438,25 +475,27 @@ def _run_launcher(config: dict[str, object], request: bytes, work: Path, timeout
                     buffer += chunk
                     del buffer[:-STDERR_KEEP]
                     if error_size > STDERR_LIMIT:
-                        _kill(process)
+                        _kill(process, reaper)
                         raise StudentCodeError(f"{name} wrote more than "
                                                f"{STDERR_LIMIT // 1024 // 1024} MB to its "
                                                "error output: stopped")
                     continue
                 received[fd] += chunk
+                if fd == launcher_r and received[fd].endswith(b"\n"):
+                    reaper = int(received[fd]) if received[fd][:-1].isdigit() else 0
                 if len(received[fd]) > limits[fd]:
-                    _kill(process)
-                    what = "answer" if fd == answer_r else "status"
+                    _kill(process, reaper)
+                    what = {answer_r: "answer", status_r: "status"}.get(fd, "start")
                     raise StudentCodeError(f"{name}: the check process's {what} is longer "
                                            "than it can be: stopped")
         try:
             code = process.wait(max(0.0, deadline - time.monotonic()) + POLL_SECONDS)
         except subprocess.TimeoutExpired:
-            _kill(process)
+            _kill(process, reaper)
             raise StudentCodeError(f"{name} did not finish within {timeout:g} s: "
                                    "stopped") from None
     except BaseException:
-        _kill(process)  # interrupted: the child must not outlive the check
+        _kill(process, reaper)  # interrupted: the child must not outlive the check
         raise
     finally:
         selector.close()
@@ -466,9 +505,16 @@ def _run_launcher(config: dict[str, object], request: bytes, work: Path, timeout
     return bytes(received[answer_r]), bytes(received[status_r]), bytes(received[error_r]), code
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    """The launcher's whole group: the launcher, the namespace's first process (whose end
-    kills every process in the namespace) and anything else left in the group."""
+def _kill(process: subprocess.Popen[bytes], reaper: int) -> None:
+    """End the check: kill the namespace's first process (whose end kills every process in
+    the namespace, the kernel waiting for them all before it is reaped) and wait for the
+    launcher that reaps it; then the launcher's whole group, for a machine without a PID
+    namespace."""
+    if reaper > 0 and process.poll() is None:  # unreaped by the launcher: still its child
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(reaper, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(REAPER_WAIT)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):

@@ -75,3 +75,29 @@ def test_check_backward_imports_no_qt():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, check=False, env={"PATH": "", "QT_QPA_PLATFORM": "none"})
     assert result.returncode == 0, result.stderr
+
+
+def test_the_json_and_the_text_say_which_protections_applied(capsys):
+    from tests.hostile.backward_files import machine_protections
+
+    out = run_check(capsys, [str(EXAMPLES / "correct_backward.py"), "--samples", "2"], 0)
+    containment = out["containment"]
+    assert list(containment) == ["landlock_abi", "files", "network", "signals",
+                                 "user_namespace", "pid_namespace", "network_namespace",
+                                 "no_new_privs", "rlimits"]
+    assert type(containment["landlock_abi"]) is int
+    assert all(type(v) is bool for k, v in containment.items() if k != "landlock_abi")
+    assert containment == machine_protections()
+    assert run(["check-backward", str(EXAMPLES / "correct_backward.py"), "--samples",
+                "2"]) == 0
+    assert "your code ran contained by " in capsys.readouterr().out
+
+
+def test_require_isolation_grades_only_with_every_protection(capsys):
+    from tests.hostile.backward_files import machine_protections
+
+    argv = [str(EXAMPLES / "notebook_backward.py"), "--samples", "2", "--require-isolation"]
+    if all(machine_protections().values()):
+        assert run_check(capsys, argv, 1)["containment"]["signals"] is True
+    else:  # this machine lacks one: the file is not even run
+        run_fails(capsys, ["check-backward", *argv], "isolation a grade requires")
