@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from core.user_files import read_text
+
 if TYPE_CHECKING:
     from core.debugger.stepper import Phase
 
@@ -160,7 +162,7 @@ def load_lesson(spec: str, *, optimizers: Sequence[str] = ()) -> Lesson:
         if path.stat().st_size > MAX_LESSON_BYTES:
             raise LessonError(f"{name}: larger than {MAX_LESSON_BYTES // 1024} KiB; a lesson "
                               "is a small JSON file")
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, MAX_LESSON_BYTES)  # refuses a FIFO or device unread
     except FileNotFoundError:
         raise LessonError(f"{spec}: no such lesson file") from None
     except IsADirectoryError:

@@ -23,7 +23,6 @@ The datasets are small CSVs made deterministically by ``resources/make_preset_da
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,11 +34,16 @@ import numpy as np
 from core.autodiff.formula import FormulaError, parse_formula
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset, builtin_dataset, load_dataset
+from core.user_files import load_json, read_text
 
 #: Where the preset files live.
 PRESET_FOLDER = Path(__file__).resolve().parents[1] / "resources" / "presets"
 PRESET_FORMAT = "backprop-explorer-preset"
 PRESET_VERSION = 1
+#: A preset file larger than this is refused unread (a preset is a few hundred bytes).
+MAX_PRESET_BYTES = 1 << 20
+#: How deeply a preset's JSON may nest (it needs 3).
+MAX_PRESET_DEPTH = 16
 #: ``data`` value of presets that train on the built-in dataset.
 BUILTIN_DATA = "builtin"
 #: ``Dataset.source`` of a preset's own data: ``built-in:NAME``.
@@ -152,8 +156,11 @@ def read_preset(path: Path) -> tuple[int, Preset]:
         initial weights do not name the graph's weights, or its data file is missing.
     """
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raw = load_json(read_text(path, MAX_PRESET_BYTES), MAX_PRESET_DEPTH)
+    except OSError as error:  # also a FIFO, a device or a file over the limit, unread
+        raise PresetError(f"{path.name}: cannot read the preset "
+                          f"({error.strerror or error})") from error
+    except (UnicodeDecodeError, ValueError) as error:  # not JSON, or nested too deeply
         raise PresetError(f"{path.name}: cannot read the preset ({error})") from error
     if not isinstance(raw, dict) or raw.get("format") != PRESET_FORMAT:
         raise PresetError(f"{path.name}: not a {PRESET_FORMAT} file")

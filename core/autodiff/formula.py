@@ -27,6 +27,8 @@ MAX_FORMULA_LENGTH = 200_000
 MAX_EXPR_LENGTH = 160
 #: Digits of the longest integer literal read: 10**309 already exceeds the largest float.
 MAX_INTEGER_DIGITS = 309
+#: Digits a name may end in (``x12``, ``w3``): no data has 10**18 columns.
+MAX_NAME_DIGITS = 18
 _TOO_LARGE = ("is too large for a float (numbers must be finite; the largest is about "
               "1.8e308)")
 _INTEGER = re.compile(r"(?<![\w.])\d[\d_]*(?![\w.])")
@@ -193,6 +195,12 @@ def _check_name(node: ast.Name, columns: dict[str, int], target: str) -> None:
         raise FormulaError("'y' is the target; the prediction cannot use it", _column(node))
     if name in RESERVED_NAMES:
         raise FormulaError(f"'{name}' is reserved; choose another weight name", _column(node))
+    digits = len(name) - len(name.rstrip("0123456789"))
+    if digits > MAX_NAME_DIGITS:
+        # x<number> names a column and a weight's number sorts it: past Python's
+        # int conversion limit (4,300 digits) either would be a traceback.
+        raise FormulaError(f"'{name[:12]}...' ends in a {digits:,}-digit number; a name may "
+                           f"end in at most {MAX_NAME_DIGITS} digits", _column(node))
     match = _FEATURE.fullmatch(name)
     if match and int(match.group(1)) == 0:
         raise FormulaError("features are numbered from x1", _column(node))

@@ -19,7 +19,6 @@ import io
 import math
 import os
 import pickle
-import stat
 import zipfile
 import zlib
 from array import array
@@ -31,6 +30,12 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from core.data.safe_pickle import NUMERIC_KINDS, RefusedPickleError, describe_dtype, restricted_load
+from core.user_files import (
+    FileTooLargeError,
+    NotRegularFileError,
+    check_regular,
+    read_bytes,
+)
 
 __all__ = [
     "BUILTIN_DATA_PATH",
@@ -41,6 +46,7 @@ __all__ = [
     "LoadCancelledError",
     "LoadProgress",
     "builtin_dataset",
+    "file_error",
     "load_dataset",
     "load_pickle_safely",
 ]
@@ -335,17 +341,7 @@ def _load(path: Path, source: str, target_column: int, progress: LoadProgress) -
         what = f"file type {suffix!r}" if suffix else "file (no extension)"
         raise DataError(f"{source}: unsupported {what}; supported: "
                         f"{', '.join(SUPPORTED_SUFFIXES)}")
-    size = path.stat().st_size
-    if size > MAX_DATA_BYTES:
-        raise DataError(f"{source}: the file is {_bytes(size)}; data files are limited to "
-                        f"{_bytes(MAX_DATA_BYTES)}")
-    try:
-        raw = path.read_bytes()
-    except PermissionError as error:
-        raise DataError(f"{source}: permission denied, cannot read the file") from error
-    except OSError as error:
-        raise DataError(f"{source}: cannot read the file ({error.strerror or error})"
-                        ) from error
+    raw = _read_file(path, source)
     if not raw:
         raise DataError(f"{source}: the file is empty")
     progress(0.1)
@@ -357,20 +353,38 @@ def _load(path: Path, source: str, target_column: int, progress: LoadProgress) -
     return dataset
 
 
+def file_error(error: OSError | ValueError, source: str) -> DataError:
+    """A refusal of :mod:`core.user_files` as a data file's one-line message."""
+    if isinstance(error, FileNotFoundError):
+        return DataError(f"{source}: no such file")
+    if isinstance(error, IsADirectoryError):
+        return DataError(f"{source}: is a directory, not a data file")
+    if isinstance(error, PermissionError):
+        return DataError(f"{source}: permission denied, cannot read the file")
+    if isinstance(error, FileTooLargeError):
+        size = "larger than that" if error.size is None else _bytes(error.size)
+        return DataError(f"{source}: the file is {size}; data files are limited to "
+                         f"{_bytes(error.limit)}")
+    if isinstance(error, NotRegularFileError):
+        # A FIFO or device would block or never end.
+        return DataError(f"{source}: {error.strerror}")
+    if isinstance(error, OSError):
+        return DataError(f"{source}: cannot read the file ({error.strerror or error})")
+    return DataError(f"{source}: cannot open the file ({error})")  # a NUL byte in the path
+
+
 def _check_is_file(path: Path, source: str) -> None:
     try:
-        mode = path.stat().st_mode
-    except FileNotFoundError as error:
-        raise DataError(f"{source}: no such file") from error
-    except PermissionError as error:
-        raise DataError(f"{source}: permission denied, cannot reach the file") from error
-    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
-        raise DataError(f"{source}: cannot open the file ({error})") from error
-    if stat.S_ISDIR(mode):
-        raise DataError(f"{source}: is a directory, not a data file")
-    if not stat.S_ISREG(mode):
-        # A FIFO or device would block or never end.
-        raise DataError(f"{source}: is not a regular file")
+        check_regular(path)
+    except (OSError, ValueError) as error:
+        raise file_error(error, source) from error
+
+
+def _read_file(path: Path, source: str) -> bytes:
+    try:
+        return read_bytes(path, MAX_DATA_BYTES)
+    except (OSError, ValueError) as error:
+        raise file_error(error, source) from error
 
 
 def _read_pickle(raw: bytes, source: str, progress: LoadProgress = _no_progress

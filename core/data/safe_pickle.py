@@ -358,15 +358,33 @@ def _materialize(obj: object, done: dict[int, tuple[object, object]]) -> object:
 
 def _check_arrays(obj: object) -> None:
     """Refuse any array in ``obj`` (searched through dicts, lists, tuples, sets) whose dtype
-    is not numeric. The stand-ins make only numeric ones; this states the promise.
-    Iterative with a seen-set: pickles can build cycles and deep nests."""
-    stack = [obj]
-    seen: set[int] = set()
+    is not numeric, and any container that holds itself.
+
+    The stand-ins make only numeric arrays; this states the promise.  A pickle can build a
+    cycle in a few bytes (``]q\x00h\x00a.`` is ``l = []; l.append(l)``), and a data file
+    never holds one: whatever walks the data afterwards (counting its values, numpy making
+    an array of it) would go round forever.  Depth-first without recursion (pickles nest
+    deeply): a container met again while it is still being walked is a cycle; one met
+    again after its walk is shared, which is fine.
+    """
+    done: set[int] = set()
+    walking: set[int] = set()
+    # (item, True) enters an item; (item, False) leaves a container after its contents.
+    stack: list[tuple[object, bool]] = [(obj, True)]
     while stack:
-        item = stack.pop()
-        if id(item) in seen:
+        item, entering = stack.pop()
+        key = id(item)
+        if not entering:
+            walking.discard(key)
+            done.add(key)
             continue
-        seen.add(id(item))
+        if key in walking:
+            raise RefusedPickleError(
+                f"the pickle holds a {type(item).__name__} that contains itself; a data "
+                "file holds numeric arrays, never a cycle"
+            )
+        if key in done:
+            continue
         if isinstance(item, np.ndarray | np.generic):
             if item.dtype.kind not in NUMERIC_KINDS:
                 raise RefusedPickleError(
@@ -374,11 +392,19 @@ def _check_arrays(obj: object) -> None:
                     f"(dtype {item.dtype}); "
                     "only numeric arrays (bool, integer, float) are accepted"
                 )
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            done.add(key)
+            continue
+        contents: list[object]
+        if isinstance(item, dict):
+            contents = [*item.keys(), *item.values()]
         elif isinstance(item, list | tuple | set | frozenset):
-            stack.extend(item)
+            contents = list(item)
+        else:
+            done.add(key)
+            continue
+        walking.add(key)
+        stack.append((item, False))
+        stack.extend((content, True) for content in contents)
 
 
 def restricted_load(data: bytes | bytearray | memoryview | BinaryIO) -> object:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 import math
 import numbers
@@ -157,27 +156,22 @@ def _resolve_with_columns(spec: str, columns: tuple[str, ...], target: str
 
 
 def file_sha256(path: str) -> str:
-    """The SHA-256 of a file's bytes, in hex.
+    """The SHA-256 of a data file's bytes, in hex.  The path is checked to be a regular file
+    before anything is read (a FIFO or a device is refused, not hashed), and at most the
+    data budget (:data:`core.data.datasets.MAX_DATA_BYTES`) is read.
 
     Raises
     ------
     core.data.datasets.DataError
-        If the file cannot be read.
+        If the file cannot be read, is not a regular file, or is over the budget.
     """
-    from core.data.datasets import DataError
+    from core.data.datasets import MAX_DATA_BYTES, file_error
+    from core.user_files import sha256_hex
 
-    digest = hashlib.sha256()
     try:
-        with Path(path).open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not a data file") from None
-    except OSError as error:
-        raise DataError(f"{path}: cannot read the file ({error.strerror or error})") from None
-    return digest.hexdigest()
+        return sha256_hex(path, MAX_DATA_BYTES)
+    except (OSError, ValueError) as error:
+        raise file_error(error, path) from None
 
 
 @functools.lru_cache(maxsize=64)

@@ -25,8 +25,18 @@ Opening replays the configuration (and its changes, each one a
 :meth:`core.training.trainer.Trainer.fork` at its step, with the same sample order) up to
 the checkpoint's step and checks that the replay arrives at exactly the saved checkpoint:
 so every past step can be shown again, and a file whose numbers were edited, or whose data
-changed, is refused instead of silently continuing another run.  Runs longer than
-:data:`REPLAY_LIMIT` steps are restored from the checkpoint directly instead.
+changed, is refused instead of silently continuing another run.
+
+Reading is bounded before any work: the file must be a regular file of at most
+:data:`MAX_SESSION_BYTES` (a FIFO or a device is refused unopened, see
+:mod:`core.user_files`), hold at most :data:`MAX_SESSION_CONTAINERS` arrays and objects
+nested at most :data:`MAX_SESSION_DEPTH` deep, and its parts must agree with each other
+(the checkpoint's weights with the graph's, its step with its epoch and position, its
+history with its step) before the data file is hashed or anything is replayed.  A replay
+costs about one node evaluation per graph node per step and a copy of the history per
+change: runs whose replay would exceed :data:`REPLAY_WORK` node evaluations or
+:data:`REPLAY_MEMORY` bytes of history are restored from the checkpoint directly instead
+(their earlier steps cannot be shown).
 
 Writing is atomic (:mod:`core.atomic_file`): a crash or a full disk mid-save leaves the
 previous file as it was.  Every problem is a :class:`SessionError` with one line naming the
@@ -49,6 +59,13 @@ from core.atomic_file import atomic_write_text
 from core.training.checkpoint import Checkpoint, CheckpointError
 from core.training.config import ConfigError, DataSource, TrainingConfig, file_sha256
 from core.training.optimizers import HyperparameterError, make_optimizer
+from core.user_files import (
+    FileTooLargeError,
+    JSONDepthError,
+    NotRegularFileError,
+    load_json,
+    read_bytes,
+)
 
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
@@ -58,10 +75,29 @@ if TYPE_CHECKING:
 
 SESSION_FORMAT = "backprop-explorer-session"
 SESSION_VERSION = 1
-#: Runs up to this many steps are replayed (and checked) when opened.
-REPLAY_LIMIT = 5_000_000
-#: Largest session file read, in bytes.
-MAX_SESSION_BYTES = 512 * 1024 * 1024
+#: A replay (which checks the file) may evaluate at most this many graph nodes, steps times
+#: nodes: about 10 s at the 5 million node evaluations a second of a 2-core laptop (the seed
+#: graph's 35 nodes: 1.4 million steps).  Longer runs are restored from the checkpoint.
+REPLAY_WORK = 50_000_000
+#: A replay keeps one history per stretch of the run (one per change): at most this many
+#: bytes of them in all, or the run is restored from the checkpoint instead.
+REPLAY_MEMORY = 256 * 2**20
+#: Largest session file read, in bytes (32 MiB).  Decoded JSON takes up to about 9 times
+#: its text (``1e1,`` is a 32-byte float and its list slot), so the largest accepted file
+#: stays well under 1 GB in memory; :func:`capture` thins the history so that a saved run
+#: fits (a million-step run's history alone would be about 34 MB).
+MAX_SESSION_BYTES = 32 * 2**20
+#: Arrays and objects a session file may hold: an empty one (``[],``) is 3 bytes of text
+#: and a 56-byte list, which would multiply a file's size by 20 in memory.  A session
+#: holds a few dozen, plus two per mid-run change.
+MAX_SESSION_CONTAINERS = 100_000
+#: Strings a session file may hold (names, formulas, paths): ``"ab",`` is 5 bytes of text
+#: and a 51-byte string.  Counted as half its quotation marks.
+MAX_SESSION_STRINGS = 100_000
+#: How deeply a session's JSON may nest (it needs 4).
+MAX_SESSION_DEPTH = 16
+#: History points written into a session file at most (thinned evenly beyond that).
+MAX_SAVED_POINTS = 200_000
 
 
 class SessionError(ValueError):
@@ -112,8 +148,13 @@ class Session:
 
 def _history_fields(trainer: Trainer) -> dict[str, list[Any]]:
     history = trainer.history
-    return {"steps": history.steps().tolist(), "samples": history.trained_samples().tolist(),
-            "loss": [_json_number(v) for v in history.sample_loss().tolist()],
+    steps = history.steps()
+    # Every k-th point, evenly: the file stays within MAX_SESSION_BYTES however long the
+    # trainer's own history bound is.
+    every = -(-len(steps) // MAX_SAVED_POINTS) if len(steps) else 1
+    return {"steps": steps[::every].tolist(),
+            "samples": history.trained_samples()[::every].tolist(),
+            "loss": [_json_number(v) for v in history.sample_loss()[::every].tolist()],
             "epoch_loss": [_json_number(v) for v in history.epoch_loss().tolist()]}
 
 
@@ -151,6 +192,15 @@ def session_text(session: Session) -> str:
     return json.dumps(document, allow_nan=False, separators=(",", ":")) + "\n"
 
 
+def _check_size(text: str) -> None:
+    """Refuse to write a session that :func:`read_session` would refuse to read."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_SESSION_BYTES:
+        raise SessionError(f"the session would be {size:,} bytes; session files are limited "
+                           f"to {MAX_SESSION_BYTES:,} bytes (a shuffled run on very large data "
+                           "saves its whole sample order)")
+
+
 def save_session(path: str | os.PathLike[str], session: Session) -> None:
     """Write ``session`` to ``path`` atomically.
 
@@ -159,8 +209,13 @@ def save_session(path: str | os.PathLike[str], session: Session) -> None:
     SessionError
         If the file cannot be written (the previous file is then untouched).
     """
+    text = session_text(session)
     try:
-        atomic_write_text(path, session_text(session))
+        _check_size(text)
+    except SessionError as error:
+        raise SessionError(f"{os.fspath(path)}: cannot save the session: {error}") from None
+    try:
+        atomic_write_text(path, text)
     except OSError as error:
         raise SessionError(f"{os.fspath(path)}: cannot save the session "
                            f"({error.strerror or error})") from None
@@ -181,25 +236,39 @@ def read_session(path: str | os.PathLike[str]) -> Session:
     """
     source = os.fspath(path)
     try:
-        size = os.path.getsize(source)
-        if size > MAX_SESSION_BYTES:
-            raise SessionError(f"{source}: {size:,} bytes is too large for a session file")
-        with open(source, "rb") as stream:
-            raw = stream.read()
+        raw = read_bytes(source, MAX_SESSION_BYTES)
     except FileNotFoundError:
         raise SessionError(f"{source}: no such file") from None
     except IsADirectoryError:
         raise SessionError(f"{source}: is a directory, not a session file") from None
+    except FileTooLargeError as error:
+        size = "more" if error.size is None else f"{error.size:,} bytes"
+        raise SessionError(f"{source}: {size} is too large for a session file (at most "
+                           f"{MAX_SESSION_BYTES:,} bytes)") from None
+    except NotRegularFileError as error:
+        raise SessionError(f"{source}: {error.strerror}") from None
     except OSError as error:
         raise SessionError(f"{source}: cannot read the file ({error.strerror or error})"
                            ) from None
+    except ValueError as error:  # a NUL byte in the path
+        raise SessionError(f"{source}: cannot open the file ({error})") from None
     if not raw.strip():
         raise SessionError(f"{source}: the file is empty")
+    containers = raw.count(b"[") + raw.count(b"{")  # brackets in strings count too: fine
+    if containers > MAX_SESSION_CONTAINERS:
+        raise SessionError(f"{source}: not a session file ({containers:,} arrays and objects; "
+                           f"a session holds at most {MAX_SESSION_CONTAINERS:,})")
+    strings = raw.count(b'"') // 2  # an escaped quotation mark counts too: fine
+    if strings > MAX_SESSION_STRINGS:
+        raise SessionError(f"{source}: not a session file ({strings:,} strings; a session "
+                           f"holds at most {MAX_SESSION_STRINGS:,})")
     try:
         text = raw.decode("utf-8")
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = load_json(text, MAX_SESSION_DEPTH, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise SessionError(f"{source}: not a session file (not UTF-8 text)") from None
+    except JSONDepthError as error:
+        raise SessionError(f"{source}: not a session file (its JSON is {error})") from None
     except ValueError as error:
         # A session is one JSON object; a file cut short no longer ends with its brace.
         body = text.rstrip()
@@ -227,9 +296,45 @@ def read_session(path: str | os.PathLike[str]) -> Session:
         raise SessionError(f"{source}: its changes are not in step order up to the "
                            f"checkpoint's step {checkpoint.step}")
     history = document.get("history") or {}
-    if not isinstance(history, dict):
-        raise SessionError(f"{source}: 'history' must be an object")
+    try:
+        _check_history(history, checkpoint)
+    except SessionError as error:
+        raise SessionError(f"{source}: {error}") from None
     return Session(config, checkpoint, changes, MappingProxyType(history))
+
+
+def _check_history(history: object, checkpoint: Checkpoint) -> None:
+    """The history's shape against the checkpoint: the recorded steps are increasing steps
+    before the checkpoint's, one sample and one loss each, and there is one epoch loss per
+    completed epoch."""
+    if not isinstance(history, dict):
+        raise SessionError("'history' must be an object")
+    columns = {key: history[key] for key in ("steps", "samples", "loss") if key in history}
+    for key, values in columns.items():
+        if not isinstance(values, list):
+            raise SessionError(f"history {key!r} must be a list")
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        counts = ", ".join(f"{len(values):,} {key}" for key, values in columns.items())
+        raise SessionError(f"its history has {counts}: one of each per recorded step")
+    steps = columns.get("steps", [])
+    if steps:
+        if not all(type(step) is int for step in steps):
+            raise SessionError("history 'steps' must be whole numbers")
+        previous = -1
+        for step in steps:
+            if step <= previous:
+                raise SessionError("history 'steps' must increase")
+            previous = step
+        if previous >= checkpoint.step:
+            raise SessionError(f"its history records step {previous:,}, at or beyond the "
+                               f"checkpoint's step {checkpoint.step:,}")
+    if "epoch_loss" in history:
+        epoch_loss = history["epoch_loss"]
+        if not isinstance(epoch_loss, list) or len(epoch_loss) != checkpoint.epoch:
+            count = len(epoch_loss) if isinstance(epoch_loss, list) else 0
+            raise SessionError(f"its history has {count:,} epoch losses for the "
+                               f"checkpoint's {checkpoint.epoch:,} completed epochs")
 
 
 def _change(raw: object) -> Change:
@@ -337,24 +442,37 @@ def open_session(session: Session, source: str = "the session", *,
     from core.autodiff.engine import InputError
     from core.data.datasets import DataError
 
-    check_data(session, source)
     config = session.config
+    checkpoint = session.checkpoint
     try:
         if epochs is not None:
             config = config.replace(epochs=epochs)
+        if config.data.builtin or config.graph in _preset_names():
+            # The graph is known without the data file: check the file's weights against
+            # it before the data file is hashed or read.
+            _check_weights(config.build_graph()[0], checkpoint)
+    except (ConfigError, DataError, SessionError) as error:
+        raise SessionError(f"{source}: {error}") from None
+    check_data(session, source)
+    try:
         graph, preset = config.build_graph()
         dataset = config.load_data()
-    except (ConfigError, DataError) as error:
+        _check_weights(graph, checkpoint)
+    except (ConfigError, DataError, SessionError) as error:
         raise SessionError(f"{source}: {error}") from None
-    checkpoint = session.checkpoint
-    total = config.epochs * len(dataset)
+    n = len(dataset)
+    total = config.epochs * n
     if checkpoint.step > total:
         raise SessionError(f"{source}: it is at step {checkpoint.step}, beyond "
-                           f"{config.epochs} epochs of {len(dataset)} samples ({total} "
+                           f"{config.epochs} epochs of {n} samples ({total} "
                            "steps)")
+    if divmod(checkpoint.step, n) != (checkpoint.epoch, checkpoint.position):
+        raise SessionError(f"{source}: its checkpoint is at step {checkpoint.step:,} but says "
+                           f"epoch {checkpoint.epoch:,}, position {checkpoint.position:,} "
+                           f"(the data has {n} samples)")
     try:
         trainer = config.trainer(graph, dataset, history_limit=history_limit)
-        replayed = checkpoint.step <= REPLAY_LIMIT
+        replayed = replay_cost(graph, session, trainer.history.limit) is None
         stretches: list[Trainer] = []
         if replayed:
             stretches = _replay(trainer, session.changes, checkpoint.step)
@@ -376,6 +494,37 @@ def open_session(session: Session, source: str = "the session", *,
         raise SessionError(f"{source}: {error}") from None
     return OpenedSession(config, trainer, graph, preset, dataset, session.changes, replayed,
                          tuple(stretches) or (trainer,))
+
+
+def _preset_names() -> frozenset[str]:
+    from core.presets import PRESETS
+
+    return frozenset(PRESETS)
+
+
+def _check_weights(graph: Graph, checkpoint: Checkpoint) -> None:
+    n = len(graph.weights)
+    if len(checkpoint.weights) != n:
+        raise SessionError(f"its checkpoint holds {len(checkpoint.weights):,} weights, the "
+                           f"graph has {n:,}")
+
+
+def replay_cost(graph: Graph, session: Session, history_limit: int) -> str | None:
+    """Why replaying ``session`` on ``graph`` is too costly (its work in node evaluations,
+    or the memory of its stretches' histories), or ``None`` if it is within
+    :data:`REPLAY_WORK` and :data:`REPLAY_MEMORY`."""
+    step = session.checkpoint.step
+    work = step * len(graph)
+    if work > REPLAY_WORK:
+        return f"{work:,} node evaluations (at most {REPLAY_WORK:,} are replayed)"
+    # Each stretch keeps a history of the steps up to its end: one row of weights and one
+    # of gradients (8-byte floats), a step, a sample and a loss per point.
+    row = (2 * len(graph.weights) + 3) * 8
+    ends = [change.step for change in session.changes] + [step]
+    memory = sum(min(end, history_limit) for end in ends) * row
+    if memory > REPLAY_MEMORY:
+        return f"{memory:,} bytes of history (at most {REPLAY_MEMORY:,})"
+    return None
 
 
 def _replay(trainer: Trainer, changes: Sequence[Change], step: int) -> list[Trainer]:

@@ -7,7 +7,6 @@ import shlex
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -249,17 +248,17 @@ def test_directory(tmp_path):
 def test_a_pipe_is_not_read(tmp_path):
     path = tmp_path / "pipe.csv"
     os.mkfifo(path)
-    assert _error(path) == f"{path}: is not a regular file"
+    assert _error(path) == f"{path}: is a FIFO (named pipe), not a regular file"
 
 
 def test_unreadable_file(tmp_path, monkeypatch):
     """Permission errors are simulated: root (as in CI) may read any file."""
     path = _write_csv(tmp_path / "data.csv", TABLE)
 
-    def refuse(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(path, flags):
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert "permission denied" in _error(path)
 
 

@@ -254,11 +254,27 @@ def test_non_numeric_arrays_are_refused(array, words):
         load_pickle_safely(data, source="data.pkl")
 
 
-def test_a_self_referencing_container_is_checked_without_recursing_forever():
-    loop = [np.ones(2)]
-    loop.append(loop)
-    loaded = load_pickle_safely(pickle.dumps(loop))
-    assert loaded[1] is loaded
+def _loop_through_a_dict() -> bytes:
+    outer: list[object] = [np.ones(2), {}]
+    outer[1]["loop"] = (outer,)  # type: ignore[index]
+    return pickle.dumps(outer)
+
+
+@pytest.mark.parametrize("data", [
+    b"]q\x00h\x00a.",  # l = []; l.append(l): 9 bytes
+    _loop_through_a_dict(),
+])
+def test_a_container_that_contains_itself_is_refused(data):
+    """Whatever walks the data afterwards would go round forever."""
+    with pytest.raises(DataError, match="contains itself") as caught:
+        load_pickle_safely(data, source="data.pkl")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_shared_array_is_not_a_cycle():
+    shared = np.ones(2)
+    loaded = load_pickle_safely(pickle.dumps([shared, shared, [shared]]))
+    assert isinstance(loaded, list) and loaded[0] is loaded[1] is loaded[2][0]
 
 
 # -- what is broken ------------------------------------------------------------------------
