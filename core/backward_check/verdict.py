@@ -36,7 +36,7 @@ A numerical derivative is not the exact one.  Central differences of the forward
 with the gradient to 1e-5..1e-11 relative, far outside ``tol``, and their errors have a
 signature: the truncation error ``(D(h) - g)`` of the difference formula, which depends on the
 curvature and grows as ``h²``, plus rounding of the loss divided by ``h``.  When a backward is
-off, every number is finite and within 5% of the gradient (norm-wise at each point) and
+off, every number is finite and within 5% of the gradient (norm-wise, summed over the points) and
 most points are off, the deviations are compared with what central, forward and backward
 differences with steps ``h`` from 1e-1 to 1e-10 would give: the truncation error computed
 exactly in extended precision at every point, the rounding bounded by the loss's running
@@ -90,7 +90,8 @@ STEP_SLACK = 0.3
 #: The rounding a difference quotient may carry, in units of the loss's error bound over
 #: the step (the student's forward pass has its own order of operations).
 NOISE_SAFETY = 4.0
-#: A numerical derivative is off at most points, and by at most this much norm-wise.
+#: A numerical derivative is off at most points, and by at most this much norm-wise (the
+#: sum over the points of the error's norm over the sum of the gradient's).
 NUMERICAL_SHARE = 0.5
 NUMERICAL_NORM_ERROR = 0.05
 #: Steps per extended-precision pass (bounds the memory of one pass).
@@ -360,8 +361,10 @@ def _numerical_step(graph: Graph, x: np.ndarray, y: np.ndarray, w: np.ndarray,
         return None
     exact = truth.grads
     deviation = (student.astype(np.longdouble) - exact).astype(np.float64)
+    # Summed over the points: at an exact fit the gradient is 0 and any step's quotient is
+    # off by all of itself.
     norms = np.linalg.norm(exact.astype(np.float64), axis=1)
-    if (np.linalg.norm(deviation, axis=1) > NUMERICAL_NORM_ERROR * norms).any():
+    if np.linalg.norm(deviation, axis=1).sum() > NUMERICAL_NORM_ERROR * norms.sum():
         return None
     exact64 = exact.astype(np.float64)
     if _scaled(deviation, exact64, tol):

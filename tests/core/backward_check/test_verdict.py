@@ -368,3 +368,16 @@ def test_another_graph_numpy_batch_gradients_are_correct_and_its_differences_not
                .numeric_gradient(p.x, p.y, p.w, 1e-5), strict=True)} for p in points]
     verdict = judge(graph, points, numeric)
     assert not verdict.correct and verdict.numerical_derivative_suspected
+
+
+def test_at_an_exact_fit_a_correct_backward_passes_and_differences_are_flagged(seed):
+    # The built-in data's targets are the seed's output with every weight 1: at the current
+    # weights all ones the loss and every gradient are 0, and a difference quotient is off
+    # by all of itself there.
+    graph, dataset = seed
+    points = sample_points(graph, dataset, np.ones(9), np.random.default_rng(3))
+    assert all(p.forward_dict["loss"] == 0.0 for p in points[:4])
+    for backward in (CORRECT.backward_propagation, notebook_formulas, exact_sech2):
+        assert judge(graph, points, run(backward, points)).correct
+    verdict = judge(graph, points, run(central_differences(1e-5), points))
+    assert not verdict.correct and verdict.numerical_derivative_suspected
