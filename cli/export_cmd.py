@@ -5,7 +5,12 @@ hyperparameters, --epochs, --seed, --weights, --shuffle, clipping) or from a sav
 (--session FILE, at its cursor); --steps N trains N samples first (default 0).  The
 picture is the window's graph view with its legends, showing the sample that the next
 step trains, drawn offscreen: no screen is needed.  The CSV has a header (step, epoch,
-sample, loss, each weight, each gradient) and one row per recorded step.
+sample, loss, each weight, each gradient) and one row per recorded step.  --size WxH sets
+the picture's size in pixels (default 1600x1000).
+
+The file is written atomically (a temporary file in its folder, then renamed), and a
+target that is a folder, a FIFO or a device is refused before anything is trained or
+opened: exit 2 with one line.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from cli.common import UsageError, add_data_and_graph, emit_json, load_graph_and_data
 from cli.train_cmd import add_training_arguments, training_configs
+from core.atomic_file import NotAFileError, check_target
 from core.inputs import count_argument
 from core.training.optimizers import OPTIMIZERS
 
@@ -24,13 +30,31 @@ if TYPE_CHECKING:
     from core.training.trainer import Trainer
 
 SUFFIXES = (".png", ".svg", ".csv")
+#: Default picture size and the range of each side, in pixels.
+PICTURE_SIZE = (1600, 1000)
+MIN_SIDE, MAX_SIDE = 200, 10000
 
+
+def size_argument(text: str) -> tuple[int, int]:
+    """``WxH`` -> (width, height), each side :data:`MIN_SIDE`..:data:`MAX_SIDE`."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT (e.g. 1200x800)") \
+            from None
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: each side must be {MIN_SIDE}..{MAX_SIDE} pixels")
+    return width, height
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", metavar="OUT", help="OUT.png, OUT.svg or OUT.csv")
     parser.add_argument("--steps", type=count_argument, default=0, metavar="N",
                         help="train N samples first (default 0)")
+    parser.add_argument("--size", type=size_argument, default=None, metavar="WxH",
+                        help="picture size in pixels (default "
+                             f"{PICTURE_SIZE[0]}x{PICTURE_SIZE[1]}; .png and .svg only)")
     add_data_and_graph(parser)
     parser.add_argument("--optimizer", default="sgd", metavar="NAME",
                         help=f"one of {', '.join(OPTIMIZERS)} (default sgd)")
@@ -48,8 +72,12 @@ def run(args: argparse.Namespace) -> int:
     if suffix not in SUFFIXES:
         raise UsageError(f"{args.out}: export writes .png, .svg or .csv, not "
                          f"{suffix or 'a file without a suffix'}")
-    if not out.parent.is_dir():
-        raise UsageError(f"{args.out}: the folder {out.parent} does not exist")
+    if args.size is not None and suffix == ".csv":
+        raise UsageError("--size sets a picture's size: a .csv table has none")
+    try:  # before anything is trained or opened: a FIFO would block the writer
+        check_target(out)
+    except NotAFileError as error:
+        raise UsageError(str(error)) from None
     if args.session is not None:
         from cli.session_options import open_session_file, refuse_model_options
 
@@ -65,14 +93,17 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             rows = write_history_csv(trainer, out)
+        except NotAFileError as error:
+            raise UsageError(str(error)) from None
         except OSError as error:
             raise UsageError(f"{args.out}: {error.strerror or error}") from None
     else:
         rows = None
-        _save_picture(trainer, out)
+        _save_picture(trainer, out, args.size or PICTURE_SIZE)
     if args.json:
         emit_json({"path": str(out), "format": suffix[1:], "steps": trainer.cursor.step,
-                   "rows": rows})
+                   "rows": rows,
+                   "size": None if suffix == ".csv" else list(args.size or PICTURE_SIZE)})
     else:
         print(out)
     return 0
@@ -91,7 +122,7 @@ def shown_trace(trainer: Trainer) -> Trace:
                     trainer.weights)
 
 
-def _save_picture(trainer: Trainer, out: Path) -> None:
+def _save_picture(trainer: Trainer, out: Path, size: tuple[int, int]) -> None:
     trace = shown_trace(trainer)
     try:
         from gui.files.exports import ExportError
@@ -99,6 +130,6 @@ def _save_picture(trainer: Trainer, out: Path) -> None:
     except ImportError as error:
         raise UsageError(f"cannot draw a picture: Qt is not available ({error})") from None
     try:
-        save_graph_picture(trainer.graph, trace, out)
+        save_graph_picture(trainer.graph, trace, out, size)
     except ExportError as error:
         raise UsageError(str(error)) from None

@@ -1,4 +1,8 @@
-"""File > Export: the graph and each plot as PNG or SVG, the history as CSV."""
+"""File > Export: the graph and each plot as PNG or SVG, the history as CSV.
+
+Each entry opens an :class:`~gui.files.export_dialog.ExportDialog`: the file, and for a
+plot the picture's width and height (by default :func:`~gui.files.exports.default_plot_size`).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
+from core.atomic_file import NotAFileError
 from core.training.history_csv import write_history_csv
-from gui.files.exports import ExportError, export_plot, export_widget
+from gui.files.export_dialog import ExportDialog
+from gui.files.exports import ExportError, default_plot_size, export_plot, export_widget
 from gui.session.training_session import TrainingSession
 
 #: Export target key -> (menu text, suffixes offered).
@@ -55,20 +61,25 @@ class ExportMenu(QMenu):
                     lambda _checked=False, k=key, s=suffix: self.choose_file(k, s))
                 self.entries[f"{key}{suffix}"] = action
 
-    def choose_file(self, key: str, suffix: str) -> None:
-        """Ask where to save, then export."""
+    def choose_file(self, key: str, suffix: str) -> ExportDialog:
+        """Ask where to save (and a plot's size), then export; the dialog is returned
+        open."""
         name = f"{key}{suffix}"
         start = str(Path(self.last_folder) / name) if self.last_folder else name
         kind = suffix[1:].upper()
-        path, _ = QFileDialog.getSaveFileName(self.parentWidget(), f"Export {key} as {kind}",
-                                              start, f"{kind} files (*{suffix})")
-        if path:
-            if not path.lower().endswith(suffix):
-                path += suffix
-            self.export(key, path)
+        plot = self.plots.get(key)
+        size = default_plot_size(plot.size()) if plot is not None else None
+        dialog = ExportDialog(f"Export {key} as {kind}", start, suffix, size,
+                              self.parentWidget())
+        dialog.accepted.connect(
+            lambda: self.export(key, dialog.path(), dialog.picture_size()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
-    def export(self, key: str, path: str) -> bool:
-        """Write target ``key`` to ``path``; report success or the problem."""
+    def export(self, key: str, path: str, size: tuple[int, int] | None = None) -> bool:
+        """Write target ``key`` to ``path`` (a plot ``size`` pixels large, by default
+        :func:`default_plot_size`); report success or the problem."""
         try:
             if key == "graph":
                 export_widget(self.graph_view, path, self.session.graph.name or "graph")
@@ -78,8 +89,8 @@ class ExportMenu(QMenu):
                 self.last_folder = str(Path(path).parent)
                 return True
             else:
-                export_plot(self.plots[key], path)
-        except ExportError as problem:
+                export_plot(self.plots[key], path, size)
+        except (ExportError, NotAFileError) as problem:
             self.report("Cannot export", str(problem))
             return False
         except OSError as problem:

@@ -5,21 +5,40 @@ The graph view is rendered with ``QWidget.render``, so the picture holds exactly
 view draws, legends included; into a ``QSvgGenerator`` the same painting becomes vector
 shapes and ``<text>`` elements.  Plot PNGs use pyqtgraph's image exporter.  Every failure is an
 :class:`ExportError` with one line naming the file and the problem.
+
+Every picture is written atomically (:mod:`core.atomic_file`): into a temporary file in
+the target's folder, then moved onto it, so a crash never leaves half a picture; a target
+that is a folder, a FIFO or a device is refused before anything is opened.
+
+A plot is exported at a size of its own, not the strip it may be squeezed into on screen
+(the loss plot is about 988x127 in a 1024x768 window): by default as wide as on screen (at
+least :data:`MIN_PLOT_WIDTH` pixels) with a width:height between 4:3 and 2:1
+(:func:`default_plot_size`), or at any size asked for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QPainter, QRegion
+from PySide6.QtGui import QPainter, QRegion, QResizeEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView, QScrollBar, QWidget
 
+from core.atomic_file import NotAFileError, atomic_target
+
 #: Picture formats, by file suffix.
 PICTURE_SUFFIXES = (".png", ".svg")
+#: Sides of an exported picture, in pixels (as ``--size`` takes them).
+MIN_SIDE, MAX_SIDE = 200, 10000
+#: Narrowest default plot picture, and the range of its width:height.
+MIN_PLOT_WIDTH = 960
+MAX_PLOT_WIDTH = 1920
+PLOT_ASPECTS = (4 / 3, 2.0)
 
 
 class ExportError(ValueError):
@@ -41,14 +60,46 @@ def picture_format(path: str | os.PathLike[str]) -> str:
     return suffix[1:]
 
 
-def _check_written(path: Path) -> None:
-    if not path.is_file() or path.stat().st_size == 0:
-        raise ExportError(f"{path}: cannot write the file there")
+def check_size(size: tuple[int, int]) -> tuple[int, int]:
+    """``size`` if each side is :data:`MIN_SIDE`..:data:`MAX_SIDE` pixels.
+
+    Raises
+    ------
+    ExportError
+        Naming the side out of range.
+    """
+    width, height = size
+    for name, side in (("width", width), ("height", height)):
+        if not MIN_SIDE <= side <= MAX_SIDE:
+            raise ExportError(f"a picture's {name} is {MIN_SIDE}..{MAX_SIDE} pixels, "
+                              f"not {side}")
+    return width, height
 
 
-def _check_folder(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise ExportError(f"{path}: the folder {path.parent} does not exist")
+def default_plot_size(on_screen: QSize) -> tuple[int, int]:
+    """The picture size a plot is exported at unless another is asked for: as wide as on
+    screen, within :data:`MIN_PLOT_WIDTH`..:data:`MAX_PLOT_WIDTH`, and as tall as keeps its
+    width:height within :data:`PLOT_ASPECTS` (a 988x127 strip becomes 988x494)."""
+    width = min(max(on_screen.width(), MIN_PLOT_WIDTH), MAX_PLOT_WIDTH)
+    aspect = on_screen.width() / max(on_screen.height(), 1)
+    low, high = PLOT_ASPECTS
+    aspect = min(max(aspect, low), high)
+    return width, round(width / aspect)
+
+
+@contextlib.contextmanager
+def _atomic(target: Path, kind: str) -> Iterator[Path]:
+    """A temporary file to write ``target``'s picture into, moved onto it at the end;
+    every problem as an :class:`ExportError`."""
+    try:
+        with atomic_target(target) as temporary:
+            yield temporary
+            if temporary.stat().st_size == 0:
+                raise ExportError(f"{target}: cannot write {kind} there")
+    except NotAFileError as error:
+        raise ExportError(str(error)) from None
+    except OSError as error:
+        raise ExportError(f"{target}: {error.strerror or error}") from None
 
 
 def export_widget(widget: QWidget, path: str | os.PathLike[str], title: str = "") -> Path:
@@ -61,26 +112,26 @@ def export_widget(widget: QWidget, path: str | os.PathLike[str], title: str = ""
     """
     target = Path(path)
     kind = picture_format(target)
-    _check_folder(target)
     if kind == "png":
-        if not widget.grab().save(str(target), "PNG"):
-            raise ExportError(f"{target}: cannot write a PNG there")
+        with _atomic(target, "a PNG") as temporary:
+            if not widget.grab().save(str(temporary), "PNG"):
+                raise ExportError(f"{target}: cannot write a PNG there")
         return target
     size = widget.size()
-    generator = QSvgGenerator()
-    generator.setFileName(str(target))
-    generator.setSize(QSize(size.width(), size.height()))
-    generator.setViewBox(QRect(0, 0, size.width(), size.height()))
-    generator.setTitle(title or "Backprop Explorer")
-    generator.setDescription("Exported by Backprop Explorer")
-    painter = QPainter()
-    if not painter.begin(generator):
-        raise ExportError(f"{target}: cannot write an SVG there")
-    try:
-        _paint(widget, painter)
-    finally:
-        painter.end()
-    _check_written(target)
+    with _atomic(target, "an SVG") as temporary:
+        generator = QSvgGenerator()
+        generator.setFileName(str(temporary))
+        generator.setSize(QSize(size.width(), size.height()))
+        generator.setViewBox(QRect(0, 0, size.width(), size.height()))
+        generator.setTitle(title or "Backprop Explorer")
+        generator.setDescription("Exported by Backprop Explorer")
+        painter = QPainter()
+        if not painter.begin(generator):
+            raise ExportError(f"{target}: cannot write an SVG there")
+        try:
+            _paint(widget, painter)
+        finally:
+            painter.end()
     return target
 
 
@@ -105,29 +156,54 @@ def _paint(widget: QWidget, painter: QPainter) -> None:
                        | QWidget.RenderFlag.DrawWindowBackground)
 
 
-def export_plot(plot: pg.PlotWidget, path: str | os.PathLike[str]) -> Path:
-    """Save a pyqtgraph plot: PNG with pyqtgraph's image exporter, SVG by rendering the
-    plot widget into a ``QSvgGenerator`` (pyqtgraph's SVG exporter cannot parse the path
-    data this Qt writes: pyqtgraph issue #3485).
+@contextlib.contextmanager
+def _laid_out_at(widget: QWidget, size: tuple[int, int]) -> Iterator[None]:
+    """``widget`` laid out at ``size`` for the time of the block, then as before.  Nothing
+    is repainted in between: the window never shows the other size."""
+    old = widget.size()
+    new = QSize(*size)
+    if new == old:
+        yield
+        return
+    widget.resize(new)
+    # A hidden widget (a plot on another tab) gets its resize event only when shown.
+    hidden = not widget.isVisible()
+    if hidden:
+        widget.resizeEvent(QResizeEvent(new, old))
+    try:
+        yield
+    finally:
+        widget.resize(old)
+        if hidden:
+            widget.resizeEvent(QResizeEvent(old, new))
+
+
+def export_plot(plot: pg.PlotWidget, path: str | os.PathLike[str],
+                size: tuple[int, int] | None = None) -> Path:
+    """Save a pyqtgraph plot ``size`` pixels large (default :func:`default_plot_size`):
+    PNG with pyqtgraph's image exporter, SVG by rendering the plot widget into a
+    ``QSvgGenerator`` (pyqtgraph's SVG exporter cannot parse the path data this Qt writes:
+    pyqtgraph issue #3485).  The plot is laid out at that size to be drawn, so its axes
+    and labels are placed for it rather than stretched.
 
     Raises
     ------
     ExportError
-        For an unknown suffix, a missing folder or a file that cannot be written.
+        For an unknown suffix, a size out of range, a target that is not a file, a
+        missing folder or a file that cannot be written.
     """
     from pyqtgraph import exporters
 
     target = Path(path)
     kind = picture_format(target)
-    _check_folder(target)
-    if kind == "svg":
-        return export_widget(plot, target, "plot")
-    item = plot.getPlotItem()
-    exporter = exporters.ImageExporter(item)
-    exporter.parameters()["width"] = max(int(item.sceneBoundingRect().width()), 200)
-    try:
-        exporter.export(str(target))
-    except OSError as error:
-        raise ExportError(f"{target}: {error.strerror or error}") from error
-    _check_written(target)
+    width, height = check_size(size or default_plot_size(plot.size()))
+    with _laid_out_at(plot, (width, height)):
+        if kind == "svg":
+            return export_widget(plot, target, "plot")
+        item = plot.getPlotItem()
+        exporter = exporters.ImageExporter(item)
+        exporter.parameters()["width"] = width
+        exporter.parameters()["height"] = height
+        with _atomic(target, "a PNG") as temporary:
+            exporter.export(str(temporary))
     return target

@@ -29,7 +29,8 @@ def _svg_texts(path):
 def test_the_graph_as_svg_holds_every_node_label_and_the_legends(tmp_path, capsys):
     path = tmp_path / "graph.svg"
     out = run_json(capsys, ["export", str(path), "--steps", "5", "--json"])
-    assert out == {"path": str(path), "format": "svg", "steps": 5, "rows": None}
+    assert out == {"path": str(path), "format": "svg", "steps": 5, "rows": None,
+                   "size": [1600, 1000]}
     texts = _svg_texts(path)
     for label in ("w1", "w9", "x5", "exp", "tanh", "sin", "σ", "y'", "L", "×", "+"):
         assert label in texts, label
