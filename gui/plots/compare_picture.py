@@ -66,7 +66,7 @@ def save_compare_picture(comparison: Comparison, path: str | os.PathLike[str],
         # the layout follow, then export.
         widget.grab()
         QApplication.processEvents()
-        return export_plot(widget, path)
+        return export_plot(widget, path, size)
     finally:
         widget.close()
         widget.deleteLater()
