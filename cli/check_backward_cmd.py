@@ -4,7 +4,8 @@ FILE defines the course notebook's backward_propagation(x, y, w, forward_dict) r
 {'dw1': ..., 'dw9': ...} ('d' + the weight's name for other graphs), and may define
 forward_propagation(x, y, w).  It runs contained (core.backward_check.sandbox: Landlock,
 user, PID and network namespaces, no_new_privs, resource limits, as the machine allows) with
-a time limit, on --samples rows of the data, each with its own random weights; the report
+a time limit, at points of the data with weights at several scales and every weight large in
+turn (40 for the seed; more with --samples), and judged against the exact gradients; the report
 and the JSON field ``containment`` say which protections applied, and --require-isolation
 refuses to run the file without all of them.  Exit status: 0 every weight (and the forward
 pass, when defined) is correct, 1 something is not, 2 the file cannot be checked.
@@ -33,9 +34,10 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="the student's Python file")
     add_data_and_graph(parser)
-    parser.add_argument("--samples", type=int, default=20, metavar="N",
-                        help="how many samples (rows, each with random weights) to check "
-                             "(default 20)")
+    parser.add_argument("--samples", type=int, default=40, metavar="N",
+                        help="check at least N points (rows, each with its own weights; at "
+                             "least the 40 (for the seed) that make every weight large in "
+                             "turn)")
     parser.add_argument(SEED.flag, type=int, default=SEED.default, metavar="S",
                         help=f"random seed of the rows and weights (default {SEED.default})")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
@@ -79,17 +81,18 @@ def run(args: argparse.Namespace) -> int:
         emit_json(_payload(report))
         return status
     rows = [[f.name, f.verdict, f"{f.max_relative_error:.2e}", str(f.worst_sample),
-             format_number(f.student), format_number(f.engine), format_number(f.numeric)]
+             format_number(f.student), format_number(f.exact), format_number(f.numeric)]
             for f in report.weights]
-    print(f"{args.file}: backward_propagation on {report.samples} samples")
+    print(f"{args.file}: backward_propagation at {report.samples} points")
     print(table(rows, ["weight", "verdict", "max rel. error", "worst sample", "yours",
-                       "engine", "numeric"]))
+                       "exact", "numeric"]))
     print()
     if report.flagged:
         print(f"WRONG: {', '.join(f.key for f in report.weights if f.verdict != 'correct')}"
-              " (yours, engine and numeric at the worst sample)")
+              " (yours, the exact gradient and a numerical one at the worst point)")
     else:
         print("every weight's derivative is CORRECT")
+    print(report.message)
     if report.forward is not None:
         forward = report.forward
         detail = "" if forward.verdict == "correct" else (
@@ -109,11 +112,14 @@ def _payload(report: BackwardCheckReport) -> dict[str, Any]:
             {"name": f.name, "key": f.key, "verdict": f.verdict,
              "max_relative_error": f.max_relative_error, "worst_sample": f.worst_sample,
              "student": f.student, "engine": f.engine, "numeric": f.numeric,
+             "exact": f.exact, "tolerance": f.tolerance, "wrong_points": f.wrong_points,
              "worst_weights": list(f.worst_weights)}
             for f in report.weights
         ],
         "wrong": list(report.wrong),
         "flagged": list(report.flagged),
+        "message": report.message,
+        "numerical_derivative_suspected": report.numerical_derivative_suspected,
         "containment": report.containment.as_dict(),
     }
     if report.forward is not None:

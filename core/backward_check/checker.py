@@ -8,9 +8,11 @@ weight), and may define ``forward_propagation(x, y, w)`` returning the notebook'
 receives the engine's values of those keys, so a wrong forward is reported on its own and
 never makes a right backward look wrong.
 
-Per weight, every point's value is judged by the gradient check's noise-aware rule against
-the numeric gradient (:func:`core.autodiff.gradcheck.weight_verdict`); the weight's verdict
-is its worst, and its error is the largest relative error against the engine's gradient.
+The file runs contained (:mod:`core.backward_check.sandbox`) at the points of
+:func:`core.backward_check.points.sample_points` (several weight scales, every weight large
+in turn); only its numbers come back, and :func:`core.backward_check.verdict.judge` compares
+them with the exact gradients (a tolerance scaled to each gradient's rounding, close calls
+settled in extended precision, a numerical derivative recognised as such).
 """
 
 from __future__ import annotations
@@ -24,15 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.autodiff.engine import Trace, evaluate
-from core.autodiff.gradcheck import (
-    DEFAULT_EPS,
-    GradCheckReport,
-    Verdict,
-    check_graph,
-    relative_error,
-    verdict_for,
-)
+from core.autodiff.gradcheck import DEFAULT_EPS, Verdict, check_graph, relative_error, verdict_for
 from core.autodiff.graph import Graph
+from core.backward_check import verdict as verdicts
+from core.backward_check.points import Point, forward_dict, notebook_aliases, sample_points
 from core.backward_check.sandbox import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
@@ -46,11 +43,9 @@ from core.data.datasets import Dataset
 __all__ = ["BackwardCheckReport", "ForwardCheck", "StudentCodeError", "WeightFinding",
            "aliases_for", "backward_keys", "check_backward_file", "engine_forward_dict"]
 
-DEFAULT_SAMPLES = 20
-#: Weight scales the points cycle through: near the notebook's start, mid-training, wild.
-WEIGHT_SCALES = (0.1, 0.5, 1.0)
-#: How often a point is redrawn when its forward pass overflows.
-REDRAWS = 20
+#: Points judged at least: one set of :func:`sample_points` (40 for the seed), more sets
+#: while fewer than ``samples``.
+DEFAULT_SAMPLES = 40
 #: What the notebook's forward_propagation returns (for graphs that have these nodes).
 NOTEBOOK_FORWARD_KEYS = ("exp", "tanh", "sigmoid", "v1", "v2", "part_3", "loss", "dy_pred")
 _RANK: Mapping[str, int] = {"correct": 0, "suspicious": 1, "wrong": 2}
@@ -67,16 +62,24 @@ class WeightFinding:
     key
         The student's key for it (``dw3``).
     verdict
-        The worst verdict over the points.
+        ``correct`` when the value is the exact gradient (within rounding) at every point,
+        else ``wrong``.
     max_relative_error
-        The largest ``|student - engine| / (|student| + |engine|)`` (nan when the student
-        returned a non-finite value).
+        ``|student - exact| / (|student| + |exact|)`` at the worst point (the one with the
+        most tolerances of error; nan when the student returned a non-finite value).
     worst_sample
-        The data row (counted from 0, as ``--sample``) where that error is largest.
+        The data row (counted from 0, as ``--sample``) of the worst point.
     student, engine, numeric
-        The three values at the worst point.
+        The three values at the worst point (the engine's float64 gradient; a central
+        difference of step ``eps``).
     worst_weights
         The weights at the worst point (to reproduce it with ``inspect --weights``).
+    exact
+        The exact gradient there (extended precision when it was needed).
+    tolerance
+        The tolerance there.
+    wrong_points
+        At how many points the value is not the exact gradient.
     """
 
     name: str
@@ -88,6 +91,9 @@ class WeightFinding:
     engine: float
     numeric: float
     worst_weights: tuple[float, ...] = ()
+    exact: float = math.nan
+    tolerance: float = math.nan
+    wrong_points: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,10 @@ class BackwardCheckReport:
     forward: ForwardCheck | None
     #: Which protections applied to the student's process.
     containment: Containment = field(default_factory=Containment)
+    #: The verdict's one line (what is wrong, and where, or how close to the tolerance).
+    message: str = ""
+    #: The numbers are a numerical derivative's, not the exact one's.
+    numerical_derivative_suspected: bool = False
 
     @property
     def wrong(self) -> tuple[str, ...]:
@@ -145,12 +155,7 @@ class BackwardCheckReport:
 def aliases_for(graph: Graph) -> Mapping[str, str]:
     """The notebook's names of intermediates for a graph built from a preset's formula
     (the seed's ``exp``, ``tanh``, ``sigmoid``, ``v1``, ``v2``), else none."""
-    from core.presets import PRESETS
-
-    for preset in PRESETS.values():
-        if preset.formula == graph.formula and preset.aliases:
-            return preset.aliases
-    return {}
+    return notebook_aliases(graph)
 
 
 def backward_keys(graph: Graph) -> tuple[str, ...]:
@@ -159,54 +164,24 @@ def backward_keys(graph: Graph) -> tuple[str, ...]:
 
 
 def engine_forward_dict(trace: Trace, aliases: Mapping[str, str]) -> dict[str, float]:
-    """The forward dict the notebook builds, from the engine's trace: ``loss``, ``y_pred``,
-    ``dy_pred``, the preset's names of intermediates (for the seed ``exp``, ``tanh``,
-    ``sigmoid``, ``v1``, ``v2``, and the notebook's ``part_1..3``), and every op node's id."""
-    graph = trace.graph
-    result = {node.id: float(trace.values[node.id]) for node in graph.op_nodes()}
-    for name, node_id in aliases.items():
-        if node_id in graph:
-            result[name] = float(trace.values[node_id])
-    # The notebook's own variable names for the seed's three parts.
-    for part, name in (("part_1", "exp"), ("part_2", "tanh"), ("part_3", "sigmoid")):
-        if name in result:
-            result[part] = result[name]
-    result["loss"] = float(trace.loss)
-    result["y_pred"] = float(trace.y_pred)
-    result["dy_pred"] = float(trace.dy_pred)
-    return result
-
-
-@dataclass(frozen=True)
-class _Point:
-    row: int
-    x: np.ndarray
-    y: float
-    w: np.ndarray
-    trace: Trace
-    forward: dict[str, float]
+    """The forward dict the notebook builds, from the engine's trace
+    (:func:`core.backward_check.points.forward_dict`)."""
+    return forward_dict(trace, aliases)
 
 
 def _points(graph: Graph, dataset: Dataset, aliases: Mapping[str, str], samples: int,
-            seed: int) -> list[_Point]:
-    """``samples`` rows drawn at random (without repeats while the data lasts), each with
-    its own random weights; points whose forward pass overflows are redrawn."""
+            seed: int, current_weights: Sequence[float] | None) -> list[Point]:
+    """Sets of :func:`sample_points` until there are at least ``samples`` points."""
     rng = np.random.default_rng(seed)
-    n = len(dataset)
-    rows = rng.permutation(n)
-    points: list[_Point] = []
-    for i in range(samples):
-        row = int(rows[i % n]) if i < n else int(rng.integers(n))
-        x, y = dataset.row(row)
-        scale = WEIGHT_SCALES[i % len(WEIGHT_SCALES)]
-        for _ in range(REDRAWS):
-            w = rng.normal(0.0, scale, size=len(graph.weights))
-            trace = evaluate(graph, x, y, w)
-            if trace.first_nonfinite() is None:
-                break
-            scale /= 2.0  # smaller weights until the pass stays finite
-        points.append(_Point(row, np.asarray(x, dtype=float), float(y), w, trace,
-                             engine_forward_dict(trace, aliases)))
+    points = sample_points(graph, dataset, current_weights, rng, aliases)
+    while len(points) < samples:
+        more = sample_points(graph, dataset, None, rng, aliases)
+        if not more:
+            break
+        points += more[:samples - len(points)]
+    if not points:
+        raise StudentCodeError("no point of the data keeps this graph's forward pass finite: "
+                               "nothing to check the backward pass on")
     return points
 
 
@@ -216,8 +191,11 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
                         timeout: float = DEFAULT_TIMEOUT, eps: float = DEFAULT_EPS,
                         memory_mb: int = DEFAULT_MEMORY_MB,
                         cancel: threading.Event | None = None,
-                        disable: Collection[str] = ()) -> BackwardCheckReport:
-    """Run a student's file on ``samples`` points and judge every weight's derivative.
+                        disable: Collection[str] = (),
+                        require_isolation: bool = False,
+                        current_weights: Sequence[float] | None = None) -> BackwardCheckReport:
+    """Run a student's file contained at the check's points and judge every weight's
+    derivative against the exact gradients.
 
     Parameters
     ----------
@@ -228,19 +206,24 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
     aliases
         The notebook's names of intermediates (the preset's), added to the forward dict.
     samples
-        How many (row, weights) points.
+        At least this many points (one set of :func:`sample_points` in any case: 40 for
+        the seed, every weight large in turn).
     seed
         Seeds the rows and weights chosen.
     timeout
         Seconds the student's code may run in all.
     eps
-        Finite-difference step of the numeric gradient.
+        Finite-difference step of the ``numeric`` column (shown, never judged by).
     memory_mb
         Memory limit of the student's process.
     cancel
         Set from another thread to stop the student's process at once.
     disable
         Protections left out (``namespaces``, ``landlock``, ``rlimits``), to measure them.
+    require_isolation
+        Refuse to run the file unless every protection applies (for graders).
+    current_weights
+        The run's weights (some points are there), or None.
 
     Raises
     ------
@@ -249,60 +232,49 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
     """
     if samples < 1:
         raise ValueError(f"samples must be at least 1, got {samples}")
-    points = _points(graph, dataset, aliases or {}, samples, seed)
+    points = _points(graph, dataset, aliases or {}, samples, seed, current_weights)
     keys = backward_keys(graph)
-    forward_keys = [k for k in (*NOTEBOOK_FORWARD_KEYS, "y_pred") if k in points[0].forward]
+    forward_keys = [k for k in (*NOTEBOOK_FORWARD_KEYS, "y_pred")
+                    if k in points[0].forward_dict]
     run = run_student_file(
         path,
-        [CheckPoint(tuple(map(float, p.x)), p.y, tuple(map(float, p.w)), p.forward)
-         for p in points],
+        [CheckPoint(p.x, p.y, p.w, p.forward_dict) for p in points],
         keys, forward_keys, timeout=timeout, memory_mb=memory_mb, cancel=cancel,
-        disable=disable,
+        disable=disable, require_isolation=require_isolation,
     )
-    # One gradient check per point, of the student's whole gradient there.
-    reports = [check_graph(graph, p.x, p.y, p.w, eps, analytic=run.backward[k])
-               for k, p in enumerate(points)]
-    findings = tuple(
-        _judge_weight(index, name, key, points, reports)
-        for index, (name, key) in enumerate(zip(graph.weights, keys, strict=True))
-    )
+    verdict = verdicts.judge(graph, points,
+                             [dict(zip(keys, row, strict=True)) for row in run.backward])
+    findings = tuple(_finding(graph, index, weight, key, points, eps)
+                     for index, (weight, key) in enumerate(zip(verdict.weights, keys,
+                                                               strict=True)))
     forward = None if run.forward is None else _judge_forward(points, run.forward)
     return BackwardCheckReport(path=str(path), samples=len(points), eps=eps,
                                weights=findings, forward=forward,
-                               containment=run.containment)
+                               containment=run.containment, message=verdict.message,
+                               numerical_derivative_suspected=(
+                                   verdict.numerical_derivative_suspected))
 
 
-def _judge_weight(index: int, name: str, key: str, points: Sequence[_Point],
-                  reports: Sequence[GradCheckReport]) -> WeightFinding:
-    verdict: Verdict = "correct"
-    worst_error, worst = -1.0, 0
-    worst_difference = -1.0
-    for k, (point, report) in enumerate(zip(points, reports, strict=True)):
-        this = report.weights[index]
-        if _RANK[this.verdict] > _RANK[verdict]:
-            verdict = this.verdict
-        engine = point.trace.weight_grads[index]
-        error = relative_error(this.analytic, engine)
-        difference = abs(this.analytic - engine)
-        if math.isnan(error):  # a nan answer is the worst there is
-            error = difference = math.inf
-        # Ties (a relative error of 1 wherever the true gradient is ~0) go to the point
-        # where the answer is furthest off.
-        if (error, difference) > (worst_error, worst_difference):
-            worst_error, worst_difference, worst = error, difference, k
-    at_worst = reports[worst].weights[index]
-    error_out = worst_error if math.isfinite(at_worst.analytic) else math.nan
-    return WeightFinding(name, key, verdict, error_out, points[worst].row, at_worst.analytic,
-                         float(points[worst].trace.weight_grads[index]), at_worst.numeric,
-                         tuple(float(v) for v in points[worst].w))
+def _finding(graph: Graph, index: int, weight: verdicts.WeightVerdict, key: str,
+             points: Sequence[Point], eps: float) -> WeightFinding:
+    point = points[weight.worst_point]
+    trace = evaluate(graph, point.x, point.y, point.w)
+    numeric = check_graph(graph, point.x, point.y, point.w, eps).weights[index].numeric
+    error = relative_error(weight.student, weight.exact)
+    if weight.error == 0.0:
+        error = 0.0
+    return WeightFinding(weight.name, key, "correct" if weight.status == "ok" else "wrong",
+                         error, point.row, weight.student, float(trace.weight_grads[index]),
+                         numeric, point.w, weight.exact, weight.tolerance,
+                         weight.wrong_points)
 
 
-def _judge_forward(points: Sequence[_Point],
+def _judge_forward(points: Sequence[Point],
                    forwards: Sequence[Mapping[str, float]]) -> ForwardCheck:
     # The keys the notebook's forward_propagation returns (those the graph has); the
     # engine knows more names (op ids) but a student is only held to these, and to y_pred
     # when returned.
-    notebook = [k for k in NOTEBOOK_FORWARD_KEYS if k in points[0].forward]
+    notebook = [k for k in NOTEBOOK_FORWARD_KEYS if k in points[0].forward_dict]
     checked = [k for k in [*notebook, "y_pred"] if k in forwards[0]]
     missing = tuple(k for k in notebook if k not in forwards[0])
     keys: dict[str, tuple[Verdict, float, int]] = {}
@@ -310,7 +282,7 @@ def _judge_forward(points: Sequence[_Point],
         worst_error, worst = -1.0, 0
         for k, point in enumerate(points):
             given = forwards[k].get(key, math.nan)
-            error = relative_error(given, point.forward[key])
+            error = relative_error(given, point.forward_dict[key])
             error = math.inf if math.isnan(error) else error
             if error > worst_error:
                 worst_error, worst = error, k

@@ -2,7 +2,8 @@
 off the interface thread, and show which weights it gets wrong.
 
 Running it is an explicit act: a file dialog, then a confirmation that says the file's code
-will run (in a separate process with a time limit).  The check runs in a worker thread that
+will run (contained, in a separate process with a time limit; the result says which
+protections this machine gave).  The check runs in a worker thread that
 touches no widget; its report (or the one-line reason the file cannot be checked) comes
 back by a queued signal.  The window keeps working meanwhile, and whatever the file does,
 the app keeps running.
@@ -16,11 +17,12 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core.autodiff.graph import Graph
 from core.backward_check.checker import (
+    DEFAULT_SAMPLES,
     BackwardCheckReport,
     StudentCodeError,
     aliases_for,
@@ -31,8 +33,8 @@ from core.data.datasets import Dataset
 from gui.graph.verdict_mark import WeightMark
 
 PYTHON_FILTER = "Python files (*.py);;All files (*)"
-#: Samples a check from the window runs.
-WINDOW_SAMPLES = 20
+#: Points a check from the window runs at (at least; 40 for the seed).
+WINDOW_SAMPLES = DEFAULT_SAMPLES
 
 
 class BackwardCheckThread(QThread):
@@ -85,11 +87,11 @@ def summary(report: BackwardCheckReport) -> str:
     name = Path(report.path).name
     lines = []
     if not report.flagged:
-        lines.append(f"{name}: every derivative is correct on {report.samples} samples.")
+        lines.append(f"{name}: every derivative is correct at {report.samples} points.")
     else:
         lines.append(f"{name}: {', '.join(f.key for f in report.weights if f.verdict != 'correct')}"
                      f" {'is' if len(report.flagged) == 1 else 'are'} not right "
-                     f"({report.samples} samples).")
+                     f"({report.samples} points).")
         for f in report.weights:
             if f.verdict == "correct":
                 continue
@@ -97,6 +99,8 @@ def summary(report: BackwardCheckReport) -> str:
                          f"{f.max_relative_error:.2g}; worst at sample {f.worst_sample}: "
                          f"yours {f.student:.6g}, engine {f.engine:.6g}, "
                          f"numeric {f.numeric:.6g}")
+    if report.message:
+        lines.append(report.message[0].upper() + report.message[1:] + ".")
     if report.forward is not None:
         forward = report.forward
         if forward.verdict == "correct":
@@ -105,7 +109,13 @@ def summary(report: BackwardCheckReport) -> str:
             lines.append(f"forward_propagation: {forward.verdict} "
                          f"({', '.join(forward.wrong) or 'no loss'}); backward was checked "
                          "with the engine's forward values.")
+    lines.append(containment_line(report))
     return "\n".join(lines)
+
+
+def containment_line(report: BackwardCheckReport) -> str:
+    """Which protections applied to the student's code, in one sentence."""
+    return f"Your code ran {report.containment.describe()}."
 
 
 class BackwardChecker(QObject):
@@ -148,8 +158,10 @@ class BackwardChecker(QObject):
             self.window, "Run your code?",
             f"This runs the Python code in {Path(path).name} on this computer, in a separate "
             f"process stopped after {self.timeout:g} s, calling its backward_propagation "
-            f"(and forward_propagation) on {WINDOW_SAMPLES} samples.\n\n"
-            "Only run files you trust. Run it?",
+            f"(and forward_propagation) at {WINDOW_SAMPLES} or more points.\n\n"
+            "It runs contained as far as this computer allows (its own empty folder, no "
+            "network, no access to your files); the result says which protections applied."
+            "\n\nOnly run files you trust. Run it?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
@@ -209,6 +221,8 @@ class BackwardChecker(QObject):
     def _show(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
         # Not modal-blocking: the window stays usable and tests are not stopped.
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        # The text holds the student's own words (an exception's message): never markup.
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setObjectName("check_backward_result")
         box.setModal(False)
         box.open()

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.hostile.backward_files import (
+    CORRECT,
     NOTEBOOK,
     ZEROS,
     assert_cannot_check,
@@ -140,3 +141,39 @@ for ppid in {{os.getppid(), 1, 2}}:
     assert outcome.code == 1, outcome
     assert '"weights": []' not in outcome.out  # one JSON document, the checker's
     assert outcome.json["wrong"] == ["w1", "w2", "w3", "w6", "w7"]
+
+
+def test_a_central_difference_backward_is_a_numerical_derivative_not_the_exact_one(tmp_path):
+    body = CORRECT + """
+
+def backward_propagation(x, y, w, forward_dict):
+    grads = {}
+    for i in range(len(w)):
+        h = 1e-5
+        up, down = w.copy(), w.copy()
+        up[i] += h
+        down[i] -= h
+        grads[f"dw{i + 1}"] = (forward_propagation(x, y, up)["loss"]
+                               - forward_propagation(x, y, down)["loss"]) / (2 * h)
+    return grads
+"""
+    outcome = check_backward("central differences", student(tmp_path, body))
+    assert outcome.code == 1, outcome
+    assert outcome.json["numerical_derivative_suspected"] is True
+    assert "numerical derivative rather than the exact one" in outcome.json["message"]
+
+
+def test_a_backward_wrong_only_for_a_weight_above_4_is_caught(tmp_path):
+    body = CORRECT + """
+
+_right = backward_propagation
+
+def backward_propagation(x, y, w, forward_dict):
+    grads = _right(x, y, w, forward_dict)
+    if max(abs(v) for v in w) > 4:
+        grads["dw5"] = 0.0
+    return grads
+"""
+    outcome = check_backward("wrong when a weight exceeds 4", student(tmp_path, body))
+    assert outcome.code == 1, outcome
+    assert outcome.json["wrong"] == ["w5"]

@@ -55,7 +55,7 @@ def test_the_notebook_example_is_caught_on_exactly_w1_w2_w3_w6_w7(notebook_repor
     report = notebook_report
     assert report.wrong == ("w1", "w2", "w3", "w6", "w7")
     assert report.flagged == report.wrong
-    assert report.samples == 20
+    assert report.samples == 40  # at least one set of points: 40 for the seed
     assert report.forward is not None and report.forward.verdict == "correct"
     assert not report.all_correct
     by_name = {f.name: f for f in report.weights}
