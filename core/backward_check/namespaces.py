@@ -32,18 +32,18 @@ def unshare_user_pid_network() -> dict[str, bool]:
     kernel that refuses (user namespaces disabled) leaves the process as it was."""
     applied = {"user_namespace": False, "pid_namespace": False, "network_namespace": False}
     try:
-        libc = _libc()
-    except OSError:
+        unshare = _libc().unshare
+    except (OSError, AttributeError):  # not Linux
         return applied
     uid, gid = os.geteuid(), os.getegid()
-    if libc.unshare(ctypes.c_int(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)) != 0:
+    if unshare(ctypes.c_int(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)) != 0:
         # Some kernels allow a user namespace alone; the rest then cannot be had.
-        if libc.unshare(ctypes.c_int(CLONE_NEWUSER)) != 0:
+        if unshare(ctypes.c_int(CLONE_NEWUSER)) != 0:
             return applied
         applied["user_namespace"] = True
         for flag, name in ((CLONE_NEWPID, "pid_namespace"),
                            (CLONE_NEWNET, "network_namespace")):
-            applied[name] = libc.unshare(ctypes.c_int(flag)) == 0
+            applied[name] = unshare(ctypes.c_int(flag)) == 0
     else:
         applied = dict.fromkeys(applied, True)
     with contextlib.suppress(OSError):
@@ -64,11 +64,11 @@ def _write(path: str, text: str) -> None:
 def prctl(option: int, value: int) -> bool:
     """``prctl(option, value, 0, 0, 0)``; whether it succeeded."""
     try:
-        libc = _libc()
-    except OSError:
+        call = _libc().prctl
+    except (OSError, AttributeError):  # not Linux
         return False
-    return bool(libc.prctl(ctypes.c_int(option), ctypes.c_ulong(value), ctypes.c_ulong(0),
-                           ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0)
+    return bool(call(ctypes.c_int(option), ctypes.c_ulong(value), ctypes.c_ulong(0),
+                     ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0)
 
 
 def no_new_privs() -> bool:

@@ -146,7 +146,7 @@ class Containment:
         """From the launcher's status record; nothing applied when it is unreadable."""
         try:
             record = json.loads(data.decode("ascii"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return cls()
         if not isinstance(record, dict):
             return cls()
