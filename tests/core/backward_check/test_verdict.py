@@ -84,6 +84,25 @@ def notebook_formulas(x, y, w, forward_dict):
     }
 
 
+def rearranged(x, y, w, forward_dict):
+    """Correct, with the square expanded, the products distributed and dL/dy' written as
+    2 y' - 2 y from its terms: other algebraic forms of the same chain."""
+    a, b = w[0]*x[0], w[1]*x[1]
+    exp = np.exp(a*a + 2*a*b + b*b + w[5])
+    tanh = np.tanh(exp + w[6])
+    v1 = np.sin(w[2]*x[2])
+    v2 = w[3]*x[3] + w[4]*x[4]
+    sig = 1 / (1 + np.exp(-(v1*v2 + w[7])))
+    dy = 2*tanh + 2*sig*w[8] - 2*y
+    dexp = dy * (1 - tanh*tanh) * exp
+    dz = dy * w[8] * sig * (1 - sig)
+    return {"dw1": 2*dexp*(w[0]*x[0]*x[0] + w[1]*x[1]*x[0]),
+            "dw2": 2*dexp*(w[0]*x[0]*x[1] + w[1]*x[1]*x[1]),
+            "dw3": dz * v2 * np.cos(w[2]*x[2]) * x[2], "dw4": dz * v1 * x[3],
+            "dw5": dz * v1 * x[4], "dw6": dexp, "dw7": dy * (1 - tanh*tanh), "dw8": dz,
+            "dw9": dy * sig}
+
+
 def sech2(a):
     """sech² a, exactly where 1 - tanh² a rounds to 0: 4 e^(-2|a|) / (1 + e^(-2|a|))²."""
     e = np.exp(-2.0 * abs(a))
@@ -124,6 +143,34 @@ def central_differences(eps):
     return backward
 
 
+def five_point_stencil(h):
+    """A fourth-order difference quotient: (-L(2h) + 8 L(h) - 8 L(-h) + L(-2h)) / 12h."""
+    def backward(x, y, w, forward_dict):
+        grads = {}
+        for i in range(9):
+            total = 0.0
+            for k, c in ((-2, 1.0), (-1, -8.0), (1, 8.0), (2, -1.0)):
+                shifted = w.copy()
+                shifted[i] += k * h
+                total += c * CORRECT.forward_propagation(x, y, shifted)["loss"]
+            grads[f"dw{i + 1}"] = total / (12 * h)
+        return grads
+    return backward
+
+
+def complex_step(x, y, w, forward_dict):
+    """Im L(w + i h e_k) / h with h = 1e-30: a derivative exact to rounding."""
+    grads = {}
+    for k in range(9):
+        wc = w.astype(complex)
+        wc[k] += 1e-30j
+        s = wc[0]*x[0] + wc[1]*x[1]
+        tanh = np.tanh(np.exp(s*s + wc[5]) + wc[6])
+        sig = 1 / (1 + np.exp(-(np.sin(wc[2]*x[2]) * (wc[3]*x[3] + wc[4]*x[4]) + wc[7])))
+        grads[f"dw{k + 1}"] = ((y - (tanh + sig*wc[8]))**2).imag / 1e-30
+    return grads
+
+
 def wrong_above_4(x, y, w, forward_dict):
     """Correct unless some weight exceeds 4 in size; then 1% off."""
     grads = CORRECT.backward_propagation(x, y, w, forward_dict)
@@ -161,8 +208,9 @@ def test_the_notebooks_backward_is_wrong_on_w1_w2_w3_w6_w7(seed, points):
 
 
 @pytest.mark.parametrize("backward", [CORRECT.backward_propagation, notebook_formulas,
-                                      exact_sech2],
-                         ids=["correct_example", "notebook_formulas", "exact_sech2"])
+                                      exact_sech2, rearranged],
+                         ids=["correct_example", "notebook_formulas", "exact_sech2",
+                              "rearranged"])
 def test_a_correct_backward_is_correct_at_every_point(seed, points, backward):
     graph, _ = seed
     verdict = judge(graph, points, run(backward, points))
@@ -230,6 +278,24 @@ def test_central_differences_are_flagged_and_not_correct(seed, points, eps):
     assert eps / 10 <= verdict.numerical_step <= eps * 10
     # Off by far more than rounding: a million tolerances or more.
     assert verdict.worst_ratio > 1e5
+
+
+@pytest.mark.parametrize("h", [1e-3, 1e-4])
+def test_a_fourth_order_stencil_is_not_correct_either(seed, points, h):
+    graph, _ = seed
+    verdict = judge(graph, points, run(five_point_stencil(h), points))
+    assert not verdict.correct
+    assert verdict.numerical_derivative_suspected
+    assert verdict.worst_ratio > 1e4
+
+
+def test_a_complex_step_derivative_is_exact_and_passes(seed, points):
+    # Out of reach of a verdict on numbers, and no numerical derivative in the sense of a
+    # difference quotient: Im L(w + ih) / h is the derivative to rounding.
+    graph, _ = seed
+    with np.errstate(over="ignore", invalid="ignore"):
+        student = run(complex_step, points)
+    assert judge(graph, points, student).correct
 
 
 @pytest.mark.parametrize("backward", [wrong_above_4, dw3_sign_slip_above_4],
