@@ -76,6 +76,8 @@ class Focus:
     note: bool = False
     #: Nodes kept in view before the far ones, after the core (the active node's inputs).
     near: frozenset[str] = frozenset()
+    #: The stepper's active node, kept in view above all.
+    active: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self.nodes or self.core)
@@ -183,7 +185,8 @@ class FocusCamera(QObject):
             nodes.update(position.edge[:2])
         self._set_source("step", Focus(nodes=frozenset(nodes), core=frozenset(core),
                                        edge=position.edge, note=True,
-                                       near=frozenset(position.inputs)))
+                                       near=frozenset(position.inputs),
+                                       active=position.node))
 
     def set_nodes(self, source: str, node_ids: Iterable[str], *,
                   neighbours: bool = True) -> None:
@@ -218,13 +221,14 @@ class FocusCamera(QObject):
         view, step = self._sources.get("view"), self._sources.get("step")
         if view and view.core & known and step and step.core & known:
             return Focus(nodes=(view.nodes | step.core) & known, core=step.core & known,
-                         edge=step.edge, note=step.note, near=view.core & known)
+                         edge=step.edge, note=step.note, near=view.core & known,
+                         active=step.active)
         for source in SOURCES:
             focus = self._sources.get(source)
             if focus and focus.core & known:
                 return Focus(nodes=(focus.nodes | focus.core) & known,
                              core=focus.core & known, edge=focus.edge, note=focus.note,
-                             near=focus.near & known)
+                             near=focus.near & known, active=focus.active)
         return Focus()
 
     # -- moving ------------------------------------------------------------------------
@@ -330,15 +334,17 @@ class FocusCamera(QObject):
         The zoom is the largest at which the whole region fits beside the note's room,
         between the least zoom for :data:`MIN_DIGIT_PX` digits and the most for
         :data:`MAX_DIGIT_PX`.  When the region does not fit at the least zoom, the camera
-        keeps that zoom and shows the core (active node, receiver, active edge) with as
-        many of the active node's inputs as fit, then as much of the rest as the view
-        holds.  A band as tall as the note is kept free above or below the nodes shown,
-        on the side of the note's anchor, so the note covers none of them.
+        keeps that zoom and shows, of what fits, the most: the core (active node,
+        receiver, active edge) with the active node's inputs, the core alone, the core
+        with the note over the graph, the active node and the note's anchor; only when
+        not even those fit does it zoom out further.  A band as tall as the note is kept
+        free above or below the nodes shown, on the side of the note's anchor, so the
+        note covers none of them.
         """
         view = self._view
         items = view.node_items
-        width = view.viewport().width() - 2 * MARGIN_PX
-        height = view.viewport().height() - 2 * MARGIN_PX
+        width = max(view.viewport().width() - 2 * MARGIN_PX, 1.0)
+        height = max(view.viewport().height() - 2 * MARGIN_PX, 1.0)
         least = self.least_zoom(focus.nodes)
         most = least * MAX_DIGIT_PX / MIN_DIGIT_PX
         edge_box = QRectF()
@@ -348,26 +354,37 @@ class FocusCamera(QObject):
         core = _united([*(items[n].drawn_scene_rect() for n in focus.core), edge_box])
         near = _united([core, *(items[n].drawn_scene_rect() for n in focus.near)])
         region = _united([near, *(items[n].drawn_scene_rect() for n in focus.nodes)])
+        anchor = view.note_anchor() if focus.note else None
+        essential = core
+        if focus.active in items:
+            essential = items[focus.active].drawn_scene_rect()
+            if anchor is not None:
+                essential = essential.united(QRectF(anchor, anchor).adjusted(-1, -1, 1, 1))
         _, note_h = view.note_size() if focus.note else (0.0, 0.0)
-        band = note_h + view.note_gap() if note_h else 0.0
-        room_h = max(height - band, 1.0)
+        note_band = note_h + view.note_gap() if note_h else 0.0
 
-        def fit(rect: QRectF) -> float:
-            return min(width / max(rect.width(), 1e-9), room_h / max(rect.height(), 1e-9))
+        def fit(rect: QRectF, band: float) -> float:
+            room = height - band
+            if room < 1.0:
+                return 0.0
+            return min(width / max(rect.width(), 1e-9), room / max(rect.height(), 1e-9))
 
-        zoom = max(least, min(fit(region), most))
-        target = region
-        if fit(region) < least:
-            target = near if fit(near) >= least else core
-            # The core stays in view, smaller if it must (an edge longer than the view).
-            zoom = min(least, fit(core))
+        # What to keep in view, best first, each with the room its note takes.
+        choices = [(region, note_band), (near, note_band), (core, note_band), (core, 0.0),
+                   (essential, 0.0)]
+        target, band = next(((rect, b) for rect, b in choices if fit(rect, b) >= least),
+                            (essential, 0.0))
+        if target is region:
+            zoom = max(least, min(fit(region, band), most))
+        else:
+            zoom = min(least, fit(target, band)) if fit(target, band) > 0 else least
+        room_h = height - band
         # Centre the target in the room left beside the band, moved towards the rest of
         # the region as far as the target stays inside.
         half_w, half_h = width / (2 * zoom), room_h / (2 * zoom)
         x = _clamp(region.center().x(), target.right() - half_w, target.left() + half_w)
         y = _clamp(region.center().y(), target.bottom() - half_h, target.top() + half_h)
-        anchor = view.note_anchor() if band else None
-        if anchor is not None:
+        if band and anchor is not None:
             # The band on the anchor's side: the note's stem stays short.
             above = anchor.y() - target.top() <= target.bottom() - anchor.y()
             y += (-1.0 if above else 1.0) * band / (2 * zoom)

@@ -31,6 +31,13 @@ from gui.theme import Theme
 
 GRAD_PREFIX = "∂\u2009"  # thin space: saves width
 HIDDEN_TEXT = "?"
+#: A gradient check's verdict ring around a weight (gui.graph.verdict_mark): its width and
+#: its gap from the shape, in scene units before the theme's scale.  A weight keeps its
+#: numbers and its neighbours outside the ring's reach, ring or not.
+RING_WIDTH = 5.0
+RING_GAP = 4.0
+#: Room between a ring's outer edge and the numbers, in scene units.
+RING_CLEARANCE = 2.0
 
 
 def widest_number(digits: int) -> str:
@@ -143,6 +150,8 @@ class NodeItem(QGraphicsItem):
         self.text_side = side
         line, text_width = self._line, self._text_width
         gap = self.theme.px(self.theme.text_gap)
+        if self.has_ring_room:
+            gap = max(gap, self.ring_reach() + self.theme.px(RING_CLEARANCE))
         lines = 2 if self.shows_grad else 1
         if side == "left":
             right = self.shape_rect.left() - gap
@@ -162,8 +171,31 @@ class NodeItem(QGraphicsItem):
         self._bounds = self._drawn_rect().adjusted(-outline, -outline, outline, outline)
         self.update()
 
+    @property
+    def has_ring_room(self) -> bool:
+        """Whether the node keeps room for a verdict ring (weights: the gradient check
+        rings them)."""
+        return self.node.kind == "weight"
+
+    def ring_reach(self) -> float:
+        """How far a verdict ring reaches beyond the shape, its stroke included."""
+        return self.theme.px(RING_GAP + RING_WIDTH)
+
+    def ring_rect(self) -> QRectF:
+        """The outer bounds of a verdict ring around the shape (item coordinates)."""
+        reach = self.ring_reach()
+        return self.shape_rect.adjusted(-reach, -reach, reach, reach)
+
     def _drawn_rect(self) -> QRectF:
         box = self.shape_rect.united(self.value_rect).united(self.grad_rect)
+        if self.has_ring_room:
+            # Beside the shape the ring takes its whole reach; above and below, the gap
+            # between rows holds what it can of it.
+            row_gap = self.theme.px(self.theme.row_gap)
+            ring = self.ring_rect()
+            tall = max(0.0, self.ring_reach() + self.theme.px(RING_CLEARANCE) - row_gap)
+            box = box.united(QRectF(ring.left(), self.shape_rect.top() - tall,
+                                    ring.width(), self.shape_rect.height() + 2 * tall))
         return box.united(self.tag_rect) if self.tag else box
 
     def text_rect(self) -> QRectF:

@@ -1,5 +1,6 @@
 """A gradient-check verdict drawn on a weight node: a ring in the verdict's colour around
-the shape.  Its tooltip says what the check found (error size, worst sample).
+the shape.  Its tooltip says what the check found (error size, worst sample).  The node
+keeps its numbers and its neighbours out of the ring's reach (``NodeItem.ring_rect``).
 
 A mark is a scene item of its own at the node's place, above nodes and edges; the scene
 deletes it with the nodes when the graph changes.  The view creates, updates or removes
@@ -14,12 +15,9 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from gui.graph.node_item import NodeItem
+from gui.graph.node_item import RING_GAP, RING_WIDTH, NodeItem
 from gui.theme import VERDICT_COLOURS, VERDICT_SYMBOLS
 
-#: Ring width and its gap from the shape, in scene units before the theme's scale.
-RING_WIDTH = 5.0
-RING_GAP = 4.0
 #: Above nodes and edges.
 MARK_Z = 5.0
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QFontMetricsF,
     QMouseEvent,
     QPainter,
     QResizeEvent,
@@ -29,8 +31,8 @@ from core.autodiff.engine import Trace
 from core.autodiff.graph import Edge, Graph
 from core.debugger.stepper import StepPosition
 from core.layout import GraphLayout, RowLayout, assign_layers, place_columns, place_rows
-from gui.debugger.step_note import StepNote
-from gui.graph.camera import FocusCamera
+from gui.debugger.step_note import NOTE_PX, StepNote
+from gui.graph.camera import AIM_MARGIN, DIGITS, MIN_DIGIT_PX, FocusCamera
 from gui.graph.edge_item import EdgeItem
 from gui.graph.fit import fit_around
 from gui.graph.geometry import content_boxes, route_edges, text_collisions
@@ -52,6 +54,21 @@ MAX_WIDENINGS = 16
 SCENE_MARGIN = 10.0
 #: Pixels kept between a legend and the nearest drawing.
 LEGEND_CLEARANCE = 6
+
+
+def note_theme(theme: Theme) -> Theme:
+    """The chain-rule note's theme: on a projector (text scaled up) the note's digits are
+    at least :data:`~gui.graph.camera.MIN_DIGIT_PX` tall, like the numbers around it."""
+    if theme.text_scale <= 1.0:
+        return theme
+    wanted = MIN_DIGIT_PX * AIM_MARGIN
+    scale = theme.text_scale
+    for _ in range(40):
+        font = replace(theme, text_scale=scale).font(NOTE_PX, family=theme.number_family)
+        if QFontMetricsF(font).tightBoundingRect(DIGITS).height() >= wanted:
+            break
+        scale *= 1.05
+    return replace(theme, text_scale=scale)
 
 
 class GraphView(QGraphicsView):
@@ -94,7 +111,7 @@ class GraphView(QGraphicsView):
         #: keeps the graph clear of, like the legends.
         self.overlays: list[QWidget] = []
         self.blanked = False
-        self.step_note = StepNote(theme)
+        self.step_note = StepNote(note_theme(theme))
         self._note_anchor: QPointF | None = None
         self._note_anchor_below: QPointF | None = None
         self._marked: set[str] = set()
@@ -277,7 +294,7 @@ class GraphView(QGraphicsView):
         self.setBackgroundBrush(QColor(theme.background))
         if self.step_note.scene() is self.scene():
             self.scene().removeItem(self.step_note)
-        self.step_note = StepNote(theme)
+        self.step_note = StepNote(note_theme(theme))
         self.encoding_legend.set_theme(theme)
         self.derivative_legend.set_theme(theme)
         if self.graph is not None:
