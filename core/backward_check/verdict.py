@@ -303,12 +303,19 @@ def judge(graph: Graph, points: Sequence[Point],
     """
     x, y, w = _point_arrays(graph, points)
     student = _student_matrix(graph, points, student_grads)
+    # A student's number may be anything up to ±1.8e308: differences and ratios overflow
+    # to inf, which is as wrong as they are.
+    with np.errstate(all="ignore"):
+        return _judge(graph, points, x, y, w, student)
+
+
+def _judge(graph: Graph, points: Sequence[Point], x: np.ndarray, y: np.ndarray,
+           w: np.ndarray, student: np.ndarray) -> Verdict:
     engine = _engine_grads(graph, x, y, w)
     bounds = rounding_bounds(graph, x, y, w)
     tol = _tolerance(bounds.grads, engine)
     finite = np.isfinite(student)
-    with np.errstate(invalid="ignore"):
-        error = np.where(finite, np.abs(student - engine), np.inf)
+    error = np.where(finite, np.abs(student - engine), np.inf)
     ok = error <= tol
     exact, settled, truth = engine, 0, None
     if not ok.all():
@@ -319,9 +326,8 @@ def judge(graph: Graph, points: Sequence[Point],
         tol = _tolerance(bounds.grads, exact)
         if not EXTENDED:  # the reference is no better than the engine: allow its error
             tol = tol + bounds.grads
-        with np.errstate(invalid="ignore"):
-            deviation = truth.grads - student.astype(np.longdouble)
-            error = np.where(finite, np.abs(deviation).astype(np.float64), np.inf)
+        deviation = truth.grads - student.astype(np.longdouble)
+        error = np.where(finite, np.abs(deviation).astype(np.float64), np.inf)
         ok = ok | (close & (error <= tol))
     weights = tuple(_weight_verdict(name, k, student, exact, error, tol, ok)
                     for k, name in enumerate(graph.weights))
@@ -355,12 +361,12 @@ def _message(points: Sequence[Point], weights: Sequence[WeightVerdict], worst: W
     wrong = [v for v in weights if v.status == "wrong"]
     # Enough digits to show the two numbers differ (17 tell any two float64 apart).
     relative = worst.relative_error
-    digits = 17
+    digits = 6
     if 0.0 < relative < math.inf:
         digits = min(17, max(6, 2 - math.floor(math.log10(relative))))
     return (f"{', '.join('d' + v.name for v in wrong)} wrong; the worst, d{worst.name} "
-            f"at {at}, is {worst.student:.{digits}g} where the exact gradient is "
-            f"{worst.exact:.{digits}g}")
+            f"at {at}, is {worst.student + 0.0:.{digits}g} where the exact gradient is "
+            f"{worst.exact + 0.0:.{digits}g}")  # + 0.0: -0 reads as 0
 
 
 def _numerical_step(graph: Graph, x: np.ndarray, y: np.ndarray, w: np.ndarray,

@@ -447,3 +447,17 @@ def test_at_an_exact_fit_a_correct_backward_passes_and_differences_are_flagged(s
         assert judge(graph, points, run(backward, points)).correct
     verdict = judge(graph, points, run(central_differences(1e-5), points))
     assert not verdict.correct and verdict.numerical_derivative_suspected
+
+
+def test_huge_and_tiny_values_are_judged_without_warnings(seed, points):
+    # pytest turns numpy's overflow warnings into errors: none may escape.
+    graph, _ = seed
+    for bad in (1e308, -1.7e308, 1e-300):
+        student = run(CORRECT.backward_propagation, points)
+        student[3]["dw2"] = student[5]["dw2"] = bad
+        verdict = judge(graph, points, student)
+        assert verdict.wrong == ("w2",)
+        assert verdict.worst.worst_point in (3, 5)
+    scaled = [{key: value * 1e300 for key, value in d.items()}
+              for d in run(CORRECT.backward_propagation, points)]
+    assert set(judge(graph, points, scaled).wrong) == set(graph.weights)
