@@ -14,6 +14,7 @@ import pytest
 
 from core.autodiff.compiled import compiled_graph
 from core.autodiff.engine import evaluate
+from core.autodiff.formula import parse_formula
 from core.backward_check.exact import EXTENDED, extended_pass
 from core.backward_check.points import point_at, sample_points
 from core.backward_check.verdict import (
@@ -22,7 +23,7 @@ from core.backward_check.verdict import (
     judge,
     tolerances,
 )
-from core.presets import resolve_graph
+from core.presets import dense_network_formula, resolve_graph
 from tests.conftest import ROOT
 from tests.seed_reference import seed_gradients
 
@@ -461,3 +462,18 @@ def test_huge_and_tiny_values_are_judged_without_warnings(seed, points):
     scaled = [{key: value * 1e300 for key, value in d.items()}
               for d in run(CORRECT.backward_propagation, points)]
     assert set(judge(graph, points, scaled).wrong) == set(graph.weights)
+
+
+def test_a_large_network_is_judged_and_its_differences_recognised_in_bounded_time():
+    # 5-10-1: 71 weights, 209 nodes; the numerical comparison looks at the 9 weights
+    # furthest off.
+    graph = parse_formula(dense_network_formula(5, 10))
+    _, preset = resolve_graph("seed")
+    points = sample_points(graph, preset.dataset(), None, np.random.default_rng(0))
+    compiled = compiled_graph(graph)
+    numeric = [{f"d{n}": float(g) for n, g in zip(graph.weights, compiled.numeric_gradient(
+        p.x, p.y, p.w, 1e-5), strict=True)} for p in points]
+    started = time.perf_counter()
+    verdict = judge(graph, points, numeric)
+    assert time.perf_counter() - started < 10.0
+    assert not verdict.correct and verdict.numerical_derivative_suspected
