@@ -88,16 +88,12 @@ def test_a_seed_gives_the_same_points_and_another_seed_others(seed, seed_points)
     assert [p.row for p in other] != [p.row for p in seed_points]
 
 
-def test_every_point_is_finite_with_headroom(seed_points):
+def test_every_point_is_finite_with_headroom(seed, seed_points):
+    graph, _ = seed
     for point in seed_points:
-        trace = evaluate_point(point)
+        trace = evaluate(graph, point.x, point.y, point.w)
         numbers = [*trace.values.values(), *trace.grads.values(), *trace.step_locals]
         assert all(math.isfinite(v) and abs(v) <= HEADROOM for v in numbers)
-
-
-def evaluate_point(point):
-    graph, _ = resolve_graph("seed")
-    return evaluate(graph, point.x, point.y, point.w)
 
 
 def test_the_forward_dict_is_the_notebooks(seed, seed_points):
