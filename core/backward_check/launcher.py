@@ -121,7 +121,9 @@ def main(argv: list[str]) -> int:
     applied.update(files=False, network=False, signals=False)
     if abi and applied["no_new_privs"]:
         rules = landlock.expand_rules(config["read_only"], config["excluded"])
-        rules.append((config["work"], landlock.handled_fs(abi)))
+        # Its own folder: everything but running programs or making devices.
+        rules.append((config["work"], landlock.handled_fs(abi) & ~(
+            landlock.EXECUTE | landlock.MAKE_CHAR | landlock.MAKE_BLOCK)))
         rules += [(path, landlock.READ_FILE | landlock.WRITE_FILE)
                   for path in config["read_write_files"]]
         try:
