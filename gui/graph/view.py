@@ -34,10 +34,11 @@ from core.layout import GraphLayout, RowLayout, assign_layers, place_columns, pl
 from gui.debugger.step_note import NOTE_PX, StepNote
 from gui.graph.camera import AIM_MARGIN, DIGITS, MIN_DIGIT_PX, FocusCamera
 from gui.graph.edge_item import EdgeItem
-from gui.graph.fit import fit_around
+from gui.graph.fit import Placement, fit_around
 from gui.graph.geometry import content_boxes, route_edges, text_collisions
 from gui.graph.legend import LARGEST_PX, SMALLEST_PX, DerivativeLegend, EncodingLegend
 from gui.graph.node_item import NodeItem, TextSide
+from gui.graph.overview import Overview
 from gui.graph.verdict_mark import VerdictMark, WeightMark
 from gui.theme import DEFAULT_THEME, Theme
 
@@ -124,6 +125,9 @@ class GraphView(QGraphicsView):
         #: Zooms and pans to what the stepper, a lesson or the spotlight names, while
         #: presenting or following (:mod:`gui.graph.camera`).
         self.camera = FocusCamera(self)
+        #: The whole graph, small, in a corner while the view is zoomed in.
+        self.overview = Overview(self)
+        self.zoom_changed.connect(lambda _zoom: self.refresh_overview())
 
     # -- the camera -------------------------------------------------------------------
 
@@ -170,6 +174,35 @@ class GraphView(QGraphicsView):
     def place_note(self) -> None:
         """Place the chain-rule note again (the view moved)."""
         self._place_note()
+        self.refresh_overview()
+
+    def look_at(self, point: QPointF) -> None:
+        """Centre the view on the scene ``point`` at the current zoom (the overview was
+        clicked); the camera lets go until the focus moves."""
+        self.camera.release()
+        self._auto_fit = False
+        zoom = self.zoom()
+        room_w, room_h = self.viewport().width() / zoom, self.viewport().height() / zoom
+        self.setSceneRect(self._graph_rect.adjusted(-room_w, -room_h, room_w, room_h))
+        self.centerOn(point)
+        self._place_note()
+        self.refresh_overview()
+
+    def refresh_overview(self) -> None:
+        """Show or hide the overview inset, in the corner clear of the focus, the note and
+        the legends."""
+        avoid = [QRectF(self.mapFromScene(self.node_items[node_id].drawn_scene_rect())
+                        .boundingRect()) for node_id in self.camera.focus().nodes]
+        if self.step_note.isVisible() and self.step_note.scene() is self.scene():
+            avoid.append(self.step_note.deviceTransform(self.viewportTransform())
+                         .mapRect(self.step_note.boundingRect()))
+        avoid += [QRectF(left, top, right - left, bottom - top)
+                  for left, top, right, bottom in self._legend_obstacles()]
+        self.overview.refresh(avoid)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.refresh_overview()
 
     # -- structure (only when the graph changes) ------------------------------------
 
@@ -537,8 +570,7 @@ class GraphView(QGraphicsView):
         self._auto_fit = True
         self.camera.release()
         width, height = self.viewport().width(), self.viewport().height()
-        placement = fit_around(self._content_boxes, (rect.width(), rect.height()),
-                               (width, height), self._legend_obstacles())
+        placement = self._whole_placement()
         zoom = placement.zoom
         # The view's scene rect spans the viewport (less a pixel, so no scroll bar
         # appears) with the graph where the placement puts it; it still holds the whole
@@ -549,6 +581,18 @@ class GraphView(QGraphicsView):
         self.setTransform(QTransform.fromScale(zoom, zoom))
         self.centerOn(shown.center())
         self.zoom_changed.emit(self.zoom())
+
+    def _whole_placement(self) -> Placement:
+        rect = self._graph_rect
+        return fit_around(self._content_boxes, (rect.width(), rect.height()),
+                          (self.viewport().width(), self.viewport().height()),
+                          self._legend_obstacles())
+
+    def whole_graph_zoom(self) -> float:
+        """The zoom at which F shows the whole graph (0 without a graph)."""
+        if self._graph_rect.isEmpty():
+            return 0.0
+        return self._whole_placement().zoom
 
     def _legend_obstacles(self) -> list[tuple[float, float, float, float]]:
         """Viewport rectangles of the shown legends, with a little room around them."""
@@ -580,6 +624,7 @@ class GraphView(QGraphicsView):
         elif self._auto_fit:
             self.fit_all()
         self._place_note()
+        self.refresh_overview()
 
     @property
     def legends_wanted(self) -> bool:
@@ -618,6 +663,7 @@ class GraphView(QGraphicsView):
         self.blanked = bool(on)
         self.encoding_legend.setVisible(self._legends_wanted and not self.blanked)
         self._place_legends()
+        self.refresh_overview()
         self.viewport().update()
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:

@@ -91,3 +91,57 @@ def test_leaving_the_toggle_shows_the_whole_graph_again(qtbot, stepped):
     assert shown(view) != whole
     view.set_following(False)
     assert shown(view)[0] == pytest.approx(whole[0])
+
+
+def viewport_rect(view, scene_rect):
+    return QRectF(view.mapFromScene(scene_rect).boundingRect())
+
+
+def test_the_overview_shows_while_zoomed_in_clear_of_the_focus(qtbot, stepped):
+    view, plan = stepped
+    assert not view.overview.isVisible()  # the whole graph is in view
+    view.set_presenting(True)
+    corners = set()
+    for position in plan.positions[::5]:
+        view.show_step(position, plan.trace)
+        qtbot.wait(5)
+        if view.zoom() <= view.whole_graph_zoom() * 1.03:
+            continue
+        inset = QRectF(view.overview.geometry()).translated(
+            -view.viewport().geometry().topLeft().toPointF())
+        assert view.overview.isVisible()
+        assert QRectF(view.viewport().rect()).contains(inset)
+        corners.add(view.overview.corner)
+        for node_id in (position.node, position.receiver, *position.inputs):
+            if node_id is not None:
+                shape = viewport_rect(view, view.node_items[node_id].shape_scene_rect())
+                assert not inset.intersects(shape), (position.index, node_id)
+        note = view.step_note
+        box = note.deviceTransform(view.viewportTransform()).mapRect(note.boundingRect())
+        assert not inset.intersects(box), position.index
+    assert corners
+    view.fit_all()
+    assert not view.overview.isVisible()
+
+
+def test_clicking_the_overview_looks_there(qtbot, stepped):
+    from PySide6.QtCore import QPoint, Qt
+
+    view, plan = stepped
+    view.set_presenting(True)
+    view.show_step(plan.positions[40], plan.trace)
+    qtbot.wait(5)
+    overview = view.overview
+    assert overview.isVisible()
+    # The loss node's dot on the inset: the view centres on it.
+    loss = view.node_items["loss"].shape_scene_rect().center()
+    point = overview._to_inset().map(loss)
+    qtbot.mouseClick(overview, Qt.MouseButton.LeftButton,
+                     pos=QPoint(round(point.x()), round(point.y())))
+    centre = view.mapToScene(view.viewport().rect().center())
+    unit = 1 / overview._to_inset().m11()  # one inset pixel in scene units
+    assert abs(centre.x() - loss.x()) <= 2 * unit and abs(centre.y() - loss.y()) <= 2 * unit
+    assert not view.camera.holding  # until the focus moves
+    view.show_step(plan.positions[41], plan.trace)
+    qtbot.wait(5)
+    assert view.camera.holding

@@ -1,0 +1,154 @@
+"""The overview inset: the whole graph, small, in a corner of the zoomed-in view.
+
+While the camera (or the user) has zoomed in past the whole-graph fit, the inset shows
+every node as a dot of its kind's colour and every edge as a thin line, with the part the
+view shows outlined, so nobody loses their bearings.  A click centres the view on that
+point (the camera lets go until the focus moves again).  The inset takes the corner
+farthest from what it must not cover (the focus, the chain-rule note, the legends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QTransform
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from gui.graph.view import GraphView
+
+#: The inset's share of the viewport's width, and its limits in pixels.
+SHARE = 0.22
+MIN_WIDTH = 110
+MAX_WIDTH = 300
+#: At most this share of the viewport's height.
+MAX_HEIGHT_SHARE = 0.3
+#: Pixels between the inset and the viewport's edges.
+MARGIN = 6
+#: Shown only when the view is zoomed in by more than this over the whole-graph fit.
+ZOOMED_IN = 1.03
+
+
+class Overview(QWidget):
+    """A small map of the graph over a corner of ``view``'s viewport."""
+
+    def __init__(self, view: GraphView) -> None:
+        # A child of the view, not of its viewport (which scrolls its children): placed
+        # over the viewport like the legends.
+        super().__init__(view)
+        self.setObjectName("graph_overview")
+        self._view = view
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("The whole graph; the outlined part is in view. Click to look there.")
+        self.corner = "bottom-left"
+        self.hide()
+
+    # -- where it goes ---------------------------------------------------------------
+
+    def refresh(self, avoid: Sequence[QRectF] = ()) -> None:
+        """Show the inset if the view is zoomed in past the whole-graph fit, in the corner
+        that covers the least of ``avoid`` (rectangles in viewport pixels); hide it
+        otherwise."""
+        view = self._view
+        graph = view.graph_rect()
+        whole = view.whole_graph_zoom()
+        if graph.isEmpty() or whole <= 0 or view.zoom() <= whole * ZOOMED_IN or view.blanked:
+            self.hide()
+            return
+        viewport = QRectF(view.viewport().geometry())
+        corner = viewport.topLeft()
+        avoid = [rect.translated(corner) for rect in avoid]
+        width = min(max(viewport.width() * SHARE, MIN_WIDTH), MAX_WIDTH)
+        height = width * graph.height() / graph.width()
+        if height > viewport.height() * MAX_HEIGHT_SHARE:
+            height = viewport.height() * MAX_HEIGHT_SHARE
+            width = height * graph.width() / graph.height()
+        if width < 40 or height < 24:
+            self.hide()
+            return
+        boxes = self.corners(viewport, width, height)
+
+        def covered(name: str) -> float:
+            box = boxes[name]
+            area = 0.0
+            for rect in avoid:
+                part = box.intersected(rect)
+                if not part.isEmpty():
+                    area += part.width() * part.height()
+            return area
+
+        # The corners in order of preference, the least covering first.
+        self.corner = min(boxes, key=lambda name: (covered(name), list(boxes).index(name)))
+        box = boxes[self.corner].toRect()
+        self.setGeometry(box)
+        self.show()
+        self.raise_()
+        self.update()
+
+    @staticmethod
+    def corners(viewport: QRectF, width: float, height: float) -> dict[str, QRectF]:
+        """The inset's rectangle in each corner, the preferred ones first."""
+        left, top = viewport.left() + MARGIN, viewport.top() + MARGIN
+        right = viewport.right() - MARGIN - width
+        bottom = viewport.bottom() - MARGIN - height
+        return {"bottom-left": QRectF(left, bottom, width, height),
+                "top-left": QRectF(left, top, width, height),
+                "bottom-right": QRectF(right, bottom, width, height),
+                "top-right": QRectF(right, top, width, height)}
+
+    # -- drawing and clicking -------------------------------------------------------
+
+    def _to_inset(self) -> QTransform:
+        """Scene -> inset pixels."""
+        graph = self._view.graph_rect()
+        inner = QRectF(self.rect()).adjusted(2, 2, -2, -2)
+        scale = min(inner.width() / graph.width(), inner.height() / graph.height())
+        dx = inner.left() + (inner.width() - graph.width() * scale) / 2 - graph.left() * scale
+        dy = inner.top() + (inner.height() - graph.height() * scale) / 2 - graph.top() * scale
+        return QTransform(scale, 0.0, 0.0, scale, dx, dy)
+
+    def shown_rect(self) -> QRectF:
+        """The part of the graph the view shows, in inset pixels."""
+        view = self._view
+        shown = view.mapToScene(view.viewport().rect()).boundingRect()
+        return self._to_inset().mapRect(shown).intersected(QRectF(self.rect()))
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        view = self._view
+        theme = view.theme
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(theme.legend_border), 1.0))
+        painter.setBrush(QBrush(QColor(theme.background)))
+        painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
+        to_inset = self._to_inset()
+        painter.setPen(QPen(QColor(theme.neutral), 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for edge_item in view.edge_items.values():
+            painter.drawPath(to_inset.map(edge_item.mapToScene(edge_item.path())))
+        painter.setPen(Qt.PenStyle.NoPen)
+        for item in view.node_items.values():
+            painter.setBrush(QColor(theme.colours(item.node.kind).fill))
+            box = to_inset.mapRect(item.shape_scene_rect())
+            # Every node at least a dot: a small inset keeps them apart.
+            centre = box.center()
+            w, h = max(box.width(), 4.0), max(box.height(), 4.0)
+            painter.drawEllipse(QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h))
+            if item.mark == "active":
+                painter.setPen(QPen(QColor(theme.highlight), 2.0))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(QRectF(centre.x() - w / 2 - 2, centre.y() - h / 2 - 2,
+                                           w + 4, h + 4))
+                painter.setPen(Qt.PenStyle.NoPen)
+        painter.setPen(QPen(QColor(theme.highlight), 2.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(self.shown_rect().adjusted(1, 1, -1, -1))
+        painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        inverted, ok = self._to_inset().inverted()
+        if ok:
+            self._view.look_at(inverted.map(QPointF(event.position())))
+        event.accept()
