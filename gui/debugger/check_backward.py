@@ -95,10 +95,9 @@ def summary(report: BackwardCheckReport) -> str:
         for f in report.weights:
             if f.verdict == "correct":
                 continue
-            lines.append(f"  {f.key}: {f.verdict}, relative error up to "
-                         f"{f.max_relative_error:.2g}; worst at sample {f.worst_sample}: "
-                         f"yours {f.student:.6g}, engine {f.engine:.6g}, "
-                         f"numeric {f.numeric:.6g}")
+            lines.append(f"  {f.key}: wrong at {f.wrong_points} of {report.samples} points; "
+                         f"worst at sample {f.worst_sample}: yours {f.student:.6g}, exact "
+                         f"{f.exact:.6g}")
     if report.message:
         lines.append(report.message[0].upper() + report.message[1:] + ".")
     if report.forward is not None:
@@ -109,7 +108,7 @@ def summary(report: BackwardCheckReport) -> str:
             lines.append(f"forward_propagation: {forward.verdict} "
                          f"({', '.join(forward.wrong) or 'no loss'}); backward was checked "
                          "with the engine's forward values.")
-    lines.append(containment_line(report))
+    lines += ["", containment_line(report)]
     return "\n".join(lines)
 
 
