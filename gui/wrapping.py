@@ -276,8 +276,11 @@ class WrappedText(QWidget):
 
 
 class ElidedLine(QWidget):
-    """One line of plain text: a first part (shortened first) and the rest, ending in
-    ``…`` when the whole does not fit; the whole text is the tooltip."""
+    """One line of plain text: a first part (shortened first, dropped with its separator
+    when nothing of it would show) and the rest, ending in ``…`` when the whole does not
+    fit; the whole text is the tooltip."""
+
+    SEPARATOR = " · "
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -286,7 +289,10 @@ class ElidedLine(QWidget):
         self.setSizePolicy(_narrow_policy(height_for_width=False))
 
     def text(self) -> str:
-        return self._first + self._rest
+        """The whole text: the first part and the rest, joined by :attr:`SEPARATOR`."""
+        if self._first and self._rest:
+            return f"{self._first}{self.SEPARATOR}{self._rest}"
+        return self._first or self._rest
 
     def setText(self, text: str) -> None:
         self.set_parts(text, "")
@@ -296,7 +302,8 @@ class ElidedLine(QWidget):
         first, rest = str(first), str(rest)
         if (first, rest) != (self._first, self._rest):
             self._first, self._rest = first, rest
-            self.setToolTip(self.text() if len(self.text()) <= MAX_SHOWN else "")
+            whole = self.text()
+            self.setToolTip(whole if len(whole) <= MAX_SHOWN else "")
             self.update()
 
     def shown_text(self) -> str:
@@ -304,14 +311,15 @@ class ElidedLine(QWidget):
         metrics = QFontMetricsF(self.font())
         room = float(self.width())
         first, rest = _one_line(self._first), _one_line(self._rest)
-        rest = metrics.elidedText(rest, Qt.TextElideMode.ElideRight, room)
-        left = room - metrics.horizontalAdvance(rest)
-        if not first:
+        elide = Qt.TextElideMode.ElideRight
+        if not rest:
+            return metrics.elidedText(first, elide, room)
+        rest = metrics.elidedText(rest, elide, room)
+        # At least a few characters of the first part, or none of it.
+        left = room - metrics.horizontalAdvance(rest + self.SEPARATOR)
+        if not first or left < metrics.horizontalAdvance(first[:4] + "…"):
             return rest
-        if left < metrics.horizontalAdvance("…"):
-            return rest if self._rest else metrics.elidedText(
-                first, Qt.TextElideMode.ElideRight, room)
-        return metrics.elidedText(first, Qt.TextElideMode.ElideRight, left) + rest
+        return metrics.elidedText(first, elide, left) + self.SEPARATOR + rest
 
     def sizeHint(self) -> QSize:
         metrics = QFontMetricsF(self.font())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
@@ -30,6 +30,10 @@ PLOT_TABS = {"loss": 0, "weights": 1, "compare": 2}
 CAPTION_PX = 16
 #: The most lines of caption the bar above the graph shows at once (normal mode).
 CAPTION_LINES = 5
+#: The least share of the window's height a stop comparing optimizers gives the
+#: comparison's chart (it was about 50 px at 1024x768): the plots dock grows for it, and
+#: takes its height back at the next stop.
+COMPARE_SHARE = 0.4
 
 
 class LessonBar(QFrame):
@@ -108,6 +112,8 @@ class LessonPlayer(QObject):
         #: Where the caption is read: a click first shows the rest of a caption longer
         #: than it shows at once (the presentation band takes this over).
         self.text_view: WrappedText = self.bar.caption
+        #: The plots dock's height before a comparison stop made it taller.
+        self._dock_height: int | None = None
 
     @property
     def active(self) -> bool:
@@ -187,6 +193,7 @@ class LessonPlayer(QObject):
             self.window.warn("Cannot show this stop", str(problem))
         self.revealed = stop.hide is None
         self._show_caption()
+        self._room_for_comparison(stop.plot == "compare" or bool(stop.compare))
         self.stop_shown.emit(index)
 
     # -- setting a stop up ----------------------------------------------------------------
@@ -235,6 +242,34 @@ class LessonPlayer(QObject):
             window.graph_view.hide_number(None)
             window.weights_table.set_hidden(None)
 
+    def _room_for_comparison(self, wanted: bool) -> None:
+        """Out of presentation mode, make the plots dock tall enough for the comparison's
+        chart to take :data:`COMPARE_SHARE` of the window's height (``wanted``), or give
+        the dock its height back.  (Presenting, the strip shows the comparison.)"""
+        window = self.window
+        dock = window.plots_dock
+        vertical = Qt.Orientation.Vertical
+        if not wanted or window.presentation.active:
+            if self._dock_height is not None and not window.presentation.active:
+                window.resizeDocks([dock], [self._dock_height], vertical)
+                self._dock_height = None
+            return
+        if not dock.isVisible() or dock.isFloating():
+            return
+        chart = window.compare_plot.plot
+        target = round(window.height() * COMPARE_SHARE)
+        for _ in range(2):  # measured: the tab bar and the buttons above take the rest
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            layout = window.layout()
+            if layout is not None:
+                layout.activate()
+            short = target - chart.height()
+            if short <= 0:
+                return
+            if self._dock_height is None:
+                self._dock_height = dock.height()
+            window.resizeDocks([dock], [dock.height() + short], vertical)
+
     @staticmethod
     def _graph(spec: str, where: str) -> Graph:
         try:
@@ -253,10 +288,10 @@ class LessonPlayer(QObject):
         return found[0]
 
     def header(self) -> tuple[str, str]:
-        """The lesson's title and where in it the stop is (`` · stop 6 of 10``)."""
+        """The lesson's title and where in it the stop is (``stop 6 of 10``)."""
         if self.lesson is None:
             return "", ""
-        return self.lesson.title, f" · stop {self.index + 1} of {len(self.lesson.stops)}"
+        return self.lesson.title, f"stop {self.index + 1} of {len(self.lesson.stops)}"
 
     def caption(self) -> str:
         """The stop's caption, then its question while the hidden number is hidden (plain

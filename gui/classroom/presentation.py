@@ -2,9 +2,13 @@
 
 F5 enters, Esc leaves (``--present`` starts in it).  The window goes full screen; menus,
 toolbar, status bar and the usual panels hide; a presenter strip along the bottom keeps
-what a presenter touches (optimizer, step, play, speed) and a large loss plot.  The graph
-is drawn with a theme whose text is :attr:`Presentation.text_scale` times larger (1.5x to
-3x, Ctrl+plus / Ctrl+minus), with thicker edges, 3 significant digits, and without the
+what a presenter touches (optimizer, step, play, speed) and a loss plot, as tall as its
+controls need (at a lesson's comparison stop it shows the comparison instead, at least
+:data:`COMPARE_SHARE` of the height); a band along the top
+(:class:`~gui.classroom.band.PresentationBand`, at most 15% of the height) shows the
+lesson's and the stepper's captions.  The graph is drawn with a theme whose text is
+:attr:`Presentation.text_scale` times larger (1.5x to 3x, Ctrl+plus / Ctrl+minus; the band
+and the strip grow with it), with thicker edges, 3 significant digits, and without the
 gradients of the inputs (nobody trains them; View > Gradients of inputs shows them).
 
 Leaving restores exactly what was there: the window's geometry, full-screen state, dock
@@ -14,11 +18,12 @@ own), so every font and size comes back as it was.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QObject, QRect, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -27,12 +32,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QSlider,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from core.training.optimizers import OPTIMIZERS
+from gui.classroom.band import PresentationBand
+from gui.classroom.lesson_player import COMPARE_SHARE
 from gui.plots.loss_plot import LossPlot
 from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
 from gui.theme import Theme
@@ -43,15 +51,19 @@ if TYPE_CHECKING:
 #: The text scales Ctrl+plus / Ctrl+minus step through.
 TEXT_SCALES = (1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)
 DEFAULT_TEXT_SCALE = 2.0
-#: The presenter strip's share of the window's height.
+#: The presenter strip's largest share of the window's height for the loss plot's sake
+#: (the controls always get the height they need: 29% of 768 px at 3x text).
 STRIP_SHARE = 0.27
+#: Tick labels' heights the loss plot's curve is given, at least (two labels to read a
+#: scale by, with the gaps the axis keeps between them).
+PLOT_TICK_ROWS = 4
 #: Pixel size of the strip's text at text scale 1.
 STRIP_TEXT_PX = 12
 #: Significant digits of the numbers on the graph in presentation mode.
 PRESENTATION_DIGITS = 3
 #: The widest numbers are drawn at this share of their natural width (tall rather than
 #: wide text: a projector's screen is wider than the graph allows for).
-NUMBER_SQUEEZE = 0.66
+NUMBER_SQUEEZE = 0.6
 
 
 def presentation_theme(base: Theme, text_scale: float, *, input_gradients: bool) -> Theme:
@@ -59,8 +71,8 @@ def presentation_theme(base: Theme, text_scale: float, *, input_gradients: bool)
     3 significant digits; shapes keep their size, and the gaps between layers and rows
     are tightened, so the larger text takes the room rather than the white space."""
     return replace(base, text_scale=text_scale, digits=PRESENTATION_DIGITS,
-                   input_gradients=input_gradients, layer_gap=base.layer_gap * 0.4,
-                   text_clearance=base.text_clearance * 0.4,
+                   input_gradients=input_gradients, layer_gap=base.layer_gap * 0.2,
+                   text_clearance=base.text_clearance * 0.2,
                    row_gap=base.row_gap * 0.6, text_gap=base.text_gap * 0.5,
                    shape_padding=base.shape_padding * 0.6, number_squeeze=NUMBER_SQUEEZE)
 
@@ -90,7 +102,7 @@ class PresenterStrip(QWidget):
             button.setObjectName(f"presenter_{name}")
             button.setDefaultAction(window.actions[name])
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             buttons.addWidget(button, i // 2, i % 2)
             self.buttons[name] = button
@@ -114,11 +126,44 @@ class PresenterStrip(QWidget):
         self.controls.setLayout(controls)
         self.loss_plot = LossPlot(training, theme=theme)
         self.loss_plot.setObjectName("presenter_loss_plot")
+        #: The loss plot, or a comparison lent by the window while a lesson shows one.
+        self.plots = QStackedWidget()
+        self.plots.addWidget(self.loss_plot)
+        self.borrowed: QWidget | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.controls, 2)
-        layout.addWidget(self.loss_plot, 5)
+        layout.addWidget(self.plots, 5)
+        self._margins = 4
         self.set_theme(theme)
+
+    def controls_height(self) -> int:
+        """The height the controls ask for."""
+        return self.controls.sizeHint().height() + self._margins
+
+    def plot_height(self) -> int:
+        """The height that gives the loss plot's curve room for :data:`PLOT_TICK_ROWS`
+        tick labels (measured on the plot as laid out now: its own rows take the rest)."""
+        item = self.loss_plot.plot.getPlotItem()
+        axis = item.getAxis("left")
+        font: QFont = axis.style.get("tickFont") or axis.font()
+        wanted = PLOT_TICK_ROWS * QFontMetricsF(font).height()
+        shown = float(item.getViewBox().sceneBoundingRect().height())
+        return self.height() + math.ceil(wanted - shown)
+
+    def show_borrowed(self, widget: QWidget | None) -> None:
+        """Show ``widget`` in place of the loss plot (None: the loss plot again; the
+        widget lent before is handed back to whoever takes it, not deleted)."""
+        if widget is self.borrowed:
+            return
+        if self.borrowed is not None:
+            self.plots.removeWidget(self.borrowed)
+        self.borrowed = widget
+        if widget is not None:
+            self.plots.addWidget(widget)
+            self.plots.setCurrentWidget(widget)
+        else:
+            self.plots.setCurrentWidget(self.loss_plot)
 
     def set_theme(self, theme: Theme) -> None:
         """Text of the strip ``theme.text_scale`` times the usual size."""
@@ -175,6 +220,9 @@ class Presentation(QObject):
         self._saved: _Saved | None = None
         self._legends_were = True
         self.strip: PresenterStrip | None = None
+        self.band: PresentationBand | None = None
+        #: Where the comparison lent to the strip came from: (tab index, title).
+        self._lent_from: tuple[int, str] | None = None
 
     @property
     def active(self) -> bool:
@@ -202,7 +250,13 @@ class Presentation(QObject):
             theme=window.graph_view.theme)
         theme = self.theme()
         self._ensure_strip(theme)
+        band = self._ensure_band()
         assert self.strip is not None
+        window.lessons.bar.set_in_band(True)
+        window.caption_bar.set_in_band(True)
+        window.lessons.text_view = band.body
+        band.set_theme(window.theme, self.text_scale)
+        self.show_band()
         for dock in window.findChildren(QDockWidget):
             dock.hide()
         window.toolbar.hide()
@@ -215,6 +269,8 @@ class Presentation(QObject):
         window.graph_view.set_legends_visible(False)
         if full_screen:
             window.showFullScreen()
+        window.installEventFilter(self)
+        self.show_comparison()
         self._size_strip()
         self._set_graph_theme(theme)
         self.toggled.emit(True)
@@ -226,8 +282,15 @@ class Presentation(QObject):
             return
         self._saved = None
         window = self.window
+        window.removeEventFilter(self)
+        self._return_comparison()
         if self.strip is not None:
             self.strip.hide()
+        if self.band is not None:
+            self.band.hide()
+        window.lessons.bar.set_in_band(False)
+        window.caption_bar.set_in_band(False)
+        window.lessons.text_view = window.lessons.bar.caption
         if not saved.full_screen and window.isFullScreen():
             if saved.maximized:
                 window.showMaximized()
@@ -287,6 +350,10 @@ class Presentation(QObject):
         theme = self.theme()
         if self.strip is not None:
             self.strip.set_theme(theme)
+        if self.band is not None:
+            self.band.set_theme(self.window.theme, self.text_scale)
+        if self._lent_from is not None:
+            self.window.compare_plot.set_theme(theme)
         self._size_strip()
         self._set_graph_theme(theme)
 
@@ -311,10 +378,111 @@ class Presentation(QObject):
         self.strip.hide()
         self.window.graph_column.addWidget(self.strip)
 
-    def _size_strip(self) -> None:
-        if self.strip is None:
+    def _ensure_band(self) -> PresentationBand:
+        if self.band is None:
+            window = self.window
+            lessons = window.lessons
+            self.band = PresentationBand(window.theme, window.caption_bar.step_actions,
+                                         (lessons.previous, lessons.next))
+            window.graph_column.insertWidget(0, self.band)
+            lessons.caption_changed.connect(self.show_band)
+            lessons.stop_shown.connect(lambda _index: self.show_comparison())
+            lessons.closed.connect(self.show_comparison)
+            window.caption_bar.changed.connect(self.show_band)
+        return self.band
+
+    def show_band(self) -> None:
+        """The lesson's and the stepper's texts in the band, shown while presenting
+        either."""
+        band = self.band
+        if band is None:
             return
-        self.strip.setFixedHeight(round(self.window.height() * STRIP_SHARE))
+        window = self.window
+        lessons, stepper = window.lessons, window.caption_bar
+        lesson, stepping = lessons.active, stepper.wanted
+        title, stop = lessons.header() if lesson else ("", "")
+        where = stepper.where.text() if stepping else ""
+        rest = f"{stop} · {where}" if stop and where else stop or where
+        captions = [text for text in (lessons.caption() if lesson else "",
+                                      stepper.caption.text() if stepping else "") if text]
+        band.show_texts(title, rest, "\n".join(captions), stepping=stepping, lesson=lesson)
+        band.body.scroll_to(0)
+        band.setVisible(self.active and (lesson or stepping))
+
+    def comparison_wanted(self) -> bool:
+        """Whether the lesson's stop shows the comparison of optimizers."""
+        stop = self.window.lessons.stop
+        return stop is not None and (stop.plot == "compare" or bool(stop.compare))
+
+    def show_comparison(self) -> None:
+        """While presenting a stop that compares optimizers, the strip shows the
+        window's comparison (lent from its tab) instead of the loss plot, tall enough to
+        read; any other time the comparison is back in its tab."""
+        if self.active and self.strip is not None and self.comparison_wanted():
+            plot = self.window.compare_plot
+            if self._lent_from is None:
+                tabs = self.window.plot_tabs
+                index = tabs.indexOf(plot)
+                self._lent_from = (index, tabs.tabText(index))
+                tabs.removeTab(index)
+                plot.setParent(None)
+            self.strip.show_borrowed(plot)
+            plot.set_theme(self.theme())
+            plot.show()
+        else:
+            self._return_comparison()
+        self._size_strip()
+
+    def _return_comparison(self) -> None:
+        lent, self._lent_from = self._lent_from, None
+        if lent is None:
+            return
+        if self.strip is not None:
+            self.strip.show_borrowed(None)
+        tabs = self.window.plot_tabs
+        current = tabs.currentIndex()
+        self.window.compare_plot.set_theme(self.window.theme)
+        tabs.insertTab(lent[0], self.window.compare_plot, lent[1])
+        tabs.setCurrentIndex(lent[0] if self.comparison_wanted() else max(current, 0))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Full screen arrives after entering, and the window may be resized while
+        # presenting: the band and the strip keep their shares of the new height.
+        if watched is self.window and event.type() == QEvent.Type.Resize and self.active:
+            self._size_strip()
+        return super().eventFilter(watched, event)
+
+    def _size_strip(self) -> None:
+        """The strip as tall as its controls and its plot need (the plot at most
+        :data:`STRIP_SHARE` of the height; the comparison's chart, when shown, at least
+        :data:`COMPARE_SHARE`); the band at most its share."""
+        height = self.window.height()
+        if self.band is not None:
+            self.band.set_height_limit(height)
+        strip = self.strip
+        if strip is None:
+            return
+        cap = round(height * STRIP_SHARE)
+        chart = round(height * COMPARE_SHARE)
+        if strip.borrowed is not None:
+            self._set_strip_height(max(strip.controls_height(), chart))
+        else:
+            # The controls always get their height; the plot up to the strip's share.
+            # Measured twice: the plot's own rows take their room at the first height.
+            for _ in range(2):
+                self._set_strip_height(max(strip.controls_height(),
+                                           min(strip.plot_height(), cap)))
+        if strip.borrowed is not None:
+            # Measured: the comparison's own row of buttons takes the rest.
+            shortfall = chart - self.window.compare_plot.plot.height()
+            if shortfall > 0:
+                self._set_strip_height(strip.height() + shortfall)
+
+    def _set_strip_height(self, height: int) -> None:
+        assert self.strip is not None
+        if self.strip.height() != height or self.strip.maximumHeight() != height:
+            self.strip.setFixedHeight(height)
         layout = self.window.layout()
         if layout is not None:
             layout.activate()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
