@@ -19,21 +19,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from core.user_files import file_kind
+
 
 class NotAFileError(OSError):
     """A write target that is not a regular file (one line: the path and what it is)."""
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def check_target(path: str | os.PathLike[str]) -> Path:
@@ -58,8 +48,7 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     except OSError as error:
         raise NotAFileError(f"{os.fspath(path)}: {error.strerror or error}") from None
     if not stat.S_ISREG(mode):
-        raise NotAFileError(f"{os.fspath(path)} is {_kind(mode)}, not a file: "
-                            "choose a file name")
+        raise NotAFileError(f"{os.fspath(path)}: is {file_kind(mode)}, not a regular file")
     return target
 
 

@@ -60,7 +60,7 @@ def test_a_symbolic_link_to_a_fifo_is_refused(tmp_path, capsys):
 def test_a_folder_target_is_refused(tmp_path, capsys):
     folder = tmp_path / "out.png"
     folder.mkdir()
-    run_fails(capsys, ["export", str(folder)], "is a folder")
+    run_fails(capsys, ["export", str(folder)], "is a directory, not a regular file")
     run_fails(capsys, ["export", str(tmp_path / "missing" / "out.svg")], "does not exist")
 
 
@@ -69,7 +69,7 @@ def test_a_folder_target_is_refused(tmp_path, capsys):
 def test_a_device_target_is_refused(tmp_path, capsys, suffix):
     link = tmp_path / f"out{suffix}"  # a device under a name export accepts
     link.symlink_to("/dev/null")
-    run_fails(capsys, ["export", str(link)], "is a device")
+    run_fails(capsys, ["export", str(link)], "is a character device, not a regular file")
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".csv"])

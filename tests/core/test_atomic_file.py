@@ -56,16 +56,16 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
 def test_a_fifo_is_refused_without_opening_it(tmp_path):
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
-    with pytest.raises(NotAFileError, match="is a FIFO"):
+    with pytest.raises(NotAFileError, match="is a FIFO \\(named pipe\\), not a regular file"):
         atomic_write_text(fifo, "x")  # opening it would wait for a reader forever
     assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 def test_folders_devices_and_missing_folders_are_refused(tmp_path):
-    with pytest.raises(NotAFileError, match="is a folder"):
+    with pytest.raises(NotAFileError, match="is a directory, not a regular file"):
         check_target(tmp_path)
     if os.path.exists("/dev/null"):
-        with pytest.raises(NotAFileError, match="is a device"):
+        with pytest.raises(NotAFileError, match="is a character device, not a regular file"):
             check_target("/dev/null")
     with pytest.raises(NotAFileError, match="does not exist"):
         check_target(tmp_path / "missing" / "a.txt")
