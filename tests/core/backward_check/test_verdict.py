@@ -479,3 +479,17 @@ def test_a_large_network_is_judged_and_its_differences_recognised_in_bounded_tim
     verdict = judge(graph, points, numeric)
     assert time.perf_counter() - started < 10.0
     assert not verdict.correct and verdict.numerical_derivative_suspected
+
+
+@pytest.mark.parametrize("relative", [1e-3, 1e-6])
+def test_a_slip_in_one_weights_formula_is_wrong_not_numerical(seed, points, relative):
+    graph, _ = seed
+
+    def slip(x, y, w, forward_dict):
+        grads = CORRECT.backward_propagation(x, y, w, forward_dict)
+        grads["dw9"] *= 1 + relative
+        return grads
+
+    verdict = judge(graph, points, run(slip, points))
+    assert verdict.wrong == ("w9",)
+    assert not verdict.numerical_derivative_suspected
