@@ -42,3 +42,17 @@ def test_each_legend_dot_has_its_kinds_colours(qtbot, seed_graph, theme_name):
     assert len({QColor(fill).name() for fill in fills.values()}) == len(fills)
     for kind, fill in fills.items():
         assert _count(picture, fill) >= 12, (theme_name, kind, fill)
+
+
+def test_switching_theme_redraws_the_dots(qtbot, seed_graph):
+    view = GraphView(THEMES["light"])
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    view.set_graph(seed_graph)
+    contrast = THEMES["high-contrast"]
+    view.set_theme(contrast)
+    picture = view.encoding_legend.grab().toImage()
+    for kind in KIND_NAMES:
+        assert _count(picture, contrast.colours(kind).fill) >= 12, kind
+    assert _count(picture, "#000000") > 0  # the black rings of the high-contrast nodes
