@@ -273,6 +273,9 @@ class Presentation(QObject):
         self.show_comparison()
         self._size_strip()
         self._set_graph_theme(theme)
+        # The camera follows the focus on a projector (engaged once the graph is drawn
+        # at the presentation's sizes).
+        window.graph_view.set_presenting(True)
         self.toggled.emit(True)
 
     def leave(self) -> None:
@@ -312,6 +315,7 @@ class Presentation(QObject):
         window.restoreState(saved.state)
         if layout is not None:
             layout.activate()
+        window.graph_view.set_presenting(False)
         window.graph_view.set_legends_visible(self._legends_were)
         self._set_graph_theme(window.graph_theme())
         self.toggled.emit(False)
