@@ -33,8 +33,6 @@ UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2.0
 #: Whether ``np.longdouble`` has more precision than float64 here (not on ARM macOS or
 #: Windows, where it is float64 itself).
 EXTENDED = bool(np.finfo(np.longdouble).eps < np.finfo(np.float64).eps)
-#: The long double's unit roundoff.
-EXTENDED_ROUNDOFF = float(np.finfo(np.longdouble).eps) / 2.0
 #: Functions the templates call that are not ops: piecewise constant, so rounding in their
 #: operand changes their value only at a jump, which the bound does not model.
 PIECEWISE_CONSTANT = frozenset({"step", "sign"})
@@ -47,7 +45,9 @@ if _unknown:  # pragma: no cover - guards a new template function without a deri
 def _compile(template_body: str, params: tuple[str, ...], namespace: Mapping[str, Any]
              ) -> Callable[..., Any]:
     # The templates are the op table's own constants, never user text.
-    return eval(f"lambda {', '.join(params)}: {template_body}", dict(namespace))  # type: ignore[no-any-return]  # noqa: S307
+    source = f"lambda {', '.join(params)}: {template_body}"
+    function: Callable[..., Any] = eval(source, dict(namespace))  # noqa: S307
+    return function
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from core.backward_check.verdict import (
     judge,
     tolerances,
 )
-from core.presets import dense_network_formula, resolve_graph
+from core.presets import PRESETS, dense_network_formula, resolve_graph
 from tests.conftest import ROOT
 from tests.seed_reference import seed_gradients
 
@@ -422,19 +422,23 @@ def test_the_hand_derived_seed_gradients_are_correct(seed, points):
     assert verdict.correct, verdict.message
 
 
-def test_another_graph_numpy_batch_gradients_are_correct_and_its_differences_not():
-    graph, preset = resolve_graph("mlp")
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_presets_numpy_gradients_are_correct_and_its_differences_not(name):
+    # The batch path computes the gradients with numpy's functions on arrays (the engine's
+    # are math's, on floats): another implementation, equally exact.
+    graph, preset = resolve_graph(name)
     points = sample_points(graph, preset.dataset(), None, np.random.default_rng(4))
     x = np.array([p.x for p in points])
     y = np.array([p.y for p in points])
     w = np.array([p.w for p in points])
-    batch = np.array([compiled_graph(graph).batch(x[k:k + 1], y[k:k + 1], w[k])[1][0]
+    compiled = compiled_graph(graph)
+    batch = np.array([compiled.batch(x[k:k + 1], y[k:k + 1], w[k])[1][0]
                       for k in range(len(points))])
     student = [{f"d{n}": float(g) for n, g in zip(graph.weights, row, strict=True)}
                for row in batch]
     assert judge(graph, points, student).correct
-    numeric = [{f"d{n}": float(g) for n, g in zip(graph.weights, compiled_graph(graph)
-               .numeric_gradient(p.x, p.y, p.w, 1e-5), strict=True)} for p in points]
+    numeric = [{f"d{n}": float(g) for n, g in zip(graph.weights, compiled.numeric_gradient(
+        p.x, p.y, p.w, 1e-5), strict=True)} for p in points]
     verdict = judge(graph, points, numeric)
     assert not verdict.correct and verdict.numerical_derivative_suspected
 
