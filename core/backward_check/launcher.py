@@ -11,7 +11,8 @@ loaded.  Before the student's code (and numpy) it:
    library without its site-packages, numpy, the system's libraries; read-write: only the
    fresh work folder; no TCP; signals and abstract sockets scoped to the sandbox), resource
    limits, ``PR_SET_DUMPABLE 0``;
-4. reports what applied on a status pipe it then closes, and hands over to the worker.
+4. imports numpy, reports what applied on a status pipe it then closes (the checker's
+   clock for the student's code starts there), and hands over to the worker.
 
 Each protection the kernel refuses is left out and reported, never fatal.  The checker
 (:mod:`core.backward_check.sandbox`) owns every pipe: request (stdin), answer, status and
@@ -136,6 +137,13 @@ def main(argv: list[str]) -> int:
         int(config["memory_mb"]), int(config["cpu_seconds"]), int(config["file_bytes"]),
         int(config["open_files"]), int(config["processes"]))
     namespaces.not_dumpable()
+    sys.path.extend(config["paths"])
+    try:
+        import numpy  # noqa: F401 - before the clock of the student's code starts
+    except BaseException as error:
+        worker.write_all(2, f"\nnumpy cannot be imported for the check: "
+                            f"{type(error).__name__}: {error}\n".encode())
+        os._exit(worker.CANNOT_CHECK)
     record = {"landlock_abi": abi, **applied}
     worker.write_all(status_fd, json.dumps(record).encode())
     os.close(status_fd)
@@ -145,7 +153,6 @@ def main(argv: list[str]) -> int:
                             f"{missing}): the file was not run\n".encode())
         os._exit(worker.CANNOT_CHECK)
     _to_dev_null(1)
-    sys.path.extend(config["paths"])
     code = worker.serve(0, result_fd, config["work"], int(config["memory_mb"]))
     os._exit(code)
 

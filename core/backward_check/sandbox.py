@@ -59,6 +59,9 @@ MESSAGE_CHARS = 300
 STATUS_LIMIT = 4096
 #: Seconds a killed namespace may take to end before the launcher's group is killed too.
 REAPER_WAIT = 5.0
+#: Seconds the launcher may take to contain itself and import numpy, before the student's
+#: code runs (not counted in the check's time limit).
+STARTUP_SECONDS = 30.0
 #: The largest file the student's code may write, files its process may hold open, and
 #: processes it may run (where the kernel counts them: not for root).
 FILE_LIMIT = 64 * 1024 * 1024
@@ -216,7 +219,8 @@ def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
     forward_keys
         The keys of ``forward_propagation``'s dict read back (the others are ignored).
     timeout
-        Seconds of wall-clock time for the whole run, start and import included.
+        Seconds of wall-clock time for the student's code: loading the file and every call
+        (the sandbox's own start and numpy's import come first, not counted).
     memory_mb
         Address-space limit of the child.
     cancel
@@ -429,7 +433,10 @@ def _run_launcher(config: dict[str, object], request: bytes, work: Path, timeout
     #: Our ends still open, each closed once (another thread may reuse a closed number).
     mine = {request_w, answer_r, status_r, error_r, launcher_r}
     pending = memoryview(request)
-    deadline = time.monotonic() + timeout
+    # The sandbox and numpy get STARTUP_SECONDS to be ready; the student's code gets
+    # ``timeout`` from the moment the status record ends (just before it runs).
+    deadline = time.monotonic() + STARTUP_SECONDS
+    started = False
     selector = selectors.DefaultSelector()
     try:
         for fd in (answer_r, status_r, error_r, launcher_r, request_w):
@@ -445,6 +452,9 @@ def _run_launcher(config: dict[str, object], request: bytes, work: Path, timeout
             left = deadline - time.monotonic()
             if left <= 0:
                 _kill(process, reaper)
+                if not started:
+                    raise StudentCodeError(f"the check process for {name} did not start "
+                                           f"within {STARTUP_SECONDS:g} s: stopped")
                 raise StudentCodeError(f"{name} did not finish within {timeout:g} s (an "
                                        "endless loop?): stopped")
             for key, _ in selector.select(min(POLL_SECONDS, left)):
@@ -468,6 +478,9 @@ def _run_launcher(config: dict[str, object], request: bytes, work: Path, timeout
                     continue
                 if not chunk:
                     selector.unregister(fd)
+                    if fd == status_r:  # the student's code starts now
+                        started = True
+                        deadline = time.monotonic() + timeout
                     continue
                 if fd == error_r:
                     error_size += len(chunk)
