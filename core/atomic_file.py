@@ -13,6 +13,7 @@ FIFO, a device, a socket or a folder, directly or behind a symbolic link, is ref
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -23,7 +24,15 @@ from core.user_files import file_kind
 
 
 class NotAFileError(OSError):
-    """A write target that is not a regular file (one line: the path and what it is)."""
+    """A write target that is not a regular file.  ``strerror`` says what it is,
+    ``filename`` is the path, and the text is one line with both."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str,
+                 code: int = errno.EINVAL) -> None:
+        super().__init__(code, reason, os.fspath(path))
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}"
 
 
 def check_target(path: str | os.PathLike[str]) -> Path:
@@ -42,13 +51,15 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     except FileNotFoundError:
         folder = target.parent
         if not folder.is_dir():
-            raise NotAFileError(f"{os.fspath(path)}: the folder {folder} does not exist") \
-                from None
+            raise NotAFileError(path, f"the folder {folder} does not exist",
+                                errno.ENOENT) from None
         return target
     except OSError as error:
-        raise NotAFileError(f"{os.fspath(path)}: {error.strerror or error}") from None
+        raise NotAFileError(path, str(error.strerror or error), error.errno or errno.EIO) \
+            from None
     if not stat.S_ISREG(mode):
-        raise NotAFileError(f"{os.fspath(path)}: is {file_kind(mode)}, not a regular file")
+        code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
+        raise NotAFileError(path, f"is {file_kind(mode)}, not a regular file", code)
     return target
 
 

@@ -70,3 +70,14 @@ def test_folders_devices_and_missing_folders_are_refused(tmp_path):
     with pytest.raises(NotAFileError, match="does not exist"):
         check_target(tmp_path / "missing" / "a.txt")
     assert check_target(tmp_path / "new.txt") == tmp_path / "new.txt"
+
+
+def test_the_error_says_the_path_once(tmp_path):
+    with pytest.raises(NotAFileError) as caught:
+        check_target(tmp_path)
+    error = caught.value
+    assert error.strerror == "is a directory, not a regular file"
+    assert error.filename == str(tmp_path)
+    assert str(error) == f"{tmp_path}: is a directory, not a regular file"
+    # Callers that add the path themselves use strerror: the path is not said twice.
+    assert f"{error.filename}: {error.strerror or error}" == str(error)
