@@ -344,7 +344,9 @@ def _judge(graph: Graph, points: Sequence[Point], x: np.ndarray, y: np.ndarray,
             tol = tol + bounds.grads
         deviation = truth.grads - student.astype(np.longdouble)
         error = np.where(finite, np.abs(deviation).astype(np.float64), np.inf)
-        ok = ok | (close & (error <= tol))
+        # Once the better reference is there, every value near the engine's is judged
+        # against it (the error reported is against it too); values further off stay wrong.
+        ok = (ok | close) & (error <= tol)
     weights = tuple(_weight_verdict(name, k, student, exact, error, tol, ok)
                     for k, name in enumerate(graph.weights))
     worst = max(weights, key=lambda v: (v.ratio, v.error))

@@ -53,6 +53,17 @@ def points(seed):
     return sample_points(graph, dataset, np.linspace(-0.05, 0.05, 9), np.random.default_rng(0))
 
 
+def consistent(verdict):
+    """A verdict agrees with itself: a weight is ok exactly when its worst error is within
+    the tolerance, and the whole is correct exactly when every weight is ok."""
+    for weight in verdict.weights:
+        assert (weight.status == "ok") == (weight.ratio <= 1.0), weight
+        assert (weight.status == "ok") == (weight.wrong_points == 0), weight
+    assert verdict.correct == all(w.status == "ok" for w in verdict.weights)
+    assert verdict.correct == (verdict.worst_ratio <= 1.0)
+    return verdict
+
+
 def run(backward, points):
     """The student's dicts at every point, as the notebook's backward returns them."""
     return [{key: float(value) for key, value in
@@ -192,7 +203,7 @@ def dw3_sign_slip_above_4(x, y, w, forward_dict):
 
 def test_the_notebooks_backward_is_wrong_on_w1_w2_w3_w6_w7(seed, points):
     graph, _ = seed
-    verdict = judge(graph, points, run(NOTEBOOK.backward_propagation, points))
+    verdict = consistent(judge(graph, points, run(NOTEBOOK.backward_propagation, points)))
     assert not verdict.correct
     assert verdict.wrong == ("w1", "w2", "w3", "w6", "w7")
     assert not verdict.numerical_derivative_suspected
@@ -214,7 +225,7 @@ def test_the_notebooks_backward_is_wrong_on_w1_w2_w3_w6_w7(seed, points):
                               "rearranged"])
 def test_a_correct_backward_is_correct_at_every_point(seed, points, backward):
     graph, _ = seed
-    verdict = judge(graph, points, run(backward, points))
+    verdict = consistent(judge(graph, points, run(backward, points)))
     assert verdict.correct, verdict.message
     assert verdict.wrong == ()
     assert not verdict.numerical_derivative_suspected
@@ -269,7 +280,7 @@ def test_all_zeros_is_wrong_and_not_a_numerical_derivative(seed, points):
 def test_central_differences_are_flagged_and_not_correct(seed, points, eps):
     graph, _ = seed
     started = time.perf_counter()
-    verdict = judge(graph, points, run(central_differences(eps), points))
+    verdict = consistent(judge(graph, points, run(central_differences(eps), points)))
     assert time.perf_counter() - started < 5.0
     assert not verdict.correct
     assert verdict.numerical_derivative_suspected
@@ -323,7 +334,7 @@ def test_the_engines_gradients_scaled_a_little(seed, points, relative, correct):
     student = [{f"d{name}": float(g * (1 + relative)) for name, g in
                 zip(graph.weights, evaluate(graph, p.x, p.y, p.w).weight_grads, strict=True)}
                for p in points]
-    verdict = judge(graph, points, student)
+    verdict = consistent(judge(graph, points, student))
     assert verdict.correct is correct, verdict.message
     assert not verdict.numerical_derivative_suspected  # a scaled gradient is not one
 
@@ -342,7 +353,7 @@ def test_both_sides_of_the_tolerance(seed, points, fraction, correct):
     values = exact + np.longdouble(fraction) * tol
     student = [{f"d{name}": float(values[p, k]) for k, name in enumerate(graph.weights)}
                for p in range(len(points))]
-    verdict = judge(graph, points, student)
+    verdict = consistent(judge(graph, points, student))
     assert verdict.correct is correct
     assert verdict.worst_ratio == pytest.approx(abs(fraction), rel=0.05)
     if not correct:  # outside the tolerance of the engine's value, inside 1000 times it
