@@ -106,6 +106,7 @@ def test_a_contained_file_solves_with_numpy_and_reaches_nothing_else(seed, tmp_p
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     app_file = ROOT / "planted-by-backward-probe.txt"
+    start = time.monotonic()
     try:
         found = probe(seed, folder, port=listener.getsockname()[1], abstract=abstract,
                       checker=os.getpid(), app=str(ROOT / "core" / "__init__.py"),
@@ -124,6 +125,7 @@ def test_a_contained_file_solves_with_numpy_and_reaches_nothing_else(seed, tmp_p
                      "tcp": "N", "abstract": "N", "write_out": "N", "write_app": "N",
                      "delete": "N", "write_own": "Y", "site": "N", "base_site": "N",
                      "signal": "N", "ptrace": "N", "exec": "N"}
+    assert time.monotonic() - start < 30
     assert not planted
     assert victim.read_text() == "keep me"
     assert not (tmp_path / "outside.txt").exists()
@@ -205,3 +207,28 @@ def test_protections_left_out_are_reported_missing(seed, tmp_path):
     with pytest.raises(StudentCodeError, match=r"was not run: .*missing: files, network"):
         check_backward_file(path, graph, dataset, preset.aliases, samples=2,
                             disable=("landlock",), require_isolation=True)
+
+
+def process_state() -> dict[str, object]:
+    import ctypes
+    import resource
+
+    status = dict(line.split(":", 1) for line in
+                  Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    dumpable = ctypes.CDLL(None).prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE
+    return {"no_new_privs": status.get("NoNewPrivs", "").strip(), "dumpable": dumpable,
+            "limits": [resource.getrlimit(r) for r in (
+                resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_FSIZE,
+                resource.RLIMIT_NOFILE, resource.RLIMIT_NPROC)],
+            "namespaces": sorted(str(p.readlink()) for p in Path("/proc/self/ns").iterdir())}
+
+
+def test_the_checkers_own_process_is_left_as_it_was(seed, tmp_path):
+    # Containment is the launcher's alone: never the window's or the tests' process.
+    before = process_state()
+    graph, preset, dataset = seed
+    report = check_backward_file(student(tmp_path, CORRECT), graph, dataset, preset.aliases,
+                                 samples=2)
+    assert report.all_correct
+    assert process_state() == before
+    assert (ROOT / "core" / "__init__.py").read_bytes() is not None  # still readable here
