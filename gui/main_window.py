@@ -548,6 +548,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
                           self)
         box.setObjectName("problem_box")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the problem may quote a file
         box.open()
 
     def _toggle_full_screen(self) -> None:
@@ -761,7 +762,6 @@ class MainWindow(QMainWindow):
         self.caption_bar.set_text_scale(self.theme, factor)
 
     def _on_presenting(self, on: bool) -> None:
-        self.graph_view.set_presenting(on)  # the camera follows the focus on a projector
         self._scale_captions()
         self._set_checked("present", on)
         self._set_checked("input_gradients", self.presentation.input_gradients if on

@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
+from gui.plain_text import tooltip_text
+
 ELLIPSIS = "…"
 
 
@@ -62,6 +64,7 @@ class StatusLine(QLabel):
         if shown != self.text():
             self.setText(shown)
         tooltip = self.message if shown != self.message else ""
+        tooltip = tooltip_text(tooltip)  # plain text, as the line itself
         if tooltip != self.toolTip():
             self.setToolTip(tooltip)
 

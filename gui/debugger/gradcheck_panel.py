@@ -38,6 +38,7 @@ from core.autodiff.gradcheck import (
     check_graph,
 )
 from gui.formatting import short_number
+from gui.plain_text import plain_label
 from gui.snapshot import Snapshot
 from gui.theme import VERDICT_COLOURS, VERDICT_SYMBOLS
 
@@ -125,7 +126,7 @@ class GradCheckPanel(QWidget):
         self.check_button = QPushButton("Check now")
         self.check_button.setToolTip("Redo the gradient check on the shown sample")
         self.check_button.clicked.connect(self.recheck)
-        self.note_label = QLabel()
+        self.note_label = plain_label(QLabel())  # may quote what was typed
         self.note_label.setObjectName("gradcheck_note")
         self.note_label.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))

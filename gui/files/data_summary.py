@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from core.data.datasets import Dataset
 from gui.formatting import short_number
+from gui.plain_text import plain_label
 
 #: Columns listed in the summary table at most (wider files are summarised).
 MAX_LISTED = 60
@@ -59,8 +60,10 @@ class DataSummaryDialog(QDialog):
         self.names = [*dataset.feature_names, dataset.target_name]
         header = "a header row" if dataset.feature_names != tuple(
             f"x{j}" for j in range(1, dataset.n_features + 1)) else "no header"
-        self.info = QLabel(f"<b>{dataset.display_name}</b><br>{len(dataset)} rows, "
-                           f"{table.shape[1]} columns, {header}")
+        # The path and the column names are the file's: shown as plain text, never HTML.
+        self.info = plain_label(QLabel(f"{dataset.display_name}\n{len(dataset)} rows, "
+                                       f"{table.shape[1]} columns, {header}"))
+        self.info.setObjectName("data_info")
         self.info.setWordWrap(True)
         self.target = QComboBox()
         self.target.setObjectName("target_column")
@@ -78,7 +81,7 @@ class DataSummaryDialog(QDialog):
                                       short_number(float(values.mean()), 4))):
                 self.columns.setItem(j, c, QTableWidgetItem(text))
         self.columns.resizeColumnsToContents()
-        self.problem = QLabel()
+        self.problem = plain_label(QLabel())
         self.problem.setObjectName("data_problem")
         self.problem.setStyleSheet("color: #B00000;")
         self.problem.setWordWrap(True)

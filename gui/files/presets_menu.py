@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from core.autodiff.graph import Graph
 from core.presets import PRESETS, Preset
+from gui.plain_text import tooltip_text
 from gui.session.training_session import TrainingSession
 
 
@@ -41,7 +42,7 @@ class PresetsMenu(QMenu):
         for name, preset in PRESETS.items():
             action = QAction(preset.title or name, self)
             action.setCheckable(True)
-            action.setToolTip(preset.description)
+            action.setToolTip(tooltip_text(preset.description))
             action.setStatusTip(preset.description)
             action.setData(name)
             action.triggered.connect(lambda _checked=False, p=preset: self._chosen(p))

@@ -26,6 +26,7 @@ from core.training.session_file import (
     read_session,
     save_session,
 )
+from gui.plain_text import plain_message_box
 from gui.session.training_session import HISTORY_LIMIT, TrainingSession
 
 SESSION_FILTER = "Backprop Explorer sessions (*.bpsession.json *.json);;All files (*)"
@@ -134,13 +135,14 @@ class SessionFiles(QObject):
         return True
 
     def _ask(self, changed: DataChangedError) -> bool:
-        answer = QMessageBox.warning(
-            self.window, "The data changed",
+        box = plain_message_box(  # the message quotes the file's path
+            QMessageBox.Icon.Warning, "The data changed",
             f"{changed}.\n\nUse the file as it is now? The run is replayed on it and "
             "refused if it does not arrive at the saved state.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.exec()
+        return box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes
 
     def _set_path(self, path: str) -> None:
         self.path = path

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from core.training.optimizers import OPTIMIZERS, Hyperparameter, HyperparameterError
+from gui.plain_text import plain_label
 from gui.session.training_session import TrainingSession
 
 INVALID_STYLE = "QLineEdit { background: #FFD6D6; border: 2px solid #D00000; }"
@@ -96,7 +97,7 @@ class HyperparameterForm(QWidget):
             # half-typed number (1e9 on the way to 1e999) is never trained with.
             field.textEdited.connect(lambda text, key=spec.name: self._check(key, text))
             field.editingFinished.connect(lambda key=spec.name: self._apply(key))
-            error = QLabel()
+            error = plain_label(QLabel())  # quotes what was typed
             error.setObjectName(f"hyperparameter_error_{spec.name}")
             error.setProperty("role", "warning")
             error.setWordWrap(True)

@@ -26,6 +26,7 @@ from gui.panels.formula_editor import FormulaEditor
 from gui.panels.readout_panel import ReadoutPanel
 from gui.panels.sample_navigator import SampleNavigator
 from gui.panels.training_controls import OptimizerBox, TrainingBox
+from gui.plain_text import plain_label
 from gui.session import Session
 from gui.session.training_session import TrainingSession
 
@@ -51,7 +52,7 @@ class ModelBox(QGroupBox):
             self.graph_combo.setItemData(self.graph_combo.count() - 1, preset.description,
                                          Qt.ItemDataRole.ToolTipRole)
         self.formula_editor = FormulaEditor(session)
-        self.data_label = QLabel()
+        self.data_label = plain_label(QLabel())  # the file's path and column names
         self.data_label.setObjectName("data_label")
         self.data_label.setWordWrap(True)
         # The column names wrap to the column's width rather than widening it.

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.training.optimizers import OPTIMIZERS
+from gui.plain_text import plain_label
 from gui.plots.compare_chart import MAX_DOTS, CompareChart
 from gui.session import Session
 from gui.session.compare_worker import ComparedRun
@@ -63,7 +64,7 @@ class ComparePlot(QWidget):
         self.button = QPushButton("Compare")
         self.button.setObjectName("compare_button")
         self.button.setToolTip("Train the checked optimizers from the same initial weights")
-        self.status = QLabel()
+        self.status = plain_label(QLabel())  # a failure may quote the data file
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
         self.chart = CompareChart(y_label="loss", theme=theme)

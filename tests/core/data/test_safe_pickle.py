@@ -261,7 +261,7 @@ def _loop_through_a_dict() -> bytes:
 
 
 @pytest.mark.parametrize("data", [
-    b"]q\x00h\x00a.",  # l = []; l.append(l): 9 bytes
+    b"]q\x00h\x00a.",  # l = []; l.append(l): 7 bytes
     _loop_through_a_dict(),
 ])
 def test_a_container_that_contains_itself_is_refused(data):
