@@ -139,6 +139,8 @@ def describe(error: BaseException) -> str:
     name = type(error).__name__
     if isinstance(error, MemoryError):
         return f"{name} (the check allows {LIMITS['memory_mb']} MB of memory)"
+    if isinstance(error, ModuleNotFoundError):
+        text += " (a check can import only the standard library and numpy)"
     return f"{name}: {text}" if text else name
 
 
