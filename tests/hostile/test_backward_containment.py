@@ -73,8 +73,24 @@ attempt("base_site", lambda: __import__("IPython"))
 attempt("signal", lambda: os.kill({checker}, 0))
 attempt("ptrace", ptrace)
 attempt("exec", lambda: subprocess.run(["/bin/true"], check=True))
-raise RuntimeError("PROBE " + " ".join(f"{{k}}={{v}}" for k, v in found.items()))
+import sys
+attempt("app_on_path", lambda: any({app_root!r} in entry for entry in sys.path))
+attempt("secret", lambda: "BACKWARD_PROBE_SECRET" in os.environ)
+attempt("user_home", lambda: os.environ.get("HOME") == {home!r})
+attempt("env_minimal", lambda: set(os.environ) <= {{
+    "PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "PYTHONIOENCODING",
+    "PYTHONDONTWRITEBYTECODE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS"}})
+raise RuntimeError("PROBE " + "".join(found.values()))
 """
+
+
+#: What the probe may do (Y) and not (N), in the order it tries.
+EXPECTED = {"np": "Y", "app": "N", "home": "N", "environ": "N", "proc": "N", "tcp": "N",
+            "abstract": "N", "write_out": "N", "write_app": "N", "delete": "N",
+            "write_own": "Y", "site": "N", "base_site": "N", "signal": "N", "ptrace": "N",
+            "exec": "N", "app_on_path": "N", "secret": "N", "user_home": "N",
+            "env_minimal": "Y"}
 
 
 @pytest.fixture(scope="module")
@@ -88,12 +104,16 @@ def probe(seed, folder: Path, **names: object) -> dict[str, str]:
     graph, preset, dataset = seed
     with pytest.raises(StudentCodeError, match="PROBE") as caught:
         check_backward_file(path, graph, dataset, preset.aliases, samples=2, timeout=30)
+    # "PROBE YNN...": the answers in the order tried, in one short word.
     text = str(caught.value)
-    return dict(item.split("=") for item in text[text.index("PROBE ") + 6:].split())
+    answers = text[text.index("PROBE ") + 6:].split(maxsplit=1)[0]
+    return dict(zip(EXPECTED, answers, strict=True))
 
 
-def test_a_contained_file_solves_with_numpy_and_reaches_nothing_else(seed, tmp_path):
+def test_a_contained_file_solves_with_numpy_and_reaches_nothing_else(seed, tmp_path,
+                                                                     monkeypatch):
     needs("files", "network", "signals", "pid_namespace", "network_namespace")
+    monkeypatch.setenv("BACKWARD_PROBE_SECRET", "token")
     listener = socket.create_server(("127.0.0.1", 0))
     listener.setblocking(False)
     abstract = f"backward-probe-{os.getpid()}"
@@ -111,7 +131,7 @@ def test_a_contained_file_solves_with_numpy_and_reaches_nothing_else(seed, tmp_p
         found = probe(seed, folder, port=listener.getsockname()[1], abstract=abstract,
                       checker=os.getpid(), app=str(ROOT / "core" / "__init__.py"),
                       home=os.path.expanduser("~"), outside=str(tmp_path / "outside.txt"),
-                      app_file=str(app_file), victim=str(victim))
+                      app_file=str(app_file), victim=str(victim), app_root=str(ROOT))
         with pytest.raises(BlockingIOError):
             listener.accept()  # no connection ever arrived
         with pytest.raises(BlockingIOError):
@@ -121,10 +141,7 @@ def test_a_contained_file_solves_with_numpy_and_reaches_nothing_else(seed, tmp_p
         unix.close()
         planted = app_file.exists()
         app_file.unlink(missing_ok=True)
-    assert found == {"np": "Y", "app": "N", "home": "N", "environ": "N", "proc": "N",
-                     "tcp": "N", "abstract": "N", "write_out": "N", "write_app": "N",
-                     "delete": "N", "write_own": "Y", "site": "N", "base_site": "N",
-                     "signal": "N", "ptrace": "N", "exec": "N"}
+    assert found == EXPECTED
     assert time.monotonic() - start < 30
     assert not planted
     assert victim.read_text() == "keep me"
