@@ -103,8 +103,9 @@ def run(args: argparse.Namespace) -> int:
         "weights": dict(zip(graph.weights, map(float, inputs["weights"]), strict=True)),
         "gradients": {w: trace.grads[w] for w in graph.weights},
         "nodes": [
-            {"id": node.id, "label": node.label, "kind": node.kind, "op": node.op,
-             "value": trace.values[node.id], "grad": trace.grads[node.id], "expr": node.expr}
+            {"id": node.id, "name": node.name, "label": node.label, "kind": node.kind,
+             "op": node.op, "value": trace.values[node.id], "grad": trace.grads[node.id],
+             "expr": node.expr}
             for node in graph
         ],
         "edges": [
@@ -140,9 +141,9 @@ def run(args: argparse.Namespace) -> int:
             for w in graph.weights]
     print(table(rows, ["weight", "value", "dL/dw"]))
     print()
-    rows = [[node.id, node.kind, node.op or "", format_number(trace.values[node.id]),
+    rows = [[node.id, node.name, node.kind, node.op or "", format_number(trace.values[node.id]),
              format_number(trace.grads[node.id])] for node in graph]
-    print(table(rows, ["node", "kind", "op", "value", "gradient"]))
+    print(table(rows, ["node", "name", "kind", "op", "value", "gradient"]))
     return 0
 
 

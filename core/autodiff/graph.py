@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Literal
 
 import networkx as nx
 
+from core.autodiff.naming import assign_names, find_node
 from core.autodiff.ops import OPS, Op
 
 Kind = Literal["input", "target", "weight", "constant", "op", "output", "loss"]
@@ -49,6 +50,10 @@ class Node:
         The data column of a feature input (0-based).
     expr
         The subexpression this node computes, in formula syntax.
+    name
+        The node's one unique, readable name, what every message calls it (``w1``,
+        ``w1·x1``, ``part_1``, ``y'``, ``L``; see :mod:`core.autodiff.naming`).  A formula's
+        statement sets it; :class:`Graph` names every node left without one.
     """
 
     id: str
@@ -60,6 +65,7 @@ class Node:
     constant: float | None = None
     column: int | None = None
     expr: str = ""
+    name: str = ""
 
     @property
     def is_leaf(self) -> bool:
@@ -96,10 +102,13 @@ class Graph:
         Weight ids in natural order (``w1 .. w9``): the order of weight vectors.
     features
         Feature ids in column order.
+    notes
+        What the formula's reader should know but is no error (an unused named step, two
+        names for one merged subexpression), one line each; empty for most graphs.
     """
 
     def __init__(self, nodes: list[Node], output: str, loss: str, formula: str,
-                 name: str = "") -> None:
+                 name: str = "", notes: tuple[str, ...] = ()) -> None:
         g = nx.MultiDiGraph()
         for node in nodes:
             if node.id in g:
@@ -115,11 +124,18 @@ class Graph:
         self.formula = formula
         self.output = output
         self.loss = loss
-        self._nodes: Mapping[str, Node] = MappingProxyType({n.id: n for n in nodes})
+        self.notes = tuple(notes)
         creation = {n.id: i for i, n in enumerate(nodes)}
         self.order: tuple[str, ...] = tuple(
             nx.lexicographical_topological_sort(g, key=lambda n: creation[n])
         )
+        given = {n.id: n for n in nodes}
+        names = assign_names(given[i] for i in self.order)
+        nodes = [n if n.name == names[n.id] else replace(n, name=names[n.id]) for n in nodes]
+        for node in nodes:
+            g.nodes[node.id]["node"] = node
+        self._nodes: Mapping[str, Node] = MappingProxyType({n.id: n for n in nodes})
+        self._by_name: Mapping[str, str] = MappingProxyType({n.name: n.id for n in nodes})
         by_kind = lambda kind: [n for n in nodes if n.kind == kind]  # noqa: E731
         self.weights: tuple[str, ...] = tuple(
             sorted((n.id for n in by_kind("weight")), key=natural_key)
@@ -158,6 +174,27 @@ class Graph:
         """How many data feature columns the graph needs (the highest x index used)."""
         columns = [self._nodes[f].column for f in self.features]
         return max((c for c in columns if c is not None), default=-1) + 1
+
+    def names(self) -> dict[str, str]:
+        """Node id -> name, in forward order."""
+        return {node_id: self._nodes[node_id].name for node_id in self.order}
+
+    def by_name(self, name: str) -> Node:
+        """The node called ``name``.
+
+        Raises
+        ------
+        KeyError
+            If no node has that name.
+        """
+        return self._nodes[self._by_name[name]]
+
+    def find(self, reference: str) -> Node | None:
+        """The node a user means by ``reference``: its name, else its id, else a label only
+        one node has (lesson files and older notes use ids and labels); ``None`` if none."""
+        node_id = find_node(self.names(), {i: n.label for i, n in self._nodes.items()},
+                            reference)
+        return None if node_id is None else self._nodes[node_id]
 
     def consumers(self, node_id: str) -> list[tuple[str, int]]:
         """(consumer id, argument position) for every use of ``node_id``."""

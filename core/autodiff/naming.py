@@ -1,0 +1,150 @@
+"""Node names: one unique, readable name for every node of a graph.
+
+A node's name is what every message, caption and export calls it:
+
+- a leaf keeps its own name: the weight ``w1``, the feature ``x1`` (or its column's name),
+  the target ``y``; a constant is its number (``2``, ``0.5``);
+- the prediction is ``y'`` and the loss ``L``;
+- a step the formula names (``h = tanh(a*x1 + b)``) is called by that name;
+- any other op is named from its operands' names, in the notation people write: ``w1·x1``,
+  ``v1·v2``, ``w1·x1+w2·x2``, ``exp(val)``, ``σ(z)``, ``−a``, ``s²``, ``y−y'``, with only
+  the parentheses precedence needs, when that is at most :data:`MAX_AUTOMATIC_NAME`
+  characters; otherwise, or when the text is already another node's name, it is numbered
+  ``#k``: the k-th operation in forward order.  ``#`` cannot be typed in a formula, so a
+  numbered name never reads as a weight.
+
+Since operand names are unique and the text shows every operand with the op between
+them, two different nodes cannot be given the same automatic text unless it is cut; the
+numbered form settles any clash that remains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.autodiff.graph import Node
+
+#: Longest automatic name built from operands; longer ones are numbered.
+MAX_AUTOMATIC_NAME = 12
+#: The prediction's and the loss's names.
+PREDICTION_NAME = "y'"
+LOSS_NAME = "L"
+#: What numbered names start with (it cannot be typed in a formula).
+NUMBER_SIGN = "#"
+
+#: Binding strength of a name as an operand: sums < products < unary minus < powers < atoms.
+_SUM, _PRODUCT, _NEGATION, _POWER, _ATOM = 1, 2, 3, 4, 5
+_INFIX = {"add": ("+", _SUM), "sub": ("−", _SUM), "mul": ("·", _PRODUCT),
+          "div": ("/", _PRODUCT)}
+#: Functions written by their symbol rather than their table name.
+_FUNCTION_WORDS = {"sigmoid": "σ"}
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def constant_name(value: float) -> str:
+    """A constant's name: its shortest exact text (``2``, ``0.5``, ``1e-07``)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
+
+def is_numbered(name: str) -> bool:
+    """Whether ``name`` is a numbered automatic name (``#7``)."""
+    return name.startswith(NUMBER_SIGN)
+
+
+def _power_text(base: str, param: float | None) -> str:
+    if param is not None and param == int(param) and abs(param) < 1_000:
+        return base + str(int(param)).translate(_SUPERSCRIPT)
+    return f"{base}^{'?' if param is None else constant_name(param)}"
+
+
+def _operation_text(node: Node, operands: list[tuple[str, int]]) -> tuple[str, int]:
+    """The automatic text of an op over its operands' (name, binding strength)."""
+    op = node.op or ""
+
+    def wrap(index: int, level: int, tighter: bool = False) -> str:
+        text, strength = operands[index]
+        return f"({text})" if strength < level or (tighter and strength == level) else text
+
+    if op in _INFIX:
+        symbol, level = _INFIX[op]
+        return f"{wrap(0, level)}{symbol}{wrap(1, level, tighter=True)}", level
+    if op == "neg":
+        return f"−{wrap(0, _NEGATION, tighter=True)}", _NEGATION
+    if op == "square":
+        return _power_text(wrap(0, _POWER, tighter=True), 2.0), _POWER
+    if op == "pow":
+        return _power_text(wrap(0, _POWER, tighter=True), node.param), _POWER
+    word = _FUNCTION_WORDS.get(op, op)
+    return f"{word}({', '.join(text for text, _ in operands)})", _ATOM
+
+
+def _leaf_name(node: Node) -> tuple[str, int]:
+    if node.kind == "constant" and node.constant is not None:
+        text = constant_name(node.constant)
+        return text, (_NEGATION if text.startswith("-") else _ATOM)
+    return node.id, _ATOM
+
+
+def assign_names(nodes: Iterable[Node]) -> dict[str, str]:
+    """Node id -> unique name, for nodes given in forward order (operands first).
+
+    A node's own ``name`` (a formula's statement) is kept; the others are named as the
+    module describes.
+
+    Raises
+    ------
+    ValueError
+        If two nodes were given the same name.
+    """
+    names: dict[str, str] = {}
+    strength: dict[str, int] = {}
+    used: set[str] = set()
+    ordered = list(nodes)
+    given = [n.name for n in ordered if n.name]
+    if len(given) != len(set(given)):
+        duplicate = next(name for name in given if given.count(name) > 1)
+        raise ValueError(f"two nodes are named {duplicate!r}")
+    used.update(given)
+    operations = 0
+    for node in ordered:
+        if node.op is not None:
+            operations += 1
+        if node.name:
+            name, level = node.name, _ATOM
+        elif node.kind == "output":
+            name, level = PREDICTION_NAME, _ATOM
+        elif node.kind == "loss":
+            name, level = LOSS_NAME, _ATOM
+        elif node.op is None:
+            name, level = _leaf_name(node)
+        else:
+            name, level = _operation_text(node, [(names[i], strength[i]) for i in node.inputs])
+            if len(name) > MAX_AUTOMATIC_NAME or name in used:
+                name, level = f"{NUMBER_SIGN}{operations}", _ATOM
+        if name in used and not node.name:
+            # Only a hand-built graph can get here (a weight called L beside the loss).
+            name = f"{NUMBER_SIGN}{operations}" if node.op else f"{NUMBER_SIGN}{node.id}"
+            level = _ATOM
+        used.add(name)
+        names[node.id] = name
+        strength[node.id] = level
+    return names
+
+
+def find_node(names: Mapping[str, str], labels: Mapping[str, str], reference: str
+              ) -> str | None:
+    """The id of the node ``reference`` means: its name, else its id, else a label that
+    only one node has (``σ`` in the seed); ``None`` if none or several.
+
+    ``names`` and ``labels`` map node ids to names and labels.
+    """
+    for node_id, name in names.items():
+        if name == reference:
+            return node_id
+    if reference in names:
+        return reference
+    matches = [node_id for node_id, label in labels.items() if label == reference]
+    return matches[0] if len(matches) == 1 else None
