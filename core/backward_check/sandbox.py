@@ -4,12 +4,13 @@ The student's code never runs in the caller's process.  A fresh interpreter
 (:mod:`core.backward_check.launcher`, ``python -I -S``) enters user, PID and network
 namespaces, restricts itself with Landlock, lowers its resource limits and runs the
 student's file in a fresh temporary folder holding a copy of it and its sibling ``.py``
-files.  Four pipes connect it to this process, which owns their other ends: the request
+files.  Five pipes connect it to this process, which owns their other ends: the request
 (the points), the answer (numbers in a fixed binary layout, :mod:`.worker`), a status
-record (which protections applied, written and closed before the student's code runs)
-and the error output (only ever a message).  Every read is bounded and polled against the
-deadline; at the deadline the launcher's process group is killed, and with it the PID
-namespace and everything the student's code started.
+record (which protections applied, written and closed before the student's code runs),
+the error output (only ever a message) and the launcher's own line (the process id of the
+PID namespace's first process).  Every read is bounded and polled against the deadline; at
+the deadline that first process is killed, which ends the PID namespace and everything the
+student's code started, and the check returns once the kernel has ended them all.
 
 Whatever the file does, the caller gets the numbers or a :class:`StudentCodeError` with
 one clean line.
