@@ -145,3 +145,49 @@ def test_clicking_the_overview_looks_there(qtbot, stepped):
     view.show_step(plan.positions[41], plan.trace)
     qtbot.wait(5)
     assert view.camera.holding
+
+
+def test_a_pan_takes_a_quarter_of_a_second(qtbot, stepped):
+    from PySide6.QtWidgets import QApplication
+
+    from gui.graph.camera import ANIMATION_MS
+
+    view, plan = stepped
+    view.camera.animated = True
+    start = view.zoom()
+    view.set_presenting(True)
+    view.show_step(plan.positions[42], plan.trace)
+    QApplication.processEvents()  # the move starts once the view is done
+    target = view.camera.shot.zoom
+    assert target > start * 1.05
+    qtbot.wait(ANIMATION_MS // 3)
+    assert start < view.zoom() < target  # on its way
+    qtbot.waitUntil(lambda: view.zoom() == pytest.approx(target), timeout=ANIMATION_MS * 4)
+
+
+def test_no_pan_while_training_plays_faster_than_ten_steps_a_second(qtbot, stepped):
+    from PySide6.QtWidgets import QApplication
+
+    view, plan = stepped
+    view.camera.animated = True
+    view.camera.play_speed = lambda: 30.0
+    view.set_presenting(True)
+    view.show_step(plan.positions[42], plan.trace)
+    QApplication.processEvents()
+    assert view.zoom() == pytest.approx(view.camera.shot.zoom)  # there at once
+
+
+def test_moves_closer_than_a_tenth_of_a_second_jump(qtbot, stepped):
+    from PySide6.QtWidgets import QApplication
+
+    view, plan = stepped
+    view.camera.animated = True
+    view.camera.play_speed = lambda: 4.0
+    view.set_presenting(True)
+    view.show_step(plan.positions[35], plan.trace)
+    QApplication.processEvents()
+    view.show_step(plan.positions[42], plan.trace)  # a held key
+    QApplication.processEvents()
+    assert view.zoom() == pytest.approx(view.camera.shot.zoom)
+    centre = view.mapToScene(view.viewport().rect().center())
+    assert centre.x() == pytest.approx(view.camera.shot.centre.x(), abs=1.0)
