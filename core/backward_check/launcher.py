@@ -10,7 +10,7 @@ loaded.  Before the student's code (and numpy) it:
 3. in the student's process: ``PR_SET_NO_NEW_PRIVS``, Landlock (read-only: the standard
    library without its site-packages, numpy, the system's libraries; read-write: only the
    fresh work folder; no TCP; signals and abstract sockets scoped to the sandbox), resource
-   limits, ``PR_SET_DUMPABLE 0``;
+   limits, ``PR_SET_DUMPABLE 0``, every capability dropped;
 4. imports numpy, reports what applied on a status pipe it then closes (the checker's
    clock for the student's code starts there), and hands over to the worker.
 
@@ -137,6 +137,7 @@ def main(argv: list[str]) -> int:
         int(config["memory_mb"]), int(config["cpu_seconds"]), int(config["file_bytes"]),
         int(config["open_files"]), int(config["processes"]))
     namespaces.not_dumpable()
+    namespaces.drop_capabilities()
     sys.path.extend(config["paths"])
     try:
         import numpy  # noqa: F401 - before the clock of the student's code starts

@@ -89,6 +89,30 @@ def die_with_parent() -> bool:
     return prctl(PR_SET_PDEATHSIG, 9)
 
 
+#: capset(2)'s number (x86_64, aarch64) and the header version of 64-bit capability sets.
+SYS_CAPSET = {"x86_64": 126, "amd64": 126, "aarch64": 91, "arm64": 91}
+CAPABILITY_VERSION_3 = 0x20080522
+
+
+def drop_capabilities() -> bool:
+    """Give up every capability (the new user namespace grants them all inside it): the
+    code then has only what its user has, there too.  Whether the kernel agreed."""
+    import platform
+
+    number = SYS_CAPSET.get(platform.machine().lower())
+    try:
+        libc = _libc()
+    except OSError:
+        return False
+    if number is None:
+        return False
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable; twice (64 bits)
+    libc.syscall.restype = ctypes.c_long
+    return bool(libc.syscall(ctypes.c_long(number), ctypes.byref(header),
+                             ctypes.byref(data)) == 0)
+
+
 def limit_resources(memory_mb: int, cpu_seconds: int, file_bytes: int, open_files: int,
                     processes: int) -> bool:
     """Cap address space, CPU time, file size, open files and processes, soft and hard

@@ -73,6 +73,14 @@ attempt("base_site", lambda: __import__("IPython"))
 attempt("signal", lambda: os.kill({checker}, 0))
 attempt("ptrace", ptrace)
 attempt("exec", lambda: subprocess.run(["/bin/true"], check=True))
+
+def capabilities():
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    data = (ctypes.c_uint32 * 6)()
+    ctypes.CDLL(None).capget(ctypes.byref(header), ctypes.byref(data))
+    return any(data)
+
+attempt("capabilities", capabilities)
 import sys
 attempt("app_on_path", lambda: any({app_root!r} in entry for entry in sys.path))
 attempt("secret", lambda: "BACKWARD_PROBE_SECRET" in os.environ)
@@ -89,7 +97,7 @@ raise RuntimeError("PROBE " + "".join(found.values()))
 EXPECTED = {"np": "Y", "app": "N", "home": "N", "environ": "N", "proc": "N", "tcp": "N",
             "abstract": "N", "write_out": "N", "write_app": "N", "delete": "N",
             "write_own": "Y", "site": "N", "base_site": "N", "signal": "N", "ptrace": "N",
-            "exec": "N", "app_on_path": "N", "secret": "N", "user_home": "N",
+            "exec": "N", "capabilities": "N", "app_on_path": "N", "secret": "N", "user_home": "N",
             "env_minimal": "Y"}
 
 
