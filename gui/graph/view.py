@@ -4,7 +4,10 @@ Items are created and laid out in :meth:`GraphView.set_graph` (when the graph ch
 :meth:`GraphView.show_trace` only updates numbers and edge colours.  Zoom with Ctrl+wheel
 or Ctrl+plus/minus, pan by dragging, fit with F.  Fitting shows the whole graph as large
 as it can be without any of it under a legend (:mod:`gui.graph.fit`), so the numbers are
-as big as the window allows: what a projector needs.
+as big as the window allows.  When presenting (or with View > Follow the stepper) a
+camera (:mod:`gui.graph.camera`) zooms to what the stepper, a lesson stop or the
+spotlight names, its numbers at least 20 px tall, with an overview inset of the whole
+graph in a corner (:mod:`gui.graph.overview`): what a projector needs.
 """
 
 from __future__ import annotations

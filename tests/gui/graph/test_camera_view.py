@@ -191,3 +191,24 @@ def test_moves_closer_than_a_tenth_of_a_second_jump(qtbot, stepped):
     assert view.zoom() == pytest.approx(view.camera.shot.zoom)
     centre = view.mapToScene(view.viewport().rect().center())
     assert centre.x() == pytest.approx(view.camera.shot.centre.x(), abs=1.0)
+
+
+def test_a_lesson_view_shows_its_nodes_with_the_active_node(qtbot, stepped):
+    view, plan = stepped
+    view.set_presenting(True)
+    view.focus_view(["w9", "mul8", "sigmoid1"])
+    qtbot.wait(5)
+    viewport = QRectF(view.viewport().rect())
+    assert view.camera.focus().nodes == {"w9", "mul8", "sigmoid1"}  # no neighbours added
+    for node_id in ("w9", "mul8", "sigmoid1"):
+        assert viewport.contains(viewport_rect(view, view.node_items[node_id].shape_scene_rect()))
+        assert on_screen_digits(view, node_id) >= 20.0
+    # With the stepper elsewhere, its active node joins the view and stays in sight.
+    position = plan.positions[36]
+    view.show_step(position, plan.trace)
+    qtbot.wait(5)
+    assert position.node in view.camera.focus().nodes
+    assert viewport.contains(viewport_rect(view, view.node_items[position.node].shape_scene_rect()))
+    view.focus_view(())
+    qtbot.wait(5)
+    assert view.camera.focus().nodes >= {position.node, *position.inputs}

@@ -155,6 +155,7 @@ for scale, moves in (("1.5", ("smaller", "smaller")), ("2.0", ("bigger", "bigger
         window.lessons.go(stop)
         settle()
         results["present"][scale + " stop " + str(stop)] = picture()
+    session.comparison.cancel()  # the comparison stop's runs: not needed any further
     window.lessons.close()
     window.actions["gradient_check"].setChecked(False)
     window.gradient_tools.show_panel(False)
