@@ -305,8 +305,10 @@ def _copy_student_files(file: Path, root: Path) -> tuple[Path, str]:
     ``root/work``; the folder and the file's name there."""
     try:
         info = file.stat()
-    except OSError:
+    except FileNotFoundError:
         raise StudentCodeError(f"{file}: no such file") from None
+    except OSError as error:
+        raise StudentCodeError(f"{file}: cannot be read ({error.strerror})") from None
     if stat.S_ISDIR(info.st_mode):
         raise StudentCodeError(f"{file} is a folder, not a Python file")
     if not stat.S_ISREG(info.st_mode):

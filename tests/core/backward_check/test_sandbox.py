@@ -95,3 +95,17 @@ def test_messages_lose_escapes_and_control_characters_and_stay_short():
     long = clean_message("x" * 10_000)
     assert len(long) == 300
     assert long.endswith("…")
+
+
+def test_a_student_file_that_is_a_device_a_link_loop_or_unreadable_says_so(tmp_path):
+    from core.backward_check.sandbox import CheckPoint, StudentCodeError, run_student_file
+
+    loop = tmp_path / "loop.py"
+    loop.symlink_to(loop)
+    point = [CheckPoint((1.0,), 1.0, (1.0,), {})]
+    for path, words in (("/dev/zero", "is not a regular file"),
+                        (str(loop), "cannot be read"),
+                        (str(tmp_path / "absent.py"), "no such file"),
+                        (str(tmp_path), "is a folder")):
+        with pytest.raises(StudentCodeError, match=words):
+            run_student_file(path, point, ["da"], timeout=5)
