@@ -7,6 +7,11 @@ prediction), numbers are constants, names called as functions must be in the op 
 every other name is a trainable weight.  Identical subexpressions become one node with
 several consumers (so ``s * s`` shares ``s``).  The squared-error loss ``(y - y')^2`` is put
 on top.
+
+A formula may name its steps: statements ``name = expression``, separated by new lines or
+``;``, then the expression for y' (``h = tanh(a*x1 + b); w*h + c``).  A named step is
+neither a weight nor a column, and its name is its node's name everywhere (see
+:mod:`core.autodiff.naming`).  Errors say where, by line and column.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from core.autodiff.graph import Graph, Kind, Node
+from core.autodiff.naming import FormulaWarning
 from core.autodiff.ops import FUNCTIONS, OPS
 
 MAX_FORMULA_LENGTH = 200_000
@@ -32,19 +38,45 @@ MAX_NAME_DIGITS = 18
 _TOO_LARGE = ("is too large for a float (numbers must be finite; the largest is about "
               "1.8e308)")
 _INTEGER = re.compile(r"(?<![\w.])\d[\d_]*(?![\w.])")
-RESERVED_NAMES = frozenset({"y", "y_pred", "loss", "residual"})
+#: Names that mean the target, the prediction and the loss: neither weights nor named steps.
+RESERVED_NAMES = frozenset({"y", "y_pred", "loss", "residual", "L"})
 _FEATURE = re.compile(r"x(\d+)")
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
 
 
 class FormulaError(ValueError):
-    """A formula that cannot become a graph; ``column`` is 1-based, or ``None``."""
+    """A formula that cannot become a graph.
 
-    def __init__(self, message: str, column: int | None = None) -> None:
+    Attributes
+    ----------
+    reason
+        The problem, without its place.
+    column
+        1-based column in its line of the stripped formula, or ``None``.
+    line
+        1-based line of the stripped formula when it has several lines, else ``None``.
+    offset
+        0-based index of the problem in the text as given (before stripping), or ``None``:
+        what an editor marks.
+    """
+
+    def __init__(self, message: str, column: int | None = None, line: int | None = None,
+                 offset: int | None = None) -> None:
         self.reason = message
         self.column = column
-        where = f" at column {column}" if column is not None else ""
+        self.line = line
+        self.offset = offset
+        if column is None:
+            where = f" at line {line}" if line is not None else ""
+        else:
+            where = (f" at line {line}, column {column}" if line is not None
+                     else f" at column {column}")
         super().__init__(f"formula error{where}: {message}")
+
+
+def _at(node: ast.AST) -> dict[str, int | None]:
+    """Where ``node`` is, as FormulaError's keyword arguments."""
+    return {"column": _column(node), "line": getattr(node, "lineno", None)}
 
 
 @dataclass(frozen=True)
@@ -69,6 +101,10 @@ class _Builder:
         self.counters: dict[str, int] = {}
         self.exprs: dict[str, str] = {}
         self.precedence: dict[str, int] = {}
+        #: Named steps defined so far -> their node id; every step -> its line; steps used.
+        self.scope: dict[str, str] = {}
+        self.steps: dict[str, int] = {}
+        self.used: set[str] = set()
 
     def _fresh(self, stem: str) -> str:
         while True:
@@ -162,7 +198,7 @@ def _constant_value(node: ast.AST) -> float | None:
         except OverflowError:  # an integer beyond the largest float
             value = math.inf
         if not math.isfinite(value):
-            raise FormulaError(f"the number {_TOO_LARGE}", _column(node))
+            raise FormulaError(f"the number {_TOO_LARGE}", **_at(node))
         return value
     return None
 
@@ -188,22 +224,22 @@ def _check_name(node: ast.Name, columns: dict[str, int], target: str) -> None:
         return
     if target and name == target:
         raise FormulaError(f"'{name}' is the target column; the prediction cannot use it",
-                           _column(node))
+                           **_at(node))
     if name in FUNCTIONS:
-        raise FormulaError(f"'{name}' is a function; call it as {name}(...)", _column(node))
+        raise FormulaError(f"'{name}' is a function; call it as {name}(...)", **_at(node))
     if name == "y":
-        raise FormulaError("'y' is the target; the prediction cannot use it", _column(node))
+        raise FormulaError("'y' is the target; the prediction cannot use it", **_at(node))
     if name in RESERVED_NAMES:
-        raise FormulaError(f"'{name}' is reserved; choose another weight name", _column(node))
+        raise FormulaError(f"'{name}' is reserved; choose another weight name", **_at(node))
     digits = len(name) - len(name.rstrip("0123456789"))
     if digits > MAX_NAME_DIGITS:
         # x<number> names a column and a weight's number sorts it: past Python's
         # int conversion limit (4,300 digits) either would be a traceback.
         raise FormulaError(f"'{name[:12]}...' ends in a {digits:,}-digit number; a name may "
-                           f"end in at most {MAX_NAME_DIGITS} digits", _column(node))
+                           f"end in at most {MAX_NAME_DIGITS} digits", **_at(node))
     match = _FEATURE.fullmatch(name)
     if match and int(match.group(1)) == 0:
-        raise FormulaError("features are numbered from x1", _column(node))
+        raise FormulaError("features are numbered from x1", **_at(node))
 
 
 def _build(tree: ast.expr, builder: _Builder) -> str:
@@ -236,42 +272,50 @@ def _build(tree: ast.expr, builder: _Builder) -> str:
 
 
 def _validate(node: ast.AST, builder: _Builder) -> None:
-    column = _column(node)
+    where = _at(node)
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Pow):
             if _constant_value(node.right) is None:
                 raise FormulaError("the exponent after ** must be a number "
                                    "(for a variable exponent write exp(b*log(a)))",
-                                   _column(node.right))
+                                   **_at(node.right))
         elif type(node.op) not in _BINARY:
             symbol = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@"}.get(type(node.op))
             text = f"'{symbol}'" if symbol else type(node.op).__name__
-            raise FormulaError(f"operator {text} is not supported; use + - * / **", column)
+            raise FormulaError(f"operator {text} is not supported; use + - * / **", **where)
     elif isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
-            raise FormulaError("only unary minus and plus are supported", column)
+            raise FormulaError("only unary minus and plus are supported", **where)
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
             raise FormulaError(f"{_describe(node.func)} is not allowed; call functions by "
-                               f"name, e.g. exp(...)", _column(node.func))
+                               f"name, e.g. exp(...)", **_at(node.func))
         name = node.func.id
         if name not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
-            raise FormulaError(f"unknown function '{name}' (known: {known})", column)
+            raise FormulaError(f"unknown function '{name}' (known: {known})", **where)
         if node.keywords:
-            raise FormulaError(f"{name}() takes no keyword arguments", column)
+            raise FormulaError(f"{name}() takes no keyword arguments", **where)
         arity = OPS[name].arity
         if len(node.args) != arity:
             raise FormulaError(f"{name}() takes {arity} argument"
-                               f"{'s' if arity != 1 else ''}, got {len(node.args)}", column)
+                               f"{'s' if arity != 1 else ''}, got {len(node.args)}", **where)
     elif isinstance(node, ast.Name):
+        if node.id in builder.scope:
+            return
+        if node.id in builder.steps:
+            raise FormulaError(f"'{node.id}' is used before its step (line "
+                               f"{builder.steps[node.id]}) defines it", **where)
         _check_name(node, builder.columns, builder.target)
     else:
-        raise FormulaError(f"{_describe(node)} not allowed in a formula", column)
+        raise FormulaError(f"{_describe(node)} not allowed in a formula", **where)
 
 
 def _combine(node: ast.AST, args: tuple[str, ...], builder: _Builder) -> str:
     if isinstance(node, ast.Name):
+        if node.id in builder.scope:
+            builder.used.add(node.id)
+            return builder.scope[node.id]
         if node.id in builder.columns:
             return builder.leaf("input", node.id, column=builder.columns[node.id])
         match = _FEATURE.fullmatch(node.id)
@@ -305,17 +349,17 @@ def _check_characters(source: str) -> None:
         code = ord(char)
         if 0xDC80 <= code <= 0xDCFF:
             raise FormulaError(f"the byte {code - 0xDC00:#04x} is not UTF-8 text "
-                               "(was the formula typed in another encoding?)", index + 1)
+                               "(was the formula typed in another encoding?)", offset=index)
         if 0xD800 <= code <= 0xDFFF:
             raise FormulaError(f"a lone surrogate (U+{code:04X}) is not a character",
-                               index + 1)
+                               offset=index)
         if code == 0:
-            raise FormulaError("a NUL byte (\\0) is not allowed in a formula", index + 1)
+            raise FormulaError("a NUL byte (\\0) is not allowed in a formula", offset=index)
     for match in _INTEGER.finditer(source):
         digits = sum(c.isdigit() for c in match.group())
         if digits > MAX_INTEGER_DIGITS:
             raise FormulaError(f"the {digits:,}-digit number {_TOO_LARGE}",
-                               match.start() + 1)
+                               offset=match.start())
 
 
 def column_names(names: Sequence[str], target: str = "") -> dict[str, int]:
@@ -334,6 +378,114 @@ def column_names(names: Sequence[str], target: str = "") -> dict[str, int]:
     return usable
 
 
+def _place(error: FormulaError, source: str, lead: int) -> FormulaError:
+    """``error`` with its line and column in ``source`` (the stripped text; the line only
+    when it has several) and its offset in the text as given (``lead`` characters were
+    stripped in front)."""
+    lines = source.split("\n")
+    starts = [0]
+    for text in lines[:-1]:
+        starts.append(starts[-1] + len(text) + 1)
+    line, column, offset = error.line, error.column, error.offset
+    if offset is not None:  # a flat index into source
+        line = max(i for i, start in enumerate(starts) if start <= offset) + 1
+        column = offset - starts[line - 1] + 1
+    elif column is not None:
+        line = line or 1
+        offset = starts[min(line, len(starts)) - 1] + column - 1
+    if offset is not None:
+        offset += lead
+    return FormulaError(error.reason, column, line if len(lines) > 1 else None, offset)
+
+
+def _syntax_error(error: SyntaxError, source: str) -> FormulaError:
+    detail = "" if error.msg == "invalid syntax" else f" ({error.msg})"
+    lines = source.split("\n")
+    line = error.lineno if error.lineno and error.lineno <= len(lines) else None
+    column = error.offset
+    if line is not None and line < len(lines) and column and column > len(lines[line - 1]):
+        return FormulaError(f"invalid syntax: line {line} ends too early{detail} (to continue "
+                            "an expression on the next line, put it in parentheses)",
+                            len(lines[line - 1]) + 1, line)
+    if line is None or not column or column > len(lines[line - 1]):
+        return FormulaError(f"invalid syntax: the formula ends too early{detail}",
+                            offset=len(source))
+    return FormulaError(f"invalid syntax{detail}", column, line)
+
+
+def _read_statements(module: ast.Module, source: str
+                     ) -> tuple[list[tuple[str, ast.expr, ast.stmt]], ast.expr]:
+    """The statements ``name = expression`` (name, value, statement) and the final
+    expression for y'."""
+    body = module.body
+    if not body:
+        raise FormulaError("the formula is empty (only comments)")
+    statements: list[tuple[str, ast.expr, ast.stmt]] = []
+    for position, statement in enumerate(body):
+        last = position == len(body) - 1
+        if isinstance(statement, ast.Expr):
+            if not last:
+                raise FormulaError("only the last line is the expression for y'; the lines "
+                                   "before it name steps: name = expression",
+                                   **_at(statement))
+            return statements, statement.value
+        if isinstance(statement, ast.Assign):
+            if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+                raise FormulaError("a named step is one name = expression "
+                                   "(not a = b = ..., nor several names)", **_at(statement))
+            if last:
+                raise FormulaError(f"the formula ends with the step "
+                                   f"'{statement.targets[0].id}'; the last line is the "
+                                   "expression for y' (e.g. the name of the last step)",
+                                   **_at(statement))
+            statements.append((statement.targets[0].id, statement.value, statement))
+            continue
+        kind = {ast.AugAssign: "'+=' and the like", ast.AnnAssign: "annotations"}.get(
+            type(statement), f"{type(statement).__name__.lower()} statements")
+        raise FormulaError(f"{kind} are not allowed in a formula; name a step with "
+                           "name = expression", **_at(statement))
+    raise AssertionError(source)  # pragma: no cover (the loop returns or raises)
+
+
+def _check_step_name(name: str, statement: ast.stmt, builder: _Builder,
+                     defined: dict[str, int]) -> None:
+    """A named step's name names nothing else."""
+    where = _at(statement)
+    if name in defined:
+        raise FormulaError(f"'{name}' is already defined at line {defined[name]}", **where)
+    if name in FUNCTIONS:
+        raise FormulaError(f"'{name}' is a function; name the step otherwise", **where)
+    if name in RESERVED_NAMES or (builder.target and name == builder.target):
+        what = ("the target" if name in ("y", builder.target) else
+                "the prediction y'" if name == "y_pred" else
+                "the loss" if name in ("loss", "L") else "the residual y − y'")
+        raise FormulaError(f"'{name}' is reserved for {what}; name the step otherwise",
+                           **where)
+    if name in builder.columns or _FEATURE.fullmatch(name):
+        raise FormulaError(f"'{name}' is a data column; name the step otherwise", **where)
+    digits = len(name) - len(name.rstrip("0123456789"))
+    if digits > MAX_NAME_DIGITS:
+        raise FormulaError(f"'{name[:12]}...' ends in a {digits:,}-digit number; a name may "
+                           f"end in at most {MAX_NAME_DIGITS} digits", **where)
+
+
+def _bare(value: ast.expr) -> ast.expr:
+    """``value`` without what changes nothing: unary plus and ``**1``."""
+    while True:
+        if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
+            value = value.operand
+        elif (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Pow)
+              and _constant_value(value.right) == 1.0):
+            value = value.left
+        else:
+            return value
+
+
+def _describe_leaf(node: Node) -> str:
+    return {"weight": f"{node.id} is a weight", "input": f"{node.id} is a data column",
+            "constant": f"{node.label} is a number"}.get(node.kind, node.id)
+
+
 def parse_formula(text: str, name: str = "", columns: Sequence[str] = (),
                   target: str = "") -> Graph:
     """Parse a prediction formula into a graph with squared-error loss on top.
@@ -341,7 +493,8 @@ def parse_formula(text: str, name: str = "", columns: Sequence[str] = (),
     Parameters
     ----------
     text
-        The prediction y', e.g. ``sigmoid(w1*x1 + w2*x2 + b)``.
+        The prediction y', e.g. ``sigmoid(w1*x1 + w2*x2 + b)``, optionally after named
+        steps: ``h = tanh(a*x1 + b); w*h + c`` (new lines or ``;`` between them).
     name
         Optional name of the graph (a preset's name).
     columns
@@ -350,33 +503,73 @@ def parse_formula(text: str, name: str = "", columns: Sequence[str] = (),
     target
         The data's target name: using it in the prediction is an error.
 
+    Returns
+    -------
+    Graph
+        Every node named (:attr:`Node.name`); :attr:`Graph.warnings` holds what the reader
+        should know but is no error (an unused step, two names for one subexpression).
+
     Raises
     ------
     FormulaError
-        With the problem and its 1-based column.
+        With the problem and where: its 1-based column, its line when the formula has
+        several, and its offset in ``text``.
     """
     if not isinstance(text, str) or not text.strip():
         raise FormulaError("the formula is empty")
     if len(text) > MAX_FORMULA_LENGTH:
         raise FormulaError(f"the formula is longer than {MAX_FORMULA_LENGTH} characters")
     source = text.strip()
+    lead = len(text) - len(text.lstrip())
+    try:
+        return _parse(source, name, columns, target)
+    except FormulaError as error:
+        raise _place(error, source, lead) from None
+
+
+def _parse(source: str, name: str, columns: Sequence[str], target: str) -> Graph:
     _check_characters(source)
     try:
-        tree = ast.parse(source, mode="eval").body
+        module = ast.parse(source, mode="exec")
     except SyntaxError as error:
-        detail = "" if error.msg == "invalid syntax" else f" ({error.msg})"
-        column = error.offset if error.offset and error.offset <= len(source) else None
-        if column is None:
-            raise FormulaError(f"invalid syntax: the formula ends too early{detail}",
-                               len(source) + 1) from None
-        raise FormulaError(f"invalid syntax{detail}", column) from None
+        raise _syntax_error(error, source) from None
     except (RecursionError, MemoryError):
         raise FormulaError("the formula is nested too deeply") from None
+    statements, tree = _read_statements(module, source)
 
-    builder = _Builder({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)},
+    builder = _Builder({node.id for node in ast.walk(module) if isinstance(node, ast.Name)},
                        column_names(columns, target))
     builder.target = target
+    builder.steps = {step: statement.lineno for step, _, statement in statements}
+    warnings: list[FormulaWarning] = []
+    named: dict[str, str] = {}  # node id -> its step's name
+    defined: dict[str, int] = {}
+    for step, value, statement in statements:
+        _check_step_name(step, statement, builder, defined)
+        node_id = _build(value, builder)
+        node = next(n for n in builder.nodes if n.id == node_id)
+        bare = _bare(value)
+        if node.is_leaf:
+            raise FormulaError(f"'{step} = {ast.unparse(value)}' names nothing new "
+                               f"({_describe_leaf(node)}); use it as it is", **_at(statement))
+        if isinstance(bare, ast.Name) and bare.id in builder.scope:
+            raise FormulaError(f"'{step} = {bare.id}' names nothing new ({bare.id} is a step "
+                               f"already); use {bare.id}", **_at(statement))
+        if node_id in named:
+            first = named[node_id]
+            typed = ast.get_source_segment(source, value) or ast.unparse(value)
+            warnings.append(FormulaWarning(
+                f"{typed} is also named {step}; the first name, {first}, is kept",
+                statement.lineno, _column(statement)))
+        else:
+            named[node_id] = step
+        defined[step] = statement.lineno
+        builder.scope[step] = node_id
     root = _build(tree, builder)
+    for step, _, statement in statements:
+        if step not in builder.used:
+            warnings.append(FormulaWarning(f"the step {step} is never used",
+                                           statement.lineno, _column(statement)))
     index = next(i for i, node in enumerate(builder.nodes) if node.id == root)
     root_node = builder.nodes[index]
     if root_node.is_leaf:
@@ -384,6 +577,12 @@ def parse_formula(text: str, name: str = "", columns: Sequence[str] = (),
     if not any(n.kind == "weight" for n in builder.nodes):
         raise FormulaError("the formula has no weights to train (any name other than "
                            "x1..xN, the data's column names and the functions is a weight)")
+    if root in named:
+        warnings.append(FormulaWarning(f"the step {named.pop(root)} is the prediction "
+                                       "itself; it is called y'", tree.lineno,
+                                       _column(tree)))
+    builder.nodes = [replace(n, name=named[n.id]) if n.id in named else n
+                     for n in builder.nodes]
 
     # The root op becomes the prediction y'; then the loss (y - y')^2 goes on top.
     builder.nodes[index] = Node(id="y_pred", label="y'", kind="output", op=root_node.op,
@@ -396,4 +595,7 @@ def parse_formula(text: str, name: str = "", columns: Sequence[str] = (),
     target = builder.leaf("target", "y")
     residual = builder.op("sub", (target, "y_pred"), node_id="residual", label="y − y'")
     builder.op("square", (residual,), node_id="loss", kind="loss", label="L")
-    return Graph(builder.nodes, output="y_pred", loss="loss", formula=source, name=name)
+    if "\n" not in source:  # one line: places are columns, as in errors
+        warnings = [replace(w, line=None) for w in warnings]
+    return Graph(builder.nodes, output="y_pred", loss="loss", formula=source, name=name,
+                 warnings=tuple(warnings))

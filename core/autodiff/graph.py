@@ -15,7 +15,7 @@ from typing import Literal
 
 import networkx as nx
 
-from core.autodiff.naming import assign_names, find_node
+from core.autodiff.naming import FormulaWarning, assign_names, find_node
 from core.autodiff.ops import OPS, Op
 
 Kind = Literal["input", "target", "weight", "constant", "op", "output", "loss"]
@@ -102,13 +102,13 @@ class Graph:
         Weight ids in natural order (``w1 .. w9``): the order of weight vectors.
     features
         Feature ids in column order.
-    notes
+    warnings
         What the formula's reader should know but is no error (an unused named step, two
-        names for one merged subexpression), one line each; empty for most graphs.
+        names for one merged subexpression), in the formula's order; mostly empty.
     """
 
     def __init__(self, nodes: list[Node], output: str, loss: str, formula: str,
-                 name: str = "", notes: tuple[str, ...] = ()) -> None:
+                 name: str = "", warnings: tuple[FormulaWarning, ...] = ()) -> None:
         g = nx.MultiDiGraph()
         for node in nodes:
             if node.id in g:
@@ -124,7 +124,7 @@ class Graph:
         self.formula = formula
         self.output = output
         self.loss = loss
-        self.notes = tuple(notes)
+        self.warnings = tuple(warnings)
         creation = {n.id: i for i, n in enumerate(nodes)}
         self.order: tuple[str, ...] = tuple(
             nx.lexicographical_topological_sort(g, key=lambda n: creation[n])

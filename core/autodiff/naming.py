@@ -21,6 +21,7 @@ numbered form settles any clash that remains.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,6 +42,32 @@ _INFIX = {"add": ("+", _SUM), "sub": ("−", _SUM), "mul": ("·", _PRODUCT),
 #: Functions written by their symbol rather than their table name.
 _FUNCTION_WORDS = {"sigmoid": "σ"}
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+@dataclass(frozen=True)
+class FormulaWarning:
+    """Something about a formula's names that is no error: a named step never used, or a
+    subexpression named twice (the first name is kept).
+
+    Attributes
+    ----------
+    message
+        One line, without its place.
+    line, column
+        Where, 1-based, in the stripped formula (the statement's start); ``line`` is
+        ``None`` when the formula is one line, as in :class:`FormulaError`.
+    """
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.column is None:
+            return self.message
+        if self.line is None:
+            return f"column {self.column}: {self.message}"
+        return f"line {self.line}, column {self.column}: {self.message}"
 
 
 def constant_name(value: float) -> str:
