@@ -261,7 +261,7 @@ def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
             config, request, work, timeout, file.name, cancel,
             result_size(len(points), len(backward_keys), len(forward_keys), True))
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        _remove_tree(root)
     containment = Containment.parse(status)
     if require_isolation and not containment.complete and code in (0, CANNOT_CHECK):
         raise StudentCodeError(f"{file.name} was not run: the isolation a grade requires is "
@@ -278,6 +278,19 @@ def run_student_file(path: str | os.PathLike[str], points: Sequence[CheckPoint],
         {forward_keys[k]: v for k, v in row.items()} for row in forward)
     return StudentRun(forward=forwards, backward=tuple(tuple(row) for row in backward),
                       containment=containment)
+
+
+def _remove_tree(root: Path) -> None:
+    """Remove the check's folder, whatever modes the student's code left on it."""
+    with contextlib.suppress(OSError):
+        os.chmod(root / "work", 0o700)
+    for folder, subfolders, _ in os.walk(root):
+        for name in subfolders:  # before os.walk lists them
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):  # (a link's target is not the check's)
+                with contextlib.suppress(OSError):
+                    os.chmod(path, 0o700)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def _read_bounded(path: Path, limit: int) -> bytes:

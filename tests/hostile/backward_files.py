@@ -52,7 +52,8 @@ def student(folder: Path, body: str, name: str = "student.py") -> Path:
 
 
 def check_backward(case: str, path: Path, *options: str, samples: int = 5,
-                   limit: float = HARD_LIMIT, wrapper: str | None = None) -> Outcome:
+                   limit: float = HARD_LIMIT, wrapper: str | None = None,
+                   env: dict[str, str] | None = None) -> Outcome:
     """``python main.py check-backward PATH --json`` in a child process, stopped at
     ``limit`` (a failure then, not a hang).  ``wrapper`` runs instead of ``main.py`` (a
     script that ends by calling it)."""
@@ -63,7 +64,8 @@ def check_backward(case: str, path: Path, *options: str, samples: int = 5,
     try:
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                                 timeout=limit, check=False,
-                                env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+                                env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                                     **(env or {})})
     except subprocess.TimeoutExpired:
         pytest.fail(f"{case}: check-backward still running after {limit:g} s")
     seconds = time.monotonic() - start
@@ -85,6 +87,15 @@ def assert_cannot_check(outcome: Outcome, *words: str) -> None:
     assert len(lines[0]) < 700
     for word in words:
         assert word in lines[0], (word, lines[0])
+
+
+def assert_wrong(outcome: Outcome) -> dict[str, object]:
+    """Exit 1 with the checker's JSON verdict (not a crash: no traceback); the JSON."""
+    assert outcome.code == 1, outcome
+    assert "Traceback" not in outcome.err, outcome.err[-2000:]
+    verdict = outcome.json
+    assert verdict["wrong"], verdict
+    return verdict
 
 
 @cache

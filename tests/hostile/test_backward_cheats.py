@@ -12,6 +12,7 @@ from tests.hostile.backward_files import (
     NOTEBOOK,
     ZEROS,
     assert_cannot_check,
+    assert_wrong,
     check_backward,
     needs,
     student,
@@ -35,7 +36,7 @@ except BaseException:
     pass
 """
     outcome = check_backward("notebook + engine", student(tmp_path, body))
-    assert outcome.code == 1, outcome
+    assert_wrong(outcome)
     assert outcome.json["wrong"] == ["w1", "w2", "w3", "w6", "w7"]
 
 
@@ -104,7 +105,7 @@ for fd in range(3, 64):
 os._exit(0)
 """
     outcome = check_backward("forged well-formed answer", student(tmp_path, body))
-    assert outcome.code == 1, outcome
+    assert_wrong(outcome)
     assert outcome.json["wrong"] == [f"w{i}" for i in range(1, 10)]
 
 
@@ -125,7 +126,7 @@ except OSError:
     finally:
         PLANTED.unlink(missing_ok=True)
     assert not planted
-    assert outcome.code == 1, outcome
+    assert_wrong(outcome)
     assert outcome.json["wrong"] == [f"w{i}" for i in range(1, 10)]
 
 
@@ -143,7 +144,7 @@ for ppid in {{os.getppid(), 1, 2}}:
         pass
 """ + NOTEBOOK
     outcome = check_backward(f"fake JSON to {target}", student(tmp_path, body))
-    assert outcome.code == 1, outcome
+    assert_wrong(outcome)
     assert '"weights": []' not in outcome.out  # one JSON document, the checker's
     assert outcome.json["wrong"] == ["w1", "w2", "w3", "w6", "w7"]
 
@@ -163,7 +164,7 @@ def backward_propagation(x, y, w, forward_dict):
     return grads
 """
     outcome = check_backward("central differences", student(tmp_path, body))
-    assert outcome.code == 1, outcome
+    assert_wrong(outcome)
     assert outcome.json["numerical_derivative_suspected"] is True
     assert "numerical derivative rather than the exact one" in outcome.json["message"]
 
@@ -180,5 +181,5 @@ def backward_propagation(x, y, w, forward_dict):
     return grads
 """
     outcome = check_backward("wrong when a weight exceeds 4", student(tmp_path, body))
-    assert outcome.code == 1, outcome
+    assert_wrong(outcome)
     assert outcome.json["wrong"] == ["w5"]

@@ -14,6 +14,7 @@ from tests.hostile.backward_files import (
     NOTEBOOK,
     ZEROS,
     assert_cannot_check,
+    assert_wrong,
     check_backward,
     needs,
     student,
@@ -62,7 +63,7 @@ for pid in (CHECKER_PID, os.getppid(), 1):
 """ + NOTEBOOK
     outcome = check_backward("SIGSTOP of the checker", student(tmp_path, body),
                              wrapper=WITH_CHECKER_PID, limit=60)
-    assert outcome.code == 1, outcome
+    assert_wrong(outcome)
     assert outcome.json["wrong"] == ["w1", "w2", "w3", "w6", "w7"]
 
 
@@ -161,7 +162,7 @@ sys.__stdout__.write('{"wrong": []}\\n')
 os.write(1, b'{"wrong": []}\\n')
 """ + NOTEBOOK
     outcome = check_backward("prints fake JSON", student(tmp_path, body))
-    assert outcome.code == 1, outcome
+    assert_wrong(outcome)
     assert outcome.json["wrong"] == ["w1", "w2", "w3", "w6", "w7"]
 
 
@@ -186,7 +187,7 @@ if os.path.abspath(".") == ORIGINAL or len(names) > 20 or "helper25.py" in names
     raise RuntimeError("saw " + ",".join(names))
 """.replace("ORIGINAL", repr(str(tmp_path))) + ZEROS
     outcome = check_backward("30 sibling files", student(tmp_path, body))
-    assert outcome.code == 1, outcome
+    assert_wrong(outcome)
 
 
 def test_a_stop_signal_sent_to_the_checker_process_group_is_harmless(tmp_path):
@@ -195,3 +196,22 @@ def test_a_stop_signal_sent_to_the_checker_process_group_is_harmless(tmp_path):
     outcome = check_backward("kills its group", student(tmp_path, body))
     assert_cannot_check(outcome, "stopped without a result")
     assert signal.SIGKILL.name in outcome.err
+
+
+def test_the_check_leaves_no_folder_behind_whatever_modes_the_file_sets(tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    folder = tmp_path / "student"
+    folder.mkdir()
+    body = """
+import os
+os.makedirs("locked/inner")
+open("locked/inner/file.txt", "w").close()
+os.chmod("locked/inner", 0)
+os.chmod("locked", 0)
+os.chmod(".", 0o500)
+""" + ZEROS
+    outcome = check_backward("locks its folder", student(folder, body),
+                             env={"TMPDIR": str(temporary)})
+    assert_wrong(outcome)
+    assert list(temporary.iterdir()) == []
