@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli.common import (
@@ -55,6 +56,7 @@ MAX_SAMPLES = 10_000
 def run(args: argparse.Namespace) -> int:
     from cli.common import load_graph_and_data
     from core.backward_check.checker import StudentCodeError, check_backward_file
+    from core.backward_check.sandbox import clean_message
 
     if not 1 <= args.samples <= MAX_SAMPLES:
         raise UsageError(f"--samples must be between 1 and {MAX_SAMPLES}, got {args.samples}")
@@ -74,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
                                      require_isolation=args.require_isolation)
     except StudentCodeError as error:
         raise UsageError(str(error)) from None
+    except Exception as error:  # never exit 1 ("wrong gradient") for a check that failed
+        raise UsageError(clean_message(f"{Path(args.file).name} could not be checked: "
+                                       f"{type(error).__name__}: {error}")) from None
     if args.require_isolation and not report.containment.complete:  # checked again here
         raise UsageError(f"--require-isolation: missing {', '.join(report.containment.missing)}")
     status = 0 if report.all_correct else 1

@@ -103,3 +103,15 @@ def test_require_isolation_grades_only_with_every_protection(capsys):
         assert run_check(capsys, argv, 1)["containment"]["signals"] is True
     else:  # this machine lacks one: the file is not even run
         run_fails(capsys, ["check-backward", *argv], "isolation a grade requires")
+
+
+def test_a_check_that_fails_inside_is_exit_2_never_1(capsys, monkeypatch):
+    # Exit 1 means "a wrong gradient": a failure of the check itself must not say that.
+    import core.backward_check.checker as checker
+
+    def broken(*_args, **_kwargs):
+        raise ArithmeticError("\x1b[31minside\nthe check")
+
+    monkeypatch.setattr(checker, "check_backward_file", broken)
+    run_fails(capsys, ["check-backward", str(EXAMPLES / "correct_backward.py")],
+              "correct_backward.py could not be checked: ArithmeticError: inside the check")
