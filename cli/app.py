@@ -10,19 +10,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from cli.commands import COMMANDS, summary
 from cli.common import Parser, UsageError, join_negative_values
 from cli.progress import INTERRUPTED, erase_line
 from cli.train_cmd import NUMERIC_FLAGS
 
-#: Command name -> module with ``add_arguments(parser)`` and ``run(args) -> int``.
-COMMANDS: dict[str, str] = {
-    "inspect": "cli.inspect_cmd",
-    "gradcheck": "cli.gradcheck_cmd",
-    "train": "cli.train_cmd",
-    "compare": "cli.compare_cmd",
-    "export": "cli.export_cmd",
-    "check-backward": "cli.check_backward_cmd",
-}
+__all__ = ["COMMANDS", "build_parser", "run"]
 
 #: Options whose value may start with a minus sign: negative numbers, and formulas
 #: such as ``-w1*x1``.  Every declared hyperparameter's flag is one.
@@ -34,8 +27,7 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
-        command = sub.add_parser(name, help=(module.__doc__ or name).strip().splitlines()[0],
-                                 description=module.__doc__)
+        command = sub.add_parser(name, help=summary(name), description=module.__doc__)
         module.add_arguments(command)
         command.set_defaults(module=module)
     return parser
