@@ -56,7 +56,7 @@ DEFAULT_TEXT_SCALE = 2.0
 STRIP_SHARE = 0.27
 #: Tick labels' heights the loss plot's curve is given, at least (two labels to read a
 #: scale by, with the gaps the axis keeps between them).
-PLOT_TICK_ROWS = 4
+PLOT_TICK_ROWS = 3
 #: Pixel size of the strip's text at text scale 1.
 STRIP_TEXT_PX = 12
 #: Significant digits of the numbers on the graph in presentation mode.
@@ -126,6 +126,8 @@ class PresenterStrip(QWidget):
         self.controls.setLayout(controls)
         self.loss_plot = LossPlot(training, theme=theme)
         self.loss_plot.setObjectName("presenter_loss_plot")
+        # The curve gets the height; time travel and log scale stay in the normal window.
+        self.loss_plot.set_compact(True)
         #: The loss plot, or a comparison lent by the window while a lesson shows one.
         self.plots = QStackedWidget()
         self.plots.addWidget(self.loss_plot)
