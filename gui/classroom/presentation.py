@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 TEXT_SCALES = (1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)
 DEFAULT_TEXT_SCALE = 2.0
 #: The presenter strip's largest share of the window's height for the loss plot's sake
-#: (the controls always get the height they need: 29% of 768 px at 3x text).
+#: (the controls always get the height they need: 230 px, 30% of 768 px, at 3x text).
 STRIP_SHARE = 0.27
 #: Tick labels' heights the loss plot's curve is given, at least (two labels to read a
 #: scale by, with the gaps the axis keeps between them).
