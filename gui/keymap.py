@@ -62,7 +62,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("play", "&Play", ("Space",), "play / pause", "Training", checkable=True),
     KeyBinding("reset", "&Reset", ("R",), "back to the initial weights", "Training"),
     *_optimizer_rows(),
-    KeyBinding("debug_step", "&Debug step", ("D",),
+    KeyBinding("debug_step", "S&tepping mode", ("D",),
                "stepping mode: one training step node by node, the chain rule on each edge",
                "Debugging", checkable=True),
     KeyBinding("step_start", "&Start of the pass", ("Home",),
