@@ -240,12 +240,17 @@ class NodeInspector(QWidget):
 
     def _show_weight(self, index: int) -> None:
         state = self._optimizer_state
-        parts = [f"{escape(slot)} = {full_number(float(values[index]))}"
-                 for slot, values in state.items() if slot != "t" and len(values) > index]
+        slots = [(slot, float(values[index])) for slot, values in state.items()
+                 if slot != "t" and len(values) > index]
+        # In the window's number format; every digit in the tooltip, as on the graph.
+        parts = [f"{escape(slot)} = {escape(short_number(value))}" for slot, value in slots]
+        full = [f"{escape(slot)} = {full_number(value)}" for slot, value in slots]
         if "t" in state and len(state["t"]):
             parts.append(f"t = {int(state['t'][0])}")
+            full.append(f"t = {int(state['t'][0])}")
         self.state.setText("Optimizer state: " + (", ".join(parts) if parts else "none "
                                                   "(this optimizer keeps no state)"))
+        self.state.setToolTip("<br>".join(full))
         if self._history is None:
             self._value_curve.setData([], [])
             self._grad_curve.setData([], [])

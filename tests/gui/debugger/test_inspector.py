@@ -62,7 +62,12 @@ def test_a_weight_shows_its_optimizer_state_and_recent_history(window, qtbot):
     window.inspect_node("w9")
     inspector = window.inspector
     state = training.trainer.optimizer.state()["velocity"][8]
-    assert "velocity = " + repr(float(state)).replace("-", "−") in inspector.state.text()
+    # The window's number format (not 17 digits); every digit in the tooltip.
+    text = inspector.state.text()
+    assert f"velocity = {short_number(float(state))}" in text
+    assert repr(float(state)).replace("-", "−") not in text
+    assert len(short_number(float(state))) <= 10
+    assert "velocity = " + repr(float(state)).replace("-", "−") in inspector.state.toolTip()
     xs, ys = inspector._value_curve.getData()
     assert list(xs) == [1, 2, 3, 4, 5, 6]
     assert ys[-1] == training.trainer.weights[8]
@@ -117,3 +122,17 @@ def test_lr_1000_shows_the_exp_node_its_input_and_why(window, qtbot):
     assert "overflows float64" in inspector.note.text()
     assert f"exp of {short_number(argument)}" in inspector.note.text()
     assert np.isfinite(argument)
+
+
+def test_adam_state_reads_like_the_rest_of_the_window(window):
+    training = window.session.training
+    training.set_optimizer("adam")
+    training.run_steps(3)
+    window.inspect_node("w9")
+    state = training.trainer.optimizer.state()
+    text = window.inspector.state.text()
+    for slot in ("m", "v"):
+        value = float(state[slot][8])
+        assert f"{slot} = {short_number(value)}" in text
+        assert repr(value).replace("-", "−") not in text
+    assert "t = 3" in text
