@@ -33,6 +33,10 @@ from core.data.datasets import Dataset
 from gui.graph.verdict_mark import WeightMark
 
 PYTHON_FILTER = "Python files (*.py);;All files (*)"
+#: Where the file dialog opens the first time: the shipped example backward files.
+EXAMPLES_FOLDER = Path(__file__).resolve().parents[2] / "resources" / "examples"
+#: The settings key remembering the folder of the last file checked.
+FOLDER_KEY = "files/backward_dir"
 #: Points a check from the window runs at (at least; 40 for the seed).
 WINDOW_SAMPLES = DEFAULT_SAMPLES
 
@@ -136,6 +140,12 @@ class BackwardChecker(QObject):
         self.timeout = DEFAULT_TIMEOUT
         self.last_report: BackwardCheckReport | None = None
         self.last_message = ""
+        #: Where the file dialog opens: the examples the first time, then the folder of
+        #: the last file chosen (remembered in the window's settings, if it has any).
+        settings = getattr(window, "settings", None)
+        remembered = settings.value(FOLDER_KEY, "") if settings is not None else ""
+        self.folder = str(remembered) if remembered and Path(str(remembered)).is_dir() \
+            else str(EXAMPLES_FOLDER)
 
     @property
     def running(self) -> bool:
@@ -148,9 +158,17 @@ class BackwardChecker(QObject):
                                     "A check is already running.")
             return
         path, _ = QFileDialog.getOpenFileName(self.window, "Check my backward: choose your "
-                                              "Python file", "", PYTHON_FILTER)
+                                              "Python file", self.folder, PYTHON_FILTER)
+        if path:
+            self._remember_folder(str(Path(path).resolve().parent))
         if path and self.confirm(path):
             self.start(path, graph, dataset)
+
+    def _remember_folder(self, folder: str) -> None:
+        self.folder = folder
+        settings = getattr(self.window, "settings", None)
+        if settings is not None:
+            settings.setValue(FOLDER_KEY, folder)
 
     def confirm(self, path: str) -> bool:
         answer = QMessageBox.question(
