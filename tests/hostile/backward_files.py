@@ -99,7 +99,7 @@ def assert_wrong(outcome: Outcome) -> dict[str, object]:
 
 
 @cache
-def machine_protections() -> dict[str, object]:
+def machine_protections() -> dict[str, int | bool]:
     """What the launcher can apply here: the containment a trivial check reports."""
     from core.backward_check.sandbox import CheckPoint, StudentCodeError, run_student_file
 
