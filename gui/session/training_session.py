@@ -523,6 +523,7 @@ class TrainingSession(QObject):
         else:
             self._stretches[-1] = fork
         self._trainer, self._config, self._viewing, self._last = fork, config, None, None
+        self._sync_shown_sample()  # the sample the fork trains next
         self.optimizer_changed.emit(config.optimizer, dict(config.hyperparameters))
         self.time_travelled.emit(-1)
         self.publish()
@@ -539,6 +540,7 @@ class TrainingSession(QObject):
         self._changes, self._stretches = original.changes, original.stretches
         self._base_config = original.base_config
         self._original, self._viewing, self._last = None, None, None
+        self._sync_shown_sample()
         self.optimizer_changed.emit(self._config.optimizer, dict(self._config.hyperparameters))
         self.time_travelled.emit(-1)
         self.publish()
