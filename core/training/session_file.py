@@ -76,8 +76,9 @@ if TYPE_CHECKING:
 SESSION_FORMAT = "backprop-explorer-session"
 SESSION_VERSION = 1
 #: A replay (which checks the file) may evaluate at most this many graph nodes, steps times
-#: nodes: about 10 s at the 5 million node evaluations a second of a 2-core laptop (the seed
-#: graph's 35 nodes: 1.4 million steps).  Longer runs are restored from the checkpoint.
+#: nodes: about 10 s at the 5 million node evaluations a second of an idle 2-core machine
+#: (the seed graph's 35 nodes: 1.4 million steps; 16-19 s, 240 MiB at most, measured on a
+#: busy one).  Longer runs are restored from the checkpoint.
 REPLAY_WORK = 50_000_000
 #: A replay keeps one history per stretch of the run (one per change): at most this many
 #: bytes of them in all, or the run is restored from the checkpoint instead.
@@ -444,18 +445,20 @@ def open_session(session: Session, source: str = "the session", *,
 
     config = session.config
     checkpoint = session.checkpoint
+    built: tuple[Graph, Preset | None] | None = None
     try:
         if epochs is not None:
             config = config.replace(epochs=epochs)
         if config.data.builtin or config.graph in _preset_names():
             # The graph is known without the data file: check the file's weights against
             # it before the data file is hashed or read.
-            _check_weights(config.build_graph()[0], checkpoint)
+            built = config.build_graph()
+            _check_weights(built[0], checkpoint)
     except (ConfigError, DataError, SessionError) as error:
         raise SessionError(f"{source}: {error}") from None
     check_data(session, source)
     try:
-        graph, preset = config.build_graph()
+        graph, preset = built or config.build_graph()
         dataset = config.load_data()
         _check_weights(graph, checkpoint)
     except (ConfigError, DataError, SessionError) as error:
