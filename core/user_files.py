@@ -131,7 +131,8 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
     try:
         # The path may have been swapped (for a FIFO, say) between stat and open.
         _require_regular(os.fstat(descriptor).st_mode, source)
-        os.set_blocking(descriptor, True)
+        if hasattr(os, "O_NONBLOCK"):  # POSIX: reads of the regular file block as usual
+            os.set_blocking(descriptor, True)
         return os.fdopen(descriptor, "rb", buffering=0)
     except BaseException:
         os.close(descriptor)
