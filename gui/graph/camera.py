@@ -50,7 +50,7 @@ MIN_DIGIT_PX = 20.0
 #: The camera aims this much above the least (rounding of positions and fonts).
 AIM_MARGIN = 1.04
 #: Digits no taller than this: a single node fills no projector.
-MAX_DIGIT_PX = 32.0
+MAX_DIGIT_PX = 26.0
 #: Length of a pan, in milliseconds.
 ANIMATION_MS = 250
 #: Faster than this many focus changes a second (a held key, fast play), the camera jumps.
@@ -343,8 +343,8 @@ class FocusCamera(QObject):
         """
         view = self._view
         items = view.node_items
-        width = max(view.viewport().width() - 2 * MARGIN_PX, 1.0)
-        height = max(view.viewport().height() - 2 * MARGIN_PX, 1.0)
+        area = view.free_area().adjusted(MARGIN_PX, MARGIN_PX, -MARGIN_PX, -MARGIN_PX)
+        width, height = max(area.width(), 1.0), max(area.height(), 1.0)
         least = self.least_zoom(focus.nodes)
         most = least * MAX_DIGIT_PX / MIN_DIGIT_PX
         edge_box = QRectF()
@@ -388,7 +388,9 @@ class FocusCamera(QObject):
             # The band on the anchor's side: the note's stem stays short.
             above = anchor.y() - target.top() <= target.bottom() - anchor.y()
             y += (-1.0 if above else 1.0) * band / (2 * zoom)
-        return Shot(zoom, QPointF(x, y))
+        # The free area's centre is where (x, y) goes; the view is centred on its own.
+        offset = QPointF(view.viewport().rect().center()) - area.center()
+        return Shot(zoom, QPointF(x, y) + offset / zoom)
 
 
 def _clamp(value: float, low: float, high: float) -> float:

@@ -3,8 +3,9 @@
 While the camera (or the user) has zoomed in past the whole-graph fit, the inset shows
 every node as a dot of its kind's colour and every edge as a thin line, with the part the
 view shows outlined, so nobody loses their bearings.  A click centres the view on that
-point (the camera lets go until the focus moves again).  The inset takes the corner
-farthest from what it must not cover (the focus, the chain-rule note, the legends).
+point (the camera lets go until the focus moves again).  The inset takes a corner
+clear of the nodes being discussed, the chain-rule note and the legends, covering as little
+of the rest of the focus as it can; smaller, or not at all, when no corner is clear.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ MAX_HEIGHT_SHARE = 0.3
 MARGIN = 6
 #: Shown only when the view is zoomed in by more than this over the whole-graph fit.
 ZOOMED_IN = 1.03
+#: The sizes tried, as shares of the full inset, when a corner would cover the focus.
+SIZES = (1.0, 0.75, 0.55)
+#: The smallest inset worth showing, in pixels.
+MIN_SIDE = (60, 24)
 
 
 class Overview(QWidget):
@@ -47,10 +52,11 @@ class Overview(QWidget):
 
     # -- where it goes ---------------------------------------------------------------
 
-    def refresh(self, avoid: Sequence[QRectF] = ()) -> None:
-        """Show the inset if the view is zoomed in past the whole-graph fit, in the corner
-        that covers the least of ``avoid`` (rectangles in viewport pixels); hide it
-        otherwise."""
+    def refresh(self, never: Sequence[QRectF] = (), rather_not: Sequence[QRectF] = ()
+                ) -> None:
+        """Show the inset if the view is zoomed in past the whole-graph fit, in a corner
+        clear of ``never`` that covers the least of ``rather_not`` (rectangles in
+        viewport pixels), smaller if it must be; hide it otherwise."""
         view = self._view
         graph = view.graph_rect()
         whole = view.whole_graph_zoom()
@@ -59,33 +65,29 @@ class Overview(QWidget):
             return
         viewport = QRectF(view.viewport().geometry())
         corner = viewport.topLeft()
-        avoid = [rect.translated(corner) for rect in avoid]
+        never = [rect.translated(corner) for rect in never]
+        rather_not = [rect.translated(corner) for rect in rather_not]
         width = min(max(viewport.width() * SHARE, MIN_WIDTH), MAX_WIDTH)
         height = width * graph.height() / graph.width()
         if height > viewport.height() * MAX_HEIGHT_SHARE:
             height = viewport.height() * MAX_HEIGHT_SHARE
             width = height * graph.width() / graph.height()
-        if width < 40 or height < 24:
-            self.hide()
-            return
-        boxes = self.corners(viewport, width, height)
-
-        def covered(name: str) -> float:
-            box = boxes[name]
-            area = 0.0
-            for rect in avoid:
-                part = box.intersected(rect)
-                if not part.isEmpty():
-                    area += part.width() * part.height()
-            return area
-
-        # The corners in order of preference, the least covering first.
-        self.corner = min(boxes, key=lambda name: (covered(name), list(boxes).index(name)))
-        box = boxes[self.corner].toRect()
-        self.setGeometry(box)
-        self.show()
-        self.raise_()
-        self.update()
+        for shrink in SIZES:
+            w, h = width * shrink, height * shrink
+            if w < MIN_SIDE[0] or h < MIN_SIDE[1]:
+                break
+            boxes = self.corners(viewport, w, h)
+            clear = [name for name, box in boxes.items() if _covered(box, never) == 0.0]
+            if clear:
+                # The preferred corner among the least covering.
+                self.corner = min(clear, key=lambda name: (_covered(boxes[name], rather_not),
+                                                           list(boxes).index(name)))
+                self.setGeometry(boxes[self.corner].toRect())
+                self.show()
+                self.raise_()
+                self.update()
+                return
+        self.hide()  # nowhere to go: the focus matters more
 
     @staticmethod
     def corners(viewport: QRectF, width: float, height: float) -> dict[str, QRectF]:
@@ -152,3 +154,13 @@ class Overview(QWidget):
         if ok:
             self._view.look_at(inverted.map(QPointF(event.position())))
         event.accept()
+
+
+def _covered(box: QRectF, rects: Sequence[QRectF]) -> float:
+    """The area of ``box`` that ``rects`` cover (overlaps counted twice)."""
+    area = 0.0
+    for rect in rects:
+        part = box.intersected(rect)
+        if not part.isEmpty():
+            area += part.width() * part.height()
+    return area

@@ -166,6 +166,15 @@ class GraphView(QGraphicsView):
         """The chain-rule note's size in pixels; (0, 0) when hidden."""
         return self.step_note.size() if self.step_note.isVisible() else (0.0, 0.0)
 
+    def free_area(self) -> QRectF:
+        """The part of the viewport the camera shows its focus in: all of it, less the
+        column of the legends on the right when they are shown (and leave half)."""
+        area = QRectF(self.viewport().rect())
+        lefts = [left for left, _top, _right, _bottom in self._legend_obstacles()]
+        if lefts and min(lefts) >= area.width() / 2:
+            area.setRight(min(lefts))
+        return area
+
     def note_anchor(self) -> QPointF | None:
         """The scene point the chain-rule note hangs from (``None``: no note)."""
         return None if self._note_anchor is None else QPointF(self._note_anchor)
@@ -192,16 +201,21 @@ class GraphView(QGraphicsView):
         self.refresh_overview()
 
     def refresh_overview(self) -> None:
-        """Show or hide the overview inset, in the corner clear of the focus, the note and
-        the legends."""
-        avoid = [QRectF(self.mapFromScene(self.node_items[node_id].drawn_scene_rect())
-                        .boundingRect()) for node_id in self.camera.focus().nodes]
+        """Show or hide the overview inset, in a corner clear of the nodes discussed, the
+        note and the legends."""
+        focus = self.camera.focus()
+
+        def on_screen(node_ids: frozenset[str]) -> list[QRectF]:
+            return [QRectF(self.mapFromScene(self.node_items[node_id].drawn_scene_rect())
+                           .boundingRect()) for node_id in node_ids]
+
+        never = on_screen(focus.core | focus.near)
         if self.step_note.isVisible() and self.step_note.scene() is self.scene():
-            avoid.append(self.step_note.deviceTransform(self.viewportTransform())
+            never.append(self.step_note.deviceTransform(self.viewportTransform())
                          .mapRect(self.step_note.boundingRect()))
-        avoid += [QRectF(left, top, right - left, bottom - top)
+        never += [QRectF(left, top, right - left, bottom - top)
                   for left, top, right, bottom in self._legend_obstacles()]
-        self.overview.refresh(avoid)
+        self.overview.refresh(never, on_screen(focus.nodes - focus.core - focus.near))
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)

@@ -107,9 +107,10 @@ def test_the_overview_shows_while_zoomed_in_clear_of_the_focus(qtbot, stepped):
         qtbot.wait(5)
         if view.zoom() <= view.whole_graph_zoom() * 1.03:
             continue
+        if not view.overview.isVisible():
+            continue  # no corner clear of the nodes discussed: none shown
         inset = QRectF(view.overview.geometry()).translated(
             -view.viewport().geometry().topLeft().toPointF())
-        assert view.overview.isVisible()
         assert QRectF(view.viewport().rect()).contains(inset)
         corners.add(view.overview.corner)
         for node_id in (position.node, position.receiver, *position.inputs):
@@ -119,7 +120,7 @@ def test_the_overview_shows_while_zoomed_in_clear_of_the_focus(qtbot, stepped):
         note = view.step_note
         box = note.deviceTransform(view.viewportTransform()).mapRect(note.boundingRect())
         assert not inset.intersects(box), position.index
-    assert corners
+    assert len(corners) >= 1
     view.fit_all()
     assert not view.overview.isVisible()
 
