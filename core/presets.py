@@ -8,7 +8,7 @@ A preset is a JSON file (one per preset, ``resources/presets/NAME.json``)::
       "name": "xor",                    # what --graph and the menus call it
       "title": "2-2-1 network on XOR",  # what a menu shows
       "description": "...",             # one line for tooltips
-      "formula": "sigmoid(v1*tanh(...) + ...)",
+      "formula": "sigmoid(v1*tanh(...) + ...)",  # may name its steps: "h = ...\\nw*h"
       "display_formula": "...",         # optional: how the course writes it
       "aliases": {"exp": "exp1"},       # optional: notebook names of intermediates
       "data": "xor.csv" | "builtin",    # its dataset, beside the file, or the built-in one
@@ -17,7 +17,10 @@ A preset is a JSON file (one per preset, ``resources/presets/NAME.json``)::
     }
 
 The datasets are small CSVs made deterministically by ``resources/make_preset_data.py``.
-``seed`` is the course notebook's 9-weight model on the built-in data.
+``seed`` is the course notebook's 9-weight model on the built-in data, its steps named as
+the notebook names them (val, part_1, part_2, v1, v2, part_3).  A formula text a preset
+had before (:data:`FORMER_FORMULAS`: the seed's one-line text) still means that preset, in a
+preset file, a session or typed.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from core.autodiff.formula import FormulaError, parse_formula
+from core.autodiff.formula import FormulaError, column_names, parse_formula
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset, builtin_dataset, load_dataset
 from core.user_files import load_json, read_text
@@ -53,6 +56,36 @@ PRESET_SOURCE_PREFIX = "built-in:"
 SEED_DISPLAY_FORMULA = (
     "tanh(exp((w1*x1 + w2*x2)**2 + w6) + w7) + sigmoid(sin(w3*x3)*(w4*x4 + w5*x5) + w8)*w9"
 )
+
+
+#: Formula texts presets had before, by preset: what sessions, preset files and fingers
+#: may still carry.  Each builds the same graph (the same node ids) as the preset today.
+FORMER_FORMULAS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "seed": ("tanh(exp((w1*x1 + w2*x2)*(w1*x1 + w2*x2) + w6) + w7) + "
+             "sigmoid(sin(w3*x3)*(w4*x4 + w5*x5) + w8)*w9",),
+})
+
+
+def _spaced(text: str) -> str:
+    """``text`` with every run of white space (new lines too) as one space."""
+    return " ".join(text.split())
+
+
+def _current_formula(formula: str) -> str:
+    """A preset's formula as it is today, for one it had before (else ``formula``)."""
+    for name, texts in FORMER_FORMULAS.items():
+        if _spaced(formula) in map(_spaced, texts):
+            return _read_formula(PRESET_FOLDER / f"{name}.json") or formula
+    return formula
+
+
+def _read_formula(path: Path) -> str | None:
+    try:
+        raw = load_json(read_text(path, MAX_PRESET_BYTES), MAX_PRESET_DEPTH)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    formula = raw.get("formula") if isinstance(raw, dict) else None
+    return formula if isinstance(formula, str) else None
 
 
 class PresetError(ValueError):
@@ -174,7 +207,8 @@ def read_preset(path: Path) -> tuple[int, Preset]:
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise PresetError(f"{path.name}: training epochs must be a whole number >= 1")
     preset = Preset(
-        name=_text(raw, "name", path), formula=_text(raw, "formula", path),
+        name=_text(raw, "name", path),
+        formula=_current_formula(_text(raw, "formula", path)),
         description=_text(raw, "description", path),
         display_formula=_text(raw, "display_formula", path, ""),
         aliases=MappingProxyType(dict(raw.get("aliases") or {})),
@@ -208,11 +242,27 @@ def load_presets(folder: Path = PRESET_FOLDER) -> Mapping[str, Preset]:
 PRESETS: Mapping[str, Preset] = load_presets()
 
 
+def preset_of_formula(text: str, columns: Sequence[str] = (), target: str = ""
+                      ) -> Preset | None:
+    """The preset whose formula ``text`` is, today's or a former one (white space aside:
+    the Model box may show new lines as spaces), or ``None``.  Not when a data column
+    would take one of the preset's weight names (the text would mean another graph)."""
+    spaced = _spaced(text)
+    for name, preset in PRESETS.items():
+        texts = (preset.formula, *FORMER_FORMULAS.get(name, ()))
+        if spaced in map(_spaced, texts):
+            usable = column_names(columns, target)
+            if not any(weight in usable for weight in preset.build().weights):
+                return preset
+    return None
+
+
 def resolve_graph(spec: str, columns: Sequence[str] = (), target: str = ""
                   ) -> tuple[Graph, Preset | None]:
     """A preset name or a prediction formula -> graph (and the preset, if it was one).
     A formula may use the data's column names ``columns`` (its target ``target`` is
-    refused), see :func:`core.autodiff.formula.parse_formula`.
+    refused), see :func:`core.autodiff.formula.parse_formula`.  A preset's formula (today's
+    or a former one, :data:`FORMER_FORMULAS`) is that preset.
 
     Raises
     ------
@@ -221,6 +271,9 @@ def resolve_graph(spec: str, columns: Sequence[str] = (), target: str = ""
     """
     key = spec.strip()
     preset = PRESETS.get(key)
+    if preset is not None:
+        return preset.build(), preset
+    preset = preset_of_formula(key, columns, target)
     if preset is not None:
         return preset.build(), preset
     if key.isidentifier():
