@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import tempfile
-from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
@@ -38,12 +39,15 @@ def offscreen_platform(width: int, height: int) -> str:
     screens = {"screens": [{"name": "Screen", "x": 0, "y": 0, "width": width,
                             "height": height, "logicalDpi": 96, "logicalBase": 96,
                             "dpr": 1}]}
-    folder = Path(tempfile.gettempdir())
-    path = folder / f"backprop-explorer-screen-{width}x{height}.json"
-    text = json.dumps(screens)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".json", delete=False,
-                                         encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-    return f"offscreen:configfile={path}"
+    # A new file of this process's own (created exclusively: nothing placed in the
+    # temporary folder beforehand, a FIFO or a link, is ever opened), removed at exit.
+    handle, name = tempfile.mkstemp(prefix="backprop-explorer-screen-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        json.dump(screens, file)
+    atexit.register(_remove, name)
+    return f"offscreen:configfile={name}"
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)

@@ -32,6 +32,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from gui.plain_text import tooltip_text
+
 #: Characters of one unbroken run before a break opportunity is added: longer than any
 #: word of a caption, so that words are still broken only between them.
 BREAK_RUN = 30
@@ -303,7 +305,7 @@ class ElidedLine(QWidget):
         if (first, rest) != (self._first, self._rest):
             self._first, self._rest = first, rest
             whole = self.text()
-            self.setToolTip(whole if len(whole) <= MAX_SHOWN else "")
+            self.setToolTip(tooltip_text(whole) if len(whole) <= MAX_SHOWN else "")
             self.update()
 
     def shown_text(self) -> str:
