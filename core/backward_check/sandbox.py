@@ -383,8 +383,15 @@ def _read_only_roots(lib: Path) -> list[str]:
     import numpy
 
     package = Path(numpy.__file__).resolve().parent
-    paths = sysconfig.get_paths()
-    roots = [paths["stdlib"], paths["platstdlib"], str(package), str(lib),
+    # Where the standard library really is (a venv's "platstdlib" is its own lib folder):
+    # the folder of os.py, and of the compiled modules (lib-dynload).
+    import _json
+    import select
+
+    stdlib = [os.path.dirname(os.__file__), sysconfig.get_paths()["stdlib"]]
+    stdlib += [os.path.dirname(file) for m in (_json, select, math)
+               if isinstance(file := getattr(m, "__file__", None), str)]
+    roots = [*stdlib, str(package), str(lib),
              str(package.with_name("numpy.libs")),
              "/usr/lib", "/usr/lib64", "/usr/lib32", "/lib", "/lib64", "/lib32",
              "/etc/ld.so.cache", "/usr/lib/locale"]
@@ -393,7 +400,31 @@ def _read_only_roots(lib: Path) -> list[str]:
         libdir = sysconfig.get_config_var("LIBDIR")
         if library and libdir:
             roots.append(os.path.join(libdir, library))
-    return [os.path.realpath(r) for r in roots if os.path.exists(r)]
+    roots = list(dict.fromkeys(os.path.realpath(r) for r in roots if os.path.exists(r)))
+    folders = tuple(r.rstrip("/") + "/" for r in roots)
+    libraries = [path for path in _mapped_libraries([*_site_folders(), str(APP_ROOT)])
+                 if not os.path.realpath(path).startswith(folders)]
+    return list(dict.fromkeys(roots + [os.path.realpath(p) for p in libraries]))
+
+
+def _mapped_libraries(excluded: Sequence[str]) -> list[str]:
+    """The shared libraries this process has loaded (numpy's BLAS among them, wherever the
+    environment keeps it: a conda environment's own ``lib``), except those in ``excluded``
+    folders; none where ``/proc/self/maps`` cannot be read."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            lines = maps.read(4 * 1024 * 1024).splitlines()
+    except OSError:
+        return []
+    folders = [os.path.realpath(e).rstrip("/") + "/" for e in excluded]
+    found = set()
+    for line in lines:
+        parts = line.split(maxsplit=5)  # address, mode, offset, device, inode, path
+        path = parts[5].strip() if len(parts) == 6 else ""
+        if ".so" in os.path.basename(path) and path.startswith("/") and \
+                not any(path.startswith(f) for f in folders) and os.path.isfile(path):
+            found.add(path)
+    return sorted(found)
 
 
 def _launcher_config(work: Path, lib: Path, memory_mb: int, timeout: float,

@@ -109,3 +109,21 @@ def test_a_student_file_that_is_a_device_a_link_loop_or_unreadable_says_so(tmp_p
                         (str(tmp_path), "is a folder")):
         with pytest.raises(StudentCodeError, match=words):
             run_student_file(path, point, ["da"], timeout=5)
+
+
+def test_the_read_only_roots_are_the_stdlib_numpy_and_libraries_never_the_app(tmp_path):
+    import os
+
+    import numpy
+
+    from core.backward_check.sandbox import APP_ROOT, _read_only_roots, _site_folders
+
+    roots = _read_only_roots(tmp_path)
+    assert os.path.dirname(os.path.realpath(os.__file__)) in roots
+    assert os.path.dirname(os.path.realpath(numpy.__file__)) in roots
+    assert len(roots) == len(set(roots))
+    for root in roots:
+        if root.startswith(os.path.realpath(numpy.__file__).rsplit("/numpy/", 1)[0]):
+            assert "numpy" in root  # of the site-packages, numpy's folders only
+        assert not root.startswith(str(APP_ROOT) + "/") or "numpy" in root
+        assert root not in _site_folders()
