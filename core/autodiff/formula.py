@@ -391,11 +391,18 @@ def _place(error: FormulaError, source: str, lead: int) -> FormulaError:
         line = max(i for i, start in enumerate(starts) if start <= offset) + 1
         column = offset - starts[line - 1] + 1
     elif column is not None:
-        line = line or 1
-        offset = starts[min(line, len(starts)) - 1] + column - 1
+        line = min(line or 1, len(lines))
+        column = _characters(lines[line - 1], column)
+        offset = starts[line - 1] + column - 1
     if offset is not None:
         offset += lead
     return FormulaError(error.reason, column, line if len(lines) > 1 else None, offset)
+
+
+def _characters(line: str, column: int) -> int:
+    """An ast node's 1-based column, which counts UTF-8 bytes (größe is 7 bytes), in
+    characters."""
+    return len(line.encode()[:column - 1].decode(errors="ignore")) + 1
 
 
 def _syntax_error(error: SyntaxError, source: str) -> FormulaError:
@@ -403,14 +410,16 @@ def _syntax_error(error: SyntaxError, source: str) -> FormulaError:
     lines = source.split("\n")
     line = error.lineno if error.lineno and error.lineno <= len(lines) else None
     column = error.offset
+    # A syntax error's offset counts characters: it is placed as a flat index.
+    start = sum(len(text) + 1 for text in lines[:(line or 1) - 1])
     if line is not None and line < len(lines) and column and column > len(lines[line - 1]):
         return FormulaError(f"invalid syntax: line {line} ends too early{detail} (to continue "
                             "an expression on the next line, put it in parentheses)",
-                            len(lines[line - 1]) + 1, line)
+                            offset=start + len(lines[line - 1]))
     if line is None or not column or column > len(lines[line - 1]):
         return FormulaError(f"invalid syntax: the formula ends too early{detail}",
                             offset=len(source))
-    return FormulaError(f"invalid syntax{detail}", column, line)
+    return FormulaError(f"invalid syntax{detail}", offset=start + column - 1)
 
 
 def _read_statements(module: ast.Module, source: str
@@ -595,7 +604,9 @@ def _parse(source: str, name: str, columns: Sequence[str], target: str) -> Graph
     target = builder.leaf("target", "y")
     residual = builder.op("sub", (target, "y_pred"), node_id="residual", label="y − y'")
     builder.op("square", (residual,), node_id="loss", kind="loss", label="L")
-    if "\n" not in source:  # one line: places are columns, as in errors
-        warnings = [replace(w, line=None) for w in warnings]
+    lines = source.split("\n")
+    warnings = [replace(w, column=_characters(lines[(w.line or 1) - 1], w.column or 1),
+                        line=w.line if len(lines) > 1 else None)  # as in errors
+                for w in warnings]
     return Graph(builder.nodes, output="y_pred", loss="loss", formula=source, name=name,
                  warnings=tuple(warnings))

@@ -145,3 +145,15 @@ def test_steps_may_be_named_like_internal_ids_without_moving_them():
     graph = parse_formula("mul1 = a*x1\nexp(mul1)*b")
     assert graph.by_name("mul1").id != "mul1"
     assert graph.by_name("mul1").op == "mul"
+
+
+def test_places_count_characters_not_bytes():
+    columns = ("größe", "maß")
+    with pytest.raises(FormulaError) as caught:
+        parse_formula("a*größe + foo(maß)", columns=columns)
+    assert caught.value.column == 11
+    with pytest.raises(FormulaError) as caught:
+        parse_formula("a*größe + */ maß", columns=columns)
+    assert caught.value.column == 11
+    graph = parse_formula("h = a*größe; k = b*maß; w*h", columns=columns)
+    assert [(w.line, w.column) for w in graph.warnings] == [(None, 14)]
