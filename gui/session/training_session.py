@@ -34,6 +34,7 @@ from core.training.config import DataSource, TrainingConfig
 from core.training.divergence import WINDOW, describe_divergence
 from core.training.initial_weights import initial_weights
 from core.training.optimizers import Optimizer
+from core.training.resolution import resolve_for_data, same_model
 from core.training.session_file import Change, OpenedSession
 from core.training.trainer import Divergence, PastState, StepResult, Trainer
 from gui.formatting import count
@@ -268,13 +269,17 @@ class TrainingSession(QObject):
         old = self._config
         graph_changed = (graph is not None and graph is not self._graph) \
             or config.graph != old.graph
-        if graph is None:
-            graph = self._config_graph(config) if graph_changed else self._graph
         if dataset is None:
             # The graph's own data comes with the graph: another graph, maybe other data.
             reload = config.data != old.data or (graph_changed and config.data.builtin)
             dataset = config.load_data() if reload else self._dataset
         data_changed = dataset is not self._dataset
+        if graph is None:
+            # A formula's names mean what the current data's columns say: resolved again
+            # whenever the formula or the data changes.
+            graph = resolve_for_data(config.graph, dataset) \
+                if graph_changed or data_changed else self._graph
+            graph_changed = not same_model(graph, self._graph)
         if config == old and not graph_changed and not data_changed:
             return
         dataset.require_features(graph.n_inputs)
@@ -327,7 +332,9 @@ class TrainingSession(QObject):
         """
         if source is None:
             source = data_source(dataset)
-        self.set_config(self._config.replace(data=source), dataset=dataset)
+        # Other data may make other weights of the same formula: fresh initial weights.
+        self.set_config(self._config.replace(data=source, initial_weights=None),
+                        dataset=dataset)
 
     def set_model(self, graph: Graph, dataset: Dataset, *,
                   initial_weights: np.ndarray | None = None, optimizer: str | None = None,
@@ -627,9 +634,6 @@ class TrainingSession(QObject):
         """
         self.set_config(self._config.replace(epochs=epochs))
 
-    def _config_graph(self, config: TrainingConfig) -> Graph:
-        return config.build_graph()[0]
-
     # -- what the graph shows -----------------------------------------------------------
 
     def show_sample(self, index: int) -> None:
@@ -732,7 +736,12 @@ class TrainingSession(QObject):
         return result
 
     def reset(self) -> None:
-        """Back to the initial weights (same seed), history cleared."""
+        """Back to the initial weights (same seed), history cleared; the formula is
+        resolved against the data again."""
+        graph = resolve_for_data(self._config.graph, self._dataset)
+        if not same_model(graph, self._graph):
+            self._graph = graph
+            self.graph_changed.emit(graph)
         self._restart()
         self.status_reported.emit("Reset to the initial weights")
 
