@@ -213,3 +213,21 @@ def test_a_lesson_view_shows_its_nodes_with_the_active_node(qtbot, stepped):
     view.focus_view(())
     qtbot.wait(5)
     assert view.camera.focus().nodes >= {position.node, *position.inputs}
+
+
+def test_follow_the_stepper_is_off_by_default_and_remembered(qtbot, window, session):
+    from gui.main_window import MainWindow
+    from gui.settings import open_settings
+
+    action = window.actions["follow"]
+    assert action.isCheckable() and not action.isChecked()
+    assert not window.graph_view.camera.following
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert action in view_menu.actions()
+    action.trigger()
+    assert window.graph_view.camera.following
+    window.save_settings()
+    again = MainWindow(session, settings=open_settings())
+    qtbot.addWidget(again)
+    assert again.actions["follow"].isChecked()
+    assert again.graph_view.camera.following
