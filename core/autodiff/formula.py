@@ -103,6 +103,8 @@ class _Builder:
         self.precedence: dict[str, int] = {}
         #: Named steps defined so far -> their node id; every step -> its line; steps used.
         self.scope: dict[str, str] = {}
+        #: Node id -> its place in ``nodes``.
+        self.index: dict[str, int] = {}
         self.steps: dict[str, int] = {}
         self.used: set[str] = set()
 
@@ -117,6 +119,7 @@ class _Builder:
         if len(node.expr) > MAX_EXPR_LENGTH:
             node = replace(node, expr=node.expr[:MAX_EXPR_LENGTH - 1] + "…")
         self.by_key[key] = node.id
+        self.index[node.id] = len(self.nodes)
         self.taken.add(node.id)
         self.exprs[node.id] = node.expr
         self.precedence[node.id] = _precedence(node.op)
@@ -556,7 +559,7 @@ def _parse(source: str, name: str, columns: Sequence[str], target: str) -> Graph
     for step, value, statement in statements:
         _check_step_name(step, statement, builder, defined)
         node_id = _build(value, builder)
-        node = next(n for n in builder.nodes if n.id == node_id)
+        node = builder.nodes[builder.index[node_id]]
         bare = _bare(value)
         if node.is_leaf:
             raise FormulaError(f"'{step} = {ast.unparse(value)}' names nothing new "
