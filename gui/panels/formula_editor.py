@@ -160,8 +160,8 @@ class FormulaEditor(QWidget):
         marks = [(i, len(w.name)) for w in pending for i in name_positions(text, w.name)]
         self._mark(marks, WARNING_COLOUR)
         kept = [w.name for w in resolution.name_warnings if w not in pending]
-        note = f" ({', '.join(kept)} kept as weight{'s' if len(kept) > 1 else ''})" \
-            if kept else ""
+        note = "" if not kept else f" ({', '.join(kept)} kept as " \
+            f"{'weights' if len(kept) > 1 else 'a weight'})"
         summary = escape(resolution.summary() + note, quote=False)
         if self.warnings:
             lines = "<br>".join(f"⚠ {escape(line, quote=False)}" for line in self.warnings)
