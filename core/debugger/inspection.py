@@ -30,11 +30,11 @@ class InputReport:
     Attributes
     ----------
     node, name
-        The operand's id and its name as drawn.
+        The operand's id and its name (``v1·v2+w8``).
     value
         Its value (``None`` when not computed yet).
     rule
-        The local derivative d(node)/d(operand) in the operands' names (``1 − tanh²(+)``).
+        The local derivative d(node)/d(operand) in the operands' names (``1 − tanh²(part_1+w7)``).
     rule_numbers
         The same with the operands' values (``1 − tanh²(1.033)``), or ``""``.
     local
@@ -60,7 +60,7 @@ class NodeReport:
     Attributes
     ----------
     node, name, role
-        Id, name as drawn (``×``, ``y'``) and role in words (``weight``, ``operation``).
+        Id, name (``part_3``, ``w1·x1``, ``y'``) and role in words (``weight``, ``operation``).
     op
         The op table's name, ``None`` for leaves.
     symbol

@@ -13,8 +13,8 @@ import sys
 from dataclasses import dataclass
 from typing import Literal
 
-from core.debugger.stepper import StepPlan, d, factor
-from core.debugger.wording import forward_words, name, number, of_phrase, operand_names
+from core.debugger.stepper import StepPlan, factor
+from core.debugger.wording import d, forward_words, name, number, of_phrase, operand_names
 
 LARGEST = f"the largest float64 is {number(sys.float_info.max, 2)}"
 

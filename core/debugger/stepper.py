@@ -36,6 +36,7 @@ from core.autodiff.engine import BackwardStep, Trace
 from core.autodiff.graph import Edge, Graph
 from core.debugger.wording import (
     MINUS,
+    d,
     derivative_words,
     forward_words,
     kind_words,
@@ -242,7 +243,10 @@ class StepPlan:
                 numbers = [number(values[i]) for i in node.inputs]
                 with_names = forward_words(row, names, node.param)
                 with_numbers = forward_words(row, numbers, node.param)
-                text = f"{label} = {with_names} = {with_numbers} = {number(value)}"
+                # An automatic name is the op applied to its operands' names: say it once.
+                same = with_names.replace(" ", "") == label.replace(" ", "")
+                text = (f"{label} = {with_numbers} = {number(value)}" if same else
+                        f"{label} = {with_names} = {with_numbers} = {number(value)}")
                 caption = f"{label}: {with_numbers} = {number(value)}"
             positions.append(StepPosition(
                 index=len(positions), phase="forward", node=node_id, inputs=node.inputs,
@@ -277,13 +281,21 @@ class StepPlan:
             rule = derivative_words(row, step.arg, numbers, consumer.param)
             up, local, contribution = (number(step.upstream), number(step.local),
                                        number(step.contribution))
-            lines = [f"∂{loss_name}/∂{d(v)} = ∂{loss_name}/∂{d(u)} · ∂{d(u)}/∂{d(v)} = "
-                     f"{factor(up)} · {factor(local)} = {contribution}"]
+            if step.node == loss:
+                # The loss's own derivative: ∂L/∂L = 1 is no factor worth writing, and
+                # ∂L/∂X = ∂L/∂L · ∂L/∂X would name X in terms of itself.
+                in_names = derivative_words(row, step.arg, names, consumer.param)
+                lines = [f"∂{loss_name}/∂{d(v)} = {in_names} = {rule} = {contribution}"]
+            else:
+                lines = [f"∂{loss_name}/∂{d(v)} = ∂{loss_name}/∂{d(u)} · ∂{d(u)}/∂{d(v)} = "
+                         f"{factor(up)} · {factor(local)} = {contribution}"]
             if _is_number(rule):
                 # A rule that is just an operand (b for a·b) or a constant (1) reads
-                # better with names: ∂×/∂w9 = σ.
+                # better with names: ∂(part_3·w9)/∂w9 = part_3.
                 in_names = derivative_words(row, step.arg, names, consumer.param)
                 rule = f"∂{d(u)}/∂{d(v)}" + ("" if _is_number(in_names) else f" = {in_names}")
+            else:
+                rule = f"∂{d(u)}/∂{d(v)} = {rule}"
             caption = f"{u}: {rule} = {local}; upstream {up}; gradient {contribution}"
             if before is not None:
                 total = (f"{number(before)} + {factor(contribution)} = "
@@ -385,11 +397,6 @@ class StepPlan:
                 if not (math.isfinite(step.contribution) and math.isfinite(step.accumulated)):
                     return position.index
         return None
-
-
-def d(label: str) -> str:
-    """A name after ∂: in parentheses when it has spaces (∂(y − y'))."""
-    return f"({label})" if " " in label else label
 
 
 def factor(text: str) -> str:

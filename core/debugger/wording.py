@@ -1,9 +1,11 @@
 """How the debugger writes nodes, numbers and rules for people.
 
-Nodes are named as the graph draws them (``×``, ``exp``, ``y'``, ``L``), never by their
-internal ids; numbers get four significant digits and a real minus sign, as on the graph;
-an op's forward value and local derivatives are written from the op table's ``words`` and
-``derivative_words`` with names or numbers filled in.
+Nodes are called by their one unique name (:attr:`Node.name`: ``w1``, ``v1·v2``,
+``part_1``, ``#4``, ``y'``, ``L``), never by a bare op symbol (the seed graph has eight
+``×``) nor by their internal ids; a name with an operator inside is put in parentheses where
+it is an operand or follows ∂ (``∂(v1·v2)/∂v1``); numbers get four significant digits and a
+real minus sign, as on the graph; an op's forward value and local derivatives are written
+from the op table's ``words`` and ``derivative_words`` with names or numbers filled in.
 """
 
 from __future__ import annotations
@@ -36,8 +38,37 @@ def number(value: float, digits: int = 4) -> str:
 
 
 def name(node: Node) -> str:
-    """What the graph shows as the node's name: its label (``×``, ``w1``, ``y'``, ``L``)."""
-    return node.label
+    """The node's one unique name (``w1``, ``v1·v2``, ``part_1``, ``y'``, ``L``); its label
+    only for a node built without a graph (which names every node)."""
+    return node.name or node.label
+
+
+def _top_level_operators(text: str) -> set[str]:
+    """The operator characters of ``text`` outside parentheses (a number's exponent
+    ``2.1e−5`` has none)."""
+    found: set[str] = set()
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0 and char in "+·/× ":
+            found.add(char)
+        elif depth == 0 and char in "-" + MINUS and i > 0 and text[i - 1] not in "eE":
+            found.add(MINUS)
+    return found
+
+
+def is_compound(text: str) -> bool:
+    """Whether ``text`` (a name or a number) has an operator outside parentheses, or starts
+    with a minus: then it needs parentheses as an operand (``(v1·v2)``, ``(−0.5)``)."""
+    return text.startswith(("-", MINUS)) or bool(_top_level_operators(text))
+
+
+def d(text: str) -> str:
+    """A name after ∂, in parentheses when it is compound: ∂(v1·v2), ∂(y−y'), ∂part_1."""
+    return f"({text})" if is_compound(text) else text
 
 
 def kind_words(node: Node) -> str:
@@ -58,7 +89,7 @@ def kind_words(node: Node) -> str:
 
 
 def _needs_parentheses(text: str) -> bool:
-    return text.startswith(("-", MINUS)) or " " in text or "·" in text or "/" in text
+    return is_compound(text)
 
 
 def fill(template: str, operands: Sequence[str], param: str = "") -> str:
@@ -72,9 +103,21 @@ def fill(template: str, operands: Sequence[str], param: str = "") -> str:
         key = match.group(1)
         text = param if key == "p" else operands["ab".index(key)]
         start, end = match.start(), match.end()
-        enclosed = (template[start - 1:start] == "(" and template[end:end + 1] == ")") \
+        before, after = template[:start], template[end:]
+        enclosed = (before.endswith("(") and after.startswith(")")) \
             or template == match.group(0)
-        return f"({text})" if not enclosed and _needs_parentheses(text) else text
+        if enclosed:
+            return text
+        sum_signs = (" + ", f" {MINUS} ")
+        if (not before or before.endswith(sum_signs)) and (not after
+                                                           or after.startswith(sum_signs)):
+            # A term of a sum: only a negative term, or a sum after a minus, needs them
+            # (w1·x1 + w2·x2, not (w1·x1) + (w2·x2)).
+            after_minus = before.endswith(f" {MINUS} ")
+            loose = text.startswith(("-", MINUS)) or (
+                after_minus and bool(_top_level_operators(text) & {"+", MINUS, " "}))
+            return f"({text})" if loose else text
+        return f"({text})" if _needs_parentheses(text) else text
 
     return _PLACEHOLDER.sub(replace, template)
 
@@ -100,5 +143,5 @@ def of_phrase(op: Op, operand: str) -> str:
 
 
 def operand_names(graph: Graph, node: Node) -> list[str]:
-    """The names of a node's operands, as drawn."""
+    """The names of a node's operands."""
     return [name(graph[i]) for i in node.inputs]

@@ -33,18 +33,19 @@ def test_the_report_on_an_op_holds_the_engines_numbers(seed, data):
     w = np.linspace(-0.5, 0.7, 9)
     trace = evaluate(seed, x, y, w)
     report = inspect_node(trace, "sigmoid1")
-    assert (report.name, report.symbol, report.op, report.role) == ("σ", "σ", "sigmoid",
+    # Named as the notebook names it; the op's symbol is apart.
+    assert (report.name, report.symbol, report.op, report.role) == ("part_3", "σ", "sigmoid",
                                                                     "operation")
     assert report.value == trace.values["sigmoid1"]
     assert report.gradient == trace.grads["sigmoid1"]
     (only,) = report.inputs
     z = trace.values["add5"]
     s = 1 / (1 + math.exp(-z))
-    assert only.node == "add5" and only.name == "+" and only.value == z
+    assert only.node == "add5" and only.name == "v1·v2+w8" and only.value == z
     assert only.local == trace.local[("add5", "sigmoid1", 0)]
     assert only.local == pytest.approx(s * (1 - s), rel=1e-12)  # derived by hand
     assert only.contribution == trace.grads["sigmoid1"] * only.local
-    assert only.rule == "σ(+)·(1 − σ(+))"
+    assert only.rule == "σ(v1·v2+w8)·(1 − σ(v1·v2+w8))"
     assert only.rule_numbers == f"σ({number(z)})·(1 − σ({number(z)}))"
     assert report.formula.startswith("sigmoid(")
 
@@ -112,7 +113,8 @@ def test_lr_1000_overflows_exp_and_the_plan_opens_there(seed, data):
     assert plan.positions[report.position].phase == "forward"
     argument = plan.trace.values["add2"]
     assert argument > math.log(np.finfo(float).max)  # beyond exp's float64 range
-    assert report.inputs == (("+", argument),)
+    assert report.inputs == (("val", argument),)
+    assert report.reason.startswith("part_1: exp of ")
     assert f"exp of {number(argument)} overflows float64" in report.reason
     # The update of a non-finite step is refused, as the trainer refuses it.
     assert plan.new_weights is None
@@ -142,8 +144,8 @@ def test_a_gradient_that_becomes_infinite_is_explained_at_its_chain_rule_step():
     step = plan.positions[report.position].backward
     assert step.node == report.node or step.operand == report.node
     assert math.isinf(step.local)
-    assert "the local derivative ∂√/∂× is +∞" in report.reason
-    assert report.inputs[1] == ("∂√/∂×", step.local)
+    assert "the local derivative ∂sqrt(a·x1)/∂(a·x1) is +∞" in report.reason
+    assert report.inputs[1] == ("∂sqrt(a·x1)/∂(a·x1)", step.local)
 
 
 def test_every_op_has_words_for_people():

@@ -121,7 +121,8 @@ def test_tanh_step_caption_reads_the_rule_with_numbers(seed, data):
     x = trace.values["add3"]
     local = 1.0 - math.tanh(x) ** 2
     assert position.backward.local == pytest.approx(local, rel=1e-12)
-    assert position.caption.startswith(f"tanh: 1 − tanh²({number(x)}) = {number(local)}; "
+    assert position.caption.startswith(f"part_2: ∂part_2/∂(part_1+w7) = 1 − tanh²({number(x)}) "
+                                       f"= {number(local)}; "
                                        f"upstream {number(trace.grads['tanh1'])}")
 
 
@@ -135,8 +136,8 @@ def test_a_node_used_twice_shows_the_running_sum(seed, data):
     first, second = (p.backward for p in steps)
     assert steps[1].grads["add1"] == first.contribution + second.contribution
     assert steps[1].grads["add1"] == trace.grads["add1"]
-    running = (f"∂L/∂+ = {number(first.contribution)} + {factor(number(second.contribution))}"
-               f" = {number(trace.grads['add1'])}")
+    running = (f"∂L/∂(w1·x1+w2·x2) = {number(first.contribution)} + "
+               f"{factor(number(second.contribution))} = {number(trace.grads['add1'])}")
     assert steps[1].text.splitlines()[1] == running
     assert "sum" in steps[1].caption
     assert len(steps[0].text.splitlines()) == 1
@@ -215,10 +216,13 @@ def test_forward_text_applies_the_op_to_names_and_numbers(seed, data):
     trace = trainer.trace()
     position = plan.positions[plan.position_of("forward", "mul1")]
     w1, x1 = trace.values["w1"], trace.values["x1"]
-    assert position.text.startswith(f"× = w1·x1 = {number(w1)}·")
+    # The name is the op on its operands' names: said once.
+    assert position.text.startswith(f"w1·x1 = {number(w1)}·")
+    val = plan.positions[plan.position_of("forward", "add2")]
+    assert val.text.startswith("val = #4 + w6 = ")
     assert position.text.endswith(f"= {number(w1 * x1)}")
     loss = plan.positions[plan.position_of("forward", "loss")]
-    assert loss.text.startswith("L = (y − y')² = ")
+    assert loss.text.startswith("L = (y−y')² = ")
 
 
 def test_plans_work_on_any_formula():
@@ -229,3 +233,82 @@ def test_plans_work_on_any_formula():
     assert plan.new_weights is not None
     for position in plan.positions:
         assert not INTERNAL_ID.search(position.text + position.caption)
+
+
+# -- names: what every caption and note calls a node ------------------------------------
+
+#: After ∂: a parenthesized name, or a name up to the fraction bar, a space or the end.
+_PARTIAL = re.compile(r"∂(\((?:[^()]|\([^()]*\))*\)|[^\s/()·]+(?:\([^()]*\))?)")
+
+
+def _all_positions():
+    data = builtin_dataset()
+    for preset in PRESETS:
+        graph = PRESETS[preset].build()
+        trainer = Trainer(graph, data, make_optimizer("adam", len(graph.weights)), epochs=1)
+        yield preset, graph, plan_next_step(trainer)
+
+
+def _bare(name):
+    return name[1:-1] if name.startswith("(") and name.endswith(")") else name
+
+
+@pytest.fixture(scope="module")
+def every_plan():
+    return list(_all_positions())
+
+
+def test_every_plan_covers_the_seed_and_the_presets(every_plan):
+    assert {preset for preset, _, _ in every_plan} == set(PRESETS)
+    seed_plan_ = next(plan for preset, _, plan in every_plan if preset == "seed")
+    assert len(seed_plan_.phase_range("backward")) == 36
+
+
+def test_every_caption_and_note_names_nodes_by_their_graph_names(every_plan):
+    for preset, graph, plan in every_plan:
+        names = set(graph.names().values())
+        symbols = {node.label for node in graph
+                   if node.op is not None and node.label not in names}
+        assert symbols, preset  # the check below has something to look for
+        for position in plan.positions:
+            node_name = graph[position.node].name
+            # The caption opens with the active node's name.
+            assert position.caption.startswith((f"{node_name}: ", "The backward pass")), \
+                (preset, position.caption)
+            for text in (position.caption, position.text):
+                for term in _PARTIAL.findall(text):
+                    assert _bare(term) in names, (preset, term, text)
+                # No bare op symbol where a node is meant: as the subject, after ∂, or
+                # as an operand of a rule in names (∂×/∂sin = + was the old text).
+                for symbol in symbols:
+                    quoted = re.escape(symbol)
+                    assert not re.search(rf"(^|[∂(]){quoted}([:/)]|$)", text), \
+                        (preset, symbol, text)
+                    assert not re.search(rf"= {quoted} =", text), (preset, symbol, text)
+            if position.phase == "backward" and position.receiver is not None:
+                assert graph[position.receiver].name in position.text.splitlines()[0]
+
+
+def test_no_note_names_a_node_in_terms_of_itself(every_plan):
+    for preset, _, plan in every_plan:
+        for i in plan.phase_range("backward"):
+            position = plan.positions[i]
+            for line in position.text.splitlines():
+                left, _, right = line.partition(" = ")
+                assert right, line
+                # ∂L/∂X = ∂L/∂L · ∂L/∂X (the old note on the loss) or ∂L/∂X = ∂L/∂X · …
+                assert left not in right, (preset, line)
+                if right.startswith("∂"):  # ∂L/∂X = ∂L/∂U · ∂U/∂X: U is not X
+                    upstream = _PARTIAL.findall(right.split(" · ")[0])
+                    assert _bare(upstream[-1]) != _bare(_PARTIAL.findall(left)[-1]), line
+
+
+def test_the_notes_read_like_the_notebook(seed, data):
+    _, plan = seed_plan(seed, data)
+    start = plan.phase_range("backward").start
+    note = plan.positions[start + 11].text
+    assert note.startswith("∂L/∂v1 = ∂L/∂(v1·v2) · ∂(v1·v2)/∂v1 = ")
+    loss_step = plan.positions[start + 1]
+    assert loss_step.text.startswith("∂L/∂(y−y') = 2·(y−y') = 2·")
+    assert plan.positions[start + 6].caption.startswith(
+        "part_3·w9: ∂(part_3·w9)/∂part_3 = w9 = ")

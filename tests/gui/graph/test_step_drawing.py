@@ -66,7 +66,7 @@ def test_backward_positions_show_the_active_edge_and_its_arithmetic(seed_view):
     assert view.node_items["w9"].mark == "receiver"
     assert view.node_items["mul8"].mark == "active"
     assert view.step_note.text == position.text
-    assert "∂L/∂w9 = ∂L/∂× · ∂×/∂w9" in view.step_note.text
+    assert "∂L/∂w9 = ∂L/∂(part_3·w9) · ∂(part_3·w9)/∂w9" in view.step_note.text
     # Gradients only where they have been accumulated.
     for node_id, item in view.node_items.items():
         assert (item.grad_text != "") == (node_id in position.grads)
