@@ -26,9 +26,9 @@ from core.inputs import (
 )
 from core.presets import Preset
 
-__all__ = ["Parser", "UsageError", "add_data_and_graph", "emit_json", "format_number",
-           "join_negative_values", "load_graph_and_data", "option_error", "parse_float",
-           "parse_weights", "resolve_inputs", "sample_index", "table", "to_json"]
+__all__ = ["Parser", "UsageError", "add_data_and_graph", "check_names", "emit_json",
+           "format_number", "join_negative_values", "load_graph_and_data", "option_error",
+           "parse_float", "parse_weights", "resolve_inputs", "sample_index", "table", "to_json"]
 
 
 def parse_float(text: str) -> float:
@@ -47,12 +47,41 @@ def add_data_and_graph(parser: argparse.ArgumentParser) -> None:
                         help="data file (.pkl, .npy, .npz, .csv); default: the built-in data")
     parser.add_argument("--graph", default="seed", metavar="G",
                         help="'seed' (default), a preset name, or a formula for y'")
+    parser.add_argument("--strict-names", action="store_true",
+                        help="a weight named one typo from a data column (heigth for "
+                             "height) is an error (exit 2), not a warning")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 def load_graph_and_data(args: argparse.Namespace) -> tuple[Graph, Preset | None, Dataset]:
-    """The graph and the dataset named on the command line, checked against each other."""
-    return resolve_inputs(args.graph, args.data)
+    """The graph and the dataset named on the command line, checked against each other.
+
+    A weight named like one of the data's columns (:mod:`core.autodiff.name_check`) is a
+    warning on stderr, or with ``--strict-names`` a :class:`UsageError`.
+    """
+    graph, preset, dataset = resolve_inputs(args.graph, args.data)
+    check_names(graph, dataset, strict=bool(getattr(args, "strict_names", False)))
+    return graph, preset, dataset
+
+
+def check_names(graph: Graph, dataset: Dataset, *, strict: bool) -> None:
+    """Warn on stderr about weights named like a data column; refuse them if ``strict``.
+
+    Raises
+    ------
+    UsageError
+        With ``strict``, naming the first such weight and its column.
+    """
+    from core.autodiff.formula import column_names
+    from core.autodiff.name_check import close_columns
+
+    usable = list(column_names(dataset.feature_names, dataset.target_name))
+    for warning in close_columns(graph.weights, usable):
+        if strict:
+            raise UsageError(f"--graph: {warning.message} (--strict-names: a weight may not "
+                             "be named like a data column)")
+        print(f"warning: --graph: {warning.message} (it is trained as a weight; "
+              "--strict-names makes this an error)", file=sys.stderr)
 
 
 def sample_index(args: argparse.Namespace, dataset: Dataset) -> int:

@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         from cli.session_options import open_session_file, refuse_model_options
 
         refuse_model_options(args, "--session exports the saved run")
-        trainer = open_session_file(args.session, epochs=args.epochs).trainer
+        trainer = open_session_file(args.session, epochs=args.epochs,
+                                    strict_names=args.strict_names).trainer
     else:
         graph, _, dataset = load_graph_and_data(args)
         (config,) = training_configs(args, [args.optimizer], graph)

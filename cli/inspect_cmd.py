@@ -75,7 +75,7 @@ def _prepare_session(args: argparse.Namespace) -> dict[str, Any]:
     from cli.session_options import open_session_file, refuse_model_options, session_state_fields
 
     refuse_model_options(args, "--session inspects the saved run")
-    opened = open_session_file(args.session)
+    opened = open_session_file(args.session, strict_names=args.strict_names)
     state = session_state_fields(opened, args.at_step)
     x, y = opened.dataset.row(state["sample"])
     weights = list(state.pop("weights_at_step").values())

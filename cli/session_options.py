@@ -37,15 +37,28 @@ def refuse_model_options(args: argparse.Namespace, why: str) -> None:
 
 
 def open_session_file(path: str, *, epochs: int | None = None,
-                      history_limit: int = 1_000_000) -> OpenedSession:
-    """Read, check and replay a session file.
+                      history_limit: int = 1_000_000,
+                      strict_names: bool = False) -> OpenedSession:
+    """Read, check and replay a session file.  A weight of its formula named like one of
+    its data's columns is a warning on stderr (an error with ``strict_names``), as for
+    ``--graph``.
 
     Raises
     ------
     UsageError
         Naming the file and the problem (unreadable, other version, truncated, edited,
-        data changed, ``epochs`` before the saved step).
+        data changed, ``epochs`` before the saved step, a weight named like a column with
+        ``strict_names``).
     """
+    opened = _open_session_file(path, epochs=epochs, history_limit=history_limit)
+    from cli.common import check_names
+
+    check_names(opened.graph, opened.dataset, strict=strict_names)
+    return opened
+
+
+def _open_session_file(path: str, *, epochs: int | None,
+                       history_limit: int) -> OpenedSession:
     from core.training.session_file import (
         DataChangedError,
         SessionError,

@@ -264,7 +264,8 @@ def run(args: argparse.Namespace) -> int:
         from cli.session_options import open_session_file, refuse_model_options
 
         refuse_model_options(args, "--session resumes the saved run")
-        opened = open_session_file(args.session, epochs=args.epochs)
+        opened = open_session_file(args.session, epochs=args.epochs,
+                                   strict_names=args.strict_names)
         config, trainer, changes = opened.config, opened.trainer, opened.changes
         graph, preset, dataset = opened.graph, opened.preset, opened.dataset
     else:
