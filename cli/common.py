@@ -61,6 +61,8 @@ def load_graph_and_data(args: argparse.Namespace) -> tuple[Graph, Preset | None,
     """
     graph, preset, dataset = resolve_inputs(args.graph, args.data)
     check_names(graph, dataset, strict=bool(getattr(args, "strict_names", False)))
+    for warning in graph.warnings:  # a named step never used, or named twice
+        print(f"warning: --graph: {warning}", file=sys.stderr)
     return graph, preset, dataset
 
 

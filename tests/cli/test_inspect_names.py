@@ -1,5 +1,8 @@
 """inspect --json names every node: a unique, readable `name` beside the unchanged id."""
 
+import json
+
+from cli.app import run
 from core.presets import FORMER_FORMULAS, PRESETS
 from tests.cli.helpers import run_fails, run_json
 
@@ -56,3 +59,12 @@ def test_the_seeds_former_text_is_the_seed(capsys):
     out = run_json(capsys, ["inspect", "--graph", FORMER_FORMULAS["seed"][0], "--json"])
     assert out["graph"] == "seed"
     assert "intermediates" in out
+
+
+def test_an_unused_step_is_a_warning_on_stderr(capsys):
+    assert run(["inspect", "--graph", "h = tanh(a*x1)\nk = b*x2\nw*h", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip() == ("warning: --graph: line 2, column 1: the step k is never "
+                                    "used")
+    assert json.loads(captured.out)["nodes"]
+
