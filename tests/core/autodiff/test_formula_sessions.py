@@ -29,3 +29,17 @@ def test_a_config_with_named_steps_round_trips_through_json():
     graph, preset = again.build_graph()
     assert preset is None
     assert graph.weights == ("a", "b", "c", "d", "e", "v", "w")
+
+
+def test_a_session_saved_with_the_seeds_former_text_opens_as_the_seed(tmp_path):
+    from core.presets import FORMER_FORMULAS
+
+    config = TrainingConfig(graph=FORMER_FORMULAS["seed"][0], epochs=1, seed=5)
+    trainer = config.trainer()
+    trainer.run(4)
+    path = tmp_path / "old.session.json"
+    save_session(path, capture(config, trainer))
+    opened = open_session(read_session(path), str(path))
+    assert opened.graph.name == "seed"
+    assert opened.graph.by_name("part_1").id == "exp1"
+    assert list(opened.trainer.weights) == list(trainer.weights)
