@@ -273,7 +273,7 @@ class GradCheckPanel(QWidget):
             f"<small>{sample}</small>")
         self.table.setRowCount(len(report.weights))
         for row, c in enumerate(report.weights):
-            label = graph[c.name].label if graph is not None and c.name in graph else c.name
+            label = graph[c.name].name if graph is not None and c.name in graph else c.name
             difference = abs(c.analytic - c.numeric)
             texts = (f"{VERDICT_SYMBOLS[c.verdict]} {label}", short_number(c.analytic),
                      short_number(c.numeric), short_number(c.noise, 2),

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from core.autodiff.engine import Trace
 from core.debugger.inspection import NodeReport, Wiggle, inspect_node, wiggle
 from core.debugger.stepper import StepPosition
+from core.debugger.wording import d
 from gui.formatting import full_number, short_number
 from gui.theme import DEFAULT_THEME, Theme
 
@@ -46,7 +47,7 @@ def _number(value: float | None) -> str:
 
 
 def report_html(report: NodeReport) -> str:
-    """The report as a small HTML page (names as drawn, numbers as on the graph; the
+    """The report as a small HTML page (nodes by their names, numbers as on the graph; the
     full digits are in the tooltips of the graph)."""
     rows = []
     if report.op is not None:
@@ -54,13 +55,13 @@ def report_html(report: NodeReport) -> str:
         rows.append(("formula", f"<tt>{escape(report.formula)}</tt>"))
         rows.append(("rule", escape(report.rule)))
     rows.append(("value", _number(report.value)))
-    rows.append((f"∂L/∂{escape(report.name)} (upstream)", _number(report.gradient)))
+    rows.append((f"∂L/∂{escape(d(report.name))} (upstream)", _number(report.gradient)))
     head = "".join(f"<tr><td><i>{key}</i>&nbsp;&nbsp;</td><td>{value}</td></tr>"
                    for key, value in rows)
     html = f"<table>{head}</table>"
     if report.inputs:
         lines = ["<tr><th align=left>input</th><th align=left>value</th>"
-                 f"<th align=left>local ∂{escape(report.name)}/∂input</th>"
+                 f"<th align=left>local ∂{escape(d(report.name))}/∂input</th>"
                  "<th align=left>gradient passed</th></tr>"]
         for item in report.inputs:
             local = escape(item.rule)
@@ -281,7 +282,7 @@ class NodeInspector(QWidget):
         result = wiggle(trace.graph, self._x, self._y, self._weights, node_id, old + delta)
         self.last_wiggle = result
         self.apply_button.setEnabled(True)
-        name = escape(trace.graph[node_id].label)
+        name = escape(trace.graph[node_id].name or trace.graph[node_id].label)
         self.wiggle_result.setText(
             f"{name}: {short_number(result.old)} → {short_number(result.new)}<br>"
             f"predicted ΔL = ∂L/∂{name} · Δ = {short_number(result.gradient)} · "

@@ -1,10 +1,10 @@
 """The note a stepper pins to the graph: the chain rule with the real numbers.
 
 It is drawn at a fixed pixel size whatever the zoom (``ItemIgnoresTransformations``), so
-``∂L/∂w9 = ∂L/∂× · ∂×/∂w9 = −1.99 · 0.5024 = −0.9998`` stays legible on a projector even
-when the whole graph is fitted into a small window.  The view gives it the width it may
-take: a line longer than that wraps at its ``=`` signs, and only a piece still too long
-makes the text smaller.
+``∂L/∂w9 = ∂L/∂(part_3·w9) · ∂(part_3·w9)/∂w9 = −1.99 · 0.5024 = −0.9998`` stays legible
+on a projector even when the whole graph is fitted into a small window.  The view gives it
+the width it may take: a line longer than that wraps at its ``=`` signs, and only a piece
+still too long makes the text smaller.
 """
 
 from __future__ import annotations

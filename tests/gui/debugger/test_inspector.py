@@ -32,10 +32,22 @@ def test_clicking_a_node_shows_the_engines_numbers(window, qtbot):
     assert only.local == trace.local[("add3", "tanh1", 0)]
     assert only.local == pytest.approx(1 - math.tanh(trace.values["add3"]) ** 2, rel=1e-12)
     text = inspector.body.text()
-    assert "1 − tanh²(+)" in text
+    assert "1 − tanh²(part_1+w7)" in text
     assert short_number(only.local) in text and short_number(report.value) in text
-    assert inspector.title.text().startswith("tanh")
+    # Titled by the notebook's name, the op's symbol beside it.
+    assert inspector.title.text() == "part_2  —  operation: tanh"
     assert "tanh1" not in inspector.title.text() + text  # no internal ids
+
+
+@pytest.mark.parametrize(("node", "title"), [
+    ("sigmoid1", "part_3  —  operation: σ"), ("mul7", "v1·v2  —  operation: ×"),
+    ("add5", "v1·v2+w8  —  operation: +"), ("mul3", "#4  —  operation: ×"),
+    ("w9", "w9  —  weight"),
+])
+def test_the_title_names_the_node_never_by_its_symbol_alone(window, qtbot, node, title):
+    click(window, qtbot, node)
+    assert window.inspector.title.text() == title
+    assert "σ(+)" not in window.inspector.body.text()
 
 
 def test_while_stepping_the_inspector_shows_only_what_is_computed(window, qtbot):
@@ -117,7 +129,7 @@ def test_lr_1000_shows_the_exp_node_its_input_and_why(window, qtbot):
     assert window.inspector_dock.isVisible()
     argument = window.stepping.plan.trace.values["add2"]
     (only,) = inspector.report.inputs
-    assert (only.name, only.value) == ("+", argument)
+    assert (only.name, only.value) == ("val", argument)
     assert math.isinf(inspector.report.value)
     assert "overflows float64" in inspector.note.text()
     assert f"exp of {short_number(argument)}" in inspector.note.text()
