@@ -99,7 +99,8 @@ def _operation_text(node: Node, operands: list[tuple[str, int]]) -> tuple[str, i
         symbol, level = _INFIX[op]
         return f"{wrap(0, level)}{symbol}{wrap(1, level, tighter=True)}", level
     if op == "neg":
-        return f"−{wrap(0, _NEGATION, tighter=True)}", _NEGATION
+        # Bound like a sum where it is an operand: a+(−b), (−b)·c, (−g)².
+        return f"−{wrap(0, _NEGATION, tighter=True)}", _SUM
     if op == "square":
         return _power_text(wrap(0, _POWER, tighter=True), 2.0), _POWER
     if op == "pow":
@@ -111,7 +112,7 @@ def _operation_text(node: Node, operands: list[tuple[str, int]]) -> tuple[str, i
 def _leaf_name(node: Node) -> tuple[str, int]:
     if node.kind == "constant" and node.constant is not None:
         text = constant_name(node.constant)
-        return text, (_NEGATION if text.startswith("-") else _ATOM)
+        return text, (_SUM if text.startswith("-") else _ATOM)  # a·(-2), as −b
     return node.id, _ATOM
 
 

@@ -64,6 +64,15 @@ def test_parentheses_only_where_precedence_needs_them():
     assert got["pow1"] == "exp(h)³"
 
 
+def test_negatives_are_parenthesized_as_operands():
+    got = names("a + -b + c*-2 + -(d*e) + -(-f)")
+    assert got["neg1"] == "−b"
+    assert got["add1"] == "a+(−b)"
+    assert got["mul1"] == "c·(-2)"
+    assert got["neg2"] == "−(d·e)"
+    assert got["neg4"] == "−(−f)"
+
+
 def test_right_operands_of_equal_precedence_keep_their_parentheses():
     got = names("a - (b - c) + a*(b*c)")
     assert got["sub1"] == "b−c"
