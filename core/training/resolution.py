@@ -92,8 +92,11 @@ class Resolution:
         return not self.graph.features
 
     def warnings(self, kept: Collection[str] = ()) -> tuple[str, ...]:
-        """Every warning, one line each (names in ``kept`` are known to be weights)."""
-        lines = [w.message for w in self.name_warnings if w.name not in kept]
+        """Every warning, one line each: the formula's own (a named step never used, a
+        subexpression named twice), weights named like a column (but those in ``kept``,
+        known to be weights), and a prediction that reads no data."""
+        lines = [str(w) for w in self.graph.warnings]
+        lines += [w.message for w in self.name_warnings if w.name not in kept]
         if self.reads_no_data:
             lines.append(NO_FEATURES)
         return tuple(lines)

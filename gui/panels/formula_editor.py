@@ -182,7 +182,8 @@ class FormulaEditor(QWidget):
         self.apply_button.setEnabled(False)
         position = _position(text, problem)
         self.error_column = None if position is None else position + 1
-        self._mark([] if position is None else [(position, 1)], ERROR_COLOUR)
+        size = len(problem.name) if isinstance(problem, BeyondDataError) else 1
+        self._mark([] if position is None else [(position, size)], ERROR_COLOUR)
         line = getattr(problem, "line", None)
         if problem.column is None:
             where = ""

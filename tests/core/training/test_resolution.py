@@ -87,3 +87,8 @@ def test_every_preset_resolves_on_its_own_data_without_a_warning(name):
     resolution = resolve_model(name, preset.dataset())
     assert resolution.preset is preset
     assert resolution.warnings() == ()
+
+
+def test_the_formulas_own_warnings_are_warnings(body):
+    resolution = resolve_model("h = tanh(a*height + b)\nunused = c*mass\nw*h + d", body)
+    assert resolution.warnings() == ("line 2, column 1: the step unused is never used",)

@@ -137,7 +137,7 @@ def test_a_column_the_data_lacks_is_marked_while_typing(editor, training):
     assert editor.verdict == "error"
     assert not editor.apply_button.isEnabled()
     assert "has 5 feature columns but the graph uses x1..x9" in editor.status.text()
-    assert _underlined(editor)[0][:2] == (11, "x")
+    assert _underlined(editor)[0][:2] == (11, "x9")
     assert ERROR_COLOUR in editor.status.text()
 
 
@@ -165,6 +165,10 @@ FORMULAS = [
     "weigth*height + b",
     "hieght*x1",
     "tanh(a*height\n + b)",
+    "h = tanh(a*height + b)\nw*h + c",
+    "h = tanh(a*height + b)\nunused = c*mass\nw*h + d",
+    "h = tanh(a*heigth + b)\nw*h + c",
+    "h = tanh(a*height + b)\nh = w*x1\nw*h + c",
 ]
 
 
@@ -210,3 +214,11 @@ def test_shift_enter_starts_a_new_line_and_enter_applies(editor, training, qtbot
     qtbot.keyClick(editor.text, Qt.Key.Key_Return)
     assert training.graph.formula == "tanh(a*x1\n + b)"
     assert editor.formula_text() == "tanh(a*x1\n + b)"  # the new line is kept
+
+
+def test_an_error_on_a_later_line_is_marked_where_it_is(editor):
+    text = "h = tanh(a*x1 + b)\nw*h + y"
+    _type(editor, text)
+    assert editor.verdict == "error"
+    assert "line 2, column 7: 'y' is the target" in editor.status.text()
+    assert _underlined(editor)[0][:2] == (len(text) - 1, "y")
