@@ -41,6 +41,8 @@ _INTEGER = re.compile(r"(?<![\w.])\d[\d_]*(?![\w.])")
 #: Names that mean the target, the prediction and the loss: neither weights nor named steps.
 RESERVED_NAMES = frozenset({"y", "y_pred", "loss", "residual", "L"})
 _FEATURE = re.compile(r"x(\d+)")
+#: A line that tries to name the prediction (``y' = ...``), which Python reads as a string.
+_PREDICTION_STEP = re.compile(r"\s*y'\s*=")
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
 
 
@@ -415,6 +417,9 @@ def _syntax_error(error: SyntaxError, source: str) -> FormulaError:
     column = error.offset
     # A syntax error's offset counts characters: it is placed as a flat index.
     start = sum(len(text) + 1 for text in lines[:(line or 1) - 1])
+    if line is not None and line <= len(lines) and _PREDICTION_STEP.match(lines[line - 1]):
+        return FormulaError("the last line is the expression for y' itself: write it "
+                            "without \"y' =\"", offset=start + lines[line - 1].index("y"))
     if line is not None and line < len(lines) and column and column > len(lines[line - 1]):
         return FormulaError(f"invalid syntax: line {line} ends too early{detail} (to continue "
                             "an expression on the next line, put it in parentheses)",
@@ -445,6 +450,12 @@ def _read_statements(module: ast.Module, source: str
             if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
                 raise FormulaError("a named step is one name = expression "
                                    "(not a = b = ..., nor several names)", **_at(statement))
+            if last and statement.targets[0].id == "y_pred":
+                raise FormulaError("the last line is the expression for y' itself: write it "
+                                   "without \"y_pred =\"", **_at(statement))
+            if last and statement.targets[0].id in ("L", "loss"):
+                raise FormulaError("the loss L = (y - y')^2 is added on top: the last line "
+                                   "is the expression for y'", **_at(statement))
             if last:
                 raise FormulaError(f"the formula ends with the step "
                                    f"'{statement.targets[0].id}'; the last line is the "

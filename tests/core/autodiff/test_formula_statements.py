@@ -157,3 +157,16 @@ def test_places_count_characters_not_bytes():
     assert caught.value.column == 11
     graph = parse_formula("h = a*größe; k = b*maß; w*h", columns=columns)
     assert [(w.line, w.column) for w in graph.warnings] == [(None, 14)]
+
+
+@pytest.mark.parametrize(("formula", "words", "line", "column"), [
+    ("h = a*x1\ny' = h*w", "write it without \"y' =\"", 2, 1),
+    ("y' = a*x1", "write it without \"y' =\"", None, 1),
+    ("h = a*x1\ny_pred = h*w", "write it without \"y_pred =\"", 2, 1),
+    ("h = a*x1\nL = (y - h)**2", "the loss L = (y - y')^2 is added on top", 2, 1),
+])
+def test_naming_the_prediction_or_the_loss_says_how_to_write_it(formula, words, line, column):
+    with pytest.raises(FormulaError) as caught:
+        parse_formula(formula)
+    assert words in caught.value.reason
+    assert (caught.value.line, caught.value.column) == (line, column)
