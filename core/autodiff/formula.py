@@ -43,6 +43,8 @@ RESERVED_NAMES = frozenset({"y", "y_pred", "loss", "residual", "L"})
 _FEATURE = re.compile(r"x(\d+)")
 #: A line that tries to name the prediction (``y' = ...``), which Python reads as a string.
 _PREDICTION_STEP = re.compile(r"\s*y'\s*=")
+#: A numbered node name (``#4``) where an operand belongs; Python reads it as a comment.
+_NUMBERED_USE = re.compile(r"(?:^|[-+*/(,=])[ \t]*(#\d+)", re.MULTILINE)
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
 
 
@@ -410,6 +412,17 @@ def _characters(line: str, column: int) -> int:
     return len(line.encode()[:column - 1].decode(errors="ignore")) + 1
 
 
+def _numbered_use(source: str) -> FormulaError | None:
+    """A numbered node name (``#4``) copied from the graph where an operand belongs (Python
+    reads it as the start of a comment, so the formula seems to end there)."""
+    numbered = _NUMBERED_USE.search(source)
+    if numbered is None:
+        return None
+    return FormulaError(f"'{numbered.group(1)}' is the number the graph gives an unnamed "
+                        "step; a formula cannot use it: name that step (name = expression) "
+                        "and use the name", offset=numbered.start(1))
+
+
 def _syntax_error(error: SyntaxError, source: str) -> FormulaError:
     detail = "" if error.msg == "invalid syntax" else f" ({error.msg})"
     lines = source.split("\n")
@@ -555,10 +568,13 @@ def _parse(source: str, name: str, columns: Sequence[str], target: str) -> Graph
     try:
         module = ast.parse(source, mode="exec")
     except SyntaxError as error:
-        raise _syntax_error(error, source) from None
+        raise _numbered_use(source) or _syntax_error(error, source) from None
     except (RecursionError, MemoryError):
         raise FormulaError("the formula is nested too deeply") from None
-    statements, tree = _read_statements(module, source)
+    try:
+        statements, tree = _read_statements(module, source)
+    except FormulaError as error:
+        raise _numbered_use(source) or error from None
 
     builder = _Builder({node.id for node in ast.walk(module) if isinstance(node, ast.Name)},
                        column_names(columns, target))

@@ -103,8 +103,14 @@ def test_long_names_are_numbered_in_forward_order():
 
 
 def test_a_numbered_name_cannot_be_typed_as_a_weight():
-    with pytest.raises(FormulaError, match="invalid syntax"):
+    with pytest.raises(FormulaError, match="'#3' is the number the graph gives") as caught:
         parse_formula("w*#3 + b")
+    assert caught.value.column == 3
+    with pytest.raises(FormulaError, match="'#12' is the number") as caught:
+        parse_formula("h = a*x1\n#12*h")
+    assert (caught.value.line, caught.value.column) == (2, 1)
+    # A comment is still a comment.
+    assert parse_formula("h = a*x1  # the first layer #1\nw*h").by_name("h").op == "mul"
 
 
 def test_the_shared_square_is_one_node_with_one_name():
