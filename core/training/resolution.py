@@ -187,6 +187,50 @@ def resolve_for_data(spec: str, dataset: Dataset) -> Graph:
                         f"{error.reason}") from None
 
 
+_IDENTIFIER = re.compile(r"(?<![\w.])[^\W\d]\w*")
+_GENERIC = re.compile(r"x\d+")
+
+
+def fits(graph: Graph, dataset: Dataset) -> bool:
+    """Whether ``graph`` is what its spec resolves to on ``dataset``, without parsing it
+    again.
+
+    A formula depends on the data only through the names it spells that are, or stop
+    being, column names (and the target's, which it may not use): it fits when each name
+    it spells is a weight, a function or a named step, and no column, on ``dataset``, or a
+    feature of ``graph`` at the column it has on ``dataset``; none is the target; and the
+    data has the columns it reads.  A preset's graph ignores column names.  A name whose
+    part cannot be told (a column's name merged with its ``x<k>``) does not fit: the caller
+    resolves again, which is always right.
+    """
+    from core.autodiff.ops import FUNCTIONS
+    from core.presets import PRESETS
+
+    if graph.n_inputs > dataset.n_features:
+        return False
+    if graph.name in PRESETS:
+        return True
+    columns = column_names(dataset.feature_names, dataset.target_name)
+    nodes = graph.nodes.values()
+    features = {node.id: node.column for node in nodes if node.kind == "input"}
+    steps = {node.name for node in nodes if not node.is_leaf}
+    weights = set(graph.weights)
+    for name in set(_IDENTIFIER.findall(graph.formula)):
+        if _GENERIC.fullmatch(name):
+            continue
+        if name == dataset.target_name:
+            return False
+        if name in features:
+            if columns.get(name) != features[name]:
+                return False
+        elif name in weights or name in FUNCTIONS or name in steps:
+            if name in columns:
+                return False
+        else:
+            return False
+    return True
+
+
 def same_model(a: Graph, b: Graph) -> bool:
     """Whether two graphs are the same model: the same nodes (ids, kinds, ops, inputs,
     columns) under the same name."""

@@ -34,7 +34,7 @@ from core.training.config import DataSource, TrainingConfig
 from core.training.divergence import WINDOW, describe_divergence
 from core.training.initial_weights import initial_weights
 from core.training.optimizers import Optimizer
-from core.training.resolution import resolve_for_data, same_model
+from core.training.resolution import fits, resolve_for_data, same_model
 from core.training.session_file import Change, OpenedSession
 from core.training.trainer import Divergence, PastState, StepResult, Trainer
 from gui.formatting import count
@@ -275,11 +275,12 @@ class TrainingSession(QObject):
             dataset = config.load_data() if reload else self._dataset
         data_changed = dataset is not self._dataset
         if graph is None:
+            graph = resolve_for_data(config.graph, dataset) if graph_changed else self._graph
+        if not fits(graph, dataset):
             # A formula's names mean what the current data's columns say: resolved again
-            # whenever the formula or the data changes.
-            graph = resolve_for_data(config.graph, dataset) \
-                if graph_changed or data_changed else self._graph
-            graph_changed = not same_model(graph, self._graph)
+            # when they say something else now.
+            graph = resolve_for_data(config.graph, dataset)
+        graph_changed = graph is not self._graph and not same_model(graph, self._graph)
         if config == old and not graph_changed and not data_changed:
             return
         dataset.require_features(graph.n_inputs)
@@ -738,10 +739,9 @@ class TrainingSession(QObject):
     def reset(self) -> None:
         """Back to the initial weights (same seed), history cleared; the formula is
         resolved against the data again."""
-        graph = resolve_for_data(self._config.graph, self._dataset)
-        if not same_model(graph, self._graph):
-            self._graph = graph
-            self.graph_changed.emit(graph)
+        if not fits(self._graph, self._dataset):
+            self._graph = resolve_for_data(self._config.graph, self._dataset)
+            self.graph_changed.emit(self._graph)
         self._restart()
         self.status_reported.emit("Reset to the initial weights")
 

@@ -11,6 +11,7 @@ from core.presets import PRESETS
 from core.training.resolution import (
     NO_FEATURES,
     BeyondDataError,
+    fits,
     rename,
     resolve_for_data,
     resolve_model,
@@ -92,3 +93,55 @@ def test_every_preset_resolves_on_its_own_data_without_a_warning(name):
 def test_the_formulas_own_warnings_are_warnings(body):
     resolution = resolve_model("h = tanh(a*height + b)\nunused = c*mass\nw*h + d", body)
     assert resolution.warnings() == ("line 2, column 1: the step unused is never used",)
+
+
+def _datasets(tmp_path):
+    from core.data.datasets import Dataset
+
+    tables = {
+        "body": "height,mass,target\n1,2,3\n2,3,4\n",
+        "body_mass_target": "height,target,mass\n1,2,3\n2,3,4\n",
+        "swapped": "mass,height,target\n1,2,3\n2,3,4\n",
+        "other": "p,q,r\n1,2,3\n2,3,4\n",
+        "named_a": "a,height,y\n1,2,3\n2,3,4\n",
+        "wide": "height,mass,b,c,target\n1,2,3,4,5\n2,3,4,5,6\n",
+    }
+    found = [builtin_dataset()]
+    for name, text in tables.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_text(text, encoding="utf-8")
+        found.append(load_dataset(path))
+    import numpy as np
+
+    found.append(Dataset(np.zeros((2, 1)), np.zeros(2), "one column"))
+    return found
+
+
+FITS_FORMULAS = [FORMULA, "w1*x1 + b", "tanh(a*height + b*x2 + c)", "a*mass + 1e5*b",
+                 "h = tanh(a*height + b)\nw*h + c", "a*b + c", "seed", "micrograd",
+                 "w*x1 + mass*x2"]
+
+
+def test_fits_says_exactly_when_resolving_again_would_change_the_graph(tmp_path):
+    datasets = _datasets(tmp_path)
+    said_fits = 0
+    for spec in FITS_FORMULAS:
+        for old in datasets:
+            try:
+                graph = resolve_model(spec, old).graph
+            except FormulaError:
+                continue
+            for new in datasets:
+                try:
+                    again = resolve_model(spec, new).graph
+                except FormulaError:
+                    again = None
+                same = again is not None and same_model(again, graph)
+                if fits(graph, new):  # never wrong when it says it fits
+                    assert same, (spec, old.source, new.source)
+                    said_fits += 1
+                elif same:
+                    # Cautious only where a column's name merged with its x<k>.
+                    assert "x" in spec and "mass" in spec and "swapped" in old.source, \
+                        (spec, old.source, new.source)
+    assert said_fits > 100
