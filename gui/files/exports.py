@@ -103,7 +103,9 @@ def _atomic(target: Path, kind: str) -> Iterator[Path]:
 
 
 def export_widget(widget: QWidget, path: str | os.PathLike[str], title: str = "") -> Path:
-    """Save what ``widget`` draws (its children too: the graph's legends) as PNG or SVG.
+    """Save what ``widget`` draws (its children too: the graph's legends) as PNG or SVG;
+    children for the screen only (the graph's overview inset: property ``screen_only``)
+    are left out.
 
     Raises
     ------
@@ -113,12 +115,12 @@ def export_widget(widget: QWidget, path: str | os.PathLike[str], title: str = ""
     target = Path(path)
     kind = picture_format(target)
     if kind == "png":
-        with _atomic(target, "a PNG") as temporary:
+        with _atomic(target, "a PNG") as temporary, _without_screen_only(widget):
             if not widget.grab().save(str(temporary), "PNG"):
                 raise ExportError(f"{target}: cannot write a PNG there")
         return target
     size = widget.size()
-    with _atomic(target, "an SVG") as temporary:
+    with _atomic(target, "an SVG") as temporary, _without_screen_only(widget):
         generator = QSvgGenerator()
         generator.setFileName(str(temporary))
         generator.setSize(QSize(size.width(), size.height()))
@@ -133,6 +135,21 @@ def export_widget(widget: QWidget, path: str | os.PathLike[str], title: str = ""
         finally:
             painter.end()
     return target
+
+
+@contextlib.contextmanager
+def _without_screen_only(widget: QWidget) -> Iterator[None]:
+    """``widget``'s shown children with the ``screen_only`` property hidden for the time
+    of the block, then shown again (nothing is repainted in between)."""
+    hidden = [child for child in widget.findChildren(QWidget)
+              if child.property("screen_only") and child.isVisible()]
+    for child in hidden:
+        child.hide()
+    try:
+        yield
+    finally:
+        for child in hidden:
+            child.show()
 
 
 def _paint(widget: QWidget, painter: QPainter) -> None:

@@ -4,8 +4,10 @@ While the camera (or the user) has zoomed in past the whole-graph fit, the inset
 every node as a dot of its kind's colour and every edge as a thin line, with the part the
 view shows outlined, so nobody loses their bearings.  A click centres the view on that
 point (the camera lets go until the focus moves again).  The inset takes a corner
-clear of the nodes being discussed, the chain-rule note and the legends, covering as little
-of the rest of the focus as it can; smaller, or not at all, when no corner is clear.
+clear of the nodes being discussed, the focus's numbers, the chain-rule note and the
+legends, that covers the fewest of the other numbers in view (then the least of them);
+smaller, or not at all, when no corner is clear.  It is for the screen only: a picture of
+the graph exported to a file leaves it out (its ``screen_only`` property).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class Overview(QWidget):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("The whole graph; the outlined part is in view. Click to look there.")
         self.corner = "bottom-left"
+        # Not part of the graph: exports (gui.files.exports) leave it out.
+        self.setProperty("screen_only", True)
         self.hide()
 
     # -- where it goes ---------------------------------------------------------------
@@ -55,8 +59,9 @@ class Overview(QWidget):
     def refresh(self, never: Sequence[QRectF] = (), rather_not: Sequence[QRectF] = ()
                 ) -> None:
         """Show the inset if the view is zoomed in past the whole-graph fit, in a corner
-        clear of ``never`` that covers the least of ``rather_not`` (rectangles in
-        viewport pixels), smaller if it must be; hide it otherwise."""
+        clear of ``never`` that touches the fewest of ``rather_not`` (rectangles in
+        viewport pixels; then the least area of them), smaller if it must be; hide it
+        otherwise."""
         view = self._view
         graph = view.graph_rect()
         whole = view.whole_graph_zoom()
@@ -80,8 +85,9 @@ class Overview(QWidget):
             clear = [name for name, box in boxes.items() if _covered(box, never) == 0.0]
             if clear:
                 # The preferred corner among the least covering.
-                self.corner = min(clear, key=lambda name: (_covered(boxes[name], rather_not),
-                                                           list(boxes).index(name)))
+                self.corner = min(clear, key=lambda name: (
+                    _touched(boxes[name], rather_not), _covered(boxes[name], rather_not),
+                    list(boxes).index(name)))
                 self.setGeometry(boxes[self.corner].toRect())
                 self.show()
                 self.raise_()
@@ -154,6 +160,11 @@ class Overview(QWidget):
         if ok:
             self._view.look_at(inverted.map(QPointF(event.position())))
         event.accept()
+
+
+def _touched(box: QRectF, rects: Sequence[QRectF]) -> int:
+    """How many of ``rects`` ``box`` covers a part of."""
+    return sum(1 for rect in rects if not box.intersected(rect).isEmpty())
 
 
 def _covered(box: QRectF, rects: Sequence[QRectF]) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -202,20 +202,28 @@ class GraphView(QGraphicsView):
 
     def refresh_overview(self) -> None:
         """Show or hide the overview inset, in a corner clear of the nodes discussed, the
-        note and the legends."""
+        numbers of the focus, the note and the legends, covering the fewest other
+        numbers."""
         focus = self.camera.focus()
+        items = self.node_items
 
-        def on_screen(node_ids: frozenset[str]) -> list[QRectF]:
-            return [QRectF(self.mapFromScene(self.node_items[node_id].drawn_scene_rect())
-                           .boundingRect()) for node_id in node_ids]
+        def on_screen(rects: Iterable[QRectF]) -> list[QRectF]:
+            return [QRectF(self.mapFromScene(rect).boundingRect()) for rect in rects]
 
-        never = on_screen(focus.core | focus.near)
+        never = on_screen(items[n].drawn_scene_rect() for n in focus.core | focus.near)
+        never += on_screen(rect for n in focus.nodes for rect in items[n].number_scene_rects())
         if self.step_note.isVisible() and self.step_note.scene() is self.scene():
             never.append(self.step_note.deviceTransform(self.viewportTransform())
                          .mapRect(self.step_note.boundingRect()))
         never += [QRectF(left, top, right - left, bottom - top)
                   for left, top, right, bottom in self._legend_obstacles()]
-        self.overview.refresh(never, on_screen(focus.nodes - focus.core - focus.near))
+        viewport = QRectF(self.viewport().rect())
+        # Every other number in view, and the shapes of the rest of the focus.
+        others = on_screen(rect for n, item in items.items() if n not in focus.nodes
+                           for rect in item.number_scene_rects())
+        others += on_screen(items[n].shape_scene_rect()
+                            for n in focus.nodes - focus.core - focus.near)
+        self.overview.refresh(never, [rect for rect in others if rect.intersects(viewport)])
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
