@@ -1,11 +1,17 @@
 """Starting the window: command-line options, the QApplication, and screenshot mode.
 
     python main.py [--optimizer NAME] [--data PATH] [--graph G] [--seed S] [--epochs N]
+    python main.py --fresh [...]
     python main.py --screenshot PATH [--steps N] [--size WxH] [...]
 
 Bad input exits with status 2 and one line on stderr, before any window opens.
 ``--screenshot`` renders the whole window offscreen (no screen needed), trains N steps,
-saves a PNG and exits; it neither reads nor writes the user's settings.
+saves a PNG and exits; it neither reads nor writes the user's settings, and neither does
+``--fresh``.  ``--present`` and ``--lesson`` start the run from the defaults (or the
+lesson's own settings), not from remembered ones.  Remembered settings that change the
+start are named in the status bar (:mod:`gui.remembered`).  Closing a window with steps
+trained since the last save asks first (:mod:`gui.quit_guard`); Ctrl+C in the terminal
+closes it without asking (exit status 130).
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ SCREENSHOT_SIZE = (1600, 1000)
 DEFAULT_SPEED = 4.0
 #: The themes' names (gui.theme.THEMES), here so that parsing needs no Qt.
 THEME_NAMES = ("light", "dark", "high-contrast")
+#: TrainingConfig()'s defaults, as --help words them (a test keeps them equal).
+DEFAULTS = {"optimizer": "sgd", "graph": "seed", "seed": 0, "epochs": 20}
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -70,15 +78,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", choices=THEME_NAMES, metavar="NAME",
                         help=f"colours: {', '.join(THEME_NAMES)} (default: the remembered "
                              "one, else light)")
-    parser.add_argument("--optimizer", metavar="NAME", help="optimizer (default: sgd)")
+    parser.add_argument("--optimizer", metavar="NAME",
+                        help=f"optimizer (default: the remembered one, else "
+                             f"{DEFAULTS['optimizer']})")
     parser.add_argument("--data", metavar="PATH",
                         help="data file (.pkl, .npy, .npz, .csv); default: the built-in data")
     parser.add_argument("--graph", metavar="G",
-                        help="'seed' (default), a preset name, or a formula for y'")
-    parser.add_argument("--seed", type=int, metavar="S", help="seed of the initial weights")
-    parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train")
+                        help="a preset name (seed, ...) or a formula for y' (default: the "
+                             f"remembered preset, else {DEFAULTS['graph']})")
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="seed of the initial weights (default: the remembered one, "
+                             f"else {DEFAULTS['seed']})")
+    parser.add_argument("--epochs", type=int, metavar="N",
+                        help=f"epochs to train (default: remembered, else "
+                             f"{DEFAULTS['epochs']})")
     parser.add_argument("--session", metavar="FILE",
                         help="open a saved session: the run continues where it was")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start from the defaults: remembered settings (optimizer, "
+                             "speed, theme, layout, ...) are neither read nor written")
     return parser
 
 
@@ -90,12 +108,42 @@ class Startup:
     graph: Graph
     dataset: Dataset
     speed: float
+    #: The remembered settings that changed this start, in words ("optimizer Adam").
+    remembered: tuple[str, ...] = ()
+
+
+def _config(args: argparse.Namespace, settings: QSettings | None) -> TrainingConfig:
+    """The command line's options over the remembered settings (none: ``None``) over the
+    defaults, as one :class:`~core.training.config.TrainingConfig` (which checks every
+    value).  Raises ConfigError."""
+    from core.training.config import DataSource
+    from gui.settings import read_config, read_hyperparameters
+
+    config = read_config(settings)
+    if args.graph is not None:
+        config = config.replace(graph=args.graph, initial_weights=None)
+    if args.optimizer is not None:
+        config = read_hyperparameters(settings, config.replace(optimizer=args.optimizer))
+    if args.seed is not None:
+        config = config.replace(seed=args.seed)
+    if args.epochs is not None:
+        config = config.replace(epochs=args.epochs)
+    if args.data is not None:
+        config = config.replace(data=DataSource.file(args.data))
+    return config
+
+
+def remembers_the_run(args: argparse.Namespace) -> bool:
+    """Whether the run starts from remembered settings: not with --fresh or --screenshot
+    (nothing remembered is read), nor with --present or --lesson (a class starts from the
+    defaults or the lesson's own settings, whatever was tried the day before)."""
+    return not (args.fresh or args.screenshot is not None or args.present
+                or args.lesson is not None)
 
 
 def _startup(args: argparse.Namespace, settings: QSettings | None) -> Startup:
-    """The run to start with: the command line's options over the remembered settings
-    over the defaults, as one :class:`~core.training.config.TrainingConfig` (which checks
-    every value), with its graph built and its data loaded.
+    """The run to start with, with its graph built and its data loaded, and the remembered
+    settings that changed it named.
 
     Raises
     ------
@@ -103,31 +151,28 @@ def _startup(args: argparse.Namespace, settings: QSettings | None) -> Startup:
         Naming the option and what is wrong with it.
     """
     from core.data.datasets import DataError
-    from core.training.config import ConfigError, DataSource
-    from gui.settings import read_config, read_float, read_hyperparameters
+    from core.training.config import ConfigError
+    from gui.remembered import config_differences, describe_speed
+    from gui.settings import read_float
 
+    run_settings = settings if remembers_the_run(args) else None
     try:
-        config = read_config(settings)
-        if args.graph is not None:
-            config = config.replace(graph=args.graph, initial_weights=None)
-        if args.optimizer is not None:
-            config = read_hyperparameters(settings, config.replace(optimizer=args.optimizer))
-        if args.seed is not None:
-            config = config.replace(seed=args.seed)
-        if args.epochs is not None:
-            config = config.replace(epochs=args.epochs)
-        if args.data is not None:
-            config = config.replace(data=DataSource.file(args.data))
+        config = _config(args, run_settings)
+        defaults = _config(args, None) if run_settings is not None else config
         graph, _ = config.build_graph()
         dataset = config.load_data()
     except ConfigError as error:
         raise option_error(error) from None
     except DataError as error:
         raise UsageError(str(error)) from None
+    remembered = config_differences(config, defaults)
     # A first run plays slowly enough to watch; a remembered speed wins.
-    speed = read_float(settings, "training/speed", DEFAULT_SPEED)
-    return Startup(config=config, graph=graph, dataset=dataset,
-                   speed=math.inf if speed < 1 else speed)
+    speed = read_float(run_settings, "training/speed", DEFAULT_SPEED)
+    speed = math.inf if speed < 1 else speed
+    if speed != DEFAULT_SPEED:
+        remembered.append(f"speed {describe_speed(speed)}")
+    return Startup(config=config, graph=graph, dataset=dataset, speed=speed,
+                   remembered=tuple(remembered))
 
 
 def run_gui(argv: Sequence[str]) -> int:
@@ -155,37 +200,61 @@ def run_gui(argv: Sequence[str]) -> int:
     app = QApplication.instance() or QApplication(["Backprop Explorer"])
     app.setOrganizationName("BackpropExplorer")
     app.setApplicationName("BackpropExplorer")
-
-    from gui.settings import open_settings
-
-    settings = None if args.screenshot is not None else open_settings()
     try:
-        startup = _startup(args, settings)
-        lesson, stop = _lesson(args)
+        if args.screenshot is not None:
+            session, _, lesson, stop = _session(args, None)
+            return _screenshot(app, session, args, lesson, stop)
+        window = open_window(args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    from gui.quit_guard import QuitGuard, close_on_interrupt
 
-    from gui.main_window import MainWindow
+    # Closing with steps trained since the last save asks first; Ctrl+C does not.
+    window.quit_guard = QuitGuard(window)
+    interrupted = close_on_interrupt(window)
+    status = int(app.exec())
+    return 130 if interrupted() else status
+
+
+def _session(args: argparse.Namespace, settings: QSettings | None
+             ) -> tuple[Session, Startup, Lesson | None, int]:
+    """The checked run to start (UsageError otherwise), what it started from, the lesson
+    and its stop."""
     from gui.session import Session
 
+    startup = _startup(args, settings)
+    lesson, stop = _lesson(args)
     opened = None
     if args.session is not None:
-        try:
-            opened = _open_session(args)
-        except UsageError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        startup = Startup(opened.config, opened.graph, opened.dataset, startup.speed)
+        opened = _open_session(args)
+        # The saved run's own settings; only the speed comes from the settings.
+        speed = tuple(part for part in startup.remembered if part.startswith("speed "))
+        startup = Startup(opened.config, opened.graph, opened.dataset, startup.speed, speed)
     session = Session(startup.config, startup.graph, startup.dataset)
     if opened is not None:
         session.training.adopt(opened)
     # Before any window reads it: a screenshot shows the speed a fresh window starts at.
     session.play.set_speed(startup.speed)
-    if args.screenshot is not None:
-        return _screenshot(app, session, args, lesson, stop)
+    return session, startup, lesson, stop
+
+
+def open_window(args: argparse.Namespace) -> MainWindow:
+    """The window ``args`` ask for, shown (a QApplication must exist); its status bar
+    names the remembered settings that changed the start.  UsageError on bad input."""
+    from gui.main_window import MainWindow
+    from gui.remembered import remembered_message, view_differences
+    from gui.settings import open_settings
+
+    settings = None if args.fresh else open_settings()
+    session, startup, lesson, stop = _session(args, settings)
+    remembered = [*startup.remembered,
+                  *view_differences(settings, theme_given=args.theme is not None)]
     window = MainWindow(session, settings=settings, theme=_theme(args))
     window.show()
+    message = remembered_message(remembered)
+    if message:
+        window.statusBar().showMessage(message)
     if args.present:
         window.presentation.enter()
     if lesson is not None:
@@ -194,7 +263,7 @@ def run_gui(argv: Sequence[str]) -> int:
         problem = _open_stepper(window, args.debug_step)
         if problem:
             window.statusBar().showMessage(problem)
-    return int(app.exec())
+    return window
 
 
 def _open_session(args: argparse.Namespace) -> OpenedSession:

@@ -90,6 +90,9 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("graph_only", "&Graph only", ("Ctrl+G",), "hide every panel", "View",
                checkable=True),
     KeyBinding("full_screen", "F&ull screen", ("F11",), "full screen", "View"),
+    KeyBinding("reset_settings", "&Reset settings", (),
+               "the optimizer, speed, theme and layout back to the defaults; nothing "
+               "remembered from the last run", "View"),
     KeyBinding("present", "&Presentation mode", ("F5",),
                "presentation mode: full screen, large text, the presenter's controls",
                "Presentation", checkable=True),

@@ -63,6 +63,8 @@ from gui.panels.weights_table import WeightsTable
 from gui.plots.compare_plot import ComparePlot
 from gui.plots.loss_plot import LossPlot
 from gui.plots.trajectory_plot import TrajectoryPlot
+from gui.quit_guard import QuitGuard
+from gui.remembered import reset_settings
 from gui.session import Session
 from gui.settings import read_bool, write_config
 from gui.shortcuts_dialog import show_shortcuts
@@ -95,6 +97,8 @@ class MainWindow(QMainWindow):
     #: Every action by its keymap name.  It hides QWidget.actions(), which nothing here
     #: calls (Qt's own code does not go through Python attributes).
     actions: dict[str, QAction]  # type: ignore[assignment]
+    #: Asked before closing (None: close without asking; python main.py gives one).
+    quit_guard: QuitGuard | None = None
 
     def __init__(self, session: Session, *, settings: QSettings | None = None,
                  theme: Theme | None = None, parent: QWidget | None = None) -> None:
@@ -255,6 +259,7 @@ class MainWindow(QMainWindow):
             "save_session": lambda _checked=False: self.session_files.save(),
             "save_session_as": lambda _checked=False: self.session_files.save_as(),
             "shortcuts": self.show_shortcuts,
+            "reset_settings": lambda _checked=False: reset_settings(self),
             # The gradient tools are built after the menus; these reach them when used.
             "gradient_check": lambda on=False: self.gradient_tools.show_panel(bool(on)),
             "check_backward": lambda _checked=False: self.gradient_tools.check_my_backward(),
@@ -333,6 +338,8 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addAction(self.graph_only_action)
         view_menu.addAction(self.full_screen_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.actions["reset_settings"])
         train_menu = bar.addMenu("&Train")
         for action in self.training_actions.all():
             train_menu.addAction(action)
@@ -910,6 +917,9 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.quit_guard is not None and not self.quit_guard.may_close():
+            event.ignore()
+            return
         self.data_loader.shutdown()
         self.gradient_tools.shutdown()
         self.session.shutdown()

@@ -1,0 +1,135 @@
+"""Settings remembered from the last run, named where they apply, and View > Reset settings.
+
+The window starts from the defaults, over them what it remembered from the last run, over
+that the command line.  Whatever the remembered settings changed is said once, in the
+status bar on start ("optimizer Adam, speed 40 steps/s remembered from last time; View >
+Reset settings"); nothing is said when nothing differs from the defaults.  View > Reset
+settings puts those settings back to the defaults and forgets them; the graph and the data
+the window trains on stay.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from core.training.config import TrainingConfig
+from core.training.optimizers import OPTIMIZERS
+from gui.app import DEFAULT_SPEED
+from gui.formatting import short_number
+from gui.settings import read_bool, read_value
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+
+__all__ = ["DEFAULT_SPEED", "REMEMBERED_SUFFIX", "config_differences", "describe_speed",
+           "remembered_message", "reset_settings", "view_differences"]
+
+#: Ends the status bar's line on start.
+REMEMBERED_SUFFIX = "remembered from last time; View > Reset settings"
+#: The default theme's name (gui.theme.DEFAULT_THEME), here so that naming needs no Qt.
+DEFAULT_THEME_NAME = "light"
+
+
+def _optimizer_title(name: str) -> str:
+    cls = OPTIMIZERS.get(name)
+    return name if cls is None else cls.title
+
+
+def describe_speed(speed: float) -> str:
+    """``40 steps/s``, or ``maximum`` for as fast as possible."""
+    return "maximum" if math.isinf(speed) else f"{speed:g} steps/s"
+
+
+def config_differences(used: TrainingConfig, defaults: TrainingConfig) -> list[str]:
+    """What in ``used`` differs from ``defaults`` (the same start without remembered
+    settings), in words: ``graph xor``, ``optimizer Adam``, ``lr 0.05``, ``seed 7``,
+    ``50 epochs``."""
+    parts: list[str] = []
+    if used.graph != defaults.graph:
+        parts.append(f"graph {used.graph}")
+    if used.optimizer != defaults.optimizer:
+        parts.append(f"optimizer {_optimizer_title(used.optimizer)}")
+    # Hyperparameters against the used optimizer's own defaults.
+    own = TrainingConfig(optimizer=used.optimizer).hyperparameters \
+        if used.optimizer != defaults.optimizer else defaults.hyperparameters
+    for name, value in used.hyperparameters.items():
+        if name in own and own[name] != value:
+            parts.append(f"{name} {short_number(value)}")
+    if used.seed != defaults.seed:
+        parts.append(f"seed {used.seed}")
+    if used.epochs != defaults.epochs:
+        parts.append(f"{used.epochs} epochs")
+    return parts
+
+
+def view_differences(settings: QSettings | None, *, theme_given: bool) -> list[str]:
+    """The remembered view settings the window applies that differ from the defaults
+    (the theme only when ``--theme`` did not choose one)."""
+    if settings is None:
+        return []
+    parts: list[str] = []
+    theme = read_value(settings, "view/theme")
+    if not theme_given and isinstance(theme, str) and theme != DEFAULT_THEME_NAME:
+        from gui.theme import THEMES  # Qt: only with a window
+
+        if theme in THEMES:
+            parts.append(f"{theme.replace('-', ' ')} theme")
+    if read_bool(settings, "plots/log_scale", False):
+        parts.append("log scale")
+    if not read_bool(settings, "view/legends", True):
+        parts.append("legends hidden")
+    if read_bool(settings, "view/follow", False):
+        parts.append("following the stepper")
+    return parts
+
+
+def remembered_message(parts: list[str]) -> str:
+    """The status bar's line on start, or "" when nothing remembered applies."""
+    if not parts:
+        return ""
+    return f"{', '.join(parts)} {REMEMBERED_SUFFIX}"
+
+
+def reset_settings(window: MainWindow) -> str:
+    """View > Reset settings: the optimizer, its hyperparameters, the seed, the epochs, the
+    speed and the view back to the defaults, and nothing remembered from before (the
+    graph and the data stay).  Returns the status bar's line, also shown."""
+    from gui.theme import DEFAULT_THEME
+
+    settings = window.settings
+    if settings is not None:
+        settings.clear()
+        settings.sync()
+    training = window.session.training
+    defaults = TrainingConfig()
+    config = training.config
+    wanted = config.replace(optimizer=defaults.optimizer,
+                            hyperparameters=dict(defaults.hyperparameters),
+                            seed=defaults.seed, epochs=defaults.epochs)
+    if wanted != config:
+        window.session.play.pause()
+        training.set_config(wanted)
+    window.session.play.set_speed(DEFAULT_SPEED)
+    if window.theme_chosen is None and window.theme.name != DEFAULT_THEME.name:
+        window.set_theme(DEFAULT_THEME)
+    window.loss_plot.set_log_scale(False)
+    window.legends_action.setChecked(True)
+    window.graph_view.set_legends_visible(True)
+    window.actions["follow"].setChecked(False)
+    window.graph_view.set_following(False)
+    for dock in (window.controls_dock, window.plots_dock, window.weights_dock):
+        dock.setFloating(False)
+        dock.show()
+    window.toolbar.show()
+    window.graph_only_action.setChecked(False)
+    message = (f"Settings reset to the defaults: optimizer "
+               f"{_optimizer_title(defaults.optimizer)}, "
+               + ", ".join(f"{name} {short_number(value)}"
+                           for name, value in defaults.hyperparameters.items())
+               + f", seed {defaults.seed}, {defaults.epochs} epochs, speed "
+               f"{describe_speed(DEFAULT_SPEED)}; nothing is remembered from before")
+    window.statusBar().showMessage(message)
+    return message
