@@ -5,7 +5,10 @@ number first reveals it on the next click (predict, then reveal).  Each stop is 
 from the same start: the stop's graph and optimizer, training reset to the initial
 weights, then ``steps`` samples; then the stepper position, the plot, a comparison, the
 gradient-check panel, the spotlight and the hidden number.  So any stop, reached from
-anywhere, shows the state its caption describes.
+anywhere, shows the state its caption describes.  The gradient-check panel a stop opened
+goes back to how it was (closed, or behind another tab) at the next stop that does not ask
+for it and when the lesson closes; while presenting, the presenter strip shows it instead
+of its dock (:mod:`gui.classroom.presentation`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QVBoxLayout, QWidget
 
 from core.autodiff.formula import FormulaError
 from core.autodiff.graph import Graph
@@ -114,6 +117,9 @@ class LessonPlayer(QObject):
         self.text_view: WrappedText = self.bar.caption
         #: The plots dock's height before a comparison stop made it taller.
         self._dock_height: int | None = None
+        #: How the gradient check's dock was before a stop opened it: (hidden, the
+        #: docks in front of its tab group); None: no stop opened it.
+        self._check_was: tuple[bool, list[QDockWidget]] | None = None
 
     @property
     def active(self) -> bool:
@@ -143,6 +149,7 @@ class LessonPlayer(QObject):
         window.lesson_spotlight = ()
         window.update_spotlight()
         window.graph_view.focus_view(())  # the camera's view was the stop's
+        self._restore_check()
         self.closed.emit()
 
     def next(self) -> None:
@@ -226,8 +233,9 @@ class LessonPlayer(QObject):
             window.compare_plot.set_chosen(stop.compare)
             session.comparison.start(stop.compare)
         if stop.gradient_check:
-            window.actions["gradient_check"].setChecked(True)
-            window.gradient_tools.show_panel(True)
+            self._open_check()
+        else:
+            self._restore_check()
         graph = training.graph
         window.lesson_spotlight = tuple(self._node(graph, name, where)
                                         for name in stop.spotlight)
@@ -241,6 +249,36 @@ class LessonPlayer(QObject):
         else:
             window.graph_view.hide_number(None)
             window.weights_table.set_hidden(None)
+
+    def _open_check(self) -> None:
+        """Show the gradient check (remembering how its dock was); while presenting, the
+        presentation shows it in its strip and the dock stays hidden."""
+        window = self.window
+        if window.presentation.active:
+            return
+        dock = window.gradient_tools.dock
+        if self._check_was is None:
+            front = [other for other in window.tabifiedDockWidgets(dock) if other.isVisible()]
+            self._check_was = (dock.isHidden(), front)
+        window.actions["gradient_check"].setChecked(True)
+        window.gradient_tools.show_panel(True)
+
+    def _restore_check(self) -> None:
+        """The gradient check's dock as it was before a stop opened it."""
+        was, self._check_was = self._check_was, None
+        if was is None or self.window.presentation.active:
+            return
+        hidden, front = was
+        if hidden:
+            self.window.actions["gradient_check"].setChecked(False)
+            self.window.gradient_tools.show_panel(False)
+        for dock in front:
+            dock.raise_()
+
+    def forget_check(self) -> None:
+        """Presentation mode was entered or left: the window's docks are as it put them,
+        and nothing a stop opened is to be put back."""
+        self._check_was = None
 
     def _room_for_comparison(self, wanted: bool) -> None:
         """Out of presentation mode, make the plots dock tall enough for the comparison's

@@ -4,7 +4,10 @@ F5 enters, Esc leaves (``--present`` starts in it).  The window goes full screen
 toolbar, status bar and the usual panels hide; a presenter strip along the bottom keeps
 what a presenter touches (optimizer, step, play, speed) and a loss plot, as tall as its
 controls need (at a lesson's comparison stop it shows the comparison instead, at least
-:data:`COMPARE_SHARE` of the height); a band along the top
+:data:`COMPARE_SHARE` of the height; at a stop asking for the gradient check, the check's
+panel, its text scaled like the graph's, as tall as its table needs up to
+:data:`CHECK_SHARE`: its dock at the side would have narrowed the graph and kept the
+desk's 9 px digits); a band along the top
 (:class:`~gui.classroom.band.PresentationBand`, at most 15% of the height) shows the
 lesson's and the stepper's captions.  The graph is drawn with a theme whose text is
 :attr:`Presentation.text_scale` times larger (1.5x to 3x, Ctrl+plus / Ctrl+minus; the band
@@ -19,6 +22,7 @@ own), so every font and size comes back as it was.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -41,6 +45,7 @@ from PySide6.QtWidgets import (
 from core.training.optimizers import OPTIMIZERS
 from gui.classroom.band import PresentationBand
 from gui.classroom.lesson_player import COMPARE_SHARE
+from gui.graph.verdict_mark import WeightMark
 from gui.plots.loss_plot import LossPlot
 from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
 from gui.theme import Theme
@@ -54,6 +59,9 @@ DEFAULT_TEXT_SCALE = 2.0
 #: The presenter strip's largest share of the window's height for the loss plot's sake
 #: (the controls always get the height they need: 230 px, 30% of 768 px, at 3x text).
 STRIP_SHARE = 0.27
+#: The presenter strip's largest share of the window's height while it shows the gradient
+#: check (the table's nine rows at 2x text and 1024x768 take about 420 px of it).
+CHECK_SHARE = 0.6
 #: Tick labels' heights the loss plot's curve is given, at least (two labels to read a
 #: scale by, with the gaps the axis keeps between them).
 PLOT_TICK_ROWS = 3
@@ -138,6 +146,10 @@ class PresenterStrip(QWidget):
         layout.addWidget(self.plots, 5)
         self._margins = 4
         self.set_theme(theme)
+
+    def vertical_margin(self) -> int:
+        """The strip's margin above (and below) what it shows."""
+        return 2
 
     def controls_height(self) -> int:
         """The height the controls ask for."""
@@ -225,6 +237,9 @@ class Presentation(QObject):
         self.band: PresentationBand | None = None
         #: Where the comparison lent to the strip came from: (tab index, title).
         self._lent_from: tuple[int, str] | None = None
+        #: Whether the gradient check's panel is lent to the strip (out of its dock).
+        self._check_lent = False
+        self._watching_verdicts = False
 
     @property
     def active(self) -> bool:
@@ -261,6 +276,8 @@ class Presentation(QObject):
         self.show_band()
         for dock in window.findChildren(QDockWidget):
             dock.hide()
+        # The docks are the presentation's to put back now, not a lesson stop's.
+        window.lessons.forget_check()
         window.toolbar.hide()
         window.menuBar().hide()
         window.statusBar().hide()
@@ -289,6 +306,7 @@ class Presentation(QObject):
         window = self.window
         window.removeEventFilter(self)
         self._return_comparison()
+        self._return_check()
         if self.strip is not None:
             self.strip.hide()
         if self.band is not None:
@@ -317,6 +335,7 @@ class Presentation(QObject):
         window.restoreState(saved.state)
         if layout is not None:
             layout.activate()
+        window.lessons.forget_check()
         window.graph_view.set_presenting(False)
         window.graph_view.set_legends_visible(self._legends_were)
         self._set_graph_theme(window.graph_theme())
@@ -360,6 +379,8 @@ class Presentation(QObject):
             self.band.set_theme(self.window.theme, self.text_scale)
         if self._lent_from is not None:
             self.window.compare_plot.set_theme(theme)
+        if self._check_lent:
+            self.window.gradient_tools.panel.set_text_scale(self.text_scale)
         self._size_strip()
         self._set_graph_theme(theme)
 
@@ -420,11 +441,19 @@ class Presentation(QObject):
         stop = self.window.lessons.stop
         return stop is not None and (stop.plot == "compare" or bool(stop.compare))
 
+    def check_wanted(self) -> bool:
+        """Whether the lesson's stop asks for the gradient check."""
+        stop = self.window.lessons.stop
+        return stop is not None and stop.gradient_check
+
     def show_comparison(self) -> None:
         """While presenting a stop that compares optimizers, the strip shows the
         window's comparison (lent from its tab) instead of the loss plot, tall enough to
-        read; any other time the comparison is back in its tab."""
+        read; at a stop asking for the gradient check, the check's panel (lent from its
+        dock) with the presentation's text size; any other time each is back where it
+        was, at the desk's size."""
         if self.active and self.strip is not None and self.comparison_wanted():
+            self._return_check()
             plot = self.window.compare_plot
             if self._lent_from is None:
                 tabs = self.window.plot_tabs
@@ -435,9 +464,53 @@ class Presentation(QObject):
             self.strip.show_borrowed(plot)
             plot.set_theme(self.theme())
             plot.show()
+        elif self.active and self.strip is not None and self.check_wanted():
+            self._return_comparison()
+            self._lend_check()
         else:
             self._return_comparison()
+            self._return_check()
         self._size_strip()
+
+    def _lend_check(self) -> None:
+        assert self.strip is not None
+        tools = self.window.gradient_tools
+        panel = tools.panel
+        if not self._watching_verdicts:
+            self._watching_verdicts = True
+            panel.verdicts_changed.connect(self._mark_verdicts)
+        if not self._check_lent:
+            self._check_lent = True
+            tools.dock.hide()  # its widget goes to the strip (and comes back)
+        panel.set_text_scale(self.text_scale)
+        self.strip.show_borrowed(panel)
+        panel.show()
+        panel.recheck()
+        self._mark_verdicts(panel.verdicts())
+
+    def _return_check(self) -> None:
+        """The gradient check's panel back in its dock (which stays as it is: hidden
+        while presenting), at the desk's sizes."""
+        if not self._check_lent:
+            return
+        self._check_lent = False
+        tools = self.window.gradient_tools
+        if self.strip is not None and self.strip.borrowed is tools.panel:
+            self.strip.show_borrowed(None)
+        tools.panel.set_text_scale(None)
+        tools.dock.setWidget(tools.panel)
+        if not self.active or tools.dock.isHidden():
+            # The rings go with the panel, as when its dock is closed.
+            self.window.graph_view.set_verdict_marks({})
+
+    def _mark_verdicts(self, verdicts: object) -> None:
+        """While the check is in the strip, its verdicts ring the weights on the graph
+        (as with its dock open), unless a backward check's marks are shown."""
+        if not self._check_lent or self.window.actions["clear_marks"].isEnabled():
+            return
+        if isinstance(verdicts, Mapping):
+            self.window.graph_view.set_verdict_marks(
+                {name: WeightMark(verdict) for name, verdict in verdicts.items()})
 
     def _return_comparison(self) -> None:
         lent, self._lent_from = self._lent_from, None
@@ -470,6 +543,13 @@ class Presentation(QObject):
             return
         cap = round(height * STRIP_SHARE)
         chart = round(height * COMPARE_SHARE)
+        if self._check_lent:
+            panel = self.window.gradient_tools.panel
+            for _ in range(2):  # measured at the width it is given
+                self._set_strip_height(max(strip.controls_height(), min(
+                    panel.wanted_height() + 2 * strip.vertical_margin(),
+                    round(height * CHECK_SHARE))))
+            return
         if strip.borrowed is not None:
             self._set_strip_height(max(strip.controls_height(), chart))
         else:

@@ -7,6 +7,10 @@ overall: the course's norm formula and its verdict.  The step eps is editable fr
 1e-10, and a note says why too large a step (truncation) or too small a step (rounding)
 misleads.  The panel computes only while it is visible, and at most every
 ``RECHECK_INTERVAL_MS`` while training plays.
+
+On a projector (:meth:`GradCheckPanel.set_text_scale`) its text is
+:data:`PRESENTED_PX` times the presentation's text scale, never with digits under
+:data:`PRESENTED_DIGIT_PX` on screen, and the eps note (a desk detail) is left out.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import math
 from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -50,6 +54,14 @@ EPS_CHOICES = tuple(10.0 ** -k for k in range(2, 11))
 EPS_RANGE = (1e-10, 1e-2)
 #: While training plays, the check is redone at most this often.
 RECHECK_INTERVAL_MS = 500
+#: Pixel size of the panel's text per unit of the presentation's text scale (26 px at 2x).
+PRESENTED_PX = 13.0
+#: The least height of the table's digits on a projector, in pixels.
+PRESENTED_DIGIT_PX = 20.0
+#: The table's font on the desk, and its rows' height there.
+TABLE_FAMILY = "DejaVu Sans Condensed"
+TABLE_POINTS = 9.5
+ROW_HEIGHT = 20
 #: Graphs with more weights are checked only on request (each check costs 4 passes per
 #: weight).
 AUTO_CHECK_LIMIT = 300
@@ -86,6 +98,18 @@ def eps_note(report: GradCheckReport | None, eps: float) -> str:
                 "from the tangent; try a smaller eps.")
     return (f"eps {eps:g} is too small for {names}: rounding (∝ 1/eps) swamps L(w+eps) − L(w−eps); "
             "try a larger eps.")
+
+
+def presented_font(scale: float) -> QFont:
+    """The panel's font at the presentation's text ``scale``: :data:`PRESENTED_PX` times
+    it, larger if its digits would be under :data:`PRESENTED_DIGIT_PX`."""
+    font = QFont(TABLE_FAMILY)
+    px = max(round(PRESENTED_PX * scale), 1)
+    font.setPixelSize(px)
+    while QFontMetricsF(font).tightBoundingRect("0123456789").height() < PRESENTED_DIGIT_PX:
+        px += 1
+        font.setPixelSize(px)
+    return font
 
 
 class GradCheckPanel(QWidget):
@@ -141,11 +165,13 @@ class GradCheckPanel(QWidget):
         header.setSectionResizeMode(VERDICT_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
         header.setMinimumSectionSize(20)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
-        font = QFont("DejaVu Sans Condensed")
-        font.setPointSizeF(9.5)
+        font = QFont(TABLE_FAMILY)
+        font.setPointSizeF(TABLE_POINTS)
         self.table.setFont(font)
+        #: The presentation's text scale (None: the desk's sizes).
+        self.text_scale: float | None = None
         for column, tip in enumerate((
                 "✓ correct, ? suspicious, ✗ wrong: within the FD noise is correct, else the "
                 "course's thresholds on the relative error",
@@ -161,14 +187,19 @@ class GradCheckPanel(QWidget):
             "wrong, suspicious between; a difference within the finite difference's noise "
             "is agreement")
 
+        self.eps_label = QLabel("eps")
         top = QHBoxLayout()
-        top.addWidget(QLabel("eps"))
+        top.addWidget(self.eps_label)
         top.addWidget(self.eps_box)
         top.addWidget(self.check_button)
         top.addStretch(1)
         small = QFont(self.note_label.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
         self.note_label.setFont(small)
+        #: Every widget whose font the presentation changes, with its desk font.
+        self._desk_fonts = [(widget, QFont(widget.font())) for widget in (
+            self.table, self.table.horizontalHeader(), self.overall_label, self.eps_box,
+            self.check_button, self.eps_label)]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(2)
@@ -177,6 +208,49 @@ class GradCheckPanel(QWidget):
         layout.addWidget(self.note_label)
         layout.addWidget(self.table, 1)
         self._show_report()
+
+    # -- size ---------------------------------------------------------------------------
+
+    def set_text_scale(self, scale: float | None) -> None:
+        """Text for a projector, ``scale`` times :data:`PRESENTED_PX` pixels (digits at
+        least :data:`PRESENTED_DIGIT_PX` tall), rows as tall as the text and the eps note
+        left out; ``None``: the desk's fonts and rows, exactly as they were."""
+        self.text_scale = scale
+        header = self.table.verticalHeader()
+        if scale is None:
+            for widget, font in self._desk_fonts:
+                widget.setFont(font)
+            header.setDefaultSectionSize(ROW_HEIGHT)
+            self.note_label.show()
+            self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        else:
+            font = presented_font(scale)
+            for widget, _desk in self._desk_fonts:
+                widget.setFont(font)
+            header.setDefaultSectionSize(math.ceil(QFontMetricsF(font).lineSpacing()) + 4)
+            self.note_label.hide()
+            # At the largest text the columns may outgrow a narrow screen: they scroll.
+            self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        for row in range(self.table.rowCount()):
+            self.table.setRowHeight(row, header.defaultSectionSize())
+        self.updateGeometry()
+
+    def wanted_height(self) -> int:
+        """The height that shows every row of the table without scrolling, with the eps
+        row and the verdict above it, at the panel's width."""
+        layout = self.layout()
+        margins = layout.contentsMargins() if layout is not None else None
+        spacing = layout.spacing() if layout is not None else 0
+        table = self.table
+        rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        header = table.horizontalHeader().sizeHint().height()
+        overall = self.overall_label.heightForWidth(max(self.width(), 1))
+        top = max(self.eps_box.sizeHint().height(), self.check_button.sizeHint().height())
+        note = self.note_label.sizeHint().height() if self.note_label.isVisibleTo(self) \
+            else 0
+        frame = 2 * table.frameWidth()
+        edge = (margins.top() + margins.bottom()) if margins is not None else 0
+        return top + max(overall, 0) + note + header + rows + frame + edge + 4 * spacing
 
     # -- state ------------------------------------------------------------------------
 
