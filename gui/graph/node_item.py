@@ -1,5 +1,10 @@
 """One node of the graph drawing: its shape, its name, its value and its gradient.
 
+An op shows its symbol in the shape and, small above it, its name (``v1·v2`` over ×,
+``part_1`` over exp, ``#4``): the seed graph has eight × and five +, and the name says
+which is which; y' and L carry their name as a tag.  Presentation's theme leaves the
+names out (the graph's digits keep their 16 px); its captions and notes name the nodes.
+
 The item is created once per graph; a training step only calls :meth:`NodeItem.set_numbers`,
 which changes two strings and schedules a repaint.  Leaves (weights, features, target) show
 their numbers to the left of the circle, where no edge arrives; ops show them underneath.
@@ -23,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.autodiff.graph import Node
-from core.debugger.wording import kind_words
+from core.debugger.wording import d, kind_words
 from core.layout import NodeExtent
 from gui.formatting import full_number, short_number
 from gui.graph.edge_item import DIMMED_OPACITY
@@ -38,6 +43,11 @@ RING_WIDTH = 5.0
 RING_GAP = 4.0
 #: Room between a ring's outer edge and the numbers, in scene units.
 RING_CLEARANCE = 2.0
+#: An op node's name (``v1·v2``, ``part_1``, ``#4``) is written above its symbol, smaller
+#: than the symbol and as tall as the numbers (this fraction of their size), this gap
+#: (scene units) above the shape.
+NAME_SCALE = 0.8
+NAME_GAP = 0.0
 
 
 def widest_number(digits: int) -> str:
@@ -56,8 +66,17 @@ def shape_text(node: Node) -> tuple[str, str]:
     loss carry their name (y', L) as a tag."""
     row = node.op_row
     if row is not None and node.kind in ("output", "loss"):
-        return row.symbol, node.label
+        return row.symbol, node.name or node.label
     return node.label, ""
+
+
+def name_text(node: Node) -> str:
+    """The small name an op node shows with its symbol (``v1·v2`` over ×, ``part_1`` over
+    exp); ``""`` when the shape already says it (a leaf, y' and L with their tag, or an op
+    whose symbol is its name, as y − y')."""
+    if node.op is None or node.kind in ("output", "loss") or not node.name:
+        return ""
+    return "" if node.name.replace(" ", "") == node.label.replace(" ", "") else node.name
 
 
 class NodeItem(QGraphicsItem):
@@ -77,7 +96,14 @@ class NodeItem(QGraphicsItem):
         self._mark: Mark | None = None
         self._hovered = False
         self.shape_label, self.tag = shape_text(node)
+        # A projector's theme squeezes numbers to fit (number_squeeze < 1): there a row of
+        # names would shrink the whole graph's digits by an eighth (16 to 14 px at
+        # 1024x768 under a lesson's band), so the names are left to the captions, the
+        # notes and the tooltips.
+        self.name_text = name_text(node) if theme.number_squeeze >= 1.0 else ""
         self._label_font = theme.label_font()
+        self._name_font = theme.font(theme.number_px * NAME_SCALE)
+        self._name_width = 0.0
         self._number_font = theme.number_font()
         self._number_metrics = QFontMetricsF(self._number_font)
         self._value_width = 0.0
@@ -167,9 +193,30 @@ class NodeItem(QGraphicsItem):
             self.text_align = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
         self.value_rect = QRectF(left, top, text_width, line)
         self.grad_rect = QRectF(left, top + line, text_width, line if self.shows_grad else 0.0)
+        self.name_rect = self._name_rect(side)
         outline = self.theme.px(4.0)
         self._bounds = self._drawn_rect().adjusted(-outline, -outline, outline, outline)
         self.update()
+
+    def _name_rect(self, side: TextSide) -> QRectF:
+        """Where the small name goes: above the shape, or below it when the numbers are
+        above; empty without a name."""
+        if not self.name_text:
+            return QRectF()
+        metrics = QFontMetricsF(self._name_font)
+        # No wider than the node's numbers (or its shape): a longer name is squeezed, as
+        # a long number is, and the layout's columns stay as they were.
+        self._name_width = metrics.horizontalAdvance(self.name_text)
+        width = min(self._name_width, max(self._text_width, self.shape_rect.width()))
+        height = metrics.height()
+        gap = self.theme.px(NAME_GAP)
+        top = (self.shape_rect.bottom() + gap if side == "above"
+               else self.shape_rect.top() - gap - height)
+        return QRectF(-width / 2, top, width, height)
+
+    def name_scene_rect(self) -> QRectF:
+        """The small name's rectangle in scene coordinates (empty without a name)."""
+        return self.mapRectToScene(self.name_rect) if self.name_text else QRectF()
 
     @property
     def has_ring_room(self) -> bool:
@@ -196,6 +243,8 @@ class NodeItem(QGraphicsItem):
             tall = max(0.0, self.ring_reach() + self.theme.px(RING_CLEARANCE) - row_gap)
             box = box.united(QRectF(ring.left(), self.shape_rect.top() - tall,
                                     ring.width(), self.shape_rect.height() + 2 * tall))
+        if self.name_text:
+            box = box.united(self.name_rect)
         return box.united(self.tag_rect) if self.tag else box
 
     def text_rect(self) -> QRectF:
@@ -305,17 +354,19 @@ class NodeItem(QGraphicsItem):
 
     def tooltip_html(self) -> str:
         node = self.node
-        label = escape(node.label)
+        label = escape(node.name or node.label)
         row = node.op_row
         role = escape(kind_words(node))
         if row is not None and node.kind in ("output", "loss"):
             role += f", computed by {escape(row.symbol)}"
+        elif row is not None:
+            role += f" {escape(row.symbol)}"
         value = full_number(self.value) if self.value_known else "not computed yet"
         grad = full_number(self.grad) if self.grad_known else "not computed yet"
         lines = [
             f"<b>{label}</b> &nbsp;<i>({role})</i>",
             f"value = {value}",
-            f"∂L/∂{label} = {grad}",
+            f"∂L/∂{escape(d(node.name or node.label))} = {grad}",
         ]
         if row is not None:
             lines.append(f"computes <tt>{escape(node.expr)}</tt>")
@@ -351,6 +402,10 @@ class NodeItem(QGraphicsItem):
             painter.setPen(self._tag_colour)
             painter.drawText(self.tag_rect, Qt.AlignmentFlag.AlignLeft
                              | Qt.AlignmentFlag.AlignBottom, self.tag)
+        if self.name_text:
+            painter.setPen(self._tag_colour)
+            painter.setFont(self._name_font)
+            self._draw_squeezed(painter, self.name_rect, self.name_text, self._name_width)
         painter.setFont(self._number_font)
         value_text, grad_text = self.shown_texts()
         self._draw_number(painter, self.value_rect, value_text, self._value_width,
@@ -374,6 +429,21 @@ class NodeItem(QGraphicsItem):
         grad = GRAD_PREFIX + HIDDEN_TEXT if "grad" in self.hidden and self._grad_text else \
             self._grad_text
         return value, grad
+
+    def _draw_squeezed(self, painter: QPainter, rect: QRectF, text: str,
+                       needed: float) -> None:
+        """``text`` centred in ``rect``, squeezed horizontally if it is wider."""
+        if needed <= rect.width():
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            return
+        painter.save()
+        centre = rect.center().x()
+        painter.translate(centre, 0.0)
+        painter.scale(rect.width() / needed, 1.0)
+        painter.translate(-centre, 0.0)
+        wide = QRectF(centre - needed / 2, rect.top(), needed, rect.height())
+        painter.drawText(wide, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
 
     def _draw_number(self, painter: QPainter, rect: QRectF, text: str, needed: float,
                      colour: QColor) -> None:

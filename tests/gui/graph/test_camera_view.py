@@ -191,7 +191,9 @@ def test_moves_closer_than_a_tenth_of_a_second_jump(qtbot, stepped):
     QApplication.processEvents()
     assert view.zoom() == pytest.approx(view.camera.shot.zoom)
     centre = view.mapToScene(view.viewport().rect().center())
-    assert centre.x() == pytest.approx(view.camera.shot.centre.x(), abs=1.0)
+    # Qt centres on whole scroll-bar pixels and the viewport's centre pixel is rounded
+    # down: up to 1.5 px off.
+    assert centre.x() == pytest.approx(view.camera.shot.centre.x(), abs=1.5 / view.zoom())
 
 
 def test_a_lesson_view_shows_its_nodes_with_the_active_node(qtbot, stepped):
