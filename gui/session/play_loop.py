@@ -4,24 +4,66 @@ Each timer tick trains one batch (:meth:`TrainingSession.run_for`) lasting until
 graph's next frame is due (at most :data:`BATCH_SECONDS`), so the event loop gets control
 back many times a second and Pause takes effect before the next batch.  At a finite speed
 the loop earns "credit" of steps per second of wall time and trains only what it earned.
+
+The interface thread also paints what training produces.  On a busy machine (more threads
+wanting a core than there are cores) a thread that never sleeps gets its share in slices,
+so each batch and each frame takes several times its own CPU time and input waits behind
+them.  So the loop watches how long the thread waited for a core (Linux's scheduler
+statistics): when, since the last batch began, it waited more than :data:`WAIT_SHARE` of
+the wall time, it stays idle long enough to bring that share back down before training
+again.  A thread that has slept is run promptly when input comes.  On an idle machine the
+thread never waits and training runs flat out; without the statistics (other systems) the
+loop never idles.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gui.session.training_session import MAX_FRAMES_PER_SECOND, TrainingSession
 
-#: Longest training batch per timer tick: Pause takes effect within this time.
-BATCH_SECONDS = 1.0 / MAX_FRAMES_PER_SECOND
+#: Longest training batch per timer tick: Pause takes effect within this time, and input
+#: waits at most this long behind training (plus one frame's drawing).
+BATCH_SECONDS = 0.012
 #: Shortest training batch per timer tick.
-MIN_BATCH_SECONDS = 0.002
+MIN_BATCH_SECONDS = 0.004
 #: Slowest and fastest finite speeds (steps per second); above the fastest is "max".
 MIN_SPEED = 1.0
 MAX_FINITE_SPEED = 5000.0
+#: Largest share of wall time the interface thread may spend waiting for a core while
+#: playing; beyond it, the loop idles.
+WAIT_SHARE = 0.5
+#: Longest wait a tick adds before training again (seconds).
+MAX_WAIT = 0.05
+#: Linux's per-thread scheduler statistics: nanoseconds running, nanoseconds waiting for a
+#: core, time slices.
+SCHEDSTAT = Path("/proc/thread-self/schedstat")
+
+
+def waited_seconds() -> float:
+    """Seconds the calling thread has spent runnable but waiting for a core (Linux; 0.0
+    where the system does not say).  Only differences of two readings mean anything."""
+    if not _SCHEDSTAT:
+        return 0.0
+    try:
+        return int(SCHEDSTAT.read_bytes().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _has_schedstat() -> bool:
+    try:
+        int(SCHEDSTAT.read_bytes().split()[1])
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
+_SCHEDSTAT = _has_schedstat()
 
 
 class PlayLoop(QObject):
@@ -48,6 +90,8 @@ class PlayLoop(QObject):
         self._running = False
         self._credit = 0.0
         self._last_tick = 0.0
+        #: Wall time and waited_seconds() when the last training batch began.
+        self._cycle_start = (0.0, 0.0)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         session.training_restarted.connect(self._stop)
@@ -90,6 +134,7 @@ class PlayLoop(QObject):
         self._running = True
         self._credit = 0.0
         self._last_tick = time.perf_counter()
+        self._cycle_start = (self._last_tick, waited_seconds())
         self._start_timer()
         self.training_started.emit()
         self.session.report("Training…")
@@ -119,16 +164,41 @@ class PlayLoop(QObject):
             self._timer.stop()
             self.training_paused.emit()
 
+    def _interval(self) -> int:
+        """The timer's interval at the chosen speed (milliseconds)."""
+        if math.isinf(self._speed):
+            return 0
+        if self._speed >= MAX_FRAMES_PER_SECOND:
+            return 15
+        return round(1000.0 / self._speed)
+
     def _start_timer(self) -> None:
-        if math.isinf(self._speed) or self._speed >= MAX_FRAMES_PER_SECOND:
-            self._timer.start(0 if math.isinf(self._speed) else 15)
-        else:
-            self._timer.start(round(1000.0 / self._speed))
+        self._timer.start(self._interval())
+
+    def _restore_interval(self) -> None:
+        """Back to the speed's interval after a wait (the timer keeps running)."""
+        if self._timer.interval() != self._interval():
+            self._timer.setInterval(self._interval())
+
+    def seconds_to_wait(self, wall: float, waited: float) -> float:
+        """How long to stay idle before training again, at wall time ``wall`` and
+        :func:`waited_seconds` ``waited``, so that since the last batch began the thread
+        waited for a core at most :data:`WAIT_SHARE` of the time (0.0: train now)."""
+        wall_before, waited_before = self._cycle_start
+        wait = (waited - waited_before) / WAIT_SHARE - (wall - wall_before)
+        return min(max(wait, 0.0), MAX_WAIT)
 
     def _tick(self) -> None:
         if not self._running:
             return
         now = time.perf_counter()
+        wait = self.seconds_to_wait(now, waited_seconds())
+        if wait > 0.0:
+            # The machine is busy: leave the core to others a while.
+            self._timer.start(max(1, round(wait * 1000.0)))
+            return
+        self._restore_interval()
+        self._cycle_start = (now, waited_seconds())
         if math.isinf(self._speed):
             max_steps = None
         else:
