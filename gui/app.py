@@ -243,7 +243,7 @@ def open_window(args: argparse.Namespace) -> MainWindow:
     """The window ``args`` ask for, shown (a QApplication must exist); its status bar
     names the remembered settings that changed the start.  UsageError on bad input."""
     from gui.main_window import MainWindow
-    from gui.remembered import remembered_message, view_differences
+    from gui.remembered import layout_differences, remembered_message, view_differences
     from gui.settings import open_settings
 
     settings = None if args.fresh else open_settings()
@@ -252,7 +252,7 @@ def open_window(args: argparse.Namespace) -> MainWindow:
                   *view_differences(settings, theme_given=args.theme is not None)]
     window = MainWindow(session, settings=settings, theme=_theme(args))
     window.show()
-    message = remembered_message(remembered)
+    message = remembered_message([*remembered, *layout_differences(window)])
     if message:
         window.statusBar().showMessage(message)
     if args.present:

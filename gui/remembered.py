@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 __all__ = ["DEFAULT_SPEED", "REMEMBERED_SUFFIX", "config_differences", "describe_speed",
-           "remembered_message", "reset_settings", "view_differences"]
+           "layout_differences", "remembered_message", "reset_settings", "view_differences"]
 
 #: Ends the status bar's line on start.
 REMEMBERED_SUFFIX = "remembered from last time; View > Reset settings"
@@ -83,6 +83,24 @@ def view_differences(settings: QSettings | None, *, theme_given: bool) -> list[s
         parts.append("legends hidden")
     if read_bool(settings, "view/follow", False):
         parts.append("following the stepper")
+    return parts
+
+
+def layout_differences(window: MainWindow) -> list[str]:
+    """The remembered layout, where it differs from the default one: panels hidden or
+    floating, the toolbar hidden (the window's size and position are not named)."""
+    if window.settings is None or window.settings.value("window/state") is None:
+        return []
+    parts: list[str] = []
+    docks = (window.controls_dock, window.plots_dock, window.weights_dock)
+    hidden = [dock.windowTitle() for dock in docks if dock.isHidden()]
+    floating = [dock.windowTitle() for dock in docks if dock.isFloating()]
+    if hidden:
+        parts.append(f"{' and '.join(hidden)} hidden")
+    if floating:
+        parts.append(f"{' and '.join(floating)} floating")
+    if window.toolbar.isHidden():
+        parts.append("toolbar hidden")
     return parts
 
 

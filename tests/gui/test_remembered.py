@@ -126,3 +126,15 @@ def test_reset_settings_puts_the_defaults_back_and_forgets(qtbot):
     again = start(qtbot)
     assert "remembered" not in again.statusBar().currentMessage()
     assert math.isfinite(again.session.play.speed)
+
+
+def test_a_remembered_layout_with_a_hidden_panel_is_named(qtbot):
+    window = start(qtbot)
+    window.plots_dock.hide()
+    window.save_settings()
+    window.close()
+    again = start(qtbot)
+    assert again.plots_dock.isHidden()
+    assert again.statusBar().currentMessage() == f"Plots hidden {REMEMBERED_SUFFIX}"
+    again.actions["reset_settings"].trigger()
+    assert not again.plots_dock.isHidden()
