@@ -40,9 +40,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(INTERRUPTED, file=sys.stderr)
             return 130
-    from gui.app import run_gui
+    try:
+        from gui.app import run_gui
 
-    return run_gui(args)
+        return run_gui(args)
+    except KeyboardInterrupt:  # Ctrl+C before the window is up: no traceback
+        from cli.progress import INTERRUPTED
+
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 The window starts from the defaults, over them what it remembered from the last run, over
 that the command line.  Whatever the remembered settings changed is said once, in the
-status bar on start ("optimizer Adam, speed 40 steps/s remembered from last time; View >
+status bar on start ("optimizer Adam, speed 40/s remembered from last time; View >
 Reset settings"); nothing is said when nothing differs from the defaults.  View > Reset
 settings puts those settings back to the defaults and forgets them; the graph and the data
 the window trains on stay.
@@ -39,8 +39,8 @@ def _optimizer_title(name: str) -> str:
 
 
 def describe_speed(speed: float) -> str:
-    """``40 steps/s``, or ``maximum`` for as fast as possible."""
-    return "maximum" if math.isinf(speed) else f"{speed:g} steps/s"
+    """``40/s`` (steps per second), or ``max`` for as fast as possible."""
+    return "max" if math.isinf(speed) else f"{speed:g}/s"
 
 
 def config_differences(used: TrainingConfig, defaults: TrainingConfig) -> list[str]:

@@ -34,7 +34,7 @@ def test_remembered_optimizer_and_speed_are_named_on_start(qtbot):
     assert window.session.training.config.optimizer == "adam"
     assert window.session.play.speed == 40.0
     assert window.statusBar().currentMessage() == \
-        f"optimizer Adam, speed 40 steps/s {REMEMBERED_SUFFIX}"
+        f"optimizer Adam, speed 40/s {REMEMBERED_SUFFIX}"
     assert REMEMBERED_SUFFIX.endswith("View > Reset settings")
 
 
