@@ -21,17 +21,25 @@ teacher and opened by path::
           "plot": "loss",                   # loss | weights | compare: the plot tab shown
           "compare": ["sgd", "momentum", "adam"],  # run a comparison
           "gradient_check": true,           # show the gradient-check panel
-          "spotlight": ["w9"],              # nodes kept bright, the rest dimmed
+          "spotlight": ["part_3·w9", "w9"], # nodes kept bright, the rest dimmed
           "hide": {"node": "w9", "number": "grad",
                    "question": "Which sign will dL/dw9 have?"},
                                             # predict, then reveal on the next click
           "view": {"nodes": ["y'", "y", "L"]}
                                             # what the camera shows when presenting (or
-                                            # following): these nodes, by id or by label
-                                            # as drawn, with the stepper's active node
+                                            # following): these nodes, with the
+                                            # stepper's active node
         }
       ]
     }
+
+A stop refers to nodes by their names, as the graph, the stepper and the inspector call
+them (``w9``, ``part_3``, ``v1·v2``, ``#4``, ``y'``, ``L``; see
+:mod:`core.autodiff.naming`); a node's id (``mul8``) or a label only one node has (``σ``
+in the seed) is accepted too.  :func:`node_id` resolves one; a name the graph lacks is a
+:class:`LessonError` naming the file, the stop and the name.  A stop on a preset has its
+names checked when the lesson is loaded; one on a formula, when it is shown (a formula
+needs its data's columns).
 
 Every stop is applied from the same start (the graph's initial weights, then ``steps``
 samples), so stops can be visited in any order and always show the same state.  Keys not
@@ -53,6 +61,7 @@ from typing import TYPE_CHECKING, Any, cast
 from core.user_files import read_text
 
 if TYPE_CHECKING:
+    from core.autodiff.graph import Graph
     from core.debugger.stepper import Phase
 
 LESSON_FOLDER = Path(__file__).resolve().parents[1] / "resources" / "lessons"
@@ -114,8 +123,13 @@ class Stop:
     gradient_check: bool = False
     spotlight: tuple[str, ...] = ()
     hide: HiddenNumber | None = None
-    #: The nodes the camera shows (ids or labels as drawn); empty: the stop sets none.
+    #: The nodes the camera shows (names, ids or labels); empty: the stop sets none.
     view: tuple[str, ...] = ()
+
+    def node_references(self) -> tuple[str, ...]:
+        """Every node the stop names: its spotlight, its hidden number's node, its view."""
+        hidden = () if self.hide is None else (self.hide.node,)
+        return (*self.spotlight, *hidden, *self.view)
 
 
 @dataclass(frozen=True)
@@ -200,7 +214,46 @@ def parse_lesson(data: Any, name: str = "lesson", *,
         raise LessonError(f"{name}: \"stops\" must be a non-empty list")
     parsed = tuple(_stop(stop, f"{name}: stop {i}", default_graph, optimizers)
                    for i, stop in enumerate(stops, start=1))
+    _check_preset_nodes(parsed, name)
     return Lesson(title=title, stops=parsed, source=name, description=description)
+
+
+def node_id(graph: Graph, reference: str, where: str) -> str:
+    """The id of the node a lesson calls ``reference``: its name (``part_3``,
+    ``v1·v2``), else its id (``mul8``), else a label only one node has (``σ``).
+
+    Raises
+    ------
+    LessonError
+        ``where`` (the file and the stop), the name, and a few of the graph's names.
+    """
+    node = graph.find(reference)
+    if node is not None:
+        return node.id
+    shared = [n.name for n in graph if n.label == reference]
+    if shared:
+        listed = ", ".join(shared[:4]) + (", …" if len(shared) > 4 else "")
+        raise LessonError(f"{where}: {reference!r} is the symbol of {len(shared)} nodes; "
+                          f"name one of them ({listed})")
+    names = [graph[i].name for i in graph.order if graph[i].op is not None]
+    shown = ", ".join(names[-6:])
+    raise LessonError(f"{where}: the graph has no node named {reference!r} (its operations "
+                      f"are named {shown}{', …' if len(names) > 6 else ''}; weights and "
+                      "features by their own names)")
+
+
+def _check_preset_nodes(stops: Sequence[Stop], name: str) -> None:
+    """Every node a stop on a preset names is in that preset's graph."""
+    from core.presets import PRESETS
+
+    graphs: dict[str, Graph] = {}
+    for number, stop in enumerate(stops, start=1):
+        if stop.graph not in PRESETS or not stop.node_references():
+            continue
+        if stop.graph not in graphs:
+            graphs[stop.graph] = PRESETS[stop.graph].build()
+        for reference in stop.node_references():
+            node_id(graphs[stop.graph], reference, f"{name}: stop {number}")
 
 
 def _stop(data: Any, where: str, default_graph: str, optimizers: Sequence[str]) -> Stop:
@@ -246,7 +299,7 @@ def _view(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(nodes, list) or not nodes \
             or not all(isinstance(n, str) and n.strip() for n in nodes):
         raise LessonError(f"{where}: view \"nodes\" must be a non-empty list of node names "
-                          "(ids or labels as drawn)")
+                          "(as the graph names them; ids are accepted too)")
     if len(nodes) > MAX_VIEW_NODES:
         raise LessonError(f"{where}: view \"nodes\" names {len(nodes)} nodes; at most "
                           f"{MAX_VIEW_NODES}")

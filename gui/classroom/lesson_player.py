@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QVBoxLayout, QWidget
 
 from core.autodiff.formula import FormulaError
 from core.autodiff.graph import Graph
-from core.lessons import Lesson, LessonError, Stop
+from core.lessons import Lesson, LessonError, Stop, node_id
 from core.presets import resolve_graph
 from gui.wrapping import ElidedLine, WrappedText
 
@@ -317,13 +317,8 @@ class LessonPlayer(QObject):
 
     @staticmethod
     def _node(graph: Graph, name: str, where: str) -> str:
-        """A node by its id, else by its label as drawn (w9, y', L)."""
-        if name in graph:
-            return name
-        found = [node.id for node in graph if node.label == name]
-        if len(found) != 1:
-            raise LessonError(f"{where}: the graph has no node {name!r}")
-        return found[0]
+        """A node by its name (part_3, v1·v2, y'), else its id or a unique label."""
+        return node_id(graph, name, where)
 
     def header(self) -> tuple[str, str]:
         """The lesson's title and where in it the stop is (``stop 6 of 10``)."""

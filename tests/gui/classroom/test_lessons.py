@@ -106,12 +106,35 @@ def test_a_malformed_lesson_is_refused_and_the_window_keeps_running(window, tmp_
     assert training.trainer.cursor.step == 3  # nothing the user had is lost
     for box in boxes:
         box.close()
-    # A stop naming a node the graph lacks: the stop is shown, the problem said.
+    # A stop on a preset naming a node its graph lacks: refused on opening, the stop and
+    # the name said.
     odd = tmp_path / "odd.json"
-    odd.write_text('{"title": "x", "stops": [{"caption": "a", "spotlight": ["w99"]}]}',
-                   encoding="utf-8")
-    assert window.open_lesson(str(odd))
-    assert "no node 'w99'" in window.statusBar().currentMessage()
+    odd.write_text('{"title": "x", "stops": [{"caption": "a"}, {"caption": "b", '
+                   '"spotlight": ["part_3", "w99"]}]}', encoding="utf-8")
+    assert not window.open_lesson(str(odd))
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert any("odd.json: stop 2: the graph has no node named 'w99'" in b.text()
+               for b in boxes)
+    for box in boxes:
+        box.close()
+    # On a formula the names are checked when the stop is shown: shown, the problem said.
+    later = tmp_path / "later.json"
+    later.write_text('{"title": "x", "stops": [{"caption": "a", "graph": "w1*x1 + b", '
+                     '"spotlight": ["w1·x1", "w99"]}]}', encoding="utf-8")
+    assert window.open_lesson(str(later))
+    assert "later.json: stop 1: the graph has no node named 'w99'" in \
+        window.statusBar().currentMessage()
+
+
+def test_a_stop_spotlights_nodes_by_their_names(window):
+    names = '{"title": "x", "stops": [{"caption": "a", "spotlight": ["v1·v2", "part_3"]}]}'
+    import json
+
+    from core.lessons import parse_lesson
+
+    window.lessons.open(parse_lesson(json.loads(names), "names.json"))
+    view = window.graph_view
+    assert lit(view) == {"mul7", "sigmoid1"}
 
 
 def test_lesson_on_the_command_line(tmp_path, capsys):

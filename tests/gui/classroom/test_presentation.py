@@ -175,7 +175,8 @@ def test_a_note_wider_than_the_view_wraps_at_its_equals_signs(window, qtbot):
     assert stepping.start(0)
     view = window.graph_view
     view.fit_all()
-    stepping.go(stepping.plan.phase_range("backward").start + 5)
+    # ∂L/∂y = ∂L/∂(y−y') · ∂(y−y')/∂y = 2.04 · 1 = 2.04: one line at the default size
+    stepping.go(stepping.plan.phase_range("backward").start + 2)
     note = view.step_note
     text = note.text
     assert len(note.rows) == len(text.splitlines())
