@@ -34,6 +34,10 @@ def test_the_graph_as_svg_holds_every_node_label_and_the_legends(tmp_path, capsy
     texts = _svg_texts(path)
     for label in ("w1", "w9", "x5", "exp", "tanh", "sin", "σ", "y'", "L", "×", "+"):
         assert label in texts, label
+    # Each op by its name too: which × is which (the seed has eight).
+    for name in ("w1·x1", "w1·x1+w2·x2", "#4", "val", "part_1", "part_1+w7", "part_2",
+                 "v1", "v2", "v1·v2", "v1·v2+w8", "part_3", "part_3·w9"):
+        assert name in texts, name
     assert any(t.startswith("chain rule") for t in texts)
     assert any("weight" in t for t in texts)  # the encoding legend
 
