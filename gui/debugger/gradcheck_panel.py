@@ -10,7 +10,8 @@ misleads.  The panel computes only while it is visible, and at most every
 
 On a projector (:meth:`GradCheckPanel.set_text_scale`) its text is
 :data:`PRESENTED_PX` times the presentation's text scale, never with digits under
-:data:`PRESENTED_DIGIT_PX` on screen, and the eps note (a desk detail) is left out.
+:data:`PRESENTED_DIGIT_PX` on screen, no larger than lets the table fit its width, and
+the eps note (a desk detail) is left out.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import math
 from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -213,27 +214,71 @@ class GradCheckPanel(QWidget):
 
     def set_text_scale(self, scale: float | None) -> None:
         """Text for a projector, ``scale`` times :data:`PRESENTED_PX` pixels (digits at
-        least :data:`PRESENTED_DIGIT_PX` tall), rows as tall as the text and the eps note
-        left out; ``None``: the desk's fonts and rows, exactly as they were."""
+        least :data:`PRESENTED_DIGIT_PX` tall; smaller, down to that, when the table would
+        not fit the panel's width, and without the FD noise column when even that does
+        not fit), rows as tall as the text and the eps note left out; ``None``: the
+        desk's fonts, rows and columns, exactly as they were."""
         self.text_scale = scale
         header = self.table.verticalHeader()
+        noise = COLUMNS.index("FD noise")
         if scale is None:
             for widget, font in self._desk_fonts:
                 widget.setFont(font)
             header.setDefaultSectionSize(ROW_HEIGHT)
             self.note_label.show()
+            self.table.setColumnHidden(noise, False)
             self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         else:
-            font = presented_font(scale)
+            self.note_label.hide()
+            font = self._fitted_font(scale)
             for widget, _desk in self._desk_fonts:
                 widget.setFont(font)
             header.setDefaultSectionSize(math.ceil(QFontMetricsF(font).lineSpacing()) + 4)
-            self.note_label.hide()
-            # At the largest text the columns may outgrow a narrow screen: they scroll.
+            # Only when not even the least font fits: the columns scroll.  Rows beyond
+            # the strip's height scroll with the wheel: a bar would narrow the columns.
             self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+            self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for row in range(self.table.rowCount()):
             self.table.setRowHeight(row, header.defaultSectionSize())
         self.updateGeometry()
+
+    def _fitted_font(self, scale: float) -> QFont:
+        """The largest font from the scaled one down to the least readable whose columns
+        fit the table's width (the FD noise column hidden if it must be); the table is
+        left with that font."""
+        largest = presented_font(scale)
+        least = presented_font(0.0)
+        table = self.table
+        layout = self.layout()
+        margins = layout.contentsMargins() if layout is not None else None
+        width = self.width() - 2 * table.frameWidth() - (
+            margins.left() + margins.right() if margins is not None else 0)
+        noise = COLUMNS.index("FD noise")
+        for hide_noise in (False, True):
+            table.setColumnHidden(noise, hide_noise)
+            for px in range(largest.pixelSize(), least.pixelSize() - 1, -1):
+                font = QFont(largest)
+                font.setPixelSize(px)
+                if width <= 1 or self._columns_width(font) <= width:
+                    return font
+        table.setFont(least)
+        return least
+
+    def _columns_width(self, font: QFont) -> int:
+        """The width the shown columns need at ``font`` (the table takes the font): each
+        the wider of its header and its widest cell, as Qt sizes them."""
+        table = self.table
+        table.setFont(font)
+        header = table.horizontalHeader()
+        header.setFont(font)
+        return sum(max(table.sizeHintForColumn(column), header.sectionSizeHint(column))
+                   for column in range(table.columnCount()) if not table.isColumnHidden(column))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.text_scale is not None:
+            self.set_text_scale(self.text_scale)  # the font that fits the new width
 
     def wanted_height(self) -> int:
         """The height that shows every row of the table without scrolling, with the eps

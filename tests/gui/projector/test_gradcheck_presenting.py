@@ -45,6 +45,8 @@ def state():
             "dock_visible": tools.dock.isVisible(), "ink": ink(table.font()),
             "font": table.font().toString(), "rows": [len(rows), table.rowCount()],
             "cells": panel.cell_text("w1", "analytic"), "marks": len(view.verdict_marks),
+            "columns": sum(not table.isColumnHidden(c) for c in range(table.columnCount())),
+            "scrolls": table.horizontalScrollBar().isVisible(),
             "viewport": view.viewport().width(), "graph_least": min(graph),
             "window": w.geometry().getRect(), "front": sorted(
                 d.objectName() for d in w.findChildren(QDockWidget) if d.isVisible())}
@@ -104,8 +106,11 @@ def test_the_gradient_check_stop_is_readable_on_a_projector_and_gives_its_room_b
     assert check["rows"] == [9, 9], check["rows"]  # every weight's row in view
     assert check["cells"] and check["marks"] == 9, check
     assert check["viewport"] >= 1000, check["viewport"]  # no dock beside the graph
+    assert check["columns"] == 5 and not check["scrolls"], check
+    # At 3x text the table keeps 20 px digits and fits the strip's width (without the
+    # FD noise column), rather than clipping its numbers.
     big = present["big"]
-    assert big["in_strip"] and big["ink"] > check["ink"], big
+    assert big["in_strip"] and big["ink"] >= 20.0 and not big["scrolls"], big
     assert big["window"][2:] == [1024, 768], big
     # The next stop: the panel back in its dock, closed as presentation had it, the
     # graph as wide and large as at a stop that never opened the check.
