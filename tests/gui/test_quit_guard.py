@@ -118,3 +118,17 @@ def test_ctrl_c_closes_without_asking(window, qtbot):
         assert interrupted()
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_screenshot_never_gets_a_guard(qapp, tmp_path, monkeypatch, capsys):
+    from gui import quit_guard
+    from gui.app import run_gui
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a screenshot must not ask before closing")
+
+    monkeypatch.setattr(quit_guard.QuitGuard, "__init__", refuse)
+    path = tmp_path / "shot.png"
+    assert run_gui(["--screenshot", str(path), "--steps", "3", "--size", "400x300"]) == 0
+    assert path.exists()
+    capsys.readouterr()
