@@ -248,7 +248,8 @@ class FormulaEditor(QWidget):
 
     def _apply(self, resolution: Resolution) -> bool:
         session = self.session
-        if same_model(resolution.graph, session.graph):
+        # A preset's formula as shown is that preset (its weights and data stay).
+        if same_model(resolution.graph, session.graph, named=resolution.preset is not None):
             return False
         graph = resolution.graph
         try:

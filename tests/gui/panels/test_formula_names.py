@@ -222,3 +222,14 @@ def test_an_error_on_a_later_line_is_marked_where_it_is(editor):
     assert editor.verdict == "error"
     assert "line 2, column 7: 'y' is the target" in editor.status.text()
     assert _underlined(editor)[0][:2] == (len(text) - 1, "y")
+
+
+@pytest.mark.parametrize("name", ["seed", "xor", "linear", "micrograd", "mlp"])
+def test_a_preset_passes_the_check_and_enter_keeps_it(window, editor, training, qtbot, name):
+    window.presets_menu.entries[name].trigger()
+    assert editor.verdict == "ok"
+    before = training.graph
+    editor.text.setFocus()
+    qtbot.keyClick(editor.text, Qt.Key.Key_Return)
+    assert training.graph is before
+    assert training.graph.name == name
