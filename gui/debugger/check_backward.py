@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
@@ -49,20 +49,24 @@ class BackwardCheckThread(QThread):
 
     def __init__(self, path: str, graph: Graph, dataset: Dataset,
                  aliases: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 current_weights: Sequence[float] | None = None) -> None:
         super().__init__(parent)
         self.timeout = timeout
         self.path = path
         self.graph = graph
         self.dataset = dataset
         self.aliases = dict(aliases)
+        #: The run's weights: some of the check's points are taken there.
+        self.current_weights = None if current_weights is None else list(current_weights)
         self.cancel = threading.Event()
 
     def run(self) -> None:
         try:
             report = check_backward_file(self.path, self.graph, self.dataset, self.aliases,
                                          samples=WINDOW_SAMPLES, timeout=self.timeout,
-                                         cancel=self.cancel)
+                                         cancel=self.cancel,
+                                         current_weights=self.current_weights)
         except StudentCodeError as error:
             self.failed.emit(str(error))
         except Exception as error:  # anything else must reach the user, not kill the app
@@ -151,7 +155,8 @@ class BackwardChecker(QObject):
     def running(self) -> bool:
         return self._thread is not None and self._thread.isRunning()
 
-    def choose_and_run(self, graph: Graph, dataset: Dataset) -> None:
+    def choose_and_run(self, graph: Graph, dataset: Dataset,
+                       current_weights: Sequence[float] | None = None) -> None:
         """File dialog, confirmation, then :meth:`start`."""
         if self.running:
             QMessageBox.information(self.window, "Check my backward",
@@ -162,7 +167,7 @@ class BackwardChecker(QObject):
         if path:
             self._remember_folder(str(Path(path).resolve().parent))
         if path and self.confirm(path):
-            self.start(path, graph, dataset)
+            self.start(path, graph, dataset, current_weights)
 
     def _remember_folder(self, folder: str) -> None:
         self.folder = folder
@@ -171,24 +176,27 @@ class BackwardChecker(QObject):
             settings.setValue(FOLDER_KEY, folder)
 
     def confirm(self, path: str) -> bool:
-        answer = QMessageBox.question(
-            self.window, "Run your code?",
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Run your code?",
             f"This runs the Python code in {Path(path).name} on this computer, in a separate "
             f"process stopped after {self.timeout:g} s, calling its backward_propagation "
             f"(and forward_propagation) at {WINDOW_SAMPLES} or more points.\n\n"
             "It runs contained as far as this computer allows (its own empty folder, no "
             "network, no access to your files); the result says which protections applied."
             "\n\nOnly run files you trust. Run it?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
+        # The file's name is the user's: shown as it is, never read as markup.
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
-    def start(self, path: str, graph: Graph, dataset: Dataset) -> None:
+    def start(self, path: str, graph: Graph, dataset: Dataset,
+              current_weights: Sequence[float] | None = None) -> None:
         """Run the check in a worker thread (no dialog)."""
         if self.running:
             return
         thread = BackwardCheckThread(path, graph, dataset, aliases_for(graph), self.timeout,
-                                     self)
+                                     self, current_weights)
         thread.succeeded.connect(self._on_succeeded)
         thread.failed.connect(self._on_failed)
         # Forgotten only once the thread has really ended (its report arrives just before):

@@ -100,7 +100,8 @@ class GradientTools(QObject):
 
     def check_my_backward(self) -> None:
         training = self.window.session.training
-        self.checker.choose_and_run(training.graph, training.dataset)
+        self.checker.choose_and_run(training.graph, training.dataset,
+                                    training.trainer.weights.tolist())
 
     def clear_backward_marks(self) -> None:
         self._backward_marks = None

@@ -160,16 +160,15 @@ def test_the_command_asks_before_running_a_file(tools, qtbot, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
     asked = []
 
-    def refuse(_parent, title, text, *_args):
-        asked.append(text)
+    def refuse(box):
+        asked.append(box.text())
         return QMessageBox.StandardButton.No
 
-    monkeypatch.setattr(QMessageBox, "question", refuse)
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
     tools.window.actions["check_backward"].trigger()
     assert "runs the Python code in correct_backward.py" in asked[0]
     assert not tools.checker.running and tools.checker.last_report is None
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "exec", lambda _box: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(tools.checker.finished, timeout=30_000):
         tools.window.actions["check_backward"].trigger()
 
