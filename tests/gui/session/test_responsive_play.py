@@ -19,13 +19,18 @@ LONGEST_GAP = 0.100
 
 
 def test_a_10ms_timer_keeps_ticking_while_playing_at_maximum_speed(window, qtbot):
+    # What the window's own work delays is measured: time the interface thread spent
+    # runnable but waiting for a core (other processes on a loaded machine, the other
+    # suites CI runs beside this one) is read from the scheduler and not counted.
+    from gui.session.play_loop import waited_seconds
+
     session = window.session
     session.training.set_config(session.training.config.replace(epochs=1000))
     session.play.set_speed(math.inf)
-    ticks: list[float] = []
+    ticks: list[tuple[float, float]] = []
     timer = QTimer()
     timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.timeout.connect(lambda: ticks.append((time.perf_counter(), waited_seconds())))
     menus: list[str] = []
 
     def open_menu() -> None:
@@ -48,12 +53,14 @@ def test_a_10ms_timer_keeps_ticking_while_playing_at_maximum_speed(window, qtbot
     session.play.pause()
     timer.stop()
     trained = session.training.trainer.cursor.step - steps_before
-    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    gaps = [(b[0] - a[0]) - (b[1] - a[1]) for a, b in itertools.pairwise(ticks)]
+    wall = [b[0] - a[0] for a, b in itertools.pairwise(ticks)]
     assert menus, "the menu never opened while playing"
     assert trained > 100, f"only {trained} steps trained in {PLAY_SECONDS} s"
     assert len(ticks) > 10
     assert max(gaps) <= LONGEST_GAP, (
-        f"longest gap {max(gaps) * 1000:.0f} ms between 10 ms ticks while playing "
+        f"longest gap {max(gaps) * 1000:.0f} ms between 10 ms ticks while playing, "
+        f"not counting waits for a core ({max(wall) * 1000:.0f} ms on the clock) "
         f"({trained} steps, {len(ticks)} ticks, menu open {menus})")
 
 
