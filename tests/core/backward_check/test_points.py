@@ -28,27 +28,15 @@ NOTEBOOK_KEYS = {"exp", "tanh", "sigmoid", "v1", "v2", "part_1", "part_2", "part
                  "y_pred", "dy_pred"}
 
 
-@pytest.fixture(scope="module")
-def seed():
-    graph, preset = resolve_graph("seed")
-    return graph, preset.dataset()
-
-
-@pytest.fixture(scope="module")
-def seed_points(seed):
-    graph, dataset = seed
-    return sample_points(graph, dataset, np.linspace(-0.05, 0.05, 9), np.random.default_rng(0))
-
-
-def test_the_seed_gets_forty_points_of_every_kind(seed_points):
-    assert len(seed_points) == MAX_POINTS == 40
-    kinds = [p.kind for p in seed_points]
+def test_the_seed_gets_forty_points_of_every_kind(points):
+    assert len(points) == MAX_POINTS == 40
+    kinds = [p.kind for p in points]
     assert kinds[:CURRENT_POINTS] == ["the current weights"] * CURRENT_POINTS
     for k, scale in enumerate(SCALES):
         start = CURRENT_POINTS + k * POINTS_PER_SCALE
         assert kinds[start:start + POINTS_PER_SCALE] == [f"weights ~ N(0, {scale:.3g}²)"] * 6
     # Every weight is large once with each sign, within 4..10, the others from N(0, 1).
-    large = seed_points[CURRENT_POINTS + len(SCALES) * POINTS_PER_SCALE:]
+    large = points[CURRENT_POINTS + len(SCALES) * POINTS_PER_SCALE:]
     assert len(large) == 18
     for k, point in enumerate(large):
         name = f"w{k // 2 + 1}"
@@ -60,46 +48,46 @@ def test_the_seed_gets_forty_points_of_every_kind(seed_points):
         assert max(abs(v) for v in others) < 4.5
 
 
-def test_the_scales_are_the_weights_spread(seed_points):
+def test_the_scales_are_the_weights_spread(points):
     def spread(scale):
-        return np.std([list(p.weights.values()) for p in seed_points
+        return np.std([list(p.weights.values()) for p in points
                        if p.kind == f"weights ~ N(0, {scale:.3g}²)"])
 
     assert 0.05 < spread(0.1) < 0.2
     assert 0.6 < spread(1.0) < 1.6
     assert 2.0 < spread(3.0) < 4.5
     # Some weight of some N(0, 3²) point exceeds 4, as well as the large points'.
-    assert any(abs(v) > 4 for p in seed_points if "3²" in p.kind for v in p.weights.values())
+    assert any(abs(v) > 4 for p in points if "3²" in p.kind for v in p.weights.values())
 
 
-def test_current_weights_are_used_as_given_on_different_rows(seed_points):
-    current = seed_points[:CURRENT_POINTS]
+def test_current_weights_are_used_as_given_on_different_rows(points):
+    current = points[:CURRENT_POINTS]
     for point in current:
         assert point.w == tuple(np.linspace(-0.05, 0.05, 9))
-    rows = [p.row for p in seed_points]
+    rows = [p.row for p in points]
     assert len(set(rows)) == len(rows)  # no row twice while the data lasts
 
 
-def test_a_seed_gives_the_same_points_and_another_seed_others(seed, seed_points):
+def test_a_seed_gives_the_same_points_and_another_seed_others(seed, points):
     graph, dataset = seed
     again = sample_points(graph, dataset, np.linspace(-0.05, 0.05, 9), np.random.default_rng(0))
-    assert again == seed_points
+    assert again == points
     other = sample_points(graph, dataset, np.linspace(-0.05, 0.05, 9), np.random.default_rng(1))
-    assert [p.row for p in other] != [p.row for p in seed_points]
+    assert [p.row for p in other] != [p.row for p in points]
 
 
-def test_every_point_is_finite_with_headroom(seed, seed_points):
+def test_every_point_is_finite_with_headroom(seed, points):
     graph, _ = seed
-    for point in seed_points:
+    for point in points:
         trace = evaluate(graph, point.x, point.y, point.w)
         numbers = [*trace.values.values(), *trace.grads.values(), *trace.step_locals]
         assert all(math.isfinite(v) and abs(v) <= HEADROOM for v in numbers)
 
 
-def test_the_forward_dict_is_the_notebooks(seed, seed_points):
+def test_the_forward_dict_is_the_notebooks(seed, points):
     graph, _ = seed
     op_ids = {node.id for node in graph.op_nodes()}
-    for point in seed_points:
+    for point in points:
         assert set(point.forward_dict) == NOTEBOOK_KEYS | op_ids
         expected = seed_forward(point.x, point.y, point.w)
         for key in ("exp", "tanh", "sigmoid", "v1", "v2", "loss", "dy_pred", "y_pred"):

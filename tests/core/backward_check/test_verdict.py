@@ -41,18 +41,6 @@ CORRECT = load("correct_backward")
 NOTEBOOK = load("notebook_backward")
 
 
-@pytest.fixture(scope="module")
-def seed():
-    graph, preset = resolve_graph("seed")
-    return graph, preset.dataset()
-
-
-@pytest.fixture(scope="module")
-def points(seed):
-    graph, dataset = seed
-    return sample_points(graph, dataset, np.linspace(-0.05, 0.05, 9), np.random.default_rng(0))
-
-
 def consistent(verdict):
     """A verdict agrees with itself: a weight is ok exactly when its worst error is within
     the tolerance, and the whole is correct exactly when every weight is ok."""
