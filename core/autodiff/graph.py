@@ -15,7 +15,7 @@ from typing import Literal
 
 import networkx as nx
 
-from core.autodiff.naming import FormulaWarning, assign_names, find_node
+from core.autodiff.naming import FormulaWarning, assign_names
 from core.autodiff.ops import OPS, Op
 
 Kind = Literal["input", "target", "weight", "constant", "op", "output", "loss"]
@@ -192,9 +192,13 @@ class Graph:
     def find(self, reference: str) -> Node | None:
         """The node a user means by ``reference``: its name, else its id, else a label only
         one node has (lesson files and older notes use ids and labels); ``None`` if none."""
-        node_id = find_node(self.names(), {i: n.label for i, n in self._nodes.items()},
-                            reference)
-        return None if node_id is None else self._nodes[node_id]
+        node_id = self._by_name.get(reference)
+        if node_id is not None:
+            return self._nodes[node_id]
+        if reference in self._nodes:
+            return self._nodes[reference]
+        labelled = [n for n in self._nodes.values() if n.label == reference]
+        return labelled[0] if len(labelled) == 1 else None
 
     def consumers(self, node_id: str) -> list[tuple[str, int]]:
         """(consumer id, argument position) for every use of ``node_id``."""

@@ -20,7 +20,7 @@ numbered form settles any clash that remains.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -161,18 +161,3 @@ def assign_names(nodes: Iterable[Node]) -> dict[str, str]:
         strength[node.id] = level
     return names
 
-
-def find_node(names: Mapping[str, str], labels: Mapping[str, str], reference: str
-              ) -> str | None:
-    """The id of the node ``reference`` means: its name, else its id, else a label that
-    only one node has (``σ`` in the seed); ``None`` if none or several.
-
-    ``names`` and ``labels`` map node ids to names and labels.
-    """
-    for node_id, name in names.items():
-        if name == reference:
-            return node_id
-    if reference in names:
-        return reference
-    matches = [node_id for node_id, label in labels.items() if label == reference]
-    return matches[0] if len(matches) == 1 else None
