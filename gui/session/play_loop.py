@@ -44,26 +44,21 @@ MAX_WAIT = 0.05
 SCHEDSTAT = Path("/proc/thread-self/schedstat")
 
 
-def waited_seconds() -> float:
-    """Seconds the calling thread has spent runnable but waiting for a core (Linux; 0.0
-    where the system does not say).  Only differences of two readings mean anything."""
-    if not _SCHEDSTAT:
-        return 0.0
+def _read_waited() -> float | None:
+    """The scheduler's waiting time in seconds, or None where the system does not say."""
     try:
         return int(SCHEDSTAT.read_bytes().split()[1]) / 1e9
     except (OSError, ValueError, IndexError):
-        return 0.0
+        return None
 
 
-def _has_schedstat() -> bool:
-    try:
-        int(SCHEDSTAT.read_bytes().split()[1])
-    except (OSError, ValueError, IndexError):
-        return False
-    return True
+_SCHEDSTAT = _read_waited() is not None
 
 
-_SCHEDSTAT = _has_schedstat()
+def waited_seconds() -> float:
+    """Seconds the calling thread has spent runnable but waiting for a core (Linux; 0.0
+    where the system does not say).  Only differences of two readings mean anything."""
+    return (_read_waited() or 0.0) if _SCHEDSTAT else 0.0
 
 
 class PlayLoop(QObject):
@@ -191,14 +186,14 @@ class PlayLoop(QObject):
     def _tick(self) -> None:
         if not self._running:
             return
-        now = time.perf_counter()
-        wait = self.seconds_to_wait(now, waited_seconds())
+        now, waited = time.perf_counter(), waited_seconds()
+        wait = self.seconds_to_wait(now, waited)
         if wait > 0.0:
             # The machine is busy: leave the core to others a while.
             self._timer.start(max(1, round(wait * 1000.0)))
             return
         self._restore_interval()
-        self._cycle_start = (now, waited_seconds())
+        self._cycle_start = (now, waited)
         if math.isinf(self._speed):
             max_steps = None
         else:
