@@ -31,8 +31,24 @@ def _editor(window):
     return window.side_panel.model_box.formula_editor
 
 
-def _type(window, text):
+def _apply(window, text):
+    """Type ``text`` in the Model box and Apply it; whether the model changed."""
     _editor(window).text.setPlainText(text)
+    return _editor(window).apply()
+
+
+def _formula_on_body_data(window, body_csv):
+    """FORMULA applied after body.csv was opened under a formula of two columns."""
+    _apply(window, "w1*x1 + w2*x2 + b")
+    window.open_data_file(body_csv)
+    _apply(window, FORMULA)
+
+
+def _summary(window, qtbot):
+    """The data summary dialog, once loading a file has shown it."""
+    qtbot.waitUntil(lambda: window.data_summary is not None
+                    and window.data_summary.isVisible(), timeout=10_000)
+    return window.data_summary
 
 
 def assert_agree(window):
@@ -61,8 +77,7 @@ def assert_agree(window):
 
 def test_formula_then_data(window, body_csv):
     training = window.session.training
-    _type(window, FORMULA)
-    assert _editor(window).apply()
+    assert _apply(window, FORMULA)
     # On the built-in data height and mass are weights (there are no such columns).
     assert training.graph.weights == ("a", "b", "c", "height", "mass")
     assert_agree(window)
@@ -87,23 +102,17 @@ def test_formula_then_data(window, body_csv):
 def test_data_then_formula(window, body_csv):
     training = window.session.training
     assert window.open_data_file(body_csv) is None  # the seed graph needs 5 columns
-    _type(window, "w1*x1 + w2*x2 + b")
-    assert _editor(window).apply()
+    assert _apply(window, "w1*x1 + w2*x2 + b")
     assert window.open_data_file(body_csv) is not None
     assert_agree(window)
-    _type(window, FORMULA)
-    assert _editor(window).apply()
+    assert _apply(window, FORMULA)
     assert training.graph.weights == ("a", "b", "c")
     assert_agree(window)
 
 
 def test_back_to_data_without_the_columns(window, body_csv, tmp_path):
     training = window.session.training
-    _type(window, "w1*x1 + w2*x2 + b")
-    _editor(window).apply()
-    window.open_data_file(body_csv)
-    _type(window, FORMULA)
-    _editor(window).apply()
+    _formula_on_body_data(window, body_csv)
     other = tmp_path / "other.csv"
     other.write_text("p,q,r\n1,2,3\n2,3,5\n4,1,5\n", encoding="utf-8")
     assert window.open_data_file(str(other)) is not None
@@ -120,8 +129,7 @@ def test_presets_then_data_then_formula(window, body_csv):
     assert window.open_data_file(body_csv) is not None  # x1, x2 are height, mass
     assert training.graph.name == "micrograd"
     assert_agree(window)
-    _type(window, FORMULA)
-    assert _editor(window).apply()
+    assert _apply(window, FORMULA)
     assert_agree(window)
     window.presets_menu.entries["xor"].trigger()
     assert training.graph.name == "xor"
@@ -134,16 +142,13 @@ def test_presets_then_data_then_formula(window, body_csv):
 
 def test_the_target_chooser_resolves_again(window, body_csv, qtbot):
     training = window.session.training
-    _type(window, "tanh(a*height + b*x2 + c)")
-    _editor(window).apply()
+    _apply(window, "tanh(a*height + b*x2 + c)")
     window.open_data_file(body_csv)
     assert training.graph.weights == ("a", "b", "c")
     # Open data again with the loader and the summary dialog, choosing mass as the
     # target: the formula reads mass's place (x2), which is now target's column.
     window.load_data_file(body_csv)
-    qtbot.waitUntil(lambda: window.data_summary is not None
-                    and window.data_summary.isVisible(), timeout=10_000)
-    summary = window.data_summary
+    summary = _summary(window, qtbot)
     summary.target.setCurrentIndex(1)
     summary.accept()
     assert training.dataset.target_name == "mass"
@@ -153,16 +158,10 @@ def test_the_target_chooser_resolves_again(window, body_csv, qtbot):
 
 def test_a_target_the_formula_reads_keeps_the_data_and_says_why(window, body_csv, qtbot):
     training = window.session.training
-    _type(window, "w1*x1 + w2*x2 + b")
-    _editor(window).apply()
-    window.open_data_file(body_csv)
-    _type(window, FORMULA)
-    _editor(window).apply()
+    _formula_on_body_data(window, body_csv)
     before = training.dataset
     window.load_data_file(body_csv)
-    qtbot.waitUntil(lambda: window.data_summary is not None
-                    and window.data_summary.isVisible(), timeout=10_000)
-    window.data_summary.target.setCurrentIndex(1)  # mass
+    _summary(window, qtbot).target.setCurrentIndex(1)  # mass
     window.data_summary.accept()
     assert training.dataset is before
     from PySide6.QtWidgets import QMessageBox
@@ -175,17 +174,13 @@ def test_a_target_the_formula_reads_keeps_the_data_and_says_why(window, body_csv
 
 def test_a_dropped_file_resolves_again(window, body_csv, qtbot):
     training = window.session.training
-    _type(window, "w1*x1 + w2*x2 + b")
-    _editor(window).apply()
-    _type(window, FORMULA)
-    _editor(window).apply()
+    _apply(window, "w1*x1 + w2*x2 + b")
+    _apply(window, FORMULA)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(body_csv)])
     event = QDropEvent(QPointF(QPoint(50, 50)), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    qtbot.waitUntil(lambda: window.data_summary is not None
-                    and window.data_summary.isVisible(), timeout=10_000)
-    window.data_summary.accept()
+    _summary(window, qtbot).accept()
     assert training.graph.weights == ("a", "b", "c")
     assert_agree(window)
