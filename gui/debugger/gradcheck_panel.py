@@ -43,6 +43,7 @@ from core.autodiff.gradcheck import (
     check_graph,
 )
 from gui.formatting import short_number
+from gui.graph.camera import digit_ink
 from gui.plain_text import plain_label
 from gui.snapshot import Snapshot
 from gui.theme import VERDICT_COLOURS, VERDICT_SYMBOLS
@@ -107,7 +108,7 @@ def presented_font(scale: float) -> QFont:
     font = QFont(TABLE_FAMILY)
     px = max(round(PRESENTED_PX * scale), 1)
     font.setPixelSize(px)
-    while QFontMetricsF(font).tightBoundingRect("0123456789").height() < PRESENTED_DIGIT_PX:
+    while digit_ink(font) < PRESENTED_DIGIT_PX:
         px += 1
         font.setPixelSize(px)
     return font

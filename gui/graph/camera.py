@@ -36,7 +36,7 @@ from PySide6.QtCore import (
     QTimer,
     QVariantAnimation,
 )
-from PySide6.QtGui import QFontMetricsF, QTransform
+from PySide6.QtGui import QFont, QFontMetricsF, QTransform
 
 from core.autodiff.graph import Edge
 
@@ -92,11 +92,16 @@ class Shot:
     centre: QPointF = field(default_factory=QPointF)
 
 
+def digit_ink(font: QFont) -> float:
+    """Height in pixels of the ink of the digits 0-9 set in ``font`` (what a reader sees
+    of a number's size, unlike the font's pixel size)."""
+    return QFontMetricsF(font).tightBoundingRect(DIGITS).height()
+
+
 def digit_height(item: NodeItem) -> float:
     """Height of the digits' ink of ``item``'s numbers in scene units (before the view's
     zoom); a squeeze only narrows them."""
-    ink = QFontMetricsF(item.number_font).tightBoundingRect(DIGITS).height()
-    return ink * abs(item.sceneTransform().m22())
+    return digit_ink(item.number_font) * abs(item.sceneTransform().m22())
 
 
 class FocusCamera(QObject):

@@ -21,7 +21,6 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFontMetricsF,
     QMouseEvent,
     QPainter,
     QResizeEvent,
@@ -35,7 +34,7 @@ from core.autodiff.graph import Edge, Graph
 from core.debugger.stepper import StepPosition
 from core.layout import GraphLayout, RowLayout, assign_layers, place_columns, place_rows
 from gui.debugger.step_note import NOTE_PX, StepNote
-from gui.graph.camera import AIM_MARGIN, DIGITS, MIN_DIGIT_PX, FocusCamera
+from gui.graph.camera import AIM_MARGIN, MIN_DIGIT_PX, FocusCamera, digit_ink
 from gui.graph.edge_item import EdgeItem
 from gui.graph.fit import Placement, fit_around
 from gui.graph.geometry import content_boxes, route_edges, text_collisions
@@ -69,7 +68,7 @@ def note_theme(theme: Theme) -> Theme:
     scale = theme.text_scale
     for _ in range(40):
         font = replace(theme, text_scale=scale).font(NOTE_PX, family=theme.number_family)
-        if QFontMetricsF(font).tightBoundingRect(DIGITS).height() >= wanted:
+        if digit_ink(font) >= wanted:
             break
         scale *= 1.05
     return replace(theme, text_scale=scale)

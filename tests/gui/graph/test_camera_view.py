@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QFontMetricsF
 
 from core.autodiff.engine import evaluate
 from core.debugger.stepper import StepPlan
 from core.training.optimizers import make_optimizer
 from gui.classroom.presentation import presentation_theme
+from gui.graph.camera import digit_ink
 from gui.graph.view import GraphView
 from gui.theme import DEFAULT_THEME
 
@@ -35,7 +35,7 @@ def stepped(qtbot, seed_graph, dataset):
 def on_screen_digits(view, node_id):
     """Height in pixels of the digits' ink of a node's numbers, as drawn."""
     item = view.node_items[node_id]
-    ink = QFontMetricsF(item.number_font).tightBoundingRect("0123456789").height()
+    ink = digit_ink(item.number_font)
     return ink * item.sceneTransform().m22() * view.transform().m22()
 
 

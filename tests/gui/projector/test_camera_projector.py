@@ -25,11 +25,11 @@ POSITIONS = [0, 5, 20, 31, 34, 35, 36, 42, 50, 60, 70, 71, 75, 79]
 MEASURE = """
 import json
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QFontMetricsF
 from core.data.datasets import builtin_dataset
 from core.lessons import load_lesson
 from core.presets import resolve_graph
 from core.training.config import TrainingConfig
+from gui.graph.camera import digit_ink as ink
 from gui.graph.verdict_mark import WeightMark
 from gui.main_window import MainWindow
 from gui.session import Session
@@ -49,10 +49,6 @@ def settle():
     app.processEvents()
     view.camera.settle()
     app.processEvents()
-
-
-def ink(font):
-    return QFontMetricsF(font).tightBoundingRect("0123456789").height()
 
 
 def on_screen(rect):

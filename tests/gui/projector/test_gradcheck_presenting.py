@@ -11,10 +11,10 @@ from __future__ import annotations
 from tests.gui.screens import run_on_screen
 
 CHECK = """
-from PySide6.QtGui import QFontMetricsF
 from core.data.datasets import builtin_dataset
 from core.presets import resolve_graph
 from core.training.config import TrainingConfig
+from gui.graph.camera import digit_ink as ink
 from gui.main_window import MainWindow
 from gui.session import Session
 
@@ -24,10 +24,6 @@ def settle():
         app.processEvents()
     view.camera.settle()
     app.processEvents()
-
-
-def ink(font):
-    return QFontMetricsF(font).tightBoundingRect("0123456789").height()
 
 
 def state():

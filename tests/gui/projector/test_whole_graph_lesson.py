@@ -7,10 +7,10 @@ from __future__ import annotations
 from tests.gui.screens import run_on_screen
 
 WHOLE = """
-from PySide6.QtGui import QFontMetricsF
 from core.data.datasets import builtin_dataset
 from core.presets import resolve_graph
 from core.training.config import TrainingConfig
+from gui.graph.camera import digit_ink
 from gui.main_window import MainWindow
 from gui.session import Session
 
@@ -25,7 +25,7 @@ for stop in (0, 8):  # the introduction, and training (the loss plot's stop)
     w.open_lesson("seed", stop)
     app.processEvents(); view.camera.settle(); app.processEvents()
     zoom = view.transform().m22()
-    ink = [QFontMetricsF(item.number_font).tightBoundingRect("0123456789").height()
+    ink = [digit_ink(item.number_font)
            * item.sceneTransform().m22() * zoom for item in view.node_items.values()]
     band = w.presentation.band
     results[str(stop + 1)] = {
