@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import signal
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from core.user_files import (
     read_text,
     sha256_hex,
 )
+from tests.time_limit import time_limit as limit
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 needs_dev_zero = pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
@@ -32,20 +32,8 @@ needs_dev_zero = pytest.mark.skipif(not Path("/dev/zero").exists(), reason="need
 @pytest.fixture(autouse=True)
 def time_limit() -> Iterator[None]:
     """A read that blocks fails the test after 10 s instead of hanging the suite."""
-    if not hasattr(signal, "SIGALRM"):
+    with limit(10, "the read blocked"):
         yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError("the read blocked")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(10)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_regular_file_and_a_link_to_one_are_read(tmp_path):

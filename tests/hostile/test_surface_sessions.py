@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from core.training import session_file
 from core.training.session_file import SessionError, open_session, read_session
 from tests.hostile import surface_files as files
+from tests.time_limit import time_limit as limit
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 
@@ -22,20 +22,8 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named p
 @pytest.fixture(autouse=True)
 def time_limit() -> Iterator[None]:
     """Each case fails after 60 s instead of hanging (a FIFO opened by mistake would)."""
-    if not hasattr(signal, "SIGALRM"):
+    with limit(60, "the case did not finish in 60 s"):
         yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError("the case did not finish in 60 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(60)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ the window keeps its run."""
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 
 from tests.hostile import surface_files as files
+from tests.time_limit import time_limit as limit
 
 ZERO = "<img src=/dev/zero>"
 
@@ -22,20 +22,8 @@ ZERO = "<img src=/dev/zero>"
 @pytest.fixture(autouse=True)
 def time_limit() -> Iterator[None]:
     """A case fails after 120 s instead of hanging the suite."""
-    if not hasattr(signal, "SIGALRM"):
+    with limit(120, "the case did not finish in 120 s"):
         yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError("the case did not finish in 120 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(120)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _problem_boxes(window):
