@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from core.backward_check.worker import CANNOT_CHECK, decode_result, result_size
+from core.user_files import FileTooLargeError, NotRegularFileError, read_bytes
 
 LAUNCHER = Path(__file__).with_name("launcher.py")
 #: The application's folder: never readable from the sandbox.
@@ -293,45 +294,27 @@ def _remove_tree(root: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _read_bounded(path: Path, limit: int) -> bytes:
-    """A regular file's bytes, refusing more than ``limit`` (counted as read, not as the
-    size reported) and anything that is not a regular file (FIFO, device, folder)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StudentCodeError(f"{path.name} is not a regular file")
-        chunks, size = [], 0
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise StudentCodeError(f"{path.name} is larger than the check accepts "
-                                       f"({limit // 1024} KB)")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 def _copy_student_files(file: Path, root: Path) -> tuple[Path, str]:
     """The student's file and its sibling ``.py`` files (regular files only, at most
     :data:`MAX_FILES` and :data:`MAX_BYTES` in all, the student's file first) copied into
-    ``root/work``; the folder and the file's name there."""
+    ``root/work``; the folder and the file's name there.  Each is read by
+    :func:`core.user_files.read_bytes` (a regular file, checked before and after opening;
+    no more than the bytes left of the budget)."""
     try:
-        info = file.stat()
+        main = read_bytes(file, MAX_BYTES)
     except FileNotFoundError:
         raise StudentCodeError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise StudentCodeError(f"{file} is a folder, not a Python file") from None
+    except NotRegularFileError:
+        raise StudentCodeError(f"{file} is not a regular file") from None
+    except FileTooLargeError:
+        raise StudentCodeError(f"{file.name} is larger than the check accepts "
+                               f"({MAX_BYTES // 1024} KB)") from None
     except OSError as error:
         raise StudentCodeError(f"{file}: cannot be read ({error.strerror})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise StudentCodeError(f"{file} is a folder, not a Python file")
-    if not stat.S_ISREG(info.st_mode):
-        raise StudentCodeError(f"{file} is not a regular file")
     work = root / "work"
     work.mkdir()
-    try:
-        main = _read_bounded(file.resolve(), MAX_BYTES)
-    except OSError as error:
-        raise StudentCodeError(f"{file}: cannot be read ({error.strerror})") from None
     (work / file.name).write_bytes(main)
     total, count = len(main), 1
     with contextlib.suppress(OSError):
@@ -341,10 +324,10 @@ def _copy_student_files(file: Path, root: Path) -> tuple[Path, str]:
             if count >= MAX_FILES:
                 break
             try:
-                if not stat.S_ISREG(sibling.lstat().st_mode):
+                if not stat.S_ISREG(sibling.lstat().st_mode):  # links are not copied
                     continue
-                data = _read_bounded(sibling, MAX_BYTES - total)
-            except (OSError, StudentCodeError):
+                data = read_bytes(sibling, MAX_BYTES - total)
+            except OSError:
                 continue
             (work / sibling.name).write_bytes(data)
             total, count = total + len(data), count + 1
