@@ -6,27 +6,17 @@ SVG)."""
 
 from __future__ import annotations
 
+from tests.gui.projector.presenting_window import PRESENTING
 from tests.gui.screens import run_on_screen
 
-CORNERS = """
+CORNERS = PRESENTING + """
 import tempfile
 from pathlib import Path
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
-from core.data.datasets import builtin_dataset
 from core.lessons import load_lesson
-from core.presets import resolve_graph
-from core.training.config import TrainingConfig
 from gui.graph.overview import Overview
-from gui.main_window import MainWindow
-from gui.session import Session
 
-session = Session(TrainingConfig(), resolve_graph("seed")[0], builtin_dataset())
-w = MainWindow(session, settings=None)
-w.resize(1024, 768); w.show(); app.processEvents()
-view = w.graph_view
-view.camera.animated = False
-w.presentation.enter(full_screen=False); app.processEvents()
 lesson = load_lesson("seed")
 w.lessons.open(lesson, 0)
 results = {"stops": {}}
@@ -43,7 +33,7 @@ def touched(box, rects):
 
 for stop in range(len(lesson.stops) - 1):  # the last one compares optimizers
     w.lessons.go(stop)
-    app.processEvents(); view.camera.settle(); app.processEvents()
+    settle()
     inset = view.overview
     if not inset.isVisible():
         results["stops"][str(stop + 1)] = None
@@ -67,7 +57,7 @@ for stop in range(len(lesson.stops) - 1):  # the last one compares optimizers
 
 # Stop 6 again, and its graph exported while the inset shows.
 w.lessons.go(5)
-app.processEvents(); view.camera.settle(); app.processEvents()
+settle()
 inset = view.overview
 folder = Path(tempfile.mkdtemp())
 shown = view.grab().toImage()

@@ -4,26 +4,16 @@ it (one caption line fewer while no stepper is open: the digits were 15.2 px wit
 
 from __future__ import annotations
 
+from tests.gui.projector.presenting_window import PRESENTING
 from tests.gui.screens import run_on_screen
 
-WHOLE = """
-from core.data.datasets import builtin_dataset
-from core.presets import resolve_graph
-from core.training.config import TrainingConfig
+WHOLE = PRESENTING + """
 from gui.graph.camera import digit_ink
-from gui.main_window import MainWindow
-from gui.session import Session
 
-session = Session(TrainingConfig(), resolve_graph("seed")[0], builtin_dataset())
-w = MainWindow(session, settings=None)
-w.resize(1024, 768); w.show(); app.processEvents()
-view = w.graph_view
-view.camera.animated = False
-w.presentation.enter(full_screen=False); app.processEvents()
 results = {}
 for stop in (0, 8):  # the introduction, and training (the loss plot's stop)
     w.open_lesson("seed", stop)
-    app.processEvents(); view.camera.settle(); app.processEvents()
+    settle()
     zoom = view.transform().m22()
     ink = [digit_ink(item.number_font)
            * item.sceneTransform().m22() * zoom for item in view.node_items.values()]
