@@ -9,6 +9,7 @@ import pytest
 
 from cli.app import run
 from core.presets import PRESETS
+from tests.body_table import body_csv
 from tests.cli.helpers import run_fails
 
 WARNING = "heigth: did you mean the column height?"
@@ -16,10 +17,7 @@ WARNING = "heigth: did you mean the column height?"
 
 @pytest.fixture
 def body(tmp_path):
-    path = tmp_path / "body.csv"
-    path.write_text("height,mass,target\n1.7,60,0.2\n1.8,80,0.4\n1.6,55,0.1\n1.9,90,0.5\n",
-                    encoding="utf-8")
-    return str(path)
+    return str(body_csv(tmp_path))
 
 
 def test_the_warning_is_printed_and_the_command_succeeds(capsys, body):

@@ -17,16 +17,14 @@ from core.training.resolution import (
     resolve_model,
     same_model,
 )
+from tests.body_table import body_csv
 
 FORMULA = "tanh(a*height + b*mass + c)"
 
 
 @pytest.fixture
 def body(tmp_path):
-    path = tmp_path / "body.csv"
-    path.write_text("height,mass,target\n1.7,60,0.2\n1.8,80,0.4\n1.6,55,0.1\n",
-                    encoding="utf-8")
-    return load_dataset(path)
+    return load_dataset(body_csv(tmp_path))
 
 
 def test_column_names_are_columns_on_data_that_has_them(body):

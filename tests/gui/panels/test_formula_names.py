@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from core.autodiff.formula import parse_formula
 from core.data.datasets import builtin_dataset, load_dataset
 from gui.panels.formula_editor import ERROR_COLOUR, WARNING_COLOUR
+from tests.body_table import body_csv
 
 BASELINE = "q*x1 + r"
 
@@ -26,10 +27,7 @@ def editor(window):
 
 @pytest.fixture
 def body(tmp_path):
-    path = tmp_path / "body.csv"
-    path.write_text("height,mass,target\n1.7,60,0.2\n1.8,80,0.4\n1.6,55,0.1\n1.9,90,0.5\n",
-                    encoding="utf-8")
-    return load_dataset(path)
+    return load_dataset(body_csv(tmp_path))
 
 
 def _type(editor, text):
