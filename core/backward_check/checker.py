@@ -25,8 +25,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.autodiff.engine import Trace, evaluate
-from core.autodiff.gradcheck import DEFAULT_EPS, Verdict, check_graph, relative_error, verdict_for
+from core.autodiff.engine import Trace
+from core.autodiff.gradcheck import (
+    DEFAULT_EPS,
+    Verdict,
+    WeightCheck,
+    check_graph,
+    relative_error,
+    verdict_for,
+)
 from core.autodiff.graph import Graph
 from core.backward_check import verdict as verdicts
 from core.backward_check.points import Point, forward_dict, notebook_aliases, sample_points
@@ -244,7 +251,12 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
     )
     verdict = verdicts.judge(graph, points,
                              [dict(zip(keys, row, strict=True)) for row in run.backward])
-    findings = tuple(_finding(graph, index, weight, key, points, eps)
+    # The engine's and the numeric gradient at each weight's worst point: one gradient
+    # check per distinct point gives them for every weight.
+    checks = {p: check_graph(graph, points[p].x, points[p].y, points[p].w, eps)
+              for p in {weight.worst_point for weight in verdict.weights}}
+    findings = tuple(_finding(weight, key, points[weight.worst_point],
+                              checks[weight.worst_point].weights[index])
                      for index, (weight, key) in enumerate(zip(verdict.weights, keys,
                                                                strict=True)))
     forward = None if run.forward is None else _judge_forward(points, run.forward)
@@ -255,18 +267,15 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
                                    verdict.numerical_derivative_suspected))
 
 
-def _finding(graph: Graph, index: int, weight: verdicts.WeightVerdict, key: str,
-             points: Sequence[Point], eps: float) -> WeightFinding:
-    point = points[weight.worst_point]
-    trace = evaluate(graph, point.x, point.y, point.w)
-    numeric = check_graph(graph, point.x, point.y, point.w, eps).weights[index].numeric
+def _finding(weight: verdicts.WeightVerdict, key: str, point: Point,
+             engine: WeightCheck) -> WeightFinding:
+    """A weight's verdict with the engine's and the numeric gradient at its worst point."""
     error = relative_error(weight.student, weight.exact)
     if weight.error == 0.0:
         error = 0.0
     return WeightFinding(weight.name, key, "correct" if weight.status == "ok" else "wrong",
-                         error, point.row, weight.student, float(trace.weight_grads[index]),
-                         numeric, point.w, weight.exact, weight.tolerance,
-                         weight.wrong_points)
+                         error, point.row, weight.student, engine.analytic, engine.numeric,
+                         point.w, weight.exact, weight.tolerance, weight.wrong_points)
 
 
 def _judge_forward(points: Sequence[Point],
