@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cli.export_cmd import size_argument
 from core.inputs import Parser, UsageError, count_argument, join_negative_values, option_error
 
 if TYPE_CHECKING:
@@ -47,16 +48,6 @@ THEME_NAMES = ("light", "dark", "high-contrast")
 DEFAULTS = {"optimizer": "sgd", "graph": "seed", "seed": 0, "epochs": 20}
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT") from None
-    if not (200 <= width <= 10000 and 200 <= height <= 10000):
-        raise argparse.ArgumentTypeError(f"{text!r}: each side must be 200..10000 pixels")
-    return width, height
-
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="main.py", description="Backprop Explorer: the window.")
@@ -64,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="render the window offscreen, save it as a PNG and exit")
     parser.add_argument("--steps", type=count_argument, default=0, metavar="N",
                         help="with --screenshot: train N samples first (default 0)")
-    parser.add_argument("--size", type=_size, default=SCREENSHOT_SIZE, metavar="WxH",
+    parser.add_argument("--size", type=size_argument, default=SCREENSHOT_SIZE, metavar="WxH",
                         help="with --screenshot: window size (default 1600x1000)")
     parser.add_argument("--debug-step", type=count_argument, metavar="K",
                         help="open stepping mode at position K of the next training step "

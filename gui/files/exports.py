@@ -29,12 +29,11 @@ from PySide6.QtGui import QPainter, QRegion, QResizeEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView, QScrollBar, QWidget
 
+from cli.export_cmd import MAX_SIDE, MIN_SIDE  # a picture's sides: the range --size takes
 from core.atomic_file import NotAFileError, atomic_target
 
 #: Picture formats, by file suffix.
 PICTURE_SUFFIXES = (".png", ".svg")
-#: Sides of an exported picture, in pixels (as ``--size`` takes them).
-MIN_SIDE, MAX_SIDE = 200, 10000
 #: Narrowest default plot picture, and the range of its width:height.
 MIN_PLOT_WIDTH = 960
 MAX_PLOT_WIDTH = 1920
