@@ -6,30 +6,29 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRectF
 
-from core.autodiff.engine import evaluate
-from core.debugger.stepper import StepPlan
-from core.training.optimizers import make_optimizer
 from gui.classroom.presentation import presentation_theme
 from gui.graph.camera import digit_ink
-from gui.graph.view import GraphView
 from gui.theme import DEFAULT_THEME
+from tests.gui.graph.views import first_sample_plan, fitted_view
 
 
 @pytest.fixture
 def stepped(qtbot, seed_graph, dataset):
-    view = GraphView(presentation_theme(DEFAULT_THEME, 2.0, input_gradients=False))
-    qtbot.addWidget(view)
-    view.resize(1024, 560)
-    view.set_graph(seed_graph)
-    view.show()
-    qtbot.waitExposed(view)
-    view.fit_all()
-    x, y = dataset.row(0)
-    trace = evaluate(seed_graph, x, y, [0.1 * (i + 1) for i in range(9)])
-    view.show_trace(trace)
-    plan = StepPlan(trace, make_optimizer("sgd", 9))
+    view = fitted_view(qtbot, seed_graph, (1024, 560),
+                       presentation_theme(DEFAULT_THEME, 2.0, input_gradients=False))
+    plan = first_sample_plan(seed_graph, dataset)
+    view.show_trace(plan.trace)
     view.camera.animated = False
     return view, plan
+
+
+def present_animated(view, steps_per_second=None):
+    """Present, the camera's moves animated unless training plays at
+    ``steps_per_second``."""
+    view.camera.animated = True
+    if steps_per_second is not None:
+        view.camera.play_speed = lambda: steps_per_second
+    view.set_presenting(True)
 
 
 def on_screen_digits(view, node_id):
@@ -154,9 +153,8 @@ def test_a_pan_takes_a_quarter_of_a_second(qtbot, stepped):
     from gui.graph.camera import ANIMATION_MS
 
     view, plan = stepped
-    view.camera.animated = True
     start = view.zoom()
-    view.set_presenting(True)
+    present_animated(view)
     view.show_step(plan.positions[42], plan.trace)
     QApplication.processEvents()  # the move starts once the view is done
     target = view.camera.shot.zoom
@@ -170,9 +168,7 @@ def test_no_pan_while_training_plays_faster_than_ten_steps_a_second(qtbot, stepp
     from PySide6.QtWidgets import QApplication
 
     view, plan = stepped
-    view.camera.animated = True
-    view.camera.play_speed = lambda: 30.0
-    view.set_presenting(True)
+    present_animated(view, 30.0)
     view.show_step(plan.positions[42], plan.trace)
     QApplication.processEvents()
     assert view.zoom() == pytest.approx(view.camera.shot.zoom)  # there at once
@@ -182,9 +178,7 @@ def test_moves_closer_than_a_tenth_of_a_second_jump(qtbot, stepped):
     from PySide6.QtWidgets import QApplication
 
     view, plan = stepped
-    view.camera.animated = True
-    view.camera.play_speed = lambda: 4.0
-    view.set_presenting(True)
+    present_animated(view, 4.0)
     view.show_step(plan.positions[35], plan.trace)
     QApplication.processEvents()
     view.show_step(plan.positions[42], plan.trace)  # a held key

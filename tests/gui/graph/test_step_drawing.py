@@ -7,12 +7,11 @@ import re
 
 import pytest
 
-from core.autodiff.engine import evaluate
-from core.debugger.stepper import Stepper, StepPlan
+from core.debugger.stepper import Stepper
 from core.presets import resolve_graph
-from core.training.optimizers import make_optimizer
 from gui.formatting import short_number
 from gui.graph.view import GraphView
+from tests.gui.graph.views import first_sample_plan, fitted_view
 
 INTERNAL_ID = re.compile(r"\b(?:add|sub|mul|exp|tanh|sin|sigmoid|square)\d+\b|y_pred|residual")
 
@@ -24,10 +23,7 @@ def seed_view(qtbot, seed_graph, dataset):
     view.resize(1200, 700)
     view.set_graph(seed_graph)
     view.show()
-    x, y = dataset.row(0)
-    trace = evaluate(seed_graph, x, y, [0.1 * (i + 1) for i in range(9)])
-    plan = StepPlan(trace, make_optimizer("adam", 9))
-    return view, plan
+    return view, first_sample_plan(seed_graph, dataset, "adam")
 
 
 def picture(view):
@@ -148,16 +144,8 @@ def test_the_note_leaves_the_weight_receiving_the_gradient_in_sight(qtbot, seed_
     """Where w9 receives its gradient (the lesson's stop on σ·w9), the note covers neither
     w9 nor the product, even in a view as short as the lesson's at 1280x720: the note moves
     further away on a longer stem instead."""
-    view = GraphView()
-    qtbot.addWidget(view)
-    view.resize(*size)
-    view.set_graph(seed_graph)
-    view.show()
-    qtbot.waitExposed(view)
-    view.fit_all()
-    x, y = dataset.row(0)
-    trace = evaluate(seed_graph, x, y, [0.1 * (i + 1) for i in range(9)])
-    plan = StepPlan(trace, make_optimizer("sgd", 9))
+    view = fitted_view(qtbot, seed_graph, size)
+    plan = first_sample_plan(seed_graph, dataset)
     position = next(p for p in plan.positions if p.receiver == "w9")
     view.show_step(position, plan.trace)
     note = view.step_note
