@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.autodiff.engine import Trace
 from core.autodiff.gradcheck import (
     DEFAULT_EPS,
     Verdict,
@@ -36,7 +35,7 @@ from core.autodiff.gradcheck import (
 )
 from core.autodiff.graph import Graph
 from core.backward_check import verdict as verdicts
-from core.backward_check.points import Point, forward_dict, notebook_aliases, sample_points
+from core.backward_check.points import Point, sample_points
 from core.backward_check.sandbox import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
@@ -48,7 +47,7 @@ from core.backward_check.sandbox import (
 from core.data.datasets import Dataset
 
 __all__ = ["BackwardCheckReport", "ForwardCheck", "StudentCodeError", "WeightFinding",
-           "aliases_for", "backward_keys", "check_backward_file", "engine_forward_dict"]
+           "backward_keys", "check_backward_file"]
 
 #: Points judged at least: one set of :func:`sample_points` (40 for the seed), more sets
 #: while fewer than ``samples``.
@@ -159,21 +158,9 @@ class BackwardCheckReport:
         return not self.flagged and forward_ok
 
 
-def aliases_for(graph: Graph) -> Mapping[str, str]:
-    """The notebook's names of intermediates for a graph built from a preset's formula
-    (the seed's ``exp``, ``tanh``, ``sigmoid``, ``v1``, ``v2``), else none."""
-    return notebook_aliases(graph)
-
-
 def backward_keys(graph: Graph) -> tuple[str, ...]:
     """The keys ``backward_propagation`` returns: ``'d' + name`` of each weight."""
     return tuple(f"d{name}" for name in graph.weights)
-
-
-def engine_forward_dict(trace: Trace, aliases: Mapping[str, str]) -> dict[str, float]:
-    """The forward dict the notebook builds, from the engine's trace
-    (:func:`core.backward_check.points.forward_dict`)."""
-    return forward_dict(trace, aliases)
 
 
 def _points(graph: Graph, dataset: Dataset, aliases: Mapping[str, str], samples: int,

@@ -25,9 +25,9 @@ from core.backward_check.checker import (
     DEFAULT_SAMPLES,
     BackwardCheckReport,
     StudentCodeError,
-    aliases_for,
     check_backward_file,
 )
+from core.backward_check.points import notebook_aliases
 from core.backward_check.sandbox import DEFAULT_TIMEOUT
 from core.data.datasets import Dataset
 from gui.graph.verdict_mark import WeightMark
@@ -195,7 +195,7 @@ class BackwardChecker(QObject):
         """Run the check in a worker thread (no dialog)."""
         if self.running:
             return
-        thread = BackwardCheckThread(path, graph, dataset, aliases_for(graph), self.timeout,
+        thread = BackwardCheckThread(path, graph, dataset, notebook_aliases(graph), self.timeout,
                                      self, current_weights)
         thread.succeeded.connect(self._on_succeeded)
         thread.failed.connect(self._on_failed)

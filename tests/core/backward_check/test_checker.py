@@ -13,8 +13,8 @@ from core.backward_check.checker import (
     StudentCodeError,
     backward_keys,
     check_backward_file,
-    engine_forward_dict,
 )
+from core.backward_check.points import forward_dict
 from core.presets import resolve_graph
 from tests.conftest import ROOT
 from tests.seed_reference import seed_forward
@@ -89,7 +89,7 @@ def test_engine_forward_dict_speaks_the_notebook(seed):
     graph, preset, dataset = seed
     x, y = dataset.row(5)
     w = np.linspace(-0.5, 0.5, 9)
-    forward = engine_forward_dict(evaluate(graph, x, y, w), preset.aliases)
+    forward = forward_dict(evaluate(graph, x, y, w), preset.aliases)
     expected = seed_forward(x, y, w)
     for key in ("exp", "tanh", "sigmoid", "v1", "v2", "loss", "dy_pred", "y_pred"):
         assert forward[key] == pytest.approx(expected[key], rel=1e-12), key
