@@ -28,7 +28,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 __all__ = [
@@ -139,37 +139,39 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
-def read_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
-    """All of a regular file's bytes, at most ``limit`` of them.
+def _blocks(path: str | os.PathLike[str], limit: int, *, whole: bool) -> Iterator[bytes]:
+    """A regular file's bytes in blocks, refused past ``limit`` bytes.
 
     The size the file reports is checked first (a clear message with the size), and the
-    read itself stops after ``limit + 1`` bytes: a file that grows while it is read, or
-    reports less than it holds, is refused all the same.
-
-    Raises
-    ------
-    OSError
-        As :func:`open_regular`; :class:`FileTooLargeError` past ``limit``.
+    reads stop after ``limit + 1`` bytes: a file that grows while it is read, or reports
+    less than it holds, is refused all the same.  With ``whole``, the first read asks for
+    the reported size (one block for a file that does not grow, and no buffer for bytes
+    the file does not hold); otherwise every read asks for at most 1 MiB.
     """
     source = os.fspath(path)
     with open_regular(source) as stream:
         size = os.fstat(stream.fileno()).st_size
         if size > limit:
             raise FileTooLargeError(source, limit, size)
-        chunks: list[bytes] = []
         total = 0
-        # Reads of the expected size, then small ones: no buffer is allocated for bytes
-        # the file does not hold.
-        want = size + 1
-        while total <= limit:
-            chunk = stream.read(min(want, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        want = size + 1 if whole else _HASH_BLOCK
+        while block := stream.read(min(want, limit + 1 - total)):
+            total += len(block)
+            if total > limit:
+                raise FileTooLargeError(source, limit, None)
+            yield block
             want = _HASH_BLOCK
-        if total > limit:
-            raise FileTooLargeError(source, limit, None)
+
+
+def read_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
+    """All of a regular file's bytes, at most ``limit`` of them (see :func:`_blocks`).
+
+    Raises
+    ------
+    OSError
+        As :func:`open_regular`; :class:`FileTooLargeError` past ``limit``.
+    """
+    chunks = list(_blocks(path, limit, whole=True))
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
@@ -187,25 +189,17 @@ def read_text(path: str | os.PathLike[str], limit: int) -> str:
 
 
 def sha256_hex(path: str | os.PathLike[str], limit: int) -> str:
-    """The SHA-256 of a regular file's bytes, in hex, reading at most ``limit + 1`` bytes.
+    """The SHA-256 of a regular file's bytes, in hex, reading at most ``limit + 1`` bytes,
+    1 MiB at a time.
 
     Raises
     ------
     OSError
         As :func:`open_regular`; :class:`FileTooLargeError` past ``limit``.
     """
-    source = os.fspath(path)
     digest = hashlib.sha256()
-    total = 0
-    with open_regular(source) as stream:
-        size = os.fstat(stream.fileno()).st_size
-        if size > limit:
-            raise FileTooLargeError(source, limit, size)
-        while block := stream.read(min(_HASH_BLOCK, limit + 1 - total)):
-            total += len(block)
-            if total > limit:
-                raise FileTooLargeError(source, limit, None)
-            digest.update(block)
+    for block in _blocks(path, limit, whole=False):
+        digest.update(block)
     return digest.hexdigest()
 
 
