@@ -239,11 +239,10 @@ def open_window(args: argparse.Namespace) -> MainWindow:
 
     settings = None if args.fresh else open_settings()
     session, startup, lesson, stop = _session(args, settings)
-    remembered = [*startup.remembered,
-                  *view_differences(settings, theme_given=args.theme is not None)]
     window = MainWindow(session, settings=settings, theme=_theme(args))
     window.show()
-    message = remembered_message([*remembered, *layout_differences(window)])
+    message = remembered_message([*startup.remembered, *view_differences(window),
+                                  *layout_differences(window)])
     if message:
         window.statusBar().showMessage(message)
     if args.present:

@@ -17,11 +17,8 @@ from core.training.config import TrainingConfig
 from core.training.optimizers import OPTIMIZERS
 from gui.app import DEFAULT_SPEED
 from gui.formatting import short_number
-from gui.settings import read_bool, read_value
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QSettings
-
     from gui.main_window import MainWindow
 
 __all__ = ["DEFAULT_SPEED", "REMEMBERED_SUFFIX", "config_differences", "describe_speed",
@@ -65,23 +62,20 @@ def config_differences(used: TrainingConfig, defaults: TrainingConfig) -> list[s
     return parts
 
 
-def view_differences(settings: QSettings | None, *, theme_given: bool) -> list[str]:
-    """The remembered view settings the window applies that differ from the defaults
-    (the theme only when ``--theme`` did not choose one)."""
-    if settings is None:
+def view_differences(window: MainWindow) -> list[str]:
+    """The view ``window`` restored from its settings, where it differs from the default
+    view (the theme only when ``--theme`` did not choose one)."""
+    if window.settings is None:
         return []
     parts: list[str] = []
-    theme = read_value(settings, "view/theme")
-    if not theme_given and isinstance(theme, str) and theme != DEFAULT_THEME_NAME:
-        from gui.theme import THEMES  # Qt: only with a window
-
-        if theme in THEMES:
-            parts.append(f"{theme.replace('-', ' ')} theme")
-    if read_bool(settings, "plots/log_scale", False):
+    theme = window.theme.name
+    if window.theme_chosen is None and theme != DEFAULT_THEME_NAME:
+        parts.append(f"{theme.replace('-', ' ')} theme")
+    if window.loss_plot.log_scale.isChecked():
         parts.append("log scale")
-    if not read_bool(settings, "view/legends", True):
+    if not window.legends_action.isChecked():
         parts.append("legends hidden")
-    if read_bool(settings, "view/follow", False):
+    if window.actions["follow"].isChecked():
         parts.append("following the stepper")
     return parts
 
