@@ -225,10 +225,8 @@ class WeightsTable(QTableWidget):
                 if (row, column) == (hidden_row, hidden_column):
                     text = "?"
                 self._texts[row][column] = text
-        metrics = self._metrics()
-        too_wide = any(metrics.horizontalAdvance(text) + CELL_PADDING > self.needed_width
-                       for row in self._texts for text in row)
-        if rebuilt or too_wide:
+        # A number wider than the columns were laid out for lays them out again.
+        if rebuilt or self._needed_width() > self.needed_width:
             self._layout(force=True)
         else:
             self._write_cells()
