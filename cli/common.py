@@ -60,25 +60,25 @@ def load_graph_and_data(args: argparse.Namespace) -> tuple[Graph, Preset | None,
     warning on stderr, or with ``--strict-names`` a :class:`UsageError`.
     """
     graph, preset, dataset = resolve_inputs(args.graph, args.data)
-    check_names(graph, dataset, strict=bool(getattr(args, "strict_names", False)))
+    check_names(graph, preset, dataset, strict=bool(getattr(args, "strict_names", False)))
     for warning in graph.warnings:  # a named step never used, or named twice
         print(f"warning: --graph: {warning}", file=sys.stderr)
     return graph, preset, dataset
 
 
-def check_names(graph: Graph, dataset: Dataset, *, strict: bool) -> None:
-    """Warn on stderr about weights named like a data column; refuse them if ``strict``.
+def check_names(graph: Graph, preset: Preset | None, dataset: Dataset, *,
+                strict: bool) -> None:
+    """Warn on stderr about weights named like a data column (as the window's Model box
+    does, :func:`core.training.resolution.name_warnings`); refuse them if ``strict``.
 
     Raises
     ------
     UsageError
         With ``strict``, naming the first such weight and its column.
     """
-    from core.autodiff.formula import column_names
-    from core.autodiff.name_check import close_columns
+    from core.training.resolution import name_warnings
 
-    usable = list(column_names(dataset.feature_names, dataset.target_name))
-    for warning in close_columns(graph.weights, usable):
+    for warning in name_warnings(graph, preset, dataset):
         if strict:
             raise UsageError(f"--graph: {warning.message} (--strict-names: a weight may not "
                              "be named like a data column)")

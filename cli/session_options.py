@@ -53,7 +53,7 @@ def open_session_file(path: str, *, epochs: int | None = None,
     opened = _open_session_file(path, epochs=epochs, history_limit=history_limit)
     from cli.common import check_names
 
-    check_names(opened.graph, opened.dataset, strict=strict_names)
+    check_names(opened.graph, opened.preset, opened.dataset, strict=strict_names)
     return opened
 
 

@@ -154,8 +154,18 @@ def resolve_model(spec: str, dataset: Dataset) -> Resolution:
         raise BeyondDataError(str(error), spelt, spec) from None
     used = sorted({node.id for node in graph.nodes.values()
                    if node.kind == "input" and node.id in columns})
-    warnings = () if preset is not None else close_columns(graph.weights, list(columns))
-    return Resolution(spec, graph, preset, tuple(used), warnings)
+    return Resolution(spec, graph, preset, tuple(used), name_warnings(graph, preset, dataset))
+
+
+def name_warnings(graph: Graph, preset: Preset | None, dataset: Dataset
+                  ) -> tuple[NameWarning, ...]:
+    """The weights of ``graph`` named like one of ``dataset``'s columns (a likely typo, see
+    :mod:`core.autodiff.name_check`), in the graph's weight order; none for a preset, whose
+    names are its own."""
+    if preset is not None:
+        return ()
+    columns = column_names(dataset.feature_names, dataset.target_name)
+    return close_columns(graph.weights, list(columns))
 
 
 def _spelling(spec: str, feature: str) -> str:
