@@ -39,7 +39,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from core.backward_check.worker import CANNOT_CHECK, decode_result, result_size
+from core.backward_check.worker import CANNOT_CHECK, MESSAGE_CHARS, decode_result, result_size
 from core.user_files import FileTooLargeError, NotRegularFileError, read_bytes
 
 LAUNCHER = Path(__file__).with_name("launcher.py")
@@ -57,7 +57,6 @@ MAX_BYTES = 1024 * 1024
 #: more than STDERR_LIMIT ends the check.
 STDERR_KEEP = 64 * 1024
 STDERR_LIMIT = 1024 * 1024
-MESSAGE_CHARS = 300
 STATUS_LIMIT = 4096
 #: Seconds a killed namespace may take to end before the launcher's group is killed too.
 REAPER_WAIT = 5.0
