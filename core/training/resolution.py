@@ -112,21 +112,25 @@ class Resolution:
         return text
 
 
+def _uses(name: str) -> re.Pattern[str]:
+    """A use of the name ``name``: not inside a longer name or a number."""
+    return re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+
+
 def find_name(text: str, name: str) -> int | None:
-    """0-based index of the first use of the name ``name`` in ``text`` (not inside a longer
-    name or a number), or ``None``."""
-    match = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text)
+    """0-based index of the first use of the name ``name`` in ``text``, or ``None``."""
+    match = _uses(name).search(text)
     return None if match is None else match.start()
 
 
 def name_positions(text: str, name: str) -> list[int]:
     """0-based indexes of every use of the name ``name`` in ``text``."""
-    return [m.start() for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", text)]
+    return [m.start() for m in _uses(name).finditer(text)]
 
 
 def rename(text: str, old: str, new: str) -> str:
     """``text`` with every use of the name ``old`` written ``new``."""
-    return re.sub(rf"(?<![\w.]){re.escape(old)}(?!\w)", new, text)
+    return _uses(old).sub(new, text)
 
 
 def resolve_model(spec: str, dataset: Dataset) -> Resolution:
