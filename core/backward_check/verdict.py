@@ -214,10 +214,6 @@ class Verdict:
         return tuple(v.name for v in self.weights if v.status == "wrong")
 
     @property
-    def worst_point(self) -> int:
-        return self.worst.worst_point
-
-    @property
     def worst_ratio(self) -> float:
         """The largest error in tolerances over every weight and point (< 1: correct)."""
         return self.worst.ratio
