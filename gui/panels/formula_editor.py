@@ -154,12 +154,11 @@ class FormulaEditor(QWidget):
         self.error_column = None
         self.apply_button.setEnabled(True)
         pending = self._pending(resolution)
-        self.warnings = resolution.warnings(
-            {w.name for w in resolution.name_warnings if w not in pending})
+        kept = [w.name for w in resolution.name_warnings if w not in pending]
+        self.warnings = resolution.warnings(set(kept))
         self.verdict = "warning" if self.warnings else "ok"
         marks = [(i, len(w.name)) for w in pending for i in name_positions(text, w.name)]
         self._mark(marks, WARNING_COLOUR)
-        kept = [w.name for w in resolution.name_warnings if w not in pending]
         note = "" if not kept else f" ({', '.join(kept)} kept as " \
             f"{'weights' if len(kept) > 1 else 'a weight'})"
         summary = escape(resolution.summary() + note, quote=False)
