@@ -42,6 +42,34 @@ MARGIN = 4
 BORDER = 2
 
 
+class BandStandIn(QFrame):
+    """A bar above the graph whose texts the presentation band shows instead while
+    presenting: ``setVisible`` says whether it is wanted, :meth:`set_in_band` whether the
+    band shows it; it is on screen when wanted and not in the band."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._wanted = False
+        self._in_band = False
+
+    def setVisible(self, visible: bool) -> None:
+        self._wanted = bool(visible)
+        self._show_if_wanted()
+
+    @property
+    def wanted(self) -> bool:
+        """Whether its texts are wanted (whether this bar shows them or the band does)."""
+        return self._wanted
+
+    def set_in_band(self, on: bool) -> None:
+        """Hide this bar while the presentation band shows its texts instead."""
+        self._in_band = bool(on)
+        self._show_if_wanted()
+
+    def _show_if_wanted(self) -> None:
+        super().setVisible(self._wanted and not self._in_band)
+
+
 class PresentationBand(QFrame):
     """The lesson's and the stepper's texts and buttons in one band.
 

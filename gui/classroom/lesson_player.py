@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QDockWidget, QFrame, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 
 from core.autodiff.formula import FormulaError
 from core.autodiff.graph import Graph
 from core.lessons import Lesson, LessonError, Stop, node_id
 from core.presets import resolve_graph
+from gui.classroom.band import BandStandIn
 from gui.wrapping import ElidedLine, WrappedText
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ CAPTION_LINES = 5
 COMPARE_SHARE = 0.4
 
 
-class LessonBar(QFrame):
+class LessonBar(BandStandIn):
     """The lesson's title and stop number (one line, the title shortened first when it
     does not fit) and the stop's caption, above the graph: plain text wrapped anywhere, at
     most :data:`CAPTION_LINES` lines, the rest scrolled or continued by the next click."""
@@ -56,10 +57,8 @@ class LessonBar(QFrame):
         layout.setSpacing(2)
         layout.addWidget(self.header)
         layout.addWidget(self.caption)
-        self._wanted = False
-        self._in_band = False
         self.set_text_scale(1.0)
-        super().setVisible(False)
+        self.setVisible(False)
 
     def text(self) -> str:
         """The header and the caption, as plain text."""
@@ -79,20 +78,6 @@ class LessonBar(QFrame):
         self.header.setFont(bold)
         self.header.setFixedHeight(QFontMetrics(bold).lineSpacing())
 
-    def setVisible(self, visible: bool) -> None:
-        """Shown while a lesson is open, unless the presentation band shows the lesson."""
-        self._wanted = bool(visible)
-        super().setVisible(self._wanted and not self._in_band)
-
-    @property
-    def wanted(self) -> bool:
-        """Whether a lesson is open (whether this bar shows or the band does)."""
-        return self._wanted
-
-    def set_in_band(self, on: bool) -> None:
-        """Hide this bar while the presentation band shows the lesson instead."""
-        self._in_band = bool(on)
-        super().setVisible(self._wanted and not self._in_band)
 
 
 class LessonPlayer(QObject):

@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from core.debugger.stepper import StepPosition
+from gui.classroom.band import BandStandIn
 from gui.theme import Theme
 from gui.wrapping import ElidedLine, WrappedText
 
@@ -19,7 +20,7 @@ CAPTION_PX = 18.0
 CAPTION_LINES = 3
 
 
-class CaptionBar(QFrame):
+class CaptionBar(BandStandIn):
     """Two lines (where, what) and the stepping buttons.  Both lines are plain text that
     cannot widen the window: ``where`` ends in "…" when too long, the caption wraps
     anywhere and shows at most :data:`CAPTION_LINES` lines.
@@ -42,8 +43,6 @@ class CaptionBar(QFrame):
         self.set_theme(theme)
         #: The stepping actions and their buttons' short texts (the band offers them too).
         self.step_actions = list(actions)
-        self._wanted = False
-        self._in_band = False
         self.where = ElidedLine()
         self.where.setObjectName("caption_where")
         self.caption = WrappedText(max_lines=CAPTION_LINES)
@@ -73,20 +72,9 @@ class CaptionBar(QFrame):
         self.setVisible(False)
 
     def setVisible(self, visible: bool) -> None:
-        """Shown while stepping, unless the presentation band shows the stepper."""
-        self._wanted = bool(visible)
-        super().setVisible(self._wanted and not self._in_band)
+        """Wanted while stepping (shown unless the presentation band shows the stepper)."""
+        super().setVisible(visible)
         self.changed.emit()
-
-    @property
-    def wanted(self) -> bool:
-        """Whether the stepper is on (whether this bar shows it or the band does)."""
-        return self._wanted
-
-    def set_in_band(self, on: bool) -> None:
-        """Hide this bar while the presentation band shows the stepper instead."""
-        self._in_band = bool(on)
-        super().setVisible(self._wanted and not self._in_band)
 
     def set_theme(self, theme: Theme) -> None:
         """The note's colours: the same box as the chain-rule note on the graph."""
