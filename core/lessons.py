@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from core.user_files import read_text
+from core.user_files import FileTooLargeError, read_text
 
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
@@ -173,10 +173,10 @@ def load_lesson(spec: str, *, optimizers: Sequence[str] = ()) -> Lesson:
     path = lesson_path(spec)
     name = path.name
     try:
-        if path.stat().st_size > MAX_LESSON_BYTES:
-            raise LessonError(f"{name}: larger than {MAX_LESSON_BYTES // 1024} KiB; a lesson "
-                              "is a small JSON file")
         text = read_text(path, MAX_LESSON_BYTES)  # refuses a FIFO or device unread
+    except FileTooLargeError:
+        raise LessonError(f"{name}: larger than {MAX_LESSON_BYTES // 1024} KiB; a lesson "
+                          "is a small JSON file") from None
     except FileNotFoundError:
         raise LessonError(f"{spec}: no such lesson file") from None
     except IsADirectoryError:

@@ -102,3 +102,11 @@ def test_the_seed_lessons_stepper_stops_show_what_their_captions_say():
     assert landed[6].receiver == "w9"
     assert landed[6].node == landed[6].edge[1]
     assert landed[7].index == plan.phase_range("backward")[-1]
+
+
+def test_a_lesson_over_its_size_limit_is_refused(tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text("[" + " " * (1 << 20) + "]", encoding="utf-8")
+    with pytest.raises(LessonError, match=r"big\.json: larger than 1024 KiB; a lesson is a "
+                                          "small JSON file"):
+        load_lesson(str(path))
