@@ -112,8 +112,7 @@ class Containment:
     @property
     def complete(self) -> bool:
         """Every protection applied."""
-        return self.landlock_abi > 0 and all(
-            getattr(self, f.name) for f in fields(self) if f.name != "landlock_abi")
+        return self.landlock_abi > 0 and not self.missing
 
     @property
     def missing(self) -> tuple[str, ...]:
