@@ -1,7 +1,8 @@
 """What runs the student's file inside the sandbox, and the one format of its answer.
 
-Only the standard library (numpy is imported after the student's file loads): the launcher
-loads this file by path, and the checker imports it for :func:`decode_result`.
+Only the standard library at import (numpy is imported by the launcher before the student's
+code runs, and here only inside :func:`run`): the launcher loads this file by path, and the
+checker imports it for :func:`decode_result`.
 
 The request (JSON, read whole from a pipe before the student's code runs): ``{"path",
 "backward_keys", "forward_keys", "points": [{"x", "y", "w", "forward"}]}``.  The answer, on a
@@ -195,7 +196,7 @@ def run(request: Mapping[str, Any]) -> bytes:
     forward = getattr(module, "forward_propagation", None)
     if forward is not None and not callable(forward):
         forward = None
-    import numpy as np  # only now: a file that fails to load is reported sooner
+    import numpy as np  # already loaded by the launcher, before the clock started
 
     keys: list[str] = list(request["backward_keys"])
     forward_keys: list[str] = list(request["forward_keys"])
