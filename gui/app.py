@@ -143,7 +143,7 @@ def _startup(args: argparse.Namespace, settings: QSettings | None) -> Startup:
     """
     from core.data.datasets import DataError
     from core.training.config import ConfigError
-    from gui.remembered import config_differences, describe_speed
+    from gui.remembered import config_differences, speed_differences
     from gui.settings import read_float
 
     run_settings = settings if remembers_the_run(args) else None
@@ -156,14 +156,12 @@ def _startup(args: argparse.Namespace, settings: QSettings | None) -> Startup:
         raise option_error(error) from None
     except DataError as error:
         raise UsageError(str(error)) from None
-    remembered = config_differences(config, defaults)
     # A first run plays slowly enough to watch; a remembered speed wins.
     speed = read_float(run_settings, "training/speed", DEFAULT_SPEED)
     speed = math.inf if speed < 1 else speed
-    if speed != DEFAULT_SPEED:
-        remembered.append(f"speed {describe_speed(speed)}")
+    remembered = (*config_differences(config, defaults), *speed_differences(speed))
     return Startup(config=config, graph=graph, dataset=dataset, speed=speed,
-                   remembered=tuple(remembered))
+                   remembered=remembered)
 
 
 def run_gui(argv: Sequence[str]) -> int:
@@ -212,6 +210,7 @@ def _session(args: argparse.Namespace, settings: QSettings | None
              ) -> tuple[Session, Startup, Lesson | None, int]:
     """The checked run to start (UsageError otherwise), what it started from, the lesson
     and its stop."""
+    from gui.remembered import speed_differences
     from gui.session import Session
 
     startup = _startup(args, settings)
@@ -220,8 +219,8 @@ def _session(args: argparse.Namespace, settings: QSettings | None
     if args.session is not None:
         opened = _open_session(args)
         # The saved run's own settings; only the speed comes from the settings.
-        speed = tuple(part for part in startup.remembered if part.startswith("speed "))
-        startup = Startup(opened.config, opened.graph, opened.dataset, startup.speed, speed)
+        startup = Startup(opened.config, opened.graph, opened.dataset, startup.speed,
+                          tuple(speed_differences(startup.speed)))
     session = Session(startup.config, startup.graph, startup.dataset)
     if opened is not None:
         session.training.adopt(opened)

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 __all__ = ["DEFAULT_SPEED", "REMEMBERED_SUFFIX", "config_differences", "describe_speed",
-           "layout_differences", "remembered_message", "reset_settings", "view_differences"]
+           "layout_differences", "remembered_message", "reset_settings", "speed_differences",
+           "view_differences"]
 
 #: Ends the status bar's line on start.
 REMEMBERED_SUFFIX = "remembered from last time; View > Reset settings"
@@ -38,6 +39,11 @@ def _optimizer_title(name: str) -> str:
 def describe_speed(speed: float) -> str:
     """``40/s`` (steps per second), or ``max`` for as fast as possible."""
     return "max" if math.isinf(speed) else f"{speed:g}/s"
+
+
+def speed_differences(speed: float) -> list[str]:
+    """``speed`` in words (``speed 40/s``) when it is not the default, else nothing."""
+    return [] if speed == DEFAULT_SPEED else [f"speed {describe_speed(speed)}"]
 
 
 def config_differences(used: TrainingConfig, defaults: TrainingConfig) -> list[str]:
