@@ -247,13 +247,22 @@ def preset_of_formula(text: str, columns: Sequence[str] = (), target: str = ""
     """The preset whose formula ``text`` is, today's or a former one (white space aside:
     the Model box may show new lines as spaces), or ``None``.  Not when a data column
     would take one of the preset's weight names (the text would mean another graph)."""
+    found = _preset_graph(text, columns, target)
+    return None if found is None else found[1]
+
+
+def _preset_graph(text: str, columns: Sequence[str], target: str
+                  ) -> tuple[Graph, Preset] | None:
+    """The graph and preset of :func:`preset_of_formula` (the graph built once, to check
+    its weights against the columns and to be used)."""
     spaced = _spaced(text)
     for name, preset in PRESETS.items():
         texts = (preset.formula, *FORMER_FORMULAS.get(name, ()))
         if spaced in map(_spaced, texts):
             usable = column_names(columns, target)
-            if not any(weight in usable for weight in preset.build().weights):
-                return preset
+            graph = preset.build()
+            if not any(weight in usable for weight in graph.weights):
+                return graph, preset
     return None
 
 
@@ -273,9 +282,9 @@ def resolve_graph(spec: str, columns: Sequence[str] = (), target: str = ""
     preset = PRESETS.get(key)
     if preset is not None:
         return preset.build(), preset
-    preset = preset_of_formula(key, columns, target)
-    if preset is not None:
-        return preset.build(), preset
+    found = _preset_graph(key, columns, target)
+    if found is not None:
+        return found
     if key.isidentifier():
         # A lone name is no formula (it has no operation): most likely a mistyped preset.
         raise FormulaError(f"unknown graph {key!r}: the presets are {', '.join(PRESETS)}; "
