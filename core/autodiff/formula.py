@@ -225,6 +225,16 @@ def _describe(node: ast.AST) -> str:
     return type(node).__name__
 
 
+def _check_digits(name: str, node: ast.AST) -> None:
+    """A name ends in at most :data:`MAX_NAME_DIGITS` digits."""
+    digits = len(name) - len(name.rstrip("0123456789"))
+    if digits > MAX_NAME_DIGITS:
+        # x<number> names a column and a weight's number sorts it: past Python's
+        # int conversion limit (4,300 digits) either would be a traceback.
+        raise FormulaError(f"'{name[:12]}...' ends in a {digits:,}-digit number; a name may "
+                           f"end in at most {MAX_NAME_DIGITS} digits", **_at(node))
+
+
 def _check_name(node: ast.Name, columns: dict[str, int], target: str) -> None:
     name = node.id
     if name in columns:
@@ -238,12 +248,7 @@ def _check_name(node: ast.Name, columns: dict[str, int], target: str) -> None:
         raise FormulaError("'y' is the target; the prediction cannot use it", **_at(node))
     if name in RESERVED_NAMES:
         raise FormulaError(f"'{name}' is reserved; choose another weight name", **_at(node))
-    digits = len(name) - len(name.rstrip("0123456789"))
-    if digits > MAX_NAME_DIGITS:
-        # x<number> names a column and a weight's number sorts it: past Python's
-        # int conversion limit (4,300 digits) either would be a traceback.
-        raise FormulaError(f"'{name[:12]}...' ends in a {digits:,}-digit number; a name may "
-                           f"end in at most {MAX_NAME_DIGITS} digits", **_at(node))
+    _check_digits(name, node)
     match = _FEATURE.fullmatch(name)
     if match and int(match.group(1)) == 0:
         raise FormulaError("features are numbered from x1", **_at(node))
@@ -499,10 +504,7 @@ def _check_step_name(name: str, statement: ast.stmt, builder: _Builder,
                            **where)
     if name in builder.columns or _FEATURE.fullmatch(name):
         raise FormulaError(f"'{name}' is a data column; name the step otherwise", **where)
-    digits = len(name) - len(name.rstrip("0123456789"))
-    if digits > MAX_NAME_DIGITS:
-        raise FormulaError(f"'{name[:12]}...' ends in a {digits:,}-digit number; a name may "
-                           f"end in at most {MAX_NAME_DIGITS} digits", **where)
+    _check_digits(name, statement)
 
 
 def _bare(value: ast.expr) -> ast.expr:
