@@ -88,10 +88,6 @@ def kind_words(node: Node) -> str:
     return "operation"
 
 
-def _needs_parentheses(text: str) -> bool:
-    return is_compound(text)
-
-
 def fill(template: str, operands: Sequence[str], param: str = "") -> str:
     """Put operand texts into an op's ``words`` template.
 
@@ -117,7 +113,7 @@ def fill(template: str, operands: Sequence[str], param: str = "") -> str:
             loose = text.startswith(("-", MINUS)) or (
                 after_minus and bool(_top_level_operators(text) & {"+", MINUS, " "}))
             return f"({text})" if loose else text
-        return f"({text})" if _needs_parentheses(text) else text
+        return f"({text})" if is_compound(text) else text
 
     return _PLACEHOLDER.sub(replace, template)
 
