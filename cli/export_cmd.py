@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from cli.common import UsageError, add_data_and_graph, emit_json, load_graph_and_data
 from cli.train_cmd import add_training_arguments, training_configs
 from core.atomic_file import NotAFileError, check_target
-from core.inputs import count_argument
+from core.inputs import count_argument, size_argument
 from core.training.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
@@ -30,22 +30,8 @@ if TYPE_CHECKING:
     from core.training.trainer import Trainer
 
 SUFFIXES = (".png", ".svg", ".csv")
-#: Default picture size and the range of each side, in pixels.
+#: Default picture size, in pixels (each side core.inputs.MIN_SIDE..MAX_SIDE).
 PICTURE_SIZE = (1600, 1000)
-MIN_SIDE, MAX_SIDE = 200, 10000
-
-
-def size_argument(text: str) -> tuple[int, int]:
-    """``WxH`` -> (width, height), each side :data:`MIN_SIDE`..:data:`MAX_SIDE`."""
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT (e.g. 1200x800)") \
-            from None
-    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: each side must be {MIN_SIDE}..{MAX_SIDE} pixels")
-    return width, height
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

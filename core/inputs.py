@@ -47,6 +47,24 @@ def count_argument(text: str) -> int:
     return value
 
 
+#: Sides of a picture (--size WxH, an exported plot), in pixels.
+MIN_SIDE, MAX_SIDE = 200, 10000
+
+
+def size_argument(text: str) -> tuple[int, int]:
+    """An argparse ``type`` for ``WxH`` -> (width, height), each side
+    :data:`MIN_SIDE`..:data:`MAX_SIDE` (``--size``)."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT (e.g. 1200x800)") \
+            from None
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: each side must be {MIN_SIDE}..{MAX_SIDE} pixels")
+    return width, height
+
+
 def join_negative_values(argv: Sequence[str], options: Sequence[str]) -> list[str]:
     """``--weights -0.5,1`` -> ``--weights=-0.5,1``: argparse would read a value that
     starts with a dash as an option."""

@@ -24,8 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cli.export_cmd import size_argument
-from core.inputs import Parser, UsageError, count_argument, join_negative_values, option_error
+from core.inputs import (
+    Parser,
+    UsageError,
+    count_argument,
+    join_negative_values,
+    option_error,
+    size_argument,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QSettings

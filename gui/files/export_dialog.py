@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cli.export_cmd import MAX_SIDE, MIN_SIDE
+from core.inputs import MAX_SIDE, MIN_SIDE
 
 
 class ExportDialog(QDialog):

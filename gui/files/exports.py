@@ -29,8 +29,8 @@ from PySide6.QtGui import QPainter, QRegion, QResizeEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView, QScrollBar, QWidget
 
-from cli.export_cmd import MAX_SIDE, MIN_SIDE  # a picture's sides: the range --size takes
 from core.atomic_file import NotAFileError, atomic_target
+from core.inputs import MAX_SIDE, MIN_SIDE  # a picture's sides: the range --size takes
 
 #: Picture formats, by file suffix.
 PICTURE_SUFFIXES = (".png", ".svg")
