@@ -36,7 +36,7 @@ from PySide6.QtCore import (
     QTimer,
     QVariantAnimation,
 )
-from PySide6.QtGui import QFont, QFontMetricsF, QTransform
+from PySide6.QtGui import QFont, QFontMetricsF
 
 from core.autodiff.graph import Edge
 
@@ -270,8 +270,7 @@ class FocusCamera(QObject):
             self._from = self._current()
             self._animation.start()
         else:
-            self._show(shot)
-            view.place_note()
+            self._on_landed()
 
     def settle(self) -> None:
         """Whatever is pending or under way, done now (a screenshot shows the end)."""
@@ -279,9 +278,7 @@ class FocusCamera(QObject):
             self.refocus(animate=False)
         elif self._animation.state() == QVariantAnimation.State.Running:
             self._animation.stop()
-            if self.shot is not None:
-                self._show(self.shot)
-                self._view.place_note()
+            self._on_landed()
 
     def release(self) -> None:
         """Let go until the focus moves again (F showed the whole graph, or the user
@@ -306,23 +303,12 @@ class FocusCamera(QObject):
         # Zoom geometrically (a steady feel), the centre along a straight line.
         zoom = start.zoom * (end.zoom / start.zoom) ** value
         centre = start.centre + (end.centre - start.centre) * value
-        self._show(Shot(zoom, centre))
+        self._view.show_at(zoom, centre)
 
     def _on_landed(self) -> None:
+        """At the shot: the view there, the note placed beside the focus."""
         if self.shot is not None:
-            self._show(self.shot)
-            self._view.place_note()
-
-    def _show(self, shot: Shot) -> None:
-        view = self._view
-        width, height = view.viewport().width(), view.viewport().height()
-        # Room to centre any point of the graph, however near its edge.
-        graph = view.graph_rect()
-        room_w, room_h = width / shot.zoom, height / shot.zoom
-        view.setSceneRect(graph.adjusted(-room_w, -room_h, room_w, room_h))
-        view.setTransform(QTransform.fromScale(shot.zoom, shot.zoom))
-        view.centerOn(shot.centre)
-        view.zoom_changed.emit(shot.zoom)
+            self._view.show_at(self.shot.zoom, self.shot.centre, place_note=True)
 
     # -- where to --------------------------------------------------------------------
 

@@ -96,6 +96,8 @@ class GraphView(QGraphicsView):
         self.verdict_marks: dict[str, VerdictMark] = {}
         self._auto_fit = True
         self._graph_rect = QRectF()
+        #: :meth:`show_at` is moving the view (the overview waits for the end).
+        self._moving = False
         self._content_boxes = np.zeros((0, 4))
         self.setScene(QGraphicsScene(self))
         self.setRenderHints(QPainter.RenderHint.Antialiasing
@@ -192,12 +194,23 @@ class GraphView(QGraphicsView):
         clicked); the camera lets go until the focus moves."""
         self.camera.release()
         self._auto_fit = False
-        zoom = self.zoom()
+        self.show_at(self.zoom(), point, place_note=True)
+
+    def show_at(self, zoom: float, centre: QPointF, *, place_note: bool = False) -> None:
+        """Show the scene at ``zoom`` centred on ``centre``, with room to centre any point
+        of the graph however near its edge; with ``place_note``, the chain-rule note placed
+        again.  The overview is refreshed once, after the move (not at each scroll)."""
         room_w, room_h = self.viewport().width() / zoom, self.viewport().height() / zoom
-        self.setSceneRect(self._graph_rect.adjusted(-room_w, -room_h, room_w, room_h))
-        self.centerOn(point)
-        self._place_note()
-        self.refresh_overview()
+        self._moving = True
+        try:
+            self.setSceneRect(self._graph_rect.adjusted(-room_w, -room_h, room_w, room_h))
+            self.setTransform(QTransform.fromScale(zoom, zoom))
+            self.centerOn(centre)
+        finally:
+            self._moving = False
+        if place_note:
+            self._place_note()
+        self.zoom_changed.emit(zoom)  # refreshes the overview
 
     def refresh_overview(self) -> None:
         """Show or hide the overview inset, in a corner clear of the nodes discussed, the
@@ -226,7 +239,8 @@ class GraphView(QGraphicsView):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
-        self.refresh_overview()
+        if not self._moving:
+            self.refresh_overview()
 
     # -- structure (only when the graph changes) ------------------------------------
 
