@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
+import hashlib
 import io
 import math
 import os
@@ -200,7 +201,7 @@ def default_feature_names(k: int) -> tuple[str, ...]:
 
 
 def load_dataset(path: str | os.PathLike[str], target_column: int = -1, *,
-                 progress: LoadProgress | None = None) -> Dataset:
+                 progress: LoadProgress | None = None, sha256: str | None = None) -> Dataset:
     """Load a dataset from a ``.csv``, ``.npy``, ``.npz``, ``.pkl`` or ``.pickle`` file.
 
     A file holds either one 2-D table (one row per sample; the target is column
@@ -221,6 +222,9 @@ def load_dataset(path: str | os.PathLike[str], target_column: int = -1, *,
         other formats in a few stages); raising :class:`LoadCancelledError` from it stops
         the load.  Loading from a worker thread with a progress callback is how the window
         keeps responsive on large files.
+    sha256
+        The SHA-256 (hex) the file's bytes must have: the bytes read are hashed and
+        parsed, so the file is read once and what is checked is what is loaded.
 
     Returns
     -------
@@ -233,7 +237,8 @@ def load_dataset(path: str | os.PathLike[str], target_column: int = -1, *,
         If the file is missing, unreadable, of an unsupported type, empty, truncated or
         corrupt; if a pickle would run code or holds non-numeric data; if the table is not
         2-D with at least one row and two columns; if a value is not a number, NaN or
-        infinite; if CSV rows are ragged; if ``target_column`` is out of range.
+        infinite; if CSV rows are ragged; if ``target_column`` is out of range; if its
+        bytes do not have the ``sha256`` given.
     """
     source = os.fspath(path)
     if not source.strip():
@@ -241,7 +246,7 @@ def load_dataset(path: str | os.PathLike[str], target_column: int = -1, *,
     # The one place where whatever a reader or numpy raises on a hostile file becomes a
     # DataError: the command line and the window's Open data both come through here.
     try:
-        return _load(Path(source), source, target_column, progress or _no_progress)
+        return _load(Path(source), source, target_column, progress or _no_progress, sha256)
     except (DataError, LoadCancelledError):
         raise
     except MemoryError as error:
@@ -332,7 +337,8 @@ class _Split:
 _Reader = Callable[[bytes, str, LoadProgress], _Table | _Split]
 
 
-def _load(path: Path, source: str, target_column: int, progress: LoadProgress) -> Dataset:
+def _load(path: Path, source: str, target_column: int, progress: LoadProgress,
+          sha256: str | None = None) -> Dataset:
     progress(0.0)
     _check_is_file(path, source)
     suffix = path.suffix.lower()
@@ -342,6 +348,9 @@ def _load(path: Path, source: str, target_column: int, progress: LoadProgress) -
         raise DataError(f"{source}: unsupported {what}; supported: "
                         f"{', '.join(SUPPORTED_SUFFIXES)}")
     raw = _read_file(path, source)
+    if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
+        raise DataError(f"{source}: the file changed since this run was set up "
+                        f"(its sha256 differs)")
     if not raw:
         raise DataError(f"{source}: the file is empty")
     progress(0.1)

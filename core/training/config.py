@@ -116,7 +116,7 @@ class DataSource:
         core.data.datasets.DataError
             If the file cannot be loaded, or its sha256 is not the recorded one.
         """
-        from core.data.datasets import DataError, builtin_dataset, load_dataset
+        from core.data.datasets import builtin_dataset, load_dataset
 
         if self.path is None:
             return builtin_dataset() if preset is None else preset.dataset()
@@ -125,25 +125,18 @@ class DataSource:
         except OSError:
             return load_dataset(self.path)  # says what is wrong with the path
         # The graph of a formula that names the file's columns needs the file as much as
-        # training does: while the file is unchanged, one hash and one read serve every
-        # call (a config is asked for its graph, weights and data several times).
-        version = (self.path, stat.st_mtime_ns, stat.st_size)
-        if self.sha256 is not None and _file_sha256(*version) != self.sha256:
-            raise DataError(f"{self.path}: the file changed since this run was set up "
-                            f"(its sha256 differs)")
-        return _load_file(*version)
+        # training does: while the file is unchanged, one read (its bytes hashed and
+        # parsed) serves every call (a config is asked for its graph, weights and data
+        # several times).
+        return _load_file(self.path, self.sha256, stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=1)
-def _load_file(path: str, mtime_ns: int, size: int) -> Dataset:  # noqa: ARG001 (cache keys)
+def _load_file(path: str, sha256: str | None,
+               mtime_ns: int, size: int) -> Dataset:  # noqa: ARG001 (cache keys)
     from core.data.datasets import load_dataset
 
-    return load_dataset(path)
-
-
-@functools.lru_cache(maxsize=4)
-def _file_sha256(path: str, mtime_ns: int, size: int) -> str:  # noqa: ARG001 (cache keys)
-    return file_sha256(path)
+    return load_dataset(path, sha256=sha256)
 
 
 @functools.lru_cache(maxsize=8)
