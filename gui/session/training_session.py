@@ -274,11 +274,11 @@ class TrainingSession(QObject):
             reload = config.data != old.data or (graph_changed and config.data.builtin)
             dataset = config.load_data() if reload else self._dataset
         data_changed = dataset is not self._dataset
-        if graph is None:
-            graph = resolve_for_data(config.graph, dataset) if graph_changed else self._graph
-        if not fits(graph, dataset):
-            # A formula's names mean what the current data's columns say: resolved again
-            # when they say something else now.
+        if graph is None and not graph_changed:
+            graph = self._graph
+        if graph is None or not fits(graph, dataset):
+            # A formula's names mean what the current data's columns say: resolved (again,
+            # when they say something else now).
             graph = resolve_for_data(config.graph, dataset)
         graph_changed = graph is not self._graph and not same_model(graph, self._graph)
         if config == old and not graph_changed and not data_changed:
