@@ -217,7 +217,8 @@ class _Saved:
     full_screen: bool
     maximized: bool
     bars: dict[str, bool]
-    theme: Theme
+    #: Whether the legends were wanted (the desk's; a projector hides them).
+    legends: bool
 
 
 class Presentation(QObject):
@@ -232,18 +233,19 @@ class Presentation(QObject):
         self.text_scale = DEFAULT_TEXT_SCALE
         self.input_gradients = False
         self._saved: _Saved | None = None
-        self._legends_were = True
         self.strip: PresenterStrip | None = None
         self.band: PresentationBand | None = None
         #: Where the comparison lent to the strip came from: (tab index, title).
         self._lent_from: tuple[int, str] | None = None
-        #: Whether the gradient check's panel is lent to the strip (out of its dock).
-        self._check_lent = False
-        self._watching_verdicts = False
 
     @property
     def active(self) -> bool:
         return self._saved is not None
+
+    @property
+    def _check_lent(self) -> bool:
+        """Whether the gradient check's panel is lent to the strip (out of its dock)."""
+        return self.strip is not None and self.strip.borrowed is self.window.gradient_tools.panel
 
     def theme(self) -> Theme:
         """The graph's theme in presentation mode, from the window's theme."""
@@ -264,7 +266,7 @@ class Presentation(QObject):
             bars={"menu": window.menuBar().isVisible(),
                   "status": window.statusBar().isVisible(),
                   "toolbar": window.toolbar.isVisible()},
-            theme=window.graph_view.theme)
+            legends=window.graph_view.legends_wanted)
         theme = self.theme()
         self._ensure_strip(theme)
         band = self._ensure_band()
@@ -284,7 +286,6 @@ class Presentation(QObject):
         self.strip.show()
         self.strip.set_theme(theme)
         # The legends are for the desk: on a projector they would cost the graph room.
-        self._legends_were = window.graph_view.legends_wanted
         window.graph_view.set_legends_visible(False)
         if full_screen:
             window.showFullScreen()
@@ -337,7 +338,7 @@ class Presentation(QObject):
             layout.activate()
         window.lessons.forget_check()
         window.graph_view.set_presenting(False)
-        window.graph_view.set_legends_visible(self._legends_were)
+        window.graph_view.set_legends_visible(saved.legends)
         self._set_graph_theme(window.graph_theme())
         self.toggled.emit(False)
 
@@ -404,6 +405,7 @@ class Presentation(QObject):
         self.strip = PresenterStrip(self.window, theme)
         self.strip.hide()
         self.window.graph_column.addWidget(self.strip)
+        self.window.gradient_tools.panel.verdicts_changed.connect(self._mark_verdicts)
 
     def _ensure_band(self) -> PresentationBand:
         if self.band is None:
@@ -476,11 +478,7 @@ class Presentation(QObject):
         assert self.strip is not None
         tools = self.window.gradient_tools
         panel = tools.panel
-        if not self._watching_verdicts:
-            self._watching_verdicts = True
-            panel.verdicts_changed.connect(self._mark_verdicts)
         if not self._check_lent:
-            self._check_lent = True
             tools.dock.hide()  # its widget goes to the strip (and comes back)
         panel.set_text_scale(self.text_scale)
         self.strip.show_borrowed(panel)
@@ -493,10 +491,9 @@ class Presentation(QObject):
         while presenting), at the desk's sizes."""
         if not self._check_lent:
             return
-        self._check_lent = False
         tools = self.window.gradient_tools
-        if self.strip is not None and self.strip.borrowed is tools.panel:
-            self.strip.show_borrowed(None)
+        assert self.strip is not None
+        self.strip.show_borrowed(None)
         tools.panel.set_text_scale(None)
         tools.dock.setWidget(tools.panel)
         if not self.active or tools.dock.isHidden():
