@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from gui.graph.value_label import ValueLabel
 from gui.panels.timeline import TimelineBar
@@ -58,15 +58,16 @@ class LossPlot(HistoryPlot):
         self.points = ValueLabel("1000000 points (thinned)")
         self.session = session
         self.timeline = TimelineBar(session)
-        controls = QHBoxLayout()
+        #: The row above the plot (log scale, time travel, point count).
+        self.desk_row = QWidget()
+        controls = QHBoxLayout(self.desk_row)
+        controls.setContentsMargins(0, 0, 0, 0)
         controls.addWidget(self.log_scale)
         controls.addLayout(self.timeline.slider_row(), 1)
         controls.addWidget(self.points)
-        #: The row above the plot (log scale, time travel, point count).
-        self.desk_row = controls
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(controls)
+        layout.addWidget(self.desk_row)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.timeline)
         #: Where the graph shows a past step (time travel).
@@ -93,18 +94,7 @@ class LossPlot(HistoryPlot):
     def set_compact(self, on: bool) -> None:
         """Hide the row above the plot (``on``), for the presenter's strip, where the
         curve needs the height and the row's small text cannot be read from the room."""
-        rows: list[QLayout] = [self.desk_row]
-        while rows:
-            row = rows.pop()
-            for i in range(row.count()):
-                item = row.itemAt(i)
-                if item is None:
-                    continue
-                widget, inner = item.widget(), item.layout()
-                if widget is not None:
-                    widget.setVisible(not on)
-                elif inner is not None:
-                    rows.append(inner)
+        self.desk_row.setVisible(not on)
 
     def set_theme(self, theme: Theme) -> None:
         """Redraw in ``theme``'s colours and text size."""
