@@ -9,16 +9,6 @@ from core.autodiff.formula import FormulaError, parse_formula
 from core.data.datasets import load_dataset
 
 
-@pytest.fixture
-def training(session):
-    return session.training
-
-
-@pytest.fixture
-def editor(window):
-    return window.side_panel.model_box.formula_editor
-
-
 def _type(editor, text):
     editor.text.setPlainText(text)  # textChanged parses it, as typing does
 

@@ -16,16 +16,6 @@ BASELINE = "q*x1 + r"
 
 
 @pytest.fixture
-def training(session):
-    return session.training
-
-
-@pytest.fixture
-def editor(window):
-    return window.side_panel.model_box.formula_editor
-
-
-@pytest.fixture
 def body(tmp_path):
     return load_dataset(body_csv(tmp_path))
 

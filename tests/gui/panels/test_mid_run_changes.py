@@ -9,11 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 
-@pytest.fixture
-def training(session):
-    return session.training
-
-
 def _type_and_enter(qtbot, field, text):
     field.selectAll()
     if text:
