@@ -42,6 +42,17 @@ MARGIN = 4
 BORDER = 2
 
 
+def bar_button(text: str, tip: str, slot: Callable[[], None]) -> QToolButton:
+    """A button of a bar above the graph: ``text``, ``tip``, ``slot`` on a click; it
+    never takes the keyboard focus (keys stay with the graph)."""
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    button.clicked.connect(lambda _checked=False: slot())
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return button
+
+
 class BandStandIn(QFrame):
     """A bar above the graph whose texts the presentation band shows instead while
     presenting: ``setVisible`` says whether it is wanted, :meth:`set_in_band` whether the
@@ -120,12 +131,9 @@ class PresentationBand(QFrame):
         self.set_theme(theme, 1.0)
         self.hide()
 
-    def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QToolButton:
-        button = QToolButton()
-        button.setText(text)
-        button.setToolTip(tip)
-        button.clicked.connect(lambda _checked=False: slot())
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the graph
+    @staticmethod
+    def _button(text: str, tip: str, slot: Callable[[], None]) -> QToolButton:
+        button = bar_button(text, tip, slot)
         button.hide()
         return button
 

@@ -3,12 +3,12 @@ at this position, in plain words, large enough for the back row."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from core.debugger.stepper import StepPosition
-from gui.classroom.band import BandStandIn
+from gui.classroom.band import BandStandIn, bar_button
 from gui.theme import Theme
 from gui.wrapping import ElidedLine, WrappedText
 
@@ -56,12 +56,8 @@ class CaptionBar(BandStandIn):
         buttons.setSpacing(2)
         self.buttons: list[QToolButton] = []
         for action, short in actions:
-            button = QToolButton()
-            button.setText(short)
-            button.setToolTip(action.toolTip())
-            button.clicked.connect(action.trigger)
+            button = bar_button(short, action.toolTip(), action.trigger)
             button.setFont(theme.font(WHERE_PX, bold=True))
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the graph
             buttons.addWidget(button)
             self.buttons.append(button)
         layout = QHBoxLayout(self)
