@@ -881,16 +881,12 @@ class MainWindow(QMainWindow):
         state = settings.value("window/state")
         if state is not None and self.restoreState(state, SETTINGS_VERSION):
             self._docks_sized = True
-        self.loss_plot.set_log_scale(read_bool(settings, "plots/log_scale", False))
         theme_name = settings.value("view/theme")
         if self.theme_chosen is None and isinstance(theme_name, str) and theme_name in THEMES:
             self.set_theme(THEMES[theme_name])
-        legends = read_bool(settings, "view/legends", True)
-        self.legends_action.setChecked(legends)
-        self.graph_view.set_legends_visible(legends)
-        follow = read_bool(settings, "view/follow", False)
-        self.actions["follow"].setChecked(follow)
-        self.graph_view.set_following(follow)
+        self.set_view_options(log_scale=read_bool(settings, "plots/log_scale", False),
+                              legends=read_bool(settings, "view/legends", True),
+                              follow=read_bool(settings, "view/follow", False))
         chosen = settings.value("compare/optimizers")
         if isinstance(chosen, str) and chosen:
             self.compare_plot.set_chosen(chosen.split(","))
@@ -898,6 +894,15 @@ class MainWindow(QMainWindow):
         if tab is not None:
             with contextlib.suppress(TypeError, ValueError):
                 self.plot_tabs.setCurrentIndex(int(tab))
+
+    def set_view_options(self, *, log_scale: bool, legends: bool, follow: bool) -> None:
+        """The loss plot's log scale, the graph's legends and following the stepper, their
+        menu entries checked to match."""
+        self.loss_plot.set_log_scale(log_scale)
+        self.legends_action.setChecked(legends)
+        self.graph_view.set_legends_visible(legends)
+        self.actions["follow"].setChecked(follow)
+        self.graph_view.set_following(follow)
 
     def save_settings(self) -> None:
         settings = self.settings

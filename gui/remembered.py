@@ -133,11 +133,7 @@ def reset_settings(window: MainWindow) -> str:
     window.session.play.set_speed(DEFAULT_SPEED)
     if window.theme_chosen is None and window.theme.name != DEFAULT_THEME.name:
         window.set_theme(DEFAULT_THEME)
-    window.loss_plot.set_log_scale(False)
-    window.legends_action.setChecked(True)
-    window.graph_view.set_legends_visible(True)
-    window.actions["follow"].setChecked(False)
-    window.graph_view.set_following(False)
+    window.set_view_options(log_scale=False, legends=True, follow=False)
     for dock in (window.controls_dock, window.plots_dock, window.weights_dock):
         dock.setFloating(False)
         dock.show()
