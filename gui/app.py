@@ -22,6 +22,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.inputs import (
@@ -373,8 +374,15 @@ def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespac
                 lesson: Lesson | None = None, stop: int = 0) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from core.atomic_file import NotAFileError, atomic_write, check_target
     from gui.main_window import MainWindow
 
+    try:  # before any work: a FIFO or a folder is refused at once, never blocked on
+        check_target(args.screenshot)
+    except NotAFileError as error:
+        print(f"error: cannot write a PNG to {args.screenshot}: {error.strerror}",
+              file=sys.stderr)
+        return 2
     window = MainWindow(session, settings=None, theme=_theme(args))
     # The picture shows where the camera's pans end.
     window.graph_view.camera.animated = False
@@ -409,13 +417,19 @@ def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespac
             window.show_step_position(position)  # the note, placed after the fit
         QApplication.processEvents()
     image = window.grab()
-    saved = image.save(args.screenshot, "PNG")
     window.close()
     window.deleteLater()
     QApplication.processEvents()
     del app
-    if not saved:
-        print(f"error: cannot write a PNG to {args.screenshot}", file=sys.stderr)
+
+    def write(temporary: Path) -> None:
+        if not image.save(str(temporary), "PNG"):
+            raise OSError("Qt could not write the PNG")
+
+    try:  # whole or not at all, as every export
+        atomic_write(args.screenshot, write)
+    except OSError as error:
+        print(f"error: cannot write a PNG to {args.screenshot}: {error}", file=sys.stderr)
         return 2
     print(args.screenshot)
     return 0

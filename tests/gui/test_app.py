@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -111,3 +112,23 @@ def test_a_fresh_window_plays_slowly_and_says_so_in_steps_per_second(
     assert seen["speed"] == DEFAULT_SPEED
     assert seen["labels"] == [f"{DEFAULT_SPEED:.1f} steps/s"] * len(seen["labels"])
     assert seen["sliders"] == [position_of(DEFAULT_SPEED)] * len(seen["labels"])
+
+
+def test_a_screenshot_into_a_fifo_or_folder_is_refused_at_once(tmp_path):
+    # Run apart with a time limit: writing into a FIFO would block for ever.
+    fifo = tmp_path / "shot.png"
+    os.mkfifo(fifo)
+    for target, kind in ((fifo, "FIFO"), (tmp_path, "directory")):
+        result = subprocess.run([sys.executable, str(ROOT / "main.py"), "--screenshot",
+                                 str(target)], capture_output=True, text=True, timeout=60,
+                                check=False)
+        assert result.returncode == 2
+        assert kind in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_screenshot_is_written_whole_with_no_temporary_file_left(qapp, tmp_path, capsys):
+    target = tmp_path / "shot.png"
+    target.write_bytes(b"the old picture")
+    assert run_gui(["--screenshot", str(target), "--size", "1024x768"]) == 0
+    assert QImage(str(target)).width() == 1024
+    assert [p.name for p in tmp_path.iterdir()] == ["shot.png"]
