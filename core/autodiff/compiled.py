@@ -9,6 +9,8 @@ Functions are generated from the op table's templates, all without loops over no
 - ``batch(X, Y, w) -> (losses, grads)`` on numpy arrays: the whole dataset in one pass.
 - ``losses(x, y, w) -> loss`` forward only, where weights may be arrays: many weight
   vectors at once, for finite differences (:meth:`CompiledGraph.numeric_gradient`).
+- ``batch_outputs(x, y, w) -> y'`` on numpy arrays: the prediction of every row, computing
+  only the nodes y' depends on (no targets needed), for :meth:`CompiledGraph.outputs`.
 
 The numbers are the trace path's (:func:`core.autodiff.engine.evaluate`), inf and nan
 included, and nothing raises.  ``math`` raises on overflow and domain errors (and Python
@@ -50,36 +52,38 @@ BatchFn = Callable[[np.ndarray, np.ndarray, Sequence[float]], tuple[np.ndarray, 
 def _generate(graph: Graph, mode: str) -> str:
     """Source of one function.  ``mode``: ``sample`` (math floats, falling back to the
     trace, ``_exact``, on errors and non-finite numbers), ``batch`` (whole dataset),
-    ``batch_losses`` (its forward pass alone) or ``losses`` (forward only on one sample,
-    weights may be arrays)."""
+    ``batch_losses`` (its forward pass alone), ``batch_outputs`` (y' alone) or ``losses``
+    (forward only on one sample, weights may be arrays)."""
     index = {node_id: i for i, node_id in enumerate(graph.order)}
     v = {node_id: f"v{i}" for node_id, i in index.items()}
     g = {node_id: f"g{i}" for node_id, i in index.items()}
-    vectorized = mode in ("batch", "batch_losses")
+    vectorized = mode in ("batch", "batch_losses", "batch_outputs")
+    # batch_outputs computes y' and what it depends on; the other modes every node.
+    used = _depends_on(graph, graph.output) if mode == "batch_outputs" else set(graph.order)
     # float64 leaves make every operation numpy's: inf and nan instead of exceptions.
     wrap = (lambda text: text) if mode == "sample" else (lambda text: f"_f({text})")
     lines: list[str] = []
     lines.append(f"def {mode}(x, y, w):")
     # Leaves.
     if graph.weights:
-        if mode in ("sample", "losses"):  # losses: weights may be arrays
+        if mode in ("sample", "losses", "runs"):  # losses, runs: weights may be arrays
             lines.append(f"    {', '.join(v[w] for w in graph.weights)}, = w")
         else:
             lines.extend(f"    {v[w]} = {wrap(f'w[{i}]')}"
                          for i, w in enumerate(graph.weights))
-    for feature in graph.features:
+    for feature in (f for f in graph.features if f in used):
         column = graph[feature].column
         item = f"x[..., {column}]" if vectorized else f"x[{column}]"
         lines.append(f"    {v[feature]} = {wrap(item)}")
-    if graph.target:
+    if graph.target in used:
         lines.append(f"    {v[graph.target]} = {wrap('y')}")
     for node in graph.nodes.values():
-        if node.kind == "constant":
+        if node.kind == "constant" and node.id in used:
             lines.append(f"    {v[node.id]} = {wrap(repr(node.constant))}")
     # Forward, in topological order.
     for node_id in graph.order:
         node = graph[node_id]
-        if node.op is None:
+        if node.op is None or node_id not in used:
             continue
         row = OPS[node.op]
         operands = tuple(v[i] for i in node.inputs)
@@ -89,6 +93,9 @@ def _generate(graph: Graph, mode: str) -> str:
         return "\n".join(lines) + "\n"
     if mode == "batch_losses":
         lines.append(f"    return _broadcast({v[graph.loss]}, y.shape[0])")
+        return "\n".join(lines) + "\n"
+    if mode == "batch_outputs":
+        lines.append(f"    return _broadcast({v[graph.output]}, x.shape[0])")
         return "\n".join(lines) + "\n"
     # Backward: the reversed loop, unrolled.  A node's gradient is final when it is
     # reached, so an operand whose only local derivative so far is 1 can share its name;
@@ -133,12 +140,21 @@ def _generate(graph: Graph, mode: str) -> str:
     check = [v[i] for i in graph.order if graph[i].op is not None or i in graph.weights]
     check += [ref[i] for i in graph.order if i in owned and graph[i].op is not None]
     check += [gw for gw in grads if gw != "0.0"]
+    if mode == "runs":
+        # The same guard in fewer terms (each is an array operation here): a non-finite
+        # gradient always reaches a weight's (the caller checks those), and so does a
+        # value reaching the loss through ops that keep inf and nan; the rest are summed.
+        reaching = _reaches_loss(graph)
+        check = [v[graph.loss]] + [v[i] for i in graph.order
+                                   if graph[i].op is not None and i not in reaching]
     # Sums of at most _TERMS terms per statement: Python's compiler recurses once per
     # operator, so one huge expression would hit its recursion limit on large graphs.
     chunks = [check[i:i + _TERMS] for i in range(0, len(check), _TERMS)] or [["0.0"]]
     lines.append(f"    _check = {' + '.join(chunks[0])}")
     lines.extend(f"    _check += {' + '.join(chunk)}" for chunk in chunks[1:])
     lines.append(f"    return {v[graph.loss]}, [{', '.join(grads)}], _check")
+    if mode == "runs":  # numpy's inf and nan, per run; the caller replays the bad runs
+        return "\n".join(lines) + "\n"
     # An exception or a non-finite check means some number is inf or nan (or the check
     # overflowed): the trace then computes the sample, falling back to numpy op by op.
     body = ["    try:", *("    " + line for line in lines[1:-1]),
@@ -148,6 +164,48 @@ def _generate(graph: Graph, mode: str) -> str:
             "        return _exact(x, y, w)",
             lines[-1]]
     return "\n".join([lines[0], *body]) + "\n"
+
+
+def _depends_on(graph: Graph, node_id: str) -> set[str]:
+    """``node_id`` and every node it is computed from."""
+    found = {node_id}
+    for other in reversed(graph.order):
+        if other in found:
+            found.update(graph[other].inputs)
+    return found
+
+
+#: Operands tried against a non-finite one by :func:`_keeps_nonfinite`.
+_PROBES = (0.0, -0.0, 1.0, -1.0, 0.5, -3.0, 1e-300, 1e300, -1e300,
+           math.inf, -math.inf, math.nan)
+
+
+def _keeps_nonfinite(graph: Graph, node_id: str, position: int) -> bool:
+    """Whether an inf or nan operand at ``position`` always gives the node an inf or nan
+    value (``a + b``, ``a * b``, ``sin a``), found by evaluating the op table's forward on
+    non-finite operands; ``exp(-inf)``, ``tanh(inf)`` and ``1 / inf`` are finite."""
+    node = graph[node_id]
+    op = OPS[node.op] if node.op is not None else None
+    if op is None:
+        return False
+    others = _PROBES if op.arity > 1 else (0.0,)
+    for bad in (math.inf, -math.inf, math.nan):
+        for other in others:
+            args = [other] * op.arity
+            args[position] = bad
+            if math.isfinite(op.evaluate(tuple(args), node.param)):
+                return False
+    return True
+
+
+def _reaches_loss(graph: Graph) -> set[str]:
+    """Nodes whose inf or nan value surely makes the loss inf or nan."""
+    reaching = {graph.loss}
+    for node_id in reversed(graph.order):
+        if node_id in reaching:
+            reaching.update(operand for position, operand in enumerate(graph[node_id].inputs)
+                            if _keeps_nonfinite(graph, node_id, position))
+    return reaching
 
 
 def _needs_gradient(graph: Graph) -> set[str]:
@@ -237,6 +295,7 @@ class CompiledGraph:
         self.batch_source = _generate(graph, "batch")
         self._losses_source = _generate(graph, "losses")
         self._batch_losses_source = _generate(graph, "batch_losses")
+        self._batch_outputs_source = _generate(graph, "batch_outputs")
         label = graph.name or "graph"
         # Arithmetic on whole arrays; functions agree with the trace on inf and nan, and
         # for finite differences to the last bit.
@@ -256,12 +315,16 @@ class CompiledGraph:
                                         (self.batch_source, "batch ", array_ns),
                                         (self._batch_losses_source, "batch losses ",
                                          array_ns),
+                                        (self._batch_outputs_source, "batch outputs ",
+                                         array_ns),
                                         (self._losses_source, "losses ", losses_ns)):
             exec(compile(source, f"<compiled {kind}{label}>", "exec"), namespace)  # noqa: S102
         self.sample: SampleFn = scalar_ns["sample"]
         self._batch: BatchFn = array_ns["batch"]
         self._batch_losses: Callable[[np.ndarray, np.ndarray, Sequence[Any]], np.ndarray] = \
             array_ns["batch_losses"]
+        self._batch_outputs: Callable[[np.ndarray, None, Sequence[Any]], np.ndarray] = \
+            array_ns["batch_outputs"]
         self._losses: Callable[[Sequence[Any], Any, Sequence[Any]], Any] = \
             losses_ns["losses"]
 
@@ -275,6 +338,15 @@ class CompiledGraph:
         with np.errstate(all="ignore"):
             losses, grads = self._batch(X, Y, weights)
         return np.asarray(losses, dtype=float), np.array(grads, dtype=float)
+
+    def outputs(self, X: np.ndarray, w: Sequence[float] | np.ndarray) -> np.ndarray:
+        """The prediction y' of every row of ``X`` ``(n, features)`` in one vectorized pass
+        over the nodes y' depends on (no targets needed); inf/nan where the trace has them.
+        """
+        X = np.asarray(X, dtype=float)
+        weights = np.asarray(w, dtype=float).ravel().tolist()
+        with np.errstate(all="ignore"):
+            return np.array(self._batch_outputs(X, None, weights), dtype=float)
 
     def mean_loss(self, X: np.ndarray, Y: np.ndarray, w: Sequence[float] | np.ndarray,
                   rows_per_pass: int = 1 << 15) -> float:
