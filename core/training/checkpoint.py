@@ -96,7 +96,11 @@ class Checkpoint:
     seed, shuffle
         The random state: the shuffle's orders are drawn from the seed.
     order
-        The current epoch's sample order, or ``None`` for dataset order.
+        The current epoch's sample order, or ``None`` for dataset order (with held-out
+        rows: positions among the training rows).
+    holdout_loss
+        The held-out rows' mean loss after every completed epoch (``epoch`` values), or
+        empty when no rows are held out.  Early stopping is decided from them.
     """
 
     step: int
@@ -111,6 +115,7 @@ class Checkpoint:
     seed: int
     shuffle: bool
     order: tuple[int, ...] | None
+    holdout_loss: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         def store(name: str, value: object) -> None:
@@ -137,6 +142,10 @@ class Checkpoint:
         if len(self.epoch_loss) != self.epoch:
             raise CheckpointError(f"checkpoint epoch_loss has {len(self.epoch_loss)} values "
                                   f"for {self.epoch} completed epochs")
+        store("holdout_loss", _floats("holdout_loss", self.holdout_loss, finite=False))
+        if self.holdout_loss and len(self.holdout_loss) != self.epoch:
+            raise CheckpointError(f"checkpoint holdout_loss has {len(self.holdout_loss)} "
+                                  f"values for {self.epoch} completed epochs")
         if not isinstance(self.shuffle, (bool, np.bool_)):
             raise CheckpointError(f"checkpoint shuffle must be true or false, got "
                                   f"{shown(self.shuffle)}")
@@ -173,8 +182,9 @@ class Checkpoint:
     # -- JSON ----------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON values; every float as itself (or ``"inf"``, ``"-inf"``, ``"nan"``)."""
-        return {
+        """Plain JSON values; every float as itself (or ``"inf"``, ``"-inf"``, ``"nan"``).
+        ``holdout_loss`` is written only when there are held-out losses."""
+        values: dict[str, Any] = {
             "version": FORMAT_VERSION,
             "step": self.step,
             "epoch": self.epoch,
@@ -189,6 +199,9 @@ class Checkpoint:
             "shuffle": self.shuffle,
             "order": None if self.order is None else list(self.order),
         }
+        if self.holdout_loss:
+            values["holdout_loss"] = [_json_float(v) for v in self.holdout_loss]
+        return values
 
     def to_json(self) -> str:
         """The checkpoint as JSON text; :meth:`from_json` reads it back bit for bit."""
@@ -196,7 +209,8 @@ class Checkpoint:
 
     @classmethod
     def from_dict(cls, values: object) -> Checkpoint:
-        """A checkpoint from :meth:`to_dict`'s form (every field required).
+        """A checkpoint from :meth:`to_dict`'s form (every field required but
+        ``holdout_loss``).
 
         Raises
         ------
@@ -210,14 +224,14 @@ class Checkpoint:
         unknown = sorted(set(values) - set(names) - {"version"})
         if unknown:
             raise CheckpointError(f"unknown field {shown(unknown[0])} in a checkpoint")
-        missing = [name for name in names if name not in values]
+        missing = [name for name in names if name not in values and name != "holdout_loss"]
         if missing:
             raise CheckpointError(f"a checkpoint needs the field {shown(missing[0])}")
         version = values.get("version")
         if version != FORMAT_VERSION or isinstance(version, bool):
             raise CheckpointError(f"checkpoint version {shown(version)} is not supported (this "
                                   f"program reads {FORMAT_VERSION})")
-        return cls(**{name: values[name] for name in names})
+        return cls(**{name: values[name] for name in names if name in values})
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Checkpoint:

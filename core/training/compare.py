@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from core.autodiff.engine import InputError
 from core.autodiff.graph import Graph
+from core.training.holdout import EarlyStop
 from core.training.initial_weights import initial_weights as draw_initial_weights
 from core.training.optimizers import Optimizer
 from core.training.trainer import Divergence, Trainer, TrainingData
@@ -47,9 +48,15 @@ class TrainingRun:
     diverged
         Where training diverged, or ``None``.
     final_loss
-        Mean loss over the whole dataset at the final weights.
+        Mean loss over the training rows (the whole dataset unless rows are held out) at
+        the final weights.
     seconds
         Wall-clock training time.
+    holdout_loss
+        The held-out rows' mean loss after each completed epoch (empty without held-out
+        rows).
+    stopped_early
+        Where early stopping ended the run, or ``None``.
     """
 
     optimizer: str
@@ -66,6 +73,8 @@ class TrainingRun:
     diverged: Divergence | None
     final_loss: float
     seconds: float
+    holdout_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
+    stopped_early: EarlyStop | None = None
 
 
 def train_to_end(trainer: Trainer, progress: Progress | None = None,
@@ -103,6 +112,8 @@ def train_to_end(trainer: Trainer, progress: Progress | None = None,
         diverged=trainer.diverged,
         final_loss=trainer.dataset_loss(),
         seconds=seconds,
+        holdout_loss=history.holdout_loss().copy(),
+        stopped_early=trainer.stopped_early,
     )
 
 
@@ -152,7 +163,9 @@ def compare_optimizers(graph: Graph, dataset: TrainingData,
                        initial_weights: np.ndarray | Sequence[float] | None = None,
                        shuffle: bool = False, clip_value: float | None = None,
                        clip_norm: float | None = None, history_limit: int = 1_000_000,
-                       progress: Callable[[int, Trainer], None] | None = None) -> Comparison:
+                       progress: Callable[[int, Trainer], None] | None = None,
+                       holdout: float | None = None,
+                       early_stop: int | None = None) -> Comparison:
     """Train each optimizer from the same initial weights, on the same sample order.
 
     Parameters
@@ -161,7 +174,7 @@ def compare_optimizers(graph: Graph, dataset: TrainingData,
         What to train on.
     optimizers
         The optimizers to compare (each sized for the graph's weights).
-    epochs, seed, shuffle, clip_value, clip_norm, history_limit
+    epochs, seed, shuffle, clip_value, clip_norm, history_limit, holdout, early_stop
         As for :class:`core.training.trainer.Trainer`, shared by every run.
     initial_weights
         The shared starting point; default N(0, 0.01) drawn once from ``seed``.
@@ -178,7 +191,8 @@ def compare_optimizers(graph: Graph, dataset: TrainingData,
     def trainer_for(optimizer: Optimizer) -> Trainer:
         return Trainer(graph, dataset, optimizer, epochs=epochs, seed=seed,
                        initial_weights=start, shuffle=shuffle, clip_value=clip_value,
-                       clip_norm=clip_norm, history_limit=history_limit)
+                       clip_norm=clip_norm, history_limit=history_limit, holdout=holdout,
+                       early_stop=early_stop)
 
     # Every input is checked before anything trains: the shared ones by the first trainer,
     # each optimizer's size here.  Then one trainer lives at a time (its history can be

@@ -19,7 +19,7 @@ import functools
 import json
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -226,6 +226,12 @@ class TrainingConfig:
     initial_weights
         One finite value per weight of the graph, or ``None``: a preset's own initial
         weights when it has them, else N(0, 0.01) drawn from the seed.
+    holdout
+        The share of the rows kept out of training (0 < F < 1, chosen by the seed: see
+        :mod:`core.training.holdout`), or ``None``: every row trains.
+    early_stop
+        Stop when the held-out loss has not improved for this many epochs (needs
+        ``holdout``), or ``None``.
 
     Raises
     ------
@@ -244,6 +250,8 @@ class TrainingConfig:
     epochs: int = EPOCHS.default
     shuffle: bool = False
     initial_weights: tuple[float, ...] | None = None
+    holdout: float | None = None
+    early_stop: int | None = None
 
     def __post_init__(self) -> None:
         # Normalised values are written back: the config holds exactly what was checked.
@@ -281,6 +289,18 @@ class TrainingConfig:
                                   f"initial_weights: the graph has {len(names)} weights "
                                   f"({', '.join(names)}), got {len(weights)} values")
             store("initial_weights", weights)
+        self._check_holdout(store)
+
+    def _check_holdout(self, store: Callable[[str, object], None]) -> None:
+        from core.training.holdout import check_early_stop, check_fraction
+
+        if self.holdout is not None:
+            store("holdout", _checked("holdout", check_fraction, self.holdout))
+        if self.early_stop is not None:
+            store("early_stop", _checked("early_stop", check_early_stop, self.early_stop))
+        if self.early_stop is not None and self.holdout is None:
+            raise ConfigError("early_stop", "early_stop needs held-out data: it watches the "
+                                            "held-out loss (set holdout, 0 < F < 1)")
 
     # -- derived -----------------------------------------------------------------------
 
@@ -319,7 +339,8 @@ class TrainingConfig:
         :func:`core.training.compare.compare_optimizers`) this config sets."""
         return {"epochs": self.epochs, "seed": self.seed,
                 "initial_weights": self.start_weights(), "shuffle": self.shuffle,
-                "clip_value": self.clip_value, "clip_norm": self.clip_norm}
+                "clip_value": self.clip_value, "clip_norm": self.clip_norm,
+                "holdout": self.holdout, "early_stop": self.early_stop}
 
     def _graph_needs_file(self) -> bool:
         """Whether the graph is a formula over a data file (its names may be columns)."""
@@ -404,6 +425,8 @@ class TrainingConfig:
             "shuffle": self.shuffle,
             "initial_weights": None if self.initial_weights is None
             else list(self.initial_weights),
+            "holdout": self.holdout,
+            "early_stop": self.early_stop,
         }
 
     def to_json(self) -> str:

@@ -2,7 +2,8 @@
 
 Per step it records the step number, which sample was trained (its dataset row; the epoch
 is ``step // n_samples``), the sample's loss (before the update), the weights after the
-update and the gradients; per epoch the mean of that epoch's per-sample losses.
+update and the gradients; per epoch the mean of that epoch's per-sample losses and, when
+some rows are held out of training, the mean loss over those rows at the epoch's end.
 The per-step arrays hold at most ``limit`` points.  When they fill up, every second point is
 dropped and from then on only every ``stride``-th step is recorded, with ``stride``
 doubling each time: memory stays bounded and the points stay evenly spaced, always at
@@ -16,6 +17,7 @@ snapshot can hold views instead of copies.  Copy a view to hand it to another th
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Sequence
 
@@ -71,6 +73,7 @@ class History:
         self._allocate()
         self._count = 0
         self._epochs = 0
+        self._holdout_epochs = 0
         self._stride = 1
         self._seen = 0
 
@@ -79,6 +82,7 @@ class History:
     def _allocate(self) -> None:
         self._allocate_points()
         self._epoch_loss = np.empty(self._planned_epochs)
+        self._holdout_loss = np.empty(0)  # sized at the first held-out loss
 
     def _allocate_points(self) -> None:
         # np.empty maps memory lazily: pages that are never written cost nothing.
@@ -96,6 +100,7 @@ class History:
             self._allocate()
         self._count = 0
         self._epochs = 0
+        self._holdout_epochs = 0
         self._stride = 1
         self._seen = 0
 
@@ -160,11 +165,19 @@ class History:
             self._count = end
             start = int(picked[-1]) + 1
 
-    def add_epoch(self, mean_loss: float) -> None:
-        """Record the mean loss of the epoch that just ended."""
+    def add_epoch(self, mean_loss: float, holdout_loss: float | None = None) -> None:
+        """Record the mean loss of the epoch that just ended (and the held-out rows' mean
+        loss at its end, when rows are held out: then every epoch gives one)."""
         if self._epochs == self._epoch_loss.shape[0]:
             self._epoch_loss = np.concatenate([self._epoch_loss, np.empty(self._epochs)])
         self._epoch_loss[self._epochs] = mean_loss
+        if holdout_loss is not None:
+            if self._holdout_loss.shape[0] <= self._epochs:
+                grown = np.full(self._epoch_loss.shape[0], math.nan)
+                grown[:self._holdout_epochs] = self._holdout_loss[:self._holdout_epochs]
+                self._holdout_loss = grown
+            self._holdout_loss[self._epochs] = holdout_loss
+            self._holdout_epochs = self._epochs + 1
         self._epochs += 1
 
     def _decimate(self) -> None:
@@ -179,24 +192,30 @@ class History:
         self._count = keep
         self._stride *= 2
 
-    def rewind(self, step: int, epoch_loss: Sequence[float]) -> None:
-        """Continue as if training were at ``step`` with these completed epochs: recorded
-        points of later steps are dropped (a history that never saw ``step`` keeps what it
-        has and skips ahead).  The stride stays, so the points stay evenly spaced."""
+    def rewind(self, step: int, epoch_loss: Sequence[float],
+               holdout_loss: Sequence[float] = ()) -> None:
+        """Continue as if training were at ``step`` with these completed epochs (and
+        their held-out losses, when rows are held out): recorded points of later steps are
+        dropped (a history that never saw ``step`` keeps what it has and skips ahead).  The
+        stride stays, so the points stay evenly spaced."""
         self._count = int(np.searchsorted(self._steps[:self._count], step))
         self._seen = step
         self._epochs = 0
-        for mean in epoch_loss:
-            self.add_epoch(float(mean))
+        self._holdout_epochs = 0
+        held = list(holdout_loss)
+        for k, mean in enumerate(epoch_loss):
+            self.add_epoch(float(mean), float(held[k]) if k < len(held) else None)
 
     def copy(self) -> History:
         """An independent copy (the filled part of the arrays is copied)."""
         twin = History.__new__(History)
         twin.__dict__.update(self.__dict__)
-        for name in ("_steps", "_samples", "_loss", "_weights", "_grads", "_epoch_loss"):
+        for name in ("_steps", "_samples", "_loss", "_weights", "_grads", "_epoch_loss",
+                     "_holdout_loss"):
             values = getattr(self, name)
             fresh = np.empty_like(values)
-            filled = self._epochs if name == "_epoch_loss" else self._count
+            filled = {"_epoch_loss": self._epochs,
+                      "_holdout_loss": self._holdout_epochs}.get(name, self._count)
             fresh[:filled] = values[:filled]
             setattr(twin, name, fresh)
         return twin
@@ -259,6 +278,11 @@ class History:
         """Mean per-sample loss of every completed epoch (never decimated)."""
         return _view(self._epoch_loss[:self._epochs])
 
+    def holdout_loss(self) -> np.ndarray:
+        """Mean loss over the held-out rows at the end of every completed epoch (empty
+        when no rows are held out)."""
+        return _view(self._holdout_loss[:self._holdout_epochs])
+
     def epoch_numbers(self) -> np.ndarray:
         """1, 2, ... for the completed epochs (the x axis of :meth:`epoch_loss`)."""
         return np.arange(1, self._epochs + 1)
@@ -267,4 +291,4 @@ class History:
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
         return sum(a.nbytes for a in (self._steps, self._samples, self._loss, self._weights,
-                                      self._grads, self._epoch_loss))
+                                      self._grads, self._epoch_loss, self._holdout_loss))

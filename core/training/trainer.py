@@ -44,6 +44,7 @@ from core.training.checkpoint import Checkpoint, CheckpointError
 from core.training.checkpoint_log import CheckpointLog
 from core.training.divergence import node_name
 from core.training.history import MIN_LIMIT, History
+from core.training.holdout import EarlyStop, check_early_stop, early_stop, split_rows
 from core.training.hyperparameters import (
     CLIP_NORM,
     CLIP_VALUE,
@@ -165,7 +166,11 @@ class StepResult:
     diverged
         Set when this step diverged (and its update was not applied).
     finished
-        Whether training can go no further (all epochs done, or diverged).
+        Whether training can go no further (all epochs done, diverged, or stopped early).
+    holdout_loss
+        The held-out rows' mean loss after the epoch this step completed, else ``None``.
+    stopped_early
+        Where early stopping ended training, once it has (else ``None``).
 
     All arrays are read-only copies, never aliases of the trainer's live state.
     """
@@ -179,6 +184,8 @@ class StepResult:
     epoch_loss: float | None
     diverged: Divergence | None
     finished: bool
+    holdout_loss: float | None = None
+    stopped_early: EarlyStop | None = None
 
 
 @dataclass(frozen=True)
@@ -311,11 +318,21 @@ class Trainer:
         Optional gradient clipping (see :func:`clip_gradients`); off by default.
     history_limit
         At most this many per-step points are kept in :attr:`history`.
+    holdout
+        Keep this share of the rows (0 < F < 1, chosen by the seed) out of training
+        (:func:`core.training.holdout.split_rows`): epochs visit the other rows only, and
+        after each one the held-out rows' mean loss is recorded.  ``None``: every row
+        trains.
+    early_stop
+        Stop once the held-out loss has not improved for this many epochs (needs
+        ``holdout``).
 
     Raises
     ------
     HyperparameterError
-        For bad ``epochs``, ``seed``, ``history_limit`` or clipping values.
+        For bad ``epochs``, ``seed``, ``history_limit``, clipping, ``holdout`` or
+        ``early_stop`` values (:class:`core.training.holdout.HoldoutError`: also when no
+        row would remain for training).
     InputError
         When data, weights or optimizer do not fit the graph.
     """
@@ -324,7 +341,8 @@ class Trainer:
                  epochs: int = 20, seed: int = 0,
                  initial_weights: np.ndarray | Sequence[float] | None = None,
                  shuffle: bool = False, clip_value: float | None = None,
-                 clip_norm: float | None = None, history_limit: int = 1_000_000) -> None:
+                 clip_norm: float | None = None, history_limit: int = 1_000_000,
+                 holdout: float | None = None, early_stop: int | None = None) -> None:
         self.graph = graph
         self.dataset = dataset
         self.epochs = EPOCHS.validate(epochs)
@@ -352,9 +370,27 @@ class Trainer:
             if not np.all(np.isfinite(start)):
                 raise InputError("initial weights must be finite numbers")
         self._initial = start.tolist()
-        self._n: int = int(X.shape[0])
+        self.early_stop = None if early_stop is None else check_early_stop(early_stop)
+        if self.early_stop is not None and holdout is None:
+            raise HyperparameterError("early_stop needs held-out data (holdout): it watches "
+                                      "the held-out loss")
+        train, held = split_rows(int(X.shape[0]), holdout, self.seed)
+        self.holdout = None if holdout is None else float(holdout)
+        self._n_rows = int(X.shape[0])
+        self._n: int = int(train.size)
         # Plain Python floats: the fast path is several times slower on numpy scalars.
         self._rows, self._targets = python_rows(dataset, X, y)
+        # Training visits the training rows only: position i of an epoch's order is
+        # training row self._train[i] (None: every row, in dataset order).
+        self._train: list[int] | None = None
+        self._train_xs, self._train_ys = self._rows, self._targets
+        self._held_X = X[held]
+        self._held_y = y[held]
+        self._held = held
+        if held.size:
+            self._train = train.tolist()
+            self._train_xs = [self._rows[i] for i in self._train]
+            self._train_ys = [self._targets[i] for i in self._train]
         self._sample, self._compiled = _sample_function(graph)
         self.history = History(n_weights, self._n, self.epochs, history_limit)
         self._check_optimizer(optimizer)
@@ -410,7 +446,8 @@ class Trainer:
         self._epoch_sum = 0.0
         self._finished = False
         self._diverged: Divergence | None = None
-        self._completed: tuple[int, float] | None = None
+        self._stopped: EarlyStop | None = None
+        self._completed: tuple[int, float, float | None] | None = None
         self._last: tuple[float, list[float]] = (math.nan, [])
         self._prepare_epoch()
         self._keep_checkpoint()
@@ -440,20 +477,30 @@ class Trainer:
         return order
 
     def _prepare_epoch(self) -> None:
-        self._order = self._epoch_order(self._epoch)
-        if self._order is None:
-            self._xs, self._ys = self._rows, self._targets
+        self._set_order(self._epoch_order(self._epoch))
+
+    def _set_order(self, order: list[int] | None) -> None:
+        self._order = order
+        if order is None:
+            self._xs, self._ys = self._train_xs, self._train_ys
         else:
-            self._xs = [self._rows[i] for i in self._order]
-            self._ys = [self._targets[i] for i in self._order]
+            self._xs = [self._train_xs[i] for i in order]
+            self._ys = [self._train_ys[i] for i in order]
 
     def sample_order(self, epoch: int) -> list[int]:
-        """The dataset rows in the order epoch ``epoch`` (from 0) visits them."""
-        order = self._epoch_order(epoch)
-        return list(range(self._n)) if order is None else order
+        """The dataset rows in the order epoch ``epoch`` (from 0) visits them (the
+        training rows only, when some are held out)."""
+        return self._dataset_rows(self._epoch_order(epoch))
+
+    def _dataset_rows(self, order: Sequence[int] | None) -> list[int]:
+        """Dataset rows of an epoch's positions (``None``: the training rows in order)."""
+        positions = range(self._n) if order is None else order
+        train = self._train
+        return list(positions) if train is None else [train[i] for i in positions]
 
     def _sample_at(self, position: int) -> int:
-        return position if self._order is None else self._order[position]
+        index = position if self._order is None else self._order[position]
+        return index if self._train is None else self._train[index]
 
     @property
     def weights(self) -> np.ndarray:
@@ -467,8 +514,28 @@ class Trainer:
 
     @property
     def n_samples(self) -> int:
-        """Samples per epoch."""
+        """Samples per epoch (the training rows)."""
         return self._n
+
+    @property
+    def n_rows(self) -> int:
+        """Rows in the data, held-out ones included."""
+        return self._n_rows
+
+    @property
+    def training_rows(self) -> np.ndarray:
+        """The dataset rows training visits, sorted."""
+        return np.arange(self._n_rows) if self._train is None else np.array(self._train)
+
+    @property
+    def holdout_rows(self) -> np.ndarray:
+        """The dataset rows kept out of training, sorted (empty without ``holdout``)."""
+        return self._held.copy()
+
+    @property
+    def stopped_early(self) -> EarlyStop | None:
+        """Where and why early stopping ended training, or ``None``."""
+        return self._stopped
 
     @property
     def total_steps(self) -> int:
@@ -485,7 +552,7 @@ class Trainer:
         """The next sample to train.  After the last epoch: ``epoch == epochs``, position 0,
         sample 0.  After a divergence: the sample that diverged."""
         if self._finished and self._diverged is None:
-            return Cursor(self.epochs, 0, 0, self._step)
+            return Cursor(self._epoch, 0, 0, self._step)
         return Cursor(self._epoch, self._position, self._sample_at(self._position),
                       self._step)
 
@@ -527,7 +594,8 @@ class Trainer:
                              for slot in self.optimizer.slots},
             optimizer_steps=self.optimizer.step_count, epoch_sum=self._epoch_sum,
             epoch_loss=tuple(self.history.epoch_loss().tolist()), seed=self.seed,
-            shuffle=self.shuffle, order=self._order_of(self._epoch))
+            shuffle=self.shuffle, order=self._order_of(self._epoch),
+            holdout_loss=tuple(self.history.holdout_loss().tolist()))
 
     def restore(self, checkpoint: Checkpoint, *, optimizer_state: bool = True) -> None:
         """Continue from ``checkpoint`` exactly as if training had never stopped there.
@@ -587,6 +655,13 @@ class Trainer:
         if cp.order is not None and len(cp.order) != self._n:
             raise CheckpointError(f"the checkpoint's order has {len(cp.order)} samples, the "
                                   f"data has {self._n}")
+        held_out = self._held.size > 0
+        if held_out and len(cp.holdout_loss) != cp.epoch:
+            raise CheckpointError("the checkpoint has no held-out losses; this run holds "
+                                  f"{self._held.size} rows out")
+        if not held_out and cp.holdout_loss:
+            raise CheckpointError("the checkpoint has held-out losses; this run holds no "
+                                  "rows out")
         if optimizer_state:
             if cp.optimizer != self.optimizer.name:
                 raise CheckpointError(f"the checkpoint's optimizer state is for "
@@ -603,19 +678,19 @@ class Trainer:
         self._w[:] = cp.weights
         self._epoch, self._position, self._step = cp.epoch, cp.position, cp.step
         self._epoch_sum = cp.epoch_sum
-        self._finished = cp.step == self.total_steps
+        self._stopped = None if cp.position else early_stop(cp.holdout_loss,
+                                                             self.early_stop)
+        self._finished = cp.step == self.total_steps or self._stopped is not None
         self._diverged = None
         self._completed = None
         self._last = (math.nan, [])
         if not self._finished:
             self._prepare_epoch()
             if cp.order is not None:
-                self._order = list(cp.order)
-                self._xs = [self._rows[i] for i in self._order]
-                self._ys = [self._targets[i] for i in self._order]
+                self._set_order(list(cp.order))
         if not keep_history:
             self.history.clear()
-        self.history.rewind(cp.step, cp.epoch_loss)
+        self.history.rewind(cp.step, cp.epoch_loss, cp.holdout_loss)
         self._log.rewind(cp.step)
         nearest = self._log.nearest(cp.step)
         if not keep_log or nearest is None \
@@ -633,7 +708,8 @@ class Trainer:
             optimizer_state={slot: tuple(values) for slot, values in state.items()},
             optimizer_steps=optimizer_steps, epoch_sum=epoch_sum,
             epoch_loss=tuple(self.history.epoch_loss()[:epoch].tolist()), seed=self.seed,
-            shuffle=self.shuffle, order=self._order_of(epoch))
+            shuffle=self.shuffle, order=self._order_of(epoch),
+            holdout_loss=tuple(self.history.holdout_loss()[:epoch].tolist()))
 
     def _twin(self, optimizer: Optimizer | None = None,
               history_limit: int | None = None) -> Trainer:
@@ -644,7 +720,7 @@ class Trainer:
                        shuffle=self.shuffle, clip_value=self.clip_value,
                        clip_norm=self.clip_norm,
                        history_limit=self.history.limit if history_limit is None
-                       else history_limit)
+                       else history_limit, holdout=self.holdout, early_stop=self.early_stop)
 
     def state_at(self, step: int) -> Checkpoint:
         """The state after ``step`` updates of this run, rebuilt exactly (bit for bit).
@@ -693,7 +769,8 @@ class Trainer:
             cursor = Cursor(self.epochs, 0, 0, checkpoint.step)
         else:
             order = checkpoint.order
-            sample = checkpoint.position if order is None else order[checkpoint.position]
+            index = checkpoint.position if order is None else order[checkpoint.position]
+            sample = index if self._train is None else self._train[index]
             cursor = Cursor(checkpoint.epoch, checkpoint.position, sample, checkpoint.step)
         trace = evaluate(self.graph, self._rows[cursor.sample], self._targets[cursor.sample],
                          checkpoint.weights)
@@ -817,23 +894,33 @@ class Trainer:
         """
         index = self.cursor.sample if sample is None else sample
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
-                or not -self._n <= index < self._n:
-            raise InputError(f"sample {index!r} is out of range: the data has {self._n} "
-                             f"samples (0..{self._n - 1})")
-        index = int(index) % self._n
+                or not -self._n_rows <= index < self._n_rows:
+            raise InputError(f"sample {index!r} is out of range: the data has "
+                             f"{self._n_rows} samples (0..{self._n_rows - 1})")
+        index = int(index) % self._n_rows
         return evaluate(self.graph, self._rows[index], self._targets[index], self._w)
 
     def dataset_loss(self) -> float:
-        """Mean loss over the whole dataset at the current weights (inf or nan if some
-        sample's loss is)."""
+        """Mean loss over the training rows (the whole dataset unless rows are held out)
+        at the current weights (inf or nan if some sample's loss is)."""
+        X = np.asarray(self.dataset.X, dtype=float)
+        y = np.asarray(self.dataset.y, dtype=float).ravel()
+        if self._train is not None:
+            X, y = X[self._train], y[self._train]
+        return self._mean_loss(X, y)
+
+    def holdout_loss(self) -> float | None:
+        """Mean loss over the held-out rows at the current weights, or ``None`` when no
+        rows are held out."""
+        return self._mean_loss(self._held_X, self._held_y) if self._held.size else None
+
+    def _mean_loss(self, X: np.ndarray, y: np.ndarray) -> float:
         if self._compiled is not None:
-            return self._compiled.mean_loss(np.asarray(self.dataset.X, dtype=float),
-                                            np.asarray(self.dataset.y, dtype=float).ravel(),
-                                            self._w)
+            return self._compiled.mean_loss(X, y, self._w)
         total = 0.0
-        for x, y in zip(self._rows, self._targets, strict=True):
-            total += evaluate(self.graph, x, y, self._w).loss
-        return total / self._n
+        for x, target in zip(X.tolist(), y.tolist(), strict=True):
+            total += evaluate(self.graph, x, target, self._w).loss
+        return total / len(y)
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -880,20 +967,22 @@ class Trainer:
                 esum: float) -> None:
         done = len(losses)
         pos = self._position
-        samples = range(pos, pos + done) if self._order is None \
-            else self._order[pos:pos + done]
+        samples = self._dataset_rows(range(pos, pos + done) if self._order is None
+                                     else self._order[pos:pos + done])
         self.history.extend(self._step, losses, wbuf, gbuf, samples)
         self._step += done
         self._position += done
         self._epoch_sum = esum
         if self._position == self._n:
             mean = esum / self._n
-            self.history.add_epoch(mean)
-            self._completed = (self._step - 1, mean)
+            held = self.holdout_loss()
+            self.history.add_epoch(mean, held)
+            self._completed = (self._step - 1, mean, held)
             self._epoch += 1
             self._position = 0
             self._epoch_sum = 0.0
-            if self._epoch >= self.epochs:
+            self._stopped = early_stop(self.history.holdout_loss(), self.early_stop)
+            if self._epoch >= self.epochs or self._stopped is not None:
                 self._finished = True
             else:
                 self._prepare_epoch()
@@ -947,9 +1036,9 @@ class Trainer:
 
     def _result(self, cursor: Cursor, before: list[float]) -> StepResult:
         loss, grads = self._last
-        epoch_loss = None
+        epoch_loss = holdout_loss = None
         if self._completed is not None and self._completed[0] == cursor.step:
-            epoch_loss = self._completed[1]
+            epoch_loss, holdout_loss = self._completed[1], self._completed[2]
         diverged = self._diverged
         if diverged is not None and diverged.step != cursor.step:
             diverged = None
@@ -958,7 +1047,8 @@ class Trainer:
             cursor=cursor, loss=loss, weights_before=_frozen(before),
             weights=_frozen(self._w), grads=_frozen(grads),
             optimizer_state=MappingProxyType(state), epoch_loss=epoch_loss,
-            diverged=diverged, finished=self._finished)
+            diverged=diverged, finished=self._finished, holdout_loss=holdout_loss,
+            stopped_early=self._stopped)
 
     def _require_unfinished(self) -> None:
         if not self._finished:
@@ -966,5 +1056,8 @@ class Trainer:
         if self._diverged is not None:
             raise TrainingFinishedError(f"training diverged at step {self._diverged.step}; "
                                         "reset to start over")
+        if self._stopped is not None:
+            raise TrainingFinishedError(f"training {self._stopped.describe()}; reset to "
+                                        "start over")
         raise TrainingFinishedError(f"training finished after {self.epochs} epochs; reset "
                                     "to start over")
