@@ -25,6 +25,7 @@ from cli.common import (
     load_graph_and_data,
     table,
 )
+from cli.holdout_options import check_split
 from cli.train_cmd import (
     add_training_arguments,
     config_fields,
@@ -144,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
     save_plot = load_plotting(plot_path) if plot_path is not None else None
     graph, preset, dataset = load_graph_and_data(args)
     configs = training_configs(args, names, graph)
+    check_split(configs[0].holdout, len(dataset), configs[0].seed)
     optimizers = [config.make_optimizer() for config in configs]
     reporters = [progress_reporter(optimizer.title) for optimizer in optimizers]
 

@@ -28,6 +28,13 @@ from cli.common import (
     parse_weights,
     table,
 )
+from cli.holdout_options import (
+    HOLDOUT_FLAGS,
+    add_holdout_options,
+    check_split,
+    holdout_options,
+    stopped_early_fields,
+)
 from cli.progress import SHOW_AFTER, bar
 from core.data.datasets import DataError
 from core.training.config import ConfigError, DataSource, TrainingConfig
@@ -56,7 +63,7 @@ for _cls in OPTIMIZERS.values():
         HYPERPARAMETERS.setdefault(_h.name, _h)
 
 #: Options of train and compare whose value may start with a minus sign.
-NUMERIC_FLAGS = (EPOCHS.flag, SEED.flag, CLIP_VALUE.flag, CLIP_NORM.flag,
+NUMERIC_FLAGS = (EPOCHS.flag, SEED.flag, CLIP_VALUE.flag, CLIP_NORM.flag, *HOLDOUT_FLAGS,
                  *(h.flag for h in HYPERPARAMETERS.values()))
 
 #: Longest epoch table printed without --json (longer ones are thinned out evenly).
@@ -88,6 +95,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                              "from --seed)")
     parser.add_argument("--shuffle", action="store_true",
                         help="visit the samples in a new random order every epoch")
+    add_holdout_options(parser)
     for rule in (CLIP_VALUE, CLIP_NORM):
         parser.add_argument(rule.flag, type=parse_float, metavar="C", dest=rule.name,
                             help=f"{rule.doc} (default off)")
@@ -126,6 +134,7 @@ def training_configs(args: argparse.Namespace, names: Sequence[str], graph: Grap
             raise UsageError(f"{flag(name)} does not apply to {chosen} (it is a "
                              f"hyperparameter of {', '.join(owners)})")
     weights = parse_weights(args.weights, graph)
+    holdout, early_stop = holdout_options(args)
     try:
         data = DataSource() if args.data is None else DataSource.file(args.data)
         return [TrainingConfig(
@@ -134,7 +143,8 @@ def training_configs(args: argparse.Namespace, names: Sequence[str], graph: Grap
             clip_value=args.clip_value, clip_norm=args.clip_norm, seed=args.seed,
             epochs=EPOCHS.default if args.epochs is None else args.epochs,
             shuffle=args.shuffle,
-            initial_weights=None if weights is None else tuple(weights.tolist()))
+            initial_weights=None if weights is None else tuple(weights.tolist()),
+            holdout=holdout, early_stop=early_stop)
             for cls in classes]
     except ConfigError as error:
         raise option_error(error) from None
@@ -145,7 +155,8 @@ def training_configs(args: argparse.Namespace, names: Sequence[str], graph: Grap
 def config_fields(config: TrainingConfig) -> dict[str, Any]:
     """The schedule fields of the JSON outputs (shared with compare)."""
     return {"epochs": config.epochs, "seed": config.seed, "shuffle": config.shuffle,
-            "clip_value": config.clip_value, "clip_norm": config.clip_norm}
+            "clip_value": config.clip_value, "clip_norm": config.clip_norm,
+            "holdout": config.holdout, "early_stop": config.early_stop}
 
 
 def graph_fields(graph: Graph, preset: Preset | None, dataset: Dataset) -> dict[str, Any]:
@@ -210,6 +221,9 @@ def run_fields(run: TrainingRun) -> dict[str, Any]:
         "last_epoch_loss": float(run.epoch_loss[-1]) if run.epoch_loss.size else None,
         "seconds": round(run.seconds, 6),
         "steps_per_second": round(run.steps / run.seconds) if run.seconds > 0 else None,
+        "holdout_loss": run.holdout_loss.tolist() if run.holdout_rows else None,
+        "holdout_rows": run.holdout_rows,
+        "stopped_early": stopped_early_fields(run.stopped_early),
     }
 
 
@@ -237,18 +251,26 @@ def hyperparameter_text(values: dict[str, float]) -> str:
 def print_run(run: TrainingRun, header: dict[str, Any], epochs: int) -> None:
     print(f"graph       {header['formula']}")
     print(f"data        {header['data']}, {header['n_samples']} samples")
+    if run.holdout_rows:
+        print(f"held out    {run.holdout_rows} of {header['n_samples']} rows, never "
+              "trained on")
     print(f"optimizer   {run.title}: {hyperparameter_text(dict(run.hyperparameters))}")
     rate = f" ({run.steps / run.seconds:,.0f} steps/s)" if run.seconds > 0 else ""
     print(f"training    {run.steps} steps in {run.seconds:.3g} s{rate}")
-    print(f"final loss  {format_number(run.final_loss)} (mean over the data at the final "
+    over = "the training rows" if run.holdout_rows else "the data"
+    print(f"final loss  {format_number(run.final_loss)} (mean over {over} at the final "
           f"weights)")
     if run.diverged is not None:
         print(f"stopped     {describe_divergence(run.diverged, epochs)}")
+    if run.stopped_early is not None:
+        print(f"stopped     {run.stopped_early.describe()}")
     print()
     if run.epoch_loss.size:
-        rows = [[str(k + 1), format_number(float(run.epoch_loss[k]))]
+        held = run.holdout_loss.size == run.epoch_loss.size and run.holdout_rows > 0
+        rows = [[str(k + 1), format_number(float(run.epoch_loss[k])),
+                 *([format_number(float(run.holdout_loss[k]))] if held else [])]
                 for k in epoch_rows(run.epoch_loss.size)]
-        print(table(rows, ["epoch", "mean loss"]))
+        print(table(rows, ["epoch", "mean loss", *(["held-out loss"] if held else [])]))
         print()
     rows = [[name, format_number(a), format_number(b)] for name, a, b in
             zip(run.weight_names, run.initial_weights, run.final_weights, strict=True)]
@@ -271,6 +293,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         graph, preset, dataset = load_graph_and_data(args)
         (config,) = training_configs(args, [args.optimizer], graph)
+        check_split(config.holdout, len(dataset), config.seed)
         trainer = Trainer.from_config(config, graph, dataset)
     result = train_to_end(trainer, progress_reporter(trainer.optimizer.title))
     if args.save_session is not None:

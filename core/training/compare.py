@@ -57,6 +57,8 @@ class TrainingRun:
         rows).
     stopped_early
         Where early stopping ended the run, or ``None``.
+    holdout_rows
+        How many rows were held out of training.
     """
 
     optimizer: str
@@ -75,6 +77,7 @@ class TrainingRun:
     seconds: float
     holdout_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
     stopped_early: EarlyStop | None = None
+    holdout_rows: int = 0
 
 
 def train_to_end(trainer: Trainer, progress: Progress | None = None,
@@ -114,6 +117,7 @@ def train_to_end(trainer: Trainer, progress: Progress | None = None,
         seconds=seconds,
         holdout_loss=history.holdout_loss().copy(),
         stopped_early=trainer.stopped_early,
+        holdout_rows=int(trainer.holdout_rows.size),
     )
 
 

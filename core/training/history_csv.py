@@ -3,7 +3,9 @@
 Columns: ``step`` (updates done, counting this one: 1, 2, ...), ``epoch`` (from 1),
 ``sample`` (the dataset row trained, from 0), ``loss`` (that sample's loss before the
 update), then each weight after the update (``w1`` ...) and each gradient
-(``dL/dw1`` ...).  Steps and epochs are counted as the window's status bar counts them.
+(``dL/dw1`` ...); when rows are held out of training, last ``holdout_loss``: the held-out
+rows' mean loss after the last epoch completed by that step (empty before the first).
+Steps and epochs are counted as the window's status bar counts them.
 When the history was thinned to stay bounded, only the recorded steps have rows.
 """
 
@@ -19,14 +21,18 @@ from core.training.trainer import Trainer
 
 
 def history_columns(trainer: Trainer) -> list[str]:
-    """The header: step, epoch, sample, loss, the weights, then their gradients."""
+    """The header: step, epoch, sample, loss, the weights, then their gradients (and
+    ``holdout_loss`` when rows are held out)."""
     names = list(trainer.graph.weights)
-    return ["step", "epoch", "sample", "loss", *names, *(f"dL/d{name}" for name in names)]
+    held = ["holdout_loss"] if trainer.holdout_rows.size else []
+    return ["step", "epoch", "sample", "loss", *names, *(f"dL/d{name}" for name in names),
+            *held]
 
 
 def history_rows(trainer: Trainer) -> np.ndarray:
     """One row per recorded step, in :func:`history_columns` order, shape
-    ``(recorded steps, 4 + 2 * n_weights)``."""
+    ``(recorded steps, 4 + 2 * n_weights)`` (one more column, nan before the first epoch
+    ends, when rows are held out)."""
     history = trainer.history
     steps = np.asarray(history.steps(), dtype=np.int64)
     n = trainer.n_samples
@@ -37,18 +43,29 @@ def history_rows(trainer: Trainer) -> np.ndarray:
         chosen = epochs == epoch
         order = np.asarray(trainer.sample_order(int(epoch)), dtype=np.int64)
         samples[chosen] = order[positions[chosen]]
-    return np.column_stack([steps + 1, epochs + 1, samples, history.sample_loss(),
-                            history.weights(), history.grads()])
+    columns = [steps + 1, epochs + 1, samples, history.sample_loss(), history.weights(),
+               history.grads()]
+    if trainer.holdout_rows.size:
+        # Step k (from 0) completes (k + 1) // n epochs.
+        held = np.concatenate([[np.nan], history.holdout_loss()])
+        columns.append(held[np.minimum((steps + 1) // n, held.size - 1)])
+    return np.column_stack(columns)
 
 
 def history_csv(trainer: Trainer) -> str:
     """The CSV text (header line, then one line per recorded step; floats in ``repr``
     precision, so they read back exactly)."""
     out = io.StringIO()
-    out.write(",".join(history_columns(trainer)) + "\n")
+    header = history_columns(trainer)
+    out.write(",".join(header) + "\n")
+    n = trainer.n_samples
+    held = header[-1] == "holdout_loss"
     for row in history_rows(trainer).tolist():
         counts = [str(int(v)) for v in row[:3]]
-        out.write(",".join(counts + [repr(float(v)) for v in row[3:]]) + "\n")
+        values = [repr(float(v)) for v in row[3:]]
+        if held and int(row[0]) < n:  # no epoch completed yet
+            values[-1] = ""
+        out.write(",".join(counts + values) + "\n")
     return out.getvalue()
 
 

@@ -7,17 +7,21 @@ Format (JSON, UTF-8; version :data:`SESSION_VERSION`)::
       "version": 1,
       "config": {...},          # the run's TrainingConfig (core.training.config), at step 0:
                                 # graph, data {path, sha256}, optimizer, hyperparameters,
-                                # clipping, seed, epochs, shuffle, initial weights
+                                # clipping, seed, epochs, shuffle, initial weights, the
+                                # held-out fraction (its rows follow from it and the seed)
+                                # and early stopping
       "changes": [              # mid-run changes, in order: from "step" on, training went on
         {"step": 120, "optimizer": "adam", "hyperparameters": {"lr": 0.001, ...}}
       ],
       "checkpoint": {...},      # the state at the cursor (core.training.checkpoint):
-                                # weights, optimizer state, cursor, epoch losses, order
+                                # weights, optimizer state, cursor, epoch losses, order,
+                                # held-out losses
       "history": {              # what the loss curve showed, for readers of the file
         "steps": [...],         #   recorded steps (from 0; thinned evenly in long runs)
         "samples": [...],       #   the dataset row each of them trained
         "loss": [...],          #   each one's loss before its update
-        "epoch_loss": [...]     #   every completed epoch's mean loss
+        "epoch_loss": [...],    #   every completed epoch's mean loss
+        "holdout_loss": [...]   #   with held-out rows: their mean loss after each epoch
       }
     }
 
@@ -58,6 +62,7 @@ from typing import TYPE_CHECKING, Any
 from core.atomic_file import atomic_write_text
 from core.training.checkpoint import Checkpoint, CheckpointError
 from core.training.config import ConfigError, DataSource, TrainingConfig, file_sha256
+from core.training.holdout import split_rows
 from core.training.optimizers import HyperparameterError, make_optimizer
 from core.user_files import (
     FileTooLargeError,
@@ -156,7 +161,9 @@ def _history_fields(trainer: Trainer) -> dict[str, list[Any]]:
     return {"steps": steps[::every].tolist(),
             "samples": history.trained_samples()[::every].tolist(),
             "loss": [_json_number(v) for v in history.sample_loss()[::every].tolist()],
-            "epoch_loss": [_json_number(v) for v in history.epoch_loss().tolist()]}
+            "epoch_loss": [_json_number(v) for v in history.epoch_loss().tolist()],
+            **({"holdout_loss": [_json_number(v) for v in history.holdout_loss().tolist()]}
+               if trainer.holdout_rows.size else {})}
 
 
 def _json_number(value: float) -> float | str:
@@ -330,12 +337,13 @@ def _check_history(history: object, checkpoint: Checkpoint) -> None:
         if previous >= checkpoint.step:
             raise SessionError(f"its history records step {previous:,}, at or beyond the "
                                f"checkpoint's step {checkpoint.step:,}")
-    if "epoch_loss" in history:
-        epoch_loss = history["epoch_loss"]
-        if not isinstance(epoch_loss, list) or len(epoch_loss) != checkpoint.epoch:
-            count = len(epoch_loss) if isinstance(epoch_loss, list) else 0
-            raise SessionError(f"its history has {count:,} epoch losses for the "
-                               f"checkpoint's {checkpoint.epoch:,} completed epochs")
+    for key, what in (("epoch_loss", "epoch losses"), ("holdout_loss", "held-out losses")):
+        if key in history:
+            losses = history[key]
+            if not isinstance(losses, list) or len(losses) != checkpoint.epoch:
+                count = len(losses) if isinstance(losses, list) else 0
+                raise SessionError(f"its history has {count:,} {what} for the "
+                                   f"checkpoint's {checkpoint.epoch:,} completed epochs")
 
 
 def _change(raw: object) -> Change:
@@ -463,7 +471,12 @@ def open_session(session: Session, source: str = "the session", *,
         _check_weights(graph, checkpoint)
     except (ConfigError, DataError, SessionError) as error:
         raise SessionError(f"{source}: {error}") from None
-    n = len(dataset)
+    try:
+        # Epochs visit the training rows: the held-out ones (from the config's fraction
+        # and seed, as when it was saved) are not samples of the run.
+        n = split_rows(len(dataset), config.holdout, config.seed)[0].size
+    except HyperparameterError as error:
+        raise SessionError(f"{source}: {error}") from None
     total = config.epochs * n
     if checkpoint.step > total:
         raise SessionError(f"{source}: it is at step {checkpoint.step}, beyond "

@@ -302,3 +302,71 @@ def test_a_checkpoint_without_held_out_losses_does_not_fit_a_split_run():
     plain.run(45)
     with pytest.raises(ValueError, match="no held-out losses"):
         trainer(epochs=2, holdout=0.2).restore(plain.checkpoint())
+
+
+# -- the history CSV and sessions ------------------------------------------------------------
+
+
+def test_the_history_csv_has_the_held_out_loss_of_the_last_completed_epoch():
+    from core.training.history_csv import history_csv
+
+    run = trainer(holdout=0.2, epochs=3)
+    run.run_to_end()
+    lines = history_csv(run).splitlines()
+    header = lines[0].split(",")
+    assert header[-1] == "holdout_loss"
+    rows = [line.split(",") for line in lines[1:]]
+    assert len(rows) == 120
+    losses = run.history.holdout_loss()
+    assert [row[-1] for row in rows[:39]] == [""] * 39
+    assert float(rows[39][-1]) == losses[0]   # step 40 completes epoch 1
+    assert float(rows[79][-1]) == losses[1]
+    assert float(rows[78][-1]) == losses[0]
+    assert float(rows[-1][-1]) == losses[2]
+    assert {int(row[2]) for row in rows}.isdisjoint(run.holdout_rows.tolist())
+    plain = trainer(epochs=1)
+    plain.run_to_end()
+    assert "holdout_loss" not in history_csv(plain).splitlines()[0]
+
+
+def test_a_session_keeps_the_split_and_replays_it_exactly(tmp_path):
+    from core.training.session_file import capture, open_session, read_session, save_session
+
+    config = TrainingConfig(holdout=0.25, early_stop=40, epochs=3, seed=8, shuffle=True)
+    run = config.trainer()
+    run.run(900)
+    path = tmp_path / "run.json"
+    save_session(path, capture(config, run))
+    session = read_session(path)
+    assert session.config.holdout == 0.25
+    assert session.config.early_stop == 40
+    assert list(session.history["holdout_loss"]) == run.history.holdout_loss().tolist()
+    opened = open_session(session, str(path))
+    assert opened.replayed
+    again = opened.trainer
+    assert np.array_equal(again.holdout_rows, run.holdout_rows)
+    assert again.checkpoint().identical(run.checkpoint())
+    for k in (0, 379, 380, 500, 899):
+        assert opened.rebuild(k).checkpoint.identical(run.state_at(k))
+    run.run_to_end()
+    again.run_to_end()
+    assert np.array_equal(again.weights, run.weights)
+    assert np.array_equal(again.history.holdout_loss(), run.history.holdout_loss())
+
+
+def test_a_session_restored_from_its_checkpoint_keeps_the_held_out_losses(tmp_path,
+                                                                          monkeypatch):
+    import core.training.session_file as session_file
+
+    config = TrainingConfig(holdout=0.25, epochs=3, seed=8)
+    run = config.trainer()
+    run.run(800)
+    path = tmp_path / "run.json"
+    session_file.save_session(path, session_file.capture(config, run))
+    monkeypatch.setattr(session_file, "REPLAY_WORK", 1)  # too long to replay: restored
+    opened = session_file.open_session(session_file.read_session(path), str(path))
+    assert not opened.replayed
+    assert np.array_equal(opened.trainer.history.holdout_loss(), run.history.holdout_loss())
+    run.run_to_end()
+    opened.trainer.run_to_end()
+    assert np.array_equal(opened.trainer.history.holdout_loss(), run.history.holdout_loss())
