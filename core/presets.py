@@ -13,6 +13,7 @@ A preset is a JSON file (one per preset, ``resources/presets/NAME.json``)::
       "aliases": {"exp": "exp1"},       # optional: notebook names of intermediates
       "data": "xor.csv" | "builtin",    # its dataset, beside the file, or the built-in one
       "initial_weights": {"w1": 0.5},   # optional: where training starts (else N(0, 0.01))
+      "loss": "bce", "delta": 1.0,      # optional: its loss (else mse; see core.autodiff.losses)
       "training": {"optimizer": "adam", "hyperparameters": {"lr": 0.05}, "epochs": 300}
     }
 
@@ -36,6 +37,7 @@ import numpy as np
 
 from core.autodiff.formula import FormulaError, column_names, parse_formula
 from core.autodiff.graph import Graph
+from core.autodiff.losses import LossError, check_delta, check_loss
 from core.data.datasets import Dataset, builtin_dataset, load_dataset
 from core.user_files import load_json, read_text
 
@@ -112,6 +114,10 @@ class Preset:
         Weight name -> starting value (empty: N(0, 0.01) from the seed).
     optimizer, hyperparameters, epochs
         Settings under which the preset trains well.
+    loss, delta
+        The loss it trains with (``mse``, ``mae``, ``huber``, ``bce``) and Huber's δ:
+        choosing the preset chooses them (:meth:`build` gives the graph with the squared
+        error; :func:`core.autodiff.losses.with_loss` puts the loss on top).
     """
 
     name: str
@@ -125,6 +131,8 @@ class Preset:
     optimizer: str = "sgd"
     hyperparameters: Mapping[str, float] = field(default_factory=dict)
     epochs: int = 20
+    loss: str = "mse"
+    delta: float = 1.0
     #: The folder the preset file (and its data file) is in.
     folder: Path = PRESET_FOLDER
 
@@ -179,6 +187,20 @@ def _numbers(raw: object, key: str, path: Path) -> dict[str, float]:
     return {k: float(v) for k, v in raw.items()}
 
 
+def _loss(raw: Mapping[str, Any], path: Path) -> str:
+    try:
+        return check_loss(raw.get("loss", "mse"))
+    except LossError as error:
+        raise PresetError(f"{path.name}: {error}") from None
+
+
+def _delta(raw: Mapping[str, Any], path: Path) -> float:
+    try:
+        return check_delta(raw.get("delta", 1.0))
+    except LossError as error:
+        raise PresetError(f"{path.name}: {error}") from None
+
+
 def read_preset(path: Path) -> tuple[int, Preset]:
     """One preset file -> (its menu order, the preset), checked.
 
@@ -218,7 +240,7 @@ def read_preset(path: Path) -> tuple[int, Preset]:
         optimizer=str(training.get("optimizer", "sgd")),
         hyperparameters=MappingProxyType(_numbers(training.get("hyperparameters"),
                                                   "hyperparameters", path)),
-        epochs=epochs, folder=path.parent)
+        epochs=epochs, loss=_loss(raw, path), delta=_delta(raw, path), folder=path.parent)
     try:
         graph = preset.build()
     except FormulaError as error:

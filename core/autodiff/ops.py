@@ -208,6 +208,36 @@ def _scalar_relu(a: float) -> float:
     return a if a > 0.0 or math.isnan(a) else 0.0
 
 
+_LOG_2 = math.log(2.0)
+
+
+def _scalar_softplus(z: float) -> float:
+    # log(1 + e^z) = max(z, 0) + log1p(e^-|z|), branch for branch as numpy's
+    # logaddexp(0, z) computes it, so both give the same bits: e^(-|z|) never overflows.
+    if z == 0.0:
+        return _LOG_2
+    if z < 0.0:
+        return math.log1p(math.exp(z))
+    if z > 0.0:
+        return z + math.log1p(math.exp(-z))
+    return z  # nan
+
+
+def _array_softplus(z: Any) -> Any:
+    return np.logaddexp(0.0, z)
+
+
+def _scalar_huber(a: float, p: float) -> float:
+    # ½a² inside [-p, p], p·(|a| − ½p) outside: the two meet with equal slope at |a| = p.
+    size = abs(a)
+    return 0.5 * a * a if size <= p else p * (size - 0.5 * p)
+
+
+def _array_huber(a: Any, p: Any) -> Any:
+    size = np.abs(a)
+    return np.where(size <= p, 0.5 * a * a, p * (size - 0.5 * p))
+
+
 #: Functions the templates call, for scalar Python floats.  ``math`` raises on overflow and
 #: domain errors instead of returning inf/nan (:data:`SCALAR_ERRORS`); the trace engine then
 #: computes that one op with numpy, and the compiled fast path redoes the sample on the
@@ -225,6 +255,8 @@ SCALAR_NAMESPACE: Mapping[str, Any] = {
     "abs": abs,
     "sign": _scalar_sign,
     "pow": math.pow,
+    "softplus": _scalar_softplus,
+    "huber": _scalar_huber,
 }
 
 #: The same functions for numpy arrays and float64 scalars.
@@ -241,6 +273,8 @@ ARRAY_NAMESPACE: Mapping[str, Any] = {
     "abs": np.abs,
     "sign": np.sign,
     "pow": np.power,
+    "softplus": _array_softplus,
+    "huber": _array_huber,
 }
 
 
@@ -293,9 +327,20 @@ OPS: Mapping[str, Op] = _table(
     Op("abs", 1, "|x|", "ellipse", "abs({a})", ("sign({a})",), "d|x|/dx = sign x",
        domain=(0.1, 2.0),
        words="|{a}|", derivative_words=("sign({a})",)),
+    Op("softplus", 1, "softplus", "ellipse", "softplus({a})", ("sigmoid({a})",),
+       "d softplus x/dx = σ(x)", domain=(-4.0, 4.0),
+       words="softplus({a})", derivative_words=("σ({a})",)),
+    # Huber takes δ as its constant parameter, like pow's exponent.  Its derivative is
+    # a clipped to [−δ, δ]: a itself where |a| <= δ (times 1.0, exact), else δ·sign(a).
+    Op("huber", 1, "huber", "ellipse", "huber({a}, {p})",
+       ("({a} * (1.0 - step(abs({a}) - {p})) + {p} * sign({a}) * step(abs({a}) - {p}))",),
+       "d huber_δ(x)/dx = x clipped to [−δ, δ]", domain=(-3.0, 3.0), has_param=True,
+       words="huber({a}; δ = {p})", derivative_words=("clip({a}, ±{p})",)),
 )
 
-#: Ops callable by name in formulas: every unary op except the ones written as operators.
+#: Ops callable by name in formulas: every op except the ones written as operators and
+#: the ones with a constant parameter (pow is written ``**``; huber is a loss).
 FUNCTIONS: frozenset[str] = frozenset(
-    name for name, op in OPS.items() if op.infix is None and name not in {"neg", "pow"}
+    name for name, op in OPS.items()
+    if op.infix is None and name != "neg" and not op.has_param
 )

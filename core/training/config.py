@@ -232,6 +232,11 @@ class TrainingConfig:
     early_stop
         Stop when the held-out loss has not improved for this many epochs (needs
         ``holdout``), or ``None``.
+    loss
+        The loss on top of the graph: ``mse`` (squared error), ``mae``, ``huber`` or
+        ``bce`` (see :mod:`core.autodiff.losses`).
+    delta
+        Huber's δ (finite, > 0; used by ``huber`` only).
 
     Raises
     ------
@@ -252,6 +257,8 @@ class TrainingConfig:
     initial_weights: tuple[float, ...] | None = None
     holdout: float | None = None
     early_stop: int | None = None
+    loss: str = "mse"
+    delta: float = 1.0
 
     def __post_init__(self) -> None:
         # Normalised values are written back: the config holds exactly what was checked.
@@ -290,6 +297,16 @@ class TrainingConfig:
                                   f"({', '.join(names)}), got {len(weights)} values")
             store("initial_weights", weights)
         self._check_holdout(store)
+        self._check_loss(store)
+
+    def _check_loss(self, store: Callable[[str, object], None]) -> None:
+        from core.autodiff.losses import LossError, check_delta, check_loss
+
+        for name, check in (("loss", check_loss), ("delta", check_delta)):
+            try:
+                store(name, check(getattr(self, name)))
+            except LossError as error:
+                raise ConfigError(name, str(error)) from None
 
     def _check_holdout(self, store: Callable[[str, object], None]) -> None:
         from core.training.holdout import check_early_stop, check_fraction
@@ -361,10 +378,14 @@ class TrainingConfig:
 
         if dataset is None and self._graph_needs_file():
             dataset = self.data.load()
+        from core.autodiff.losses import with_loss
+
         if dataset is None:
-            return resolve_graph(self.graph)
-        return _resolve_with_columns(self.graph, tuple(dataset.feature_names),
-                                     dataset.target_name)
+            graph, preset = resolve_graph(self.graph)
+        else:
+            graph, preset = _resolve_with_columns(self.graph, tuple(dataset.feature_names),
+                                                  dataset.target_name)
+        return with_loss(graph, self.loss, self.delta), preset
 
     def load_data(self) -> Dataset:
         """The dataset, checked to have the features the graph uses.
@@ -372,11 +393,18 @@ class TrainingConfig:
         Raises
         ------
         core.data.datasets.DataError
-            If it cannot be loaded, changed since, or has too few feature columns.
+            If it cannot be loaded, changed since, or has too few feature columns; or if
+            the loss is ``bce`` and a target is not 0 or 1.
         """
         preset = self.build_graph()[1] if self.data.builtin else None
         dataset = self.data.load(preset)
         dataset.require_features(self.build_graph(dataset)[0].n_inputs)
+        from core.autodiff.losses import target_problem
+        from core.data.datasets import DataError
+
+        problem = target_problem(self.loss, dataset.y, dataset.display_name)
+        if problem is not None:
+            raise DataError(problem)
         return dataset
 
     def trainer(self, graph: Graph | None = None, dataset: Dataset | None = None,
@@ -427,6 +455,8 @@ class TrainingConfig:
             else list(self.initial_weights),
             "holdout": self.holdout,
             "early_stop": self.early_stop,
+            "loss": self.loss,
+            "delta": self.delta,
         }
 
     def to_json(self) -> str:

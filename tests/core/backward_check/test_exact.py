@@ -8,6 +8,7 @@ import pytest
 
 from core.autodiff.compiled import compiled_graph
 from core.autodiff.formula import parse_formula
+from core.autodiff.losses import with_loss
 from core.autodiff.ops import OPS
 from core.backward_check.exact import EXTENDED, extended_losses, extended_pass, rounding_bounds
 from core.backward_check.points import sample_points
@@ -22,13 +23,20 @@ FORMULAS = {
     "sqrt_log": "sqrt(w1*w1*x1*x1 + 1) + log(w2*w2 + 1)*x2",
     "relu_abs": "relu(w1*x1) + abs(w2*x2 - 0.5)",
     "div_cos_neg": "w1/(x1*x1 + 1) + cos(w2*x2) - (-(w1*w2))",
+    "softplus_huber": "softplus(w1*x1) - w2*x2",
 }
+#: Formulas with another loss than the squared error on top (and Huber's δ).
+LOSSES_ON = {"softplus_huber": ("huber", 0.5)}
+
+
+def parse(name, formula):
+    return with_loss(parse_formula(formula), *LOSSES_ON.get(name, ("mse", 1.0)))
 
 
 def test_the_formulas_use_every_op():
     used = set()
     for name, formula in FORMULAS.items():
-        graph = resolve_graph(name)[0] if formula is None else parse_formula(formula)
+        graph = resolve_graph(name)[0] if formula is None else parse(name, formula)
         used |= {graph[n].op for n in graph.order if graph[n].op}
     assert used == set(OPS)
 
@@ -40,7 +48,7 @@ def test_the_engine_is_within_its_error_bound_of_the_extended_gradient(name):
         graph, preset = resolve_graph(name)
         dataset = preset.dataset()
     else:
-        graph = parse_formula(formula)
+        graph = parse(name, formula)
         rng = np.random.default_rng(1)
         dataset = Dataset(rng.normal(0.0, 1.0, (60, 2)), rng.normal(0.0, 1.0, 60), "test")
     points = sample_points(graph, dataset, None, np.random.default_rng(0))
