@@ -8,6 +8,12 @@ step trains, drawn offscreen: no screen is needed.  The CSV has a header (step, 
 sample, loss, each weight, each gradient) and one row per recorded step.  --size WxH sets
 the picture's size in pixels (default 1600x1000).
 
+OUT.gif or OUT.mp4 is an animation (--frames N, required): the graph over N frames,
+--every K steps apart (default 1), the first after the --steps, every frame the same size
+(--size, default 1280x720), shown --fps F per second (default 4); --with loss adds the loss
+plot below the graph.  When training ends first, the animation ends with it.  MP4 needs
+the optional video extra (pip install -e ".[video]").
+
 The file is written atomically (a temporary file in its folder, then renamed), and a
 target that is a folder, a FIFO or a device is refused before anything is trained or
 opened: exit 2 with one line.
@@ -16,6 +22,7 @@ opened: exit 2 with one line.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,18 +36,25 @@ if TYPE_CHECKING:
     from core.autodiff.engine import Trace
     from core.training.trainer import Trainer
 
-SUFFIXES = (".png", ".svg", ".csv")
+SUFFIXES = (".png", ".svg", ".csv", ".gif", ".mp4")
+#: The animations' formats, and their options (refused for a picture or a table).
+ANIMATIONS = (".gif", ".mp4")
+ANIMATION_OPTIONS = {"frames": "--frames", "every": "--every", "fps": "--fps",
+                     "include": "--with"}
 #: Default picture size, in pixels (each side core.inputs.MIN_SIDE..MAX_SIDE).
 PICTURE_SIZE = (1600, 1000)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("out", metavar="OUT", help="OUT.png, OUT.svg or OUT.csv")
+    parser.add_argument("out", metavar="OUT",
+                        help="OUT.png, OUT.svg, OUT.csv, or an animation OUT.gif or OUT.mp4")
     parser.add_argument("--steps", type=count_argument, default=0, metavar="N",
                         help="train N samples first (default 0)")
     parser.add_argument("--size", type=size_argument, default=None, metavar="WxH",
                         help="picture size in pixels (default "
-                             f"{PICTURE_SIZE[0]}x{PICTURE_SIZE[1]}; .png and .svg only)")
+                             f"{PICTURE_SIZE[0]}x{PICTURE_SIZE[1]}, for an animation "
+                             "1280x720; not for .csv)")
+    add_animation_arguments(parser)
     add_data_and_graph(parser)
     parser.add_argument("--optimizer", default="sgd", metavar="NAME",
                         help=f"one of {', '.join(OPTIMIZERS)} (default sgd)")
@@ -51,29 +65,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.training.trainer import Trainer as TrainerClass
-
     out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
-        raise UsageError(f"{args.out}: export writes .png, .svg or .csv, not "
+        raise UsageError(f"{args.out}: export writes .png, .svg, .csv, .gif or .mp4, not "
                          f"{suffix or 'a file without a suffix'}")
+    if suffix in ANIMATIONS:
+        return run_animation(args)
+    for field, option in ANIMATION_OPTIONS.items():
+        if getattr(args, field) is not None:
+            raise UsageError(f"{option} is for an animation (OUT.gif or OUT.mp4), not "
+                             f"{suffix}")
     if args.size is not None and suffix == ".csv":
         raise UsageError("--size sets a picture's size: a .csv table has none")
     try:  # before anything is trained or opened: a FIFO would block the writer
         check_target(out)
     except NotAFileError as error:
         raise UsageError(str(error)) from None
-    if args.session is not None:
-        from cli.session_options import open_session_file, refuse_model_options
-
-        refuse_model_options(args, "--session exports the saved run")
-        trainer = open_session_file(args.session, epochs=args.epochs,
-                                    strict_names=args.strict_names).trainer
-    else:
-        graph, _, dataset = load_graph_and_data(args)
-        (config,) = training_configs(args, [args.optimizer], graph)
-        trainer = TrainerClass.from_config(config, graph, dataset)
+    trainer = _trainer(args)
     trainer.run(args.steps)
     if suffix == ".csv":
         from core.training.history_csv import write_history_csv
@@ -94,6 +103,94 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(out)
     return 0
+
+
+def _trainer(args: argparse.Namespace) -> Trainer:
+    """The run to export, at step 0 (or at a session's cursor), not yet trained."""
+    from core.training.trainer import Trainer as TrainerClass
+
+    if args.session is not None:
+        from cli.session_options import open_session_file, refuse_model_options
+
+        refuse_model_options(args, "--session exports the saved run")
+        return open_session_file(args.session, epochs=args.epochs,
+                                 strict_names=args.strict_names).trainer
+    graph, _, dataset = load_graph_and_data(args)
+    (config,) = training_configs(args, [args.optimizer], graph)
+    return TrainerClass.from_config(config, graph, dataset)
+
+
+def add_animation_arguments(parser: argparse.ArgumentParser) -> None:
+    """--frames, --every, --fps and --with (for OUT.gif and OUT.mp4 only)."""
+    parser.add_argument("--frames", type=count_argument, default=None, metavar="N",
+                        help="an animation's number of frames (1..1000; .gif and .mp4)")
+    parser.add_argument("--every", type=count_argument, default=None, metavar="K",
+                        help="training steps between two frames (default 1)")
+    parser.add_argument("--fps", type=float, default=None, metavar="F",
+                        help="frames per second (0.1..50, default 4)")
+    parser.add_argument("--with", dest="include", choices=("loss", "landscape"),
+                        default=None,
+                        help="also draw the loss plot (or the loss landscape) below the "
+                             "graph")
+
+
+def run_animation(args: argparse.Namespace) -> int:
+    """Export OUT.gif or OUT.mp4: check everything, train --steps, then the frames."""
+    try:
+        from gui.files.animation import (
+            DEFAULT_FPS,
+            DEFAULT_SIZE,
+            AnimationError,
+            AnimationJob,
+            AnimationSpec,
+            check_animation_target,
+        )
+    except ImportError as error:
+        raise UsageError(f"cannot draw an animation: Qt is not available ({error})") \
+            from None
+    if args.frames is None:
+        raise UsageError(f"{args.out}: an animation needs --frames N (how many frames)")
+    if args.include == "landscape":
+        raise UsageError("--with landscape: the loss landscape view is not available in "
+                         "this version; --with loss draws the loss plot")
+    try:
+        spec = AnimationSpec(frames=args.frames, every=1 if args.every is None else args.every,
+                             fps=DEFAULT_FPS if args.fps is None else args.fps,
+                             size=args.size or DEFAULT_SIZE, include=args.include or "graph")
+        check_animation_target(args.out)  # before anything is trained: a FIFO, no encoder
+    except AnimationError as error:
+        raise UsageError(_option_message(str(error))) from None
+    trainer = _trainer(args)
+    trainer.run(args.steps)
+    from cli.progress import ProgressLine
+
+    try:
+        job = AnimationJob(trainer, args.out, spec)
+        with ProgressLine("export") as progress:
+            while job.advance(0.2):
+                progress.set(f"frame {len(job.frame_steps)} of {spec.frames}", job.fraction)
+    except AnimationError as error:
+        raise UsageError(str(error)) from None
+    if args.json:
+        emit_json({"path": args.out, "format": job.kind, "frames": len(job.frame_steps),
+                   "frames_asked": spec.frames, "every": spec.every, "fps": spec.fps,
+                   "size": list(spec.size), "include": spec.include,
+                   "frame_steps": job.frame_steps, "steps": trainer.cursor.step,
+                   "ended": job.ended})
+    else:
+        if job.ended is not None:
+            print(f"note: training {job.ended} at step {job.frame_steps[-1]}: "
+                  f"{len(job.frame_steps)} of {spec.frames} frames", file=sys.stderr)
+        print(args.out)
+    return 0
+
+
+def _option_message(text: str) -> str:
+    """An animation setting's refusal named by its option (``frames: 1..1000, not 0`` ->
+    ``--frames: 1..1000, not 0``)."""
+    field, _, rest = text.partition(": ")
+    option = {**ANIMATION_OPTIONS, "size": "--size"}.get(field)
+    return text if option is None else f"{option}: {rest}"
 
 
 def shown_trace(trainer: Trainer) -> Trace:
