@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from cli.loss_options import add_loss_options, choose_loss
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
 from core.inputs import (
@@ -50,6 +51,7 @@ def add_data_and_graph(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict-names", action="store_true",
                         help="a weight named one typo from a data column (heigth for "
                              "height) is an error (exit 2), not a warning")
+    add_loss_options(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -60,6 +62,7 @@ def load_graph_and_data(args: argparse.Namespace) -> tuple[Graph, Preset | None,
     warning on stderr, or with ``--strict-names`` a :class:`UsageError`.
     """
     graph, preset, dataset = resolve_inputs(args.graph, args.data)
+    graph = choose_loss(args, graph, preset, dataset)
     check_names(graph, preset, dataset, strict=bool(getattr(args, "strict_names", False)))
     for warning in graph.warnings:  # a named step never used, or named twice
         print(f"warning: --graph: {warning}", file=sys.stderr)

@@ -27,6 +27,7 @@ from cli.common import (
 )
 from cli.holdout_options import check_split
 from cli.train_cmd import (
+    accuracy_fields,
     add_training_arguments,
     config_fields,
     describe_divergence,
@@ -149,10 +150,14 @@ def run(args: argparse.Namespace) -> int:
     optimizers = [config.make_optimizer() for config in configs]
     reporters = [progress_reporter(optimizer.title) for optimizer in optimizers]
 
+    accuracies: dict[int, dict[str, Any]] = {}
+
     def progress(index: int, trainer: Trainer) -> None:
         report = reporters[index]
         if report is not None:
             report(trainer)
+        if trainer.finished:  # the last call of each run
+            accuracies[index] = accuracy_fields(configs[index], trainer)
 
     # Every config shares the schedule and the start; only the optimizer differs.
     comparison = compare_optimizers(graph, dataset, optimizers, progress=progress,
@@ -168,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
             "optimizers": names,
             "initial_weights": dict(zip(graph.weights, comparison.initial_weights.tolist(),
                                         strict=True)),
-            "runs": {run.optimizer: run_fields(run) for run in comparison.runs},
+            "runs": {run.optimizer: {**run_fields(run), **accuracies.get(k, {})}
+                     for k, run in enumerate(comparison.runs)},
             "best": None if best is None else best.optimizer,
             "plot": None if plot_path is None else str(plot_path),
         })

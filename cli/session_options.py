@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 #: Options that describe a model or a run: the session file already says all of them.
 _MODEL_OPTIONS = {"graph": "seed", "data": None, "weights": None, "optimizer": "sgd",
                   "shuffle": False, "clip_value": None, "clip_norm": None,
-                  "seed": SEED.default, "sample": 0, "holdout": None,
-                  "early_stop": None}
+                  "seed": SEED.default, "sample": 0, "holdout": None, "early_stop": None,
+                  "loss": None, "delta": None}
 
 
 def refuse_model_options(args: argparse.Namespace, why: str) -> None:

@@ -144,7 +144,9 @@ def training_configs(args: argparse.Namespace, names: Sequence[str], graph: Grap
             epochs=EPOCHS.default if args.epochs is None else args.epochs,
             shuffle=args.shuffle,
             initial_weights=None if weights is None else tuple(weights.tolist()),
-            holdout=holdout, early_stop=early_stop)
+            holdout=holdout, early_stop=early_stop,
+            loss=getattr(args, "loss", None) or "mse",
+            delta=getattr(args, "delta", None) or 1.0)
             for cls in classes]
     except ConfigError as error:
         raise option_error(error) from None
@@ -227,6 +229,16 @@ def run_fields(run: TrainingRun) -> dict[str, Any]:
     }
 
 
+def accuracy_fields(config: TrainingConfig, trainer: Trainer) -> dict[str, Any]:
+    """With binary cross-entropy, ``accuracy``: per completed epoch, over the training
+    rows at the epoch's end (:func:`core.training.metrics.epoch_accuracy`)."""
+    if config.loss != "bce":
+        return {}
+    from core.training.metrics import epoch_accuracy
+
+    return {"accuracy": epoch_accuracy(trainer).tolist()}
+
+
 def epoch_rows(n_epochs: int) -> list[int]:
     """Which epochs (from 0) a text table shows: all, or an even selection with the last."""
     if n_epochs <= MAX_EPOCH_ROWS:
@@ -303,7 +315,7 @@ def run(args: argparse.Namespace) -> int:
     header = graph_fields(graph, preset, dataset)
     if args.json:
         emit_json({**header, **config_fields(config), **run_fields(result),
-                   "config": config.to_dict()})
+                   **accuracy_fields(config, trainer), "config": config.to_dict()})
         return 0
     print_run(result, header, config.epochs)
     return 0

@@ -1,0 +1,79 @@
+"""``--loss`` and ``--delta``: the loss on top of the graph, for every command that reads a
+graph (:func:`cli.common.add_data_and_graph`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from core.autodiff.losses import (
+    DEFAULT_DELTA,
+    DEFAULT_LOSS,
+    LOSSES,
+    LossError,
+    check_delta,
+    target_problem,
+    with_loss,
+)
+from core.inputs import UsageError
+
+if TYPE_CHECKING:
+    from core.autodiff.graph import Graph
+    from core.data.datasets import Dataset
+    from core.presets import Preset
+
+
+def add_loss_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--loss", choices=tuple(LOSSES), default=None,
+                        help="the loss on top of y': mse (squared error, the default), mae "
+                             "(absolute error), huber, bce (binary cross-entropy, y' read as "
+                             "a logit, targets 0 or 1); default: the preset's own, else mse")
+    parser.add_argument("--delta", type=_delta, default=None, metavar="D",
+                        help=f"Huber's δ: squared below it, absolute beyond (default "
+                             f"{DEFAULT_DELTA:g}; finite, > 0; with --loss huber)")
+
+
+def _delta(text: str) -> float:
+    try:
+        return check_delta(float(text))
+    except (ValueError, LossError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number > 0") from None
+
+
+def chosen_loss(args: argparse.Namespace, preset: Preset | None) -> tuple[str, float]:
+    """The loss and δ the command line asks for: ``--loss`` (else the preset's own, else
+    mse) and ``--delta`` (else the preset's, else 1).
+
+    Raises
+    ------
+    UsageError
+        If ``--delta`` is given for a loss other than Huber.
+    """
+    given_loss = getattr(args, "loss", None)
+    given_delta = getattr(args, "delta", None)
+    loss = given_loss or (preset.loss if preset is not None else DEFAULT_LOSS)
+    if given_delta is not None and loss != "huber":
+        raise UsageError(f"--delta is Huber's δ; the loss here is {loss} (add --loss huber)")
+    if given_delta is not None:
+        return loss, float(given_delta)
+    same = preset is not None and preset.loss == loss
+    return loss, preset.delta if same and preset is not None else DEFAULT_DELTA
+
+
+def choose_loss(args: argparse.Namespace, graph: Graph, preset: Preset | None,
+                dataset: Dataset) -> Graph:
+    """``graph`` with the chosen loss (:func:`chosen_loss`) on top; ``args.loss`` and
+    ``args.delta`` are set to it, for the training configs made from ``args`` next.
+
+    Raises
+    ------
+    UsageError
+        For ``--delta`` without Huber, and for binary cross-entropy on targets other than
+        0 and 1 (naming the first such sample and its value).
+    """
+    loss, delta = chosen_loss(args, preset)
+    problem = target_problem(loss, dataset.y, dataset.display_name)
+    if problem is not None:
+        raise UsageError(f"--loss bce: {problem}")
+    args.loss, args.delta = loss, delta
+    return with_loss(graph, loss, delta)
