@@ -10,6 +10,8 @@ linear.csv          100 rows, 5 standard-normal features,
 sigmoid_neuron.csv  80 rows, 2 features uniform in [-2, 2], y = sigmoid(2 x1 - 3 x2 + 0.5)
 micrograd.csv       the one sample of micrograd's classic neuron: x1 = 2, x2 = 0, y = 1
 xor.csv             the four rows of XOR: y = x1 xor x2
+circles.csv         300 rows, 2 features uniform in [-2, 2], y = 1 inside the circle of
+                    radius 1.6 around the origin (about half the square), else 0
 """
 
 from __future__ import annotations
@@ -57,11 +59,23 @@ def xor() -> str:
     return _render(("x1", "x2", "y"), np.array(rows))
 
 
+def circles() -> str:
+    rng = np.random.default_rng(20250103)
+    X = np.round(rng.uniform(-2.0, 2.0, (300, 2)), DECIMALS)
+    y = (X[:, 0] ** 2 + X[:, 1] ** 2 < CIRCLE_RADIUS**2).astype(float)
+    return _render(("x1", "x2", "y"), np.column_stack([X, y]))
+
+
+#: The circle of circles.csv: pi 1.6² is 8.04, half of the 4 x 4 square.
+CIRCLE_RADIUS = 1.6
+
+
 FILES: dict[str, Callable[[], str]] = {
     "linear.csv": linear,
     "sigmoid_neuron.csv": sigmoid_neuron,
     "micrograd.csv": micrograd,
     "xor.csv": xor,
+    "circles.csv": circles,
 }
 
 
