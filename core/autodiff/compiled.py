@@ -9,6 +9,9 @@ Functions are generated from the op table's templates, all without loops over no
 - ``batch(X, Y, w) -> (losses, grads)`` on numpy arrays: the whole dataset in one pass.
 - ``losses(x, y, w) -> loss`` forward only, where weights may be arrays: many weight
   vectors at once, for finite differences (:meth:`CompiledGraph.numeric_gradient`).
+- ``runs(x, y, w) -> (loss, grads, check)`` forward and backward on one sample for many
+  weight vectors at once (``w`` of shape ``(n_weights, runs)``), numpy's numbers, for
+  learning-rate sweeps (:meth:`CompiledGraph.runs`).
 - ``batch_outputs(x, y, w) -> y'`` on numpy arrays: the prediction of every row, computing
   only the nodes y' depends on (no targets needed), for :meth:`CompiledGraph.outputs`.
 
@@ -39,7 +42,8 @@ from core.autodiff.ops import ARRAY_NAMESPACE, OPS, SCALAR_ERRORS, SCALAR_NAMESP
 #: Terms per statement of the generated finiteness check.
 _TERMS = 64
 
-__all__ = ["SCALAR_ERRORS", "BatchFn", "CompiledGraph", "SampleFn", "compiled_graph"]
+__all__ = ["SCALAR_ERRORS", "BatchFn", "CompiledGraph", "RunsFn", "SampleFn",
+           "compiled_graph"]
 
 #: Bytes of intermediate arrays one :meth:`CompiledGraph.numeric_gradient` pass may hold.
 NUMERIC_BUDGET = 64 << 20
@@ -47,6 +51,7 @@ NUMERIC_BUDGET = 64 << 20
 SampleFn = Callable[[Sequence[float], float, Sequence[float]],
                     tuple[float, list[float], float]]
 BatchFn = Callable[[np.ndarray, np.ndarray, Sequence[float]], tuple[np.ndarray, np.ndarray]]
+RunsFn = Callable[[Sequence[float], float, np.ndarray], tuple[Any, list[Any], Any]]
 
 
 def _generate(graph: Graph, mode: str) -> str:
@@ -142,11 +147,9 @@ def _generate(graph: Graph, mode: str) -> str:
     check += [gw for gw in grads if gw != "0.0"]
     if mode == "runs":
         # The same guard in fewer terms (each is an array operation here): a non-finite
-        # gradient always reaches a weight's (the caller checks those), and so does a
-        # value reaching the loss through ops that keep inf and nan; the rest are summed.
-        reaching = _reaches_loss(graph)
-        check = [v[graph.loss]] + [v[i] for i in graph.order
-                                   if graph[i].op is not None and i not in reaching]
+        # gradient always reaches a weight's (the caller checks those, and weights are
+        # finite), and most values reach a guard term through ops that keep inf and nan.
+        check = [v[i] for i in _guard_terms(graph)]
     # Sums of at most _TERMS terms per statement: Python's compiler recurses once per
     # operator, so one huge expression would hit its recursion limit on large graphs.
     chunks = [check[i:i + _TERMS] for i in range(0, len(check), _TERMS)] or [["0.0"]]
@@ -198,14 +201,27 @@ def _keeps_nonfinite(graph: Graph, node_id: str, position: int) -> bool:
     return True
 
 
-def _reaches_loss(graph: Graph) -> set[str]:
-    """Nodes whose inf or nan value surely makes the loss inf or nan."""
-    reaching = {graph.loss}
-    for node_id in reversed(graph.order):
-        if node_id in reaching:
-            reaching.update(operand for position, operand in enumerate(graph[node_id].inputs)
-                            if _keeps_nonfinite(graph, node_id, position))
-    return reaching
+def _guard_terms(graph: Graph) -> list[str]:
+    """Op nodes whose values, summed, are finite exactly when every op value is: the loss,
+    and each node an inf or nan could otherwise vanish behind (an ``exp``, ``tanh`` or
+    divisor's operand).  Every other op value keeps inf and nan on its way to one of them.
+    """
+    uses: dict[str, list[tuple[str, int]]] = {node_id: [] for node_id in graph.order}
+    for consumer in graph.order:
+        for position, operand in enumerate(graph[consumer].inputs):
+            uses[operand].append((consumer, position))
+    terms = {graph.loss}
+    guarded = {graph.loss}  # an inf or nan there surely reaches a term
+    for node_id in reversed(graph.order):  # consumers before their operands
+        if node_id in guarded or graph[node_id].op is None:
+            continue
+        if any(consumer in guarded and _keeps_nonfinite(graph, consumer, position)
+               for consumer, position in uses[node_id]):
+            guarded.add(node_id)
+        else:
+            terms.add(node_id)
+            guarded.add(node_id)
+    return [node_id for node_id in graph.order if node_id in terms]
 
 
 def _needs_gradient(graph: Graph) -> set[str]:
@@ -327,6 +343,7 @@ class CompiledGraph:
             array_ns["batch_outputs"]
         self._losses: Callable[[Sequence[Any], Any, Sequence[Any]], Any] = \
             losses_ns["losses"]
+        self._runs: RunsFn | None = None
 
     def batch(self, X: np.ndarray, Y: np.ndarray, w: Sequence[float] | np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
@@ -401,6 +418,28 @@ class CompiledGraph:
             if progress is not None:
                 progress(stop / n)
         return result
+
+
+    def runs(self) -> RunsFn:
+        """``runs(x, y, w) -> (loss, grads, check)``: one sample's forward and backward
+        pass for many runs at once, generated on first use.
+
+        ``x`` and ``y`` are the sample (Python floats), ``w`` the finite weights of every
+        run as an array ``(n_weights, runs)``.  ``loss`` and each of ``grads`` (one per
+        weight, in order) are arrays over the runs (or scalars where a run makes no
+        difference); call under ``np.errstate(all="ignore")``.  Numbers are numpy's, which
+        may differ from the per-sample path's :mod:`math` in the last bit.  A run whose
+        ``check`` or gradients are not all finite has an inf or nan somewhere in its
+        pass (or its check overflowed): replay it on the trace path to find out.
+        """
+        if self._runs is None:
+            source = _generate(self.graph, "runs")
+            namespace: dict[str, Any] = {**ARRAY_NAMESPACE, "_f": np.float64}
+            # Built from the op table's templates, as the other functions.
+            exec(compile(source, f"<compiled runs {self.graph.name or 'graph'}>",  # noqa: S102
+                         "exec"), namespace)
+            self._runs = namespace["runs"]
+        return self._runs
 
 
 _CACHE: WeakKeyDictionary[Graph, CompiledGraph] = WeakKeyDictionary()

@@ -1,0 +1,72 @@
+"""Benchmark: a learning-rate sweep against the single-run trainer, per step of one run.
+
+    python benchmarks/bench_sweep.py [--runs N] [--epochs E] [--repeat R]
+
+A sweep of N learning rates per optimizer for SGD and Adam (2N runs trained at once, one
+forward and backward pass over all of them per step) on the seed graph and the built-in
+data, timed whole (setup, the final losses and any replays included) and divided by the
+run-steps it trains; beside it, in the same process and alternating with it, the
+single-run trainer (:class:`core.training.trainer.Trainer`, built before the clock
+starts, then run to the end) for SGD and Adam over the same epochs, per step.  Each
+figure is the fastest of ``--repeat`` rounds.  Target: sweep time per run-step <= 0.15x
+the trainer's time per step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.timing import best_time  # noqa: E402
+from core.training.config import TrainingConfig  # noqa: E402
+from core.training.sweep import run_sweep  # noqa: E402
+
+#: The bar: sweep time per run-step over the trainer's time per step.
+TARGET = 0.15
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=100, help="learning rates per optimizer")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    config = TrainingConfig(epochs=args.epochs)
+    optimizers = ("sgd", "adam")
+    lr_min, lr_max = 1e-3, 0.1
+    n_samples = len(config.load_data())
+    steps = args.epochs * n_samples
+    run_steps = steps * args.runs * len(optimizers)
+    run_sweep(config, optimizers, lr_min, lr_max, 2, epochs=1)  # generate the code once
+    singles = {name: config.replace(optimizer=name, hyperparameters={"lr": 0.01})
+               for name in optimizers}
+    seconds = dict.fromkeys(("sweep", *optimizers), float("inf"))
+    for _ in range(args.repeat):  # rounds alternate, so that all see the same machine
+        seconds["sweep"] = min(seconds["sweep"], best_time(
+            lambda: run_sweep(config, optimizers, lr_min, lr_max, args.runs), 1))
+        for name, single in singles.items():
+            trainer = single.trainer()  # built outside the clock: its steps alone
+            seconds[name] = min(seconds[name], best_time(trainer.run_to_end, 1))
+    sweep = seconds["sweep"] / run_steps * 1e6
+    trainer = {name: seconds[name] / steps * 1e6 for name in optimizers}
+    single = sum(trainer.values()) / len(trainer)
+    print(f"seed graph, {n_samples} samples x {args.epochs} epochs = {steps} steps per run; "
+          f"best of {args.repeat}")
+    for name in optimizers:
+        print(f"  single-run trainer, {name:<5} {trainer[name]:8.3f} us/step")
+    print(f"  sweep, {args.runs} lr x {len(optimizers)} optimizers = "
+          f"{args.runs * len(optimizers)} runs: {seconds['sweep']:.3f} s, "
+          f"{sweep:.3f} us/run-step")
+    ratio = sweep / single
+    verdict = "within" if ratio <= TARGET else "over"
+    print(f"  ratio {ratio:.3f}x the trainer's mean per-step time (target <= {TARGET}x: "
+          f"{verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
