@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from cli.loss_options import add_loss_options, choose_loss
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
 from core.inputs import (
@@ -26,6 +25,7 @@ from core.inputs import (
     resolve_inputs,
 )
 from core.presets import Preset
+from core.training.loss_options import add_loss_options, choose_loss
 
 __all__ = ["Parser", "UsageError", "add_data_and_graph", "check_names", "emit_json",
            "format_number", "join_negative_values", "load_graph_and_data", "option_error",

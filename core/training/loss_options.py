@@ -1,5 +1,6 @@
 """``--loss`` and ``--delta``: the loss on top of the graph, for every command that reads a
-graph (:func:`cli.common.add_data_and_graph`)."""
+graph (:func:`cli.common.add_data_and_graph`) and for the window.  Here in core because
+the window and the commands share them."""
 
 from __future__ import annotations
 
@@ -40,9 +41,11 @@ def _delta(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number > 0") from None
 
 
-def chosen_loss(args: argparse.Namespace, preset: Preset | None) -> tuple[str, float]:
-    """The loss and δ the command line asks for: ``--loss`` (else the preset's own, else
-    mse) and ``--delta`` (else the preset's, else 1).
+def chosen_loss(args: argparse.Namespace, preset: Preset | None,
+                current: tuple[str, float] = (DEFAULT_LOSS, DEFAULT_DELTA)
+                ) -> tuple[str, float]:
+    """The loss and δ asked for: ``--loss``, else the preset's own, else ``current`` (the
+    default mse); ``--delta``, else the δ that goes with that loss (1 for another loss).
 
     Raises
     ------
@@ -51,13 +54,13 @@ def chosen_loss(args: argparse.Namespace, preset: Preset | None) -> tuple[str, f
     """
     given_loss = getattr(args, "loss", None)
     given_delta = getattr(args, "delta", None)
-    loss = given_loss or (preset.loss if preset is not None else DEFAULT_LOSS)
+    base_loss, base_delta = (preset.loss, preset.delta) if preset is not None else current
+    loss = given_loss or base_loss
     if given_delta is not None and loss != "huber":
         raise UsageError(f"--delta is Huber's δ; the loss here is {loss} (add --loss huber)")
     if given_delta is not None:
         return loss, float(given_delta)
-    same = preset is not None and preset.loss == loss
-    return loss, preset.delta if same and preset is not None else DEFAULT_DELTA
+    return loss, base_delta if loss == base_loss else DEFAULT_DELTA
 
 
 def choose_loss(args: argparse.Namespace, graph: Graph, preset: Preset | None,
