@@ -1,0 +1,582 @@
+"""The Sweep tab: final loss against the learning rate, one curve per optimizer.
+
+Every run of a sweep starts from the session's current graph, data, initial weights and
+hyperparameters; only the optimizer and the learning rate differ (log-spaced from lr min to
+lr max, both included).  The sweep runs in a worker thread
+(:class:`gui.geometry.sweep_runner.SweepRunner`) so the window keeps answering.
+
+The plot is log-log.  A run that diverged has no final loss to draw: it is marked ✕ in its
+optimizer's colour on a row above every finite loss, at its learning rate; its tooltip names
+the node and the step where it diverged.  Each optimizer's lowest final loss is marked ★
+and stated above the plot.  Hovering a point shows its run; clicking it trains the session
+with that run's optimizer and learning rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.training.hyperparameters import HyperparameterError
+from core.training.optimizers import OPTIMIZERS
+from core.training.sweep import MAX_RUNS, SweepError, SweepResult, SweepRun, learning_rates
+from gui.geometry.sweep_runner import SweepRunner
+from gui.geometry.sweep_worker import SweepRequest
+from gui.plain_text import plain_label, tooltip_text
+from gui.plots.style import RangeFollower, finite_bounds, new_plot, style_plot
+from gui.session.training_session import TrainingSession
+from gui.theme import DEFAULT_THEME, Theme
+
+__all__ = ["DEFAULT_CHOICE", "SweepTab", "install_sweep_tab"]
+
+#: Optimizers checked when the tab opens.
+DEFAULT_CHOICE = ("sgd", "adam")
+#: Learning rates per optimizer, and their range, when the tab opens.
+DEFAULT_RUNS = 30
+DEFAULT_LR_MIN = 1e-4
+DEFAULT_LR_MAX = 1.0
+#: The row of diverged marks sits this many decades above the largest finite loss.
+DIVERGED_ROW = 0.3
+#: Marker sizes at text scale 1.
+POINT_SIZE = 7
+BEST_SIZE = 16
+DIVERGED_SIZE = 11
+#: Width of the column of controls at most, in pixels at text scale 1.
+CONTROLS_WIDTH = 170
+#: The plot's tooltip away from its points.
+PLOT_HINT = ("Final loss of each run against its learning rate (✕: diverged, ★: best). "
+             "Hover a point for its run; click it to train with its optimizer and lr.")
+
+
+def format_divergence(diverged: Mapping[str, Any], epochs: int | None = None) -> str:
+    """Where a run diverged, counted as everywhere else (steps and samples from 0, epochs
+    from 1), and what became non-finite (the core's ``detail``, naming the node as the
+    graph shows it)."""
+    of = f" of {epochs}" if epochs else ""
+    epoch = diverged.get("epoch")
+    where = [f"step {diverged.get('step')}"]
+    if isinstance(epoch, int):
+        where.append(f"epoch {epoch + 1}{of}")
+    where.append(f"sample {diverged.get('sample')}")
+    detail = diverged.get("detail") or f"{diverged.get('node')} became non-finite"
+    return f"Diverged at {where[0]} ({', '.join(where[1:])}): {detail}"
+
+
+def describe_run(run: SweepRun, epochs: int | None = None) -> str:
+    """A run in a few lines: optimizer and lr, its losses, where it diverged."""
+    title = optimizer_title(run.optimizer)
+    lines = [f"{title}, lr {run.lr:.4g}"]
+    if run.diverged is not None:
+        lines.append(format_divergence(run.diverged, epochs))
+        lines.append(f"loss before it diverged {run.final_loss:.4g}")
+    else:
+        lines.append(f"final loss {run.final_loss:.4g}")
+    if run.epoch_loss:
+        lines.append(f"epoch losses {run.epoch_loss[0]:.4g} … {run.epoch_loss[-1]:.4g}"
+                     if len(run.epoch_loss) > 1 else f"epoch loss {run.epoch_loss[0]:.4g}")
+    lines.append(f"Click: train with {title} at lr {run.lr:.4g}")
+    return "\n".join(lines)
+
+
+def optimizer_title(name: str) -> str:
+    """An optimizer as people read it (``Adam``)."""
+    return OPTIMIZERS[name].title if name in OPTIMIZERS else name
+
+
+def best_runs(result: SweepResult) -> dict[str, SweepRun | None]:
+    """Per optimizer (in the sweep's order) its run of lowest finite final loss among the
+    runs that did not diverge (``None`` when every run diverged)."""
+    best: dict[str, SweepRun | None] = {}
+    for run in result.runs:
+        best.setdefault(run.optimizer, None)
+        if run.diverged is not None or not math.isfinite(run.final_loss):
+            continue
+        current = best[run.optimizer]
+        if current is None or run.final_loss < current.final_loss:
+            best[run.optimizer] = run
+    return best
+
+
+class SweepTab(QWidget):
+    """Controls for a learning-rate sweep and its plot.
+
+    Parameters
+    ----------
+    session
+        The training session: what is swept, and what a click on a point changes.
+    theme
+        Colours and text size.
+    runner
+        The sweep runner (default: a new one on ``session``, owned by the tab).
+
+    Attributes
+    ----------
+    result
+        The sweep shown (``None`` before the first).
+    curves, diverged_marks, best_marks
+        Optimizer name -> its curve (runs that did not diverge), its ✕ marks and its ★.
+    """
+
+    def __init__(self, session: TrainingSession, theme: Theme = DEFAULT_THEME,
+                 parent: QWidget | None = None, runner: SweepRunner | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sweep_tab")
+        self.session = session
+        self.theme = theme
+        self.runner = runner or SweepRunner(session, self)
+        self.result: SweepResult | None = None
+        self.request: SweepRequest | None = None
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.diverged_marks: dict[str, pg.PlotDataItem] = {}
+        self.best_marks: dict[str, pg.PlotDataItem] = {}
+        #: The plot's tooltip: the hovered runs, else a hint.
+        self.hover_text = PLOT_HINT
+
+        # The optimizers are a menu of check boxes on one button, as in the Compare tab:
+        # seven check boxes in a grid would leave the plot no height at 1024x768.
+        self.choose = QToolButton()
+        self.choose.setObjectName("sweep_choose")
+        self.choose.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.choose)
+        self.checks: dict[str, QAction] = {}
+        for name, cls in OPTIMIZERS.items():
+            check = menu.addAction(cls.title)
+            check.setObjectName(f"sweep_{name}")
+            check.setCheckable(True)
+            check.setChecked(name in DEFAULT_CHOICE)
+            check.toggled.connect(self._show_choice)
+            self.checks[name] = check
+        self.choose.setMenu(menu)
+        self.lr_min = self._lr_field("sweep_lr_min", DEFAULT_LR_MIN, "smallest learning rate")
+        self.lr_max = self._lr_field("sweep_lr_max", DEFAULT_LR_MAX, "largest learning rate")
+        self.runs = QSpinBox()
+        self.runs.setObjectName("sweep_runs")
+        self.runs.setRange(2, MAX_RUNS)
+        self.runs.setValue(DEFAULT_RUNS)
+        self.runs.setToolTip("Learning rates per optimizer, log-spaced from min to max")
+        self.epochs = QSpinBox()
+        self.epochs.setObjectName("sweep_epochs")
+        self.epochs.setRange(0, 100_000)
+        self.epochs.setValue(0)
+        self.epochs.setToolTip("Epochs per run (the lowest value: as many as training has)")
+        self.run_button = QPushButton("Run")
+        self.run_button.setObjectName("sweep_run")
+        self.run_button.setToolTip("Train every checked optimizer at every learning rate, "
+                                   "all from the current initial weights")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("sweep_cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("sweep_progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%p%")
+        self.progress.setVisible(False)
+        self.status = plain_label(QLabel())  # a failure may quote the data file
+        self.status.setObjectName("sweep_status")
+        self.status.setProperty("role", "muted")
+        self.status.setWordWrap(True)
+        self.best_label = QLabel()  # rich text: names are escaped
+        self.best_label.setObjectName("sweep_best")
+        self.best_label.setTextFormat(Qt.TextFormat.RichText)
+        self.best_label.setWordWrap(True)
+        self.best_label.setVisible(False)
+        self.summary = plain_label(QLabel())
+        self.summary.setObjectName("sweep_summary")
+        self.summary.setVisible(False)
+
+        self.plot = new_plot("", "learning rate", "final loss", theme)
+        self.plot.setObjectName("sweep_plot")
+        item = self.plot.getPlotItem()
+        item.setLogMode(x=True, y=True)
+        self._range = RangeFollower(item)
+        self.plot.getViewBox().setToolTip(PLOT_HINT)
+
+        # Controls in a column at the left, the plot at the right: at 1024x768 the plots
+        # dock is about 400x160, and rows of controls above the plot left it no height.
+        lr_row = QHBoxLayout()
+        lr_row.setSpacing(2)
+        lr_row.addWidget(self.lr_min, 1)
+        lr_row.addWidget(QLabel("–"))
+        lr_row.addWidget(self.lr_max, 1)
+        form = QGridLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(4)
+        form.setVerticalSpacing(2)
+        rows: list[tuple[str, QWidget, QWidget | QHBoxLayout]] = [
+            ("lr", self.lr_min, lr_row), ("runs", self.runs, self.runs),
+            ("epochs", self.epochs, self.epochs)]
+        for row, (text, buddy, field) in enumerate(rows):
+            label = QLabel(text)
+            label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+            label.setBuddy(buddy)
+            form.addWidget(label, row, 0)
+            if isinstance(field, QHBoxLayout):
+                form.addLayout(field, row, 1)
+            else:
+                form.addWidget(field, row, 1)
+        form.setColumnStretch(1, 1)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(2)
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.choose)
+        column.addLayout(form)
+        column.addLayout(buttons)
+        column.addWidget(self.progress)
+        column.addWidget(self.summary)
+        column.addStretch(1)
+        controls = QWidget()
+        controls.setObjectName("sweep_controls")
+        controls.setLayout(column)
+        controls.setMaximumWidth(CONTROLS_WIDTH)
+        view = QVBoxLayout()
+        view.setSpacing(0)
+        view.addWidget(self.status)
+        view.addWidget(self.best_label)
+        view.addWidget(self.plot, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(4)
+        layout.addWidget(controls)
+        layout.addLayout(view, 1)
+
+        self._show_choice()
+        self._show_epochs(session.epochs)
+        session.epochs_changed.connect(self._show_epochs)
+        self.run_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        runner = self.runner
+        runner.started.connect(self._on_started)
+        runner.progressed.connect(self._on_progressed)
+        runner.finished.connect(self._on_finished)
+        runner.failed.connect(self._on_failed)
+        runner.stopped.connect(self._on_stopped)
+        runner.outdated.connect(self._on_outdated)
+        self.status.setText("Final loss per learning rate: choose the optimizers and the "
+                            "range, then Run.")
+
+    def _lr_field(self, name: str, value: float, what: str) -> QLineEdit:
+        field = QLineEdit(f"{value:g}")
+        field.setObjectName(name)
+        field.setToolTip(f"The {what} (a positive number, such as 1e-4)")
+        field.returnPressed.connect(self.start)
+        return field
+
+    # -- controls ------------------------------------------------------------------------
+
+    def chosen(self) -> list[str]:
+        """The checked optimizers, in the registry's order."""
+        return [name for name, check in self.checks.items() if check.isChecked()]
+
+    def set_chosen(self, names: Sequence[str]) -> None:
+        for name, check in self.checks.items():
+            check.setChecked(name in names)
+
+    def _show_choice(self) -> None:
+        titles = [OPTIMIZERS[name].title for name in self.chosen()]
+        self.choose.setText(f"{', '.join(titles) or 'no optimizer'} ▾")
+        self.choose.setToolTip("Optimizers to sweep: " + (", ".join(titles) or "none"))
+
+    def _show_epochs(self, epochs: int) -> None:
+        self.epochs.setSpecialValueText(f"= training ({epochs})")
+
+    def read_request(self) -> SweepRequest | str:
+        """The sweep the controls ask for, or a one-line message naming what is wrong."""
+        bounds = []
+        for what, field in (("lr min", self.lr_min), ("lr max", self.lr_max)):
+            text = field.text().strip()
+            try:
+                bounds.append(float(text))
+            except ValueError:
+                return f"{what} must be a number such as 1e-3, got {text!r}"
+        low, high = bounds
+        try:
+            learning_rates(low, high, self.runs.value())  # the sweep's own rules
+        except SweepError as error:
+            return str(error)
+        chosen = self.chosen()
+        if not chosen:
+            return "Check at least one optimizer to sweep."
+        epochs = self.epochs.value()
+        return SweepRequest(tuple(chosen), low, high, self.runs.value(),
+                            None if epochs == 0 else epochs)
+
+    def start(self) -> None:
+        """Run the sweep the controls describe (a message says what is wrong instead)."""
+        request = self.read_request()
+        if isinstance(request, str):
+            self._set_status(request, warning=True)
+            return
+        self.runner.start(request)
+
+    # -- the runner's signals ------------------------------------------------------------
+
+    def _set_status(self, text: str, *, warning: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+        self.status.setProperty("role", "warning" if warning else "muted")
+        # A dynamic property is applied by polishing again.
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.progress.setVisible(running)
+
+    def _on_started(self, request: SweepRequest) -> None:
+        self._set_running(True)
+        self.progress.setValue(0)
+        epochs = self.session.epochs if request.epochs is None else request.epochs
+        total = request.runs * len(request.optimizers)
+        self.progress.setFormat(f"{total} runs: %p%")
+        self._set_status(f"Sweeping {total} runs of {epochs} epochs from lr "
+                         f"{request.lr_min:g} to {request.lr_max:g}…")
+
+    def _on_progressed(self, fraction: float) -> None:
+        self.progress.setValue(round(1000 * min(1.0, max(0.0, fraction))))
+
+    def _on_finished(self, result: SweepResult, request: SweepRequest) -> None:
+        self._set_running(False)
+        self.show_result(result, request)
+        self._set_status("")
+
+    def _on_failed(self, message: str) -> None:
+        self._set_running(False)
+        self._set_status(f"Sweep failed: {message}", warning=True)
+
+    def _on_stopped(self, message: str, stale: bool) -> None:
+        self._set_running(False)
+        if stale:
+            self.clear()
+        elif self.result is not None:
+            message += ": the plot still shows the previous sweep"
+        self._set_status(message + ("" if message.endswith(".") else "."), warning=stale)
+        self.session.report(message)
+
+    def _on_outdated(self, message: str) -> None:
+        self.clear()
+        self._set_status(message, warning=True)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Remove the shown sweep."""
+        item = self.plot.getPlotItem()
+        for items in (self.curves, self.diverged_marks, self.best_marks):
+            for curve in items.values():
+                item.removeItem(curve)
+            items.clear()
+        self.result = self.request = None
+        self.best_label.clear()
+        self.best_label.setVisible(False)
+        self.summary.clear()
+        self.summary.setVisible(False)
+        self.plot.getViewBox().setToolTip(PLOT_HINT)
+        self.hover_text = PLOT_HINT
+
+    def show_result(self, result: SweepResult, request: SweepRequest | None = None) -> None:
+        """Draw ``result``: a curve per optimizer, ✕ for diverged runs, ★ for the best."""
+        self.clear()
+        self.result, self.request = result, request
+        item = self.plot.getPlotItem()
+        names = list(dict.fromkeys(run.optimizer for run in result.runs))
+        finite = np.array([run.final_loss for run in result.runs
+                           if run.diverged is None and math.isfinite(run.final_loss)
+                           and run.final_loss > 0], dtype=float)
+        _, top = finite_bounds(finite, log=True)
+        row = 10.0 ** ((top if math.isfinite(top) else 0.0) + DIVERGED_ROW)
+        for name in names:
+            indices = [i for i, run in enumerate(result.runs) if run.optimizer == name]
+            indices.sort(key=lambda i: result.runs[i].lr)
+            kept = [i for i in indices if result.runs[i].diverged is None]
+            lost = [i for i in indices if result.runs[i].diverged is not None]
+            curve = self._points(item, kept, [result.runs[i].final_loss for i in kept])
+            curve.setZValue(1)
+            marks = self._points(item, lost, [row] * len(lost))
+            marks.setZValue(2)
+            self.curves[name], self.diverged_marks[name] = curve, marks
+            best = best_runs(result)[name]
+            chosen = [] if best is None else [result.runs.index(best)]
+            star = self._points(item, chosen, [best.final_loss] if best else [])
+            star.setZValue(3)
+            self.best_marks[name] = star
+        self._colour()
+        self._show_best()
+        self._fit(row)
+
+    def _points(self, item: pg.PlotItem, indices: list[int],
+                losses: list[float]) -> pg.PlotDataItem:
+        """A curve through runs ``indices`` (into the result) at ``losses``; each point's
+        data is its run's index, for hovering and clicking."""
+        assert self.result is not None
+        lrs = np.array([self.result.runs[i].lr for i in indices], dtype=float)
+        y = np.array(losses, dtype=float)
+        # Zero has no logarithm; a loss of exactly zero sits on the floor of the axis.
+        y = np.where(np.isfinite(y), np.maximum(y, 1e-300), np.nan)
+        curve = pg.PlotDataItem(lrs, y, data=list(indices), connect="finite")
+        item.addItem(curve)
+        scatter = curve.scatter
+        scatter.opts["hoverable"] = True
+        scatter.opts["tip"] = None  # the tooltip is set in _on_hovered
+        scatter.sigHovered.connect(self._on_hovered)
+        curve.sigPointsClicked.connect(self._on_clicked)
+        return curve
+
+    def _colour(self) -> None:
+        theme = self.theme
+        scale = theme.text_scale
+        for i, name in enumerate(self.curves):
+            colour = theme.line_colour(i)
+            curve = self.curves[name]
+            curve.setPen(pg.mkPen(colour, width=2.5 * scale))
+            curve.setSymbol("o")
+            curve.setSymbolSize(POINT_SIZE * scale)
+            curve.setSymbolBrush(colour)
+            curve.setSymbolPen(None)
+            marks = self.diverged_marks[name]
+            marks.setPen(None)
+            marks.setSymbol("x")
+            marks.setSymbolSize(DIVERGED_SIZE * scale)
+            marks.setSymbolBrush(colour)
+            marks.setSymbolPen(pg.mkPen(colour, width=1))
+            star = self.best_marks[name]
+            star.setPen(None)
+            star.setSymbol("star")
+            star.setSymbolSize(BEST_SIZE * scale)
+            star.setSymbolBrush(colour)
+            star.setSymbolPen(pg.mkPen(theme.plot_foreground, width=1.5))
+
+    def best_text(self) -> list[str]:
+        """The best-lr line of each optimizer, as the label above the plot states it."""
+        if self.result is None:
+            return []
+        lines = []
+        for name, best in best_runs(self.result).items():
+            title = optimizer_title(name)
+            if best is None:
+                lines.append(f"{title}: every run diverged")
+            else:
+                lines.append(f"{title}: best lr {best.lr:.3g}, loss {best.final_loss:.3g}")
+        return lines
+
+    def _show_best(self) -> None:
+        lines = self.best_text()
+        parts = [f"<span style='color:{self.theme.line_colour(i)}'><b>★</b></span>&nbsp;"
+                 f"{escape(line)}" for i, line in enumerate(lines)]
+        assert self.result is not None
+        diverged = sum(run.diverged is not None for run in self.result.runs)
+        self.summary.setText(f"{len(self.result.runs)} runs, "
+                             + (f"✕ {diverged} diverged" if diverged else "none diverged"))
+        self.summary.setVisible(True)
+        self.best_label.setText("<br>".join(parts))
+        self.best_label.setVisible(bool(parts))
+
+    def _fit(self, row: float) -> None:
+        assert self.result is not None
+        lrs = np.array([run.lr for run in self.result.runs], dtype=float)
+        x_low, x_high = finite_bounds(lrs, log=True)
+        losses = [np.asarray(c.getOriginalDataset()[1], dtype=float)
+                  for c in self.curves.values() if c.getOriginalDataset()[1] is not None]
+        y_low, y_high = finite_bounds(*losses, np.array([row]), log=True)
+        if not math.isfinite(x_low) or not math.isfinite(y_low):
+            return
+        pad = 0.05 * max(x_high - x_low, 1.0)
+        self._range.following = True
+        self._range.fit(x_low - pad, x_high + pad, y_low - 0.1, y_high + 0.1)
+
+    # -- hovering and clicking -----------------------------------------------------------
+
+    def _run_at(self, point: pg.SpotItem) -> SweepRun | None:
+        index = point.data()
+        if self.result is None or not isinstance(index, int | np.integer):
+            return None
+        return self.result.runs[int(index)]
+
+    def _on_hovered(self, _scatter: pg.ScatterPlotItem, points: Sequence[pg.SpotItem],
+                    _event: object) -> None:
+        runs = [run for run in (self._run_at(p) for p in list(points)[:3]) if run]
+        epochs = self.result.epochs if self.result is not None else None
+        text = "\n\n".join(describe_run(run, epochs) for run in runs) or PLOT_HINT
+        if text != self.hover_text:
+            self.hover_text = text
+            self.plot.getViewBox().setToolTip(tooltip_text(text))
+
+    def _on_clicked(self, _curve: pg.PlotDataItem, points: Sequence[pg.SpotItem],
+                    _event: object) -> None:
+        runs = [run for run in (self._run_at(p) for p in list(points)[:1]) if run]
+        if runs:
+            self.apply_run(runs[0])
+
+    def apply_run(self, run: SweepRun) -> None:
+        """Train the session with ``run``'s optimizer, learning rate and the other
+        hyperparameters the sweep gave it; the status bar says what happened."""
+        session = self.session
+        used = self.result.hyperparameters if self.result is not None else None
+        values = dict((used or {}).get(run.optimizer, {}))
+        values["lr"] = run.lr
+        title = optimizer_title(run.optimizer)
+        started = session.trainer.cursor.step > 0
+        try:
+            session.set_optimizer(run.optimizer, values)
+        except HyperparameterError as error:
+            message = f"Cannot train with {title} at lr {run.lr:.4g}: {error}"
+            session.report(message)
+            self._set_status(message, warning=True)
+            return
+        message = f"From the sweep: training with {title} at lr {run.lr:.4g}"
+        if started:
+            message += (" from the current weights (Reset to start from the initial weights, "
+                        "as the sweep did)")
+        else:
+            message += "; press Play to train"
+        session.report(message)
+        self._set_status(message + ".")
+
+    # -- looks ---------------------------------------------------------------------------
+
+    def set_theme(self, theme: Theme) -> None:
+        """Redraw in ``theme``'s colours and text size."""
+        self.theme = theme
+        style_plot(self.plot, theme)
+        if self.result is not None:
+            self._colour()
+            self._show_best()
+
+    def shutdown(self) -> None:
+        """Stop the running sweep and wait for its thread (the window is closing)."""
+        self.runner.shutdown()
+
+
+def install_sweep_tab(tabs: QTabWidget, session: TrainingSession,
+                      theme: Theme = DEFAULT_THEME) -> SweepTab:
+    """Add a Sweep tab to ``tabs`` and return it."""
+    tab = SweepTab(session, theme)
+    tabs.addTab(tab, "Sweep")
+    return tab
