@@ -51,6 +51,9 @@ SCREENSHOT_SIZE = (1600, 1000)
 DEFAULT_SPEED = 4.0
 #: The themes' names (gui.theme.THEMES), here so that parsing needs no Qt.
 THEME_NAMES = ("light", "dark", "high-contrast")
+#: Views that start hidden and ``--show NAME`` shows: name -> what it is.  Each is the
+#: window's dock whose object name is ``NAME_dock``.
+SHOWABLE = {"model": "the model over its data"}
 #: TrainingConfig()'s defaults, as --help words them (a test keeps them equal).
 DEFAULTS = {"optimizer": "sgd", "graph": "seed", "seed": 0, "epochs": 20}
 
@@ -73,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --lesson: start at stop N (from 1)")
     parser.add_argument("--present", action="store_true",
                         help="start in presentation mode (F5 enters it, Esc leaves)")
+    parser.add_argument("--show", action="append", choices=tuple(SHOWABLE), default=[],
+                        metavar="VIEW",
+                        help="show a view that starts hidden (repeatable): " + ", ".join(
+                            f"{name} ({what})" for name, what in SHOWABLE.items()))
     parser.add_argument("--theme", choices=THEME_NAMES, metavar="NAME",
                         help=f"colours: {', '.join(THEME_NAMES)} (default: the remembered "
                              "one, else light)")
@@ -247,6 +254,7 @@ def open_window(args: argparse.Namespace) -> MainWindow:
     session, startup, lesson, stop = _session(args, settings)
     window = MainWindow(session, settings=settings, theme=_theme(args))
     window.show()
+    show_views(window, args.show)
     message = remembered_message([*startup.remembered, *view_differences(window),
                                   *layout_differences(window)])
     if message:
@@ -260,6 +268,17 @@ def open_window(args: argparse.Namespace) -> MainWindow:
         if problem:
             window.statusBar().showMessage(problem)
     return window
+
+
+def show_views(window: MainWindow, names: Sequence[str]) -> None:
+    """Show the docks ``--show`` names (:data:`SHOWABLE`), each in front of its tabs."""
+    from PySide6.QtWidgets import QDockWidget
+
+    for name in names:
+        dock = window.findChild(QDockWidget, f"{name}_dock")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
 
 
 def _open_session(args: argparse.Namespace) -> OpenedSession:
@@ -388,6 +407,7 @@ def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespac
     window.graph_view.camera.animated = False
     window.resize(*args.size)
     window.show()
+    show_views(window, args.show)
     QApplication.processEvents()
     if args.present:
         # The window keeps the requested size: it stands for the projector's screen.
