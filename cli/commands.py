@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "compare": "cli.compare_cmd",
     "export": "cli.export_cmd",
     "check-backward": "cli.check_backward_cmd",
+    "sweep": "cli.sweep_cmd",
 }
 
 
