@@ -55,7 +55,7 @@ from gui.files.export_menu import ExportMenu
 from gui.files.presets_menu import PresetsMenu
 from gui.files.session_files import SessionFiles
 from gui.formatting import short_number
-from gui.geometry.model_view import install_model_view
+from gui.geometry.sweep_tab import install_sweep_tab
 from gui.graph.value_label import ValueLabel
 from gui.graph.view import GraphView
 from gui.keymap import build_actions, make_action
@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self.plot_tabs.addTab(self.loss_plot, "Loss")
         self.plot_tabs.addTab(self.trajectory_plot, "Weights over time")
         self.plot_tabs.addTab(self.compare_plot, "Compare optimizers")
+        self.sweep_tab = install_sweep_tab(self.plot_tabs, training, theme)
         self.controls_dock = self._dock("Controls", self.side_panel,
                                         Qt.DockWidgetArea.RightDockWidgetArea)
         self.plots_dock = self._dock("Plots", self.plot_tabs,
@@ -337,8 +338,6 @@ class MainWindow(QMainWindow):
         for dock in (self.controls_dock, self.plots_dock, self.weights_dock,
                      self.inspector_dock):
             view_menu.addAction(dock.toggleViewAction())
-        self.model_view = install_model_view(self, view_menu, self.session.training,
-                                             self.theme, beside=self.inspector_dock)
         view_menu.addAction(self.graph_only_action)
         view_menu.addAction(self.full_screen_action)
         view_menu.addSeparator()
@@ -579,10 +578,11 @@ class MainWindow(QMainWindow):
             self.presentation.restyle()
         else:
             self.graph_view.set_theme(self.graph_theme())
-        for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot, self.model_view):
+        for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot):
             plot.set_theme(theme)
         self._style_panels(theme)
         self.caption_bar.set_theme(theme)
+        self.sweep_tab.set_theme(theme)
         if self.stepping.position is not None:
             self.show_step_position(self.stepping.position)
         action = self.theme_actions.get(theme.name)
@@ -930,6 +930,7 @@ class MainWindow(QMainWindow):
             return
         self.data_loader.shutdown()
         self.gradient_tools.shutdown()
+        self.sweep_tab.shutdown()
         self.session.shutdown()
         self.save_settings()
         super().closeEvent(event)

@@ -261,3 +261,36 @@ def test_nothing_chosen_is_refused(tab):
     tab.run_button.click()
     assert not tab.runner.running()
     assert "at least one optimizer" in tab.status.text()
+
+
+def test_the_window_has_a_sweep_tab_after_the_comparison(window):
+    tabs = window.plot_tabs
+    index = tabs.indexOf(window.sweep_tab)
+    assert tabs.tabText(index) == "Sweep"
+    assert tabs.tabText(index - 1) == "Compare optimizers"
+
+
+def test_a_theme_change_recolours_the_sweep(window, session, qtbot):
+    from gui.theme import THEMES
+
+    tab = window.sweep_tab
+    window.plot_tabs.setCurrentWidget(tab)
+    _sweep(tab, qtbot, runs=3)
+    window.set_theme(THEMES["dark"])
+    dark = THEMES["dark"]
+    assert tab.curves["sgd"].opts["pen"].color().name().upper() == dark.line_colour(0).upper()
+    assert tab.curves["adam"].opts["symbolBrush"].color().name().upper() == \
+        dark.line_colour(1).upper()
+    assert tab.plot.backgroundBrush().color().name().upper() == dark.plot_background.upper()
+
+
+def test_closing_the_window_stops_a_running_sweep(window, session, qtbot):
+    tab = window.sweep_tab
+    tab.runs.setValue(200)
+    tab.epochs.setValue(2000)
+    tab.run_button.click()
+    assert tab.runner.running()
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started < 2.0
+    assert not tab.runner.running() and not tab.runner._threads
