@@ -55,6 +55,7 @@ from gui.files.export_menu import ExportMenu
 from gui.files.presets_menu import PresetsMenu
 from gui.files.session_files import SessionFiles
 from gui.formatting import short_number
+from gui.geometry.model_view import install_model_view
 from gui.geometry.sweep_tab import install_sweep_tab
 from gui.graph.value_label import ValueLabel
 from gui.graph.view import GraphView
@@ -338,6 +339,8 @@ class MainWindow(QMainWindow):
         for dock in (self.controls_dock, self.plots_dock, self.weights_dock,
                      self.inspector_dock):
             view_menu.addAction(dock.toggleViewAction())
+        self.model_view = install_model_view(self, view_menu, self.session.training,
+                                             self.theme, beside=self.inspector_dock)
         view_menu.addAction(self.graph_only_action)
         view_menu.addAction(self.full_screen_action)
         view_menu.addSeparator()
@@ -578,7 +581,7 @@ class MainWindow(QMainWindow):
             self.presentation.restyle()
         else:
             self.graph_view.set_theme(self.graph_theme())
-        for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot):
+        for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot, self.model_view):
             plot.set_theme(theme)
         self._style_panels(theme)
         self.caption_bar.set_theme(theme)
