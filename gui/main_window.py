@@ -55,6 +55,7 @@ from gui.files.export_menu import ExportMenu
 from gui.files.presets_menu import PresetsMenu
 from gui.files.session_files import SessionFiles
 from gui.formatting import short_number
+from gui.geometry.landscape_dock import install_landscape
 from gui.geometry.model_view import install_model_view
 from gui.geometry.sweep_tab import install_sweep_tab
 from gui.graph.value_label import ValueLabel
@@ -342,6 +343,8 @@ class MainWindow(QMainWindow):
         self.model_view = install_model_view(self, view_menu, self.session.training,
                                              self.theme, beside=self.inspector_dock)
         view_menu.addAction(self.graph_only_action)
+        self.landscape = install_landscape(self, self.session, self.graph_view, self.theme,
+                                           view_menu)
         view_menu.addAction(self.full_screen_action)
         view_menu.addSeparator()
         view_menu.addAction(self.actions["reset_settings"])
@@ -374,6 +377,7 @@ class MainWindow(QMainWindow):
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
             toolbar.addAction(action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        toolbar.addAction(self.landscape.show_action)
         self.toolbar = toolbar
 
     def _size_docks(self) -> None:
@@ -581,7 +585,8 @@ class MainWindow(QMainWindow):
             self.presentation.restyle()
         else:
             self.graph_view.set_theme(self.graph_theme())
-        for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot, self.model_view):
+        for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot, self.model_view,
+                     self.landscape):
             plot.set_theme(theme)
         self._style_panels(theme)
         self.caption_bar.set_theme(theme)
@@ -935,5 +940,6 @@ class MainWindow(QMainWindow):
         self.gradient_tools.shutdown()
         self.sweep_tab.shutdown()
         self.session.shutdown()
+        self.landscape.shutdown()
         self.save_settings()
         super().closeEvent(event)

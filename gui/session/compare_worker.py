@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -42,6 +42,9 @@ class ComparedRun:
     epoch_loss: np.ndarray
     final_loss: float
     diverged: str | None
+    #: The weights at the start and after each recorded step, shape (points, n_weights)
+    #: (the loss landscape draws the run's path).
+    weights: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
 
 
 class CompareWorker(QObject):
@@ -77,6 +80,7 @@ class CompareWorker(QObject):
         self.seed = seed
         self._cancel = threading.Event()
         self._reported: dict[int, int] = {}
+        self._paths: dict[int, np.ndarray] = {}
 
     def cancel(self) -> None:
         """Ask the run to stop (thread-safe)."""
@@ -91,11 +95,18 @@ class CompareWorker(QObject):
         time.sleep(GIL_PAUSE)
         if self._cancel.is_set():
             raise _CancelledError
+        self._paths[index] = trainer.history.weights()
         epochs = trainer.history.n_epochs
         if self._reported.get(index) != epochs:
             self._reported[index] = epochs
             self.progressed.emit(self.token, self.optimizers[index].name, epochs,
                                  trainer.history.epoch_loss().copy())
+
+    def _path(self, index: int) -> np.ndarray:
+        """Run ``index``'s weights: the start, then after each recorded step (a copy)."""
+        start = self.initial_weights[None, :]
+        recorded = self._paths.get(index)
+        return start.copy() if recorded is None else np.vstack((start, recorded))
 
     @Slot()
     def run(self) -> None:
@@ -113,6 +124,7 @@ class CompareWorker(QObject):
         runs = [ComparedRun(name=run.optimizer, title=run.title,
                             epoch_loss=np.array(run.epoch_loss, dtype=float),
                             final_loss=float(run.final_loss),
-                            diverged=None if run.diverged is None else run.diverged.detail)
-                for run in comparison.runs]
+                            diverged=None if run.diverged is None else run.diverged.detail,
+                            weights=self._path(k))
+                for k, run in enumerate(comparison.runs)]
         self.finished.emit(self.token, runs)

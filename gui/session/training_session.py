@@ -548,6 +548,35 @@ class TrainingSession(QObject):
         self._changes, self._stretches = original.changes, original.stretches
         self._base_config = original.base_config
         self._original, self._viewing, self._last = None, None, None
+    def fork_with_weights(self, values: Mapping[str, float]) -> None:
+        """Fork the run at the step shown (as :meth:`resume_from` does, the original run
+        kept) with some weights moved: ``values`` maps weight ids to their new values.
+        The fork's own past starts there (no step of it led to these weights).
+
+        Raises
+        ------
+        KeyError
+            For a name that is not a weight of the graph; nothing changes then.
+        """
+        names = self._graph.weights
+        for name in values:
+            if name not in names:
+                raise KeyError(f"{name} is not a weight of the graph")
+        viewing = self._viewing
+        step = self._trainer.cursor.step if viewing is None else viewing.checkpoint.step
+        self.resume_from(step)
+        checkpoint = self._trainer.checkpoint()
+        weights = list(checkpoint.weights)
+        for name, value in values.items():
+            weights[names.index(name)] = float(value)
+        self._trainer.restore(dataclasses.replace(checkpoint, weights=tuple(weights)))
+        self.publish()
+        moved = ", ".join(f"{self._graph[name].name} = {value:.4g}"
+                          for name, value in values.items())
+        self.status_reported.emit(f"Forked at step {step} with {moved}: training continues "
+                                  "from there (the original run stays drawn in grey; "
+                                  "Discard fork returns to it)")
+
         self._sync_shown_sample()
         self.optimizer_changed.emit(self._config.optimizer, dict(self._config.hyperparameters))
         self.time_travelled.emit(-1)
