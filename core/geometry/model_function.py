@@ -21,8 +21,9 @@ from core.autodiff.compiled import compiled_graph
 from core.autodiff.engine import InputError
 from core.autodiff.graph import Graph
 
-__all__ = ["ROWS_PER_PASS", "boundary_level", "curve_inputs", "feature_means", "feature_range",
-           "finite_span", "is_binary", "plane_inputs", "predict", "probability"]
+__all__ = ["ROWS_PER_PASS", "boundary_level", "by_correlation", "curve_inputs", "feature_means",
+           "feature_range", "finite_span", "is_binary", "plane_inputs", "predict",
+           "probability"]
 
 #: Rows per vectorized pass: every node of the graph holds an array this long at once.
 ROWS_PER_PASS = 1 << 15
@@ -128,6 +129,25 @@ def plane_inputs(means: np.ndarray, features: tuple[int, int], xs: np.ndarray,
     rows[:, first] = grid_x.ravel()
     rows[:, second] = grid_y.ravel()
     return rows
+
+
+def by_correlation(X: np.ndarray, y: np.ndarray, columns: Sequence[int]) -> list[int]:
+    """``columns`` ordered by how strongly each goes with the target (|Pearson r|, the
+    strongest first; ties and constant columns keep their order, constant ones last)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    finite = np.isfinite(y)
+
+    def strength(column: int) -> float:
+        x = X[:, column]
+        keep = finite & np.isfinite(x)
+        if keep.sum() < 2:
+            return -1.0
+        dx, dy = x[keep] - x[keep].mean(), y[keep] - y[keep].mean()
+        scale = math.sqrt(float(dx @ dx) * float(dy @ dy))
+        return abs(float(dx @ dy)) / scale if scale > 0 else -1.0
+
+    return sorted(columns, key=lambda column: -strength(column))
 
 
 def is_binary(y: np.ndarray) -> bool:

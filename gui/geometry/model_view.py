@@ -42,6 +42,7 @@ from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
 from core.geometry.model_function import (
     boundary_level,
+    by_correlation,
     curve_inputs,
     feature_means,
     feature_range,
@@ -356,8 +357,9 @@ class ModelView(QWidget):
 
     def _set_model(self, graph: Graph, dataset: Dataset, loss: str) -> None:
         """A new graph, dataset or loss: the combos offer the columns the model reads; the
-        choice stays while they are the same columns (by name), else the first feature's
-        curve, or with exactly two features their plane."""
+        choice stays while they are the same columns (by name), else the curve of the
+        feature most correlated with the target, or with exactly two features their
+        plane."""
         before = self.choice()
         offered = [self.x_feature.itemText(i) for i in range(self.x_feature.count())]
         self._model = (graph, dataset, loss)
@@ -385,7 +387,8 @@ class ModelView(QWidget):
         elif len(columns) == 2:
             choice = Choice("plane", (columns[0], columns[1]))  # Playground's picture
         else:
-            choice = Choice("curve", (columns[0],))
+            # The feature that goes most with the target shows the most at first.
+            choice = Choice("curve", (by_correlation(dataset.X, dataset.y, columns)[0],))
         self._select(choice)
         self._prepare()
 

@@ -12,6 +12,7 @@ from core.data.datasets import builtin_dataset, load_dataset
 from core.geometry.model_function import (
     ROWS_PER_PASS,
     boundary_level,
+    by_correlation,
     curve_inputs,
     feature_means,
     feature_range,
@@ -148,3 +149,13 @@ def test_classification_and_its_boundary():
     assert probability(np.array([0.0]))[0] == 0.5
     np.testing.assert_allclose(probability(np.array([-800.0, 800.0, 2.0])),
                                [0.0, 1.0, 1 / (1 + np.exp(-2.0))], rtol=1e-15)
+
+
+def test_features_by_how_much_they_go_with_the_target():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 4))
+    X[:, 2] = 1.0  # constant: last
+    y = 0.2 * X[:, 0] - 3.0 * X[:, 3] + 0.01 * rng.normal(size=200)
+    assert by_correlation(X, y, [0, 1, 2, 3]) == [3, 0, 1, 2]
+    assert by_correlation(X, y, [1, 0]) == [0, 1]
+    assert by_correlation(builtin_dataset().X, builtin_dataset().y, range(5))[0] == 3

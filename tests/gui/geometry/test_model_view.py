@@ -67,7 +67,8 @@ def _logistic_session(session, weights):
 def test_the_curve_is_predict_with_the_other_features_at_their_means(view, session):
     session.training.run_steps(300)
     snapshot = session.training.snapshot()
-    assert view.choice() == Choice("curve", (0,))  # five features: the curve first
+    # Five features: the curve of the one most correlated with the target (x4, r = −0.26).
+    assert view.choice() == Choice("curve", (3,))
     assert [view.x_feature.itemText(i) for i in range(view.x_feature.count())] == \
         ["x1", "x2", "x3", "x4", "x5"]
     np.testing.assert_allclose(view.values, _expected_curve(view, snapshot), rtol=1e-12,
@@ -75,13 +76,13 @@ def test_the_curve_is_predict_with_the_other_features_at_their_means(view, sessi
     x, y = view.curve.getData()
     np.testing.assert_array_equal(x, view.prepared.xs)
     np.testing.assert_array_equal(y, view.values)
-    assert x[0] < snapshot.dataset.X[:, 0].min() and x[-1] > snapshot.dataset.X[:, 0].max()
+    assert x[0] < snapshot.dataset.X[:, 3].min() and x[-1] > snapshot.dataset.X[:, 3].max()
     # The plot says what is held: the built-in data is standardized, its means read 0.
     assert view.note.isVisible()
-    assert view.note.text() == ("Other features at their means: x2 = 0, x3 = 0, x4 = 0, "
+    assert view.note.text() == ("Other features at their means: x1 = 0, x2 = 0, x3 = 0, "
                                 "x5 = 0")
     px, py = view.points.getData()
-    np.testing.assert_array_equal(px, snapshot.dataset.X[:, 0])
+    np.testing.assert_array_equal(px, snapshot.dataset.X[:, 3])
     np.testing.assert_array_equal(py, snapshot.dataset.y)
 
 
@@ -205,7 +206,7 @@ def test_graph_and_data_changes_refresh_the_combos_and_the_picture(view, session
     seed = PRESETS["seed"]
     session.training.set_model(seed.build(), seed.dataset())
     assert view.x_feature.count() == 5
-    assert view.choice() == Choice("curve", (0,))
+    assert view.choice() == Choice("curve", (3,))
     np.testing.assert_allclose(view.values, _expected_curve(view, session.training.snapshot()),
                                rtol=1e-12)
     assert not view.boundary.isVisible() and not view.image.isVisible()
@@ -224,8 +225,11 @@ def test_new_data_for_the_same_graph_moves_the_means(view, session):
     snapshot = session.training.snapshot()
     np.testing.assert_allclose(view.prepared.means, X.mean(axis=0))
     np.testing.assert_allclose(view.values, _expected_curve(view, snapshot), rtol=1e-12)
-    assert view.prepared.point_x.tolist() == X[:, 0].tolist()  # no stale points
+    # The same columns: the same choice (x4's curve), with the new points and means.
+    assert view.choice() == Choice("curve", (3,))
+    assert view.prepared.point_x.tolist() == X[:, 3].tolist()  # no stale points
     assert f"x2 = {mean_words(float(X[:, 1].mean()), X[:, 1])}" in view.note.text()
+    assert mean_words(float(X[:, 1].mean()), X[:, 1]) not in ("0", "")
 
 
 def test_a_one_feature_dataset(view, session):
