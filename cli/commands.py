@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "export": "cli.export_cmd",
     "check-backward": "cli.check_backward_cmd",
     "sweep": "cli.sweep_cmd",
+    "landscape": "cli.landscape_cmd",
 }
 
 
