@@ -33,6 +33,7 @@ from core.inputs import (
     option_error,
     size_argument,
 )
+from core.training.holdout_options import add_holdout_options, check_split, holdout_options
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QSettings
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, metavar="N",
                         help=f"epochs to train (default: remembered, else "
                              f"{DEFAULTS['epochs']})")
+    add_holdout_options(parser)
     parser.add_argument("--session", metavar="FILE",
                         help="open a saved session: the run continues where it was")
     parser.add_argument("--fresh", action="store_true",
@@ -135,6 +137,9 @@ def _config(args: argparse.Namespace, settings: QSettings | None) -> TrainingCon
         config = config.replace(epochs=args.epochs)
     if args.data is not None:
         config = config.replace(data=DataSource.file(args.data))
+    holdout, early_stop = holdout_options(args)
+    if holdout is not None:
+        config = config.replace(holdout=holdout, early_stop=early_stop)
     return config
 
 
@@ -166,6 +171,7 @@ def _startup(args: argparse.Namespace, settings: QSettings | None) -> Startup:
         defaults = _config(args, None) if run_settings is not None else config
         graph, _ = config.build_graph()
         dataset = config.load_data()
+        check_split(config.holdout, len(dataset), config.seed)
     except ConfigError as error:
         raise option_error(error) from None
     except DataError as error:

@@ -11,7 +11,7 @@ snapshot as long as it likes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +42,9 @@ class HistorySnapshot:
         Steps taken, recorded or not.
     thinned
         Whether some steps were dropped to keep memory bounded.
+    holdout_loss
+        The held-out rows' mean loss after every completed epoch (empty when no rows are
+        held out).
     """
 
     steps: np.ndarray
@@ -51,6 +54,7 @@ class HistorySnapshot:
     n_samples: int
     n_steps: int
     thinned: bool
+    holdout_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @classmethod
     def of(cls, history: History) -> HistorySnapshot:
@@ -58,7 +62,7 @@ class HistorySnapshot:
         return cls(steps=history.steps(), sample_loss=history.sample_loss(),
                    weights=history.weights(), epoch_loss=history.epoch_loss(),
                    n_samples=history.n_samples, n_steps=history.n_steps,
-                   thinned=history.decimated)
+                   thinned=history.decimated, holdout_loss=history.holdout_loss())
 
     def __len__(self) -> int:
         """Recorded per-step points."""
@@ -152,6 +156,8 @@ class Snapshot:
     forked_at: int | None = None
     #: The past step shown instead of the present (time travel), or None.
     viewing: int | None = None
+    #: Rows held out of training (their loss per epoch is ``history.holdout_loss``).
+    holdout_rows: int = 0
 
     @property
     def weight_grads(self) -> np.ndarray:

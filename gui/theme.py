@@ -113,6 +113,8 @@ class Theme:
     plot_foreground: str = "#000000"
     sample_loss: str = "#7FA7C9"
     epoch_loss: str = "#C0392B"
+    #: The held-out rows' loss per epoch (bluish green: apart from both training curves).
+    holdout_loss: str = "#009E73"
     palette: tuple[str, ...] = (
         "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
         "#882255", "#44AA99", "#999933", "#AA4499", "#F0E442")
@@ -209,6 +211,7 @@ DARK = Theme(
     plot_foreground="#EEEEEE",
     sample_loss="#7FA7C9",
     epoch_loss="#FF7043",
+    holdout_loss="#2EC4A0",
     palette=("#56B4E9", "#FF8C3A", "#2EC4A0", "#E68FC6", "#F0C04A", "#A0D8F8", "#FFFFFF",
              "#D98FB0", "#7FD4C4", "#CCCC66", "#CC88CC", "#F0E442"),
 )
@@ -236,6 +239,7 @@ HIGH_CONTRAST = Theme(
     plot_foreground="#000000",
     sample_loss="#4D6F8F",
     epoch_loss="#A00000",
+    holdout_loss="#006B4E",
     palette=("#00457A", "#B33C00", "#006B4E", "#8E2A6E", "#8C5A00", "#000000", "#2B6CB0",
              "#5E1F3D", "#1F6B5F", "#666622", "#772277", "#444444"),
     kind_colours=MappingProxyType({

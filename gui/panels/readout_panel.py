@@ -28,7 +28,7 @@ class ReadoutPanel(QGroupBox):
         self.show_snapshot(session.snapshot())
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        n = len(snapshot.dataset)
+        n = snapshot.history.n_samples  # the training rows, without held-out ones
         epoch = min(snapshot.epoch + 1, snapshot.epochs)
         self.labels["epoch"].setText(f"{epoch} of {snapshot.epochs}")
         if snapshot.divergence is not None:

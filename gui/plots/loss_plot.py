@@ -1,4 +1,5 @@
-"""The live loss: every sample's loss (thin) and each epoch's mean loss (bold).
+"""The live loss: every sample's loss (thin), each epoch's mean loss (bold) and, when rows
+are held out of training, their mean loss after each epoch (the held-out curve).
 
 Both curves are created once and fed the snapshot's history arrays with ``setData`` when a
 snapshot arrives; pyqtgraph clips to the visible range and downsamples, so a repaint stays
@@ -47,9 +48,11 @@ class LossPlot(HistoryPlot):
         self.original_curve.setDownsampling(auto=True, method="peak")
         self.sample_curve = item.plot(connect="finite")
         self.epoch_curve = item.plot(symbol="o", symbolPen=None)
+        self.holdout_curve = item.plot(symbol="s", symbolPen=None)
+        self._held_out = False
         self._colour_curves()
         self.follower = RangeFollower(item)
-        for curve in (self.sample_curve, self.epoch_curve):
+        for curve in (self.sample_curve, self.epoch_curve, self.holdout_curve):
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
         self.log_scale = QCheckBox("log scale")
@@ -88,8 +91,15 @@ class LossPlot(HistoryPlot):
         self.epoch_curve.setPen(pg.mkPen(theme.epoch_loss, width=3 * theme.text_scale))
         self.epoch_curve.setSymbolBrush(theme.epoch_loss)
         self.epoch_curve.setSymbolSize(7 * theme.text_scale)
-        set_legend(self.plot, [("━", theme.sample_loss, "sample loss"),
-                               ("━●━", theme.epoch_loss, "epoch mean")], theme)
+        self.holdout_curve.setPen(pg.mkPen(theme.holdout_loss, width=3 * theme.text_scale,
+                                           style=Qt.PenStyle.DashLine))
+        self.holdout_curve.setSymbolBrush(theme.holdout_loss)
+        self.holdout_curve.setSymbolSize(7 * theme.text_scale)
+        entries = [("━", theme.sample_loss, "sample loss"),
+                   ("━●━", theme.epoch_loss, "epoch mean")]
+        if self._held_out:
+            entries.append(("╍■╍", theme.holdout_loss, "held-out mean"))
+        set_legend(self.plot, entries, theme)
 
     def set_compact(self, on: bool) -> None:
         """Hide the row above the plot (``on``), for the presenter's strip, where the
@@ -115,17 +125,25 @@ class LossPlot(HistoryPlot):
         x = history.sample_epochs()
         losses = history.sample_loss
         epoch_losses = history.epoch_loss
+        held = history.holdout_loss
         if self.log_scale.isChecked():
             losses = np.maximum(losses, LOG_FLOOR)
             epoch_losses = np.maximum(epoch_losses, LOG_FLOOR)
+            held = np.maximum(held, LOG_FLOOR)
         self.sample_curve.setData(x, losses)
         self.epoch_curve.setData(history.epoch_numbers().astype(float), epoch_losses)
+        self.holdout_curve.setData(np.arange(1, held.size + 1, dtype=float), held)
+        held_out = snapshot.holdout_rows > 0
+        if held_out != self._held_out:  # the legend names the held-out curve only then
+            self._held_out = held_out
+            self._colour_curves()
         if len(x) == 0:
             self.follower.fit(0.0, 1.0, 0.0, 1.0)
         else:
             x_high = max(float(x[-1]), float(len(epoch_losses)))
             log = self.log_scale.isChecked()
-            self.follower.fit(0.0, x_high, *finite_bounds(losses, epoch_losses, log=log))
+            self.follower.fit(0.0, x_high, *finite_bounds(losses, epoch_losses, held,
+                                                          log=log))
         self._mark_changes(snapshot.changes, history.n_samples)
         self._draw_fork(snapshot)
         thinned = " (thinned)" if history.thinned else ""
@@ -156,7 +174,7 @@ class LossPlot(HistoryPlot):
     def step_at(self, x: float) -> int:
         """The step whose point is nearest to ``x`` on the epoch axis (step k is drawn at
         (k + 1) / n), within the steps trained."""
-        n = max(len(self.session.dataset), 1)
+        n = max(self.session.trainer.n_samples, 1)
         last = self.session.trainer.cursor.step
         return int(min(max(round(x * n) - 1, 0), max(last - 1, 0)))
 

@@ -38,6 +38,7 @@ from core.training.resolution import fits, resolve_for_data, same_model
 from core.training.session_file import Change, OpenedSession
 from core.training.trainer import Divergence, PastState, StepResult, Trainer
 from gui.formatting import count
+from gui.session.holdout_settings import check_holdout, holdout_status
 from gui.session.rate_limiter import RateLimiter
 from gui.snapshot import HistorySnapshot, Snapshot
 
@@ -284,6 +285,7 @@ class TrainingSession(QObject):
         if config == old and not graph_changed and not data_changed:
             return
         dataset.require_features(graph.n_inputs)
+        check_holdout(config, len(dataset))
         self._config, self._graph, self._dataset = config, graph, dataset
         if data_changed:
             self._shown_sample = 0
@@ -707,6 +709,10 @@ class TrainingSession(QObject):
                 self.status_reported.emit("Training diverged: press Reset (R) or lower the "
                                           "learning rate")
             return False
+        if self._trainer.finished and self._trainer.stopped_early is not None:
+            if explain:
+                self.status_reported.emit(holdout_status(self._trainer.stopped_early))
+            return False
         if self._trainer.finished:
             if explain:
                 self.status_reported.emit(f"All {count(self.epochs, 'epoch')} trained: "
@@ -816,7 +822,8 @@ class TrainingSession(QObject):
         return Trainer(graph, self._dataset, optimizer, epochs=config.epochs,
                        seed=config.seed, initial_weights=start, shuffle=config.shuffle,
                        clip_value=config.clip_value, clip_norm=config.clip_norm,
-                       history_limit=HISTORY_LIMIT)
+                       history_limit=HISTORY_LIMIT, holdout=config.holdout,
+                       early_stop=config.early_stop)
 
     def _restart(self) -> None:
         self._trainer = self._new_trainer()
@@ -845,6 +852,9 @@ class TrainingSession(QObject):
         if result.diverged is not None:
             self.diverged.emit(result.diverged)
             self.status_reported.emit(describe_divergence(result.diverged, advice=WINDOW))
+        elif result.finished and self._trainer.stopped_early is not None:
+            self.training_finished.emit()
+            self.status_reported.emit(holdout_status(self._trainer.stopped_early))
         elif result.finished:
             self.training_finished.emit()
             self.status_reported.emit(f"Finished: {count(self.epochs, 'epoch')}, "
@@ -902,7 +912,7 @@ class TrainingSession(QObject):
             changes=tuple((change.step, what) for change, what in self._changes),
             original=None if self._original is None
             else HistorySnapshot.of(self._original.trainer.history),
-            forked_at=self.forked_at,
+            forked_at=self.forked_at, holdout_rows=int(trainer.holdout_rows.size),
         )
 
     def _past_snapshot(self, past: PastState) -> Snapshot:
@@ -925,6 +935,7 @@ class TrainingSession(QObject):
             original=None if self._original is None
             else HistorySnapshot.of(self._original.trainer.history),
             forked_at=self.forked_at, viewing=int(checkpoint.step),
+            holdout_rows=int(self._trainer.holdout_rows.size),
         )
 
 

@@ -1,0 +1,109 @@
+"""Held-out data in the window: the panel's fields set the run's config, the loss plot
+draws the held-out curve beside the training ones, and early stopping is said in the
+status line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.training.holdout import split_rows
+from gui.panels.holdout_box import HoldoutBox
+from gui.session.holdout_settings import set_holdout
+
+
+def test_the_fields_are_off_by_default(qtbot, training):
+    box = HoldoutBox(training)
+    qtbot.addWidget(box)
+    assert box.fraction.text() == "off"
+    assert box.patience.text() == "off"
+    assert not box.patience.isEnabled()
+    assert training.config.holdout is None
+    assert training.trainer.n_samples == 506
+
+
+def test_the_fields_set_the_config_and_start_over(qtbot, training):
+    box = HoldoutBox(training)
+    qtbot.addWidget(box)
+    messages = []
+    training.status_reported.connect(messages.append)
+    training.run_steps(30)
+    box.fraction.setValue(0.2)
+    assert training.config.holdout == 0.2
+    assert training.trainer.cursor.step == 0
+    assert training.trainer.n_samples == 405
+    assert np.array_equal(training.trainer.holdout_rows, split_rows(506, 0.2, 0)[1])
+    assert "Holding out 101 of 506 rows" in messages[-1]
+    assert box.patience.isEnabled()
+    box.patience.setValue(4)
+    assert training.config.early_stop == 4
+    assert training.trainer.early_stop == 4
+    box.fraction.setValue(0.0)
+    assert training.config.holdout is None
+    assert training.config.early_stop is None
+    assert box.patience.text() == "off"
+    assert not box.patience.isEnabled()
+    assert "Every row trains" in messages[-1]
+
+
+def test_the_fields_follow_the_config(qtbot, training):
+    box = HoldoutBox(training)
+    qtbot.addWidget(box)
+    set_holdout(training, 0.3, 2)
+    assert box.fraction.value() == pytest.approx(0.3)
+    assert box.patience.value() == 2
+
+
+def test_the_loss_plot_draws_the_held_out_curve(qtbot, window):
+    training = window.session.training
+    plot = window.loss_plot
+    assert "held-out" not in plot.plot.property("legend")
+    window.side_panel.holdout_box.fraction.setValue(0.2)
+    training.run_steps(3 * 405)
+    training.publish()
+    qtbot.waitUntil(lambda: plot.holdout_curve.getOriginalDataset()[0] is not None
+                    and len(plot.holdout_curve.getOriginalDataset()[0]) == 3)
+    x, y = plot.holdout_curve.getOriginalDataset()
+    assert x.tolist() == [1.0, 2.0, 3.0]
+    assert np.array_equal(y, training.trainer.history.holdout_loss())
+    ex, ey = plot.epoch_curve.getOriginalDataset()
+    assert len(ex) == 3
+    assert not np.array_equal(ey, y)  # two curves: training rows and held-out rows
+    assert "held-out mean" in plot.plot.property("legend")
+    assert plot.holdout_curve.opts["pen"].color().name().lower() == \
+        plot.theme.holdout_loss.lower()
+    # A click on the epoch axis maps to the training rows' steps.
+    assert plot.step_at(2.0) == 2 * 405 - 1
+
+
+def test_early_stop_is_said_in_the_status_line(qtbot, training):
+    messages = []
+    training.status_reported.connect(messages.append)
+    set_holdout(training, 0.2, 1)
+    training.set_hyperparameter("lr", 5.0)  # too large: the held-out loss soon worsens
+    for _ in range(40):
+        if training.trainer.finished:
+            break
+        training.step_epoch()
+    stop = training.trainer.stopped_early
+    assert stop is not None
+    assert any(message.startswith(f"Stopped early after epoch {stop.epoch}")
+               for message in messages)
+    assert not training.can_train()
+    assert "has not improved for 1 epoch" in messages[-1]
+
+
+def test_a_split_leaving_no_training_row_is_refused(qtbot, training, tmp_path):
+    from core.data.datasets import load_dataset
+
+    path = tmp_path / "two.csv"
+    path.write_text("x1,x2,x3,x4,x5,y\n1,2,3,4,5,6\n2,3,4,5,6,7\n")
+    training.set_dataset(load_dataset(str(path)))
+    box = HoldoutBox(training)
+    qtbot.addWidget(box)
+    messages = []
+    training.status_reported.connect(messages.append)
+    box.fraction.setValue(0.9)
+    assert training.config.holdout is None
+    assert box.fraction.text() == "off"
+    assert "at least one must remain" in messages[-1]
