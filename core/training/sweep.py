@@ -342,7 +342,9 @@ class _Sweep:
         rows, targets = self.rows, self.targets
         W = self.W
         groups = self.groups
+        single = len(groups) == 1
         shape = (self.n_weights, self.n_runs)
+        add = np.add.reduce
         step = 0
         with np.errstate(all="ignore"):
             for epoch in range(self.epochs):
@@ -359,7 +361,7 @@ class _Sweep:
                     G = np.array(grads)
                     if G.shape != shape:  # some gradient the same for every run
                         G = np.array([np.broadcast_to(g, (self.n_runs,)) for g in grads])
-                    check = check + G.sum(axis=0)
+                    check = check + add(G, 0)
                     if clip_value is not None:
                         G = np.clip(G, -clip_value, clip_value)
                     if clip_norm is not None:
@@ -368,30 +370,38 @@ class _Sweep:
                     t = self.t + 1
                     for group in groups:
                         a, b = group.start, group.stop
-                        group.new = group.update.apply(W[:, a:b], G[:, a:b], group.lr, t,
-                                                       *group.state)
-                        # The new weights and state must be finite too, as the trainer's.
-                        every = group.new[0]
-                        for array in group.new[1:]:
-                            every = every + array
-                        check[a:b] += every.sum(axis=0)
+                        group.new = new = group.update.apply(W[:, a:b], G[:, a:b], group.lr,
+                                                             t, *group.state)
+                        if len(new) > 1:  # the new state must be finite, as the trainer's
+                            every = new[1]
+                            for array in new[2:]:
+                                every = every + array
+                            check[a:b] += add(every, 0)
+                    new_W = groups[0].new[0] if single else \
+                        np.concatenate([group.new[0] for group in groups], axis=1)
+                    check += add(new_W, 0)  # and the new weights
                     if loss.shape != (self.n_runs,):  # the same for every run
                         loss = np.broadcast_to(loss, (self.n_runs,))
-                    bad = ~np.isfinite(check)
-                    if self.frozen:
-                        bad[self.frozen] = False
-                    if bad.any():
-                        loss = loss.copy()
-                        for run in np.flatnonzero(bad).tolist():
-                            self._replay(run, epoch, position, step, esum, loss)
+                    frozen = self.frozen
+                    if frozen:
+                        check[frozen] = 0.0
+                    # One sum: finite unless some run's is not (or it overflowed).
+                    if not math.isfinite(add(check)):
+                        bad = np.flatnonzero(~np.isfinite(check)).tolist()
+                        if bad:
+                            loss = loss.copy()
+                        for run in bad:
+                            self._replay(run, epoch, position, step, esum, loss, new_W)
+                        frozen = self.frozen
+                    if frozen:  # their columns stay as they are
+                        new_W[:, frozen] = W[:, frozen]
+                        for group in groups:
+                            if group.frozen:
+                                for old, array in zip(group.state, group.new[1:], strict=True):
+                                    array[:, group.frozen] = old[:, group.frozen]
+                    W = self.W = new_W
                     for group in groups:
-                        new = group.new
-                        if group.frozen:  # their columns stay as they are
-                            for old, array in zip((W[:, group.start:group.stop],
-                                                   *group.state), new, strict=True):
-                                array[:, group.frozen] = old[:, group.frozen]
-                        W[:, group.start:group.stop] = new[0]
-                        group.state = list(new[1:])
+                        group.state = list(group.new[1:])
                     esum += loss
                     self.t = t
                     step += 1
@@ -412,7 +422,7 @@ class _Sweep:
         raise IndexError(run)
 
     def _replay(self, run: int, epoch: int, position: int, step: int, esum: np.ndarray,
-                loss: np.ndarray) -> None:
+                loss: np.ndarray, new_W: np.ndarray) -> None:
         """Redo one run's step on its own trainer (the trace path when anything is inf or
         nan): freeze the run if it diverged, else take the trainer's step."""
         group = self._group_of(run)
@@ -443,7 +453,7 @@ class _Sweep:
             return
         # A false alarm (a check that overflowed, or numpy's inf where math's is finite):
         # the run goes on from the trainer's numbers.
-        group.new[0][:, column] = result.weights
+        new_W[:, run] = result.weights
         state = trainer.optimizer.state()
         for k, slot in enumerate(slots):
             group.new[1 + k][:, column] = state[slot]
