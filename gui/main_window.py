@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
             {"loss": self.loss_plot.plot, "weights": self.trajectory_plot.plot,
              "compare": self.compare_plot.plot}, self._report, self)
         file_menu.addMenu(self.export_menu)
+        file_menu.addAction(self.export_menu.animation_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.presets_menu = PresetsMenu(self.session.training, self)

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
@@ -147,9 +147,10 @@ class FrameRenderer:
             self._make_loss_plot(size, epoch_span)
         self.widget.setFixedSize(*size)
         self.widget.show()
-        QApplication.processEvents()
+        _settle()
         self.view.set_graph(graph)
-        self.view.set_legends_visible(legends)
+        if not legends:  # shown by default
+            self.view.set_legends_visible(False)
         self._fitted = False
 
     def _make_loss_plot(self, size: tuple[int, int], epoch_span: float) -> None:
@@ -186,7 +187,7 @@ class FrameRenderer:
         self.caption.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, room))
         if self.plot is not None:
             self._draw_loss(trainer)
-        QApplication.processEvents()
+        _settle()
         return _rgb(self._grab())
 
     def _draw_loss(self, trainer: Trainer) -> None:
@@ -224,7 +225,16 @@ class FrameRenderer:
         """Free the widgets."""
         self.widget.close()
         self.widget.deleteLater()
-        QApplication.processEvents()
+        _settle()
+
+
+def _settle() -> None:
+    """Deliver the posted events (layout requests, deferred deletes) so that what is
+    grabbed is laid out; never timers or input, which :func:`QApplication.processEvents`
+    would run: a frame is drawn from inside the window's own timers (re-entering them would
+    run the export inside itself)."""
+    QApplication.sendPostedEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def _rgb(image: QImage) -> np.ndarray:

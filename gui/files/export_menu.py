@@ -1,7 +1,11 @@
-"""File > Export: the graph and each plot as PNG or SVG, the history as CSV.
+"""File > Export: the graph and each plot as PNG or SVG, the history as CSV; and File >
+Export animation… (:attr:`ExportMenu.animation_action`), the graph over training as a GIF
+or an MP4.
 
 Each entry opens an :class:`~gui.files.export_dialog.ExportDialog`: the file, and for a
 plot the picture's width and height (by default :func:`~gui.files.exports.default_plot_size`).
+The animation entry opens an :class:`~gui.files.animation_dialog.AnimationDialog` and runs
+the export with :class:`~gui.files.animation_runner.AnimationRunner`.
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from core.atomic_file import NotAFileError
 from core.training.history_csv import write_history_csv
+from gui.files.animation import AnimationSpec
+from gui.files.animation_dialog import AnimationDialog
+from gui.files.animation_runner import AnimationRunner
 from gui.files.export_dialog import ExportDialog
 from gui.files.exports import ExportError, default_plot_size, export_plot, export_widget
 from gui.session.training_session import TrainingSession
+from gui.theme import DEFAULT_THEME, Theme
 
 #: Export target key -> (menu text, suffixes offered).
 TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -60,6 +68,11 @@ class ExportMenu(QMenu):
                 action.triggered.connect(
                     lambda _checked=False, k=key, s=suffix: self.choose_file(k, s))
                 self.entries[f"{key}{suffix}"] = action
+        #: File > Export animation… (the window puts it in its File menu).
+        self.animation_action = QAction("Export &animation (GIF, MP4)…", self)
+        self.animation_action.setObjectName("export_animation")
+        self.animation_action.triggered.connect(self.choose_animation)
+        self.animation_runner = AnimationRunner(session, report, parent)
 
     def choose_file(self, key: str, suffix: str) -> ExportDialog:
         """Ask where to save (and a plot's size), then export; the dialog is returned
@@ -99,3 +112,32 @@ class ExportMenu(QMenu):
         self.last_folder = str(Path(path).parent)
         self.report("", f"Exported the {key} to {path}")
         return True
+
+    def choose_animation(self) -> AnimationDialog:
+        """Ask for the animation's file and settings, then export it; the dialog is
+        returned open.  The first frame is the step the graph shows."""
+        session = self.session
+        trainer = session.trainer
+        viewing = session.viewing
+        shown = trainer.cursor.step if viewing is None else int(viewing.checkpoint.step)
+        start = str(Path(self.last_folder) / "training.gif") if self.last_folder \
+            else "training.gif"
+        dialog = AnimationDialog(start, shown, trainer.cursor.step, trainer.remaining,
+                                 self.parentWidget())
+        dialog.accepted.connect(
+            lambda: self.export_animation(dialog.path(), dialog.spec(), dialog.first_step()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def export_animation(self, path: str, spec: AnimationSpec, first_step: int) -> bool:
+        """Start exporting ``spec`` to ``path`` from step ``first_step``, drawn as the graph
+        is drawn on screen (theme, legends); False (and a report) if it cannot start."""
+        theme = getattr(self.graph_view, "theme", None)
+        legends = getattr(self.graph_view, "legends_wanted", True)
+        started = self.animation_runner.start(
+            path, spec, first_step, theme=theme if isinstance(theme, Theme) else DEFAULT_THEME,
+            legends=bool(legends))
+        if started:
+            self.last_folder = str(Path(path).parent)
+        return started
