@@ -3,10 +3,11 @@
 --pair X,Y names the two weights (x first).  Each sweeps --grid N values (default 101, at
 most 401) from its current value - S to + S (--span S, default 1; end points included),
 every other weight held where it is.  loss[i][k] is the full-batch mean loss at
-X = xs[k], Y = ys[i] (over the training rows only with --holdout); sample_loss[i][k] is the
-loss of the one sample --sample I (default 0).  The current weights are --weights (default
-N(0, 0.01) from --seed), or a saved run's with --session F (at its cursor, or after
---at-step K steps).  Values that are not finite are null in the JSON.
+X = xs[k], Y = ys[i] over the training rows (with --holdout F, the rows train trains on
+with the same --seed), with train's --loss; sample_loss[i][k] is the loss of the one sample
+--sample I (default 0; a row of the data, not a held-out one).  The current weights are
+--weights (default N(0, 0.01) from --seed), or a saved run's with --session F (at its
+cursor, or after --at-step K steps).  Values that are not finite are null in the JSON.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from cli.common import (
     parse_weights,
     sample_index,
 )
+from cli.holdout_options import add_holdout_options, check_split, holdout_options
 from cli.inspect_cmd import add_sample_and_weights
 from core.geometry.landscape import DEFAULT_GRID, DEFAULT_SPAN, MAX_GRID, MIN_GRID
+from core.training.holdout import split_rows
 from core.training.hyperparameters import SEED, HyperparameterError
 
 if TYPE_CHECKING:
@@ -50,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_GRID})")
     add_data_and_graph(parser)
     add_sample_and_weights(parser)
+    add_holdout_options(parser)
     parser.add_argument("--session", metavar="FILE",
                         help="the weights of a saved run: at its cursor, or after --at-step "
                              "K steps (its graph, data and loss too)")
@@ -70,6 +74,8 @@ class _Inputs:
     #: The dataset row of ``sample_loss``.
     sample: int
     session: dict[str, Any] | None
+    #: The loss on top of the graph (mse, mae, huber, bce).
+    loss: str
 
 
 def _prepare(args: argparse.Namespace) -> _Inputs:
@@ -87,9 +93,11 @@ def _prepare(args: argparse.Namespace) -> _Inputs:
     weights = parse_weights(args.weights, graph, preset)
     if weights is None:
         weights = initial_weights(len(graph.weights), seed)
-    rows = np.arange(len(dataset))
+    holdout, _ = holdout_options(args)
+    check_split(holdout, len(dataset), seed)
+    rows, _ = split_rows(len(dataset), holdout, seed)
     return _Inputs(graph, preset, dataset, np.asarray(weights, dtype=float), rows,
-                   sample_index(args, dataset), None)
+                   sample_index(args, dataset), None, str(args.loss))
 
 
 def _prepare_session(args: argparse.Namespace) -> _Inputs:
@@ -105,7 +113,7 @@ def _prepare_session(args: argparse.Namespace) -> _Inputs:
                "finished": state["finished"]}
     return _Inputs(opened.graph, opened.preset, opened.dataset, weights,
                    np.asarray(opened.trainer.training_rows), sample_index(args, opened.dataset),
-                   session)
+                   session, opened.config.loss)
 
 
 def _checked_options(args: argparse.Namespace, graph: Graph) -> tuple[tuple[str, str], int,
@@ -163,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
         "formula": (inputs.preset.display_formula or inputs.preset.formula)
         if inputs.preset else graph.formula,
         "data": inputs.dataset.source,
+        "loss_function": inputs.loss,
         "rows": len(inputs.rows),
         "holdout_rows": len(inputs.dataset) - len(inputs.rows),
         "x_weight": result.x_weight,

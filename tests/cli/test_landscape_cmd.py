@@ -149,3 +149,50 @@ def test_the_json_is_strict(capsys):
     text = capsys.readouterr().out
     assert "NaN" not in text and "Infinity" not in text
     json.loads(text)
+
+
+def test_held_out_rows_are_left_out(capsys):
+    from core.training.holdout import split_rows
+
+    out = run_json(capsys, ["landscape", "--pair", "w1,w9", "--grid", "3", "--weights",
+                            WEIGHTS, "--holdout", "0.2", "--json"])
+    train, held = split_rows(506, 0.2, 0)
+    assert out["rows"] == len(train) == 405 and out["holdout_rows"] == len(held) == 101
+    dataset = builtin_dataset()
+    w = np.array([float(v) for v in WEIGHTS.split(",")])
+    compiled = CompiledGraph(PRESETS["seed"].build())
+    assert out["loss"][1][1] == pytest.approx(
+        compiled.mean_loss(dataset.X[train], dataset.y[train], w), rel=1e-12)
+    assert out["loss"][1][1] != pytest.approx(compiled.mean_loss(dataset.X, dataset.y, w),
+                                              rel=1e-6)
+    run_fails(capsys, ["landscape", "--pair", "w1,w9", "--holdout", "0.2", "--sample",
+                       str(held[0]), "--json"],
+              f"--sample {held[0]} is a held-out row; the landscape is over the 405 training "
+              "rows")
+    run_fails(capsys, ["landscape", "--pair", "w1,w9", "--early-stop", "3", "--json"],
+              "--early-stop needs --holdout F")
+
+
+def test_the_loss_option_puts_that_loss_on_top(capsys):
+    from core.autodiff.losses import with_loss
+
+    out = run_json(capsys, ["landscape", "--pair", "w2,w6", "--grid", "3", "--weights",
+                            WEIGHTS, "--loss", "huber", "--delta", "0.5", "--json"])
+    assert out["loss_function"] == "huber"
+    dataset = builtin_dataset()
+    graph = with_loss(PRESETS["seed"].build(), "huber", 0.5)
+    w = np.array([float(v) for v in WEIGHTS.split(",")])
+    w[1], w[5] = out["xs"][2], out["ys"][0]
+    assert out["loss"][0][2] == pytest.approx(CompiledGraph(graph).mean_loss(
+        dataset.X, dataset.y, w), rel=1e-12)
+
+
+def test_a_session_with_held_out_rows_uses_its_training_rows(capsys, tmp_path):
+    path = str(tmp_path / "run.json")
+    run_json(capsys, ["train", "--graph", "xor", "--epochs", "2", "--holdout", "0.25",
+                      "--save-session", path, "--json"])
+    out = run_json(capsys, ["landscape", "--session", path, "--pair", "c,v2", "--grid", "3",
+                            "--json"])
+    assert out["rows"] == 3 and out["holdout_rows"] == 1
+    run_fails(capsys, ["landscape", "--session", path, "--pair", "c,v2", "--holdout", "0.5",
+                       "--json"], "--holdout cannot be changed (the session file says it)")
