@@ -168,8 +168,8 @@ def prepare(graph: Graph, dataset: Dataset, choice: Choice, loss: str = "mse") -
 
 
 def session_loss(training: TrainingSession) -> str:
-    """The loss the session trains with (``mse`` where the config names none)."""
-    return str(getattr(training.config, "loss", "mse"))
+    """The loss the session trains with (``bce`` makes y' a logit)."""
+    return training.config.loss
 
 
 def mean_words(mean: float, column: np.ndarray) -> str:

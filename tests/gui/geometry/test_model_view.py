@@ -154,6 +154,23 @@ def test_with_cross_entropy_the_view_shows_the_probability(view, session, monkey
     assert "σ(y') = 0.5 (y' = 0)" in view.plot.property("legend")
 
 
+def test_non_finite_outputs_leave_holes_and_say_so(view, session):
+    # exp overflows on part of the plane: those pixels are empty, the rest drawn.
+    graph = parse_formula("exp(w1*x1) + w2*x2")
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, -1.0]])
+    session.training.set_model(graph, Dataset(X, np.zeros(3), "overflow"),
+                               initial_weights=[400.0, 1.0])
+    grid = view.image.image
+    assert np.isnan(grid).any() and np.isfinite(grid).any()
+    np.testing.assert_array_equal(np.isnan(grid), ~np.isfinite(view.values))
+    assert "not finite" not in view.note.text()
+    # Everywhere non-finite: the view says so.
+    session.training.set_model(graph, Dataset(X + 5.0, np.zeros(3), "overflow everywhere"),
+                               initial_weights=[400.0, 1.0])
+    assert not np.isfinite(view.values).any()
+    assert view.note.text().startswith("y' is not finite at these weights")
+
+
 def test_at_most_one_redraw_per_frame_while_playing_fast(view, session, qtbot):
     session.training.set_config(session.training.config.replace(epochs=1000))
     frames = []
