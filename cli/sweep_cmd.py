@@ -182,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
             **header,
             **config_fields(config),
             "epochs": result.epochs,
+            "loss_function": config.loss,
             "optimizers": list(names),
             "hyperparameters": {name: dict(values) for name, values in
                                 (result.hyperparameters or {}).items()},
