@@ -25,7 +25,7 @@ from cli.common import (
     load_graph_and_data,
     table,
 )
-from cli.holdout_options import check_split
+from cli.holdout_options import check_split, holdout_accuracy_fields
 from cli.train_cmd import (
     accuracy_fields,
     add_training_arguments,
@@ -157,7 +157,8 @@ def run(args: argparse.Namespace) -> int:
         if report is not None:
             report(trainer)
         if trainer.finished:  # the last call of each run
-            accuracies[index] = accuracy_fields(configs[index], trainer)
+            accuracies[index] = {**accuracy_fields(configs[index], trainer),
+                                 **holdout_accuracy_fields(configs[index], trainer)}
 
     # Every config shares the schedule and the start; only the optimizer differs.
     comparison = compare_optimizers(graph, dataset, optimizers, progress=progress,

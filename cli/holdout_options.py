@@ -5,9 +5,10 @@ from core.training.holdout_options import (
     HOLDOUT_FLAGS,
     add_holdout_options,
     check_split,
+    holdout_accuracy_fields,
     holdout_options,
     stopped_early_fields,
 )
 
-__all__ = ["HOLDOUT_FLAGS", "add_holdout_options", "check_split", "holdout_options",
-           "stopped_early_fields"]
+__all__ = ["HOLDOUT_FLAGS", "add_holdout_options", "check_split", "holdout_accuracy_fields",
+           "holdout_options", "stopped_early_fields"]

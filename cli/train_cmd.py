@@ -32,6 +32,7 @@ from cli.holdout_options import (
     HOLDOUT_FLAGS,
     add_holdout_options,
     check_split,
+    holdout_accuracy_fields,
     holdout_options,
     stopped_early_fields,
 )
@@ -315,7 +316,8 @@ def run(args: argparse.Namespace) -> int:
     header = graph_fields(graph, preset, dataset)
     if args.json:
         emit_json({**header, **config_fields(config), **run_fields(result),
-                   **accuracy_fields(config, trainer), "config": config.to_dict()})
+                   **accuracy_fields(config, trainer),
+                   **holdout_accuracy_fields(config, trainer), "config": config.to_dict()})
         return 0
     print_run(result, header, config.epochs)
     return 0

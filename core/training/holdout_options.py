@@ -7,7 +7,7 @@ command adds them with :func:`add_holdout_options` and reads them with
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.inputs import UsageError
 from core.training.holdout import (
@@ -15,8 +15,13 @@ from core.training.holdout import (
     HoldoutError,
     check_early_stop,
     check_fraction,
+    holdout_accuracy,
     split_rows,
 )
+
+if TYPE_CHECKING:
+    from core.training.config import TrainingConfig
+    from core.training.trainer import Trainer
 
 #: The flags, for options whose value may start with a minus sign (refused with a message
 #: instead of being read as another option).
@@ -88,3 +93,12 @@ def stopped_early_fields(stop: EarlyStop | None) -> dict[str, Any] | None:
     return {"epoch": stop.epoch, "best_epoch": stop.best_epoch,
             "best_holdout_loss": stop.best_holdout_loss, "patience": stop.patience,
             "detail": stop.describe()}
+
+
+def holdout_accuracy_fields(config: TrainingConfig, trainer: Trainer) -> dict[str, Any]:
+    """With binary cross-entropy and held-out rows, ``holdout_accuracy``: per completed
+    epoch, over the held-out rows at the epoch's end
+    (:func:`core.training.holdout.holdout_accuracy`)."""
+    if config.loss != "bce" or config.holdout is None:
+        return {}
+    return {"holdout_accuracy": holdout_accuracy(trainer).tolist()}

@@ -112,3 +112,15 @@ def test_a_session_refuses_a_new_holdout(capsys, tmp_path):
     run_json(capsys, ["train", "--epochs", "1", "--json", "--save-session", str(session)])
     run_fails(capsys, ["train", "--session", str(session), "--holdout", "0.2", "--json"],
               "--holdout cannot be changed")
+
+
+def test_bce_runs_report_the_held_out_accuracy(capsys):
+    out = run_json(capsys, ["train", "--graph", "circles", "--holdout", "0.25", "--epochs",
+                            "3", "--json"])
+    assert len(out["holdout_accuracy"]) == 3
+    assert all(0.0 <= value <= 1.0 for value in out["holdout_accuracy"])
+    compared = run_json(capsys, ["compare", "--graph", "circles", "--optimizers", "sgd,adam",
+                                 "--holdout", "0.25", "--epochs", "2", "--json"])
+    assert len(compared["runs"]["adam"]["holdout_accuracy"]) == 2
+    plain = run_json(capsys, ["train", "--holdout", "0.25", "--epochs", "1", "--json"])
+    assert "holdout_accuracy" not in plain

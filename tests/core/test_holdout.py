@@ -370,3 +370,24 @@ def test_a_session_restored_from_its_checkpoint_keeps_the_held_out_losses(tmp_pa
     run.run_to_end()
     opened.trainer.run_to_end()
     assert np.array_equal(opened.trainer.history.holdout_loss(), run.history.holdout_loss())
+
+
+# -- held-out accuracy (binary cross-entropy) ------------------------------------------------
+
+
+def test_the_held_out_accuracy_is_counted_at_each_epochs_end():
+    from core.training.holdout import holdout_accuracy
+
+    config = TrainingConfig(graph="circles", holdout=0.25, epochs=3)
+    run = config.trainer()
+    expected = []
+    while not run.finished:
+        run.step_epoch()
+        right = 0
+        for row in run.holdout_rows.tolist():
+            trace = run.trace(row)
+            right += (trace.y_pred > 0) == (run.dataset.y[row] == 1)
+        expected.append(right / run.holdout_rows.size)
+    assert holdout_accuracy(run).tolist() == expected
+    assert len(set(expected)) > 1  # it changes while training
+    assert holdout_accuracy(trainer(epochs=1)).size == 0
