@@ -162,7 +162,7 @@ def prepare(graph: Graph, dataset: Dataset, choice: Choice, loss: str = "mse") -
         words.append("Other features at their means: " + ", ".join(
             f"{names[c]} = {mean_words(float(means[c]), X[:, c])}" for c in held))
     if step > 1:
-        words.append(f"Points: every {step}th of {len(y)} rows.")
+        words.append(f"Points: {len(picked):,} of {len(y):,} rows, evenly spread.")
     return Prepared(choice, xs, ys, rows, means, X[picked, first], point_y, y[picked],
                     logit, level, levels, " ".join(words))
 

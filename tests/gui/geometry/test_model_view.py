@@ -264,6 +264,16 @@ def test_a_one_feature_dataset(view, session):
         view.set_choice(Choice("plane", (0, 0)))
 
 
+def test_many_rows_draw_a_bounded_number_of_points(view, session):
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(12_000, 1))
+    session.training.set_model(parse_formula("w1*x1 + w2"), Dataset(X, X[:, 0], "many"),
+                               initial_weights=[1.0, 0.0])
+    assert len(view.points.getData()[0]) == 4000 <= model_view.MAX_POINTS
+    assert view.note.text() == "Points: 4,000 of 12,000 rows, evenly spread."
+    np.testing.assert_array_equal(view.values, view.prepared.xs)  # y' = x1
+
+
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_preset_on_its_own_data(view, session, name):
     preset = PRESETS[name]
