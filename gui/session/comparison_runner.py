@@ -93,7 +93,9 @@ class ComparisonRunner(QObject):
         self._token += 1
         worker = CompareWorker(self._token, session.graph, session.dataset, optimizers,
                                initial_weights=session.trainer.initial_weights,
-                               epochs=session.epochs, seed=session.seed)
+                               epochs=session.epochs, seed=session.seed,
+                               holdout=session.config.holdout,
+                               early_stop=session.config.early_stop)
         thread = QThread(self)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)

@@ -107,3 +107,25 @@ def test_a_split_leaving_no_training_row_is_refused(qtbot, training, tmp_path):
     assert training.config.holdout is None
     assert box.fraction.text() == "off"
     assert "at least one must remain" in messages[-1]
+
+
+def test_the_windows_comparison_trains_on_the_same_split(window, session, qtbot, seed_graph,
+                                                         dataset):
+    from core.training.compare import compare_optimizers
+    from core.training.optimizers import make_optimizer
+
+    training = session.training
+    training.set_epochs(2)
+    set_holdout(training, 0.2, None)
+    plot = window.compare_plot
+    plot.set_chosen(["sgd"])
+    with qtbot.waitSignal(session.comparison.finished, timeout=20000) as blocker:
+        plot.button.click()
+    (run,) = blocker.args[0]
+    expected = compare_optimizers(seed_graph, dataset, [make_optimizer("sgd", 9)], epochs=2,
+                                  initial_weights=training.trainer.initial_weights,
+                                  holdout=0.2)
+    assert np.array_equal(run.epoch_loss, expected.runs[0].epoch_loss)
+    whole = compare_optimizers(seed_graph, dataset, [make_optimizer("sgd", 9)], epochs=2,
+                               initial_weights=training.trainer.initial_weights)
+    assert not np.array_equal(run.epoch_loss, whole.runs[0].epoch_loss)
