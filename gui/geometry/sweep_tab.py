@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -203,6 +203,7 @@ class SweepTab(QWidget):
         self.best_label.setTextFormat(Qt.TextFormat.RichText)
         self.best_label.setWordWrap(True)
         self.best_label.setVisible(False)
+        self._label_font = QFont(self.best_label.font())
         self.summary = plain_label(QLabel())
         self.summary.setObjectName("sweep_summary")
         self.summary.setVisible(False)
@@ -280,6 +281,7 @@ class SweepTab(QWidget):
         runner.outdated.connect(self._on_outdated)
         self.status.setText("Final loss per learning rate: choose the optimizers and the "
                             "range, then Run.")
+        self.set_theme(theme)
 
     def _lr_field(self, name: str, value: float, what: str) -> QLineEdit:
         field = QLineEdit(f"{value:g}")
@@ -565,6 +567,13 @@ class SweepTab(QWidget):
         """Redraw in ``theme``'s colours and text size."""
         self.theme = theme
         style_plot(self.plot, theme)
+        # The best lrs are the plot's legend: their text grows with the plot's.
+        font = QFont(self._label_font)
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * theme.text_scale)
+        else:
+            font.setPixelSize(round(font.pixelSize() * theme.text_scale))
+        self.best_label.setFont(font)
         if self.result is not None:
             self._colour()
             self._show_best()
