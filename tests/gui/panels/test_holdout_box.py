@@ -129,3 +129,25 @@ def test_the_windows_comparison_trains_on_the_same_split(window, session, qtbot,
     whole = compare_optimizers(seed_graph, dataset, [make_optimizer("sgd", 9)], epochs=2,
                                initial_weights=training.trainer.initial_weights)
     assert not np.array_equal(run.epoch_loss, whole.runs[0].epoch_loss)
+
+
+def test_a_session_opened_in_the_window_keeps_its_split(qtbot, training, tmp_path):
+    from core.training.config import TrainingConfig
+    from core.training.session_file import capture, open_session, read_session, save_session
+
+    config = TrainingConfig(holdout=0.25, early_stop=5, epochs=3, seed=3)
+    run = config.trainer()
+    run.run(700)
+    path = tmp_path / "run.json"
+    save_session(path, capture(config, run))
+    box = HoldoutBox(training)
+    qtbot.addWidget(box)
+    training.adopt(open_session(read_session(path), str(path)))
+    assert box.fraction.value() == pytest.approx(0.25)
+    assert box.patience.value() == 5
+    assert np.array_equal(training.trainer.holdout_rows, run.holdout_rows)
+    assert training.snapshot().holdout_rows == run.holdout_rows.size
+    assert np.array_equal(training.snapshot().history.holdout_loss,
+                          run.history.holdout_loss())
+    past = training.rebuild(400)
+    assert past.checkpoint.identical(run.state_at(400))
