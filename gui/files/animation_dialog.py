@@ -106,6 +106,7 @@ class AnimationDialog(QDialog):
         size_row.addWidget(self.width_field)
         size_row.addWidget(QLabel("×"))
         size_row.addWidget(self.height_field)
+        size_row.addStretch(1)
         form.addRow("Frame size", size_row)
         self.include_field = QComboBox()
         self.include_field.setObjectName("animation_include")
