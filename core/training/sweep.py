@@ -41,14 +41,15 @@ from core.training.vectorized import RunsUpdate, runs_update
 if TYPE_CHECKING:
     from core.training.config import TrainingConfig
 
-__all__ = ["MAX_RUNS", "SweepCancelled", "SweepError", "SweepResult", "SweepRun",
+__all__ = ["MAX_RUNS", "REPORT_INTERVAL", "SweepCancelled", "SweepError", "SweepResult", "SweepRun",
            "learning_rates", "run_sweep"]
 
 #: Learning rates per optimizer at most.
 MAX_RUNS = 1000
 
-#: Steps between calls of ``progress`` and ``cancelled``.
-_REPORT_EVERY = 128
+#: Seconds between calls of ``progress`` and ``cancelled`` at most (the clock is read
+#: every 16 steps).
+REPORT_INTERVAL = 0.02
 
 
 class SweepError(HyperparameterError):
@@ -250,9 +251,11 @@ def run_sweep(config: TrainingConfig, optimizers: Sequence[str], lr_min: float,
     epochs
         Passes over the data (default: the config's).
     progress
-        Called now and then with the fraction of steps done (0..1).
+        Called with the fraction of steps done (0..1): at the start, about every
+        :data:`REPORT_INTERVAL` seconds, and with 1.0 at the end.
     cancelled
-        Called now and then; True stops the sweep with :class:`SweepCancelled`.
+        Called at the start and about every :data:`REPORT_INTERVAL` seconds; True stops
+        the sweep with :class:`SweepCancelled`.
     hyperparameters
         Other hyperparameters by name, for every optimizer that has them (default: the
         config's); the rest take their defaults.
@@ -301,7 +304,11 @@ class _Sweep:
         self.dataset = dataset
         self.reference = reference
         self.values = values
-        self.pass_ = compiled_graph(graph).runs()
+        try:
+            self.pass_ = compiled_graph(graph).runs()
+        except RecursionError:
+            raise SweepError(f"the graph is too large to sweep ({len(graph)} nodes); train "
+                             "its learning rates one by one") from None
         self.n_weights = len(graph.weights)
         per = rates.size
         self.n_runs = per * len(names)
@@ -329,7 +336,7 @@ class _Sweep:
         self.frozen: list[int] = []
         self.diverged: dict[int, dict[str, Any]] = {}
         self.completed = np.zeros(self.n_runs, dtype=int)  # epochs completed per run
-        self.epoch_loss = np.full((self.epochs, self.n_runs), np.nan)
+        self.epoch_loss: list[np.ndarray] = []  # per completed epoch, nan for frozen runs
         self.steps = np.zeros(self.n_runs, dtype=int)
         self.t = 0  # updates applied to the running runs
         self.replayers: dict[int, Trainer] = {}
@@ -348,17 +355,19 @@ class _Sweep:
         single = len(groups) == 1
         shape = (self.n_weights, self.n_runs)
         add = np.add.reduce
+        next_report = 0.0
         step = 0
         with np.errstate(all="ignore"):
             for epoch in range(self.epochs):
                 order = self.reference.sample_order(epoch)
                 esum = np.zeros(self.n_runs)
                 for position, row in enumerate(order):
-                    if step % _REPORT_EVERY == 0:
+                    if step & 15 == 0 and (step == 0 or time.perf_counter() >= next_report):
                         if cancelled is not None and cancelled():
                             raise SweepCancelled("the sweep was cancelled")
                         if progress is not None:
                             progress(step / total)
+                        next_report = time.perf_counter() + REPORT_INTERVAL
                     x, target = rows[row], targets[row]
                     loss, grads, check = runs_pass(x, target, W)
                     G = np.array(grads)
@@ -410,7 +419,7 @@ class _Sweep:
                     step += 1
                 means = esum / self.n
                 means[~self.active] = np.nan
-                self.epoch_loss[epoch] = means
+                self.epoch_loss.append(means)
                 self.completed[self.active] += 1
                 if epoch_finished is not None:
                     epoch_finished(epoch, means.copy())
@@ -442,7 +451,8 @@ class _Sweep:
                              for slot, state in zip(slots, group.state, strict=True)},
             optimizer_steps=self.t if group.update.counts_steps else 0,
             epoch_sum=float(esum[run]),
-            epoch_loss=tuple(self.epoch_loss[:epoch, run].tolist()), seed=self.config.seed,
+            epoch_loss=tuple(float(means[run]) for means in self.epoch_loss),
+            seed=self.config.seed,
             shuffle=self.config.shuffle, order=order,
             # Not computed during sweeps; read only by early stopping, which is off.
             holdout_loss=(math.nan,) * epoch if self.held_out.size else ()))
@@ -453,6 +463,7 @@ class _Sweep:
             self.frozen.append(run)
             group.frozen.append(column)
             self.steps[run] = step
+            del self.replayers[run]  # never needed again
             return
         # A false alarm (a check that overflowed, or numpy's inf where math's is finite):
         # the run goes on from the trainer's numbers.
@@ -487,7 +498,7 @@ class _Sweep:
                 run = group.start + column
                 weights = self.W[:, run]
                 done = int(self.completed[run])
-                epoch_loss = tuple(self.epoch_loss[:done, run].tolist())
+                epoch_loss = tuple(float(means[run]) for means in self.epoch_loss[:done])
                 runs.append(SweepRun(
                     optimizer=group.name, lr=lr,
                     final_loss=compiled.mean_loss(X_train, y_train, weights),
