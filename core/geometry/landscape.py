@@ -520,28 +520,30 @@ def landscape_grid(graph: Graph, X: np.ndarray, Y: np.ndarray,
     done = 0
     leaves: dict[str, Any] = {_W: [np.float64(v) for v in w.tolist()],
                               _XW: xs.reshape(1, grid, 1)}
-    with np.errstate(all="ignore"):
-        for s0 in sample_starts:
-            s1 = min(n, s0 + blocks.samples)
-            env = dict(leaves)
-            env[_X], env[_Y] = X[s0:s1], Y[s0:s1]
+    for s0 in sample_starts:
+        s1 = min(n, s0 + blocks.samples)
+        env = dict(leaves)
+        env[_X], env[_Y] = X[s0:s1], Y[s0:s1]
+        # inf and nan are results here, not errors (the caller's own code keeps its state).
+        with np.errstate(all="ignore"):
             env.update(plan.data.run(env))
             env.update(plan.x.run(env))
-            for i0 in row_starts:
-                if cancelled is not None and cancelled():
-                    raise LandscapeCancelled
-                i1 = min(grid, i0 + blocks.rows)
-                env[_YW] = ys[i0:i1].reshape(i1 - i0, 1, 1)
+        for i0 in row_starts:
+            if cancelled is not None and cancelled():
+                raise LandscapeCancelled
+            i1 = min(grid, i0 + blocks.rows)
+            env[_YW] = ys[i0:i1].reshape(i1 - i0, 1, 1)
+            with np.errstate(all="ignore"):
                 loss = env.get(plan.loss_variable)
                 if loss is None:
                     loss = plan.grid.run(env)[plan.loss_variable]
                 loss = np.broadcast_to(loss, (i1 - i0, grid, s1 - s0))
                 total[i0:i1] += loss.sum(axis=2)
-                if s0 <= sample < s1:
-                    sample_loss[i0:i1] = loss[:, :, sample - s0]
-                done += 1
-                if progress is not None:
-                    progress(done / steps)
+            if s0 <= sample < s1:
+                sample_loss[i0:i1] = loss[:, :, sample - s0]
+            done += 1
+            if progress is not None:
+                progress(done / steps)
     total /= n
     for array in (xs, ys, total, sample_loss):
         array.setflags(write=False)
