@@ -54,7 +54,8 @@ DEFAULT_SPEED = 4.0
 THEME_NAMES = ("light", "dark", "high-contrast")
 #: Views that start hidden and ``--show NAME`` shows: name -> what it is.  Each is the
 #: window's dock whose object name is ``NAME_dock``.
-SHOWABLE = {"model": "the model over its data"}
+SHOWABLE = {"model": "the model over its data",
+            "landscape": "the loss landscape of two weights"}
 #: TrainingConfig()'s defaults, as --help words them (a test keeps them equal).
 DEFAULTS = {"optimizer": "sgd", "graph": "seed", "seed": 0, "epochs": 20}
 
@@ -403,6 +404,19 @@ def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespac
     from gui.main_window import MainWindow
 
     try:  # before any work: a FIFO or a folder is refused at once, never blocked on
+def _wait_for_landscape(window: MainWindow, seconds: float = 60.0) -> None:
+    """A screenshot shows the loss landscape of the weights it shows, once computed."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    view = window.landscape.view
+    deadline = time.monotonic() + seconds
+    while view.isVisible() and view.busy() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
         check_target(args.screenshot)
     except NotAFileError as error:
         print(f"error: cannot write a PNG to {args.screenshot}: {error.strerror}",
@@ -434,6 +448,7 @@ def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespac
             return 2
         QApplication.processEvents()
     window.graph_view.fit_all()
+    _wait_for_landscape(window)
     # The camera (presenting, or following) goes back to its focus, if it has one.
     window.graph_view.camera.refocus(animate=False)
     QApplication.processEvents()

@@ -20,6 +20,10 @@ from gui.theme import Theme
 
 #: The dock's object name (``--show landscape`` and saved layouts find it by it).
 DOCK_NAME = "landscape_dock"
+#: Shown, the dock's column takes at least this share of the window's width (at most
+#: MAX_WIDTH pixels).
+WIDTH_SHARE = 0.3
+MAX_WIDTH = 620
 
 
 class LandscapeDock:
@@ -69,6 +73,14 @@ def install_landscape(window: QMainWindow, session: Session, graph_view: GraphVi
         window.tabifyDockWidget(controls, dock)
     dock.hide()
     graph_view.node_clicked.connect(view.weight_clicked)
+
+    def widen(visible: bool) -> None:
+        # The square needs room: the column it shares grows to WIDTH_SHARE of the window.
+        wanted = min(MAX_WIDTH, round(WIDTH_SHARE * window.width()))
+        if visible and dock.width() < wanted and not dock.isFloating():
+            window.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
+
+    dock.visibilityChanged.connect(widen)
     show_action = QAction("&Landscape…", window)
     show_action.setObjectName("show_landscape")
     show_action.setToolTip("The loss over two weights, with the run's path (click two "

@@ -22,7 +22,7 @@ from html import escape
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.formatting import short_number
@@ -32,8 +32,10 @@ from gui.theme import DEFAULT_THEME, Theme
 
 #: How far the band colours move from viridis toward the background (0: pure viridis).
 SOFTEN = 0.35
-#: The longer arrow is this share of the square's half-width.
+#: The longer arrow is this share of the square's half-width; the arrows share one scale,
+#: except that a shorter one is drawn at least SHORTEST_ARROW of the longer's length.
 ARROW_SHARE = 0.45
+SHORTEST_ARROW = 0.3
 #: Paths longer than this are thinned evenly for drawing (the last point kept).
 MAX_PATH_POINTS = 4000
 
@@ -178,9 +180,23 @@ class LandscapePlot(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
-        column.addLayout(row, 1)
+        column.addLayout(row)
         column.addWidget(self.legend)
+        column.addStretch(1)
+        self._row = row
         self.set_theme(theme)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # The square fills the plot: as tall as the plot is wide (the axes' room added),
+        # the rest of the height left to the legend and below.
+        super().resizeEvent(event)
+        left = self.plot.getPlotItem().getAxis("left").width()
+        bottom = self.plot.getPlotItem().getAxis("bottom").height()
+        side = self.width() - self.bar.width() - left
+        legend = self.legend.heightForWidth(self.width())
+        height = min(side + bottom + 4, self.height() - max(legend, 0) - 2)
+        self.plot.setFixedHeight(max(120, height))
+        self.bar.setFixedHeight(max(120, height))
 
     # -- theme and labels ------------------------------------------------------------------
 
@@ -277,7 +293,7 @@ class LandscapePlot(QWidget):
         style_plot(self.bar, self.theme)
         self._set_lines(self.band_lines, picture.bands[self.log],
                         pg.mkPen(_alpha(self.theme.plot_foreground, 110), width=1))
-        sample_pen = pg.mkPen(_alpha(self.theme.plot_foreground, 230),
+        sample_pen = pg.mkPen(self.theme.positive,
                               width=1.6 * math.sqrt(self.theme.text_scale),
                               style=Qt.PenStyle.DashLine)
         self._set_lines(self.sample_lines, picture.sample_lines[self.log], sample_pen)
@@ -317,9 +333,16 @@ class LandscapePlot(QWidget):
         longest = max((math.hypot(*a.direction) for a in self._arrow_data), default=0.0)
         if not longest > 0 or not math.isfinite(longest):
             return [a.origin for a in self._arrow_data]
-        scale = ARROW_SHARE * self._half_width() / longest
-        return [(a.origin[0] + scale * a.direction[0], a.origin[1] + scale * a.direction[1])
-                for a in self._arrow_data]
+        reach = ARROW_SHARE * self._half_width()
+        tips = []
+        for a in self._arrow_data:
+            length = math.hypot(*a.direction)
+            # One scale for both (their lengths compare) unless the shorter would vanish.
+            drawn = reach * max(length / longest, SHORTEST_ARROW)
+            scale = drawn / length if length > 0 else 0.0
+            tips.append((a.origin[0] + scale * a.direction[0],
+                         a.origin[1] + scale * a.direction[1]))
+        return tips
 
     def _line_pair(self, store: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]],
                    label: str, z: float) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:

@@ -56,7 +56,10 @@ REFRESH_SECONDS = 0.5
 #: The current point is "in the middle" while within this share of the half-width.
 MIDDLE = 0.5
 #: In follow mode, the square's half-width is the path's reach times this.
-MARGIN = 1.15
+MARGIN = 1.4
+#: Following, the square's half-width is at least this (a path of a few tiny steps would
+#: otherwise ask for a new square at every step).
+SMALLEST_FOLLOWED = 0.05
 #: Grid sizes offered (points per side).
 GRIDS = (51, 101, 201, 401)
 
@@ -277,8 +280,22 @@ class LandscapeView(QWidget):
             return
         if old is not None and old[0] in weights and old[1] in weights:
             self.set_pair(*old)
-        else:
-            self.set_pair(weights[0], weights[-1])
+        # Otherwise the first snapshot of this graph chooses (default_pair).
+
+    def default_pair(self, weights: np.ndarray) -> tuple[str, str]:
+        """The two weights the full-batch loss changes fastest along at ``weights`` (the
+        largest |dL/dw|), in the graph's order; the first and the last weight when the
+        gradient is not finite."""
+        names = self._graph.weights
+        X, Y, _ = self._data()
+        try:
+            gradient = np.abs(full_batch_gradient(self._graph, X, Y, weights))
+        except ValueError:
+            gradient = np.full(len(names), np.nan)
+        if not np.isfinite(gradient).all():
+            return names[0], names[-1]
+        first, second = sorted(np.argsort(-gradient, kind="stable")[:2].tolist())
+        return names[first], names[second]
 
     # -- reacting to the session -------------------------------------------------------------
 
@@ -287,6 +304,8 @@ class LandscapeView(QWidget):
         if snapshot.graph is not self._graph:
             return  # from before a change of graph (graph_changed brings the new one)
         self._snapshot = snapshot
+        if self.pair is None and len(self._graph.weights) >= 2:
+            self.set_pair(*self.default_pair(snapshot.weights))
         if self.isVisible():
             self._draw_overlays()
             self._maybe_recompute()
@@ -442,7 +461,7 @@ class LandscapeView(QWidget):
         paths.append(Path(self.path(), self.theme.plot_foreground, "this run"))
         extra = []
         if self._shown_job is not None:
-            extra.append(("┄", self.theme.plot_foreground,
+            extra.append(("┄", self.theme.positive,
                           f"loss of sample {self._shown_job.sample}"))
         self.picture.show_overlays(paths, self.arrows(), self.current_point(), extra)
 
@@ -459,9 +478,7 @@ class LandscapeView(QWidget):
         points = points[np.isfinite(points).all(axis=1)]
         low, high = points.min(axis=0), points.max(axis=0)
         centre = (low + high) / 2
-        half = float((high - low).max()) / 2 * MARGIN
-        if not half > 1e-6:
-            half = float(self.span.value())
+        half = max(float((high - low).max()) / 2 * MARGIN, SMALLEST_FOLLOWED)
         return (float(centre[0]), float(centre[1])), half
 
     def _job(self) -> LandscapeJob | None:
