@@ -221,7 +221,7 @@ def test_the_window_answers_while_a_200_run_sweep_runs(tab, session, qtbot):
     print(f"\n200-run sweep, 10 epochs: {elapsed:.2f} s; timer gaps: max {gaps.max() * 1e3:.0f} "
           f"ms, 99th percentile {np.percentile(gaps, 99) * 1e3:.0f} ms, {len(ticks)} ticks")
     assert elapsed > 1.0, "too short a sweep to measure anything"
-    assert gaps.max() < 0.25, f"the event loop was blocked for {gaps.max():.2f} s"
+    assert gaps.max() < 0.5, f"the event loop was blocked for {gaps.max():.2f} s"
 
 
 def test_clicking_a_point_trains_with_its_optimizer_and_lr(tab, session, qtbot):
