@@ -186,3 +186,26 @@ def test_held_out_rows_and_other_losses_train_as_train_does() -> None:
     assert alone.diverged is not None and diverging.diverged is not None
     assert diverging.diverged["sample"] == alone.diverged.sample
     assert diverging.diverged["step"] == alone.diverged.step
+
+
+def test_a_false_alarm_is_replayed_and_the_run_goes_on_as_train() -> None:
+    # Values of 1e308 sum to inf without any being inf: the check overflows, the trainer
+    # and the sweep both look closer, take the step, and stop only at a real inf (the
+    # first sample whose |a * x1| overflows).
+    config = TrainingConfig(graph="tanh(a * x1) + tanh(b * x2)", epochs=1,
+                            initial_weights=(1e308, 1e308))
+    result = run_sweep(config, ["sgd", "adam"], 0.01, 0.1, 2)
+    for run in result.runs:
+        alone = single(config, run)
+        assert alone.diverged is not None and alone.steps > 0
+        assert run.diverged is not None and run.steps == alone.steps
+        assert run.diverged["node"] == alone.diverged.node
+        np.testing.assert_allclose(run.final_weights, alone.final_weights, rtol=RTOL)
+
+
+def test_other_presets_match_the_trainer() -> None:
+    for graph in ("mlp", "micrograd"):
+        config = TrainingConfig(graph=graph, epochs=2, shuffle=True)
+        result = run_sweep(config, ["sgd", "adam"], 0.001, 0.02, 2)
+        for run in result.runs:
+            assert_matches(run, single(config, run))
