@@ -34,6 +34,7 @@ from core.inputs import (
     size_argument,
 )
 from core.training.holdout_options import add_holdout_options, check_split, holdout_options
+from core.training.loss_options import add_loss_options, chosen_loss
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QSettings
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"epochs to train (default: remembered, else "
                              f"{DEFAULTS['epochs']})")
     add_holdout_options(parser)
+    add_loss_options(parser)
     parser.add_argument("--session", metavar="FILE",
                         help="open a saved session: the run continues where it was")
     parser.add_argument("--fresh", action="store_true",
@@ -141,6 +143,12 @@ def _config(args: argparse.Namespace, settings: QSettings | None) -> TrainingCon
     holdout, early_stop = holdout_options(args)
     if holdout is not None:
         config = config.replace(holdout=holdout, early_stop=early_stop)
+    if args.graph is not None or args.loss is not None or args.delta is not None:
+        from core.presets import PRESETS
+
+        loss, delta = chosen_loss(args, PRESETS.get(config.graph) if args.graph else None,
+                                  (config.loss, config.delta))
+        config = config.replace(loss=loss, delta=delta)
     return config
 
 

@@ -79,8 +79,9 @@ def read_config(settings: QSettings | None, base: TrainingConfig | None = None
     """
     config = TrainingConfig() if base is None else base
     graph = read_value(settings, "training/graph")
-    if isinstance(graph, str) and graph in PRESETS:
-        config = _accepted(config, graph=graph)
+    if isinstance(graph, str) and graph in PRESETS:  # with the preset's own loss
+        config = _accepted(config, graph=graph, loss=PRESETS[graph].loss,
+                           delta=PRESETS[graph].delta)
     optimizer = read_value(settings, "training/optimizer")
     if isinstance(optimizer, str):
         config = _accepted(config, optimizer=optimizer)

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from weakref import WeakKeyDictionary
 
+import networkx as nx
 import numpy as np
 
 from core.autodiff.graph import Graph, Node
@@ -88,10 +89,12 @@ def loss_of(graph: Graph) -> tuple[str, float]:
 
 def with_loss(graph: Graph, loss: str = DEFAULT_LOSS, delta: float = DEFAULT_DELTA
               ) -> Graph:
-    """``graph`` (as parsed, with the squared error on top) with ``loss`` on top instead.
+    """``graph`` with ``loss`` on top instead of the loss it has (a parsed graph has the
+    squared error).
 
-    ``mse`` returns ``graph`` itself.  The result is cached per graph, so asking twice
-    gives the same graph (and its compiled code is generated once).
+    A graph that has that loss already is returned itself (``mse`` on a parsed graph).
+    The result is cached per graph, so asking twice gives the same graph (and its
+    compiled code is generated once).
 
     Raises
     ------
@@ -100,7 +103,7 @@ def with_loss(graph: Graph, loss: str = DEFAULT_LOSS, delta: float = DEFAULT_DEL
     """
     loss = check_loss(loss)
     delta = check_delta(delta) if loss == "huber" else DEFAULT_DELTA
-    if loss == DEFAULT_LOSS:
+    if loss_of(graph) == (loss, delta):
         return graph
     known = _CACHE.setdefault(graph, {})
     built = known.get((loss, delta))
@@ -110,12 +113,15 @@ def with_loss(graph: Graph, loss: str = DEFAULT_LOSS, delta: float = DEFAULT_DEL
 
 
 def _rebuild(graph: Graph, loss: str, delta: float) -> Graph:
-    below = [node for node in graph if node.id not in (_RESIDUAL, _LOSS)]
-    taken = {node.id for node in below}
+    # What y' depends on, and the target: every loss is built on these.
+    keep = nx.ancestors(graph.nx, graph.output) | {graph.output}
+    below = [node for node in graph if node.id in keep]
+    taken = {node.id for node in graph}
     target = graph.target or "y"
-    if target not in taken:
-        below.append(Node(id=target, label="y", kind="target", expr="y"))
-        taken.add(target)
+    below.append(graph[target] if target in graph
+                 else Node(id=target, label="y", kind="target", expr="y"))
+    taken.add(target)
+    taken -= {_RESIDUAL, _LOSS}
     z = graph.output
     top: list[Node]
     if loss == "bce":
@@ -130,8 +136,9 @@ def _rebuild(graph: Graph, loss: str, delta: float) -> Graph:
                  expr="softplus(y') - y*y'"),
         ]
     else:
-        op, param, text = (("abs", None, "abs(y - y')") if loss == "mae"
-                           else ("huber", delta, "huber(y - y')"))
+        op, param, text = {"mse": ("square", None, "(y - y')**2"),
+                           "mae": ("abs", None, "abs(y - y')"),
+                           "huber": ("huber", delta, "huber(y - y')")}[loss]
         top = [
             Node(id=_RESIDUAL, label="y − y'", kind="op", op="sub", inputs=(target, z),
                  expr="y - y'"),

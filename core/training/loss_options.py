@@ -80,3 +80,19 @@ def choose_loss(args: argparse.Namespace, graph: Graph, preset: Preset | None,
         raise UsageError(f"--loss bce: {problem}")
     args.loss, args.delta = loss, delta
     return with_loss(graph, loss, delta)
+
+
+def refuse_targets(loss: str, dataset: Dataset) -> None:
+    """Refuse ``dataset`` for ``loss`` when its targets cannot train it (binary
+    cross-entropy needs 0 and 1).
+
+    Raises
+    ------
+    core.data.datasets.DataError
+        Naming the first sample whose target is not 0 or 1, and its value.
+    """
+    from core.data.datasets import DataError
+
+    problem = target_problem(loss, dataset.y, dataset.display_name)
+    if problem is not None:
+        raise DataError(problem)

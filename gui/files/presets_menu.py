@@ -25,7 +25,7 @@ def apply_preset(session: TrainingSession, preset: Preset) -> None:
     graph = preset.build()
     session.set_model(graph, preset.dataset(), initial_weights=preset.start_weights(graph),
                      optimizer=preset.optimizer, hyperparameters=preset.hyperparameters,
-                     epochs=preset.epochs)
+                     epochs=preset.epochs, loss=preset.loss, delta=preset.delta)
     session.report(f"Preset {preset.title or preset.name}: "
                                 f"{preset.description}")
 

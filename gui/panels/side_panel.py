@@ -24,6 +24,7 @@ from gui.actions import TrainingActions
 from gui.files.presets_menu import apply_preset
 from gui.panels.formula_editor import FormulaEditor
 from gui.panels.holdout_box import HoldoutBox
+from gui.panels.loss_box import LossBox
 from gui.panels.readout_panel import ReadoutPanel
 from gui.panels.sample_navigator import SampleNavigator
 from gui.panels.training_controls import OptimizerBox, TrainingBox
@@ -119,6 +120,7 @@ class SidePanel(QScrollArea):
         self.setObjectName("side_panel")
         training = session.training
         self.model_box = ModelBox(training, open_data)
+        self.loss_box = LossBox(training)
         self.optimizer_box = OptimizerBox(training)
         self.training_box = TrainingBox(session, actions)
         self.holdout_box = HoldoutBox(training)
@@ -127,8 +129,8 @@ class SidePanel(QScrollArea):
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
-        for box in (self.model_box, self.optimizer_box, self.training_box, self.holdout_box,
-                    self.navigator, self.readout):
+        for box in (self.model_box, self.loss_box, self.optimizer_box, self.training_box,
+                    self.holdout_box, self.navigator, self.readout):
             layout.addWidget(box)
         layout.addStretch(1)
         self.setWidget(content)

@@ -29,10 +29,12 @@ from PySide6.QtCore import QObject, Signal
 
 from core.autodiff.engine import Trace
 from core.autodiff.graph import Graph
+from core.autodiff.losses import with_loss
 from core.data.datasets import Dataset
 from core.training.config import DataSource, TrainingConfig
 from core.training.divergence import WINDOW, describe_divergence
 from core.training.initial_weights import initial_weights
+from core.training.loss_options import refuse_targets
 from core.training.optimizers import Optimizer
 from core.training.resolution import fits, resolve_for_data, same_model
 from core.training.session_file import Change, OpenedSession
@@ -281,10 +283,12 @@ class TrainingSession(QObject):
             # A formula's names mean what the current data's columns say: resolved (again,
             # when they say something else now).
             graph = resolve_for_data(config.graph, dataset)
+        graph = with_loss(graph, config.loss, config.delta)
         graph_changed = graph is not self._graph and not same_model(graph, self._graph)
         if config == old and not graph_changed and not data_changed:
             return
         dataset.require_features(graph.n_inputs)
+        refuse_targets(config.loss, dataset)
         check_holdout(config, len(dataset))
         self._config, self._graph, self._dataset = config, graph, dataset
         if data_changed:
@@ -342,9 +346,10 @@ class TrainingSession(QObject):
     def set_model(self, graph: Graph, dataset: Dataset, *,
                   initial_weights: np.ndarray | None = None, optimizer: str | None = None,
                   hyperparameters: Mapping[str, float] | None = None,
-                  epochs: int | None = None) -> None:
+                  epochs: int | None = None, loss: str | None = None,
+                  delta: float | None = None) -> None:
         """Train another graph on other data (a preset), optionally from given initial
-        weights and with another optimizer and number of epochs, in one restart.
+        weights and with another optimizer, number of epochs and loss, in one restart.
 
         Raises
         ------
@@ -362,6 +367,8 @@ class TrainingSession(QObject):
             changes["optimizer"] = optimizer
         if epochs is not None:
             changes["epochs"] = epochs
+        if loss is not None:
+            changes.update(loss=loss, delta=1.0 if delta is None else delta)
         config = self._config.replace(**changes)
         if hyperparameters:
             config = config.with_hyperparameters(**hyperparameters)

@@ -176,3 +176,15 @@ def test_accuracy_reads_the_prediction_as_a_logit():
     assert math.isnan(accuracy(np.array([]), np.array([])))
     with pytest.raises(ValueError, match="3 predictions for 2 targets"):
         accuracy(np.zeros(3), np.zeros(2))
+
+
+def test_a_loss_replaces_any_other_and_mse_comes_back_node_for_node():
+    graph = resolve_graph("seed")[0]
+    for first in LOSSES:
+        for second in LOSSES:
+            again = with_loss(with_loss(graph, first, 0.5), second, 2.0)
+            assert loss_of(again) == (second, 2.0 if second == "huber" else 1.0)
+            assert again.weights == graph.weights
+            assert len(again) == len(with_loss(graph, second, 2.0))
+    back = with_loss(with_loss(graph, "bce"), "mse")
+    assert list(back) == list(graph)
