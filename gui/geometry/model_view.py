@@ -20,8 +20,10 @@ frame is one vectorized :func:`~core.geometry.model_function.predict` call.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html import escape
 
 import numpy as np
 import pyqtgraph as pg
@@ -51,13 +53,14 @@ from core.geometry.model_function import (
     predict,
     probability,
 )
+from core.training.holdout import split_rows
 from gui.formatting import short_number
 from gui.geometry.model_colours import (
     contour_lines,
     heatmap_colours,
     point_brushes,
 )
-from gui.plots.style import TICK_PX, RangeFollower, new_plot, set_legend, style_plot
+from gui.plots.style import TICK_PX, RangeFollower, new_plot, style_plot
 from gui.session.training_session import TrainingSession
 from gui.snapshot import Snapshot
 from gui.theme import DEFAULT_THEME, Theme
@@ -96,6 +99,8 @@ class Prepared:
         Every feature column's mean (the other features are held there).
     point_x, point_y, targets
         The data points drawn (at most :data:`MAX_POINTS`): their coordinates and target.
+    held
+        Per point drawn: whether its row is held out of training (drawn hollow).
     logit
         Whether y' is a logit (binary cross-entropy): the view shows σ(y').
     level
@@ -115,6 +120,7 @@ class Prepared:
     point_x: np.ndarray
     point_y: np.ndarray
     targets: np.ndarray
+    held: np.ndarray
     logit: bool
     level: float | None
     levels: tuple[float, float]
@@ -128,8 +134,9 @@ def model_features(graph: Graph, dataset: Dataset) -> list[int]:
     return columns or list(range(dataset.n_features))
 
 
-def prepare(graph: Graph, dataset: Dataset, choice: Choice, loss: str = "mse") -> Prepared:
-    """The rows, points and words of ``choice`` on ``graph`` and ``dataset``."""
+def prepare(model: Model, choice: Choice) -> Prepared:
+    """The rows, points and words of ``choice`` on ``model``."""
+    graph, dataset, loss = model.graph, model.dataset, model.loss
     X, y = dataset.X, dataset.y
     means = feature_means(X)
     names = dataset.feature_names
@@ -156,20 +163,45 @@ def prepare(graph: Graph, dataset: Dataset, choice: Choice, loss: str = "mse") -
         ys = np.linspace(*feature_range(X[:, second]), GRID)
         rows = plane_inputs(means, (first, second), xs, ys)
         point_y = X[picked, second]
-    held = [c for c in model_features(graph, dataset) if c not in choice.features]
+    others = [c for c in model_features(graph, dataset) if c not in choice.features]
     words = []
-    if held:
+    if others:
         words.append("Other features at their means: " + ", ".join(
-            f"{names[c]} = {mean_words(float(means[c]), X[:, c])}" for c in held))
+            f"{names[c]} = {mean_words(float(means[c]), X[:, c])}" for c in others))
     if step > 1:
         words.append(f"Points: {len(picked):,} of {len(y):,} rows, evenly spread.")
+    held = np.zeros(len(y), dtype=bool)
+    held[model.held] = True
     return Prepared(choice, xs, ys, rows, means, X[picked, first], point_y, y[picked],
-                    logit, level, levels, " ".join(words))
+                    held[picked], logit, level, levels, " ".join(words))
 
 
-def session_loss(training: TrainingSession) -> str:
-    """The loss the session trains with (``bce`` makes y' a logit)."""
-    return training.config.loss
+@dataclass(frozen=True, eq=False)
+class Model:
+    """What is trained: the graph, the data, the loss (``bce`` makes y' a logit) and the
+    held-out rows (sorted indices; empty when every row trains)."""
+
+    graph: Graph
+    dataset: Dataset
+    loss: str = "mse"
+    held: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    def same(self, other: Model | None) -> bool:
+        """The same graph and data objects, loss and held-out rows."""
+        return other is not None and other.graph is self.graph \
+            and other.dataset is self.dataset and other.loss == self.loss \
+            and np.array_equal(other.held, self.held)
+
+
+def session_model(training: TrainingSession, snapshot: Snapshot) -> Model:
+    """The model ``snapshot`` shows, with the session's loss and held-out rows."""
+    config = training.config
+    held = np.empty(0, dtype=np.int64)
+    if config.holdout is not None:
+        # A split the data cannot take was refused when it was set: then none.
+        with contextlib.suppress(ValueError):
+            held = split_rows(len(snapshot.dataset), config.holdout, config.seed)[1]
+    return Model(snapshot.graph, snapshot.dataset, config.loss, held)
 
 
 def mean_words(mean: float, column: np.ndarray) -> str:
@@ -181,6 +213,15 @@ def mean_words(mean: float, column: np.ndarray) -> str:
         unit = 10.0 ** (math.floor(math.log10(spread)) - 2)
         mean = round(mean / unit) * unit
     return short_number(mean + 0.0, 3)  # + 0.0: no −0
+
+
+def legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """The legend's entries, (glyph, colour, words) each, as rich text: each glyph in its
+    colour, the words escaped (names come from data files), entries kept whole."""
+    return "&nbsp;&nbsp; ".join(
+        f"<span style='white-space:nowrap'><span style='color:{colour}'><b>{glyph}</b>"
+        f"</span>&nbsp;{escape(words, quote=False).replace(' ', '&nbsp;')}</span>"
+        for glyph, colour, words in entries)
 
 
 class ModelView(QWidget):
@@ -211,7 +252,7 @@ class ModelView(QWidget):
         self.prepared: Prepared | None = None
         self.values: np.ndarray = np.empty(0)
         self._snapshot: Snapshot | None = None
-        self._model: tuple[Graph, Dataset, str] | None = None
+        self._model: Model | None = None
         self._drawn: tuple[object, ...] = ()
 
         self.mode = QComboBox()
@@ -239,6 +280,13 @@ class ModelView(QWidget):
         row.addWidget(self.y_label)
         row.addWidget(self.y_feature)
         row.addStretch(1)
+        # The legend above the plot, wrapped to the dock's width (in the plot's title it
+        # would set the plot's least width and push the colour bar out of a narrow dock).
+        self.legend = QLabel()
+        self.legend.setObjectName("model_legend")
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)  # names in it are escaped
+        self.legend.setContentsMargins(4, 0, 4, 0)
         self.note = QLabel()
         self.note.setObjectName("model_note")
         self.note.setWordWrap(True)
@@ -265,6 +313,7 @@ class ModelView(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addLayout(row)
+        column.addWidget(self.legend)
         column.addWidget(self.note)
         column.addWidget(self.plot, 1)
         self.set_theme(theme)
@@ -284,10 +333,9 @@ class ModelView(QWidget):
         snapshot = self._snapshot
         if snapshot is None or not self.isVisible():
             return
-        model = (snapshot.graph, snapshot.dataset, session_loss(self.training))
-        if self._model is None or any(a is not b for a, b in zip(model, self._model,
-                                                                 strict=True)):
-            self._set_model(*model)
+        model = session_model(self.training, snapshot)
+        if not model.same(self._model):
+            self._set_model(model)
         prepared = self.prepared
         if prepared is None:
             return
@@ -308,7 +356,7 @@ class ModelView(QWidget):
         """
         if self._model is None:
             snapshot = self._snapshot or self.training.snapshot()
-            self._set_model(snapshot.graph, snapshot.dataset, session_loss(self.training))
+            self._set_model(session_model(self.training, snapshot))
         columns = self._columns()
         wanted = 1 if choice.mode == "curve" else 2
         if choice.mode not in MODES or len(choice.features) != wanted \
@@ -353,16 +401,17 @@ class ModelView(QWidget):
 
     def _columns(self) -> list[int]:
         model = self._model
-        return [] if model is None else model_features(model[0], model[1])
+        return [] if model is None else model_features(model.graph, model.dataset)
 
-    def _set_model(self, graph: Graph, dataset: Dataset, loss: str) -> None:
-        """A new graph, dataset or loss: the combos offer the columns the model reads; the
-        choice stays while they are the same columns (by name), else the curve of the
-        feature most correlated with the target, or with exactly two features their
-        plane."""
+    def _set_model(self, model: Model) -> None:
+        """A new graph, dataset, loss or held-out split: the combos offer the columns the
+        model reads; the choice stays while they are the same columns (by name), else the
+        curve of the feature most correlated with the target, or with exactly two features
+        their plane."""
         before = self.choice()
         offered = [self.x_feature.itemText(i) for i in range(self.x_feature.count())]
-        self._model = (graph, dataset, loss)
+        self._model = model
+        dataset = model.dataset
         columns = self._columns()
         names = dataset.feature_names
         for combo in (self.x_feature, self.y_feature):
@@ -425,7 +474,7 @@ class ModelView(QWidget):
         if model is None:
             return
         choice = self.choice()
-        self.prepared = prepare(model[0], model[1], choice, model[2])
+        self.prepared = prepare(model, choice)
         self._drawn = ()
         self._show_prepared(self.prepared)
 
@@ -434,12 +483,12 @@ class ModelView(QWidget):
         theme = self.theme
         model = self._model
         assert model is not None
-        names = model[1].feature_names
+        names = model.dataset.feature_names
         choice = prepared.choice
         plane = choice.mode == "plane"
         shown = "σ(y')" if prepared.logit else "y'"
         x_name = names[choice.features[0]]
-        target = model[1].target_name
+        target = model.dataset.target_name
         y_title = names[choice.features[1]] if plane else \
             f"{target}, {shown}"
         self.plot.setProperty("x_label", x_name)
@@ -447,16 +496,7 @@ class ModelView(QWidget):
         style_plot(self.plot, theme)
         self.note.setText(prepared.note)
         self.note.setVisible(bool(prepared.note))
-        size = 7 * theme.text_scale
-        if plane:
-            brushes = point_brushes(theme, prepared.targets, prepared.levels)
-            self.points.setData(prepared.point_x, prepared.point_y, brush=brushes,
-                                pen=pg.mkPen(theme.plot_foreground, width=1), size=size)
-        else:
-            fill = pg.mkColor(theme.line_colour(0))
-            fill.setAlpha(160)
-            self.points.setData(prepared.point_x, prepared.point_y, brush=fill,
-                                pen=pg.mkPen(None), size=size)
+        self._show_points(prepared)
         self.image.setVisible(plane)
         self.colour_bar.setVisible(plane)
         self.boundary.setVisible(plane and prepared.level is not None)
@@ -465,12 +505,35 @@ class ModelView(QWidget):
         self.level_line.setValue(0.5)  # σ(y') at a logit's boundary, else y' itself
         self._style_colour_bar(f"{shown} (probability)" if prepared.logit else shown)
         self.colour_bar.setLevels(prepared.levels)
-        entries = self._legend(prepared, shown, target)
-        set_legend(self.plot, entries, theme)
+        self.legend.setText(legend_html(self._legend(prepared, shown, target)))
         if plane:
             self.follower.following = True
             self.follower.fit(float(prepared.xs[0]), float(prepared.xs[-1]),
                               float(prepared.ys[0]), float(prepared.ys[-1]))
+
+    def _show_points(self, prepared: Prepared) -> None:
+        """The data points: filled, held-out rows hollow (a ring in the same colour)."""
+        theme = self.theme
+        size = 7 * theme.text_scale
+        if prepared.choice.mode == "plane":
+            colours = point_brushes(theme, prepared.targets, prepared.levels)
+            outline = pg.mkPen(theme.plot_foreground, width=1)
+        else:
+            fill = pg.mkColor(theme.line_colour(0))
+            fill.setAlpha(160)
+            colours = [fill] * len(prepared.targets)
+            outline = pg.mkPen(None)
+        if not prepared.held.any():
+            self.points.setData(prepared.point_x, prepared.point_y, brush=colours,
+                                pen=outline, size=size)
+            return
+        ring = 2 * max(1.0, theme.text_scale)
+        brushes = [pg.mkBrush(None) if held else colour
+                   for colour, held in zip(colours, prepared.held, strict=True)]
+        pens = [pg.mkPen(colour, width=ring) if held else outline
+                for colour, held in zip(colours, prepared.held, strict=True)]
+        self.points.setData(prepared.point_x, prepared.point_y, brush=brushes, pen=pens,
+                            size=size)
 
     def _style_colour_bar(self, label: str | None = None) -> None:
         """The colour bar's frame, numbers and title in the theme's foreground."""
@@ -495,8 +558,9 @@ class ModelView(QWidget):
                        ("━", theme.line_colour(1), f"model {shown}")]
         else:
             entries = [("●", theme.positive, f"data, colour = {target}")]
+        if prepared.held.any():
+            entries.append(("○", entries[0][1], "held out"))
         if prepared.level is not None:
-            # Short: the legend is the plot's title line, and sets the plot's least width.
             glyph = "━" if prepared.choice.mode == "plane" else "╌"
             boundary = "σ(y') = 0.5 (y' = 0)" if prepared.logit else "y' = 0.5"
             entries.append((glyph, theme.plot_foreground, boundary))

@@ -39,6 +39,15 @@ def view(qtbot, session):
     return view
 
 
+def _legend_words(view):
+    """The legend as a reader sees it."""
+    from PySide6.QtGui import QTextDocument
+
+    document = QTextDocument()
+    document.setHtml(view.legend.text())
+    return document.toPlainText().replace("\xa0", " ")
+
+
 def _expected_curve(view, snapshot):
     prepared = view.prepared
     feature = prepared.choice.features[0]
@@ -119,6 +128,17 @@ def test_the_heatmap_is_predict_on_the_grid(view, session):
     assert "x2 = 0" in view.note.text() and "x4" not in view.note.text()
 
 
+def test_the_colour_bar_stays_inside_a_narrow_dock(view, session, qtbot):
+    # Long legends wrap above the plot instead of widening it past the dock.
+    _logistic_session(session, [1.0, -1.0, 0.0])
+    session.training.set_config(session.training.config.replace(holdout=0.25))
+    view.resize(300, 420)
+    qtbot.wait(50)
+    bar = view.colour_bar.mapRectToScene(view.colour_bar.boundingRect())
+    assert view.colour_bar.isVisible()
+    assert bar.right() <= view.plot.width() + 0.5, (bar, view.plot.width())
+
+
 def test_the_boundary_is_where_the_probability_is_one_half(view, session):
     w1, w2, w3 = 2.0, -3.0, 0.5
     graph = _logistic_session(session, [w1, w2, w3])
@@ -132,26 +152,27 @@ def test_the_boundary_is_where_the_probability_is_one_half(view, session):
     points = np.column_stack([xs[finite], ys[finite]])
     assert np.abs(predict(graph, points, [w1, w2, w3]) - 0.5).max() < 0.01
     assert view.boundary.isVisible()
-    assert "y' = 0.5" in view.plot.property("legend")
+    assert "y' = 0.5" in _legend_words(view)
     assert view.colour_bar.levels() == (0.0, 1.0)
 
 
-def test_with_cross_entropy_the_view_shows_the_probability(view, session, monkeypatch):
+def test_with_cross_entropy_the_view_shows_the_probability(view, session):
     # y' is a logit: the heatmap shows σ(y'), the boundary is where y' = 0.
-    monkeypatch.setattr(model_view, "session_loss", lambda _training: "bce")
     w1, w2, w3 = 1.5, 1.0, -0.5
     graph = parse_formula("w1*x1 + w2*x2 + w3")
     rng = np.random.default_rng(4)
     X = rng.normal(size=(40, 2))
     session.training.set_model(graph, Dataset(X, (X[:, 0] > 0).astype(float), "logits"),
                                initial_weights=[w1, w2, w3])
+    session.training.set_config(session.training.config.replace(loss="bce"))
+    assert view.prepared.logit
     logits = _expected_plane(view, session.training.snapshot())
     np.testing.assert_allclose(view.values, probability(logits), rtol=1e-12)
     xs, ys = view.boundary.getData()
     finite = np.isfinite(xs)
     assert finite.sum() > 10
     np.testing.assert_allclose(w1 * xs[finite] + w2 * ys[finite] + w3, 0.0, atol=1e-9)
-    assert "σ(y') = 0.5 (y' = 0)" in view.plot.property("legend")
+    assert "σ(y') = 0.5 (y' = 0)" in _legend_words(view)
 
 
 def test_non_finite_outputs_leave_holes_and_say_so(view, session):
@@ -169,6 +190,27 @@ def test_non_finite_outputs_leave_holes_and_say_so(view, session):
                                initial_weights=[400.0, 1.0])
     assert not np.isfinite(view.values).any()
     assert view.note.text().startswith("y' is not finite at these weights")
+
+
+def test_held_out_rows_are_hollow(view, session):
+    from PySide6.QtCore import Qt
+
+    from core.training.holdout import split_rows
+
+    _logistic_session(session, [1.0, -1.0, 0.0])
+    assert not view.prepared.held.any()
+    session.training.set_config(session.training.config.replace(holdout=0.25))
+    held = split_rows(60, 0.25, session.training.config.seed)[1]
+    assert len(held) == 15
+    np.testing.assert_array_equal(np.flatnonzero(view.prepared.held), held)
+    points = view.points.points()
+    for i in (held[0], next(i for i in range(60) if i not in held)):
+        hollow = points[i].brush().style() == Qt.BrushStyle.NoBrush
+        assert hollow == (i in held)
+        if hollow:  # a ring in the target's colour
+            assert points[i].pen().color() == model_view.point_brushes(
+                view.theme, view.prepared.targets[i:i + 1], view.prepared.levels)[0]
+    assert "held out" in _legend_words(view)
 
 
 def test_at_most_one_redraw_per_frame_while_playing_fast(view, session, qtbot):
