@@ -188,3 +188,14 @@ def test_a_loss_replaces_any_other_and_mse_comes_back_node_for_node():
             assert len(again) == len(with_loss(graph, second, 2.0))
     back = with_loss(with_loss(graph, "bce"), "mse")
     assert list(back) == list(graph)
+
+
+@pytest.mark.parametrize("r", [0.5, 0.5 + 1e-9, 0.5 - 1e-9, -0.5, 0.0, 1e-9])
+def test_huber_needs_no_kink_note_its_slope_is_continuous(r):
+    """Huber's derivative (r clipped to [−δ, δ]) is continuous: at r = ±δ and at 0 the
+    central differences agree with it, so unlike abs it is not listed as kinked."""
+    graph = linear("huber", 0.5)
+    # x1 = 1, b = 0: y' = w, r = y − w with y = 1.
+    report = check_graph(graph, [1.0], 1.0, [0.0, 1.0 - r])
+    assert report.verdict == "correct", report.relative_error
+    assert kinks(graph, [1.0], 1.0, [0.0, 1.0 - r]) == []
