@@ -9,7 +9,8 @@ run-steps it trains; beside it, in the same process and alternating with it, the
 single-run trainer (:class:`core.training.trainer.Trainer`, built before the clock
 starts, then run to the end) for SGD and Adam over the same epochs, per step.  Each
 figure is the fastest of ``--repeat`` rounds.  Target: sweep time per run-step <= 0.15x
-the trainer's time per step.
+the trainer's time per step.  For scale it also times the seed graph's pass written by hand
+in numpy over the same runs, without any finiteness check.
 """
 
 from __future__ import annotations
@@ -21,12 +22,52 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from benchmarks.timing import best_time  # noqa: E402
 from core.training.config import TrainingConfig  # noqa: E402
 from core.training.sweep import run_sweep  # noqa: E402
 
 #: The bar: sweep time per run-step over the trainer's time per step.
 TARGET = 0.15
+
+
+def plain_numpy_loop(X: np.ndarray, y: np.ndarray, start: np.ndarray, lr: np.ndarray,
+                     epochs: int, adam: tuple[float, float, float] = (0.9, 0.99, 1e-7)
+                     ) -> np.ndarray:
+    """The seed graph's forward and backward pass written by hand over runs: half the
+    columns SGD, half Adam, no finiteness checks, for scale."""
+    W = np.repeat(start[:, None], lr.size, axis=1)
+    half = lr.size // 2
+    m = np.zeros((9, lr.size - half))
+    v = np.zeros_like(m)
+    b1, b2, eps = adam
+    rows, targets = X.tolist(), y.tolist()
+    t = 0
+    for _ in range(epochs):
+        for (x1, x2, x3, x4, x5, *_rest), target in zip(rows, targets, strict=True):
+            w1, w2, w3, w4, w5, w6, w7, w8, w9 = W
+            s = w1 * x1 + w2 * x2
+            e = np.exp(s * s + w6)
+            th = np.tanh(e + w7)
+            a = np.sin(w3 * x3)
+            b = w4 * x4 + w5 * x5
+            sg = 1.0 / (1.0 + np.exp(-(a * b + w8)))
+            d = -2.0 * (target - (th + sg * w9))
+            dt = d * (1.0 - th * th)
+            de = dt * e
+            dss = de * 2.0 * s
+            dz = d * w9 * sg * (1.0 - sg)
+            G = np.array([dss * x1, dss * x2, dz * b * np.cos(w3 * x3) * x3, dz * a * x4,
+                          dz * a * x5, de, dt, dz, d * sg])
+            t += 1
+            g = G[:, half:]
+            m = b1 * m + (1.0 - b1) * g
+            v = b2 * v + (1.0 - b2) * g * g
+            step = lr[half:] * (m / (1.0 - b1**t)) / (np.sqrt(v / (1.0 - b2**t)) + eps)
+            W = np.concatenate([W[:, :half] - lr[:half] * G[:, :half], W[:, half:] - step],
+                               axis=1)
+    return W
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,10 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     run_sweep(config, optimizers, lr_min, lr_max, 2, epochs=1)  # generate the code once
     singles = {name: config.replace(optimizer=name, hyperparameters={"lr": 0.01})
                for name in optimizers}
-    seconds = dict.fromkeys(("sweep", *optimizers), float("inf"))
+    seconds = dict.fromkeys(("sweep", "numpy", *optimizers), float("inf"))
+    data = config.load_data()
+    start = config.start_weights()
+    rates = np.concatenate([np.geomspace(lr_min, lr_max, args.runs)] * 2)
     for _ in range(args.repeat):  # rounds alternate, so that all see the same machine
         seconds["sweep"] = min(seconds["sweep"], best_time(
             lambda: run_sweep(config, optimizers, lr_min, lr_max, args.runs), 1))
+        seconds["numpy"] = min(seconds["numpy"], best_time(
+            lambda: plain_numpy_loop(data.X, data.y, start, rates, args.epochs), 1))
         for name, single in singles.items():
             trainer = single.trainer()  # built outside the clock: its steps alone
             seconds[name] = min(seconds[name], best_time(trainer.run_to_end, 1))
@@ -61,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  sweep, {args.runs} lr x {len(optimizers)} optimizers = "
           f"{args.runs * len(optimizers)} runs: {seconds['sweep']:.3f} s, "
           f"{sweep:.3f} us/run-step")
+    numpy_loop = seconds["numpy"] / run_steps * 1e6
+    print(f"  for scale: the seed graph's pass written by hand in numpy over the same runs, "
+          f"no checks: {numpy_loop:.3f} us/run-step")
     ratio = sweep / single
     verdict = "within" if ratio <= TARGET else "over"
     print(f"  ratio {ratio:.3f}x the trainer's mean per-step time (target <= {TARGET}x: "

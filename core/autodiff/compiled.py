@@ -67,6 +67,8 @@ def _generate(graph: Graph, mode: str) -> str:
     used = _depends_on(graph, graph.output) if mode == "batch_outputs" else set(graph.order)
     # float64 leaves make every operation numpy's: inf and nan instead of exceptions.
     wrap = (lambda text: text) if mode == "sample" else (lambda text: f"_f({text})")
+    # runs: the caller passes the sample as numpy scalars, converted once per dataset.
+    data = (lambda text: text) if mode == "runs" else wrap
     lines: list[str] = []
     lines.append(f"def {mode}(x, y, w):")
     # Leaves.
@@ -79,9 +81,9 @@ def _generate(graph: Graph, mode: str) -> str:
     for feature in (f for f in graph.features if f in used):
         column = graph[feature].column
         item = f"x[..., {column}]" if vectorized else f"x[{column}]"
-        lines.append(f"    {v[feature]} = {wrap(item)}")
+        lines.append(f"    {v[feature]} = {data(item)}")
     if graph.target in used:
-        lines.append(f"    {v[graph.target]} = {wrap('y')}")
+        lines.append(f"    {v[graph.target]} = {data('y')}")
     for node in graph.nodes.values():
         if node.kind == "constant" and node.id in used:
             lines.append(f"    {v[node.id]} = {wrap(repr(node.constant))}")
@@ -121,6 +123,8 @@ def _generate(graph: Graph, mode: str) -> str:
                 continue
             local = row.render(template, operands, out=v[node_id], param=node.param)
             term = {"1.0": upstream, "-1.0": f"-{upstream}"}.get(local, f"{upstream} * {local}")
+            if mode == "runs" and node_id == graph.loss and local not in ("1.0", "-1.0"):
+                term = local  # 1.0 * local: the same numbers, one array operation fewer
             if operand not in ref:
                 if term == upstream:
                     ref[operand] = upstream
@@ -424,7 +428,8 @@ class CompiledGraph:
         """``runs(x, y, w) -> (loss, grads, check)``: one sample's forward and backward
         pass for many runs at once, generated on first use.
 
-        ``x`` and ``y`` are the sample (Python floats), ``w`` the finite weights of every
+        ``x`` and ``y`` are the sample (numpy float64 scalars, so that every operation is
+        numpy's: a division by zero gives inf), ``w`` the finite weights of every
         run as an array ``(n_weights, runs)``.  ``loss`` and each of ``grads`` (one per
         weight, in order) are arrays over the runs (or scalars where a run makes no
         difference); call under ``np.errstate(all="ignore")``.  Numbers are numpy's, which

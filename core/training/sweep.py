@@ -35,7 +35,7 @@ from core.training.checkpoint import Checkpoint
 from core.training.history import MIN_LIMIT
 from core.training.hyperparameters import EPOCHS, LR, HyperparameterError, flag, shown
 from core.training.optimizers import OPTIMIZERS, optimizer_class
-from core.training.trainer import Divergence, Trainer, python_rows
+from core.training.trainer import Divergence, Trainer
 from core.training.vectorized import RunsUpdate, runs_update
 
 if TYPE_CHECKING:
@@ -326,7 +326,9 @@ class _Sweep:
         self.epochs = config.epochs
         X = np.asarray(dataset.X, dtype=float)
         y = np.asarray(dataset.y, dtype=float).ravel()
-        self.rows, self.targets = python_rows(dataset, X, y)
+        # numpy scalars, as the pass takes them: arithmetic on them is numpy's.
+        self.rows = [list(row) for row in X]
+        self.targets = list(y)
         self.n = reference.n_samples
         # The trainer's epoch orders are positions among the training rows.
         self.training_rows = reference.training_rows

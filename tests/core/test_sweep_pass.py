@@ -19,7 +19,8 @@ from core.training.vectorized import runs_update
 def flagged(graph, x, y, W):
     """Per column: the pass's loss, gradients, and whether it saw an inf or nan."""
     with np.errstate(all="ignore"):
-        loss, grads, check = compiled_graph(graph).runs()(x, y, W)
+        row = [np.float64(value) for value in x]
+        loss, grads, check = compiled_graph(graph).runs()(row, np.float64(y), W)
         runs = W.shape[1]
         G = np.array([np.broadcast_to(g, (runs,)) for g in grads])
         seen = ~np.isfinite(np.broadcast_to(check, (runs,)) + G.sum(axis=0))
