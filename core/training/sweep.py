@@ -31,11 +31,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.autodiff.compiled import compiled_graph
+from core.autodiff.graph import Graph
 from core.training.checkpoint import Checkpoint
 from core.training.history import MIN_LIMIT
 from core.training.hyperparameters import EPOCHS, LR, HyperparameterError, flag, shown
 from core.training.optimizers import OPTIMIZERS, optimizer_class
-from core.training.trainer import Divergence, Trainer
+from core.training.trainer import Divergence, Trainer, TrainingData
 from core.training.vectorized import RunsUpdate, runs_update
 
 if TYPE_CHECKING:
@@ -285,7 +286,7 @@ def run_sweep(config: TrainingConfig, optimizers: Sequence[str], lr_min: float,
     graph, _ = config.build_graph()
     dataset = config.load_data()
     # The trainer of the first run: checks the data against the graph, and knows the
-    # start, the sample order and the final loss exactly as train does.
+    # start, the training rows and the sample order exactly as train does.
     reference = Trainer.from_config(config.replace(optimizer=names[0], hyperparameters={
         **values[names[0]], "lr": float(rates[0])}), graph, dataset, history_limit=MIN_LIMIT)
     sweep = _Sweep(config, graph, dataset, reference, names, values, rates)
@@ -296,8 +297,8 @@ def run_sweep(config: TrainingConfig, optimizers: Sequence[str], lr_min: float,
 class _Sweep:
     """The state of a sweep: every run's weights, optimizer state and losses."""
 
-    def __init__(self, config: TrainingConfig, graph: Any, dataset: Any, reference: Trainer,
-                 names: tuple[str, ...], values: dict[str, dict[str, float]],
+    def __init__(self, config: TrainingConfig, graph: Graph, dataset: TrainingData,
+                 reference: Trainer, names: tuple[str, ...], values: dict[str, dict[str, float]],
                  rates: np.ndarray) -> None:
         self.config = config
         self.graph = graph
