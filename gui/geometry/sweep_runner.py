@@ -40,6 +40,9 @@ class SweepRunner(QObject):
     started = Signal(object)
     #: Argument: fraction done (0..1).
     progressed = Signal(float)
+    #: The newest finished epoch (at most MAX_PROGRESS_PER_SECOND a second).  Arguments:
+    #: epoch (from 0), its mean loss of every run (nan for runs that diverged before).
+    epoch_finished = Signal(int, object)
     #: Arguments: the SweepResult, the SweepRequest it answers.
     finished = Signal(object, object)
     #: Argument: what went wrong (one line).
@@ -62,6 +65,7 @@ class SweepRunner(QObject):
         #: thread has finished, even after the runner gave up on it.
         self._threads: dict[QThread, SweepWorker] = {}
         self._fraction = 0.0
+        self._epoch: tuple[int, np.ndarray] | None = None
         self._progress = RateLimiter(MAX_PROGRESS_PER_SECOND, self._send_progress, self)
         #: What the running or last finished sweep started from (see _basis).
         self._basis: tuple[object, ...] | None = None
@@ -101,6 +105,7 @@ class SweepRunner(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.progressed.connect(self._on_progressed)
+        worker.epoch_finished.connect(self._on_epoch_finished)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         for signal in (worker.finished, worker.failed, worker.cancelled):
@@ -112,6 +117,7 @@ class SweepRunner(QObject):
         self._basis = self._current_basis()
         self._changes = []
         self._fraction = 0.0
+        self._epoch = None
         self.started.emit(request)
         thread.start()
 
@@ -180,8 +186,16 @@ class SweepRunner(QObject):
             self._fraction = fraction
             self._progress.request()
 
+    def _on_epoch_finished(self, token: int, epoch: int, means: np.ndarray) -> None:
+        if self._current(token):
+            self._epoch = (epoch, means)
+            self._progress.request()
+
     def _send_progress(self) -> None:
         self.progressed.emit(self._fraction)
+        epoch, self._epoch = self._epoch, None
+        if epoch is not None:
+            self.epoch_finished.emit(*epoch)
 
     def _finish(self) -> None:
         self._thread = self._worker = None

@@ -151,6 +151,13 @@ class SweepTab(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.diverged_marks: dict[str, pg.PlotDataItem] = {}
         self.best_marks: dict[str, pg.PlotDataItem] = {}
+        #: While a sweep runs: optimizer name -> its dashed curve of the newest epoch's
+        #: mean loss per learning rate.
+        self.live: dict[str, pg.PlotDataItem] = {}
+        self._live_rates = np.empty(0)
+        self._live_epochs = 0
+        #: The epoch the dashed curves show (from 1; 0: none).
+        self.live_epoch = 0
         #: The plot's tooltip: the hovered runs, else a hint.
         self.hover_text = PLOT_HINT
 
@@ -213,6 +220,8 @@ class SweepTab(QWidget):
         item = self.plot.getPlotItem()
         item.setLogMode(x=True, y=True)
         self._range = RangeFollower(item)
+        # An empty log plot would show one decade's 2, 3, ... 9: show the default range.
+        self._range.fit(math.log10(DEFAULT_LR_MIN), math.log10(DEFAULT_LR_MAX), -3.0, 1.0)
         self.plot.getViewBox().setToolTip(PLOT_HINT)
 
         # Controls in a column at the left, the plot at the right: at 1024x768 the plots
@@ -275,12 +284,12 @@ class SweepTab(QWidget):
         runner = self.runner
         runner.started.connect(self._on_started)
         runner.progressed.connect(self._on_progressed)
+        runner.epoch_finished.connect(self._on_epoch_finished)
         runner.finished.connect(self._on_finished)
         runner.failed.connect(self._on_failed)
         runner.stopped.connect(self._on_stopped)
         runner.outdated.connect(self._on_outdated)
-        self.status.setText("Final loss per learning rate: choose the optimizers and the "
-                            "range, then Run.")
+        self.status.setText("Choose optimizers and an lr range, then Run.")
         self.set_theme(theme)
 
     def _lr_field(self, name: str, value: float, what: str) -> QLineEdit:
@@ -360,21 +369,74 @@ class SweepTab(QWidget):
         self.progress.setFormat(f"{total} runs: %p%")
         self._set_status(f"Sweeping {total} runs of {epochs} epochs from lr "
                          f"{request.lr_min:g} to {request.lr_max:g}…")
+        self._start_live(request, epochs)
 
     def _on_progressed(self, fraction: float) -> None:
         self.progress.setValue(round(1000 * min(1.0, max(0.0, fraction))))
 
+    def _start_live(self, request: SweepRequest, epochs: int) -> None:
+        """Dashed curves for the sweep now running, fed after each epoch."""
+        self._remove_live()
+        # The runs' order: optimizer by optimizer, learning rates ascending.
+        self._live_rates = learning_rates(request.lr_min, request.lr_max, request.runs)
+        self._live_epochs = epochs
+        item = self.plot.getPlotItem()
+        for name in request.optimizers:
+            curve = pg.PlotDataItem(connect="finite")
+            curve.setZValue(0)
+            item.addItem(curve)
+            self.live[name] = curve
+        self._colour_live()
+        if self.result is None:
+            low, high = (math.log10(request.lr_min), math.log10(request.lr_max))
+            self._range.following = True
+            self._range.fit(low, high, -3.0, 1.0)
+
+    def _colour_live(self) -> None:
+        for i, curve in enumerate(self.live.values()):
+            curve.setPen(pg.mkPen(self.theme.line_colour(i), width=2 * self.theme.text_scale,
+                                  style=Qt.PenStyle.DashLine))
+
+    def _on_epoch_finished(self, epoch: int, means: np.ndarray) -> None:
+        """Draw every run's mean loss of epoch ``epoch`` (from 0) while the sweep runs."""
+        rates = self._live_rates
+        n = rates.size
+        if not self.live or means.size != n * len(self.live):
+            return
+        for k, curve in enumerate(self.live.values()):
+            y = np.asarray(means[k * n:(k + 1) * n], dtype=float)
+            curve.setData(rates, np.where(np.isfinite(y) & (y > 0), y, np.nan))
+        self.live_epoch = epoch + 1
+        self._set_status(f"Epoch {epoch + 1} of {self._live_epochs} (dashed: each run's mean "
+                         f"loss in it)…")
+        if self.result is None:
+            low, top = finite_bounds(means, log=True)
+            if math.isfinite(low):
+                x_low, x_high = finite_bounds(rates, log=True)
+                pad = 0.05 * max(x_high - x_low, 1.0)
+                self._range.fit(x_low - pad, x_high + pad, low - 0.1, top + 0.1)
+
+    def _remove_live(self) -> None:
+        item = self.plot.getPlotItem()
+        for curve in self.live.values():
+            item.removeItem(curve)
+        self.live = {}
+        self.live_epoch = 0
+
     def _on_finished(self, result: SweepResult, request: SweepRequest) -> None:
         self._set_running(False)
+        self._remove_live()
         self.show_result(result, request)
         self._set_status("")
 
     def _on_failed(self, message: str) -> None:
         self._set_running(False)
+        self._remove_live()
         self._set_status(f"Sweep failed: {message}", warning=True)
 
     def _on_stopped(self, message: str, stale: bool) -> None:
         self._set_running(False)
+        self._remove_live()
         if stale:
             self.clear()
         elif self.result is not None:
@@ -574,6 +636,7 @@ class SweepTab(QWidget):
         else:
             font.setPixelSize(round(font.pixelSize() * theme.text_scale))
         self.best_label.setFont(font)
+        self._colour_live()
         if self.result is not None:
             self._colour()
             self._show_best()

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.training.config import TrainingConfig
@@ -73,6 +74,9 @@ class SweepWorker(QObject):
 
     #: Arguments: token, fraction done (0..1).
     progressed = Signal(int, float)
+    #: Arguments: token, epoch (from 0), that epoch's mean loss of every run (a copy; nan
+    #: for runs that diverged before it ended), in the result's order.
+    epoch_finished = Signal(int, int, object)
     #: Arguments: token, the SweepResult.
     finished = Signal(int, object)
     #: Arguments: token, one line saying what went wrong.
@@ -104,6 +108,9 @@ class SweepWorker(QObject):
         self._breathe()
         self.progressed.emit(self.token, float(fraction))
 
+    def _epoch_finished(self, epoch: int, means: np.ndarray) -> None:
+        self.epoch_finished.emit(self.token, int(epoch), np.array(means, dtype=float))
+
     def _cancelled(self) -> bool:
         self._breathe()
         return self._cancel.is_set()
@@ -115,7 +122,8 @@ class SweepWorker(QObject):
         try:
             result = self._sweep(self.config, request.optimizers, request.lr_min,
                                  request.lr_max, request.runs, epochs=request.epochs,
-                                 progress=self._progress, cancelled=self._cancelled)
+                                 progress=self._progress, cancelled=self._cancelled,
+                                 epoch_finished=self._epoch_finished)
         except SweepCancelled:
             self.cancelled.emit(self.token)
             return

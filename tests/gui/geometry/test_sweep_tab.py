@@ -149,6 +149,27 @@ def test_the_best_lr_of_each_optimizer_is_marked_and_stated(tab, session, qtbot)
     assert all(line in shown for line in lines)
 
 
+def test_each_epoch_is_drawn_dashed_while_the_sweep_runs(tab, session, qtbot):
+    from core.training.sweep import learning_rates
+
+    seen = []
+    tab.runner.epoch_finished.connect(
+        lambda epoch, means: seen.append((epoch, means, _points(tab.live["adam"]),
+                                          tab.live["sgd"].opts["pen"].style())))
+    result = _sweep(tab, qtbot, names=("sgd", "adam"), runs=4, epochs=3)
+    assert seen, "no epoch was drawn while the sweep ran"
+    rates = learning_rates(1e-3, 0.1, 4)
+    for epoch, means, (x, y), style in seen:
+        assert style == Qt.PenStyle.DashLine
+        np.testing.assert_allclose(means, [run.epoch_loss[epoch] for run in result.runs],
+                                   rtol=1e-12)
+        # The tab drew it when the signal came: Adam's runs are the last four.
+        np.testing.assert_allclose(x, rates, rtol=1e-12)
+        np.testing.assert_allclose(y, means[4:], rtol=1e-12)
+    # The finished sweep replaces them.
+    assert not tab.live
+
+
 def test_cancel_stops_the_worker_and_keeps_the_previous_result(tab, session, qtbot):
     first = _sweep(tab, qtbot, runs=3)
     tab.runs.setValue(200)
