@@ -21,8 +21,9 @@ from core.geometry.model_function import (
     probability,
 )
 from core.presets import PRESETS
-from gui.geometry import model_view
-from gui.geometry.model_view import GRID, Choice, ModelView, mean_words
+from gui.geometry.model_colours import point_brushes
+from gui.geometry.model_slice import GRID, MAX_POINTS, Choice, mean_words
+from gui.geometry.model_view import ModelView
 from gui.session.training_session import MAX_FRAMES_PER_SECOND
 from gui.theme import DARK, HIGH_CONTRAST
 
@@ -208,7 +209,7 @@ def test_held_out_rows_are_hollow(view, session):
         hollow = points[i].brush().style() == Qt.BrushStyle.NoBrush
         assert hollow == (i in held)
         if hollow:  # a ring in the target's colour
-            assert points[i].pen().color() == model_view.point_brushes(
+            assert points[i].pen().color() == point_brushes(
                 view.theme, view.prepared.targets[i:i + 1], view.prepared.levels)[0]
     assert "held out" in _legend_words(view)
 
@@ -311,7 +312,7 @@ def test_many_rows_draw_a_bounded_number_of_points(view, session):
     X = rng.normal(size=(12_000, 1))
     session.training.set_model(parse_formula("w1*x1 + w2"), Dataset(X, X[:, 0], "many"),
                                initial_weights=[1.0, 0.0])
-    assert len(view.points.getData()[0]) == 4000 <= model_view.MAX_POINTS
+    assert len(view.points.getData()[0]) == 4000 <= MAX_POINTS
     assert view.note.text() == "Points: 4,000 of 12,000 rows, evenly spread."
     np.testing.assert_array_equal(view.values, view.prepared.xs)  # y' = x1
 
