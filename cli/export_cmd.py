@@ -11,7 +11,8 @@ the picture's size in pixels (default 1600x1000).
 OUT.gif or OUT.mp4 is an animation (--frames N, required): the graph over N frames,
 --every K steps apart (default 1), the first after the --steps, every frame the same size
 (--size, default 1280x720), shown --fps F per second (default 4); --with loss adds the loss
-plot below the graph.  When training ends first, the animation ends with it.  MP4 needs
+plot below the graph, --with landscape the loss landscape of two weights (--pair X,Y)
+beside it.  When training ends first, the animation ends with it.  MP4 needs
 the optional video extra (pip install -e ".[video]").
 
 The file is written atomically (a temporary file in its folder, then renamed), and a
@@ -40,7 +41,7 @@ SUFFIXES = (".png", ".svg", ".csv", ".gif", ".mp4")
 #: The animations' formats, and their options (refused for a picture or a table).
 ANIMATIONS = (".gif", ".mp4")
 ANIMATION_OPTIONS = {"frames": "--frames", "every": "--every", "fps": "--fps",
-                     "include": "--with"}
+                     "include": "--with", "pair": "--pair"}
 #: Default picture size, in pixels (each side core.inputs.MIN_SIDE..MAX_SIDE).
 PICTURE_SIZE = (1600, 1000)
 
@@ -130,8 +131,11 @@ def add_animation_arguments(parser: argparse.ArgumentParser) -> None:
                         help="frames per second (0.1..50, default 4)")
     parser.add_argument("--with", dest="include", choices=("loss", "landscape"),
                         default=None,
-                        help="also draw the loss plot (or the loss landscape) below the "
-                             "graph")
+                        help="also draw the loss plot below the graph, or the loss "
+                             "landscape beside it")
+    parser.add_argument("--pair", default=None, metavar="X,Y",
+                        help="with --with landscape: its two weights (default: the two the "
+                             "loss changes fastest along at the first frame)")
 
 
 def run_animation(args: argparse.Namespace) -> int:
@@ -150,9 +154,14 @@ def run_animation(args: argparse.Namespace) -> int:
             from None
     if args.frames is None:
         raise UsageError(f"{args.out}: an animation needs --frames N (how many frames)")
-    if args.include == "landscape":
-        raise UsageError("--with landscape: the loss landscape view is not available in "
-                         "this version; --with loss draws the loss plot")
+    pair = None
+    if args.pair is not None:
+        if args.include != "landscape":
+            raise UsageError("--pair names the loss landscape's weights: add --with landscape")
+        parts = args.pair.split(",")
+        if len(parts) != 2:
+            raise UsageError(f"--pair: two weights X,Y (e.g. w1,w9), not {args.pair!r}")
+        pair = (parts[0], parts[1])
     try:
         spec = AnimationSpec(frames=args.frames, every=1 if args.every is None else args.every,
                              fps=DEFAULT_FPS if args.fps is None else args.fps,
@@ -165,12 +174,12 @@ def run_animation(args: argparse.Namespace) -> int:
     from cli.progress import ProgressLine
 
     try:
-        job = AnimationJob(trainer, args.out, spec)
+        job = AnimationJob(trainer, args.out, spec, pair=pair)
         with ProgressLine("export") as progress:
             while job.advance(0.2):
                 progress.set(f"frame {len(job.frame_steps)} of {spec.frames}", job.fraction)
     except AnimationError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(_option_message(str(error))) from None
     if args.json:
         emit_json({"path": args.out, "format": job.kind, "frames": len(job.frame_steps),
                    "frames_asked": spec.frames, "every": spec.every, "fps": spec.fps,

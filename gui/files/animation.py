@@ -28,7 +28,7 @@ from pathlib import Path
 from core.atomic_file import NotAFileError, atomic_target, check_target
 from core.inputs import MAX_SIDE, MIN_SIDE
 from core.training.trainer import Trainer
-from gui.files.animation_frame import INCLUDES, FrameRenderer
+from gui.files.animation_frame import INCLUDES, FrameRenderer, landscape_size
 from gui.files.animation_writers import AnimationWriteError, ffmpeg_binary, open_writer
 from gui.theme import DEFAULT_THEME, Theme
 
@@ -137,6 +137,27 @@ def check_animation_target(path: str | os.PathLike[str]) -> str:
     return kind
 
 
+def weight_pair(trainer: Trainer, pair: tuple[str, str]) -> tuple[str, str]:
+    """``pair`` (names or ids) as the ids of two different weights of the graph.
+
+    Raises
+    ------
+    AnimationError
+        Naming what is not a weight.
+    """
+    graph = trainer.graph
+    ids = []
+    for reference in pair:
+        node = graph.find(reference.strip())
+        if node is None or node.id not in graph.weights:
+            raise AnimationError(f"pair: {reference!r} is not a weight of the graph (its "
+                                 f"weights: {', '.join(graph[w].name for w in graph.weights)})")
+        ids.append(node.id)
+    if ids[0] == ids[1]:
+        raise AnimationError(f"pair: two different weights, not {pair[0]} twice")
+    return ids[0], ids[1]
+
+
 class AnimationJob:
     """Trains ``trainer`` forward and writes the frames of ``spec`` to ``path``.
 
@@ -153,6 +174,9 @@ class AnimationJob:
     sample
         The row the graph shows (None: the sample the next step trains, as the window
         shows while following training).
+    pair
+        With the loss landscape: its two weights (names or ids; None: the two the loss
+        changes fastest along at the first frame).
 
     Raises
     ------
@@ -162,8 +186,9 @@ class AnimationJob:
 
     def __init__(self, trainer: Trainer, path: str | os.PathLike[str], spec: AnimationSpec,
                  *, theme: Theme = DEFAULT_THEME, legends: bool = True,
-                 sample: int | None = None) -> None:
+                 sample: int | None = None, pair: tuple[str, str] | None = None) -> None:
         self.kind = check_animation_target(path)
+        self.pair = None if pair is None else weight_pair(trainer, pair)
         self.trainer = trainer
         self.path = Path(path)
         self.spec = spec
@@ -225,9 +250,17 @@ class AnimationJob:
     def _frames(self) -> Generator[None, None, None]:
         spec, trainer = self.spec, self.trainer
         last = min(self.planned_steps[-1], trainer.total_steps)
+        landscape = None
+        if spec.include == "landscape":
+            from gui.files.animation_landscape import LandscapePanel
+
+            landscape = LandscapePanel(trainer, last, self.pair, landscape_size(spec.size),
+                                       self.theme)
+            yield  # the square is found by training a copy to the last frame first
         renderer = FrameRenderer(trainer.graph, spec.size, include=spec.include,
                                  theme=self.theme, legends=self.legends,
-                                 epoch_span=max(last, 1) / trainer.n_samples)
+                                 epoch_span=max(last, 1) / trainer.n_samples,
+                                 landscape=landscape)
         try:
             with atomic_target(self.path) as temporary, \
                     open_writer(temporary, self.kind, spec.size, spec.fps) as writer:

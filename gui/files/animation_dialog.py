@@ -3,8 +3,9 @@
 The file (``.gif`` or ``.mp4``: the type goes by the name's suffix, ``.gif`` added to a
 name without one), the step the first frame shows (by default the one the graph shows),
 how many frames and how many training steps apart, frames per second, the frame size, and
-whether the loss plot is drawn below the graph.  A line under the fields says which steps
-the frames will show and how long the animation runs.
+whether the loss plot is drawn below the graph (or the loss landscape beside it, of the two
+weights the loss changes fastest along at the first frame).  A line under the fields says
+which steps the frames will show and how long the animation runs.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from gui.files.animation import (
 )
 
 #: What the "Show" choice offers: (text, AnimationSpec.include).
-INCLUDE_CHOICES = (("Graph", "graph"), ("Graph and loss plot", "loss"))
+INCLUDE_CHOICES = (("Graph", "graph"), ("Graph and loss plot", "loss"),
+                   ("Graph and loss landscape", "landscape"))
 #: Frames offered at first.
 DEFAULT_FRAMES = 40
 #: Largest step count a field takes (Qt's spin boxes hold 32-bit numbers).

@@ -17,12 +17,13 @@ Frames are grabbed as RGB arrays (height x width x 3, uint8), all the size asked
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QImage
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.autodiff.engine import Trace
 from core.autodiff.graph import Graph
@@ -31,13 +32,18 @@ from core.training.trainer import Trainer
 from gui.formatting import short_number
 from gui.theme import DEFAULT_THEME, Theme
 
+if TYPE_CHECKING:
+    from gui.files.animation_landscape import LandscapePanel
+
 #: What a frame may show besides the graph.
-INCLUDES = ("graph", "loss")
+INCLUDES = ("graph", "loss", "landscape")
 #: The caption's text height as a share of the frame's height, and its limits in pixels.
 CAPTION_SHARE = 1 / 36
 CAPTION_PX = (12, 40)
-#: The loss plot's share of the height below the caption (with ``include="loss"``).
+#: The loss plot's share of the height below the caption (with ``include="loss"``), and
+#: the loss landscape's share of the width (with ``include="landscape"``).
 LOSS_SHARE = 0.3
+LANDSCAPE_SHARE = 0.36
 
 
 def caption_height(size: tuple[int, int]) -> int:
@@ -57,7 +63,14 @@ def graph_size(size: tuple[int, int], include: str = "graph") -> tuple[int, int]
     rest = height - caption_height(size)
     if include == "loss":
         rest -= round(rest * LOSS_SHARE)
+    if include == "landscape":
+        width -= round(width * LANDSCAPE_SHARE)
     return width, rest
+
+
+def landscape_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The loss landscape's size beside the graph in a frame of ``size``."""
+    return size[0] - graph_size(size, "landscape")[0], size[1] - caption_height(size)
 
 
 def shown_trace(trainer: Trainer, sample: int | None = None) -> Trace:
@@ -68,6 +81,14 @@ def shown_trace(trainer: Trainer, sample: int | None = None) -> Trace:
     if diverged is not None:
         return diverged.trace
     return trainer.trace(sample)
+
+
+def shown_trace_sample(trainer: Trainer, sample: int | None) -> int:
+    """The row the graph shows (as :func:`shown_trace` picks it)."""
+    diverged = trainer.diverged
+    if diverged is not None:
+        return diverged.sample
+    return trainer.cursor.sample if sample is None else sample
 
 
 def caption(trainer: Trainer) -> str:
@@ -103,18 +124,21 @@ class FrameRenderer:
     size
         (width, height) of every frame, in pixels.
     include
-        ``graph``, or ``loss`` for the loss plot below the graph.
+        ``graph``, ``loss`` for the loss plot below the graph, or ``landscape`` for the
+        loss landscape beside it (then ``landscape`` draws it).
     theme
         Colours and text sizes (the window's, or the default).
     legends
         Whether the graph's legends are drawn.
     epoch_span
         With the loss plot: the last epoch its axis reaches (the whole animation's).
+    landscape
+        With ``include="landscape"``: the panel that draws it (its widget is placed here).
     """
 
     def __init__(self, graph: Graph, size: tuple[int, int], *, include: str = "graph",
                  theme: Theme = DEFAULT_THEME, legends: bool = True,
-                 epoch_span: float = 1.0) -> None:
+                 epoch_span: float = 1.0, landscape: LandscapePanel | None = None) -> None:
         from gui.graph.view import GraphView
         from gui.offscreen import offscreen_application
 
@@ -141,7 +165,16 @@ class FrameRenderer:
         layout.addWidget(self.caption)
         self.view = GraphView(theme)
         self.view.setFixedSize(*graph_size(size, include))
-        layout.addWidget(self.view)
+        self.landscape = landscape if include == "landscape" else None
+        if self.landscape is not None:
+            row = QHBoxLayout()
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(0)
+            row.addWidget(self.view)
+            row.addWidget(self.landscape.widget)
+            layout.addLayout(row)
+        else:
+            layout.addWidget(self.view)
         self.plot: pg.PlotWidget | None = None
         if include == "loss":
             self._make_loss_plot(size, epoch_span)
@@ -187,6 +220,8 @@ class FrameRenderer:
         self.caption.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, room))
         if self.plot is not None:
             self._draw_loss(trainer)
+        if self.landscape is not None:
+            self.landscape.draw(trainer, shown_trace_sample(trainer, sample))
         _settle()
         return _rgb(self._grab())
 

@@ -293,3 +293,39 @@ def test_an_animation_of_a_saved_session_starts_at_its_cursor(tmp_path, capsys):
                             "--frames", "2", "--every", "10", "--size", _size_option(SMALL),
                             "--json"])
     assert out["frame_steps"] == [1012, 1022]
+
+
+def test_with_landscape_draws_the_loss_over_two_weights_beside_the_graph(tmp_path, capsys):
+    from gui.files.animation_frame import landscape_size
+
+    path = tmp_path / "run.gif"
+    out = run_json(capsys, ["export", str(path), "--frames", "3", "--every", "200", "--with",
+                            "landscape", "--pair", "w6,w9", "--size", _size_option(SMALL),
+                            "--json"])
+    assert out["include"] == "landscape" and out["frames"] == 3
+    frames, _, _ = gif_frames(path)
+    assert all(frame.shape == (SMALL[1], SMALL[0], 3) for frame in frames)
+    left = SMALL[0] - landscape_size(SMALL)[0]
+    top = caption_height(SMALL)
+    panels = [frame[top:, left:] for frame in frames]
+    # Coloured bands (not a blank panel), redrawn as the other weights and the path move.
+    assert all(len(np.unique(panel.reshape(-1, 3), axis=0)) > 20 for panel in panels)
+    assert np.abs(panels[2] - panels[0]).max(axis=2).astype(bool).sum() > 1000
+    # The graph beside it is the still picture at the graph's size.
+    still = tmp_path / "still.png"
+    run_json(capsys, ["export", str(still), "--steps", "400", "--size",
+                      _size_option(graph_size(SMALL, "landscape")), "--json"])
+    expected = np.asarray(Image.open(still).convert("RGB")).astype(int)
+    assert float(np.abs(frames[2][top:, :left] - expected).mean()) < 0.5
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["--with", "landscape", "--pair", "w1,w33"], "--pair: 'w33' is not a weight of the graph"),
+    (["--with", "landscape", "--pair", "w1,w1"], "--pair: two different weights"),
+    (["--with", "landscape", "--pair", "w1"], "--pair: two weights X,Y"),
+    (["--pair", "w1,w9"], "--pair names the loss landscape's weights: add --with landscape"),
+])
+def test_a_bad_landscape_pair_is_one_line(tmp_path, capsys, argv, words):
+    path = tmp_path / "run.gif"
+    run_fails(capsys, ["export", str(path), "--frames", "2", *argv], words)
+    assert not path.exists()

@@ -285,3 +285,28 @@ def test_an_mp4_from_the_window(qtbot, menu, session, tmp_path):
     wait_done(qtbot, menu)
     frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
     assert frames == 3
+
+
+def test_the_loss_landscape_beside_the_graph(qtbot, menu, session, tmp_path):
+    training = session.training
+    training.run_steps(30)
+    before = run_state(training)
+    path = tmp_path / "run.gif"
+    spec = AnimationSpec(frames=3, every=100, size=SMALL, include="landscape")
+    assert menu.export_animation(str(path), spec, 30)
+    wait_done(qtbot, menu)
+    frames = gif_frames(path)
+    assert len(frames) == 3 and all(f.shape == (SMALL[1], SMALL[0], 3) for f in frames)
+    left = graph_size(SMALL, "landscape")[0]
+    panels = [frame[caption_height(SMALL):, left:] for frame in frames]
+    assert np.abs(panels[2] - panels[0]).max(axis=2).astype(bool).sum() > 1000
+    assert run_state(training) == before
+
+
+def test_the_dialog_offers_the_landscape(menu):
+    dialog = menu.choose_animation()
+    texts = [dialog.include_field.itemText(i) for i in range(dialog.include_field.count())]
+    assert texts == ["Graph", "Graph and loss plot", "Graph and loss landscape"]
+    dialog.include_field.setCurrentIndex(2)
+    assert dialog.spec().include == "landscape"
+    dialog.reject()
