@@ -77,7 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_fields(run: SweepRun, weight_names: tuple[str, ...]) -> dict[str, Any]:
+    accuracy = {"accuracy": list(run.accuracy)} if run.accuracy else {}  # bce, as train
     return {
+        **accuracy,
         "optimizer": run.optimizer,
         "lr": run.lr,
         "final_loss": run.final_loss,

@@ -88,6 +88,9 @@ class SweepRun:
         Updates applied.
     holdout_loss
         Mean loss over the held-out rows at the final weights (``None``: none held out).
+    accuracy
+        With binary cross-entropy, as ``train``'s: per completed epoch, the fraction of
+        training rows classified right at the weights the epoch ended with (else empty).
     """
 
     optimizer: str
@@ -99,6 +102,7 @@ class SweepRun:
     final_weights: tuple[float, ...] = ()
     steps: int = 0
     holdout_loss: float | None = None
+    accuracy: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -335,6 +339,9 @@ class _Sweep:
         self.training_rows = reference.training_rows
         self.position_of = {row: k for k, row in enumerate(self.training_rows.tolist())}
         self.held_out = reference.holdout_rows
+        # With binary cross-entropy, each epoch's accuracy (core.training.metrics).
+        self.classifies = config.loss == "bce"
+        self.accuracy: list[np.ndarray] = []
         self.active = np.ones(self.n_runs, dtype=bool)
         self.frozen: list[int] = []
         self.diverged: dict[int, dict[str, Any]] = {}
@@ -424,11 +431,25 @@ class _Sweep:
                 means[~self.active] = np.nan
                 self.epoch_loss.append(means)
                 self.completed[self.active] += 1
+                if self.classifies:
+                    self.accuracy.append(self._accuracy())
                 if epoch_finished is not None:
                     epoch_finished(epoch, means.copy())
         if progress is not None:
             progress(1.0)
         self.steps = np.where(self.active, total, self.steps)
+
+    def _accuracy(self) -> np.ndarray:
+        """Every running run's accuracy over the training rows at its weights now."""
+        from core.training.metrics import accuracy
+
+        X = np.asarray(self.dataset.X, dtype=float)[self.training_rows]
+        y = np.asarray(self.dataset.y, dtype=float).ravel()[self.training_rows]
+        compiled = compiled_graph(self.graph)
+        result = np.full(self.n_runs, np.nan)
+        for run in np.flatnonzero(self.active).tolist():
+            result[run] = accuracy(compiled.outputs(X, self.W[:, run]), y)
+        return result
 
     def _group_of(self, run: int) -> _Group:
         for group in self.groups:
@@ -507,6 +528,7 @@ class _Sweep:
                     final_loss=compiled.mean_loss(X_train, y_train, weights),
                     last_epoch_loss=epoch_loss[-1] if epoch_loss else None,
                     epoch_loss=epoch_loss, diverged=self.diverged.get(run),
+                    accuracy=tuple(float(a[run]) for a in self.accuracy[:done]),
                     final_weights=tuple(weights.tolist()), steps=int(self.steps[run]),
                     holdout_loss=compiled.mean_loss(X_held, y_held, weights)
                     if held.size else None))

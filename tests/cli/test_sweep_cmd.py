@@ -80,3 +80,15 @@ def test_listed_among_the_commands() -> None:
 
     assert COMMANDS["sweep"] == "cli.sweep_cmd"
     assert "sweep" in command_list()
+
+
+def test_cross_entropy_runs_have_trains_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys, ["sweep", "--graph", "xor-bce", "--optimizers", "adam",
+                            "--runs", "2", "--epochs", "2", "--json"])
+    assert out["loss_function"] == "bce"
+    for sweep_run in out["runs"]:
+        train = run_json(capsys, ["train", "--graph", "xor-bce", "--optimizer", "adam",
+                                  "--lr", repr(sweep_run["lr"]), "--epochs", "2", "--json"])
+        assert sweep_run["accuracy"] == train["accuracy"]
+    plain = run_json(capsys, ["sweep", "--runs", "1", "--epochs", "1", "--json"])
+    assert "accuracy" not in plain["runs"][0]

@@ -209,3 +209,18 @@ def test_other_presets_match_the_trainer() -> None:
         result = run_sweep(config, ["sgd", "adam"], 0.001, 0.02, 2)
         for run in result.runs:
             assert_matches(run, single(config, run))
+
+
+def test_with_cross_entropy_each_run_has_trains_accuracy_per_epoch() -> None:
+    from core.training.metrics import epoch_accuracy
+
+    config = TrainingConfig(graph="xor-bce", loss="bce", epochs=3, shuffle=True)
+    result = run_sweep(config, ["sgd", "adam"], 0.01, 1.0, 2)
+    for run in result.runs:
+        trainer = config.replace(optimizer=run.optimizer, hyperparameters={"lr": run.lr}
+                                 ).trainer()
+        alone = train_to_end(trainer)
+        assert_matches(run, alone)
+        assert run.accuracy == tuple(epoch_accuracy(trainer).tolist())
+        assert len(run.accuracy) == 3 and all(0.0 <= a <= 1.0 for a in run.accuracy)
+    assert run_sweep(TrainingConfig(epochs=1), ["sgd"], 0.01, 0.1, 1).runs[0].accuracy == ()
