@@ -5,12 +5,16 @@ initial weights, hyperparameters other than the learning rate) in a
 :class:`~gui.geometry.sweep_worker.SweepWorker` on its own ``QThread``.  Progress reaches
 the window at most :data:`MAX_PROGRESS_PER_SECOND` times a second.  Cancel returns at once;
 the worker notices at its next callback and its late signals are ignored.  When the graph,
-the data, the seed or the initial weights change, a sweep's results no longer describe
-what the window trains: a running sweep is stopped and shown results are declared out of
-date (:attr:`SweepRunner.outdated`).
+the data, the seed, the initial weights or any other setting the runs share (loss,
+held-out split, clipping, shuffling) change, a sweep's results no longer describe what the
+window trains: a running sweep is stopped and shown results are declared out of date
+(:attr:`SweepRunner.outdated`).  A change of optimizer, hyperparameters or epochs keeps
+them: those are what a sweep varies or sets itself.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
@@ -23,6 +27,13 @@ from gui.session.training_session import TrainingSession
 
 #: Progress redraws per second at most.
 MAX_PROGRESS_PER_SECOND = 10.0
+#: Configuration fields a sweep's results do not depend on: each run has its own
+#: optimizer and lr (the other hyperparameters are in its result), the sweep its own
+#: epochs, and early stopping does not apply to it.
+_NOT_SWEPT = ("optimizer", "hyperparameters", "epochs", "early_stop", "initial_weights")
+#: How the status line names a change of each basis entry.
+_CHANGE_NAMES = {"graph object": "graph", "data object": "data", "holdout": "held-out split",
+                 "clip_value": "gradient clipping", "clip_norm": "gradient clipping"}
 
 
 class SweepRunner(QObject):
@@ -68,7 +79,7 @@ class SweepRunner(QObject):
         self._epoch: tuple[int, np.ndarray] | None = None
         self._progress = RateLimiter(MAX_PROGRESS_PER_SECOND, self._send_progress, self)
         #: What the running or last finished sweep started from (see _basis).
-        self._basis: tuple[object, ...] | None = None
+        self._basis: dict[str, object] | None = None
         self._changes: list[str] = []
         session.graph_changed.connect(lambda _graph: self._changes.append("graph"))
         session.dataset_changed.connect(lambda _data: self._changes.append("data"))
@@ -139,12 +150,20 @@ class SweepRunner(QObject):
 
     # -- internals ---------------------------------------------------------------------
 
-    def _current_basis(self) -> tuple[object, ...]:
+    def _current_basis(self) -> dict[str, object]:
         """What a sweep's results depend on besides its request: the graph and data
-        objects, the seed and the initial weights."""
+        objects, every setting of the configuration but the optimizer's, the number of
+        epochs and early stopping, and the initial weights."""
         session = self.session
+        config = session.config
+        basis: dict[str, object] = {
+            field.name: getattr(config, field.name) for field in dataclasses.fields(config)
+            if field.name not in _NOT_SWEPT}
+        basis["graph object"] = id(session.graph)
+        basis["data object"] = id(session.dataset)
         weights = np.asarray(session.trainer.initial_weights, dtype=float)
-        return (id(session.graph), id(session.dataset), session.seed, weights.tobytes())
+        basis["initial weights"] = weights.tobytes()
+        return basis
 
     def _abandon(self) -> None:
         """Tell the worker to stop and ignore whatever it still sends."""
@@ -166,10 +185,14 @@ class SweepRunner(QObject):
 
     def _on_restarted(self) -> None:
         changes, self._changes = self._changes, []
-        if self._basis is None or self._current_basis() == self._basis:
+        if self._basis is None:
+            return
+        basis = self._current_basis()
+        changed = [key for key in basis if basis[key] != self._basis.get(key)]
+        if not changed:
             return
         self._basis = None
-        what = changes[0] if changes else "initial weights"
+        what = changes[0] if changes else _CHANGE_NAMES.get(changed[0], changed[0])
         if self.running():
             self._abandon()
             self.stopped.emit(f"Sweep stopped: the {what} changed. Press Run to sweep "

@@ -93,6 +93,8 @@ def describe_run(run: SweepRun, epochs: int | None = None) -> str:
         lines.append(f"loss before it diverged {run.final_loss:.4g}")
     else:
         lines.append(f"final loss {run.final_loss:.4g}")
+    if run.holdout_loss is not None:
+        lines.append(f"held-out loss {run.holdout_loss:.4g}")
     if run.epoch_loss:
         lines.append(f"epoch losses {run.epoch_loss[0]:.4g} … {run.epoch_loss[-1]:.4g}"
                      if len(run.epoch_loss) > 1 else f"epoch loss {run.epoch_loss[0]:.4g}")
@@ -151,6 +153,8 @@ class SweepTab(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.diverged_marks: dict[str, pg.PlotDataItem] = {}
         self.best_marks: dict[str, pg.PlotDataItem] = {}
+        #: With held-out rows: optimizer name -> its dotted curve of their final loss.
+        self.holdout_curves: dict[str, pg.PlotDataItem] = {}
         #: While a sweep runs: optimizer name -> its dashed curve of the newest epoch's
         #: mean loss per learning rate.
         self.live: dict[str, pg.PlotDataItem] = {}
@@ -453,7 +457,8 @@ class SweepTab(QWidget):
     def clear(self) -> None:
         """Remove the shown sweep."""
         item = self.plot.getPlotItem()
-        for items in (self.curves, self.diverged_marks, self.best_marks):
+        for items in (self.curves, self.holdout_curves, self.diverged_marks,
+                      self.best_marks):
             for curve in items.values():
                 item.removeItem(curve)
             items.clear()
@@ -471,9 +476,10 @@ class SweepTab(QWidget):
         self.result, self.request = result, request
         item = self.plot.getPlotItem()
         names = list(dict.fromkeys(run.optimizer for run in result.runs))
-        finite = np.array([run.final_loss for run in result.runs
-                           if run.diverged is None and math.isfinite(run.final_loss)
-                           and run.final_loss > 0], dtype=float)
+        drawn = [(run.final_loss, run.holdout_loss) for run in result.runs
+                 if run.diverged is None]
+        finite = np.array([loss for pair in drawn for loss in pair if loss is not None],
+                          dtype=float)
         _, top = finite_bounds(finite, log=True)
         row = 10.0 ** ((top if math.isfinite(top) else 0.0) + DIVERGED_ROW)
         for name in names:
@@ -486,8 +492,13 @@ class SweepTab(QWidget):
             marks = self._points(item, lost, [row] * len(lost))
             marks.setZValue(2)
             self.curves[name], self.diverged_marks[name] = curve, marks
+            held = [i for i in kept if result.runs[i].holdout_loss is not None]
+            if held:
+                # The held-out rows' loss at the same final weights, dotted.
+                losses = [result.runs[i].holdout_loss or math.nan for i in held]
+                self.holdout_curves[name] = self._points(item, held, losses)
             best = best_runs(result)[name]
-            chosen = [] if best is None else [result.runs.index(best)]
+            chosen = [i for i in kept if result.runs[i] is best]
             star = self._points(item, chosen, [best.final_loss] if best else [])
             star.setZValue(3)
             self.best_marks[name] = star
@@ -530,6 +541,13 @@ class SweepTab(QWidget):
             marks.setSymbolSize(DIVERGED_SIZE * scale)
             marks.setSymbolBrush(colour)
             marks.setSymbolPen(pg.mkPen(colour, width=1))
+            held = self.holdout_curves.get(name)
+            if held is not None:
+                held.setPen(pg.mkPen(colour, width=1.5 * scale, style=Qt.PenStyle.DotLine))
+                held.setSymbol("o")
+                held.setSymbolSize(POINT_SIZE * scale)
+                held.setSymbolBrush(None)
+                held.setSymbolPen(pg.mkPen(colour, width=1.5))
             star = self.best_marks[name]
             star.setPen(None)
             star.setSymbol("star")
@@ -547,7 +565,10 @@ class SweepTab(QWidget):
             if best is None:
                 lines.append(f"{title}: every run diverged")
             else:
-                lines.append(f"{title}: best lr {best.lr:.3g}, loss {best.final_loss:.3g}")
+                line = f"{title}: best lr {best.lr:.3g}, loss {best.final_loss:.3g}"
+                if best.holdout_loss is not None:
+                    line += f", held-out {best.holdout_loss:.3g}"
+                lines.append(line)
         return lines
 
     def _show_best(self) -> None:
@@ -556,8 +577,11 @@ class SweepTab(QWidget):
                  f"{escape(line)}" for i, line in enumerate(lines)]
         assert self.result is not None
         diverged = sum(run.diverged is not None for run in self.result.runs)
-        self.summary.setText(f"{len(self.result.runs)} runs, "
-                             + (f"✕ {diverged} diverged" if diverged else "none diverged"))
+        summary = f"{len(self.result.runs)} runs, " + (
+            f"✕ {diverged} diverged" if diverged else "none diverged")
+        if self.holdout_curves:
+            summary += "\n○ dotted: held-out rows"
+        self.summary.setText(summary)
         self.summary.setVisible(True)
         self.best_label.setText("<br>".join(parts))
         self.best_label.setVisible(bool(parts))
@@ -567,7 +591,8 @@ class SweepTab(QWidget):
         lrs = np.array([run.lr for run in self.result.runs], dtype=float)
         x_low, x_high = finite_bounds(lrs, log=True)
         losses = [np.asarray(c.getOriginalDataset()[1], dtype=float)
-                  for c in self.curves.values() if c.getOriginalDataset()[1] is not None]
+                  for c in (*self.curves.values(), *self.holdout_curves.values())
+                  if c.getOriginalDataset()[1] is not None]
         y_low, y_high = finite_bounds(*losses, np.array([row]), log=True)
         if not math.isfinite(x_low) or not math.isfinite(y_low):
             return

@@ -315,3 +315,27 @@ def test_closing_the_window_stops_a_running_sweep(window, session, qtbot):
     window.close()
     assert time.perf_counter() - started < 2.0
     assert not tab.runner.running() and not tab.runner._threads
+
+
+def test_held_out_rows_get_a_dotted_curve_and_their_loss_is_stated(tab, session, qtbot):
+    training = session.training
+    training.set_config(training.config.replace(holdout=0.2))
+    result = _sweep(tab, qtbot, names=("sgd",), runs=4)
+    kept = sorted((r for r in result.runs if r.diverged is None), key=lambda r: r.lr)
+    assert all(r.holdout_loss is not None for r in kept)
+    x, y = _points(tab.holdout_curves["sgd"])
+    np.testing.assert_allclose(x, [r.lr for r in kept], rtol=1e-12)
+    np.testing.assert_allclose(y, [r.holdout_loss for r in kept], rtol=1e-12)
+    assert tab.holdout_curves["sgd"].opts["pen"].style() == Qt.PenStyle.DotLine
+    best = best_runs(result)["sgd"]
+    assert tab.best_text() == [f"SGD: best lr {best.lr:.3g}, loss {best.final_loss:.3g}, "
+                               f"held-out {best.holdout_loss:.3g}"]
+    assert "held-out" in tab.summary.text()
+
+
+def test_a_new_held_out_split_outdates_the_sweep(tab, session, qtbot):
+    _sweep(tab, qtbot, runs=3)
+    training = session.training
+    training.set_config(training.config.replace(holdout=0.25))
+    assert tab.result is None and not tab.curves
+    assert "held-out split changed" in tab.status.text()
