@@ -9,7 +9,7 @@ in the graph makes it one of the pair.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
@@ -73,6 +73,14 @@ def install_landscape(window: QMainWindow, session: Session, graph_view: GraphVi
         window.tabifyDockWidget(controls, dock)
     dock.hide()
     graph_view.node_clicked.connect(view.weight_clicked)
+
+    def keep_in_front(node_id: str) -> None:
+        # A click on a node also opens the inspector, which shares the dock's place: a
+        # weight clicked to choose the pair leaves the landscape in front.
+        if dock.isVisible() and node_id in view.training.graph.weights:
+            QTimer.singleShot(0, dock.raise_)
+
+    graph_view.node_clicked.connect(keep_in_front)
 
     def widen(visible: bool) -> None:
         # The square needs room: the column it shares grows to WIDTH_SHARE of the window.

@@ -62,6 +62,10 @@ class Path:
     colour: str
     label: str
     dashed: bool = False
+    #: Line width at text scale 1 (a path drawn later and thinner shows one it covers),
+    #: and how much wider its halo in the background's colour is.
+    width: float = 2.2
+    halo: float = 2.8
 
 
 @dataclass(frozen=True)
@@ -368,10 +372,13 @@ class LandscapePlot(QWidget):
         ground = theme.plot_background
         for z, path in enumerate(self._path_data):
             halo, line = self._line_pair(self.paths, path.label, 5 + z)
+            # Later paths on top, each with its halo just below it.
+            halo.setZValue(5 + z)
+            line.setZValue(5.5 + z)
             points = _thin(np.asarray(path.points, dtype=float).reshape(-1, 2))
             style = Qt.PenStyle.DashLine if path.dashed else Qt.PenStyle.SolidLine
-            halo.setPen(pg.mkPen(_alpha(ground, 200), width=5 * thick))
-            line.setPen(pg.mkPen(path.colour, width=2.2 * thick, style=style))
+            halo.setPen(pg.mkPen(_alpha(ground, 200), width=(path.width + path.halo) * thick))
+            line.setPen(pg.mkPen(path.colour, width=path.width * thick, style=style))
             for part in (halo, line):
                 part.setData(points[:, 0], points[:, 1], connect="finite")
         self._drop_unused(self.paths, {p.label for p in self._path_data})

@@ -60,6 +60,9 @@ MARGIN = 1.4
 #: Following, the square's half-width is at least this (a path of a few tiny steps would
 #: otherwise ask for a new square at every step).
 SMALLEST_FOLLOWED = 0.05
+#: Following, the comparison's paths widen the square up to this many times the run's
+#: own extent around its middle.
+COMPARED_REACH = 3.0
 #: Grid sizes offered (points per side).
 GRIDS = (51, 101, 201, 401)
 
@@ -341,6 +344,7 @@ class LandscapeView(QWidget):
                           and run.weights.shape[1] == len(self._graph.weights)]
         if self.isVisible():
             self._draw_overlays()
+            self._maybe_recompute()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -363,7 +367,7 @@ class LandscapeView(QWidget):
         """The rows training uses, ``(X, Y, rows)`` (rows None: all)."""
         dataset = self.training.dataset
         config = self.training.config
-        holdout = getattr(config, "holdout", None)
+        holdout = config.holdout
         key = hash((id(dataset), holdout, config.seed))
         if self._data_cache is None or self._data_cache[0] != key:
             rows = training_rows(dataset, holdout, config.seed)
@@ -454,11 +458,14 @@ class LandscapeView(QWidget):
         paths = []
         for k, run in enumerate(self._compared):
             paths.append(Path(run.weights[:, list(indices)], self.theme.line_colour(k),
-                              run.title))
+                              run.title, width=3.6))
         if snapshot.original is not None and len(snapshot.original):
             paths.append(Path(np.asarray(snapshot.original.weights)[:, list(indices)],
                               self.theme.neutral, "original run", dashed=True))
-        paths.append(Path(self.path(), self.theme.plot_foreground, "this run"))
+        # Thin, with a thin halo, over the comparison's run of the same optimizer (which
+        # follows the same path) so that both show.
+        paths.append(Path(self.path(), self.theme.plot_foreground, "this run", width=1.6,
+                          halo=1.0))
         extra = []
         if self._shown_job is not None:
             extra.append(("┄", self.theme.positive,
@@ -477,6 +484,20 @@ class LandscapeView(QWidget):
         points = np.vstack((self.path(), np.asarray(current)[None, :]))
         points = points[np.isfinite(points).all(axis=1)]
         low, high = points.min(axis=0), points.max(axis=0)
+        # The comparison's paths too, as far as COMPARED_REACH times the run's own reach
+        # (a run that diverges must not shrink everything else to a dot).
+        reach = max(float((high - low).max()), SMALLEST_FOLLOWED)
+        indices = self._indices()
+        for run in self._compared:
+            if indices is None:
+                break
+            other = run.weights[:, list(indices)]
+            other = other[np.isfinite(other).all(axis=1)]
+            other = other[(np.abs(other - (low + high) / 2) <= COMPARED_REACH * reach)
+                          .all(axis=1)]
+            if len(other):
+                low = np.minimum(low, other.min(axis=0))
+                high = np.maximum(high, other.max(axis=0))
         centre = (low + high) / 2
         half = max(float((high - low).max()) / 2 * MARGIN, SMALLEST_FOLLOWED)
         return (float(centre[0]), float(centre[1])), half

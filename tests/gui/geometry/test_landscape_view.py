@@ -14,7 +14,7 @@ from core.data.datasets import Dataset
 from core.geometry.landscape import full_batch_gradient, landscape_grid
 from core.presets import resolve_graph
 from gui.geometry.landscape_plot import ARROW_SHARE, SHORTEST_ARROW
-from gui.geometry.landscape_view import LandscapeView
+from gui.geometry.landscape_view import REFRESH_SECONDS, LandscapeView
 
 WAIT_MS = 30_000
 
@@ -207,21 +207,26 @@ def test_stale_jobs_are_cancelled_and_only_the_newest_is_shown(qtbot, view):
 
 
 def test_training_does_not_cancel_but_coalesces(qtbot, session, view):
+    # By hand, a square wide enough that the point stays in its middle: only the other
+    # weights' moves make the picture stale.
+    view.follow.setChecked(False)
+    view.span.setValue(5.0)
     settle(qtbot, view)
     runner = view.runner
     started, cancelled = runner.started_jobs, runner.cancelled_jobs
     snapshots = []
     session.training.readouts_updated.connect(snapshots.append)
-    deadline = time.monotonic() + 1.6
-    while time.monotonic() < deadline:
+    began = time.monotonic()
+    while time.monotonic() < began + 1.6:
         session.training.run_steps(3)
         qtbot.wait(20)
     settle(qtbot, view)
-    # One recompute per REFRESH_SECONDS, or when the point left the middle of the square,
-    # never two at once: far fewer than the snapshots drawn; none cancelled (training
-    # makes a landscape stale only gradually).
+    seconds = time.monotonic() - began
+    # At most one recompute per REFRESH_SECONDS, never two at once, none cancelled
+    # (training makes a landscape stale only gradually); the newest weights drawn last.
     assert runner.cancelled_jobs == cancelled
-    assert 1 <= runner.started_jobs - started <= len(snapshots) / 2
+    assert 1 <= runner.started_jobs - started <= seconds / REFRESH_SECONDS + 1
+    assert runner.started_jobs - started < len(snapshots)
     others = [0, 1, 2, 3, 4, 6, 7]
     np.testing.assert_array_equal(view.shown_job.weights[others],
                                   session.training.snapshot().weights[others])
@@ -330,3 +335,27 @@ def test_window_answers_while_a_401_grid_is_computed(qtbot, session, view):
           f"event-loop latency {latency:.0f} ms, median gap {np.median(gaps):.0f} ms")
     assert len(gaps) >= computing * 1000 / 10 / 3
     assert latency < 150
+
+
+def test_clicking_a_weight_keeps_the_landscape_in_front(qtbot, window):
+    landscape = window.landscape
+    landscape.show()
+    qtbot.waitUntil(lambda: not landscape.view.visibleRegion().isEmpty())
+    window.graph_view.node_clicked.emit("w2")
+    # The inspector (same place) opened on the click, the landscape came back in front.
+    qtbot.waitUntil(lambda: not landscape.view.visibleRegion().isEmpty())
+    assert landscape.view.pair == ("w9", "w2")
+    assert window.inspector.node == "w2"
+
+
+def test_held_out_rows_are_left_out(qtbot, session, view):
+    training = session.training
+    training.set_config(training.config.replace(holdout=0.25))
+    settle(qtbot, view)
+    from core.training.holdout import split_rows
+
+    rows, held = split_rows(len(training.dataset), 0.25, training.config.seed)
+    assert len(held) > 100
+    np.testing.assert_array_equal(view.shown_job.X, training.dataset.X[rows])
+    np.testing.assert_array_equal(view.shown_job.Y, training.dataset.y[rows])
+    assert f"over {len(rows)} rows" in view.progress.format()
