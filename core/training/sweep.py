@@ -331,9 +331,9 @@ class _Sweep:
         self.epochs = config.epochs
         X = np.asarray(dataset.X, dtype=float)
         y = np.asarray(dataset.y, dtype=float).ravel()
-        # numpy scalars, as the pass takes them: arithmetic on them is numpy's.
-        self.rows = [list(row) for row in X]
-        self.targets = list(y)
+        # A row of X gives numpy scalars, as the pass takes them (arithmetic on them is
+        # numpy's), without a copy of the data.
+        self.rows, self.targets = X, y
         self.n = reference.n_samples
         # The trainer's epoch orders are positions among the training rows.
         self.training_rows = reference.training_rows
