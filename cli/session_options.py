@@ -133,5 +133,6 @@ def session_state_fields(opened: OpenedSession, step: int | None) -> dict[str, A
         "optimizer_state": {slot: dict(zip(names, values, strict=True))
                             for slot, values in checkpoint.optimizer_state.items()},
         "epoch_loss": list(checkpoint.epoch_loss),
-        "finished": checkpoint.epoch >= trainer.epochs,
+        "finished": checkpoint.epoch >= trainer.epochs
+        or (checkpoint.step == last and trainer.stopped_early is not None),
     }

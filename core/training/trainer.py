@@ -967,8 +967,9 @@ class Trainer:
                 esum: float) -> None:
         done = len(losses)
         pos = self._position
-        samples = self._dataset_rows(range(pos, pos + done) if self._order is None
-                                     else self._order[pos:pos + done])
+        positions = range(pos, pos + done) if self._order is None \
+            else self._order[pos:pos + done]
+        samples = positions if self._train is None else self._dataset_rows(positions)
         self.history.extend(self._step, losses, wbuf, gbuf, samples)
         self._step += done
         self._position += done

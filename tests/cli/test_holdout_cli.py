@@ -124,3 +124,23 @@ def test_bce_runs_report_the_held_out_accuracy(capsys):
     assert len(compared["runs"]["adam"]["holdout_accuracy"]) == 2
     plain = run_json(capsys, ["train", "--holdout", "0.25", "--epochs", "1", "--json"])
     assert "holdout_accuracy" not in plain
+
+
+def test_inspect_at_the_early_stop_says_finished(capsys, tmp_path):
+    x = np.linspace(0.5, 1.5, 20)
+    y = x.copy()
+    _, out_rows = split_rows(20, 0.25, 0)
+    y[out_rows] = -x[out_rows]
+    data = tmp_path / "contra.csv"
+    data.write_text("x1,y\n" + "".join(f"{a!r},{b!r}\n"
+                                       for a, b in zip(x.tolist(), y.tolist(), strict=True)))
+    session = tmp_path / "run.json"
+    run_json(capsys, ["train", "--data", str(data), "--graph", "w1*x1", "--weights", "0",
+                      "--lr", "0.02", "--holdout", "0.25", "--early-stop", "2", "--epochs",
+                      "40", "--json", "--save-session", str(session)])
+    end = run_json(capsys, ["inspect", "--session", str(session), "--json"])["session"]
+    assert end["step"] == 45
+    assert end["finished"] is True
+    before = run_json(capsys, ["inspect", "--session", str(session), "--at-step", "44",
+                               "--json"])["session"]
+    assert before["finished"] is False
