@@ -110,7 +110,7 @@ def test_readable_tables_withoutrun_json(capsys):
         (["inspect", "--sample", "abc"], "invalid int value"),
         (["inspect", "--graph", "nosuch"], "unknown graph 'nosuch'"),
         (["inspect", "--graph", "Seed"],
-         "seed, linear, sigmoid_neuron, micrograd, xor, neuron, tiny, mlp"),
+         "seed, linear, sigmoid_neuron, micrograd, xor, xor-bce, neuron, tiny, mlp, circles"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, argv, words):
