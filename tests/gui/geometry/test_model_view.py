@@ -380,3 +380,26 @@ def test_show_model_shows_the_dock_at_start(window):
     assert window.model_view.isVisible() and window.model_view.draws >= 1
     with pytest.raises(UsageError, match="invalid choice: 'nothing'"):
         build_parser().parse_args(["--show", "nothing"])
+
+
+def test_the_settings_remember_the_dock_shown(window, qtbot):
+    from PySide6.QtWidgets import QDockWidget
+
+    from core.training.config import TrainingConfig
+    from gui.main_window import MainWindow
+    from gui.session import Session
+    from gui.settings import open_settings
+
+    window.findChild(QDockWidget, "model_dock").toggleViewAction().trigger()
+    window.save_settings()
+    window.close()
+    session = Session(TrainingConfig())
+    again = MainWindow(session, settings=open_settings())
+    qtbot.addWidget(again)
+    again.show()
+    try:
+        assert again.findChild(QDockWidget, "model_dock").isVisible()
+        assert again.model_view.draws >= 1
+    finally:
+        again.close()
+        session.shutdown()
