@@ -224,6 +224,11 @@ class SweepTab(QWidget):
         item = self.plot.getPlotItem()
         item.setLogMode(x=True, y=True)
         self._range = RangeFollower(item)
+        # The row of diverged runs, set apart by a dotted line: its height is no loss.
+        self.diverged_line = pg.InfiniteLine(angle=0, movable=False)
+        self.diverged_line.setZValue(-1)
+        self.diverged_line.setVisible(False)
+        item.addItem(self.diverged_line, ignoreBounds=True)
         # An empty log plot would show one decade's 2, 3, ... 9: show the default range.
         self._range.fit(math.log10(DEFAULT_LR_MIN), math.log10(DEFAULT_LR_MAX), -3.0, 1.0)
         self.plot.getViewBox().setToolTip(PLOT_HINT)
@@ -462,6 +467,7 @@ class SweepTab(QWidget):
             for curve in items.values():
                 item.removeItem(curve)
             items.clear()
+        self.diverged_line.setVisible(False)
         self.result = self.request = None
         self.best_label.clear()
         self.best_label.setVisible(False)
@@ -482,6 +488,9 @@ class SweepTab(QWidget):
                           dtype=float)
         _, top = finite_bounds(finite, log=True)
         row = 10.0 ** ((top if math.isfinite(top) else 0.0) + DIVERGED_ROW)
+        if any(run.diverged is not None for run in result.runs):
+            self.diverged_line.setValue(math.log10(row))  # view coordinates are log10
+            self.diverged_line.setVisible(True)
         for name in names:
             indices = [i for i, run in enumerate(result.runs) if run.optimizer == name]
             indices.sort(key=lambda i: result.runs[i].lr)
@@ -524,6 +533,11 @@ class SweepTab(QWidget):
         curve.sigPointsClicked.connect(self._on_clicked)
         return curve
 
+    def _colour_guide(self) -> None:
+        theme = self.theme
+        self.diverged_line.setPen(pg.mkPen(theme.muted_text, width=1,
+                                           style=Qt.PenStyle.DotLine))
+
     def _colour(self) -> None:
         theme = self.theme
         scale = theme.text_scale
@@ -565,10 +579,9 @@ class SweepTab(QWidget):
             if best is None:
                 lines.append(f"{title}: every run diverged")
             else:
-                line = f"{title}: best lr {best.lr:.3g}, loss {best.final_loss:.3g}"
-                if best.holdout_loss is not None:
-                    line += f", held-out {best.holdout_loss:.3g}"
-                lines.append(line)
+                # The held-out loss is in the star's tooltip: at 1024x768 a longer line
+                # wraps and takes the plot's height.
+                lines.append(f"{title}: best lr {best.lr:.3g}, loss {best.final_loss:.3g}")
         return lines
 
     def _show_best(self) -> None:
@@ -662,6 +675,7 @@ class SweepTab(QWidget):
             font.setPixelSize(round(font.pixelSize() * theme.text_scale))
         self.best_label.setFont(font)
         self._colour_live()
+        self._colour_guide()
         if self.result is not None:
             self._colour()
             self._show_best()

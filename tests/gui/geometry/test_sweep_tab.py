@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.data.datasets import Dataset
 from core.training.sweep import run_sweep
-from gui.geometry.sweep_tab import PLOT_HINT, SweepTab, best_runs
+from gui.geometry.sweep_tab import PLOT_HINT, SweepTab, best_runs, describe_run
 
 
 @pytest.fixture
@@ -112,6 +112,8 @@ def test_diverged_runs_are_marked_above_the_rest_with_where_they_diverged(tab, q
     _, finite = _points(tab.curves["sgd"])
     assert np.all(y > finite.max())
     assert tab.diverged_marks["sgd"].opts["symbol"] == "x"
+    assert tab.diverged_line.isVisible()
+    assert tab.diverged_line.value() == pytest.approx(math.log10(y[0]))
     assert tab.summary.text() == f"{len(result.runs)} runs, ✕ {len(lost)} diverged"
     # Hovering the mark names the node and the step.
     run = min(lost, key=lambda r: r.lr)
@@ -328,8 +330,8 @@ def test_held_out_rows_get_a_dotted_curve_and_their_loss_is_stated(tab, session,
     np.testing.assert_allclose(y, [r.holdout_loss for r in kept], rtol=1e-12)
     assert tab.holdout_curves["sgd"].opts["pen"].style() == Qt.PenStyle.DotLine
     best = best_runs(result)["sgd"]
-    assert tab.best_text() == [f"SGD: best lr {best.lr:.3g}, loss {best.final_loss:.3g}, "
-                               f"held-out {best.holdout_loss:.3g}"]
+    assert tab.best_text() == [f"SGD: best lr {best.lr:.3g}, loss {best.final_loss:.3g}"]
+    assert f"held-out loss {best.holdout_loss:.4g}" in describe_run(best)
     assert "held-out" in tab.summary.text()
 
 
