@@ -417,7 +417,7 @@ class MainWindow(QMainWindow):
 
     def show_position(self, snapshot: Snapshot) -> None:
         loss = "—" if snapshot.last_loss is None else short_number(snapshot.last_loss)
-        epoch = min(snapshot.epoch + 1, snapshot.epochs)
+        epoch = snapshot.epoch_shown
         self.position_label.setText(
             f"epoch {epoch}/{snapshot.epochs}   step {snapshot.step}   "
             f"sample shown {snapshot.sample}   last loss {loss}")

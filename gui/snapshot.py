@@ -160,6 +160,14 @@ class Snapshot:
     holdout_rows: int = 0
 
     @property
+    def epoch_shown(self) -> int:
+        """The epoch to show, from 1: the one being trained, or once training has ended
+        (every epoch done, or stopped early) the last one trained."""
+        if self.finished and self.divergence is None:
+            return max(min(self.epoch, self.epochs), 1)
+        return min(self.epoch + 1, self.epochs)
+
+    @property
     def weight_grads(self) -> np.ndarray:
         """dL/dw of the shown pass, in ``graph.weights`` order."""
         return self.trace.weight_grads

@@ -29,7 +29,7 @@ class ReadoutPanel(QGroupBox):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         n = snapshot.history.n_samples  # the training rows, without held-out ones
-        epoch = min(snapshot.epoch + 1, snapshot.epochs)
+        epoch = snapshot.epoch_shown
         self.labels["epoch"].setText(f"{epoch} of {snapshot.epochs}")
         if snapshot.divergence is not None:
             self.labels["sample"].setText("— (diverged)")

@@ -91,6 +91,8 @@ def test_early_stop_is_said_in_the_status_line(qtbot, training):
                for message in messages)
     assert not training.can_train()
     assert "has not improved for 1 epoch" in messages[-1]
+    # Counted as the last epoch trained, as at the end of every epoch.
+    assert training.snapshot().epoch_shown == stop.epoch
 
 
 def test_a_split_leaving_no_training_row_is_refused(qtbot, training, tmp_path):
