@@ -260,8 +260,8 @@ class TrainingSession(QObject):
         Raises
         ------
         core.data.datasets.DataError
-            If the data cannot be loaded or has fewer feature columns than the graph
-            uses; nothing changes then.
+            If the data cannot be loaded, has fewer feature columns than the graph
+            uses, or too few rows for the held-out fraction; nothing changes then.
 
         Notes
         -----

@@ -104,6 +104,14 @@ def test_another_feature_from_the_combo(view, session):
     np.testing.assert_allclose(view.values, _expected_curve(view, snapshot), rtol=1e-12)
     assert "x1 = 0" in view.note.text() and "x3" not in view.note.text()
     assert view.plot.property("x_label") == "x3"
+    # The heatmap from the mode combo: x3 against another feature, never x3 twice.
+    assert not view.y_feature.isVisible()
+    view.mode.setCurrentIndex(view.mode.findData("plane"))
+    view.mode.activated.emit(view.mode.currentIndex())
+    choice = view.choice()
+    assert choice.mode == "plane" and choice.features[0] == 2 and choice.features[1] != 2
+    assert view.y_feature.isVisible() and view.values.shape == (GRID, GRID)
+    np.testing.assert_allclose(view.values, _expected_plane(view, snapshot), rtol=1e-12)
 
 
 def test_the_heatmap_is_predict_on_the_grid(view, session):
