@@ -359,3 +359,37 @@ def test_held_out_rows_are_left_out(qtbot, session, view):
     np.testing.assert_array_equal(view.shown_job.X, training.dataset.X[rows])
     np.testing.assert_array_equal(view.shown_job.Y, training.dataset.y[rows])
     assert f"over {len(rows)} rows" in view.progress.format()
+
+
+def test_theme_restyles_the_picture(qtbot, window):
+    from gui.geometry.landscape_plot import band_colours
+    from gui.theme import THEMES
+
+    landscape = window.landscape
+    landscape.show()
+    view = landscape.view
+    settle(qtbot, view)
+    light = band_colours(THEMES["light"])
+    np.testing.assert_array_equal(view.picture.image.lut, light)
+    window.set_theme(THEMES["dark"])
+    dark = band_colours(THEMES["dark"])
+    assert not np.array_equal(dark, light)
+    np.testing.assert_array_equal(view.picture.image.lut, dark)
+    _halo, line = view.picture.paths["this run"]
+    assert line.opts["pen"].color().name() == THEMES["dark"].plot_foreground.lower()
+    assert THEMES["dark"].plot_background in view.picture.legend.styleSheet()
+
+
+def test_window_survives_a_data_file(qtbot, window, tmp_path):
+    landscape = window.landscape
+    landscape.show()
+    view = landscape.view
+    settle(qtbot, view)
+    rng = np.random.default_rng(7)
+    rows = np.column_stack((rng.normal(size=(30, 5)), rng.normal(size=30)))
+    path = tmp_path / "small.csv"
+    np.savetxt(path, rows, delimiter=",", header="a,b,c,d,e,y", comments="")
+    assert window.open_data_file(str(path)) is not None
+    settle(qtbot, view)
+    assert view.shown_job.X.shape[0] == 30
+    np.testing.assert_array_equal(view.picture.shown_values(), core_grid(view).loss)
