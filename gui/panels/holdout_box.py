@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.data.datasets import DataError
 from core.training.config import ConfigError
 from core.training.holdout import MAX_PATIENCE
 from gui.session.holdout_settings import set_holdout
@@ -75,7 +76,7 @@ class HoldoutBox(QGroupBox):
         holdout, early_stop = self.chosen()
         try:
             set_holdout(self.session, holdout, early_stop)
-        except ConfigError as problem:
+        except (ConfigError, DataError) as problem:
             self.session.report(f"{problem}; not applied")
         self.show_config()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.training.config import ConfigError, TrainingConfig
+from core.training.config import TrainingConfig
 from core.training.holdout import EarlyStop, HoldoutError, split_rows
 
 if TYPE_CHECKING:
@@ -14,17 +14,20 @@ if TYPE_CHECKING:
 
 
 def check_holdout(config: TrainingConfig, n_rows: int) -> None:
-    """Refuse a config whose held-out rows would leave no row for training.
+    """Refuse a config whose held-out rows would leave no row of the data for training.
 
     Raises
     ------
-    ConfigError
-        Naming the fraction, the rows and what would remain.
+    core.data.datasets.DataError
+        Naming the fraction, the rows and what would remain (a data problem: every place
+        that loads data already reports those).
     """
+    from core.data.datasets import DataError
+
     try:
         split_rows(n_rows, config.holdout, config.seed)
     except HoldoutError as error:
-        raise ConfigError("holdout", str(error)) from None
+        raise DataError(str(error)) from None
 
 
 def holdout_status(stop: EarlyStop) -> str:
@@ -41,9 +44,10 @@ def set_holdout(session: TrainingSession, holdout: float | None,
 
     Raises
     ------
-    ConfigError
-        For a value that is not allowed, or a split that leaves no training row; nothing
-        changes then.
+    core.training.config.ConfigError
+        For a value that is not allowed; nothing changes then.
+    core.data.datasets.DataError
+        For a split that leaves no training row; nothing changes then.
     """
     old = session.config
     config = old.replace(holdout=holdout, early_stop=early_stop if holdout else None)

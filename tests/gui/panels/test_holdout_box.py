@@ -153,3 +153,16 @@ def test_a_session_opened_in_the_window_keeps_its_split(qtbot, training, tmp_pat
                           run.history.holdout_loss())
     past = training.rebuild(400)
     assert past.checkpoint.identical(run.state_at(400))
+
+
+def test_data_too_small_for_the_held_out_fraction_is_refused(qtbot, training, tmp_path):
+    from core.data.datasets import DataError, load_dataset
+
+    set_holdout(training, 0.9, None)
+    path = tmp_path / "two.csv"
+    path.write_text("x1,x2,x3,x4,x5,y\n1,2,3,4,5,6\n2,3,4,5,6,7\n")
+    before = training.dataset
+    with pytest.raises(DataError, match="at least one must remain"):
+        training.set_dataset(load_dataset(str(path)))
+    assert training.dataset is before
+    assert training.trainer.n_samples == 506 - 455
