@@ -199,3 +199,16 @@ def test_huber_needs_no_kink_note_its_slope_is_continuous(r):
     report = check_graph(graph, [1.0], 1.0, [0.0, 1.0 - r])
     assert report.verdict == "correct", report.relative_error
     assert kinks(graph, [1.0], 1.0, [0.0, 1.0 - r]) == []
+
+
+def test_softplus_and_huber_scalar_functions_equal_the_array_ones_bit_for_bit():
+    from core.autodiff.ops import ARRAY_NAMESPACE, SCALAR_NAMESPACE
+
+    rng = np.random.default_rng(11)
+    points = np.concatenate([rng.normal(0.0, 3.0, 2000), rng.uniform(-800, 800, 200),
+                             [0.0, -0.0, 1e-300, -1e-300, 36.7, -36.7, 710.0, -750.0]])
+    scalar = [SCALAR_NAMESPACE["softplus"](float(z)) for z in points]
+    assert np.array_equal(scalar, ARRAY_NAMESPACE["softplus"](points))
+    for delta in (0.1, 1.0, 3.0):
+        scalar = [SCALAR_NAMESPACE["huber"](float(r), delta) for r in points]
+        assert np.array_equal(scalar, ARRAY_NAMESPACE["huber"](points, delta))
