@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.autodiff.compiled import compiled_graph
+from core.autodiff.engine import evaluate
 from core.autodiff.graph import Graph
 from core.training.checkpoint import Checkpoint
 from core.training.history import MIN_LIMIT
@@ -349,7 +350,11 @@ class _Sweep:
         self.epoch_loss: list[np.ndarray] = []  # per completed epoch, nan for frozen runs
         self.steps = np.zeros(self.n_runs, dtype=int)
         self.t = 0  # updates applied to the running runs
-        self.replayers: dict[int, Trainer] = {}
+        # Trainers that replay one run's step: per optimizer for steps the learning rate
+        # cannot change, per run for the others.
+        self.options = {**config.trainer_options(), "initial_weights": start,
+                        "history_limit": MIN_LIMIT}
+        self.replayers: dict[int | str, Trainer] = {}
 
     # -- training ---------------------------------------------------------------------
 
@@ -413,7 +418,7 @@ class _Sweep:
                         if bad:
                             loss = loss.copy()
                         for run in bad:
-                            self._replay(run, epoch, position, step, esum, loss, new_W)
+                            self._replay(run, epoch, position, row, step, esum, loss, new_W)
                         frozen = self.frozen
                     if frozen:  # their columns stay as they are
                         new_W[:, frozen] = W[:, frozen]
@@ -457,20 +462,27 @@ class _Sweep:
                 return group
         raise IndexError(run)
 
-    def _replay(self, run: int, epoch: int, position: int, step: int, esum: np.ndarray,
-                loss: np.ndarray, new_W: np.ndarray) -> None:
-        """Redo one run's step on its own trainer (the trace path when anything is inf or
-        nan): freeze the run if it diverged, else take the trainer's step."""
+    def _replay(self, run: int, epoch: int, position: int, row: int, step: int,
+                esum: np.ndarray, loss: np.ndarray, new_W: np.ndarray) -> None:
+        """Redo one run's step on a trainer (the trace path when anything is inf or nan):
+        freeze the run if it diverged, else take the trainer's step."""
         group = self._group_of(run)
         column = run - group.start
-        trainer = self._replayer(run, group)
+        weights = self.W[:, run].tolist()
+        # The trainer's own per-sample pass: when it flags the step and the trace has an
+        # inf or nan, the trainer stops before the update, whatever the learning rate.
+        x, target = self.rows[row].tolist(), float(self.targets[row])
+        _, _, check = compiled_graph(self.graph).sample(x, target, weights)
+        stops = check - check != 0.0 and \
+            evaluate(self.graph, x, target, weights).first_nonfinite() is not None
+        trainer = self._replayer(group.name if stops else run, group, column)
         slots = group.update.slots
         order = None
         if self.config.shuffle:
             order = tuple(self.position_of[row] for row in self.reference.sample_order(epoch))
         trainer.restore(Checkpoint(
             step=step, epoch=epoch, position=position,
-            weights=tuple(self.W[:, run].tolist()), optimizer=group.name,
+            weights=tuple(weights), optimizer=group.name,
             optimizer_state={slot: tuple(state[:, column].tolist())
                              for slot, state in zip(slots, group.state, strict=True)},
             optimizer_steps=self.t if group.update.counts_steps else 0,
@@ -487,7 +499,7 @@ class _Sweep:
             self.frozen.append(run)
             group.frozen.append(column)
             self.steps[run] = step
-            del self.replayers[run]  # never needed again
+            self.replayers.pop(run, None)  # never needed again
             return
         # A false alarm (a check that overflowed, or numpy's inf where math's is finite):
         # the run goes on from the trainer's numbers.
@@ -497,14 +509,15 @@ class _Sweep:
             group.new[1 + k][:, column] = state[slot]
         loss[run] = result.loss
 
-    def _replayer(self, run: int, group: _Group) -> Trainer:
-        trainer = self.replayers.get(run)
+    def _replayer(self, key: int | str, group: _Group, column: int) -> Trainer:
+        """The replay trainer of a run (``key`` its index) or of an optimizer (its name:
+        any of its learning rates will do)."""
+        trainer = self.replayers.get(key)
         if trainer is None:
-            config = self.config.replace(optimizer=group.name, hyperparameters={
-                **group.values, "lr": float(group.lr[run - group.start])})
-            trainer = Trainer.from_config(config, self.graph, self.dataset,
-                                          history_limit=MIN_LIMIT)
-            self.replayers[run] = trainer
+            optimizer = optimizer_class(group.name)(
+                self.n_weights, **group.values, lr=float(group.lr[column]))
+            trainer = Trainer(self.graph, self.dataset, optimizer, **self.options)
+            self.replayers[key] = trainer
         return trainer
 
     # -- the result -----------------------------------------------------------------------

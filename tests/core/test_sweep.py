@@ -224,3 +224,19 @@ def test_with_cross_entropy_each_run_has_trains_accuracy_per_epoch() -> None:
         assert run.accuracy == tuple(epoch_accuracy(trainer).tolist())
         assert len(run.accuracy) == 3 and all(0.0 <= a <= 1.0 for a in run.accuracy)
     assert run_sweep(TrainingConfig(epochs=1), ["sgd"], 0.01, 0.1, 1).runs[0].accuracy == ()
+
+
+def test_an_update_that_would_overflow_is_named_as_train_names_it() -> None:
+    # The pass is finite; the step lr * g is not: train refuses the update and says so.
+    config = TrainingConfig(graph="a * x1 + b", epochs=1)
+    result = run_sweep(config, ["sgd", "momentum", "adagrad"], 1e306, 1e308, 3)
+    refused = 0
+    for run in result.runs:
+        alone = single(config, run)
+        assert alone.diverged is not None and run.diverged is not None
+        refused += "update would make" in alone.diverged.detail
+        assert run.diverged["detail"] == alone.diverged.detail
+        assert (run.diverged["node"], run.diverged["step"]) == (alone.diverged.node,
+                                                                alone.diverged.step)
+        np.testing.assert_allclose(run.final_weights, alone.final_weights, rtol=RTOL)
+    assert refused >= 3
