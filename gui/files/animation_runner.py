@@ -3,10 +3,11 @@
 The frames come from a fork of the user's run (:meth:`core.training.trainer.Trainer.fork`)
 at the step asked for, so the run the window shows is never trained, rewound or replaced:
 it is exactly where it was, during the export and after it.  The work runs on the interface
-thread (Qt paints only there) in pieces of about :data:`TICK_SECONDS` from a zero-interval
-timer, so the window answers input between them and the progress dialog's Cancel is
-heard.  Cancel stops at once and leaves no file (the export writes a temporary file and
-renames it only when done).
+thread (Qt paints only there), one piece (a frame, or a stretch of training) per turn of
+the event loop from a zero-interval timer, so the window answers input between them and
+the progress dialog's Cancel is heard; the frames are encoded in a thread of their own
+(:class:`gui.files.animation_writers.ThreadedWriter`).  Cancel stops at once and leaves
+no file (the export writes a temporary file and renames it only when done).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from gui.files.animation import (
 from gui.session.training_session import TrainingSession
 from gui.theme import DEFAULT_THEME, Theme
 
-#: Seconds of work between two turns of the event loop (a frame may take longer).
-TICK_SECONDS = 0.03
+#: Seconds of work between two turns of the event loop: 0 is one piece (a frame, or a
+#: stretch of training) per turn, so input waits at most one frame's drawing.
+TICK_SECONDS = 0.0
 #: Steps of the progress bar.
 PROGRESS_STEPS = 1000
 

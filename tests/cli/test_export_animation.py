@@ -86,7 +86,8 @@ def test_the_default_size_is_16_to_9_and_fps_sets_the_duration(tmp_path, capsys)
 
 def test_each_frame_is_the_still_export_at_its_step(tmp_path, capsys):
     """Frame k below the caption line equals `export OUT.png --steps S + k*K` at the graph's
-    size (up to the GIF's palette), and differs from the stills of the other steps."""
+    size (up to the GIF's palette: about one level in 255 on average), and differs from the
+    stills of the other steps at least twice as much."""
     start, every, n = 7, 40, 3
     path = tmp_path / "run.gif"
     run_json(capsys, ["export", str(path), "--frames", str(n), "--every", str(every),
@@ -103,8 +104,8 @@ def test_each_frame_is_the_still_export_at_its_step(tmp_path, capsys):
         graph = frame[top:]
         assert graph.shape == stills[k].shape
         distances = [float(np.abs(graph - still).mean()) for still in stills]
-        assert distances[k] < 0.5, distances  # the palette's rounding only
-        assert all(distances[k] * 4 < d for i, d in enumerate(distances) if i != k), distances
+        assert distances[k] < 2.0, distances  # the palette's rounding only (~1 level)
+        assert all(distances[k] * 2 < d for i, d in enumerate(distances) if i != k), distances
     # Training moves the numbers: consecutive frames differ.
     for before, after in itertools.pairwise(frames):
         assert np.abs(before - after).max(axis=2).astype(bool).sum() > 500
@@ -316,7 +317,7 @@ def test_with_landscape_draws_the_loss_over_two_weights_beside_the_graph(tmp_pat
     run_json(capsys, ["export", str(still), "--steps", "400", "--size",
                       _size_option(graph_size(SMALL, "landscape")), "--json"])
     expected = np.asarray(Image.open(still).convert("RGB")).astype(int)
-    assert float(np.abs(frames[2][top:, :left] - expected).mean()) < 0.5
+    assert float(np.abs(frames[2][top:, :left] - expected).mean()) < 2.0
 
 
 @pytest.mark.parametrize(("argv", "words"), [
@@ -329,3 +330,27 @@ def test_a_bad_landscape_pair_is_one_line(tmp_path, capsys, argv, words):
     path = tmp_path / "run.gif"
     run_fails(capsys, ["export", str(path), "--frames", "2", *argv], words)
     assert not path.exists()
+
+
+def test_a_full_disk_while_encoding_is_one_line_and_leaves_no_file(tmp_path, capsys,
+                                                                   monkeypatch):
+    """The frames are encoded in a thread of their own: its failure still reaches the
+    command, which exits 2 naming it, and the old file stays."""
+    from gui.files import animation_writers
+
+    add = animation_writers.GifWriter.add
+    written = []
+
+    def full_disk(self, frame):
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(frame.shape)
+        add(self, frame)
+
+    monkeypatch.setattr(animation_writers.GifWriter, "add", full_disk)
+    path = tmp_path / "run.gif"
+    path.write_bytes(b"older animation")
+    run_fails(capsys, ["export", str(path), "--frames", "4", "--size", _size_option(SMALL)],
+              f"{path}: No space left on device")
+    assert path.read_bytes() == b"older animation"
+    assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]

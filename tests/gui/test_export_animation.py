@@ -3,8 +3,10 @@ bar and Cancel, and the run left exactly where it was."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -137,8 +139,8 @@ def test_frames_are_the_graph_at_their_steps_and_the_run_is_unchanged(qtbot, men
         stills.append(np.asarray(Image.open(still).convert("RGB")).astype(int))
     for k, frame in enumerate(frames):
         distances = [float(np.abs(frame[top:] - still).mean()) for still in stills]
-        assert distances[k] < 0.5, distances
-        assert all(distances[k] * 4 < d for i, d in enumerate(distances) if i != k)
+        assert distances[k] < 2.0, distances  # the GIF's palette: about 1 level in 255
+        assert all(distances[k] * 2 < d for i, d in enumerate(distances) if i != k)
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".gif"] == ["run.gif"]
     assert any("4 frames (steps 50..200)" in text for _, text in menu.said)
 
@@ -170,7 +172,8 @@ def test_the_window_answers_while_frames_are_drawn(qtbot, menu, session, tmp_pat
     ticks = []
     timer = QTimer()
     timer.setInterval(5)
-    timer.timeout.connect(lambda: ticks.append(menu.animation_runner.running))
+    timer.timeout.connect(lambda: ticks.append((menu.animation_runner.running,
+                                                time.perf_counter())))
     timer.start()
     progress_values = []
     assert menu.export_animation(str(tmp_path / "run.gif"),
@@ -189,8 +192,11 @@ def test_the_window_answers_while_frames_are_drawn(qtbot, menu, session, tmp_pat
     wait_done(qtbot, menu)
     timer.stop()
     watcher.stop()
-    # Other timers ran between the pieces of work, many times (not once at the end).
-    assert sum(ticks) >= 8
+    # Other timers ran between the pieces of work (a frame each), many times, not once at
+    # the end; the longest wait is about one frame's drawing (generous: a shared machine).
+    during = [at for running, at in ticks if running]
+    assert len(during) >= 8
+    assert max(b - a for a, b in itertools.pairwise(during)) < 1.0
     assert len(set(progress_values)) >= 3
     assert progress_values == sorted(progress_values)
     assert menu.animation_runner.progress is None  # closed at the end
