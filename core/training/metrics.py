@@ -52,8 +52,10 @@ def epoch_accuracy(trainer: Trainer) -> np.ndarray:
     """The accuracy over the training rows at the end of every completed epoch of
     ``trainer``'s run, from the weights each epoch ended with.
 
-    The run is replayed once on a fork (bit for bit the same steps), from its first
-    checkpoint: the epochs before it (a run restored from a session) are nan.
+    Those weights are read from the run's history where it recorded the epoch's last
+    step (every step, until a long run thins its history out); the others are rebuilt by
+    replaying the run once on a fork (bit for bit the same steps) from its first
+    checkpoint.  Epochs before that (a run restored from a session) are nan.
     """
     X = np.asarray(trainer.dataset.X, dtype=np.float64)
     y = np.asarray(trainer.dataset.y, dtype=np.float64).ravel()
@@ -63,15 +65,31 @@ def epoch_accuracy(trainer: Trainer) -> np.ndarray:
     n = trainer.n_samples
     completed = trainer.cursor.step // n if n else 0
     result = np.full(completed, np.nan)
+    ends = [None if weights is None else np.asarray(weights, dtype=np.float64)
+            for weights in _recorded_ends(trainer, completed)]
+    missing = [epoch for epoch, weights in enumerate(ends) if weights is None]
     kept = trainer.checkpoints.steps()
     first = -(-int(kept[0]) // n) if kept.size and n else completed
-    if first >= completed:
-        return result
-    replay = trainer.fork(first * n)
-    for epoch in range(first, completed):
-        replay.run((epoch + 1) * n - replay.cursor.step)
-        result[epoch] = accuracy(predictions(trainer.graph, X, replay.weights), y)
+    if missing and missing[-1] >= first:
+        replay = trainer.fork(max(first, missing[0]) * n)
+        for epoch in range(max(first, missing[0]), missing[-1] + 1):
+            replay.run((epoch + 1) * n - replay.cursor.step)
+            if ends[epoch] is None:
+                ends[epoch] = replay.weights
+    for epoch, weights in enumerate(ends):
+        if weights is not None:
+            result[epoch] = accuracy(predictions(trainer.graph, X, weights), y)
     return result
+
+
+def _recorded_ends(trainer: Trainer, completed: int) -> list[np.ndarray | None]:
+    """The weights after each completed epoch's last step, where the history has them."""
+    steps = trainer.history.steps()
+    weights = trainer.history.weights()
+    last = (np.arange(completed) + 1) * trainer.n_samples - 1
+    found = np.searchsorted(steps, last)
+    return [weights[k] if k < steps.size and steps[k] == step else None
+            for k, step in zip(found.tolist(), last.tolist(), strict=True)]
 
 
 def _prediction_graph(graph: Graph) -> Graph:

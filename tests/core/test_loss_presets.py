@@ -94,3 +94,15 @@ def test_epoch_accuracy_of_a_run_with_a_file_skips_nothing(tmp_path):
     assert len(accuracy) == 5 and not np.isnan(accuracy).any()
     # At the start w = -1 gets every row wrong; Adam turns it round within 5 epochs.
     assert accuracy[-1] == 1.0
+
+
+def test_epoch_accuracy_is_the_same_from_a_thinned_history():
+    """A long run keeps every k-th step only: the missing epoch ends are replayed."""
+    config = TrainingConfig(graph="xor-bce", optimizer="adam", hyperparameters={"lr": 0.05},
+                            epochs=100, loss="bce")
+    full = config.trainer()
+    thinned = config.trainer(history_limit=64)
+    train_to_end(full)
+    train_to_end(thinned)
+    assert thinned.history.stride > 1
+    assert np.array_equal(epoch_accuracy(thinned), epoch_accuracy(full))
