@@ -316,3 +316,23 @@ def test_the_dialog_offers_the_landscape(menu):
     dialog.include_field.setCurrentIndex(2)
     assert dialog.spec().include == "landscape"
     dialog.reject()
+
+
+def test_export_animation_from_the_window_menu(qtbot, window, session, tmp_path):
+    session.training.run_steps(20)
+    before = run_state(session.training)
+    window.export_menu.animation_action.trigger()
+    dialog = window.findChild(QWidget, "animation_dialog")
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.first_step() == 20
+    dialog.path_field.setText(str(tmp_path / "slides"))
+    dialog.frames_field.setValue(3)
+    dialog.every_field.setValue(10)
+    dialog.width_field.setValue(SMALL[0])
+    dialog.height_field.setValue(SMALL[1])
+    dialog.accept()
+    wait_done(qtbot, window.export_menu)
+    assert len(gif_frames(tmp_path / "slides.gif")) == 3
+    assert "Exported the animation: 3 frames (steps 20..40)" in \
+        window.statusBar().currentMessage()
+    assert run_state(session.training) == before
