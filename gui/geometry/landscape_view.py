@@ -43,6 +43,7 @@ from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
 from core.geometry.landscape import DEFAULT_GRID, DEFAULT_SPAN, full_batch_gradient
 from core.training.trainer import StepResult
+from gui.formatting import short_number
 from gui.geometry.landscape_plot import Arrow, LandscapePlot, Path
 from gui.geometry.landscape_worker import LandscapeJob, LandscapePicture, LandscapeRunner
 from gui.session.compare_worker import ComparedRun
@@ -206,6 +207,7 @@ class LandscapeView(QWidget):
             comparison.started.connect(lambda _names: self.set_compared([]))
             comparison.cleared.connect(lambda _message: self.set_compared([]))
         self.picture.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
+        self.picture.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._fill_combos(self._graph)
         self.show_snapshot(training.snapshot())
 
@@ -483,6 +485,8 @@ class LandscapeView(QWidget):
             return current, float(self.span.value())
         points = np.vstack((self.path(), np.asarray(current)[None, :]))
         points = points[np.isfinite(points).all(axis=1)]
+        if not len(points):
+            return None
         low, high = points.min(axis=0), points.max(axis=0)
         # The comparison's paths too, as far as COMPARED_REACH times the run's own reach
         # (a run that diverges must not shrink everything else to a dot).
@@ -600,7 +604,32 @@ class LandscapeView(QWidget):
         self.span.setEnabled(not on)
         self.recompute(stale=True)
 
-    # -- click to fork ---------------------------------------------------------------------
+    # -- pointing and clicking --------------------------------------------------------------
+
+    def describe_point(self, x: float, y: float) -> str:
+        """What the picture says at ``(x, y)``: the two weights, the mean loss and the
+        sample's loss at the nearest grid point ("" outside the square)."""
+        picture = self.picture.picture
+        if picture is None:
+            return ""
+        landscape = picture.landscape
+        xs, ys = np.asarray(landscape.xs), np.asarray(landscape.ys)
+        if not (xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]):
+            return ""
+        k = int(np.abs(xs - x).argmin())
+        i = int(np.abs(ys - y).argmin())
+        loss = float(landscape.loss[i, k])
+        own = float(landscape.sample_loss[i, k])
+        return (f"{landscape.x_weight} = {short_number(float(xs[k]))}, {landscape.y_weight} = "
+                f"{short_number(float(ys[i]))}: mean loss {short_number(loss)}, sample "
+                f"{picture.job.sample} {short_number(own)}. Click to train on from here.")
+
+    def _on_mouse_moved(self, position: QPointF) -> None:
+        if self.picture.picture is None:
+            return
+        point = self.picture.view.mapSceneToView(position)
+        self.note.setText(self.describe_point(point.x(), point.y()))
+
 
     def _on_plot_clicked(self, event: object) -> None:
         button = getattr(event, "button", None)

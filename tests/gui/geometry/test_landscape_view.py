@@ -393,3 +393,32 @@ def test_window_survives_a_data_file(qtbot, window, tmp_path):
     settle(qtbot, view)
     assert view.shown_job.X.shape[0] == 30
     np.testing.assert_array_equal(view.picture.shown_values(), core_grid(view).loss)
+
+
+def test_a_diverged_run_leaves_the_view_working(qtbot, session, view):
+    training = session.training
+    training.set_hyperparameter("lr", 1e6)
+    for _ in range(20):
+        if training.step_sample() is None:
+            break
+    assert training.divergence is not None
+    settle(qtbot, view)
+    # The picture is of finite weights (the last ones before the non-finite step) or none.
+    assert np.isfinite(view.shown_job.weights).all()
+    view.x_combo.setCurrentIndex(0)
+    settle(qtbot, view)
+    assert view.shown_job.pair[0] == "w1"
+
+
+def test_pointing_reads_the_loss_under_the_pointer(qtbot, session, view):
+    settle(qtbot, view)
+    job = view.shown_job
+    grid = core_grid(view)
+    cx, cy = job.centre
+    text = view.describe_point(cx, cy)
+    middle = job.grid // 2
+    from gui.formatting import short_number
+
+    assert f"mean loss {short_number(float(grid.loss[middle, middle]))}" in text
+    assert text.startswith("w6 = ")
+    assert view.describe_point(cx + 2 * job.span, cy) == ""
