@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from core.training.checkpoint import CheckpointError
@@ -65,6 +65,9 @@ class AnimationRunner(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._tick)
+        app = QCoreApplication.instance()
+        if app is not None:  # quitting mid-export: no temporary file, no ffmpeg left behind
+            app.aboutToQuit.connect(self.cancel)
 
     @property
     def running(self) -> bool:

@@ -336,3 +336,16 @@ def test_export_animation_from_the_window_menu(qtbot, window, session, tmp_path)
     assert "Exported the animation: 3 frames (steps 20..40)" in \
         window.statusBar().currentMessage()
     assert run_state(session.training) == before
+
+
+def test_quitting_mid_export_leaves_no_file(qtbot, menu, session, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    assert menu.export_animation(str(tmp_path / "run.gif"),
+                                 AnimationSpec(frames=100, size=SMALL), 0)
+    runner = menu.animation_runner
+    qtbot.waitUntil(lambda: runner.job is not None and len(runner.job.frame_steps) >= 1,
+                    timeout=60_000)
+    QApplication.instance().aboutToQuit.emit()  # what quitting the application sends
+    assert not runner.running
+    assert list(tmp_path.iterdir()) == []
