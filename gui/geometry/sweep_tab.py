@@ -491,44 +491,66 @@ class SweepTab(QWidget):
         if any(run.diverged is not None for run in result.runs):
             self.diverged_line.setValue(math.log10(row))  # view coordinates are log10
             self.diverged_line.setVisible(True)
-        for name in names:
-            indices = [i for i, run in enumerate(result.runs) if run.optimizer == name]
-            indices.sort(key=lambda i: result.runs[i].lr)
-            kept = [i for i in indices if result.runs[i].diverged is None]
-            lost = [i for i in indices if result.runs[i].diverged is not None]
-            curve = self._points(item, kept, [result.runs[i].final_loss for i in kept])
-            curve.setZValue(1)
-            marks = self._points(item, lost, [row] * len(lost))
-            marks.setZValue(2)
-            self.curves[name], self.diverged_marks[name] = curve, marks
-            held = [i for i in kept if result.runs[i].holdout_loss is not None]
+        for i, name in enumerate(names):
+            style = self._styles(i)
+            indices = [k for k, run in enumerate(result.runs) if run.optimizer == name]
+            indices.sort(key=lambda k: result.runs[k].lr)
+            kept = [k for k in indices if result.runs[k].diverged is None]
+            lost = [k for k in indices if result.runs[k].diverged is not None]
+            self.curves[name] = self._points(
+                item, kept, [result.runs[k].final_loss for k in kept], style["curve"], 1)
+            self.diverged_marks[name] = self._points(item, lost, [row] * len(lost),
+                                                     style["diverged"], 2)
+            held = [k for k in kept if result.runs[k].holdout_loss is not None]
             if held:
                 # The held-out rows' loss at the same final weights, dotted.
-                losses = [result.runs[i].holdout_loss or math.nan for i in held]
-                self.holdout_curves[name] = self._points(item, held, losses)
+                losses = [result.runs[k].holdout_loss or math.nan for k in held]
+                self.holdout_curves[name] = self._points(item, held, losses,
+                                                         style["holdout"], 0)
             best = best_runs(result)[name]
-            chosen = [i for i in kept if result.runs[i] is best]
-            star = self._points(item, chosen, [best.final_loss] if best else [])
-            star.setZValue(3)
-            self.best_marks[name] = star
-        self._colour()
+            chosen = [k for k in kept if result.runs[k] is best]
+            self.best_marks[name] = self._points(
+                item, chosen, [best.final_loss] if best else [], style["best"], 3)
         self._show_best()
         self._fit(row)
 
-    def _points(self, item: pg.PlotItem, indices: list[int],
-                losses: list[float]) -> pg.PlotDataItem:
-        """A curve through runs ``indices`` (into the result) at ``losses``; each point's
-        data is its run's index, for hovering and clicking."""
+    def _styles(self, i: int) -> dict[str, dict[str, Any]]:
+        """The i-th optimizer's looks: its curve, held-out curve, ✕ marks and ★."""
+        theme = self.theme
+        scale = theme.text_scale
+        colour = theme.line_colour(i)
+        brush = pg.mkBrush(colour)
+        return {
+            "curve": {"pen": pg.mkPen(colour, width=2.5 * scale), "symbol": "o",
+                      "symbolSize": POINT_SIZE * scale, "symbolBrush": brush,
+                      "symbolPen": None},
+            "holdout": {"pen": pg.mkPen(colour, width=1.5 * scale,
+                                        style=Qt.PenStyle.DotLine),
+                        "symbol": "o", "symbolSize": POINT_SIZE * scale,
+                        "symbolBrush": None, "symbolPen": pg.mkPen(colour, width=1.5)},
+            "diverged": {"pen": None, "symbol": "x", "symbolSize": DIVERGED_SIZE * scale,
+                         "symbolBrush": brush, "symbolPen": pg.mkPen(colour, width=1)},
+            "best": {"pen": None, "symbol": "star", "symbolSize": BEST_SIZE * scale,
+                     "symbolBrush": brush,
+                     "symbolPen": pg.mkPen(theme.plot_foreground, width=1.5)},
+        }
+
+    def _points(self, item: pg.PlotItem, indices: list[int], losses: list[float],
+                style: dict[str, Any], z: float) -> pg.PlotDataItem:
+        """A curve through runs ``indices`` (into the result) at ``losses``, drawn as
+        ``style`` says, above items of lower ``z``; each point's data is its run's index,
+        for hovering and clicking."""
         assert self.result is not None
         lrs = np.array([self.result.runs[i].lr for i in indices], dtype=float)
         y = np.array(losses, dtype=float)
         # Zero has no logarithm; a loss of exactly zero sits on the floor of the axis.
         y = np.where(np.isfinite(y), np.maximum(y, 1e-300), np.nan)
-        curve = pg.PlotDataItem(lrs, y, data=list(indices), connect="finite")
-        item.addItem(curve)
+        curve = pg.PlotDataItem(lrs, y, data=list(indices), connect="finite", **style)
+        curve.setZValue(z)
         scatter = curve.scatter
         scatter.opts["hoverable"] = True
         scatter.opts["tip"] = None  # the tooltip is set in _on_hovered
+        item.addItem(curve)
         scatter.sigHovered.connect(self._on_hovered)
         curve.sigPointsClicked.connect(self._on_clicked)
         return curve
@@ -537,37 +559,6 @@ class SweepTab(QWidget):
         theme = self.theme
         self.diverged_line.setPen(pg.mkPen(theme.muted_text, width=1,
                                            style=Qt.PenStyle.DotLine))
-
-    def _colour(self) -> None:
-        theme = self.theme
-        scale = theme.text_scale
-        for i, name in enumerate(self.curves):
-            colour = theme.line_colour(i)
-            curve = self.curves[name]
-            curve.setPen(pg.mkPen(colour, width=2.5 * scale))
-            curve.setSymbol("o")
-            curve.setSymbolSize(POINT_SIZE * scale)
-            curve.setSymbolBrush(colour)
-            curve.setSymbolPen(None)
-            marks = self.diverged_marks[name]
-            marks.setPen(None)
-            marks.setSymbol("x")
-            marks.setSymbolSize(DIVERGED_SIZE * scale)
-            marks.setSymbolBrush(colour)
-            marks.setSymbolPen(pg.mkPen(colour, width=1))
-            held = self.holdout_curves.get(name)
-            if held is not None:
-                held.setPen(pg.mkPen(colour, width=1.5 * scale, style=Qt.PenStyle.DotLine))
-                held.setSymbol("o")
-                held.setSymbolSize(POINT_SIZE * scale)
-                held.setSymbolBrush(None)
-                held.setSymbolPen(pg.mkPen(colour, width=1.5))
-            star = self.best_marks[name]
-            star.setPen(None)
-            star.setSymbol("star")
-            star.setSymbolSize(BEST_SIZE * scale)
-            star.setSymbolBrush(colour)
-            star.setSymbolPen(pg.mkPen(theme.plot_foreground, width=1.5))
 
     def best_text(self) -> list[str]:
         """The best-lr line of each optimizer, as the label above the plot states it."""
@@ -677,8 +668,7 @@ class SweepTab(QWidget):
         self._colour_live()
         self._colour_guide()
         if self.result is not None:
-            self._colour()
-            self._show_best()
+            self.show_result(self.result, self.request)
 
     def shutdown(self) -> None:
         """Stop the running sweep and wait for its thread (the window is closing)."""
