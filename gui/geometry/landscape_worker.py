@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.autodiff.graph import Graph
-from core.geometry.landscape import Landscape, LandscapeCancelled, landscape_grid
+from core.geometry.landscape import (
+    Landscape,
+    LandscapeCancelled,
+    full_batch_gradient,
+    landscape_grid,
+)
 from gui.geometry.landscape_contours import band_edges, contour_segments
 
 #: Seconds the worker leaves the interpreter free between chunks of the grid, at most
@@ -50,6 +55,8 @@ class LandscapeJob:
         Half-width of the square around the centre; points per side.
     sample
         The row whose own loss is drawn as lines.
+    current
+        The weights now, where the full-batch gradient is wanted (None: not wanted).
     """
 
     graph: Graph
@@ -60,6 +67,7 @@ class LandscapeJob:
     span: float
     grid: int
     sample: int
+    current: np.ndarray | None = None
     token: int = 0
     cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -99,6 +107,8 @@ class LandscapePicture:
         ``{log: the current sample's loss lines}``.
     seconds
         The whole job's time, lines included.
+    gradient
+        The full-batch gradient at ``job.current`` (None when not asked for).
     """
 
     job: LandscapeJob
@@ -107,6 +117,7 @@ class LandscapePicture:
     bands: dict[bool, Lines]
     sample_lines: dict[bool, Lines]
     seconds: float
+    gradient: np.ndarray | None = None
 
 
 def _lines(xs: np.ndarray, ys: np.ndarray, values: np.ndarray,
@@ -115,7 +126,8 @@ def _lines(xs: np.ndarray, ys: np.ndarray, values: np.ndarray,
     return Lines(x, y, levels)
 
 
-def picture(job: LandscapeJob, landscape: Landscape, seconds: float) -> LandscapePicture:
+def picture(job: LandscapeJob, landscape: Landscape, seconds: float,
+            gradient: np.ndarray | None = None) -> LandscapePicture:
     """The contour lines of ``landscape`` for both colour scales."""
     xs, ys = np.asarray(landscape.xs), np.asarray(landscape.ys)
     loss = np.asarray(landscape.loss, dtype=float)
@@ -131,7 +143,7 @@ def picture(job: LandscapeJob, landscape: Landscape, seconds: float) -> Landscap
         own = band_edges(sample, SAMPLE_LINES, log=log)
         levels = np.empty(0) if own is None else own[1:-1]
         sample_lines[log] = _lines(xs, ys, sample, 10.0 ** levels if log else levels)
-    return LandscapePicture(job, landscape, edges, bands, sample_lines, seconds)
+    return LandscapePicture(job, landscape, edges, bands, sample_lines, seconds, gradient)
 
 
 class LandscapeWorker(QObject):
@@ -170,7 +182,9 @@ class LandscapeWorker(QObject):
             time.sleep(GIL_PAUSE)
             if job.cancel.is_set():
                 raise LandscapeCancelled
-            result = picture(job, landscape, time.perf_counter() - started)
+            gradient = None if job.current is None else \
+                full_batch_gradient(job.graph, job.X, job.Y, job.current)
+            result = picture(job, landscape, time.perf_counter() - started, gradient)
         except LandscapeCancelled:
             self.cancelled.emit(job.token)
             return
@@ -231,8 +245,7 @@ class LandscapeRunner(QObject):
         if self._closed:
             return job
         self._token += 1
-        numbered = LandscapeJob(job.graph, job.X, job.Y, job.weights, job.pair, job.span,
-                                job.grid, job.sample, token=self._token)
+        numbered = replace(job, token=self._token, cancel=threading.Event())
         if cancel_running and self._running is not None \
                 and not self._running.cancel.is_set():
             self._running.cancel.set()

@@ -422,3 +422,22 @@ def test_pointing_reads_the_loss_under_the_pointer(qtbot, session, view):
     assert f"mean loss {short_number(float(grid.loss[middle, middle]))}" in text
     assert text.startswith("w6 = ")
     assert view.describe_point(cx + 2 * job.span, cy) == ""
+
+
+def test_on_large_data_the_worker_computes_the_full_batch_gradient(qtbot, session, view):
+    from gui.geometry.landscape_view import GRADIENT_ROWS
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(GRADIENT_ROWS + 500, 5))
+    session.training.set_dataset(Dataset(X=X, y=np.tanh(X[:, 1]), source="large"))
+    session.training.run_steps(2)
+    settle(qtbot, view)
+    weights = session.training.snapshot().weights
+    np.testing.assert_array_equal(view.shown_job.current, weights)
+    expected = full_batch_gradient(session.training.graph, X, np.tanh(X[:, 1]), weights)
+    np.testing.assert_allclose(view.full_gradient(), expected)
+    tip = np.array(view.picture.arrow_tips()["−∇ full batch"])
+    drawn = tip - np.array(view.current_point())
+    i, k = (session.training.graph.weights.index(name) for name in view.pair)
+    unit = -expected[[i, k]] / np.linalg.norm(expected[[i, k]])
+    assert np.dot(drawn / np.linalg.norm(drawn), unit) == pytest.approx(1.0, abs=1e-9)
