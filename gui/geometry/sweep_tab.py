@@ -8,7 +8,9 @@ lr max, both included).  The sweep runs in a worker thread
 The plot is log-log.  A run that diverged has no final loss to draw: it is marked ✕ in its
 optimizer's colour on a row above every finite loss, at its learning rate; its tooltip names
 the node and the step where it diverged.  Each optimizer's lowest final loss is marked ★
-and stated above the plot.  Hovering a point shows its run; clicking it trains the session
+and stated above the plot.  With held-out rows, a dotted curve gives their loss at each
+run's final weights.  While a sweep runs, dashed curves show every run's mean loss of the
+newest finished epoch.  Hovering a point shows its run; clicking it trains the session
 with that run's optimizer and learning rate.
 """
 
