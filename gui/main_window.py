@@ -346,6 +346,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.graph_only_action)
         self.landscape = install_landscape(self, self.session, self.graph_view, self.theme,
                                            view_menu)
+        self.export_menu.landscape_pair = lambda: self.landscape.view.pair
         view_menu.addAction(self.full_screen_action)
         view_menu.addSeparator()
         view_menu.addAction(self.actions["reset_settings"])

@@ -74,9 +74,11 @@ class AnimationRunner(QObject):
         return self.job is not None
 
     def start(self, path: str, spec: AnimationSpec, first_step: int, *,
-              theme: Theme = DEFAULT_THEME, legends: bool = True) -> bool:
-        """Export ``spec`` to ``path`` from a fork of the run at ``first_step``; False (and
-        a report) when it cannot start."""
+              theme: Theme = DEFAULT_THEME, legends: bool = True,
+              pair: tuple[str, str] | None = None) -> bool:
+        """Export ``spec`` to ``path`` from a fork of the run at ``first_step`` (``pair``:
+        the loss landscape's weights, None to let the export choose); False (and a
+        report) when it cannot start."""
         if self.job is not None:
             self.report("Cannot export", "an animation is being exported: wait for it or "
                         "cancel it")
@@ -95,7 +97,7 @@ class AnimationRunner(QObject):
         sample = None if session.follow_training else session.shown_sample
         try:
             self.job = AnimationJob(fork, path, spec, theme=theme, legends=legends,
-                                    sample=sample)
+                                    sample=sample, pair=pair)
         except AnimationError as problem:
             self.report("Cannot export", str(problem))
             return False

@@ -73,6 +73,9 @@ class ExportMenu(QMenu):
         self.animation_action.setObjectName("export_animation")
         self.animation_action.triggered.connect(self.choose_animation)
         self.animation_runner = AnimationRunner(session, report, parent)
+        #: The two weights the loss landscape dock shows (None: none chosen), for an
+        #: animation with the landscape; the window links it to its dock.
+        self.landscape_pair: Callable[[], tuple[str, str] | None] = lambda: None
 
     def choose_file(self, key: str, suffix: str) -> ExportDialog:
         """Ask where to save (and a plot's size), then export; the dialog is returned
@@ -132,12 +135,14 @@ class ExportMenu(QMenu):
 
     def export_animation(self, path: str, spec: AnimationSpec, first_step: int) -> bool:
         """Start exporting ``spec`` to ``path`` from step ``first_step``, drawn as the graph
-        is drawn on screen (theme, legends); False (and a report) if it cannot start."""
+        is drawn on screen (theme, legends), the landscape of the dock's pair of weights;
+        False (and a report) if it cannot start."""
         theme = getattr(self.graph_view, "theme", None)
         legends = getattr(self.graph_view, "legends_wanted", True)
+        pair = self.landscape_pair() if spec.include == "landscape" else None
         started = self.animation_runner.start(
             path, spec, first_step, theme=theme if isinstance(theme, Theme) else DEFAULT_THEME,
-            legends=bool(legends))
+            legends=bool(legends), pair=pair)
         if started:
             self.last_folder = str(Path(path).parent)
         return started

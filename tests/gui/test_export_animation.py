@@ -349,3 +349,12 @@ def test_quitting_mid_export_leaves_no_file(qtbot, menu, session, tmp_path):
     QApplication.instance().aboutToQuit.emit()  # what quitting the application sends
     assert not runner.running
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_landscape_shows_the_pair_chosen_in_the_dock(qtbot, window, session, tmp_path):
+    assert window.landscape.view.set_pair("w3", "w5")
+    spec = AnimationSpec(frames=2, size=SMALL, include="landscape")
+    assert window.export_menu.export_animation(str(tmp_path / "run.gif"), spec, 0)
+    assert window.export_menu.animation_runner.job.pair == ("w3", "w5")
+    wait_done(qtbot, window.export_menu)
+    assert len(gif_frames(tmp_path / "run.gif")) == 2
