@@ -1,4 +1,4 @@
-"""Export the graph as a picture (.png, .svg) or the training history as a table (.csv).
+"""Export the graph as a picture (.png, .svg) or an animation (.gif, .mp4), or the history (.csv).
 
 The model comes from the same options as train (--graph, --data, --optimizer,
 hyperparameters, --epochs, --seed, --weights, --shuffle, clipping) or from a saved run
