@@ -12,8 +12,9 @@ OUT.gif or OUT.mp4 is an animation (--frames N, required): the graph over N fram
 --every K steps apart (default 1), the first after the --steps, every frame the same size
 (--size, default 1280x720), shown --fps F per second (default 4); --with loss adds the loss
 plot below the graph, --with landscape the loss landscape of two weights (--pair X,Y)
-beside it.  When training ends first, the animation ends with it.  MP4 needs
-the optional video extra (pip install -e ".[video]").
+beside it.  When training ends first, the animation ends with it (a note on stderr; --json
+has frames, frames_asked, frame_steps, the step each frame shows, and ended: null,
+"finished" or "diverged").  MP4 needs the optional video extra (pip install -e ".[video]").
 
 The file is written atomically (a temporary file in its folder, then renamed), and a
 target that is a folder, a FIFO or a device is refused before anything is trained or
