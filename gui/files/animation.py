@@ -28,7 +28,12 @@ from pathlib import Path
 from core.atomic_file import NotAFileError, atomic_target, check_target
 from core.inputs import MAX_SIDE, MIN_SIDE
 from core.training.trainer import Trainer
-from gui.files.animation_frame import INCLUDES, FrameRenderer, landscape_size
+from gui.files.animation_frame import (
+    INCLUDES,
+    FrameRenderer,
+    landscape_size,
+    shown_trace_sample,
+)
 from gui.files.animation_writers import AnimationWriteError, ffmpeg_binary, open_writer
 from gui.theme import DEFAULT_THEME, Theme
 
@@ -272,6 +277,9 @@ class AnimationJob:
                         chunk = min(left, TRAIN_CHUNK)
                         trainer.run(chunk)
                         left -= chunk
+                        yield
+                    if landscape is not None:  # the numbers first, the drawing next turn
+                        landscape.compute(trainer, shown_trace_sample(trainer, self.sample))
                         yield
                     writer.add(renderer.render(trainer, self.sample))
                     self.frame_steps.append(trainer.cursor.step)

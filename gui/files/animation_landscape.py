@@ -26,6 +26,7 @@ from gui.theme import Theme
 
 if TYPE_CHECKING:
     from gui.geometry.landscape_plot import LandscapePlot
+    from gui.geometry.landscape_worker import LandscapePicture
 
 #: Points per side of each frame's grid (the dock's smallest choice; a frame is small).
 GRID = 51
@@ -111,6 +112,9 @@ class LandscapePanel:
         self.widget: LandscapePlot = LandscapePlot(theme)
         self.widget.setFixedSize(*size)
         self.widget.set_axis_names(graph[self.pair[0]].name, graph[self.pair[1]].name)
+        #: The last :meth:`compute`: (for which trainer state, picture, gradient, row).
+        self._computed: tuple[tuple[int, int, bool, int], LandscapePicture | None,
+                              np.ndarray | None, int] | None = None
 
     def _path(self, trainer: Trainer) -> np.ndarray:
         """``trainer``'s path over the pair from the first frame on: the first frame's
@@ -122,14 +126,17 @@ class LandscapePanel:
         weights = np.asarray(history.weights())[steps >= self.start_step]
         return np.vstack((self.start_point, weights[:, self.indices]))
 
-    def draw(self, trainer: Trainer, sample: int) -> None:
-        """The landscape at ``trainer``'s weights, with the path since the first frame."""
-        from gui.geometry.landscape_plot import Arrow, Path
+    def _key(self, trainer: Trainer, sample: int) -> tuple[int, int, bool, int]:
+        return id(trainer), trainer.cursor.step, trainer.diverged is not None, sample
+
+    def compute(self, trainer: Trainer, sample: int) -> None:
+        """Compute the grid, its lines and the full-batch gradient for ``trainer`` as it is
+        now (numpy only, no drawing: the window may answer input between this and
+        :meth:`draw`)."""
         from gui.geometry.landscape_worker import LandscapeJob, picture
 
-        plot = self.widget
+        key = self._key(trainer, sample)
         weights = np.array(trainer.weights, dtype=float)
-        current = (float(weights[self.indices[0]]), float(weights[self.indices[1]]))
         centred = weights.copy()
         centred[self.indices] = self.centre
         if self.rows is not None:  # the sample's place among the training rows
@@ -140,22 +147,40 @@ class LandscapePanel:
             landscape = landscape_grid(self.graph, self.X, self.Y, centred, self.pair,
                                        span=self.half, grid=GRID, sample=sample)
         except ValueError:  # a weight went non-finite: the frame shows the graph's red
-            plot.clear_picture()
-            plot.show_overlays([], [], None, [])
+            self._computed = (key, None, None, sample)
             return
         job = LandscapeJob(self.graph, self.X, self.Y, centred, self.pair, self.half, GRID,
                            sample)
-        plot.show_picture(picture(job, landscape, time.perf_counter() - started), False)
-        path = self._path(trainer)
-        arrows = []
+        shown = picture(job, landscape, time.perf_counter() - started)
         try:
-            gradient = full_batch_gradient(self.graph, self.X, self.Y, weights)
+            gradient: np.ndarray | None = full_batch_gradient(self.graph, self.X, self.Y,
+                                                              weights)
         except ValueError:
             gradient = None
+        self._computed = (key, shown, gradient, sample)
+
+    def draw(self, trainer: Trainer, sample: int) -> None:
+        """The landscape at ``trainer``'s weights, with the path since the first frame
+        (computed here unless :meth:`compute` just did)."""
+        from gui.geometry.landscape_plot import Arrow, Path
+
+        if self._computed is None or self._computed[0] != self._key(trainer, sample):
+            self.compute(trainer, sample)
+        assert self._computed is not None
+        _, shown, gradient, row = self._computed
+        plot = self.widget
+        if shown is None:
+            plot.clear_picture()
+            plot.show_overlays([], [], None, [])
+            return
+        plot.show_picture(shown, False)
+        weights = np.asarray(trainer.weights, dtype=float)
+        current = (float(weights[self.indices[0]]), float(weights[self.indices[1]]))
+        arrows = []
         if gradient is not None and np.isfinite(gradient[self.indices]).all():
             arrows.append(Arrow(current, (-float(gradient[self.indices[0]]),
                                           -float(gradient[self.indices[1]])),
                                 self.theme.epoch_loss, "−∇ full batch"))
         theme = self.theme
-        plot.show_overlays([Path(path, theme.plot_foreground, "this run")], arrows, current,
-                           [("┄", theme.positive, f"loss of sample {sample}")])
+        plot.show_overlays([Path(self._path(trainer), theme.plot_foreground, "this run")],
+                           arrows, current, [("┄", theme.positive, f"loss of sample {row}")])
