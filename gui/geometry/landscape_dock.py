@@ -84,8 +84,10 @@ def install_landscape(window: QMainWindow, session: Session, graph_view: GraphVi
 
     def widen(visible: bool) -> None:
         # The square needs room: the column it shares grows to WIDTH_SHARE of the window.
+        if not visible or dock.isFloating():
+            return
         wanted = min(MAX_WIDTH, round(WIDTH_SHARE * window.width()))
-        if visible and dock.width() < wanted and not dock.isFloating():
+        if dock.width() < wanted:
             window.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
 
     dock.visibilityChanged.connect(widen)

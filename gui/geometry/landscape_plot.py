@@ -34,7 +34,7 @@ from gui.theme import DEFAULT_THEME, Theme
 SOFTEN = 0.35
 #: The longer arrow is this share of the square's half-width; the arrows share one scale,
 #: except that a shorter one is drawn at least SHORTEST_ARROW of the longer's length.
-ARROW_SHARE = 0.45
+ARROW_SHARE = 0.35
 SHORTEST_ARROW = 0.3
 #: Paths longer than this are thinned evenly for drawing (the last point kept).
 MAX_PATH_POINTS = 4000
@@ -142,6 +142,8 @@ class LandscapePlot(QWidget):
         # One scale on both axes: a descent direction is drawn at its true angle, and
         # contour lines cross it at right angles.
         self.view.setAspectLocked(True)
+        # Whatever the widget's size, the whole square is in view.
+        self.view.sigResized.connect(lambda _view: self._fit_square())
         item.hideButtons()
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
@@ -171,7 +173,7 @@ class LandscapePlot(QWidget):
         self.point.setZValue(20)
         item.addItem(self.point)
         self.picture: LandscapePicture | None = None
-        self.log = False
+        self.log = True
         self._legend_entries: list[tuple[str, str, str]] = []
         self._path_data: list[Path] = []
         self._arrow_data: list[Arrow] = []
@@ -184,9 +186,9 @@ class LandscapePlot(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
-        column.addLayout(row)
+        column.addLayout(row, 1)
         column.addWidget(self.legend)
-        column.addStretch(1)
+        column.addStretch(0)
         self._row = row
         self.set_theme(theme)
 
@@ -197,10 +199,10 @@ class LandscapePlot(QWidget):
         left = self.plot.getPlotItem().getAxis("left").width()
         bottom = self.plot.getPlotItem().getAxis("bottom").height()
         side = self.width() - self.bar.width() - left
-        legend = self.legend.heightForWidth(self.width())
-        height = min(side + bottom + 4, self.height() - max(legend, 0) - 2)
-        self.plot.setFixedHeight(max(120, height))
-        self.bar.setFixedHeight(max(120, height))
+        # A maximum only: in a short dock the layout gives the plot what there is.
+        height = max(120, side + bottom + 4)
+        self.plot.setMaximumHeight(height)
+        self.bar.setMaximumHeight(height)
 
     # -- theme and labels ------------------------------------------------------------------
 
@@ -235,7 +237,12 @@ class LandscapePlot(QWidget):
         self.picture = picture
         self.log = log
         self._draw_picture()
-        landscape = picture.landscape
+        self._fit_square()
+
+    def _fit_square(self) -> None:
+        if self.picture is None:
+            return
+        landscape = self.picture.landscape
         xs, ys = np.asarray(landscape.xs), np.asarray(landscape.ys)
         self.view.setRange(xRange=(float(xs[0]), float(xs[-1])),
                            yRange=(float(ys[0]), float(ys[-1])), padding=0.02)

@@ -57,7 +57,10 @@ REFRESH_SECONDS = 0.5
 #: The current point is "in the middle" while within this share of the half-width.
 MIDDLE = 0.5
 #: In follow mode, the square's half-width is the path's reach times this.
-MARGIN = 1.4
+MARGIN = 1.2
+#: Following, the square also holds this share of the paths' extent around the current
+#: point (where the arrows go).
+AHEAD = 0.3
 #: Following, the square's half-width is at least this (a path of a few tiny steps would
 #: otherwise ask for a new square at every step).
 SMALLEST_FOLLOWED = 0.05
@@ -157,6 +160,8 @@ class LandscapeView(QWidget):
         self.log = QCheckBox("log colours")
         self.log.setObjectName("landscape_log")
         self.log.setToolTip("Colour bands equal in log10 of the loss (valleys show detail)")
+        # On by default: the valley, where training ends, is a small share of the range.
+        self.log.setChecked(True)
         self.log.toggled.connect(self._on_log)
         self.progress = QProgressBar()
         self.progress.setObjectName("landscape_progress")
@@ -510,6 +515,10 @@ class LandscapeView(QWidget):
             if len(other):
                 low = np.minimum(low, other.min(axis=0))
                 high = np.maximum(high, other.max(axis=0))
+        # Room around the current point for the arrows drawn from it.
+        room = AHEAD * float((high - low).max())
+        low = np.minimum(low, np.asarray(current) - room)
+        high = np.maximum(high, np.asarray(current) + room)
         centre = (low + high) / 2
         half = max(float((high - low).max()) / 2 * MARGIN, SMALLEST_FOLLOWED)
         return (float(centre[0]), float(centre[1])), half

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from core.autodiff.graph import Graph
 from core.geometry.landscape import (
@@ -225,6 +225,10 @@ class LandscapeRunner(QObject):
         self._worker.failed.connect(self._on_failed)
         self._thread.finished.connect(self._worker.deleteLater)
         self._thread.start()
+        # The window's close stops the thread (shutdown); quitting without it does too.
+        application = QCoreApplication.instance()
+        if application is not None:
+            application.aboutToQuit.connect(self.shutdown)
         self._token = 0
         self._running: LandscapeJob | None = None
         self._pending: LandscapeJob | None = None

@@ -95,6 +95,9 @@ def test_image_equals_the_core_grid(qtbot, session, view):
     session.training.run_steps(40)
     settle(qtbot, view)
     expected = core_grid(view)
+    assert view.log.isChecked()  # log colours by default
+    np.testing.assert_array_equal(view.picture.shown_values(), np.log10(expected.loss))
+    view.log.setChecked(False)
     np.testing.assert_array_equal(view.picture.shown_values(), expected.loss)
     job = view.shown_job
     assert job.grid == 101
@@ -235,6 +238,7 @@ def test_training_does_not_cancel_but_coalesces(qtbot, session, view):
 def test_log_colours_change_the_mapping(qtbot, session, view):
     session.training.run_steps(100)
     settle(qtbot, view)
+    view.log.setChecked(False)
     loss = core_grid(view).loss
     low = float(np.nanmin(loss))
     probe = low + 0.05 * (float(np.nanmax(loss)) - low)
@@ -261,7 +265,7 @@ def test_a_graph_with_fewer_weights_resets_the_pair(qtbot, session, view):
     assert view.x_combo.count() == 3
     settle(qtbot, view)
     assert view.shown_job.graph is session.training.graph
-    np.testing.assert_array_equal(view.picture.shown_values(), core_grid(view).loss)
+    np.testing.assert_array_equal(view.picture.shown_values(), np.log10(core_grid(view).loss))
     one, _ = resolve_graph("w1*x1")
     session.training.set_graph(one)
     assert view.pair is None
@@ -277,7 +281,7 @@ def test_new_data_recomputes_on_its_rows(qtbot, session, view):
     session.training.set_dataset(dataset)
     settle(qtbot, view)
     assert view.shown_job.X.shape == (40, 5)
-    np.testing.assert_array_equal(view.picture.shown_values(), core_grid(view).loss)
+    np.testing.assert_array_equal(view.picture.shown_values(), np.log10(core_grid(view).loss))
 
 
 def test_comparison_paths_are_drawn_in_their_colours(qtbot, session, view):
@@ -392,7 +396,7 @@ def test_window_survives_a_data_file(qtbot, window, tmp_path):
     assert window.open_data_file(str(path)) is not None
     settle(qtbot, view)
     assert view.shown_job.X.shape[0] == 30
-    np.testing.assert_array_equal(view.picture.shown_values(), core_grid(view).loss)
+    np.testing.assert_array_equal(view.picture.shown_values(), np.log10(core_grid(view).loss))
 
 
 def test_a_diverged_run_leaves_the_view_working(qtbot, session, view):
