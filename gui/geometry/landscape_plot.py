@@ -150,7 +150,10 @@ class LandscapePlot(QWidget):
         item.addItem(self.image)
         self.band_lines = pg.PlotDataItem(connect="pairs")
         self.sample_lines = pg.PlotDataItem(connect="pairs")
-        for lines in (self.band_lines, self.sample_lines):
+        # A halo in the background's colour under the sample's dashes: they read on
+        # every band.
+        self.sample_halo = pg.PlotDataItem(connect="pairs")
+        for lines in (self.band_lines, self.sample_halo, self.sample_lines):
             item.addItem(lines)
         self.bar_axis = _ValueAxis("left")
         self.bar = new_plot("", "", "mean loss", theme)
@@ -280,6 +283,7 @@ class LandscapePlot(QWidget):
             self.bar_image.clear()
             self.band_lines.setData([], [])
             self.sample_lines.setData([], [])
+            self.sample_halo.setData([], [])
             return
         landscape = picture.landscape
         loss = np.array(landscape.loss, dtype=float)
@@ -304,8 +308,10 @@ class LandscapePlot(QWidget):
         style_plot(self.bar, self.theme)
         self._set_lines(self.band_lines, picture.bands[self.log],
                         pg.mkPen(_alpha(self.theme.plot_foreground, 110), width=1))
-        sample_pen = pg.mkPen(self.theme.positive,
-                              width=1.6 * math.sqrt(self.theme.text_scale),
+        thick = math.sqrt(self.theme.text_scale)
+        self._set_lines(self.sample_halo, picture.sample_lines[self.log],
+                        pg.mkPen(_alpha(self.theme.plot_background, 170), width=3.6 * thick))
+        sample_pen = pg.mkPen(self.theme.sample_loss, width=1.8 * thick,
                               style=Qt.PenStyle.DashLine)
         self._set_lines(self.sample_lines, picture.sample_lines[self.log], sample_pen)
 

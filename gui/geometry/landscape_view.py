@@ -483,7 +483,7 @@ class LandscapeView(QWidget):
                           halo=1.0))
         extra = []
         if self._shown_job is not None:
-            extra.append(("┄", self.theme.positive,
+            extra.append(("┄", self.theme.sample_loss,
                           f"loss of sample {self._shown_job.sample}"))
         self.picture.show_overlays(paths, self.arrows(), self.current_point(), extra)
 
