@@ -45,6 +45,7 @@ from core.geometry.landscape import DEFAULT_GRID, DEFAULT_SPAN, full_batch_gradi
 from core.training.trainer import StepResult
 from gui.formatting import short_number
 from gui.geometry.landscape_plot import Arrow, LandscapePlot, Path
+from gui.geometry.landscape_square import followed_square, training_rows
 from gui.geometry.landscape_worker import LandscapeJob, LandscapePicture, LandscapeRunner
 from gui.session.compare_worker import ComparedRun
 from gui.session.comparison_runner import ComparisonRunner
@@ -56,32 +57,11 @@ from gui.theme import DEFAULT_THEME, Theme
 REFRESH_SECONDS = 0.5
 #: The current point is "in the middle" while within this share of the half-width.
 MIDDLE = 0.5
-#: In follow mode, the square's half-width is the path's reach times this.
-MARGIN = 1.2
-#: Following, the square also holds this share of the paths' extent around the current
-#: point (where the arrows go).
-AHEAD = 0.3
-#: Following, the square's half-width is at least this (a path of a few tiny steps would
-#: otherwise ask for a new square at every step).
-SMALLEST_FOLLOWED = 0.05
-#: Following, the comparison's paths widen the square up to this many times the run's
-#: own extent around its middle.
-COMPARED_REACH = 3.0
 #: Up to this many rows, the full-batch gradient is computed on the interface thread with
 #: every snapshot drawn (506 rows: 2 ms); on more, by the worker with each grid.
 GRADIENT_ROWS = 4096
 #: Grid sizes offered (points per side).
 GRIDS = (51, 101, 201, 401)
-
-
-def training_rows(dataset: Dataset, holdout: float | None, seed: int) -> np.ndarray | None:
-    """The rows training uses (None: all of them): held-out rows are left out."""
-    if holdout is None:
-        return None
-    from core.training.holdout import split_rows
-
-    rows, _ = split_rows(len(dataset), holdout, seed)
-    return np.asarray(rows)
 
 
 class LandscapeView(QWidget):
@@ -492,36 +472,13 @@ class LandscapeView(QWidget):
     def square(self) -> tuple[tuple[float, float], float] | None:
         """The square to compute now: its centre (the pair's values) and half-width."""
         current = self.current_point()
-        if current is None:
+        indices = self._indices()
+        if current is None or indices is None:
             return None
         if not self.follow.isChecked():
             return current, float(self.span.value())
-        points = np.vstack((self.path(), np.asarray(current)[None, :]))
-        points = points[np.isfinite(points).all(axis=1)]
-        if not len(points):
-            return None
-        low, high = points.min(axis=0), points.max(axis=0)
-        # The comparison's paths too, as far as COMPARED_REACH times the run's own reach
-        # (a run that diverges must not shrink everything else to a dot).
-        reach = max(float((high - low).max()), SMALLEST_FOLLOWED)
-        indices = self._indices()
-        for run in self._compared:
-            if indices is None:
-                break
-            other = run.weights[:, list(indices)]
-            other = other[np.isfinite(other).all(axis=1)]
-            other = other[(np.abs(other - (low + high) / 2) <= COMPARED_REACH * reach)
-                          .all(axis=1)]
-            if len(other):
-                low = np.minimum(low, other.min(axis=0))
-                high = np.maximum(high, other.max(axis=0))
-        # Room around the current point for the arrows drawn from it.
-        room = AHEAD * float((high - low).max())
-        low = np.minimum(low, np.asarray(current) - room)
-        high = np.maximum(high, np.asarray(current) + room)
-        centre = (low + high) / 2
-        half = max(float((high - low).max()) / 2 * MARGIN, SMALLEST_FOLLOWED)
-        return (float(centre[0]), float(centre[1])), half
+        return followed_square(self.path(), current,
+                               [run.weights[:, list(indices)] for run in self._compared])
 
     def _job(self) -> LandscapeJob | None:
         snapshot = self._snapshot
