@@ -404,14 +404,6 @@ def _wait_for_comparison(window: object, seconds: float = 60.0) -> None:
         time.sleep(0.01)
 
 
-def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespace,
-                lesson: Lesson | None = None, stop: int = 0) -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from core.atomic_file import NotAFileError, atomic_write, check_target
-    from gui.main_window import MainWindow
-
-    try:  # before any work: a FIFO or a folder is refused at once, never blocked on
 def _wait_for_landscape(window: MainWindow, seconds: float = 60.0) -> None:
     """A screenshot shows the loss landscape of the weights it shows, once computed."""
     import time
@@ -425,6 +417,14 @@ def _wait_for_landscape(window: MainWindow, seconds: float = 60.0) -> None:
         time.sleep(0.01)
 
 
+def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespace,
+                lesson: Lesson | None = None, stop: int = 0) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from core.atomic_file import NotAFileError, atomic_write, check_target
+    from gui.main_window import MainWindow
+
+    try:  # before any work: a FIFO or a folder is refused at once, never blocked on
         check_target(args.screenshot)
     except NotAFileError as error:
         print(f"error: cannot write a PNG to {args.screenshot}: {error.strerror}",
@@ -448,6 +448,7 @@ def _wait_for_landscape(window: MainWindow, seconds: float = 60.0) -> None:
     if args.steps:
         session.training.run_steps(args.steps)
     QApplication.processEvents()
+    _wait_for_landscape(window)
     if args.debug_step is not None:
         problem = _open_stepper(window, args.debug_step)
         if problem:
@@ -456,7 +457,6 @@ def _wait_for_landscape(window: MainWindow, seconds: float = 60.0) -> None:
             return 2
         QApplication.processEvents()
     window.graph_view.fit_all()
-    _wait_for_landscape(window)
     # The camera (presenting, or following) goes back to its focus, if it has one.
     window.graph_view.camera.refocus(animate=False)
     QApplication.processEvents()

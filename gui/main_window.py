@@ -343,10 +343,10 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
         self.model_view = install_model_view(self, view_menu, self.session.training,
                                              self.theme, beside=self.inspector_dock)
-        view_menu.addAction(self.graph_only_action)
         self.landscape = install_landscape(self, self.session, self.graph_view, self.theme,
                                            view_menu)
         self.export_menu.landscape_pair = lambda: self.landscape.view.pair
+        view_menu.addAction(self.graph_only_action)
         view_menu.addAction(self.full_screen_action)
         view_menu.addSeparator()
         view_menu.addAction(self.actions["reset_settings"])
@@ -378,8 +378,8 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
             toolbar.addAction(action)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         toolbar.addAction(self.landscape.show_action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
 
     def _size_docks(self) -> None:
@@ -941,7 +941,7 @@ class MainWindow(QMainWindow):
         self.data_loader.shutdown()
         self.gradient_tools.shutdown()
         self.sweep_tab.shutdown()
-        self.session.shutdown()
         self.landscape.shutdown()
+        self.session.shutdown()
         self.save_settings()
         super().closeEvent(event)

@@ -548,15 +548,6 @@ class TrainingSession(QObject):
                                   "(the original run stays drawn in grey; Discard fork "
                                   "returns to it)")
 
-    def discard_fork(self) -> None:
-        """Drop the fork and continue the original run where it was."""
-        original = self._original
-        if original is None:
-            return
-        self._trainer, self._config = original.trainer, original.config
-        self._changes, self._stretches = original.changes, original.stretches
-        self._base_config = original.base_config
-        self._original, self._viewing, self._last = None, None, None
     def fork_with_weights(self, values: Mapping[str, float]) -> None:
         """Fork the run at the step shown (as :meth:`resume_from` does, the original run
         kept) with some weights moved: ``values`` maps weight ids to their new values.
@@ -586,6 +577,15 @@ class TrainingSession(QObject):
                                   "from there (the original run stays drawn in grey; "
                                   "Discard fork returns to it)")
 
+    def discard_fork(self) -> None:
+        """Drop the fork and continue the original run where it was."""
+        original = self._original
+        if original is None:
+            return
+        self._trainer, self._config = original.trainer, original.config
+        self._changes, self._stretches = original.changes, original.stretches
+        self._base_config = original.base_config
+        self._original, self._viewing, self._last = None, None, None
         self._sync_shown_sample()
         self.optimizer_changed.emit(self._config.optimizer, dict(self._config.hyperparameters))
         self.time_travelled.emit(-1)
