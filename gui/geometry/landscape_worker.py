@@ -224,7 +224,9 @@ class LandscapeRunner(QObject):
         self._worker.cancelled.connect(self._on_done)
         self._worker.failed.connect(self._on_failed)
         self._thread.finished.connect(self._worker.deleteLater)
-        self._thread.start()
+        # The thread starts with the first job: a window whose landscape is never shown
+        # has no thread to stop (a script that builds a window and exits without quitting
+        # the application would otherwise destroy a running QThread).
         # The window's close stops the thread (shutdown); quitting without it does too.
         application = QCoreApplication.instance()
         if application is not None:
@@ -271,13 +273,16 @@ class LandscapeRunner(QObject):
             return
         self._closed = True
         self.cancel()
-        self._thread.quit()
-        self._thread.wait()
+        if self._thread.isRunning():
+            self._thread.quit()
+            self._thread.wait()
 
     def _start_pending(self) -> None:
         if self._running is not None or self._pending is None or self._closed:
             return
         job, self._pending = self._pending, None
+        if not self._thread.isRunning():
+            self._thread.start()
         self._running = job
         self.started_jobs += 1
         self.started.emit(job)

@@ -229,6 +229,10 @@ class SweepRunner(QObject):
             return  # a cancelled sweep that finished anyway
         assert self._worker is not None
         request = self._worker.request
+        if self._epoch is not None:
+            # The last epoch's curve is drawn before the result replaces it, however fast
+            # the sweep was: every sweep shows at least one epoch as it ran.
+            self._send_progress()
         self._finish()
         self.finished.emit(result, request)
 

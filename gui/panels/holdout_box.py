@@ -53,12 +53,17 @@ class HoldoutBox(QGroupBox):
         self.patience.setToolTip("Stop when the held-out loss has not improved for this "
                                  "many epochs (needs held-out rows)")
         layout = QGridLayout(self)
+        # The words after the fields wrap: the side column stays as narrow as the other
+        # boxes need (one line of 'epochs without improvement' widened it by 56 px).
+        after = [QLabel("of the rows"), QLabel("epochs without improvement")]
+        for label in after:
+            label.setWordWrap(True)
         layout.addWidget(QLabel("Hold out"), 0, 0)
         layout.addWidget(self.fraction, 0, 1)
-        layout.addWidget(QLabel("of the rows"), 0, 2)
+        layout.addWidget(after[0], 0, 2)
         layout.addWidget(QLabel("Early stop after"), 1, 0)
         layout.addWidget(self.patience, 1, 1)
-        layout.addWidget(QLabel("epochs without improvement"), 1, 2)
+        layout.addWidget(after[1], 1, 2)
         layout.setColumnStretch(2, 1)
         self.fraction.valueChanged.connect(lambda _value: self.apply())
         self.patience.valueChanged.connect(lambda _value: self.apply())
