@@ -129,7 +129,9 @@ class SidePanel(QScrollArea):
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
-        for box in (self.model_box, self.loss_box, self.optimizer_box, self.training_box,
+        # The loss and held-out boxes come after Training: at 1280x720 the optimizer, the
+        # training buttons and the speed slider stay in view without scrolling.
+        for box in (self.model_box, self.optimizer_box, self.training_box, self.loss_box,
                     self.holdout_box, self.navigator, self.readout):
             layout.addWidget(box)
         layout.addStretch(1)
