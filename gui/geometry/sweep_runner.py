@@ -24,6 +24,7 @@ from core.training.sweep import SweepResult
 from gui.geometry.sweep_worker import SweepFunction, SweepRequest, SweepWorker
 from gui.session.rate_limiter import RateLimiter
 from gui.session.training_session import TrainingSession
+from gui.session.worker_threads import join_finished, stop_all
 
 #: Progress redraws per second at most.
 MAX_PROGRESS_PER_SECOND = 10.0
@@ -142,11 +143,7 @@ class SweepRunner(QObject):
     def shutdown(self) -> None:
         """Stop every worker and wait for the threads (the window is closing)."""
         self._abandon()
-        for thread, worker in list(self._threads.items()):
-            worker.cancel()
-            thread.quit()
-            thread.wait()
-        self._threads.clear()
+        stop_all(self._threads)
 
     # -- internals ---------------------------------------------------------------------
 
@@ -175,13 +172,7 @@ class SweepRunner(QObject):
         self._progress.cancel()
 
     def _on_thread_finished(self) -> None:
-        # ``finished`` comes from a thread that has not quite ended: it still deletes its
-        # worker (deleteLater).  Joined first, so the worker's last reference is dropped
-        # here only once nothing else can delete it.
-        for thread in [t for t in self._threads if t.isFinished()]:
-            thread.wait()
-            del self._threads[thread]
-            thread.deleteLater()
+        join_finished(self._threads)
 
     def _on_restarted(self) -> None:
         changes, self._changes = self._changes, []

@@ -21,6 +21,7 @@ from core.training.optimizers import OPTIMIZERS, make_optimizer
 from gui.session.compare_worker import ComparedRun, CompareWorker
 from gui.session.rate_limiter import RateLimiter
 from gui.session.training_session import TrainingSession
+from gui.session.worker_threads import join_finished, stop_all
 
 #: Progress redraws per second at most, however fast the epochs go.
 MAX_PROGRESS_PER_SECOND = 10.0
@@ -124,11 +125,7 @@ class ComparisonRunner(QObject):
     def shutdown(self) -> None:
         """Stop every worker and wait for the threads (the window is closing)."""
         self._abandon()
-        for thread, worker in list(self._threads.items()):
-            worker.cancel()
-            thread.quit()
-            thread.wait()
-        self._threads.clear()
+        stop_all(self._threads)
 
     # -- internals ---------------------------------------------------------------------
 
@@ -143,13 +140,7 @@ class ComparisonRunner(QObject):
         self._progress.cancel()
 
     def _on_thread_finished(self) -> None:
-        # ``finished`` comes from a thread that has not quite ended: it still deletes its
-        # worker (deleteLater).  Joined first, so the worker's last reference is dropped
-        # here only once nothing else can delete it.
-        for thread in [t for t in self._threads if t.isFinished()]:
-            thread.wait()
-            del self._threads[thread]
-            thread.deleteLater()
+        join_finished(self._threads)
 
     def _on_restarted(self) -> None:
         # One message per change of settings, naming the first thing that changed.
