@@ -182,7 +182,16 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.controls_dock, self.inspector_dock)
         self.controls_dock.raise_()
         self._make_menus()
-        self.gradient_tools = GradientTools(self)
+        tools = GradientTools(session, self.graph_view, self.actions, self._say, self,
+                              settings)
+        self.gradient_tools = tools
+        # A tab beside the controls: the column's height holds every weight's row, and the
+        # plots and the weights table keep their room.
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, tools.dock)
+        self.tabifyDockWidget(self.controls_dock, tools.dock)
+        self.controls_dock.raise_()
+        self.debug_menu.addSeparator()
+        self.debug_menu.addActions(list(tools.actions))
         self._make_toolbar()
         self.position_label = ValueLabel(
             "epoch 20000/20000   step 10000000   sample shown 100000   last loss −0.0001234")
@@ -357,7 +366,7 @@ class MainWindow(QMainWindow):
         optimizer_menu = train_menu.addMenu("&Optimizer")
         for i in range(1, len(OPTIMIZERS) + 1):
             optimizer_menu.addAction(self.actions[f"optimizer_{i}"])
-        debug_menu = bar.addMenu("&Debug")
+        debug_menu = self.debug_menu = bar.addMenu("&Debug")
         debug_menu.setObjectName("debug_menu")
         debug_menu.addAction(self.actions["debug_step"])
         debug_menu.addSeparator()
@@ -561,6 +570,10 @@ class MainWindow(QMainWindow):
             self._warn(title, text)
         else:
             self.statusBar().showMessage(text)
+
+    def _say(self, text: str) -> None:
+        """A line in the status bar (the one shown now: the bar is replaced once)."""
+        self.statusBar().showMessage(text)
 
     def _warn(self, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core.autodiff.graph import Graph
@@ -129,16 +129,18 @@ class BackwardChecker(QObject):
     """The window's "Check my backward…" command: choose, confirm, run, report.
 
     ``started``, ``finished(report)`` and ``failed(message)`` let the window mark the graph
-    and tests wait; the dialogs are parented to ``window``.
+    and tests wait; the dialogs are parented to ``window``; the folder last chosen is
+    remembered in ``settings`` (if given).
     """
 
     started = Signal(str)
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget, settings: QSettings | None = None) -> None:
         super().__init__(window)
         self.window = window
+        self._settings = settings
         self._thread: BackwardCheckThread | None = None
         #: Seconds the student's code may run.
         self.timeout = DEFAULT_TIMEOUT
@@ -146,7 +148,6 @@ class BackwardChecker(QObject):
         self.last_message = ""
         #: Where the file dialog opens: the examples the first time, then the folder of
         #: the last file chosen (remembered in the window's settings, if it has any).
-        settings = getattr(window, "settings", None)
         remembered = settings.value(FOLDER_KEY, "") if settings is not None else ""
         self.folder = str(remembered) if remembered and Path(str(remembered)).is_dir() \
             else str(EXAMPLES_FOLDER)
@@ -171,9 +172,8 @@ class BackwardChecker(QObject):
 
     def _remember_folder(self, folder: str) -> None:
         self.folder = folder
-        settings = getattr(self.window, "settings", None)
-        if settings is not None:
-            settings.setValue(FOLDER_KEY, folder)
+        if self._settings is not None:
+            self._settings.setValue(FOLDER_KEY, folder)
 
     def confirm(self, path: str) -> bool:
         box = QMessageBox(

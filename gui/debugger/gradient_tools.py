@@ -1,20 +1,24 @@
-"""The window's gradient tools, installed with one call: the gradient-check dock, the
-"Check my backward…" command, and the verdict marks they put on the weight nodes.
+"""The gradient tools: the gradient-check panel and its dock, the "Check my backward…"
+command, and the verdict marks they put on the weight nodes.
 
 The graph shows one set of marks at a time.  The gradient-check panel's verdicts tint the
 weights while its dock is visible; a finished "Check my backward" replaces them with its
 own marks (error size and worst sample on each wrong weight), which stay until they are
 cleared or the graph changes.
+
+The tools get the few things they use (the session, the graph view, three actions of the
+keymap, a status line), not the window; the window places :attr:`GradientTools.dock`
+and puts the actions in its Debug menu.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from gui.debugger.backward_legend import BackwardLegend
 from gui.debugger.check_backward import BackwardChecker, weight_marks
@@ -23,72 +27,73 @@ from gui.graph.verdict_mark import WeightMark
 
 if TYPE_CHECKING:
     from core.backward_check.checker import BackwardCheckReport
-    from gui.main_window import MainWindow
+    from gui.graph.view import GraphView
+    from gui.session import Session
 
-
-def debug_menu(window: MainWindow) -> QMenu:
-    """The window's Debug menu, created before Help if it does not exist yet."""
-    bar = window.menuBar()
-    help_action: QAction | None = None
-    for action in bar.actions():
-        menu = action.menu()
-        if isinstance(menu, QMenu) and action.text().replace("&", "") == "Debug":
-            return menu
-        if action.text().replace("&", "") == "Help":
-            help_action = action
-    menu = QMenu("&Debug", window)
-    menu.setObjectName("debug_menu")
-    if help_action is not None:
-        bar.insertMenu(help_action, menu)
-    else:
-        bar.addMenu(menu)
-    return menu
+#: The keymap's actions the tools own (:mod:`gui.keymap`): show the dock, run a backward
+#: check, clear its marks.
+ACTIONS = ("gradient_check", "check_backward", "clear_marks")
 
 
 class GradientTools(QObject):
-    """Owns the gradient-check panel and dock, the backward checker and the graph marks."""
+    """Owns the gradient-check panel and dock, the backward checker and the graph marks.
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        training = window.session.training
+    Parameters
+    ----------
+    session
+        The session: its training's snapshots and graph, whether it plays.
+    graph_view
+        Where the verdict marks and the backward check's legend are drawn.
+    actions
+        The keymap's actions, by name; the tools use those of :data:`ACTIONS`.
+    status
+        Shows a line in the status bar.
+    parent
+        The dock's and the dialogs' parent widget.
+    settings
+        Where the backward check's folder is remembered (None: nowhere).
+    """
+
+    def __init__(self, session: Session, graph_view: GraphView,
+                 actions: Mapping[str, QAction], status: Callable[[str], None],
+                 parent: QWidget, settings: QSettings | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._graph_view = graph_view
+        training = session.training
         self.panel = GradCheckPanel()
-        self.dock = QDockWidget("Gradient check", window)
+        self.dock = QDockWidget("Gradient check", parent)
         self.dock.setObjectName("gradient_check_dock")
         self.dock.setWidget(self.panel)
-        # A tab beside the controls: the column's height holds every weight's row, and the
-        # plots and the weights table keep their room.
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        window.tabifyDockWidget(window.controls_dock, self.dock)
-        window.controls_dock.raise_()
-        # The window's keymap actions (the attribute shadows QWidget.actions()).
-        actions = cast("Mapping[str, QAction]", window.actions)
         actions["gradient_check"].setChecked(True)
-        # The actions come from the window's keymap table (gui.keymap).
         self.dock_action = actions["gradient_check"]
         self.check_backward_action = actions["check_backward"]
         self.clear_marks_action = actions["clear_marks"]
         self.clear_marks_action.setEnabled(False)
-        self.checker = BackwardChecker(window)
-        self.legend = BackwardLegend(window.graph_view)
-        menu = debug_menu(window)
-        menu.addSeparator()
-        menu.addAction(self.dock_action)
-        menu.addAction(self.check_backward_action)
-        menu.addAction(self.clear_marks_action)
+        self.checker = BackwardChecker(parent, settings)
+        self.legend = BackwardLegend(graph_view)
 
         self._backward_marks: dict[str, WeightMark] | None = None
         training.snapshot_updated.connect(
-            lambda snapshot: self.panel.show_snapshot(snapshot, window.session.play.running))
+            lambda snapshot: self.panel.show_snapshot(snapshot, session.play.running))
         training.graph_changed.connect(lambda _graph: self.clear_backward_marks())
         self.panel.verdicts_changed.connect(self._on_gradcheck_verdicts)
         self.dock.visibilityChanged.connect(self._on_dock_visibility)
-        self.checker.started.connect(
-            lambda path: window.statusBar().showMessage(f"Checking {path}…"))
+        self.checker.started.connect(lambda path: status(f"Checking {path}…"))
         self.checker.finished.connect(self._on_backward_report)
-        self.checker.failed.connect(
-            lambda message: window.statusBar().showMessage(f"Cannot check: {message}"))
+        self.checker.failed.connect(lambda message: status(f"Cannot check: {message}"))
+        self._status = status
         self.panel.show_snapshot(training.snapshot())
+
+    @property
+    def actions(self) -> tuple[QAction, ...]:
+        """The tools' commands, in the order a menu lists them."""
+        return (self.dock_action, self.check_backward_action, self.clear_marks_action)
+
+    @property
+    def backward_marks_shown(self) -> bool:
+        """Whether the graph shows a backward check's marks (until they are cleared)."""
+        return self._backward_marks is not None
 
     # -- commands -------------------------------------------------------------------------
 
@@ -99,7 +104,7 @@ class GradientTools(QObject):
             self.dock.raise_()
 
     def check_my_backward(self) -> None:
-        training = self.window.session.training
+        training = self._session.training
         self.checker.choose_and_run(training.graph, training.dataset,
                                     training.trainer.weights.tolist())
 
@@ -116,7 +121,7 @@ class GradientTools(QObject):
             return  # the backward check's marks stay until cleared
         shown = self.dock.isVisible() and not self.dock.isHidden()
         marks = {name: WeightMark(v) for name, v in verdicts.items()} if shown else {}
-        self.window.graph_view.set_verdict_marks(marks)
+        self._graph_view.set_verdict_marks(marks)
 
     def _on_dock_visibility(self, _visible: bool) -> None:
         shown = not self.dock.isHidden()
@@ -127,15 +132,15 @@ class GradientTools(QObject):
         self._on_gradcheck_verdicts(self.panel.verdicts())
 
     def _on_backward_report(self, report: BackwardCheckReport) -> None:
-        if tuple(f.name for f in report.weights) != self.window.session.training.graph.weights:
+        if tuple(f.name for f in report.weights) != self._session.training.graph.weights:
             return  # the graph changed while the check ran
         self._backward_marks = weight_marks(report)
         self.clear_marks_action.setEnabled(True)
-        self.window.graph_view.set_verdict_marks(self._backward_marks)
-        graph = self.window.session.training.graph
+        self._graph_view.set_verdict_marks(self._backward_marks)
+        graph = self._session.training.graph
         self.legend.show_report(report, {w: graph[w].label for w in graph.weights})
         flagged = ", ".join(report.flagged) or "none"
-        self.window.statusBar().showMessage(f"Backward check: wrong weights {flagged}")
+        self._status(f"Backward check: wrong weights {flagged}")
 
     def shutdown(self) -> None:
         """Stop a running check: its process is killed, its thread joined."""

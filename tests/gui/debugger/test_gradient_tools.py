@@ -97,7 +97,7 @@ def test_a_hidden_panel_does_no_work(qtbot, session):
 
 
 def run_check(tools, qtbot, path, signal="finished", timeout_ms=30_000):
-    training = tools.window.session.training
+    training = tools.parent().session.training
     with qtbot.waitSignal(getattr(tools.checker, signal), timeout=timeout_ms) as blocker:
         tools.checker.start(str(path), training.graph, training.dataset)
     return blocker.args[0]
@@ -155,7 +155,7 @@ def test_hostile_files_get_a_dialog_and_the_app_keeps_running(tools, qtbot, wind
     assert window.session.training.snapshot().step == steps + 1
 
 
-def test_the_command_asks_before_running_a_file(tools, qtbot, monkeypatch):
+def test_the_command_asks_before_running_a_file(tools, qtbot, window, monkeypatch):
     path = str(EXAMPLES / "correct_backward.py")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
     asked = []
@@ -165,19 +165,19 @@ def test_the_command_asks_before_running_a_file(tools, qtbot, monkeypatch):
         return QMessageBox.StandardButton.No
 
     monkeypatch.setattr(QMessageBox, "exec", refuse)
-    tools.window.actions["check_backward"].trigger()
+    window.actions["check_backward"].trigger()
     assert "runs the Python code in correct_backward.py" in asked[0]
     assert not tools.checker.running and tools.checker.last_report is None
     monkeypatch.setattr(QMessageBox, "exec", lambda _box: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(tools.checker.finished, timeout=30_000):
-        tools.window.actions["check_backward"].trigger()
+        window.actions["check_backward"].trigger()
 
 
-def test_closing_the_window_stops_a_running_check(tools, qtbot, tmp_path):
+def test_closing_the_window_stops_a_running_check(tools, qtbot, window, tmp_path):
     path = tmp_path / "hang.py"
     path.write_text("while True:\n    pass\n")
-    training = tools.window.session.training
+    training = window.session.training
     tools.checker.start(str(path), training.graph, training.dataset)
     assert tools.checker.running
-    tools.window.close()
+    window.close()
     assert not tools.checker.running
