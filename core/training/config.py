@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from core.autodiff.graph import Graph
     from core.data.datasets import Dataset
     from core.presets import Preset
-    from core.training.trainer import Trainer
 
 #: Written into the JSON form; a reader refuses other versions.
 FORMAT_VERSION = 1
@@ -406,22 +405,6 @@ class TrainingConfig:
         if problem is not None:
             raise DataError(problem)
         return dataset
-
-    def trainer(self, graph: Graph | None = None, dataset: Dataset | None = None,
-                history_limit: int = 1_000_000) -> Trainer:
-        """A trainer for this run, at step 0.
-
-        Parameters
-        ----------
-        graph, dataset
-            Already built ones, to share them (default: built and loaded from the config;
-            they must be the config's).
-        history_limit
-            See :class:`core.training.trainer.Trainer`.
-        """
-        from core.training.trainer import Trainer
-
-        return Trainer.from_config(self, graph, dataset, history_limit=history_limit)
 
     # -- changes -----------------------------------------------------------------------
 

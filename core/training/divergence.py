@@ -1,6 +1,6 @@
 """How a divergence is told to people: one wording for the command line and the window.
 
-Training stops at the first non-finite value (:class:`core.training.trainer.Divergence`).
+Training stops at the first non-finite value (:class:`core.training.results.Divergence`).
 The sentence says where (step, epoch, sample, counted as everywhere else: steps and
 samples from 0, epochs from 1), what became non-finite, named as the graph shows it
 (``exp``, ``σ``, ``× (w1 * x1)``, never an internal id), and what to try.  Only the advice
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
-    from core.training.trainer import Divergence
+    from core.training.results import Divergence
 
 #: Longest expression quoted to tell apart nodes that look alike (``×``, ``+``).
 _SHOWN_EXPRESSION = 40

@@ -18,17 +18,13 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.training.hyperparameters import HyperparameterError, shown
 
-if TYPE_CHECKING:
-    from core.training.trainer import Trainer
-
 __all__ = ["EarlyStop", "HoldoutError", "check_early_stop", "check_fraction",
-           "early_stop", "holdout_accuracy", "split_rows"]
+           "early_stop", "split_rows"]
 
 #: Sub-stream of the seed the held-out rows are drawn from.
 _HOLDOUT_STREAM = 2
@@ -162,30 +158,3 @@ def early_stop(holdout_loss: np.ndarray | Sequence[float], patience: int | None
         return None
     return EarlyStop(epoch=last + 1, best_epoch=best + 1, best_holdout_loss=best_loss,
                      patience=patience)
-
-
-def holdout_accuracy(trainer: Trainer) -> np.ndarray:
-    """The accuracy over the held-out rows at the end of every completed epoch (y' read
-    as a logit, :func:`core.training.metrics.accuracy`: for binary cross-entropy).
-
-    The weights each epoch ended with are rebuilt exactly from the run's checkpoints
-    (:meth:`core.training.trainer.Trainer.state_at`); epochs before the first checkpoint
-    (a run restored from a session) are nan, and so is every epoch without held-out rows.
-    """
-    from core.training.checkpoint import CheckpointError
-    from core.training.metrics import accuracy, predictions
-
-    held = trainer.holdout_rows
-    result = np.full(trainer.history.n_epochs, np.nan)
-    if not held.size:
-        return result
-    X = np.asarray(trainer.dataset.X, dtype=float)[held]
-    y = np.asarray(trainer.dataset.y, dtype=float).ravel()[held]
-    n = trainer.n_samples
-    for epoch in range(result.size):
-        try:
-            weights = trainer.state_at((epoch + 1) * n).weights
-        except CheckpointError:
-            continue
-        result[epoch] = accuracy(predictions(trainer.graph, X, np.array(weights)), y)
-    return result

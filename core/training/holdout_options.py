@@ -9,15 +9,15 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from core.inputs import UsageError
+from core.inputs import NumberError, UsageError, parse_number
 from core.training.holdout import (
     EarlyStop,
     HoldoutError,
     check_early_stop,
     check_fraction,
-    holdout_accuracy,
     split_rows,
 )
+from core.training.metrics import holdout_accuracy
 
 if TYPE_CHECKING:
     from core.training.config import TrainingConfig
@@ -41,8 +41,8 @@ def add_holdout_options(parser: argparse.ArgumentParser) -> None:
 
 def _fraction(text: str) -> float:
     try:
-        return check_fraction(float(text))
-    except (ValueError, HoldoutError):
+        return check_fraction(parse_number(text))
+    except (NumberError, HoldoutError):
         raise argparse.ArgumentTypeError(f"{text!r} is not a fraction with 0 < F < 1"
                                          ) from None
 
@@ -98,7 +98,7 @@ def stopped_early_fields(stop: EarlyStop | None) -> dict[str, Any] | None:
 def holdout_accuracy_fields(config: TrainingConfig, trainer: Trainer) -> dict[str, Any]:
     """With binary cross-entropy and held-out rows, ``holdout_accuracy``: per completed
     epoch, over the held-out rows at the epoch's end
-    (:func:`core.training.holdout.holdout_accuracy`)."""
+    (:func:`core.training.metrics.holdout_accuracy`)."""
     if config.loss != "bce" or config.holdout is None:
         return {}
     return {"holdout_accuracy": holdout_accuracy(trainer).tolist()}

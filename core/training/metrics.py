@@ -2,8 +2,9 @@
 
 With ``bce`` the prediction y' is a logit z: the model says 1 where z > 0 (σ(z) > ½).
 :func:`accuracy` counts the rows where that agrees with the target; :func:`epoch_accuracy`
-gives it after every completed epoch of a run, over its training rows, at the weights the
-epoch ended with (rebuilt exactly from the run's checkpoints).
+gives it after every completed epoch of a run, over its training rows, and
+:func:`holdout_accuracy` over its held-out rows, at the weights the epoch ended with
+(rebuilt exactly from the run's checkpoints).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from core.autodiff.graph import Graph
+from core.training.checkpoint import CheckpointError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -79,6 +81,30 @@ def epoch_accuracy(trainer: Trainer) -> np.ndarray:
     for epoch, weights in enumerate(ends):
         if weights is not None:
             result[epoch] = accuracy(predictions(trainer.graph, X, weights), y)
+    return result
+
+
+def holdout_accuracy(trainer: Trainer) -> np.ndarray:
+    """The accuracy over the held-out rows at the end of every completed epoch (y' read
+    as a logit, :func:`core.training.metrics.accuracy`: for binary cross-entropy).
+
+    The weights each epoch ended with are rebuilt exactly from the run's checkpoints
+    (:meth:`core.training.trainer.Trainer.state_at`); epochs before the first checkpoint
+    (a run restored from a session) are nan, and so is every epoch without held-out rows.
+    """
+    held = trainer.holdout_rows
+    result = np.full(trainer.history.n_epochs, np.nan)
+    if not held.size:
+        return result
+    X = np.asarray(trainer.dataset.X, dtype=float)[held]
+    y = np.asarray(trainer.dataset.y, dtype=float).ravel()[held]
+    n = trainer.n_samples
+    for epoch in range(result.size):
+        try:
+            weights = trainer.state_at((epoch + 1) * n).weights
+        except CheckpointError:
+            continue
+        result[epoch] = accuracy(predictions(trainer.graph, X, np.array(weights)), y)
     return result
 
 

@@ -450,6 +450,7 @@ def open_session(session: Session, source: str = "the session", *,
     """
     from core.autodiff.engine import InputError
     from core.data.datasets import DataError
+    from core.training.trainer import Trainer
 
     config = session.config
     checkpoint = session.checkpoint
@@ -487,7 +488,7 @@ def open_session(session: Session, source: str = "the session", *,
                            f"epoch {checkpoint.epoch:,}, position {checkpoint.position:,} "
                            f"(the data has {n} samples)")
     try:
-        trainer = config.trainer(graph, dataset, history_limit=history_limit)
+        trainer = Trainer.from_config(config, graph, dataset, history_limit=history_limit)
         replayed = replay_cost(graph, session, trainer.history.limit) is None
         stretches: list[Trainer] = []
         if replayed:
@@ -502,9 +503,10 @@ def open_session(session: Session, source: str = "the session", *,
         else:
             if session.changes:
                 last = session.changes[-1]
-                trainer = config.replace(
-                    optimizer=last.optimizer, hyperparameters=last.hyperparameters
-                ).trainer(graph, dataset, history_limit=history_limit)
+                trainer = Trainer.from_config(
+                    config.replace(optimizer=last.optimizer,
+                                   hyperparameters=last.hyperparameters),
+                    graph, dataset, history_limit=history_limit)
             trainer.restore(checkpoint)
     except (CheckpointError, InputError, HyperparameterError) as error:
         raise SessionError(f"{source}: {error}") from None

@@ -29,7 +29,7 @@ import gc
 import math
 import time
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
@@ -55,6 +55,7 @@ from core.training.hyperparameters import (
 )
 from core.training.initial_weights import initial_weights as draw_initial_weights
 from core.training.optimizers import Optimizer
+from core.training.results import Cursor, Divergence, StepResult
 
 if TYPE_CHECKING:
     from core.training.config import TrainingConfig
@@ -86,106 +87,6 @@ class TrainingData(Protocol):
 
 class TrainingFinishedError(RuntimeError):
     """A step was asked for after the last epoch or after a divergence."""
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """A position in training.
-
-    Attributes
-    ----------
-    epoch
-        Epoch number, from 0.
-    position
-        Index within the epoch's sample order.
-    sample
-        The dataset row at that position.
-    step
-        Updates completed before this position (so also the step's number, from 0).
-    """
-
-    epoch: int
-    position: int
-    sample: int
-    step: int
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """Where training stopped because something became nan or infinite.
-
-    Attributes
-    ----------
-    node
-        The first non-finite node (forward order for values, backward order for
-        gradients), or the weight an update would have made non-finite.
-    op
-        That node's op name, ``None`` for inputs, weights and constants.
-    quantity
-        ``value`` or ``gradient``.
-    epoch, sample, step
-        Where it happened (as in :class:`Cursor`); the step's update was not applied.
-    trace
-        The full trace of that sample at the weights before the step.
-    value
-        The offending number (nan, inf or -inf).
-    detail
-        What happened, for people, naming the node as the graph shows it (the start of
-        :func:`core.training.divergence.describe_divergence`'s sentence).
-    """
-
-    node: str
-    op: str | None
-    quantity: str
-    epoch: int
-    sample: int
-    step: int
-    trace: Trace
-    value: float = math.nan
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """An immutable snapshot after one training step.
-
-    Attributes
-    ----------
-    cursor
-        The sample just trained.
-    loss
-        Its loss, computed before the update (as the notebook records it).
-    weights_before, weights
-        Weights before and after the update (equal when the step diverged).
-    grads
-        dL/dw of this sample at ``weights_before`` (before any clipping).
-    optimizer_state
-        The optimizer's state after the update.
-    epoch_loss
-        The mean loss of the epoch when this step completed one, else ``None``.
-    diverged
-        Set when this step diverged (and its update was not applied).
-    finished
-        Whether training can go no further (all epochs done, diverged, or stopped early).
-    holdout_loss
-        The held-out rows' mean loss after the epoch this step completed, else ``None``.
-    stopped_early
-        Where early stopping ended training, once it has (else ``None``).
-
-    All arrays are read-only copies, never aliases of the trainer's live state.
-    """
-
-    cursor: Cursor
-    loss: float
-    weights_before: np.ndarray
-    weights: np.ndarray
-    grads: np.ndarray
-    optimizer_state: Mapping[str, np.ndarray]
-    epoch_loss: float | None
-    diverged: Divergence | None
-    finished: bool
-    holdout_loss: float | None = None
-    stopped_early: EarlyStop | None = None
 
 
 @dataclass(frozen=True)
@@ -422,7 +323,10 @@ class Trainer:
             graph, _ = config.build_graph()
         if dataset is None:
             dataset = config.load_data()
-        return cls(graph, dataset, config.make_optimizer(), **config.trainer_options(),
+        # Sized by the graph given: a formula naming the data's columns has its weights
+        # once it is resolved against the data.
+        optimizer = config.optimizer_class(len(graph.weights), **config.hyperparameters)
+        return cls(graph, dataset, optimizer, **config.trainer_options(),
                    history_limit=history_limit)
 
     # -- state ---------------------------------------------------------------------------

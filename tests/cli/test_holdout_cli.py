@@ -7,6 +7,7 @@ import pytest
 
 from core.training.config import TrainingConfig
 from core.training.holdout import split_rows
+from core.training.trainer import Trainer
 from tests.cli.helpers import run_fails, run_json
 
 
@@ -20,7 +21,7 @@ def test_train_reports_the_held_out_loss_per_epoch(capsys):
     assert len(out["holdout_loss"]) == 3
     assert out["stopped_early"] is None
     # The same numbers as the trainer's own run of that config.
-    trainer = TrainingConfig(holdout=0.2, epochs=3, seed=4).trainer()
+    trainer = Trainer.from_config(TrainingConfig(holdout=0.2, epochs=3, seed=4))
     trainer.run_to_end()
     assert out["holdout_loss"] == trainer.history.holdout_loss().tolist()
     assert out["epoch_loss"] == trainer.history.epoch_loss().tolist()

@@ -280,6 +280,7 @@ def test_every_declared_hyperparameter_has_a_working_flag(capsys, optimizer, rul
 
 def test_train_json_carries_its_config(capsys):
     from core.training.config import TrainingConfig
+    from core.training.trainer import Trainer
 
     out = run_json(capsys, ["train", "--graph", "tiny", "--epochs", "2", "--seed", "5",
                             "--optimizer", "nesterov", "--shuffle", "--clip-value", "2",
@@ -289,7 +290,7 @@ def test_train_json_carries_its_config(capsys):
         ("tiny", "nesterov", 5, 2)
     assert config.shuffle and config.clip_value == 2.0 and config.initial_weights == (-0.5, 1)
     assert config.data.builtin
-    trainer = config.trainer()
+    trainer = Trainer.from_config(config)
     trainer.run_to_end()
     assert trainer.weights.tolist() == list(out["final_weights"].values())
 

@@ -244,7 +244,7 @@ def test_the_config_validates_and_serializes_holdout_and_early_stop():
 
 
 def test_a_config_trainer_holds_its_rows_out():
-    run = TrainingConfig(holdout=0.2, epochs=1).trainer()
+    run = Trainer.from_config(TrainingConfig(holdout=0.2, epochs=1))
     assert run.n_rows == 506
     assert run.n_samples == 506 - 101
     assert np.array_equal(run.holdout_rows, split_rows(506, 0.2, 0)[1])
@@ -333,7 +333,7 @@ def test_a_session_keeps_the_split_and_replays_it_exactly(tmp_path):
     from core.training.session_file import capture, open_session, read_session, save_session
 
     config = TrainingConfig(holdout=0.25, early_stop=40, epochs=3, seed=8, shuffle=True)
-    run = config.trainer()
+    run = Trainer.from_config(config)
     run.run(900)
     path = tmp_path / "run.json"
     save_session(path, capture(config, run))
@@ -359,7 +359,7 @@ def test_a_session_restored_from_its_checkpoint_keeps_the_held_out_losses(tmp_pa
     import core.training.session_file as session_file
 
     config = TrainingConfig(holdout=0.25, epochs=3, seed=8)
-    run = config.trainer()
+    run = Trainer.from_config(config)
     run.run(800)
     path = tmp_path / "run.json"
     session_file.save_session(path, session_file.capture(config, run))
@@ -376,10 +376,10 @@ def test_a_session_restored_from_its_checkpoint_keeps_the_held_out_losses(tmp_pa
 
 
 def test_the_held_out_accuracy_is_counted_at_each_epochs_end():
-    from core.training.holdout import holdout_accuracy
+    from core.training.metrics import holdout_accuracy
 
     config = TrainingConfig(graph="circles", holdout=0.25, epochs=3)
-    run = config.trainer()
+    run = Trainer.from_config(config)
     expected = []
     while not run.finished:
         run.step_epoch()

@@ -84,8 +84,9 @@ def test_the_seed_lessons_stepper_stops_show_what_their_captions_say():
     seed graph, lands on the node its caption talks about."""
     from core.debugger.stepper import plan_next_step
     from core.training.config import TrainingConfig
+    from core.training.trainer import Trainer
 
-    plan = plan_next_step(TrainingConfig().trainer())
+    plan = plan_next_step(Trainer.from_config(TrainingConfig()))
     lesson = load_lesson("seed", optimizers=list(OPTIMIZERS))
     landed = {}
     for number, stop in enumerate(lesson.stops, start=1):

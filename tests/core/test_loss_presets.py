@@ -18,7 +18,7 @@ def preset_run(name: str, **changes) -> Trainer:
     config = TrainingConfig(graph=name, optimizer=preset.optimizer,
                             hyperparameters=dict(preset.hyperparameters),
                             epochs=preset.epochs, loss=preset.loss, delta=preset.delta)
-    trainer = config.replace(**changes).trainer() if changes else config.trainer()
+    trainer = Trainer.from_config(config.replace(**changes) if changes else config)
     train_to_end(trainer)
     return trainer
 
@@ -88,7 +88,7 @@ def test_epoch_accuracy_of_a_run_with_a_file_skips_nothing(tmp_path):
     config = TrainingConfig(graph="w*x1 + b", data=DataSource.file(str(path)), loss="bce",
                             optimizer="adam", hyperparameters={"lr": 0.1}, epochs=5,
                             initial_weights=(0.0, -1.0))
-    trainer = config.trainer()
+    trainer = Trainer.from_config(config)
     train_to_end(trainer)
     accuracy = epoch_accuracy(trainer)
     assert len(accuracy) == 5 and not np.isnan(accuracy).any()
@@ -100,8 +100,8 @@ def test_epoch_accuracy_is_the_same_from_a_thinned_history():
     """A long run keeps every k-th step only: the missing epoch ends are replayed."""
     config = TrainingConfig(graph="xor-bce", optimizer="adam", hyperparameters={"lr": 0.05},
                             epochs=100, loss="bce")
-    full = config.trainer()
-    thinned = config.trainer(history_limit=64)
+    full = Trainer.from_config(config)
+    thinned = Trainer.from_config(config, history_limit=64)
     train_to_end(full)
     train_to_end(thinned)
     assert thinned.history.stride > 1

@@ -20,13 +20,15 @@ from core.training.sweep import (
     learning_rates,
     run_sweep,
 )
+from core.training.trainer import Trainer
 
 RTOL = 1e-6
 
 
 def single(config: TrainingConfig, run: SweepRun) -> TrainingRun:
     """``train`` with the run's optimizer and learning rate."""
-    trainer = config.replace(optimizer=run.optimizer, hyperparameters={"lr": run.lr}).trainer()
+    trainer = Trainer.from_config(config.replace(optimizer=run.optimizer,
+                                                 hyperparameters={"lr": run.lr}))
     return train_to_end(trainer)
 
 
@@ -166,8 +168,8 @@ def test_other_hyperparameters_reach_the_optimizers_that_have_them() -> None:
                        hyperparameters={"gamma": 0.5})
     assert result.hyperparameters == {"sgd": {}, "momentum": {"gamma": 0.5}}
     for run in result.of("momentum"):
-        alone = train_to_end(config.replace(optimizer="momentum", hyperparameters={
-            "lr": run.lr, "gamma": 0.5}).trainer())
+        alone = train_to_end(Trainer.from_config(config.replace(
+            optimizer="momentum", hyperparameters={"lr": run.lr, "gamma": 0.5})))
         assert_matches(run, alone)
 
 
@@ -175,7 +177,7 @@ def test_held_out_rows_and_other_losses_train_as_train_does() -> None:
     config = TrainingConfig(epochs=2, holdout=0.25, loss="huber", delta=0.5, shuffle=True,
                             early_stop=1)
     result = run_sweep(config, ["sgd", "adam"], 0.005, 0.05, 2)
-    held = config.trainer().holdout_rows.size
+    held = Trainer.from_config(config).holdout_rows.size
     assert held > 100 and (result.n_samples, result.holdout_rows) == (506 - held, held)
     for run in result.runs:
         alone = single(config.replace(early_stop=None), run)
@@ -217,8 +219,8 @@ def test_with_cross_entropy_each_run_has_trains_accuracy_per_epoch() -> None:
     config = TrainingConfig(graph="xor-bce", loss="bce", epochs=3, shuffle=True)
     result = run_sweep(config, ["sgd", "adam"], 0.01, 1.0, 2)
     for run in result.runs:
-        trainer = config.replace(optimizer=run.optimizer, hyperparameters={"lr": run.lr}
-                                 ).trainer()
+        trainer = Trainer.from_config(config.replace(optimizer=run.optimizer,
+                                                     hyperparameters={"lr": run.lr}))
         alone = train_to_end(trainer)
         assert_matches(run, alone)
         assert run.accuracy == tuple(epoch_accuracy(trainer).tolist())

@@ -112,9 +112,10 @@ def test_too_many_strings_are_refused_before_decoding(tmp_path, base):
 
 def test_a_saved_history_is_thinned_to_fit(tmp_path, monkeypatch):
     from core.training.config import TrainingConfig
+    from core.training.trainer import Trainer
 
     config = TrainingConfig(epochs=2)
-    trainer = config.trainer()
+    trainer = Trainer.from_config(config)
     trainer.run(1012)
     monkeypatch.setattr(session_file, "MAX_SAVED_POINTS", 100)
     session = session_file.capture(config, trainer)
@@ -130,9 +131,10 @@ def test_a_saved_history_is_thinned_to_fit(tmp_path, monkeypatch):
 
 def test_a_session_too_large_to_read_back_is_not_written(tmp_path, monkeypatch):
     from core.training.config import TrainingConfig
+    from core.training.trainer import Trainer
 
     config = TrainingConfig(epochs=1)
-    trainer = config.trainer()
+    trainer = Trainer.from_config(config)
     trainer.run(506)
     monkeypatch.setattr(session_file, "MAX_SESSION_BYTES", 1000)
     path = tmp_path / "big.json"

@@ -2,13 +2,14 @@
 
 from core.training.config import TrainingConfig
 from core.training.session_file import capture, open_session, read_session, save_session
+from core.training.trainer import Trainer
 
 FORMULA = "h = tanh(a*x1 + b*x2 + c)\nk = sin(d*x3)\n\nw*h + v*k + e"
 
 
 def test_a_session_round_trips_a_formula_with_named_steps(tmp_path):
     config = TrainingConfig(graph=FORMULA, epochs=2, seed=3)
-    trainer = config.trainer()
+    trainer = Trainer.from_config(config)
     trainer.run(7)
     path = tmp_path / "named.session.json"
     save_session(path, capture(config, trainer))
@@ -35,7 +36,7 @@ def test_a_session_saved_with_the_seeds_former_text_opens_as_the_seed(tmp_path):
     from core.presets import FORMER_FORMULAS
 
     config = TrainingConfig(graph=FORMER_FORMULAS["seed"][0], epochs=1, seed=5)
-    trainer = config.trainer()
+    trainer = Trainer.from_config(config)
     trainer.run(4)
     path = tmp_path / "old.session.json"
     save_session(path, capture(config, trainer))

@@ -20,6 +20,7 @@ from core.training.hyperparameters import (
 )
 from core.training.initial_weights import initial_weights
 from core.training.optimizers import OPTIMIZERS
+from core.training.trainer import Trainer
 
 
 def test_defaults_are_the_notebooks():
@@ -180,7 +181,7 @@ def test_trainer_from_config_follows_every_field():
     config = TrainingConfig(graph="tiny", optimizer="momentum",
                             hyperparameters={"lr": 0.05}, clip_norm=0.5, seed=4, epochs=2,
                             shuffle=True)
-    trainer = config.trainer()
+    trainer = Trainer.from_config(config)
     assert trainer.optimizer.name == "momentum" and trainer.optimizer.values["lr"] == 0.05
     assert (trainer.seed, trainer.epochs, trainer.shuffle) == (4, 2, True)
     assert trainer.clip_norm == 0.5 and trainer.clip_value is None
@@ -224,7 +225,7 @@ def test_a_presets_own_data_and_start_weights_come_with_it():
     config = TrainingConfig(graph="xor")
     np.testing.assert_array_equal(config.start_weights(), own)
     assert config.load_data().source == preset.dataset().source
-    np.testing.assert_array_equal(config.trainer().initial_weights, own)
+    np.testing.assert_array_equal(Trainer.from_config(config).initial_weights, own)
     # Given weights win over the preset's.
     given = TrainingConfig(graph="xor", initial_weights=[0.5] * len(graph.weights))
     np.testing.assert_array_equal(given.start_weights(), 0.5)

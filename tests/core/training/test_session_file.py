@@ -20,6 +20,7 @@ from core.training.session_file import (
     read_session,
     save_session,
 )
+from core.training.trainer import Trainer
 
 
 def _config(**changes):
@@ -27,7 +28,7 @@ def _config(**changes):
 
 
 def _saved(tmp_path, config, steps, changes=()):
-    trainer = config.trainer()
+    trainer = Trainer.from_config(config)
     trainer.run(steps)
     path = tmp_path / "run.session.json"
     save_session(path, capture(config, trainer, changes))
@@ -41,7 +42,7 @@ def test_resuming_equals_the_uninterrupted_run_for_every_optimizer(tmp_path, opt
     opened = open_session(read_session(path), str(path))
     assert opened.replayed and opened.trainer.cursor.step == 117
     opened.trainer.run_to_end()
-    whole = config.trainer()
+    whole = Trainer.from_config(config)
     whole.run_to_end()
     assert opened.trainer.weights.tolist() == whole.weights.tolist()  # bit for bit
     assert opened.trainer.history.epoch_loss().tolist() == whole.history.epoch_loss().tolist()
@@ -69,7 +70,7 @@ def test_save_and_open_round_trip_exactly(tmp_path):
 
 def test_mid_run_changes_are_replayed(tmp_path):
     config = _config(optimizer="momentum")
-    trainer = config.trainer()
+    trainer = Trainer.from_config(config)
     trainer.run(50)
     faster = make_optimizer("momentum", 3, lr=0.2, gamma=0.5)
     trainer = trainer.fork(50, faster)
@@ -81,7 +82,7 @@ def test_mid_run_changes_are_replayed(tmp_path):
     assert opened.trainer.optimizer.values == faster.values
     assert opened.trainer.state_at(60).identical(trainer.state_at(60))
     # Before the change, the first stretch rebuilds the past (the old optimizer's).
-    before = config.trainer()
+    before = Trainer.from_config(config)
     before.run(50)
     for step in (20, 50):
         assert opened.rebuild(step).checkpoint.identical(before.state_at(step))

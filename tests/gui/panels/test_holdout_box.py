@@ -136,9 +136,10 @@ def test_the_windows_comparison_trains_on_the_same_split(window, session, qtbot,
 def test_a_session_opened_in_the_window_keeps_its_split(qtbot, training, tmp_path):
     from core.training.config import TrainingConfig
     from core.training.session_file import capture, open_session, read_session, save_session
+    from core.training.trainer import Trainer
 
     config = TrainingConfig(holdout=0.25, early_stop=5, epochs=3, seed=3)
-    run = config.trainer()
+    run = Trainer.from_config(config)
     run.run(700)
     path = tmp_path / "run.json"
     save_session(path, capture(config, run))
