@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         report = check_graph(
             inputs["graph"], inputs["x"], inputs["y"], inputs["weights"], eps,
             progress=lambda fraction: progress.set("finite differences", fraction))
-        at_kinks = kinks(inputs["graph"], inputs["x"], inputs["y"], inputs["weights"], eps)
+        graph = inputs["graph"]
+        at_kinks = kinks(graph, inputs["x"], inputs["y"], inputs["weights"], eps)
     if args.json:
         emit_json({
             "eps": report.eps,
@@ -59,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
                  "verdict": c.verdict}
                 for c in report.weights
             ],
-            "kinks": [{"node": node, "op": op} for node, op in at_kinks],
+            "kinks": [{"node": node, "name": graph[node].name, "op": op}
+                      for node, op in at_kinks],
         })
         return 0
 
@@ -80,9 +82,9 @@ def run(args: argparse.Namespace) -> int:
               f"{', '.join(c.name for c in unresolved)} to worse than "
               f"{UNRESOLVED_ABOVE:.0%} of their size ({cause})")
     for node, op in at_kinks:
-        print(f"note: {node} ({op}) is at its kink: its input is 0 (or within the step), "
-              "where the derivative is undefined; a disagreement there does not mean the "
-              "backward pass is wrong")
+        print(f"note: {graph[node].name} ({op}) is at its kink (or within the step of it), "
+              "where its derivative jumps; a disagreement there does not mean the backward "
+              "pass is wrong")
     return 0
 
 

@@ -160,9 +160,12 @@ def test_gradcheck_names_a_kink_it_sits_on(capsys):
     # differences see their mean; the output says why they disagree.
     out = run_json(capsys, ["gradcheck", "--graph", "relu(a*x1) + b", "--weights", "0",
                             "--json"])
-    assert out["kinks"] == [{"node": "relu1", "op": "relu"}]
+    assert out["kinks"] == [{"node": "relu1", "name": "relu(a·x1)", "op": "relu"}]
     assert run(["gradcheck", "--graph", "relu(a*x1) + b", "--weights", "0"]) == 0
-    assert "relu1 (relu) is at its kink" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    # Named as every message names the node, never by its internal id.
+    assert "note: relu(a·x1) (relu) is at its kink" in printed
+    assert "relu1" not in printed
     assert run_json(capsys, ["gradcheck", "--graph", "relu(a*x1) + b", "--weights", "1",
                              "--json"])["kinks"] == []
 
