@@ -1,0 +1,141 @@
+"""Words for people from the same trees the code is generated from.
+
+``a·b``, ``1 − tanh²(a)``, ``σ(a)·(1 − σ(a))``: products with ``·``, a real minus sign,
+squares as ``²`` and only the parentheses the reading needs (the tree, not the text, says
+what is computed).  :func:`with_numbers` writes the same words with numbers in place of
+the variables, for the stepper's arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+from core.expr.functions import FUNCTIONS
+from core.expr.tree import Binary, Call, Expr, Num, Unary, Var
+
+MINUS = "\u2212"
+
+# Binding strength of what a piece of text is: sums < products < a leading minus < powers
+# < atoms (names, numbers, calls).
+_SUM, _PRODUCT, _NEGATIVE, _POWER, _ATOM = 1, 2, 3, 4, 5
+_COMPOUND = 0  # text given for a variable, with operators inside: parenthesised as operand
+
+_LEVEL = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}
+_SIGN = {"+": " + ", "-": f" {MINUS} ", "*": "·", "/": "/"}
+
+
+def number_words(value: float) -> str:
+    """A constant as people write it: ``2`` not ``2.0``, ``−0.5``, ``1e−08``."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else f"{MINUS}∞"
+    if value == int(value) and abs(value) < 1e15:
+        text = str(int(value))
+    else:
+        text = repr(value)
+    return text.replace("-", MINUS)
+
+
+def _is_compound(text: str) -> bool:
+    """Whether ``text`` has an operator outside brackets or starts with a minus."""
+    if text.startswith(("-", MINUS)):
+        return True
+    depth = 0
+    bars = 0
+    for i, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "|":
+            bars ^= 1
+        elif depth == 0 and not bars and (
+                char in "+·/*^ " or (char in "-" + MINUS and text[i - 1] not in "eE")):
+            return True
+    return False
+
+
+def _enclosed(template: str, index: int) -> bool:
+    """Whether the template puts argument ``index`` between brackets of its own:
+    ``tanh({0})``, ``|{0}|``, ``max({0}, {1})``."""
+    slot = f"{{{index}}}"
+    at = template.find(slot)
+    before = template[:at]
+    after = template[at + len(slot):]
+    opens = before.endswith(("(", ", ", "; ", "= ")) or (before.endswith("|")
+                                                         and after.startswith("|"))
+    closes = after.startswith((")", ",", ";", "|")) or (opens and not after)
+    return opens and closes
+
+
+def _wrap(piece: tuple[str, int], level: int) -> str:
+    text, strength = piece
+    return f"({text})" if strength < level else text
+
+
+def words(expr: Expr, names: Mapping[str, str] | None = None) -> str:
+    """``expr`` as people write it, with each variable in ``names`` replaced by its text
+    (a text with operators inside gets parentheses where it is an operand)."""
+    return _words(expr, names or {})[0]
+
+
+def with_numbers(expr: Expr, values: Mapping[str, float],
+                 number: Callable[[float], str]) -> str:
+    """:func:`words` with each variable replaced by ``number(value)`` (a negative number
+    in parentheses where it is an operand: ``0.5·(−2)``)."""
+    return words(expr, {name: number(value) for name, value in values.items()})
+
+
+def _square(node: Expr, names: Mapping[str, str]) -> tuple[str, int]:
+    if isinstance(node, Call) and len(node.args) == 1:
+        function = FUNCTIONS.get(node.func)
+        template = function.words if function is not None else f"{node.func}({{0}})"
+        head = template.removesuffix("({0})")
+        if head != template and "{" not in head:  # tanh²(a), σ²(a)
+            return f"{head}²({_words(node.args[0], names)[0]})", _POWER
+    return f"{_wrap(_words(node, names), _ATOM)}²", _POWER
+
+
+def _words(node: Expr, names: Mapping[str, str]) -> tuple[str, int]:
+    if isinstance(node, Num):
+        text = number_words(node.value)
+        return text, _NEGATIVE if text.startswith(MINUS) else _ATOM
+    if isinstance(node, Var):
+        text = names.get(node.name, node.name)
+        return text, _COMPOUND if _is_compound(text) else _ATOM
+    if isinstance(node, Unary):
+        operand = _words(node.operand, names)
+        inner = operand[0] if operand[1] >= _PRODUCT and operand[1] != _NEGATIVE \
+            else f"({operand[0]})"
+        return f"{MINUS}{inner}", _NEGATIVE
+    if isinstance(node, Binary):
+        return _binary(node, names)
+    function = FUNCTIONS.get(node.func)
+    template = function.words if function is not None else \
+        f"{node.func}(" + ", ".join(f"{{{i}}}" for i in range(len(node.args))) + ")"
+    args = []
+    for index, arg in enumerate(node.args):
+        piece = _words(arg, names)
+        args.append(piece[0] if _enclosed(template, index) else _wrap(piece, _ATOM))
+    return template.format(*args), _ATOM
+
+
+def _binary(node: Binary, names: Mapping[str, str]) -> tuple[str, int]:
+    op = node.op
+    if (op == "*" and node.left == node.right) or (op == "**" and node.right == Num(2.0)):
+        return _square(node.left, names)
+    left = _words(node.left, names)
+    right = _words(node.right, names)
+    if op == "**":
+        base = _wrap(left, _ATOM)
+        exponent = _wrap(right, _ATOM)
+        return f"{base}^{exponent}", _POWER
+    level = _LEVEL[op]
+    left_text = _wrap(left, level)
+    # The right operand needs parentheses when it binds less, or as tightly after − and /
+    # (a − (b + c), a/(b·c)), or starts with a minus (a·(−b)).
+    tight = right[1] < level or (right[1] == level and op in "-/") or right[1] == _NEGATIVE
+    right_text = f"({right[0]})" if tight else right[0]
+    return f"{left_text}{_SIGN[op]}{right_text}", level

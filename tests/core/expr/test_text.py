@@ -1,0 +1,65 @@
+"""Words for people from trees: minimal parentheses, real minus signs, squares."""
+
+import pytest
+
+from core.expr.parse import parse_expression
+from core.expr.text import number_words, with_numbers, words
+from core.expr.tree import substitute
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a * b", "a·b"),
+    ("a + b", "a + b"),
+    ("a - b", "a − b"),
+    ("1.0 - out*out", "1 − out²"),
+    ("out * (1.0 - out)", "out·(1 − out)"),
+    ("a - (b + c)", "a − (b + c)"),
+    ("(a - b) + c", "a − b + c"),
+    ("a / (b * c)", "a/(b·c)"),
+    ("a * -b", "a·(−b)"),
+    ("-(a + b)", "−(a + b)"),
+    ("-2 * a", "−2·a"),
+    ("(a + b)**2", "(a + b)²"),
+    ("sqrt(a + b)", "√(a + b)"),
+    ("sqrt(a)", "√a"),
+    ("abs(a - b)", "|a − b|"),
+    ("x**-1", "x^(−1)"),
+    ("beta1**t", "beta1^t"),
+    ("max(a, b)", "max(a, b)"),
+    ("huber(a, p)", "huber(a; δ = p)"),
+    ("0.001 * g", "0.001·g"),
+])
+def test_words(text, expected):
+    assert words(parse_expression(text)) == expected
+
+
+def test_a_function_squared_is_written_as_people_do():
+    tanh_derivative = substitute(parse_expression("1.0 - out * out"),
+                                 {"out": parse_expression("tanh(a)")})
+    assert words(tanh_derivative) == "1 − tanh²(a)"
+    assert words(tanh_derivative, {"a": "part_1+w7"}) == "1 − tanh²(part_1+w7)"
+    sigmoid = substitute(parse_expression("out * (1.0 - out)"),
+                         {"out": parse_expression("sigmoid(a)")})
+    assert words(sigmoid, {"a": "v1·v2+w8"}) == "σ(v1·v2+w8)·(1 − σ(v1·v2+w8))"
+
+
+def test_names_with_operators_are_parenthesised_as_operands():
+    assert words(parse_expression("a * b"), {"a": "w1 + w2"}) == "(w1 + w2)·b"
+    assert words(parse_expression("exp(a)"), {"a": "w1 + w2"}) == "exp(w1 + w2)"
+
+
+def _number(value):
+    return f"{value:.4g}".replace("-", "\u2212")
+
+
+def test_with_numbers_puts_negative_numbers_in_parentheses_as_operands():
+    tree = parse_expression("a * b + c")
+    assert with_numbers(tree, {"a": -0.5, "b": 2.0, "c": -1.0}, _number) == "(−0.5)·2 + (−1)"
+    assert with_numbers(parse_expression("tanh(a)"), {"a": -0.5}, _number) == "tanh(−0.5)"
+    assert with_numbers(parse_expression("a"), {"a": -0.5}, _number) == "−0.5"
+
+
+def test_numbers():
+    assert number_words(2.0) == "2"
+    assert number_words(-0.5) == "−0.5"
+    assert number_words(1e-8) == "1e−08"
