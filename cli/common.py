@@ -20,6 +20,7 @@ from core.inputs import (
     Parser,
     UsageError,
     join_negative_values,
+    number_argument,
     option_error,
     parse_weights,
     resolve_inputs,
@@ -32,15 +33,8 @@ __all__ = ["Parser", "UsageError", "add_data_and_graph", "check_names", "emit_js
            "parse_float", "parse_weights", "resolve_inputs", "sample_index", "table", "to_json"]
 
 
-def parse_float(text: str) -> float:
-    """A finite number, for argparse ``type=``."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
+#: A finite number, for argparse ``type=`` (accepts −, as :func:`core.inputs.parse_number`).
+parse_float = number_argument
 
 
 def add_data_and_graph(parser: argparse.ArgumentParser) -> None:

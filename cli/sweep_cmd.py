@@ -34,6 +34,7 @@ from cli.train_cmd import (
     hyperparameter_text,
     training_configs,
 )
+from core.inputs import NumberError, parse_number
 
 if TYPE_CHECKING:
     from core.training.sweep import SweepResult, SweepRun
@@ -46,11 +47,11 @@ MAX_ROWS = 12
 
 
 def number(text: str) -> float:
-    """An argparse ``type``: any float (the sweep says what is wrong with it)."""
+    """An argparse ``type``: any number, nan too (the sweep says what is wrong with it)."""
     try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        return parse_number(text, finite=False)
+    except NumberError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def whole(text: str) -> int:

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from core.data.datasets import Dataset
     from core.presets import Preset
 
+#: The minus sign people type from a formula or a word processor: read as ``-``.
+MINUS = "\u2212"
+#: The longest piece of refused text a message quotes whole.
+QUOTED_CHARS = 40
+
 #: Config fields whose command-line option is not named after them.
 _OPTION_NAMES = {"initial_weights": "--weights", "data": "--data", "graph": "--graph"}
 
@@ -34,6 +39,63 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+
+class NumberError(ValueError):
+    """Text that is not the number asked for; ``str()`` is one line naming what it is for
+    (``lr: 'fast' is not a number``)."""
+
+
+def _quoted(text: str) -> str:
+    if len(text) > QUOTED_CHARS:
+        text = text[:QUOTED_CHARS - 1] + "…"
+    return repr(text)
+
+
+def parse_number(text: str, what: str = "", *, finite: bool = True) -> float:
+    """The number a user typed: the one way the window and the command line read one.
+
+    Surrounding spaces are ignored, and the minus sign ``−`` (U+2212, as the app writes
+    numbers) is read as ``-``, so a number copied from the screen reads back.  Python's
+    digit separator ``1_000`` is refused (a data file refuses it too).
+
+    Parameters
+    ----------
+    text
+        What was typed.
+    what
+        What the number is for (``lr``, ``eps``, ``--weights``): it starts the message;
+        empty for none (argparse adds the option's name itself).
+    finite
+        Refuse ``nan`` and the infinities (the default).
+
+    Raises
+    ------
+    NumberError
+        ``lr: 'fast' is not a number``, ``eps: 'nan' is not a finite number``,
+        ``lr: no number given``.
+    """
+    start = f"{what}: " if what else ""
+    stripped = text.strip()
+    if not stripped:
+        raise NumberError(f"{start}no number given")
+    try:
+        if "_" in stripped:
+            raise ValueError(stripped)
+        value = float(stripped.replace(MINUS, "-"))
+    except ValueError:
+        raise NumberError(f"{start}{_quoted(stripped)} is not a number") from None
+    if finite and not math.isfinite(value):
+        raise NumberError(f"{start}{_quoted(stripped)} is not a finite number")
+    return value
+
+
+def number_argument(text: str) -> float:
+    """An argparse ``type`` for a finite number (``--lr 0.1``, ``--span −2``)."""
+    try:
+        return parse_number(text)
+    except NumberError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def count_argument(text: str) -> int:
@@ -115,17 +177,13 @@ def parse_weights(text: str | None, graph: Graph, preset: Preset | None = None
     """
     if text is None:
         return None if preset is None else preset.start_weights(graph)
-    parts = [part.strip() for part in text.split(",")]
     n = len(graph.weights)
     values: list[float] = []
-    for part in parts:
+    for part in text.split(","):
         try:
-            value = float(part)
-        except ValueError:
-            raise UsageError(f"--weights: {part!r} is not a number") from None
-        if not math.isfinite(value):
-            raise UsageError(f"--weights: {part!r} is not a finite number")
-        values.append(value)
+            values.append(parse_number(part, "--weights"))
+        except NumberError as error:
+            raise UsageError(str(error)) from None
     if len(values) == 1:
         return np.full(n, values[0])
     if len(values) != n:

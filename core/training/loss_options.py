@@ -16,7 +16,7 @@ from core.autodiff.losses import (
     target_problem,
     with_loss,
 )
-from core.inputs import UsageError
+from core.inputs import NumberError, UsageError, parse_number
 
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
@@ -36,8 +36,8 @@ def add_loss_options(parser: argparse.ArgumentParser) -> None:
 
 def _delta(text: str) -> float:
     try:
-        return check_delta(float(text))
-    except (ValueError, LossError):
+        return check_delta(parse_number(text))
+    except (NumberError, LossError):
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number > 0") from None
 
 

@@ -42,6 +42,7 @@ from core.autodiff.gradcheck import (
     Verdict,
     check_graph,
 )
+from core.inputs import parse_number
 from gui.formatting import short_number
 from gui.graph.camera import digit_ink
 from gui.plain_text import plain_label
@@ -71,12 +72,9 @@ AUTO_CHECK_LIMIT = 300
 
 def parse_eps(text: str) -> float:
     """An eps typed by the user, or ``ValueError`` saying what is wrong with it."""
-    try:
-        value = float(text.strip().replace("\u2212", "-"))
-    except ValueError:
-        raise ValueError(f"eps: {text.strip()!r} is not a number") from None
+    value = parse_number(text, "eps")
     low, high = EPS_RANGE
-    if not (math.isfinite(value) and low <= value <= high):
+    if not low <= value <= high:
         raise ValueError(f"eps must be between {low:g} and {high:g}, got {text.strip()}")
     return value
 

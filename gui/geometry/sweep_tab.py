@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.inputs import NumberError, parse_number
 from core.training.hyperparameters import HyperparameterError
 from core.training.optimizers import OPTIMIZERS
 from core.training.sweep import MAX_RUNS, SweepError, SweepResult, SweepRun, learning_rates
@@ -332,11 +333,10 @@ class SweepTab(QWidget):
         """The sweep the controls ask for, or a one-line message naming what is wrong."""
         bounds = []
         for what, field in (("lr min", self.lr_min), ("lr max", self.lr_max)):
-            text = field.text().strip()
             try:
-                bounds.append(float(text))
-            except ValueError:
-                return f"{what} must be a number such as 1e-3, got {text!r}"
+                bounds.append(parse_number(field.text(), what, finite=False))
+            except NumberError as error:
+                return f"{error} (a number such as 1e-3)"
         low, high = bounds
         try:
             learning_rates(low, high, self.runs.value())  # the sweep's own rules

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from core.inputs import NumberError, parse_number
 from core.training.optimizers import OPTIMIZERS, Hyperparameter, HyperparameterError
 from gui.plain_text import plain_label
 from gui.session.training_session import TrainingSession
@@ -33,10 +34,9 @@ def parse_hyperparameter(spec: Hyperparameter, text: str) -> float:
     if not stripped:
         raise HyperparameterError(f"{spec.name} needs a value ({spec.interval})")
     try:
-        number = float(stripped)
-    except ValueError:
-        raise HyperparameterError(f"{spec.name} must be a number, got {stripped!r}") from None
-    return number
+        return parse_number(stripped, spec.name)
+    except NumberError as error:
+        raise HyperparameterError(str(error)) from None
 
 
 def format_hyperparameter(value: float) -> str:
@@ -73,7 +73,7 @@ class HyperparameterForm(QWidget):
             text = format_hyperparameter(value)
             current = field.text().strip()
             try:
-                same = float(current) == value
+                same = parse_number(current, finite=False) == value
             except ValueError:
                 same = False
             if not same:

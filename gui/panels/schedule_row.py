@@ -11,6 +11,7 @@ import math
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from core.inputs import NumberError, parse_number
 from core.training.hyperparameters import CLIP_NORM, CLIP_VALUE, Hyperparameter
 from core.training.optimizers import HyperparameterError
 from gui.panels.hyperparameter_form import INVALID_STYLE
@@ -29,10 +30,9 @@ def parse_bound(rule: Hyperparameter, text: str) -> float | None:
     if not stripped or stripped.lower() == "off":
         return None
     try:
-        number = float(stripped)
-    except ValueError:
-        raise HyperparameterError(f"{rule.name} must be a number or empty (off), got "
-                                  f"{stripped!r}") from None
+        number = parse_number(stripped, rule.name)
+    except NumberError as error:
+        raise HyperparameterError(f"{error} (empty: off)") from None
     return rule.validate(number)
 
 

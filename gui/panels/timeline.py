@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.inputs import parse_number
 from core.training.checkpoint import CheckpointError
 from core.training.optimizers import OPTIMIZERS, HyperparameterError
 from gui.session.training_session import TrainingSession
@@ -103,7 +104,7 @@ class TimelineBar(QWidget):
         text = self.lr.text().strip()
         try:
             if text:
-                values["lr"] = float(text)
+                values["lr"] = parse_number(text, "lr")
             self.session.resume_from(step, optimizer, values)
         except (ValueError, HyperparameterError, CheckpointError) as problem:
             self.session.report(f"Cannot resume from step {step}: {problem}")

@@ -159,7 +159,7 @@ def test_optimizer_state_is_shown(window, session):
     assert window.weights_table.cell_text("w9", "v") == short_number(state["v"][8], 4)
 
 
-@pytest.mark.parametrize(("text", "reason"), [("abc", "must be a number"),
+@pytest.mark.parametrize(("text", "reason"), [("abc", "lr: 'abc' is not a number"),
                                                ("-1", "must be > 0"),
                                                ("", "needs a value"),
                                                ("nan", "finite")])
@@ -181,6 +181,17 @@ def test_invalid_hyperparameter_is_refused(window, session, qtbot, text, reason)
     assert session.training.hyperparameters["lr"] == 0.05
     assert form.is_valid("lr")
     assert field.styleSheet() == ""
+
+
+def test_a_hyperparameter_reads_the_minus_sign_the_window_writes(window, session):
+    form = window.side_panel.optimizer_box.form
+    field = form.fields["lr"]
+    field.setText("\u22120.5")
+    field.textEdited.emit(field.text())
+    assert "lr must be > 0, got -0.5" in form.errors["lr"].text()
+    field.setText(" 0.05 ")
+    field.editingFinished.emit()
+    assert session.training.hyperparameters["lr"] == 0.05
 
 
 def test_divergence_pauses_and_reports_the_node(window, session, qtbot):

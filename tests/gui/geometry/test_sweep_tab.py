@@ -270,7 +270,7 @@ def test_a_click_keeps_the_sessions_other_hyperparameters(tab, session, qtbot):
 
 
 @pytest.mark.parametrize(("low", "high", "message"), [
-    ("abc", "1", "lr min must be a number"),
+    ("abc", "1", "lr min: 'abc' is not a number (a number such as 1e-3)"),
     ("0", "1", "must be a finite learning rate > 0, got 0"),
     ("1", "0.1", "must be below --lr-max, got 1 and 0.1"),
 ])
