@@ -61,10 +61,17 @@ SEED_DISPLAY_FORMULA = (
 
 
 #: Formula texts presets had before, by preset: what sessions, preset files and fingers
-#: may still carry.  Each builds the same graph (the same node ids) as the preset today.
+#: may still carry.  Each builds the graph of the preset today operation for operation (the
+#: same operands in the same order, so the same numbers to the last bit); today's texts only
+#: name the steps (the seed's also keeps every node id).
 FORMER_FORMULAS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "seed": ("tanh(exp((w1*x1 + w2*x2)*(w1*x1 + w2*x2) + w6) + w7) + "
              "sigmoid(sin(w3*x3)*(w4*x4 + w5*x5) + w8)*w9",),
+    "xor": ("sigmoid(v1*tanh(w11*x1 + w12*x2 + b1) + v2*tanh(w21*x1 + w22*x2 + b2) + c)",),
+    "xor-bce": ("v1*tanh(w11*x1 + w12*x2 + b1) + v2*tanh(w21*x1 + w22*x2 + b2) + c",),
+    "mlp": ("v1*tanh(a1_1*x1 + a1_2*x2 + a1_3*x3 + a1_4*x4 + a1_5*x5 + b1) + "
+            "v2*tanh(a2_1*x1 + a2_2*x2 + a2_3*x3 + a2_4*x4 + a2_5*x5 + b2) + "
+            "v3*tanh(a3_1*x1 + a3_2*x2 + a3_3*x3 + a3_4*x4 + a3_5*x5 + b3) + c",),
 })
 
 
