@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from core.user_files import FileTooLargeError, read_text
+from core.user_files import read_text, unreadable
 
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
@@ -174,17 +174,8 @@ def load_lesson(spec: str, *, optimizers: Sequence[str] = ()) -> Lesson:
     name = path.name
     try:
         text = read_text(path, MAX_LESSON_BYTES)  # refuses a FIFO or device unread
-    except FileTooLargeError:
-        raise LessonError(f"{name}: larger than {MAX_LESSON_BYTES // 1024} KiB; a lesson "
-                          "is a small JSON file") from None
-    except FileNotFoundError:
-        raise LessonError(f"{spec}: no such lesson file") from None
-    except IsADirectoryError:
-        raise LessonError(f"{spec}: is a folder, not a lesson file") from None
-    except UnicodeDecodeError:
-        raise LessonError(f"{name}: not UTF-8 text") from None
-    except OSError as error:
-        raise LessonError(f"{spec}: cannot read it ({error.strerror or error})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise LessonError(unreadable(spec, error, "lesson file")) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -39,7 +39,7 @@ from core.autodiff.formula import FormulaError, column_names, parse_formula
 from core.autodiff.graph import Graph
 from core.autodiff.losses import LossError, check_delta, check_loss
 from core.data.datasets import Dataset, builtin_dataset, load_dataset
-from core.user_files import load_json, read_text
+from core.user_files import load_json, read_text, unreadable
 
 #: Where the preset files live.
 PRESET_FOLDER = Path(__file__).resolve().parents[1] / "resources" / "presets"
@@ -218,11 +218,12 @@ def read_preset(path: Path) -> tuple[int, Preset]:
         initial weights do not name the graph's weights, or its data file is missing.
     """
     try:
-        raw = load_json(read_text(path, MAX_PRESET_BYTES), MAX_PRESET_DEPTH)
-    except OSError as error:  # also a FIFO, a device or a file over the limit, unread
-        raise PresetError(f"{path.name}: cannot read the preset "
-                          f"({error.strerror or error})") from error
-    except (UnicodeDecodeError, ValueError) as error:  # not JSON, or nested too deeply
+        text = read_text(path, MAX_PRESET_BYTES)
+    except (OSError, UnicodeDecodeError) as error:  # also a FIFO, a device, a large file
+        raise PresetError(unreadable(path.name, error, "preset file")) from error
+    try:
+        raw = load_json(text, MAX_PRESET_DEPTH)
+    except ValueError as error:  # not JSON, or nested too deeply
         raise PresetError(f"{path.name}: cannot read the preset ({error})") from error
     if not isinstance(raw, dict) or raw.get("format") != PRESET_FORMAT:
         raise PresetError(f"{path.name}: not a {PRESET_FORMAT} file")

@@ -19,6 +19,10 @@ A refusal is an :class:`OSError` (``IsADirectoryError``, :class:`NotRegularFileE
 
 JSON read from such files is decoded with :func:`load_json`, which refuses nesting deeper
 than a limit with a one-line error instead of a ``RecursionError``.
+
+Every reader words a refusal with :func:`unreadable` (``PATH: no such file``, ``PATH: is a
+directory, not a lesson file``, ``PATH: cannot read the file (Permission denied)``), so a
+user's file is refused in the same words whatever it was meant to be.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ __all__ = [
     "read_bytes",
     "read_text",
     "sha256_hex",
+    "size_words",
+    "unreadable",
 ]
 
 _HASH_BLOCK = 1 << 20
@@ -201,6 +207,55 @@ def sha256_hex(path: str | os.PathLike[str], limit: int) -> str:
     for block in _blocks(path, limit, whole=False):
         digest.update(block)
     return digest.hexdigest()
+
+
+def size_words(n: int) -> str:
+    """A size for people: ``256 MiB``, ``4.5 GiB``, ``1,000 bytes``."""
+    for unit, power in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 2**power:
+            value = n / 2**power
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{n:,} bytes"
+
+
+def unreadable(source: str | os.PathLike[str], error: BaseException,
+               kind: str = "file") -> str:
+    """The one-line message for a user's file that could not be read, ``SOURCE: what``.
+
+    Parameters
+    ----------
+    source
+        The path as the user gave it.
+    error
+        What the reader raised: an :class:`OSError` of :func:`open_regular` or
+        :func:`read_bytes`, a ``UnicodeDecodeError`` of :func:`read_text`, or the
+        ``ValueError`` of a path with a NUL byte.
+    kind
+        What the file was meant to be (``data file``, ``lesson file``): a directory is
+        ``not a data file``, and a size over the budget says ``data files are limited to``.
+    """
+    where = os.fspath(source)
+    if isinstance(error, FileNotFoundError):
+        what = "no such file"
+    elif isinstance(error, IsADirectoryError):
+        what = f"is a directory, not a {kind}"
+    elif isinstance(error, PermissionError):
+        what = "permission denied, cannot read the file"
+    elif isinstance(error, FileTooLargeError):
+        # Rounded sizes would read alike just over the limit (1.0 MiB over 1 MiB): bytes.
+        near = error.size is None or error.size < 2 * error.limit
+        words = (lambda n: f"{n:,} bytes") if near else size_words
+        size = "larger than that" if error.size is None else words(error.size)
+        what = f"the file is {size}; {kind}s are limited to {words(error.limit)}"
+    elif isinstance(error, NotRegularFileError):
+        what = str(error.strerror)  # a FIFO or a device: it would block or never end
+    elif isinstance(error, OSError):
+        what = f"cannot read the file ({error.strerror or error})"
+    elif isinstance(error, UnicodeDecodeError):
+        what = f"not UTF-8 text, so not a {kind}"
+    else:  # a NUL byte in the path
+        what = f"cannot open the file ({error})"
+    return f"{where}: {what}"
 
 
 def load_json(text: str | bytes, max_depth: int,

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from core.backward_check.worker import CANNOT_CHECK, MESSAGE_CHARS, decode_result, result_size
-from core.user_files import FileTooLargeError, NotRegularFileError, read_bytes
+from core.user_files import read_bytes, unreadable
 
 LAUNCHER = Path(__file__).with_name("launcher.py")
 #: The application's folder: never readable from the sandbox.
@@ -300,17 +300,8 @@ def _copy_student_files(file: Path, root: Path) -> tuple[Path, str]:
     no more than the bytes left of the budget)."""
     try:
         main = read_bytes(file, MAX_BYTES)
-    except FileNotFoundError:
-        raise StudentCodeError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise StudentCodeError(f"{file} is a folder, not a Python file") from None
-    except NotRegularFileError:
-        raise StudentCodeError(f"{file} is not a regular file") from None
-    except FileTooLargeError:
-        raise StudentCodeError(f"{file.name} is larger than the check accepts "
-                               f"({MAX_BYTES // 1024} KB)") from None
     except OSError as error:
-        raise StudentCodeError(f"{file}: cannot be read ({error.strerror})") from None
+        raise StudentCodeError(unreadable(file, error, "Python file")) from None
     work = root / "work"
     work.mkdir()
     (work / file.name).write_bytes(main)

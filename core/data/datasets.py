@@ -32,10 +32,9 @@ import numpy as np
 
 from core.data.safe_pickle import NUMERIC_KINDS, RefusedPickleError, describe_dtype, restricted_load
 from core.user_files import (
-    FileTooLargeError,
-    NotRegularFileError,
     check_regular,
     read_bytes,
+    unreadable,
 )
 
 __all__ = [
@@ -254,8 +253,7 @@ def load_dataset(path: str | os.PathLike[str], target_column: int = -1, *,
     except RecursionError as error:
         raise DataError(f"{source}: the data is nested too deeply") from error
     except OSError as error:
-        raise DataError(f"{source}: cannot read the file ({error.strerror or error})"
-                        ) from error
+        raise DataError(unreadable(source, error, "data file")) from error
     except Exception as error:  # any reader's failure on a malformed file
         detail = _shorten(str(error)) or type(error).__name__
         raise DataError(f"{source}: cannot be read as data ({detail})") from error
@@ -364,22 +362,7 @@ def _load(path: Path, source: str, target_column: int, progress: LoadProgress,
 
 def file_error(error: OSError | ValueError, source: str) -> DataError:
     """A refusal of :mod:`core.user_files` as a data file's one-line message."""
-    if isinstance(error, FileNotFoundError):
-        return DataError(f"{source}: no such file")
-    if isinstance(error, IsADirectoryError):
-        return DataError(f"{source}: is a directory, not a data file")
-    if isinstance(error, PermissionError):
-        return DataError(f"{source}: permission denied, cannot read the file")
-    if isinstance(error, FileTooLargeError):
-        size = "larger than that" if error.size is None else _bytes(error.size)
-        return DataError(f"{source}: the file is {size}; data files are limited to "
-                         f"{_bytes(error.limit)}")
-    if isinstance(error, NotRegularFileError):
-        # A FIFO or device would block or never end.
-        return DataError(f"{source}: {error.strerror}")
-    if isinstance(error, OSError):
-        return DataError(f"{source}: cannot read the file ({error.strerror or error})")
-    return DataError(f"{source}: cannot open the file ({error})")  # a NUL byte in the path
+    return DataError(unreadable(source, error, "data file"))
 
 
 def _check_is_file(path: Path, source: str) -> None:

@@ -65,11 +65,10 @@ from core.training.config import ConfigError, DataSource, TrainingConfig, file_s
 from core.training.holdout import split_rows
 from core.training.optimizers import HyperparameterError, make_optimizer
 from core.user_files import (
-    FileTooLargeError,
     JSONDepthError,
-    NotRegularFileError,
     load_json,
     read_bytes,
+    unreadable,
 )
 
 if TYPE_CHECKING:
@@ -245,21 +244,8 @@ def read_session(path: str | os.PathLike[str]) -> Session:
     source = os.fspath(path)
     try:
         raw = read_bytes(source, MAX_SESSION_BYTES)
-    except FileNotFoundError:
-        raise SessionError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise SessionError(f"{source}: is a directory, not a session file") from None
-    except FileTooLargeError as error:
-        size = "more" if error.size is None else f"{error.size:,} bytes"
-        raise SessionError(f"{source}: {size} is too large for a session file (at most "
-                           f"{MAX_SESSION_BYTES:,} bytes)") from None
-    except NotRegularFileError as error:
-        raise SessionError(f"{source}: {error.strerror}") from None
-    except OSError as error:
-        raise SessionError(f"{source}: cannot read the file ({error.strerror or error})"
-                           ) from None
-    except ValueError as error:  # a NUL byte in the path
-        raise SessionError(f"{source}: cannot open the file ({error})") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+        raise SessionError(unreadable(source, error, "session file")) from None
     if not raw.strip():
         raise SessionError(f"{source}: the file is empty")
     containers = raw.count(b"[") + raw.count(b"{")  # brackets in strings count too: fine

@@ -170,10 +170,10 @@ def test_a_file_that_is_not_regular_or_too_large_is_refused(tmp_path):
     fifo = tmp_path / "fifo.py"
     os.mkfifo(fifo)
     assert_cannot_check(check_backward("student file is a FIFO", fifo),
-                        "is not a regular file")
+                        "is a FIFO (named pipe), not a regular file")
     large = student(tmp_path, "x = 1\n" * 300_000, "large.py")
     assert_cannot_check(check_backward("student file of 1.8 MB", large),
-                        "larger than the check accepts")
+                        "Python files are limited to")
 
 
 def test_the_copy_holds_at_most_20_sibling_files_and_never_the_original(tmp_path):

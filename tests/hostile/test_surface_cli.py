@@ -123,7 +123,7 @@ def test_a_wide_session_too_long_to_replay_opens_from_its_checkpoint(folder):
 def test_a_100_mb_history_of_empty_arrays_is_refused_by_its_size(folder):
     path = files.empty_arrays_session(folder, 100_000_000)
     refused("inspect", "--session", str(path), "--json",
-            words="is too large for a session file (at most 33,554,432 bytes)")
+            words="session files are limited to 32 MiB")
 
 
 def test_empty_arrays_within_the_size_are_refused_by_their_count(folder):

@@ -232,7 +232,7 @@ def test_a_file_that_eats_memory_hits_the_limit(seed, tmp_path):
 def test_missing_and_non_python_files(seed, tmp_path):
     with pytest.raises(StudentCodeError, match="no such file"):
         check(seed, tmp_path / "absent.py")
-    with pytest.raises(StudentCodeError, match="is a folder, not a Python file"):
+    with pytest.raises(StudentCodeError, match="is a directory, not a Python file"):
         check(seed, tmp_path)
     binary = tmp_path / "binary.py"
     binary.write_bytes(b"\x00\xff\xfe garbage")

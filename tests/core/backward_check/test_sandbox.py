@@ -103,10 +103,10 @@ def test_a_student_file_that_is_a_device_a_link_loop_or_unreadable_says_so(tmp_p
     loop = tmp_path / "loop.py"
     loop.symlink_to(loop)
     point = [CheckPoint((1.0,), 1.0, (1.0,), {})]
-    for path, words in (("/dev/zero", "is not a regular file"),
-                        (str(loop), "cannot be read"),
+    for path, words in (("/dev/zero", "is a character device, not a regular file"),
+                        (str(loop), "cannot read the file"),
                         (str(tmp_path / "absent.py"), "no such file"),
-                        (str(tmp_path), "is a folder")):
+                        (str(tmp_path), "is a directory, not a Python file")):
         with pytest.raises(StudentCodeError, match=words):
             run_student_file(path, point, ["da"], timeout=5)
 
