@@ -16,11 +16,15 @@ The trainer needs no event system: :meth:`Trainer.step_sample` and friends retur
 thread.  :meth:`Trainer.run_for` trains for a time budget, for a GUI timer.
 
 Any step can be restored exactly: :meth:`Trainer.checkpoint` and :meth:`Trainer.restore`
-save and resume the whole state (:class:`core.training.checkpoint.Checkpoint`); every
-``K`` steps the trainer keeps a checkpoint (:mod:`core.training.checkpoint_log`), so
+save and resume the whole state (:class:`core.training.checkpoint.Checkpoint`; which
+checkpoints fit, and the ones kept every ``K`` steps: :mod:`core.training.checkpointing`).
 :meth:`Trainer.state_at` and :meth:`Trainer.rebuild` recreate the state after any past step
 by replaying at most ``K - 1`` steps, and :meth:`Trainer.fork` continues from there with
-another optimizer or other hyperparameters on the same sample order.
+another optimizer or other hyperparameters on the same sample order
+(:mod:`core.training.replay`).
+
+A trainer for a :class:`core.training.config.TrainingConfig` is made by
+:meth:`Trainer.from_config`, the one way every front end builds it.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ import math
 import time
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 from weakref import WeakKeyDictionary
@@ -40,8 +43,14 @@ import numpy as np
 from core.autodiff.compiled import CompiledGraph, SampleFn, compiled_graph
 from core.autodiff.engine import InputError, Trace, evaluate
 from core.autodiff.graph import Graph
-from core.training.checkpoint import Checkpoint, CheckpointError
+from core.training.checkpoint import Checkpoint
 from core.training.checkpoint_log import CheckpointLog
+from core.training.checkpointing import (
+    check_fits,
+    keep_checkpoint,
+    load_optimizer_state,
+    logged_checkpoint,
+)
 from core.training.divergence import node_name
 from core.training.history import MIN_LIMIT, History
 from core.training.holdout import EarlyStop, check_early_stop, early_stop, split_rows
@@ -55,6 +64,7 @@ from core.training.hyperparameters import (
 )
 from core.training.initial_weights import initial_weights as draw_initial_weights
 from core.training.optimizers import Optimizer
+from core.training.replay import PastState, Replay
 from core.training.results import Cursor, Divergence, StepResult
 
 if TYPE_CHECKING:
@@ -87,25 +97,6 @@ class TrainingData(Protocol):
 
 class TrainingFinishedError(RuntimeError):
     """A step was asked for after the last epoch or after a divergence."""
-
-
-@dataclass(frozen=True)
-class PastState:
-    """The state after some step, rebuilt (:meth:`Trainer.rebuild`).
-
-    Attributes
-    ----------
-    checkpoint
-        Weights, optimizer state and cursor after ``checkpoint.step`` updates.
-    cursor
-        The next sample to train from there (as :attr:`Trainer.cursor` would say).
-    trace
-        The trace of that sample at those weights: what the next step computes.
-    """
-
-    checkpoint: Checkpoint
-    cursor: Cursor
-    trace: Trace
 
 
 def _frozen(values: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -342,7 +333,7 @@ class Trainer:
         self.optimizer.reset()
         self.history.clear()
         self._log = CheckpointLog(self.total_steps, len(self._initial), self.optimizer.slots)
-        self._replayer: Trainer | None = None
+        self._replay = Replay(self)
         self._apply = self._make_apply()
         self._epoch = 0
         self._position = 0
@@ -442,6 +433,11 @@ class Trainer:
         return self._stopped
 
     @property
+    def n_weights(self) -> int:
+        """Weights the graph has (and the optimizer updates)."""
+        return len(self._initial)
+
+    @property
     def total_steps(self) -> int:
         """Updates in a complete run: ``epochs * n_samples``."""
         return self.epochs * self._n
@@ -478,9 +474,7 @@ class Trainer:
         return self._log
 
     def _keep_checkpoint(self) -> None:
-        state = self.optimizer.state()
-        self._log.add(self._step, self._epoch_sum, self.optimizer.step_count, self._w,
-                      {slot: state[slot].tolist() for slot in self.optimizer.slots})
+        keep_checkpoint(self._log, self._step, self._epoch_sum, self.optimizer, self._w)
 
     def _order_of(self, epoch: int) -> tuple[int, ...] | None:
         """Epoch ``epoch``'s sample order (``None``: dataset order)."""
@@ -522,61 +516,23 @@ class Trainer:
         Raises
         ------
         CheckpointError
-            If the checkpoint does not fit this trainer; nothing changed then.
+            If the checkpoint does not fit this trainer (:func:`check_fits`); nothing
+            changed then.
         """
         own_past = optimizer_state and checkpoint.step <= self._step \
-            and self._is_own_past(checkpoint)
-        self._load(checkpoint, optimizer_state, keep_history=own_past, keep_log=own_past)
+            and self._replay.is_own_past(checkpoint)
+        self._load(checkpoint, optimizer_state,
+                   history=self.history if own_past else None,
+                   log=self._log if own_past else None)
 
-    def _is_own_past(self, checkpoint: Checkpoint) -> bool:
-        try:
-            rebuilt = self.state_at(checkpoint.step)
-        except CheckpointError:
-            return False
-        return rebuilt.identical(checkpoint)
-
-    def _load(self, cp: Checkpoint, optimizer_state: bool, *, keep_history: bool,
-              keep_log: bool) -> None:
-        """Check that ``cp`` fits, then set the state from it.  ``keep_history`` keeps the
-        history before its step, ``keep_log`` the kept checkpoints before it (only when
-        they are the past of ``cp``)."""
-        n_weights = len(self._initial)
-        if len(cp.weights) != n_weights:
-            raise CheckpointError(f"the checkpoint has {len(cp.weights)} weights, the graph "
-                                  f"has {n_weights}")
-        if (cp.seed, cp.shuffle) != (self.seed, self.shuffle):
-            raise CheckpointError(
-                f"the checkpoint was made with seed {cp.seed}, shuffle "
-                f"{'on' if cp.shuffle else 'off'}; this run has seed {self.seed}, shuffle "
-                f"{'on' if self.shuffle else 'off'}")
-        if cp.step != cp.epoch * self._n + cp.position or cp.position >= self._n:
-            raise CheckpointError(f"the checkpoint's step {cp.step} (epoch {cp.epoch}, "
-                                  f"position {cp.position}) does not fit data of {self._n} "
-                                  f"samples")
-        if cp.step > self.total_steps:
-            raise CheckpointError(f"the checkpoint is at step {cp.step}, beyond this run's "
-                                  f"{self.total_steps} steps ({self.epochs} epochs)")
-        if cp.order is not None and len(cp.order) != self._n:
-            raise CheckpointError(f"the checkpoint's order has {len(cp.order)} samples, the "
-                                  f"data has {self._n}")
-        held_out = self._held.size > 0
-        if held_out and len(cp.holdout_loss) != cp.epoch:
-            raise CheckpointError("the checkpoint has no held-out losses; this run holds "
-                                  f"{self._held.size} rows out")
-        if not held_out and cp.holdout_loss:
-            raise CheckpointError("the checkpoint has held-out losses; this run holds no "
-                                  "rows out")
+    def _load(self, cp: Checkpoint, optimizer_state: bool, *, history: History | None,
+              log: CheckpointLog | None) -> None:
+        """Check that ``cp`` fits, then set the state from it.  ``history`` and ``log``:
+        the history and the kept checkpoints to keep those before its step of (only when
+        they are the past of ``cp``; ``None``: they start over at its step)."""
+        check_fits(cp, self, optimizer_state)
         if optimizer_state:
-            if cp.optimizer != self.optimizer.name:
-                raise CheckpointError(f"the checkpoint's optimizer state is for "
-                                      f"{cp.optimizer}, this run uses {self.optimizer.name}")
-            state: dict[str, object] = dict(cp.state_arrays())
-            if self.optimizer.counts_steps:
-                state["t"] = cp.optimizer_steps
-            try:
-                self.optimizer.load_state(state)  # type: ignore[arg-type]
-            except HyperparameterError as error:
-                raise CheckpointError(str(error)) from None
+            load_optimizer_state(self.optimizer, cp)
         else:
             self.optimizer.reset()
         self._w[:] = cp.weights
@@ -592,28 +548,23 @@ class Trainer:
             self._prepare_epoch()
             if cp.order is not None:
                 self._set_order(list(cp.order))
-        if not keep_history:
+        if history is None:
             self.history.clear()
+        else:
+            self.history = history
         self.history.rewind(cp.step, cp.epoch_loss, cp.holdout_loss)
+        if log is not None:
+            self._log = log
         self._log.rewind(cp.step)
         nearest = self._log.nearest(cp.step)
-        if not keep_log or nearest is None \
+        if log is None or nearest is None \
                 or int(self._log.steps()[nearest]) <= cp.step - self._log.interval:
             # Replays start here: what came before is not known to lead to this state.
             self._log.clear()
             self._keep_checkpoint()
 
     def _logged_checkpoint(self, index: int) -> Checkpoint:
-        step, epoch_sum, optimizer_steps, weights, state = self._log.read(index)
-        epoch, position = divmod(step, self._n)
-        return Checkpoint(
-            step=step, epoch=epoch, position=position, weights=tuple(weights),
-            optimizer=self.optimizer.name,
-            optimizer_state={slot: tuple(values) for slot, values in state.items()},
-            optimizer_steps=optimizer_steps, epoch_sum=epoch_sum,
-            epoch_loss=tuple(self.history.epoch_loss()[:epoch].tolist()), seed=self.seed,
-            shuffle=self.shuffle, order=self._order_of(epoch),
-            holdout_loss=tuple(self.history.holdout_loss()[:epoch].tolist()))
+        return logged_checkpoint(self._log, index, self, self.history, self._order_of)
 
     def _twin(self, optimizer: Optimizer | None = None,
               history_limit: int | None = None) -> Trainer:
@@ -626,11 +577,14 @@ class Trainer:
                        history_limit=self.history.limit if history_limit is None
                        else history_limit, holdout=self.holdout, early_stop=self.early_stop)
 
+    # -- the past (core.training.replay) -------------------------------------------------
+
     def state_at(self, step: int) -> Checkpoint:
         """The state after ``step`` updates of this run, rebuilt exactly (bit for bit).
 
         Replays at most ``checkpoints.interval - 1`` steps from the nearest kept
-        checkpoint, on a separate trainer: this one is not changed.
+        checkpoint, on a separate trainer: this one is not changed
+        (:meth:`core.training.replay.Replay.state_at`).
 
         Raises
         ------
@@ -638,27 +592,7 @@ class Trainer:
             If ``step`` is not between the first kept checkpoint (0 unless the run was
             restored) and the current step.
         """
-        step = _whole_number("step", step, 0)
-        if step > self._step:
-            raise CheckpointError(f"step {step} has not been trained: this run is at step "
-                                  f"{self._step}")
-        if step == self._step:
-            return self.checkpoint()
-        index = self._log.nearest(step)
-        if index is None:
-            first = int(self._log.steps()[0])
-            raise CheckpointError(f"step {step} is before this run's first checkpoint "
-                                  f"(step {first}, where it was restored)")
-        base = self._logged_checkpoint(index)
-        if base.step == step:
-            return base
-        replayer = self._replayer
-        if replayer is None or replayer.optimizer.values != self.optimizer.values \
-                or type(replayer.optimizer) is not type(self.optimizer):
-            replayer = self._replayer = self._twin(history_limit=MIN_LIMIT)
-        replayer._load(base, True, keep_history=False, keep_log=False)
-        replayer._advance(step - base.step)
-        return replayer.checkpoint()
+        return self._replay.state_at(_whole_number("step", step, 0))
 
     def rebuild(self, step: int) -> PastState:
         """The state after ``step`` updates, the next sample and its trace there.
@@ -668,17 +602,7 @@ class Trainer:
         CheckpointError
             As :meth:`state_at`.
         """
-        checkpoint = self.state_at(step)
-        if checkpoint.epoch >= self.epochs:
-            cursor = Cursor(self.epochs, 0, 0, checkpoint.step)
-        else:
-            order = checkpoint.order
-            index = checkpoint.position if order is None else order[checkpoint.position]
-            sample = index if self._train is None else self._train[index]
-            cursor = Cursor(checkpoint.epoch, checkpoint.position, sample, checkpoint.step)
-        trace = evaluate(self.graph, self._rows[cursor.sample], self._targets[cursor.sample],
-                         checkpoint.weights)
-        return PastState(checkpoint, cursor, trace)
+        return self._replay.rebuild(_whole_number("step", step, 0))
 
     def fork(self, step: int, optimizer: Optimizer | None = None) -> Trainer:
         """A new trainer that continues this run from after ``step`` updates.
@@ -705,14 +629,18 @@ class Trainer:
         """
         checkpoint = self.state_at(step)
         fork = self._twin(optimizer)
-        same_kind = fork.optimizer.name == self.optimizer.name
-        fork.history = self.history.copy()
-        same_rule = same_kind and fork.optimizer.values == self.optimizer.values
-        if same_rule:
-            # The fork's past is this run's, and replays of it with the same rule agree.
-            fork._log = self._log.copy()
-        fork._load(checkpoint, same_kind, keep_history=True, keep_log=same_rule)
+        self._replay.branch(fork, checkpoint)
         return fork
+
+    def cursor_at(self, checkpoint: Checkpoint) -> Cursor:
+        """The next sample to train from ``checkpoint``'s state (as :attr:`cursor` says
+        after :meth:`restore`)."""
+        if checkpoint.epoch >= self.epochs:
+            return Cursor(self.epochs, 0, 0, checkpoint.step)
+        order = checkpoint.order
+        index = checkpoint.position if order is None else order[checkpoint.position]
+        sample = index if self._train is None else self._train[index]
+        return Cursor(checkpoint.epoch, checkpoint.position, sample, checkpoint.step)
 
     # -- stepping ------------------------------------------------------------------------
 
@@ -788,13 +716,17 @@ class Trainer:
         """Train every remaining step; the last result, or ``None`` if already finished."""
         return self.run(self.remaining)
 
-    def trace(self, sample: int | None = None) -> Trace:
-        """The full trace of a dataset row at the current weights, without training.
+    def trace(self, sample: int | None = None,
+              weights: Sequence[float] | None = None) -> Trace:
+        """The full trace of a dataset row at the current weights (or at ``weights``),
+        without training.
 
         Parameters
         ----------
         sample
             The row (negative counts from the end); ``None`` is the cursor's sample.
+        weights
+            One per weight, in ``graph.weights`` order (default: the current ones).
         """
         index = self.cursor.sample if sample is None else sample
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
@@ -802,7 +734,8 @@ class Trainer:
             raise InputError(f"sample {index!r} is out of range: the data has "
                              f"{self._n_rows} samples (0..{self._n_rows - 1})")
         index = int(index) % self._n_rows
-        return evaluate(self.graph, self._rows[index], self._targets[index], self._w)
+        return evaluate(self.graph, self._rows[index], self._targets[index],
+                        self._w if weights is None else weights)
 
     def dataset_loss(self) -> float:
         """Mean loss over the training rows (the whole dataset unless rows are held out)
