@@ -14,6 +14,7 @@ exactly (JSON numbers are written with ``repr``, which Python reads back bit for
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import json
@@ -35,7 +36,7 @@ from core.training.hyperparameters import (
     HyperparameterError,
     shown,
 )
-from core.training.optimizers import OPTIMIZERS, Optimizer
+from core.training.optimizers import OPTIMIZERS, Optimizer, resolve_optimizer
 
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
@@ -236,6 +237,10 @@ class TrainingConfig:
         ``bce`` (see :mod:`core.autodiff.losses`).
     delta
         Huber's δ (finite, > 0; used by ``huber`` only).
+    optimizer_definition
+        The definition of a file-defined optimizer (see
+        :mod:`core.training.optimizer_files`), so the config works without the file;
+        filled in from the registry when the optimizer is one; ``None`` for a built-in.
 
     Raises
     ------
@@ -258,6 +263,7 @@ class TrainingConfig:
     early_stop: int | None = None
     loss: str = "mse"
     delta: float = 1.0
+    optimizer_definition: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         # Normalised values are written back: the config holds exactly what was checked.
@@ -269,10 +275,14 @@ class TrainingConfig:
         if not isinstance(self.data, DataSource):
             raise ConfigError("data", f"data must be a DataSource, got {shown(self.data)}")
         name = self.optimizer.strip().lower() if isinstance(self.optimizer, str) else None
+        cls = _checked("optimizer_definition", lambda d: resolve_optimizer(str(name), d),
+                       self.optimizer_definition) if self.optimizer_definition else None
         if name not in OPTIMIZERS:
             raise ConfigError("optimizer", f"unknown optimizer {shown(self.optimizer)}; known: "
                                             f"{', '.join(OPTIMIZERS)}")
         store("optimizer", name)
+        cls = cls or OPTIMIZERS[name]
+        store("optimizer_definition", None if cls.built_in else copy.deepcopy(dict(cls.definition)))
         store("hyperparameters", _check_hyperparameters(name, self.hyperparameters))
         for rule in (CLIP_VALUE, CLIP_NORM):
             value = getattr(self, rule.name)
@@ -331,7 +341,7 @@ class TrainingConfig:
     @property
     def optimizer_class(self) -> type[Optimizer]:
         """The optimizer's class."""
-        return OPTIMIZERS[self.optimizer]
+        return resolve_optimizer(self.optimizer, self.optimizer_definition)
 
     def make_optimizer(self) -> Optimizer:
         """A fresh optimizer for the graph's weights with these hyperparameters."""
@@ -413,6 +423,8 @@ class TrainingConfig:
         without giving ``hyperparameters`` starts from the new optimizer's defaults."""
         if "optimizer" in changes and "hyperparameters" not in changes:
             changes["hyperparameters"] = {}
+        if "optimizer" in changes and "optimizer_definition" not in changes:
+            changes["optimizer_definition"] = None  # the new one's, if it is file-defined
         return dataclasses.replace(self, **changes)
 
     def with_hyperparameters(self, **values: float) -> TrainingConfig:
@@ -440,6 +452,8 @@ class TrainingConfig:
             "early_stop": self.early_stop,
             "loss": self.loss,
             "delta": self.delta,
+            **({"optimizer_definition": dict(self.optimizer_definition)}
+               if self.optimizer_definition else {}),
         }
 
     def to_json(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -55,6 +55,8 @@ class Hyperparameter:
         Whether the ends themselves are allowed.
     doc
         One line for tooltips and ``--help``.
+    symbol
+        How a rule written for people shows it (``η`` for ``lr``); empty: the name.
     """
 
     name: str
@@ -64,6 +66,7 @@ class Hyperparameter:
     low_inclusive: bool
     high_inclusive: bool
     doc: str
+    symbol: str = ""
 
     @property
     def flag(self) -> str:
@@ -72,7 +75,9 @@ class Hyperparameter:
 
     @property
     def interval(self) -> str:
-        """The allowed range as text: ``> 0``, ``>= 0`` or ``in [0, 1)``."""
+        """The allowed range as text: ``> 0``, ``>= 0``, ``in [0, 1)`` or ``finite``."""
+        if math.isinf(self.low) and math.isinf(self.high):
+            return "finite"
         if math.isinf(self.high):
             return f"{'>=' if self.low_inclusive else '>'} {self.low:g}"
         left = "[" if self.low_inclusive else "("
@@ -154,28 +159,57 @@ class WholeNumber:
         return int(value)
 
 
-def _positive(name: str, default: float, doc: str) -> Hyperparameter:
-    return Hyperparameter(name, default, 0.0, math.inf, False, False, doc)
+def _positive(name: str, default: float, doc: str, symbol: str = "") -> Hyperparameter:
+    return Hyperparameter(name, default, 0.0, math.inf, False, False, doc, symbol)
 
 
-def _non_negative(name: str, default: float, doc: str) -> Hyperparameter:
-    return Hyperparameter(name, default, 0.0, math.inf, True, False, doc)
+def _non_negative(name: str, default: float, doc: str, symbol: str = "") -> Hyperparameter:
+    return Hyperparameter(name, default, 0.0, math.inf, True, False, doc, symbol)
 
 
-def _fraction(name: str, default: float, doc: str) -> Hyperparameter:
-    return Hyperparameter(name, default, 0.0, 1.0, True, False, doc)
+def _fraction(name: str, default: float, doc: str, symbol: str = "") -> Hyperparameter:
+    return Hyperparameter(name, default, 0.0, 1.0, True, False, doc, symbol)
 
 
 # -- the optimizers' hyperparameters (core.training.optimizers picks them per rule) ------
 
-LR = _positive("lr", 0.01, "learning rate η: the step size")
-GAMMA = _fraction("gamma", 0.9, "momentum coefficient γ: how much of the velocity is kept")
-BETA1 = _fraction("beta1", 0.9, "decay β1 of the running mean of gradients")
-BETA2 = _fraction("beta2", 0.99, "decay β2 of the running mean of squared gradients")
-RHO = _fraction("rho", 0.9, "decay ρ of the running mean of squared gradients")
-EPS = _positive("eps", 1e-7, "ε added to the denominator so it is never zero")
+LR = _positive("lr", 0.01, "learning rate η: the step size", "η")
+GAMMA = _fraction("gamma", 0.9, "momentum coefficient γ: how much of the velocity is kept",
+                  "γ")
+BETA1 = _fraction("beta1", 0.9, "decay β1 of the running mean of gradients", "β1")
+BETA2 = _fraction("beta2", 0.99, "decay β2 of the running mean of squared gradients", "β2")
+RHO = _fraction("rho", 0.9, "decay ρ of the running mean of squared gradients", "ρ")
+EPS = _positive("eps", 1e-7, "ε added to the denominator so it is never zero", "ε")
 WEIGHT_DECAY = _non_negative("weight_decay", 0.01,
-                             "decoupled weight decay λ: shrinks weights towards zero")
+                             "decoupled weight decay λ: shrinks weights towards zero", "λ")
+
+#: The optimizers' hyperparameters by name: an optimizer file that names one of these gets
+#: its range (and its own default); any other name is any finite number.
+OPTIMIZER_HYPERPARAMETERS = {h.name: h for h in (LR, GAMMA, BETA1, BETA2, RHO, EPS,
+                                                 WEIGHT_DECAY)}
+
+
+def optimizer_hyperparameter(name: str, default: object, source: str) -> Hyperparameter:
+    """The declaration of an optimizer file's hyperparameter ``name`` with ``default``.
+
+    A known name (:data:`OPTIMIZER_HYPERPARAMETERS`) keeps its declared range, symbol and
+    doc, with the file's default; any other name takes any finite number, and its doc says
+    it comes from ``source`` (the optimizer's name).
+
+    Raises
+    ------
+    HyperparameterError
+        If ``default`` is not a number the range allows.
+    """
+    known = OPTIMIZER_HYPERPARAMETERS.get(name)
+    if known is None:
+        known = Hyperparameter(name, 0.0, -math.inf, math.inf, False, False,
+                               f"{name}, defined by {source}: any finite number")
+    value = known.validate(default)
+    # The declaration itself when the default is its own: one object per rule.
+    return known if value == known.default and known.name in OPTIMIZER_HYPERPARAMETERS \
+        else replace(known, default=value)
+
 
 # -- gradient clipping (off unless given: the default is no limit) ----------------------
 

@@ -1,10 +1,13 @@
-"""Optimizers: how a gradient becomes a weight update, one class per rule.
+"""Optimizers: how a gradient becomes a weight update, each written once as formulas.
 
-Each optimizer is a row of data, in the spirit of the op table: its hyperparameters
-(declared in :mod:`core.training.hyperparameters`), the per-weight state it keeps, and its
-update rule written as a few statements about one weight.  From the rule the class
-generates straight-line Python for a fixed number of weights (``Optimizer.source``), which
-updates a list of floats in place without per-step numpy calls.  The rules:
+Every optimizer is a definition in the format of :mod:`core.training.optimizer_files`: its
+hyperparameters, the per-weight state it keeps, statements computed once per update
+(``per_step``) and statements for one weight (``update``).  The built-in ones are the files
+``resources/optimizers/<name>.json``; a user's file defines more the same way
+(:func:`load_optimizer_file`).  From the parsed statements each optimizer generates
+straight-line Python for a fixed number of weights (``Optimizer.source``, through
+:mod:`core.expr.codegen`), which updates a list of floats in place without per-step numpy
+calls; every operation keeps the order the formula wrote.  The built-in rules:
 
 ==========  ==============================================================================
 sgd         w ← w − η·g
@@ -17,35 +20,69 @@ adam        m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  m�
 adamw       Adam, plus decoupled weight decay: w ← w − η·(m̂ / (√v̂ + ε) + λ·w)
 ==========  ==============================================================================
 
-An update that would make a weight or the optimizer's state non-finite is refused as a
-whole: nothing changes, and the trainer reports the divergence.
+Two more ship as example files: ``lion.json`` (Lion: the sign of an interpolated momentum)
+and ``signsgd.json`` (signSGD: w ← w − η·sign(g)).
+
+An update that would make a weight or the optimizer's state non-finite (or not a real
+number: a negative number to a fractional power) is refused as a whole: nothing changes,
+and the trainer reports the divergence.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
+import json
 import math
+import os
 import re
 from abc import ABC
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
-from core.training.hyperparameters import (
-    BETA1,
-    BETA2,
-    EPS,
-    GAMMA,
-    LR,
-    RHO,
-    WEIGHT_DECAY,
-    Hyperparameter,
-    HyperparameterError,
+from core.expr.codegen import define, namespace_of, number_source, python_source
+from core.expr.functions import SCALAR_ERRORS
+from core.expr.text import words
+from core.expr.tree import Statement, calls_in
+from core.training.hyperparameters import Hyperparameter, HyperparameterError
+from core.training.optimizer_files import (
+    GRADIENT,
+    STEP,
+    WEIGHT,
+    OptimizerDefinition,
+    OptimizerFileError,
+    check_definition,
+    read_optimizer_file,
 )
 
-__all__ = ["OPTIMIZERS", "Hyperparameter", "HyperparameterError", "NonFiniteUpdateError",
-           "Optimizer", "make_optimizer", "optimizer_class"]
+__all__ = [
+    "BUILT_IN",
+    "OPTIMIZERS",
+    "Hyperparameter",
+    "HyperparameterError",
+    "NonFiniteUpdateError",
+    "Optimizer",
+    "OptimizerFileError",
+    "all_hyperparameters",
+    "embedded_definition",
+    "forget_optimizer",
+    "load_optimizer_file",
+    "make_optimizer",
+    "optimizer_class",
+    "optimizer_from_definition",
+    "register_optimizer",
+    "resolve_optimizer",
+]
+
+#: The folder of the built-in optimizers' files (and the examples).
+FOLDER = Path(__file__).resolve().parents[2] / "resources" / "optimizers"
+
+#: The built-in optimizers, in display order (each is ``FOLDER / f"{name}.json"``).
+BUILT_IN = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 
 class NonFiniteUpdateError(ArithmeticError):
@@ -58,7 +95,65 @@ _SUM_CHUNK = 64
 
 
 def _all_finite(values: Iterable[float]) -> bool:
-    return all(math.isfinite(v) for v in values)
+    return all(isinstance(v, float | int) and math.isfinite(v) for v in values)
+
+
+@functools.lru_cache(maxsize=64)
+def _update_source(cls: type[Optimizer], n: int, values: tuple[tuple[str, float], ...]
+                   ) -> str:
+    """The update function of ``cls`` for ``n`` weights and these hyperparameter values
+    (cached: copies and forks of an optimizer share it)."""
+    hyper = {name: number_source(value) for name, value in values}
+    # Generated names: a once-per-step value ``bc1`` is ``bc1_``, a weight's value ``m`` is
+    # ``m_3``; the code's own names start with "_" (a file's names start with a letter).
+    once = {s.target: f"{s.target}_" for s in cls.per_step}
+    per_weight = (WEIGHT, GRADIENT, *cls.slots, *cls.locals)
+
+    def names(stem: str) -> list[str]:
+        return [f"{stem}_{i}" for i in range(n)]
+
+    functions = sorted(set().union(*(calls_in(s.expr) for s in (*cls.per_step,
+                                                                 *cls.update_rule))))
+    # Defaults bind the functions as fast locals.
+    bound = "".join(f"{f}={f}, " for f in functions)
+    lines = [f"def update(w, g, {bound}_rejected=_rejected):"]
+    if n == 0:
+        lines.append("    return True")
+        return "\n".join(lines) + "\n"
+    lines.append(f"    {', '.join(names('w'))}, = w")
+    lines.append(f"    {', '.join(names('g'))}, = g")
+    for slot in cls.slots:
+        lines.append(f"    {', '.join(names(slot))}, = _state_{slot}")
+    if cls.counts_steps:
+        lines.append(f"    {STEP} = _t[0] + 1")
+    lines.append("    try:")
+    for s in cls.per_step:
+        lines.append(f"        {once[s.target]} = {python_source(s.expr, {**hyper, **once})}")
+    for i in range(n):
+        mapping = {**hyper, **once, **{k: f"{k}_{i}" for k in per_weight}}
+        lines.extend(f"        {s.target}_{i} = {python_source(s.expr, mapping)}"
+                     for s in cls.update_rule)
+    lines.append("    except _ERRORS:")
+    lines.append("        _rejected.clear()")
+    lines.append("        return False")
+    # One sum is finite exactly when every term is (or it overflowed: then look closer).
+    new_values = names("w") + [name for slot in cls.slots for name in names(slot)]
+    for k in range(0, len(new_values), _SUM_CHUNK):
+        terms = " + ".join(new_values[k:k + _SUM_CHUNK])
+        lines.append(f"    _s {'=' if k == 0 else '+='} {terms}")
+    everything = ", ".join(new_values)
+    # A power of a negative number may be complex: its sum is complex too.
+    odd = " or _s.__class__ is complex" if cls.has_power else ""
+    lines.append(f"    if (_s - _s != 0.0{odd}) and not _all_finite(({everything},)):")
+    lines.append(f"        _rejected[:] = ({everything},)")
+    lines.append("        return False")
+    lines.append(f"    w[:] = ({', '.join(names('w'))},)")
+    for slot in cls.slots:
+        lines.append(f"    _state_{slot}[:] = ({', '.join(names(slot))},)")
+    if cls.counts_steps:
+        lines.append(f"    _t[0] = {STEP}")
+    lines.append("    return True")
+    return "\n".join(lines) + "\n"
 
 
 class Optimizer(ABC):
@@ -81,19 +176,27 @@ class Optimizer(ABC):
     name, title
         Registry key (``adam``) and display name (``Adam``).
     hyperparameters
-        The hyperparameters it takes, in display order.
+        The hyperparameters it takes, in display order (``lr`` first).
     formula
-        The update rule for people, one line.
+        The update rule for people, one line (rendered from the statements).
+    slots
+        The per-weight state vectors (``velocity``; ``m``, ``v``).
+    counts_steps
+        Whether the rule reads the update count ``t`` (then :meth:`state` has ``t``).
+    per_step, update_rule
+        The statements computed once per update (after ``t`` is incremented) and for
+        each weight (reading ``w``, ``g``, the state and the per-step values).
+    definition
+        The definition as JSON values (what a session embeds for a file-defined one).
+    built_in
+        Whether it is one of :data:`BUILT_IN`.
     source
         The generated update function, readable.
 
     Notes
     -----
-    Subclasses are data: ``slots`` (state vectors, one value per weight), ``counts_steps``
-    (keeps the update count ``t``), ``prelude`` (statements run once per update, after
-    ``t`` is incremented) and ``rule`` (statements for one weight).  In ``rule``, ``{w}``,
-    ``{g}`` and ``{slot}`` stand for that weight, its gradient and its state; hyperparameter
-    names are replaced by their values; ``sqrt`` is :func:`math.sqrt`.
+    Subclasses are made from definitions (:func:`optimizer_from_definition`), never
+    written by hand.
     """
 
     name: ClassVar[str]
@@ -102,12 +205,19 @@ class Optimizer(ABC):
     formula: ClassVar[str]
     slots: ClassVar[tuple[str, ...]] = ()
     counts_steps: ClassVar[bool] = False
+    per_step: ClassVar[tuple[Statement, ...]] = ()
+    update_rule: ClassVar[tuple[Statement, ...]]
+    locals: ClassVar[tuple[str, ...]] = ()
+    has_power: ClassVar[bool] = False
+    definition: ClassVar[Mapping[str, Any]]
+    built_in: ClassVar[bool] = False
     prelude: ClassVar[tuple[str, ...]] = ()
-    rule: ClassVar[tuple[str, ...]]
+    rule: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, n_weights: int, **values: float) -> None:
-        if not hasattr(type(self), "rule"):
-            raise TypeError("Optimizer is abstract: use a subclass or make_optimizer()")
+        if not hasattr(type(self), "update_rule"):
+            raise TypeError("Optimizer is abstract: use make_optimizer() or "
+                            "optimizer_from_definition()")
         if isinstance(n_weights, bool) or not isinstance(n_weights, int) or n_weights < 0:
             raise HyperparameterError(f"n_weights must be a whole number >= 0, got "
                                       f"{n_weights!r}")
@@ -125,68 +235,14 @@ class Optimizer(ABC):
         self._state: dict[str, list[float]] = {slot: [0.0] * n_weights for slot in self.slots}
         self._count = [0]
         self._rejected: list[float] = []
-        self.source = self._generate()
+        self.source = _update_source(type(self), n_weights, tuple(self._values.items()))
         namespace: dict[str, Any] = {
-            "sqrt": math.sqrt, "_all_finite": _all_finite, "_t": self._count,
-            "_rejected": self._rejected,
-            **{f"_{slot}": state for slot, state in self._state.items()},
+            **namespace_of("scalar"), "_all_finite": _all_finite, "_t": self._count,
+            "_rejected": self._rejected, "_ERRORS": SCALAR_ERRORS,
+            **{f"_state_{slot}": state for slot, state in self._state.items()},
         }
-        # The source is built from this class's own rule text and float reprs of validated
-        # numbers; no user text reaches it.
-        exec(compile(self.source, f"<optimizer {self.name}>", "exec"), namespace)  # noqa: S102
+        define(self.source, f"<optimizer {self.name}>", namespace)
         self._apply: Callable[[list[float], Sequence[float]], bool] = namespace["update"]
-
-    # -- the rule ----------------------------------------------------------------------
-
-    def _generate(self) -> str:
-        n = self.n_weights
-        values = self._values
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, values)) + r")\b")
-
-        def fill(statement: str, i: int | None) -> str:
-            text = pattern.sub(lambda m: repr(values[m.group(1)]), statement)
-            if i is None:
-                return text
-            names = {"w": f"w_{i}", "g": f"g_{i}", **{s: f"{s}_{i}" for s in self.slots}}
-            return text.format(**names)
-
-        def names(stem: str) -> list[str]:
-            return [f"{stem}_{i}" for i in range(n)]
-
-        # Defaults bind the helpers as fast locals.
-        lines = ["def update(w, g, sqrt=sqrt, _rejected=_rejected):"]
-        if n == 0:
-            lines.append("    return True")
-            return "\n".join(lines) + "\n"
-        lines.append(f"    {', '.join(names('w'))}, = w")
-        lines.append(f"    {', '.join(names('g'))}, = g")
-        for slot in self.slots:
-            lines.append(f"    {', '.join(names(slot))}, = _{slot}")
-        if self.counts_steps:
-            lines.append("    t = _t[0] + 1")
-        lines.append("    try:")
-        lines.extend(f"        {fill(s, None)}" for s in self.prelude)
-        for i in range(n):
-            lines.extend(f"        {fill(s, i)}" for s in self.rule)
-        lines.append("    except ArithmeticError:")
-        lines.append("        _rejected.clear()")
-        lines.append("        return False")
-        # One sum is finite exactly when every term is (or it overflowed: then look closer).
-        new_values = names("w") + [name for slot in self.slots for name in names(slot)]
-        for k in range(0, len(new_values), _SUM_CHUNK):
-            terms = " + ".join(new_values[k:k + _SUM_CHUNK])
-            lines.append(f"    _s {'=' if k == 0 else '+='} {terms}")
-        everything = ", ".join(new_values)
-        lines.append(f"    if _s - _s != 0.0 and not _all_finite(({everything},)):")
-        lines.append(f"        _rejected[:] = ({everything},)")
-        lines.append("        return False")
-        lines.append(f"    w[:] = ({', '.join(names('w'))},)")
-        for slot in self.slots:
-            lines.append(f"    _{slot}[:] = ({', '.join(names(slot))},)")
-        if self.counts_steps:
-            lines.append("    _t[0] = t")
-        lines.append("    return True")
-        return "\n".join(lines) + "\n"
 
     # -- public API ----------------------------------------------------------------------
 
@@ -265,7 +321,9 @@ class Optimizer(ABC):
             return None
         n = self.n_weights
         parts = ("weights", *self.slots)
-        return {key: np.array(self._rejected[i * n:(i + 1) * n])
+        # A value that is not a real number (a complex power) shows as nan.
+        real = [v if isinstance(v, float | int) else math.nan for v in self._rejected]
+        return {key: np.array(real[i * n:(i + 1) * n], dtype=float)
                 for i, key in enumerate(parts)}
 
     @property
@@ -339,116 +397,189 @@ class Optimizer(ABC):
         return f"{type(self).__name__}(n_weights={self.n_weights}, {args})"
 
 
-class SGD(Optimizer):
-    """Vanilla gradient descent."""
-
-    name = "sgd"
-    title = "SGD"
-    hyperparameters = (LR,)
-    formula = "w ← w − η·g"
-    rule = ("{w} = {w} - lr * {g}",)
+# -- optimizers from definitions ---------------------------------------------------------
 
 
-class Momentum(Optimizer):
-    """Momentum as the course notebook writes it: the velocity carries the learning rate."""
-
-    name = "momentum"
-    title = "Momentum"
-    hyperparameters = (LR, GAMMA)
-    formula = "v ← γ·v + η·g;  w ← w − v"
-    slots = ("velocity",)
-    rule = (
-        "{velocity} = gamma * {velocity} + lr * {g}",
-        "{w} = {w} - {velocity}",
-    )
+def _formula(definition: OptimizerDefinition) -> str:
+    """The rule for people: each statement in words, hyperparameters by their symbols."""
+    symbols = {h.name: h.symbol for h in definition.hyperparameters if h.symbol}
+    once = [f"{s.target} = {words(s.expr, symbols)}" for s in definition.per_step]
+    each = [f"{s.target} ← {words(s.expr, symbols)}" for s in definition.update]
+    return ";  ".join((*once, *each))
 
 
-class Nesterov(Optimizer):
-    """Nesterov momentum in look-ahead form: the step uses the updated velocity once more,
-    which equals taking the gradient at the point momentum is about to carry us to."""
+def _rule_text(definition: OptimizerDefinition) -> dict[str, tuple[str, ...]]:
+    """``prelude`` and ``rule``: the statements as Python text with the fewest parentheses,
+    per-weight names in braces (``{w} = {w} - lr * {g}``): the form the debugger's stepper
+    reads until it reads ``per_step`` and ``update_rule`` themselves."""
+    braced = re.compile(r"\b(" + "|".join(map(re.escape, (WEIGHT, GRADIENT, *definition.state,
+                                                           *definition.locals))) + r")\b")
 
-    name = "nesterov"
-    title = "Nesterov"
-    hyperparameters = (LR, GAMMA)
-    formula = "v ← γ·v + η·g;  w ← w − (γ·v + η·g)"
-    slots = ("velocity",)
-    rule = (
-        "{velocity} = gamma * {velocity} + lr * {g}",
-        "{w} = {w} - (gamma * {velocity} + lr * {g})",
-    )
+    def text(statement: Statement) -> str:
+        # ast.unparse drops the parentheses the tree does not need (same tree, same text).
+        return f"{statement.target} = {ast.unparse(ast.parse(python_source(statement.expr)))}"
 
-
-class AdaGrad(Optimizer):
-    """Per-weight steps that shrink with the sum of all past squared gradients."""
-
-    name = "adagrad"
-    title = "AdaGrad"
-    hyperparameters = (LR, EPS)
-    formula = "G ← G + g²;  w ← w − η·g / (√G + ε)"
-    slots = ("sum_squares",)
-    rule = (
-        "{sum_squares} = {sum_squares} + {g} * {g}",
-        "{w} = {w} - lr * {g} / (sqrt({sum_squares}) + eps)",
-    )
+    return {"prelude": tuple(text(s) for s in definition.per_step),
+            "rule": tuple(braced.sub(r"{\1}", text(s)) for s in definition.update)}
 
 
-class RMSProp(Optimizer):
-    """AdaGrad with a running mean instead of a sum, so steps do not die out."""
-
-    name = "rmsprop"
-    title = "RMSProp"
-    hyperparameters = (LR, RHO, EPS)
-    formula = "E ← ρ·E + (1 − ρ)·g²;  w ← w − η·g / (√E + ε)"
-    slots = ("mean_square",)
-    rule = (
-        "{mean_square} = rho * {mean_square} + (1.0 - rho) * {g} * {g}",
-        "{w} = {w} - lr * {g} / (sqrt({mean_square}) + eps)",
-    )
+def _canonical(document: object) -> str:
+    """A definition as one JSON text (sorted keys): equal definitions, equal texts."""
+    return json.dumps(document, sort_keys=True, allow_nan=False, default=_plain)
 
 
-_ADAM_MOMENTS = (
-    "{m} = beta1 * {m} + (1.0 - beta1) * {g}",
-    "{v} = beta2 * {v} + (1.0 - beta2) * {g} * {g}",
-)
-# Bias correction: m and v start at zero, so early means are too small by 1 - beta**t.
-_ADAM_PRELUDE = ("bc1 = 1.0 - beta1 ** t", "bc2 = 1.0 - beta2 ** t")
+def _plain(value: object) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
-class Adam(Optimizer):
-    """Momentum on the gradient and RMSProp scaling, both bias-corrected."""
-
-    name = "adam"
-    title = "Adam"
-    hyperparameters = (LR, BETA1, BETA2, EPS)
-    formula = ("m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  "
-               "w ← w − η·m_hat / (√v_hat + ε),  m_hat = m / (1 − β1ᵗ), "
-               "v_hat = v / (1 − β2ᵗ)")
-    slots = ("m", "v")
-    counts_steps = True
-    prelude = _ADAM_PRELUDE
-    rule = (*_ADAM_MOMENTS, "{w} = {w} - lr * ({m} / bc1) / (sqrt({v} / bc2) + eps)")
+@functools.lru_cache(maxsize=64)
+def _class_from_text(text: str, source: str) -> type[Optimizer]:
+    """The class of a definition given as canonical JSON text (checked once per text)."""
+    definition = check_definition(json.loads(text), source)
+    return _class_of(_canonical(definition.document))
 
 
-class AdamW(Optimizer):
-    """Adam with decoupled weight decay: the decay is not mixed into the moments."""
-
-    name = "adamw"
-    title = "AdamW"
-    hyperparameters = (LR, BETA1, BETA2, EPS, WEIGHT_DECAY)
-    formula = "Adam, then w ← w − η·λ·w (decoupled weight decay)"
-    slots = ("m", "v")
-    counts_steps = True
-    prelude = _ADAM_PRELUDE
-    rule = (
-        *_ADAM_MOMENTS,
-        "{w} = {w} - lr * (({m} / bc1) / (sqrt({v} / bc2) + eps) + weight_decay * {w})",
-    )
+@functools.lru_cache(maxsize=64)
+def _class_of(normalized: str) -> type[Optimizer]:
+    """The class of a checked definition's document: one class per definition."""
+    document = json.loads(normalized)
+    built_in = _BUILT_IN_CLASSES.get(document["name"])
+    if built_in is not None and _canonical(built_in.definition) == normalized:
+        return built_in
+    return _make_class(check_definition(document), False)
 
 
-#: Every optimizer by name, in display order.
-OPTIMIZERS: Mapping[str, type[Optimizer]] = MappingProxyType({
-    cls.name: cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW)
-})
+def _make_class(definition: OptimizerDefinition, built_in: bool) -> type[Optimizer]:
+    attributes: dict[str, Any] = {
+        "__doc__": f"{definition.title}: {_formula(definition)}",
+        "name": definition.name,
+        "title": definition.title,
+        "hyperparameters": definition.hyperparameters,
+        "formula": _formula(definition),
+        "slots": definition.state,
+        "counts_steps": definition.counts_steps,
+        "per_step": definition.per_step,
+        "update_rule": definition.update,
+        "locals": definition.locals,
+        "has_power": definition.has_power,
+        "definition": MappingProxyType(dict(definition.document)),
+        "built_in": built_in,
+        **_rule_text(definition),
+    }
+    class_name = "".join(part.capitalize() for part in definition.name.split("_"))
+    return type(class_name or "FileOptimizer", (Optimizer,), attributes)
+
+
+def optimizer_from_definition(document: object, source: str = "optimizer definition"
+                              ) -> type[Optimizer]:
+    """The optimizer class a definition describes (checked; not registered).
+
+    Equal definitions give the same class.
+
+    Raises
+    ------
+    OptimizerFileError
+        For a definition that is not valid (the message starts with ``source``).
+    """
+    try:
+        text = _canonical(document)
+    except (TypeError, ValueError):
+        raise OptimizerFileError(f"{source}: the definition must be JSON values") from None
+    return _class_from_text(text, source)
+
+
+def _load_built_in(name: str) -> type[Optimizer]:
+    definition = read_optimizer_file(FOLDER / f"{name}.json")
+    if definition.name != name:
+        raise OptimizerFileError(f"{name}.json defines {definition.name!r}")
+    return _make_class(definition, True)
+
+
+_BUILT_IN_CLASSES: Mapping[str, type[Optimizer]] = MappingProxyType(
+    {name: _load_built_in(name) for name in BUILT_IN})
+_REGISTRY: dict[str, type[Optimizer]] = dict(_BUILT_IN_CLASSES)
+
+#: Every optimizer by name: the built-in ones in display order, then those registered from
+#: files (read-only; see :func:`register_optimizer`).
+OPTIMIZERS: Mapping[str, type[Optimizer]] = MappingProxyType(_REGISTRY)
+
+
+def register_optimizer(cls: type[Optimizer]) -> type[Optimizer]:
+    """Make a file-defined optimizer known by its name everywhere (command line, window,
+    comparisons, sweeps), replacing an earlier one of the same name.
+
+    Raises
+    ------
+    OptimizerFileError
+        If its name is a built-in optimizer's.
+    """
+    if cls.name in _BUILT_IN_CLASSES and cls is not _BUILT_IN_CLASSES[cls.name]:
+        raise OptimizerFileError(f"{cls.name!r} is a built-in optimizer; give the file's "
+                                 f"optimizer another name")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def forget_optimizer(name: str) -> None:
+    """Remove a file-defined optimizer from :data:`OPTIMIZERS` (built-in ones stay)."""
+    if name not in _BUILT_IN_CLASSES:
+        _REGISTRY.pop(name, None)
+
+
+def load_optimizer_file(path: str | os.PathLike[str]) -> type[Optimizer]:
+    """Read, check and register the optimizer defined in the file at ``path``.
+
+    Raises
+    ------
+    OptimizerFileError
+        For a file that cannot be read or used; the one-line message names the file and
+        the problem.
+    """
+    cls = optimizer_from_definition(read_optimizer_file(path).document, os.fspath(path))
+    return register_optimizer(cls)
+
+
+def resolve_optimizer(name: str, definition: Mapping[str, Any] | None = None
+                      ) -> type[Optimizer]:
+    """The optimizer called ``name``: from ``definition`` when given (registered, so the
+    rest of the program knows it too), else from :data:`OPTIMIZERS`.
+
+    Raises
+    ------
+    HyperparameterError
+        For an unknown name, or a definition of another name or not valid
+        (:class:`OptimizerFileError`).
+    """
+    if definition is None:
+        return optimizer_class(name)
+    cls = optimizer_from_definition(definition, f"the definition of optimizer {name!r}")
+    if cls.name != name.strip().lower():
+        raise OptimizerFileError(f"the definition of optimizer {name!r} is named "
+                                 f"{cls.name!r}")
+    if not cls.built_in:
+        register_optimizer(cls)
+    return cls
+
+
+def embedded_definition(name: str) -> dict[str, Any]:
+    """``{"optimizer_definition": ...}`` for a registered file-defined optimizer (what a
+    session embeds so it opens without the file); ``{}`` for a built-in or unknown one."""
+    cls = OPTIMIZERS.get(name)
+    if cls is None or cls.built_in:
+        return {}
+    return {"optimizer_definition": json.loads(json.dumps(dict(cls.definition)))}
+
+
+def all_hyperparameters() -> dict[str, Hyperparameter]:
+    """Every known optimizer's hyperparameters by name, first appearance first (the
+    declaration of the first optimizer that has it)."""
+    found: dict[str, Hyperparameter] = {}
+    for cls in OPTIMIZERS.values():
+        for h in cls.hyperparameters:
+            found.setdefault(h.name, h)
+    return found
 
 
 def optimizer_class(name: str) -> type[Optimizer]:
@@ -473,7 +604,7 @@ def make_optimizer(name: str, n_weights: int, **values: float) -> Optimizer:
     ----------
     name
         One of :data:`OPTIMIZERS` (``sgd``, ``momentum``, ``nesterov``, ``adagrad``,
-        ``rmsprop``, ``adam``, ``adamw``).
+        ``rmsprop``, ``adam``, ``adamw``, and any registered from files).
     n_weights
         How many weights it will update.
     **values

@@ -12,7 +12,8 @@ Format (JSON, UTF-8; version :data:`SESSION_VERSION`)::
                                 # and early stopping
       "changes": [              # mid-run changes, in order: from "step" on, training went on
         {"step": 120, "optimizer": "adam", "hyperparameters": {"lr": 0.001, ...}}
-      ],
+      ],                        # (a file-defined optimizer's change and config also hold
+                                # its "optimizer_definition": the file is not needed)
       "checkpoint": {...},      # the state at the cursor (core.training.checkpoint):
                                 # weights, optimizer state, cursor, epoch losses, order,
                                 # held-out losses
@@ -63,7 +64,12 @@ from core.atomic_file import atomic_write_text
 from core.training.checkpoint import Checkpoint, CheckpointError
 from core.training.config import ConfigError, DataSource, TrainingConfig, file_sha256
 from core.training.holdout import split_rows
-from core.training.optimizers import HyperparameterError, make_optimizer
+from core.training.optimizers import (
+    HyperparameterError,
+    embedded_definition,
+    make_optimizer,
+    resolve_optimizer,
+)
 from core.user_files import (
     JSONDepthError,
     load_json,
@@ -133,7 +139,8 @@ class Change:
 
     def to_dict(self) -> dict[str, Any]:
         return {"step": self.step, "optimizer": self.optimizer,
-                "hyperparameters": dict(self.hyperparameters)}
+                "hyperparameters": dict(self.hyperparameters),
+                **embedded_definition(self.optimizer)}
 
 
 @dataclass(frozen=True)
@@ -333,8 +340,10 @@ def _check_history(history: object, checkpoint: Checkpoint) -> None:
 
 
 def _change(raw: object) -> Change:
-    if not isinstance(raw, Mapping) or set(raw) != {"step", "optimizer", "hyperparameters"}:
+    if not isinstance(raw, Mapping) or \
+            set(raw) - {"optimizer_definition"} != {"step", "optimizer", "hyperparameters"}:
         raise SessionError("a change needs exactly step, optimizer and hyperparameters")
+    resolve_optimizer(str(raw["optimizer"]), raw.get("optimizer_definition"))
     step = raw["step"]
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
         raise SessionError(f"a change's step must be a whole number >= 0, got {step!r}")

@@ -1,24 +1,24 @@
-"""Optimizer updates for many runs at once, generated from the optimizers' own rules.
+"""Optimizer updates for many runs at once, generated from the optimizers' own statements.
 
 An optimizer is defined once (:mod:`core.training.optimizers`): its state ``slots``, the
-``prelude`` computed once per step and the ``rule`` statements applied to each weight.
-The trainer renders those statements into straight-line Python over one weight at a time;
-here the same statements become numpy code over arrays ``(n_weights, runs)``, one column
+``per_step`` statements computed once per step and the ``update_rule`` statements applied to
+each weight.  The trainer renders those trees into straight-line Python over one weight at a
+time; here the same trees become numpy code over arrays ``(n_weights, runs)``, one column
 per run, with the learning rate an array over the runs and every other hyperparameter a
 number.  Each statement keeps its order of operations, so a column computes what the
 trainer computes for that run, operation for operation (IEEE arithmetic and square roots
-round the same in numpy and in Python).
+round the same in numpy and in Python; each function's two implementations in
+:mod:`core.expr.functions` agree).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from core.expr.codegen import define, namespace_of, number_source, python_source
 from core.training.optimizers import Optimizer
 
 __all__ = ["RunsUpdate", "runs_update"]
@@ -58,28 +58,23 @@ def runs_update(optimizer: type[Optimizer], values: Mapping[str, float]) -> Runs
     Parameters
     ----------
     optimizer
-        The optimizer class (its ``slots``, ``prelude`` and ``rule`` are rendered).
+        The optimizer class (its ``slots``, ``per_step`` and ``update_rule`` are rendered).
     values
         Every hyperparameter but ``lr``, validated.
     """
-    fixed = {name: float(value) for name, value in values.items() if name != SWEPT}
-    names = [h.name for h in optimizer.hyperparameters]
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
-
-    def fill(statement: str) -> str:
-        text = pattern.sub(lambda m: m.group(1) if m.group(1) == SWEPT
-                           else repr(fixed[m.group(1)]), statement)
-        # The rule's placeholders name the arrays themselves: {w} is w, {m} is m.
-        return text.format(w="w", g="g", **{slot: slot for slot in optimizer.slots})
-
+    names = {name: number_source(float(value)) for name, value in values.items()
+             if name != SWEPT}
+    # A per-step value ``bc1`` is ``bc1_``: the arrays keep the file's own names (which
+    # start with a letter and are not functions), the parameters are w, g, lr, t, state.
+    names.update({s.target: f"{s.target}_" for s in optimizer.per_step})
     state = ", ".join(optimizer.slots)
     lines = [f"def update(w, g, {SWEPT}, t{', ' if state else ''}{state}):"]
-    lines.extend(f"    {fill(statement)}" for statement in optimizer.prelude)
-    lines.extend(f"    {fill(statement)}" for statement in optimizer.rule)
+    lines.extend(f"    {names[s.target]} = {python_source(s.expr, names, 'array')}"
+                 for s in optimizer.per_step)
+    lines.extend(f"    {s.target} = {python_source(s.expr, names, 'array')}"
+                 for s in optimizer.update_rule)
     lines.append(f"    return ({', '.join(('w', *optimizer.slots))},)")
     source = "\n".join(lines) + "\n"
-    namespace: dict[str, Any] = {"sqrt": np.sqrt}
-    # Built from the optimizer class's own rule text and float reprs of validated numbers.
-    exec(compile(source, f"<runs update {optimizer.name}>", "exec"), namespace)  # noqa: S102
+    namespace = define(source, f"<runs update {optimizer.name}>", namespace_of("array"))
     return RunsUpdate(slots=tuple(optimizer.slots), counts_steps=optimizer.counts_steps,
                       source=source, apply=namespace["update"])
