@@ -43,8 +43,9 @@ from core.training.config import DataSource
 from core.training.optimizers import OPTIMIZERS
 from core.training.trainer import Divergence, StepResult
 from gui.actions import TrainingActions
-from gui.classroom.lesson_player import LessonPlayer
-from gui.classroom.presentation import Presentation
+from gui.classroom.lesson_player import LessonBar, LessonPlayer, LessonStage
+from gui.classroom.presentation import Presentation, PresentationStage
+from gui.classroom.spotlight import Spotlight
 from gui.debugger.caption_bar import CaptionBar
 from gui.debugger.gradient_tools import GradientTools
 from gui.debugger.inspector import NodeInspector
@@ -119,11 +120,7 @@ class MainWindow(QMainWindow):
         self.graph_view = GraphView(theme)
         self.graph_view.setObjectName("graph_view")
         self.stepping = SteppingController(session, self)
-        self.presentation = Presentation(self)
-        self.lessons = LessonPlayer(self)
-        #: Whether the spotlight follows the stepper or a lesson; gradients of inputs shown.
-        self.spotlight_on = False
-        self.lesson_spotlight: tuple[str, ...] = ()
+        #: Whether the graph shows the gradients of the inputs (outside presentation mode).
         self.input_gradients = True
 
         self.training_actions = TrainingActions(session, self, forward=self.step_forward,
@@ -144,6 +141,7 @@ class MainWindow(QMainWindow):
         self.compare_plot = ComparePlot(session, theme=theme)
         self.weights_table = WeightsTable(training)
         self._make_actions()
+        self.spotlight = Spotlight(self.graph_view, self.stepping, self.actions["spotlight"])
         self.caption_bar = CaptionBar(theme, [
             (self.actions[name], short) for name, short in (
                 ("step_start", "|◀"), ("step_back", "◀"), ("step_forward", "▶"),
@@ -153,7 +151,8 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addWidget(self.lessons.bar)
+        lesson_bar = LessonBar()
+        column.addWidget(lesson_bar)
         column.addWidget(self.caption_bar)
         column.addWidget(self.graph_view, 1)
         #: The graph's column: the presentation strip joins it below the graph.
@@ -193,6 +192,16 @@ class MainWindow(QMainWindow):
         self.debug_menu.addSeparator()
         self.debug_menu.addActions(list(tools.actions))
         self._make_toolbar()
+        self.lessons = LessonPlayer(LessonStage(
+            session, self.stepping, self.graph_view, self.weights_table, self.spotlight,
+            self.plot_tabs, self.plots_dock, self.compare_plot, tools, self,
+            presenting=lambda: self.presentation.active, status=self._say, warn=self.warn),
+            lesson_bar)
+        self.presentation = Presentation(PresentationStage(
+            self, self.toolbar, self.graph_view, column, self.caption_bar, self.lessons,
+            tools, self.plot_tabs, self.compare_plot, session, self.actions,
+            theme=lambda: self.theme, desk_theme=self.graph_theme,
+            redraw_step=self._redraw_step))
         self.position_label = ValueLabel(
             "epoch 20000/20000   step 10000000   sample shown 100000   last loss −0.0001234")
         self.position_label.setObjectName("position_label")
@@ -210,8 +219,8 @@ class MainWindow(QMainWindow):
         self.stepping.position_changed.connect(self.show_step_position)
         self.stepping.started.connect(lambda: self._show_stepping(True))
         self.stepping.stopped.connect(lambda: self._show_stepping(False))
-        self.stepping.position_changed.connect(lambda _position: self.update_spotlight())
-        self.stepping.stopped.connect(self.update_spotlight)
+        self.stepping.position_changed.connect(lambda _position: self.spotlight.update())
+        self.stepping.stopped.connect(self.spotlight.update)
         self.presentation.toggled.connect(self._on_presenting)
         self.stepping.status_reported.connect(self._show_status)
         training.readouts_updated.connect(self._update_inspector)
@@ -257,7 +266,7 @@ class MainWindow(QMainWindow):
             "zoom_out": view.zoom_out,
             "log_scale": self.loss_plot.set_log_scale,
             "blank": self.set_blanked,
-            "spotlight": self.set_spotlight_on,
+            "spotlight": lambda on=False: self.spotlight.set_on(bool(on)),
             "input_gradients": self.set_input_gradients,
             "present": self.set_presenting,
             "text_bigger": self.text_bigger,
@@ -606,8 +615,7 @@ class MainWindow(QMainWindow):
         self._style_panels(theme)
         self.caption_bar.set_theme(theme)
         self.sweep_tab.set_theme(theme)
-        if self.stepping.position is not None:
-            self.show_step_position(self.stepping.position)
+        self._redraw_step()
         action = self.theme_actions.get(theme.name)
         if action is not None and not action.isChecked():
             action.setChecked(True)
@@ -668,6 +676,11 @@ class MainWindow(QMainWindow):
             else ""
         self.caption_bar.show_position(position, self.stepping.where(), reason)
         self._update_inspector()
+
+    def _redraw_step(self) -> None:
+        """Draw the stepper's partial picture again, if it is stepping."""
+        if self.stepping.position is not None:
+            self.show_step_position(self.stepping.position)
 
     def _show_stepping(self, on: bool) -> None:
         action = self.actions["debug_step"]
@@ -799,7 +812,7 @@ class MainWindow(QMainWindow):
         self._set_checked("present", on)
         self._set_checked("input_gradients", self.presentation.input_gradients if on
                           else self.input_gradients)
-        self.update_spotlight()
+        self.spotlight.update()
         self.graph_view.setFocus()
 
     def _set_checked(self, name: str, on: bool) -> None:
@@ -860,28 +873,6 @@ class MainWindow(QMainWindow):
             self.input_gradients = bool(on)
             self.graph_view.set_theme(self.graph_theme())
         self._set_checked("input_gradients", bool(on))
-
-    def set_spotlight_on(self, on: bool) -> None:
-        """S: the spotlight follows the stepper's active node or a lesson's stop."""
-        self.spotlight_on = bool(on)
-        self._set_checked("spotlight", self.spotlight_on)
-        self.update_spotlight()
-
-    def spotlight_nodes(self) -> tuple[str, ...]:
-        """What the spotlight lights now: a lesson stop's nodes; else the stepper's active
-        node, its operands and the node receiving a gradient; else nothing."""
-        if self.lessons.active and self.lesson_spotlight:
-            return self.lesson_spotlight
-        position = self.stepping.position if self.stepping.active else None
-        if position is not None:
-            nodes = [position.node, *position.inputs]
-            if position.receiver is not None:
-                nodes.append(position.receiver)
-            return tuple(nodes)
-        return self.lesson_spotlight
-
-    def update_spotlight(self) -> None:
-        self.graph_view.set_spotlight(self.spotlight_nodes() if self.spotlight_on else ())
 
     def show_shortcuts(self) -> None:
         """Help > Keyboard shortcuts, written from the keymap table."""

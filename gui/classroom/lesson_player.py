@@ -13,11 +13,13 @@ of its dock (:mod:`gui.classroom.presentation`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from core.autodiff.formula import FormulaError
 from core.autodiff.graph import Graph
@@ -27,7 +29,13 @@ from gui.classroom.band import BandStandIn
 from gui.wrapping import ElidedLine, WrappedText
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from gui.classroom.spotlight import Spotlight
+    from gui.debugger.gradient_tools import GradientTools
+    from gui.debugger.stepping import SteppingController
+    from gui.graph.view import GraphView
+    from gui.panels.weights_table import WeightsTable
+    from gui.plots.compare_plot import ComparePlot
+    from gui.session import Session
 
 PLOT_TABS = {"loss": 0, "weights": 1, "compare": 2}
 #: Pixel size of the caption's text at text scale 1.
@@ -80,6 +88,32 @@ class LessonBar(BandStandIn):
 
 
 
+@dataclass(frozen=True)
+class LessonStage:
+    """What a lesson's stops set up, given by the window.
+
+    ``host`` is the window only as Qt's :class:`QMainWindow`: the plots dock is resized
+    and the gradient check's tab group read through it.
+    """
+
+    session: Session
+    stepping: SteppingController
+    graph_view: GraphView
+    weights_table: WeightsTable
+    spotlight: Spotlight
+    plot_tabs: QTabWidget
+    plots_dock: QDockWidget
+    compare_plot: ComparePlot
+    gradient_tools: GradientTools
+    host: QMainWindow
+    #: Whether presentation mode is on (the presenter strip shows the plots then).
+    presenting: Callable[[], bool]
+    #: A line in the status bar.
+    status: Callable[[str], None]
+    #: A problem in a dialog that does not block the window (title, text).
+    warn: Callable[[str, str], None]
+
+
 class LessonPlayer(QObject):
     """The open lesson, the stop shown, and whether its hidden number was revealed."""
 
@@ -90,13 +124,13 @@ class LessonPlayer(QObject):
     #: The caption shown changed (a stop, a reveal, closing).
     caption_changed = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, stage: LessonStage, bar: LessonBar | None = None) -> None:
+        super().__init__(stage.host)
+        self.stage = stage
         self.lesson: Lesson | None = None
         self.index = -1
         self.revealed = True
-        self.bar = LessonBar()
+        self.bar = bar if bar is not None else LessonBar()
         #: Where the caption is read: a click first shows the rest of a caption longer
         #: than it shows at once (the presentation band takes this over).
         self.text_view: WrappedText = self.bar.caption
@@ -128,12 +162,12 @@ class LessonPlayer(QObject):
         self.index = -1
         self.bar.hide()
         self.caption_changed.emit()
-        window = self.window
-        window.graph_view.hide_number(None)
-        window.weights_table.set_hidden(None)
-        window.lesson_spotlight = ()
-        window.update_spotlight()
-        window.graph_view.focus_view(())  # the camera's view was the stop's
+        stage = self.stage
+        stage.graph_view.hide_number(None)
+        stage.weights_table.set_hidden(None)
+        stage.spotlight.set_lesson_nodes(())
+        stage.spotlight.update()
+        stage.graph_view.focus_view(())  # the camera's view was the stop's
         self._restore_check()
         self.closed.emit()
 
@@ -149,8 +183,7 @@ class LessonPlayer(QObject):
         elif self.index + 1 < len(self.lesson.stops):
             self.go(self.index + 1)
         else:
-            self.window.statusBar().showMessage(
-                "The end of the lesson: PageUp goes back, Esc closes it")
+            self.stage.status("The end of the lesson: PageUp goes back, Esc closes it")
 
     def previous(self) -> None:
         """Back a page of a long caption, else to the previous stop."""
@@ -164,8 +197,8 @@ class LessonPlayer(QObject):
     def reveal(self) -> None:
         """Show the hidden number."""
         self.revealed = True
-        self.window.graph_view.hide_number(None)
-        self.window.weights_table.set_hidden(None)
+        self.stage.graph_view.hide_number(None)
+        self.stage.weights_table.set_hidden(None)
         self._show_caption()
 
     def go(self, index: int) -> None:
@@ -181,8 +214,8 @@ class LessonPlayer(QObject):
         try:
             self._apply(stop)
         except LessonError as problem:
-            self.window.statusBar().showMessage(str(problem))
-            self.window.warn("Cannot show this stop", str(problem))
+            self.stage.status(str(problem))
+            self.stage.warn("Cannot show this stop", str(problem))
         self.revealed = stop.hide is None
         self._show_caption()
         self._room_for_comparison(stop.plot == "compare" or bool(stop.compare))
@@ -191,10 +224,11 @@ class LessonPlayer(QObject):
     # -- setting a stop up ----------------------------------------------------------------
 
     def _apply(self, stop: Stop) -> None:
-        window = self.window
-        session = window.session
+        stage = self.stage
+        session = stage.session
         training = session.training
-        window.stepping.stop(finish=False)
+        stepping = stage.stepping
+        stepping.stop(finish=False)
         where = f"{self.lesson.source if self.lesson else 'lesson'}: stop {self.index + 1}"
         if stop.graph != (training.graph.name or ""):
             training.set_graph(self._graph(stop.graph, where))
@@ -204,59 +238,61 @@ class LessonPlayer(QObject):
         training.reset()
         if stop.steps:
             training.run_steps(stop.steps)
-        if stop.stepper is not None and window.stepping.start(0):
-            plan = window.stepping.plan
+        if stop.stepper is not None and stepping.start(0):
+            plan = stepping.plan
             if plan is not None:
                 span = plan.phase_range(stop.stepper.phase)
                 at = stop.stepper.at
                 index = span.start + at if at >= 0 else span.stop + at
-                window.stepping.go(min(max(index, span.start), max(span.stop - 1, 0)))
+                stepping.go(min(max(index, span.start), max(span.stop - 1, 0)))
         if stop.plot is not None:
-            window.plot_tabs.setCurrentIndex(PLOT_TABS[stop.plot])
-            window.plots_dock.raise_()
+            stage.plot_tabs.setCurrentIndex(PLOT_TABS[stop.plot])
+            stage.plots_dock.raise_()
         if stop.compare:
-            window.compare_plot.set_chosen(stop.compare)
+            stage.compare_plot.set_chosen(stop.compare)
             session.comparison.start(stop.compare)
         if stop.gradient_check:
             self._open_check()
         else:
             self._restore_check()
         graph = training.graph
-        window.lesson_spotlight = tuple(self._node(graph, name, where)
-                                        for name in stop.spotlight)
-        window.set_spotlight_on(bool(stop.spotlight))
+        stage.spotlight.set_lesson_nodes(tuple(self._node(graph, name, where)
+                                               for name in stop.spotlight))
+        stage.spotlight.set_on(bool(stop.spotlight))
         # What the camera shows (gui.graph.camera): the stop's own view, or none.
-        window.graph_view.focus_view([self._node(graph, name, where) for name in stop.view])
+        stage.graph_view.focus_view([self._node(graph, name, where) for name in stop.view])
         if stop.hide is not None:
             node = self._node(graph, stop.hide.node, where)
-            window.graph_view.hide_number(node, stop.hide.number)
-            window.weights_table.set_hidden(node, stop.hide.number)
+            stage.graph_view.hide_number(node, stop.hide.number)
+            stage.weights_table.set_hidden(node, stop.hide.number)
         else:
-            window.graph_view.hide_number(None)
-            window.weights_table.set_hidden(None)
+            stage.graph_view.hide_number(None)
+            stage.weights_table.set_hidden(None)
 
     def _open_check(self) -> None:
         """Show the gradient check (remembering how its dock was); while presenting, the
         presentation shows it in its strip and the dock stays hidden."""
-        window = self.window
-        if window.presentation.active:
+        stage = self.stage
+        if stage.presenting():
             return
-        dock = window.gradient_tools.dock
+        tools = stage.gradient_tools
+        dock = tools.dock
         if self._check_was is None:
-            front = [other for other in window.tabifiedDockWidgets(dock) if other.isVisible()]
+            front = [other for other in stage.host.tabifiedDockWidgets(dock)
+                     if other.isVisible()]
             self._check_was = (dock.isHidden(), front)
-        window.actions["gradient_check"].setChecked(True)
-        window.gradient_tools.show_panel(True)
+        tools.dock_action.setChecked(True)
+        tools.show_panel(True)
 
     def _restore_check(self) -> None:
         """The gradient check's dock as it was before a stop opened it."""
         was, self._check_was = self._check_was, None
-        if was is None or self.window.presentation.active:
+        if was is None or self.stage.presenting():
             return
         hidden, front = was
         if hidden:
-            self.window.actions["gradient_check"].setChecked(False)
-            self.window.gradient_tools.show_panel(False)
+            self.stage.gradient_tools.dock_action.setChecked(False)
+            self.stage.gradient_tools.show_panel(False)
         for dock in front:
             dock.raise_()
 
@@ -269,17 +305,18 @@ class LessonPlayer(QObject):
         """Out of presentation mode, make the plots dock tall enough for the comparison's
         chart to take :data:`COMPARE_SHARE` of the window's height (``wanted``), or give
         the dock its height back.  (Presenting, the strip shows the comparison.)"""
-        window = self.window
-        dock = window.plots_dock
+        stage = self.stage
+        window = stage.host
+        dock = stage.plots_dock
         vertical = Qt.Orientation.Vertical
-        if not wanted or window.presentation.active:
-            if self._dock_height is not None and not window.presentation.active:
+        if not wanted or stage.presenting():
+            if self._dock_height is not None and not stage.presenting():
                 window.resizeDocks([dock], [self._dock_height], vertical)
                 self._dock_height = None
             return
         if not dock.isVisible() or dock.isFloating():
             return
-        chart = window.compare_plot.plot
+        chart = stage.compare_plot.plot
         target = round(window.height() * COMPARE_SHARE)
         for _ in range(2):  # measured: the tab bar and the buttons above take the rest
             QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)

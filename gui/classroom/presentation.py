@@ -22,21 +22,24 @@ own), so every font and size comes back as it was.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, QRect, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtGui import QAction, QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QSizePolicy,
     QSlider,
     QStackedWidget,
+    QTabWidget,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -51,7 +54,12 @@ from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
 from gui.theme import Theme
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from gui.classroom.lesson_player import LessonPlayer
+    from gui.debugger.caption_bar import CaptionBar
+    from gui.debugger.gradient_tools import GradientTools
+    from gui.graph.view import GraphView
+    from gui.plots.compare_plot import ComparePlot
+    from gui.session import Session
 
 #: The text scales Ctrl+plus / Ctrl+minus step through.
 TEXT_SCALES = (1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)
@@ -88,13 +96,13 @@ def presentation_theme(base: Theme, text_scale: float, *, input_gradients: bool)
 class PresenterStrip(QWidget):
     """Optimizer, Step / Back / Play / Reset, speed, and a large loss plot."""
 
-    def __init__(self, window: MainWindow, theme: Theme,
+    def __init__(self, session: Session, actions: Mapping[str, QAction], theme: Theme,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("presenter_strip")
-        training = window.session.training
+        training = session.training
         self.training = training
-        self.play_loop = window.session.play
+        self.play_loop = session.play
         self.optimizer = QComboBox()
         self.optimizer.setObjectName("presenter_optimizer")
         for name, cls in OPTIMIZERS.items():
@@ -108,7 +116,7 @@ class PresenterStrip(QWidget):
         for i, name in enumerate(("step_back", "step_forward", "play", "reset")):
             button = QToolButton()
             button.setObjectName(f"presenter_{name}")
-            button.setDefaultAction(window.actions[name])
+            button.setDefaultAction(actions[name])
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -221,15 +229,44 @@ class _Saved:
     legends: bool
 
 
+@dataclass(frozen=True)
+class PresentationStage:
+    """What presentation mode rearranges and reads, given by the window.
+
+    ``host`` is the window only as Qt's :class:`QMainWindow`: presenting puts it full
+    screen, hides its bars and docks, and puts back its geometry and dock layout.
+    """
+
+    host: QMainWindow
+    toolbar: QToolBar
+    graph_view: GraphView
+    #: The graph's column: the band joins it above the graph, the strip below.
+    graph_column: QVBoxLayout
+    caption_bar: CaptionBar
+    lessons: LessonPlayer
+    gradient_tools: GradientTools
+    plot_tabs: QTabWidget
+    compare_plot: ComparePlot
+    session: Session
+    #: The keymap's actions; the strip's buttons use step_back, step_forward, play, reset.
+    actions: Mapping[str, QAction]
+    #: The window's theme now.
+    theme: Callable[[], Theme]
+    #: The graph's theme outside presentation mode.
+    desk_theme: Callable[[], Theme]
+    #: Draws the stepper's partial picture again (if it is stepping).
+    redraw_step: Callable[[], None]
+
+
 class Presentation(QObject):
     """Enters and leaves presentation mode for one window."""
 
     #: Presentation mode was entered (True) or left (False).
     toggled = Signal(bool)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, stage: PresentationStage) -> None:
+        super().__init__(stage.host)
+        self.stage = stage
         self.text_scale = DEFAULT_TEXT_SCALE
         self.input_gradients = False
         self._saved: _Saved | None = None
@@ -245,11 +282,11 @@ class Presentation(QObject):
     @property
     def _check_lent(self) -> bool:
         """Whether the gradient check's panel is lent to the strip (out of its dock)."""
-        return self.strip is not None and self.strip.borrowed is self.window.gradient_tools.panel
+        return self.strip is not None and self.strip.borrowed is self.stage.gradient_tools.panel
 
     def theme(self) -> Theme:
         """The graph's theme in presentation mode, from the window's theme."""
-        return presentation_theme(self.window.theme, self.text_scale,
+        return presentation_theme(self.stage.theme(), self.text_scale,
                                   input_gradients=self.input_gradients)
 
     def enter(self, *, full_screen: bool = True) -> None:
@@ -257,7 +294,7 @@ class Presentation(QObject):
         and panels hidden, the presenter strip shown, large text."""
         if self.active:
             return
-        window = self.window
+        stage, window = self.stage, self.stage.host
         self._saved = _Saved(
             geometry=window.geometry(),
             docks=[dock for dock in window.findChildren(QDockWidget) if dock.isVisible()],
@@ -265,28 +302,28 @@ class Presentation(QObject):
             full_screen=window.isFullScreen(), maximized=window.isMaximized(),
             bars={"menu": window.menuBar().isVisible(),
                   "status": window.statusBar().isVisible(),
-                  "toolbar": window.toolbar.isVisible()},
-            legends=window.graph_view.legends_wanted)
+                  "toolbar": stage.toolbar.isVisible()},
+            legends=stage.graph_view.legends_wanted)
         theme = self.theme()
         self._ensure_strip(theme)
         band = self._ensure_band()
         assert self.strip is not None
-        window.lessons.bar.set_in_band(True)
-        window.caption_bar.set_in_band(True)
-        window.lessons.text_view = band.body
-        band.set_theme(window.theme, self.text_scale)
+        stage.lessons.bar.set_in_band(True)
+        stage.caption_bar.set_in_band(True)
+        stage.lessons.text_view = band.body
+        band.set_theme(stage.theme(), self.text_scale)
         self.show_band()
         for dock in window.findChildren(QDockWidget):
             dock.hide()
         # The docks are the presentation's to put back now, not a lesson stop's.
-        window.lessons.forget_check()
-        window.toolbar.hide()
+        stage.lessons.forget_check()
+        stage.toolbar.hide()
         window.menuBar().hide()
         window.statusBar().hide()
         self.strip.show()
         self.strip.set_theme(theme)
         # The legends are for the desk: on a projector they would cost the graph room.
-        window.graph_view.set_legends_visible(False)
+        stage.graph_view.set_legends_visible(False)
         if full_screen:
             window.showFullScreen()
         window.installEventFilter(self)
@@ -295,7 +332,7 @@ class Presentation(QObject):
         self._set_graph_theme(theme)
         # The camera follows the focus on a projector (engaged once the graph is drawn
         # at the presentation's sizes).
-        window.graph_view.set_presenting(True)
+        stage.graph_view.set_presenting(True)
         self.toggled.emit(True)
 
     def leave(self) -> None:
@@ -304,7 +341,7 @@ class Presentation(QObject):
         if saved is None:
             return
         self._saved = None
-        window = self.window
+        stage, window = self.stage, self.stage.host
         window.removeEventFilter(self)
         self._return_comparison()
         self._return_check()
@@ -312,9 +349,9 @@ class Presentation(QObject):
             self.strip.hide()
         if self.band is not None:
             self.band.hide()
-        window.lessons.bar.set_in_band(False)
-        window.caption_bar.set_in_band(False)
-        window.lessons.text_view = window.lessons.bar.caption
+        stage.lessons.bar.set_in_band(False)
+        stage.caption_bar.set_in_band(False)
+        stage.lessons.text_view = stage.lessons.bar.caption
         if not saved.full_screen and window.isFullScreen():
             if saved.maximized:
                 window.showMaximized()
@@ -324,7 +361,7 @@ class Presentation(QObject):
         window.statusBar().setVisible(saved.bars["status"])
         # The docks were only hidden: showing them again puts them back where they were
         # (restoreState would rebuild the dock areas, tab bars included).
-        window.toolbar.setVisible(saved.bars["toolbar"])
+        stage.toolbar.setVisible(saved.bars["toolbar"])
         for dock in saved.docks:
             dock.show()
         if not saved.full_screen and not saved.maximized:
@@ -336,10 +373,10 @@ class Presentation(QObject):
         window.restoreState(saved.state)
         if layout is not None:
             layout.activate()
-        window.lessons.forget_check()
-        window.graph_view.set_presenting(False)
-        window.graph_view.set_legends_visible(saved.legends)
-        self._set_graph_theme(window.graph_theme())
+        stage.lessons.forget_check()
+        stage.graph_view.set_presenting(False)
+        stage.graph_view.set_legends_visible(saved.legends)
+        self._set_graph_theme(stage.desk_theme())
         self.toggled.emit(False)
 
     def toggle(self, on: bool | None = None) -> None:
@@ -377,11 +414,11 @@ class Presentation(QObject):
         if self.strip is not None:
             self.strip.set_theme(theme)
         if self.band is not None:
-            self.band.set_theme(self.window.theme, self.text_scale)
+            self.band.set_theme(self.stage.theme(), self.text_scale)
         if self._lent_from is not None:
-            self.window.compare_plot.set_theme(theme)
+            self.stage.compare_plot.set_theme(theme)
         if self._check_lent:
-            self.window.gradient_tools.panel.set_text_scale(self.text_scale)
+            self.stage.gradient_tools.panel.set_text_scale(self.text_scale)
         self._size_strip()
         self._set_graph_theme(theme)
 
@@ -390,34 +427,31 @@ class Presentation(QObject):
         again, which shows the last whole trace: the stepper's partial picture (the
         chain-rule note, the active edge and node marks) is drawn again on them, as the
         normal window has it, placed in the view as fitted."""
-        window = self.window
-        window.graph_view.set_theme(theme)
-        window.graph_view.fit_all()
-        position = window.stepping.position
-        if position is not None:
-            window.show_step_position(position)
+        self.stage.graph_view.set_theme(theme)
+        self.stage.graph_view.fit_all()
+        self.stage.redraw_step()
 
     def _ensure_strip(self, theme: Theme) -> None:
         if self.strip is not None:
             return
         # Below the graph in the central column, not a dock: the docks' saved layout
         # stays exactly as it was.
-        self.strip = PresenterStrip(self.window, theme)
+        self.strip = PresenterStrip(self.stage.session, self.stage.actions, theme)
         self.strip.hide()
-        self.window.graph_column.addWidget(self.strip)
-        self.window.gradient_tools.panel.verdicts_changed.connect(self._mark_verdicts)
+        self.stage.graph_column.addWidget(self.strip)
+        self.stage.gradient_tools.panel.verdicts_changed.connect(self._mark_verdicts)
 
     def _ensure_band(self) -> PresentationBand:
         if self.band is None:
-            window = self.window
-            lessons = window.lessons
-            self.band = PresentationBand(window.theme, window.caption_bar.step_actions,
+            stage = self.stage
+            lessons = stage.lessons
+            self.band = PresentationBand(stage.theme(), stage.caption_bar.step_actions,
                                          (lessons.previous, lessons.next))
-            window.graph_column.insertWidget(0, self.band)
+            stage.graph_column.insertWidget(0, self.band)
             lessons.caption_changed.connect(self.show_band)
             lessons.stop_shown.connect(lambda _index: self.show_comparison())
             lessons.closed.connect(self.show_comparison)
-            window.caption_bar.changed.connect(self.show_band)
+            stage.caption_bar.changed.connect(self.show_band)
         return self.band
 
     def show_band(self) -> None:
@@ -426,8 +460,8 @@ class Presentation(QObject):
         band = self.band
         if band is None:
             return
-        window = self.window
-        lessons, stepper = window.lessons, window.caption_bar
+        stage = self.stage
+        lessons, stepper = stage.lessons, stage.caption_bar
         lesson, stepping = lessons.active, stepper.wanted
         title, stop = lessons.header() if lesson else ("", "")
         where = stepper.where.text() if stepping else ""
@@ -440,12 +474,12 @@ class Presentation(QObject):
 
     def comparison_wanted(self) -> bool:
         """Whether the lesson's stop shows the comparison of optimizers."""
-        stop = self.window.lessons.stop
+        stop = self.stage.lessons.stop
         return stop is not None and (stop.plot == "compare" or bool(stop.compare))
 
     def check_wanted(self) -> bool:
         """Whether the lesson's stop asks for the gradient check."""
-        stop = self.window.lessons.stop
+        stop = self.stage.lessons.stop
         return stop is not None and stop.gradient_check
 
     def show_comparison(self) -> None:
@@ -456,9 +490,9 @@ class Presentation(QObject):
         was, at the desk's size."""
         if self.active and self.strip is not None and self.comparison_wanted():
             self._return_check()
-            plot = self.window.compare_plot
+            plot = self.stage.compare_plot
             if self._lent_from is None:
-                tabs = self.window.plot_tabs
+                tabs = self.stage.plot_tabs
                 index = tabs.indexOf(plot)
                 self._lent_from = (index, tabs.tabText(index))
                 tabs.removeTab(index)
@@ -476,7 +510,7 @@ class Presentation(QObject):
 
     def _lend_check(self) -> None:
         assert self.strip is not None
-        tools = self.window.gradient_tools
+        tools = self.stage.gradient_tools
         panel = tools.panel
         if not self._check_lent:
             tools.dock.hide()  # its widget goes to the strip (and comes back)
@@ -491,22 +525,22 @@ class Presentation(QObject):
         while presenting), at the desk's sizes."""
         if not self._check_lent:
             return
-        tools = self.window.gradient_tools
+        tools = self.stage.gradient_tools
         assert self.strip is not None
         self.strip.show_borrowed(None)
         tools.panel.set_text_scale(None)
         tools.dock.setWidget(tools.panel)
         if not self.active or tools.dock.isHidden():
             # The rings go with the panel, as when its dock is closed.
-            self.window.graph_view.set_verdict_marks({})
+            self.stage.graph_view.set_verdict_marks({})
 
     def _mark_verdicts(self, verdicts: object) -> None:
         """While the check is in the strip, its verdicts ring the weights on the graph
         (as with its dock open), unless a backward check's marks are shown."""
-        if not self._check_lent or self.window.actions["clear_marks"].isEnabled():
+        if not self._check_lent or self.stage.gradient_tools.backward_marks_shown:
             return
         if isinstance(verdicts, Mapping):
-            self.window.graph_view.set_verdict_marks(
+            self.stage.graph_view.set_verdict_marks(
                 {name: WeightMark(verdict) for name, verdict in verdicts.items()})
 
     def _return_comparison(self) -> None:
@@ -515,16 +549,16 @@ class Presentation(QObject):
             return
         if self.strip is not None:
             self.strip.show_borrowed(None)
-        tabs = self.window.plot_tabs
+        tabs = self.stage.plot_tabs
         current = tabs.currentIndex()
-        self.window.compare_plot.set_theme(self.window.theme)
-        tabs.insertTab(lent[0], self.window.compare_plot, lent[1])
+        self.stage.compare_plot.set_theme(self.stage.theme())
+        tabs.insertTab(lent[0], self.stage.compare_plot, lent[1])
         tabs.setCurrentIndex(lent[0] if self.comparison_wanted() else max(current, 0))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Full screen arrives after entering, and the window may be resized while
         # presenting: the band and the strip keep their shares of the new height.
-        if watched is self.window and event.type() == QEvent.Type.Resize and self.active:
+        if watched is self.stage.host and event.type() == QEvent.Type.Resize and self.active:
             self._size_strip()
         return super().eventFilter(watched, event)
 
@@ -532,7 +566,7 @@ class Presentation(QObject):
         """The strip as tall as its controls and its plot need (the plot at most
         :data:`STRIP_SHARE` of the height; the comparison's chart, when shown, at least
         :data:`COMPARE_SHARE`); the band at most its share."""
-        height = self.window.height()
+        height = self.stage.host.height()
         if self.band is not None:
             self.band.set_height_limit(height)
         strip = self.strip
@@ -541,7 +575,7 @@ class Presentation(QObject):
         cap = round(height * STRIP_SHARE)
         chart = round(height * COMPARE_SHARE)
         if self._check_lent:
-            panel = self.window.gradient_tools.panel
+            panel = self.stage.gradient_tools.panel
             for _ in range(2):  # measured at the width it is given
                 self._set_strip_height(max(strip.controls_height(), min(
                     panel.wanted_height() + 2 * strip.vertical_margin(),
@@ -557,7 +591,7 @@ class Presentation(QObject):
                                            min(strip.plot_height(), cap)))
         if strip.borrowed is not None:
             # Measured: the comparison's own row of buttons takes the rest.
-            shortfall = chart - self.window.compare_plot.plot.height()
+            shortfall = chart - self.stage.compare_plot.plot.height()
             if shortfall > 0:
                 self._set_strip_height(strip.height() + shortfall)
 
@@ -565,7 +599,7 @@ class Presentation(QObject):
         assert self.strip is not None
         if self.strip.height() != height or self.strip.maximumHeight() != height:
             self.strip.setFixedHeight(height)
-        layout = self.window.layout()
+        layout = self.stage.host.layout()
         if layout is not None:
             layout.activate()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)

@@ -24,7 +24,7 @@ def test_set_spotlight_dims_the_rest(window):
 def test_the_key_toggles_a_spotlight_that_follows_the_stepper(window, qtbot):
     view = window.graph_view
     qtbot.keyClick(view, Qt.Key.Key_S)
-    assert window.spotlight_on
+    assert window.spotlight.on
     assert lit(view) == set(view.node_items)  # nothing active: nothing dimmed
     qtbot.keyClick(view, Qt.Key.Key_D)
     assert window.stepping.active
