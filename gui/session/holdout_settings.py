@@ -4,13 +4,24 @@ early.  The rules live in :mod:`core.training.holdout`; this only words them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from core.data.datasets import Dataset
 from core.training.config import TrainingConfig
 from core.training.holdout import EarlyStop, HoldoutError, split_rows
 
-if TYPE_CHECKING:
-    from gui.session.training_session import TrainingSession
+
+class Configurable(Protocol):
+    """What setting the held-out data needs of a session (a
+    :class:`~gui.session.training_session.TrainingSession` is one)."""
+
+    @property
+    def config(self) -> TrainingConfig: ...
+
+    @property
+    def dataset(self) -> Dataset: ...
+
+    def set_config(self, config: TrainingConfig, *, message: str | None = None) -> None: ...
 
 
 def check_holdout(config: TrainingConfig, n_rows: int) -> None:
@@ -36,7 +47,7 @@ def holdout_status(stop: EarlyStop) -> str:
     return f"{text[0].upper()}{text[1:]}; press Reset (R) to start again"
 
 
-def set_holdout(session: TrainingSession, holdout: float | None,
+def set_holdout(session: Configurable, holdout: float | None,
                 early_stop: int | None) -> None:
     """Hold ``holdout`` of the rows out of training (``None``: none) and stop early after
     ``early_stop`` epochs without improvement (``None``: never); training starts over when
