@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from cli.commands import COMMANDS, summary
 from cli.common import Parser, UsageError, join_negative_values
+from cli.optimizer_file_option import hyperparameter_flags, preload
 from cli.progress import INTERRUPTED, erase_line
 from cli.train_cmd import NUMERIC_FLAGS
 
@@ -36,7 +37,9 @@ def build_parser() -> Parser:
 def run(argv: Sequence[str]) -> int:
     """Run one command; return the process exit status."""
     try:
-        args = build_parser().parse_args(join_negative_values(argv, NUMERIC_OPTIONS))
+        argv = preload(argv)  # --optimizer-file first: its hyperparameters get flags
+        args = build_parser().parse_args(join_negative_values(
+            argv, (*NUMERIC_OPTIONS, *hyperparameter_flags())))
         status: int = args.module.run(args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)

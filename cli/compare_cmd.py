@@ -137,7 +137,7 @@ def print_comparison(comparison: Comparison, header: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.training.compare import compare_optimizers
+    from core.training.compare import compare_configs
 
     names = optimizer_names(args.optimizers)
     if args.log and not args.plot:
@@ -161,8 +161,7 @@ def run(args: argparse.Namespace) -> int:
                                  **holdout_accuracy_fields(configs[index], trainer)}
 
     # Every config shares the schedule and the start; only the optimizer differs.
-    comparison = compare_optimizers(graph, dataset, optimizers, progress=progress,
-                                    **configs[0].trainer_options())
+    comparison = compare_configs(configs, graph, dataset, progress=progress)
     if plot_path is not None and save_plot is not None:
         write_plot(save_plot, comparison, plot_path, args.log)
     header = graph_fields(graph, preset, dataset)

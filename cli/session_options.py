@@ -19,19 +19,20 @@ if TYPE_CHECKING:
 _MODEL_OPTIONS = {"graph": "seed", "data": None, "weights": None, "optimizer": "sgd",
                   "shuffle": False, "clip_value": None, "clip_norm": None,
                   "seed": SEED.default, "sample": 0, "holdout": None, "early_stop": None,
+                  "optimizer_file": None,
                   "loss": None, "delta": None}
 
 
 def refuse_model_options(args: argparse.Namespace, why: str) -> None:
     """A usage error if an option that the session file decides was given."""
-    from cli.train_cmd import HYPERPARAMETERS
     from core.training.hyperparameters import flag
+    from core.training.optimizers import all_hyperparameters
 
     for name, default in _MODEL_OPTIONS.items():
         if hasattr(args, name) and getattr(args, name) != default:
             raise UsageError(f"{why}: {flag(name)} cannot be changed (the session file "
                              "says it)")
-    for name in HYPERPARAMETERS:
+    for name in all_hyperparameters():
         if getattr(args, name, None) is not None:
             raise UsageError(f"{why}: {flag(name)} cannot be changed (the session file "
                              "says it)")

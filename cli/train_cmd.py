@@ -36,6 +36,7 @@ from cli.holdout_options import (
     holdout_options,
     stopped_early_fields,
 )
+from cli.optimizer_file_option import add_argument as add_optimizer_file_argument
 from cli.progress import SHOW_AFTER, bar
 from core.data.datasets import DataError
 from core.training.config import ConfigError, DataSource, TrainingConfig
@@ -48,7 +49,7 @@ from core.training.hyperparameters import (
     HyperparameterError,
     flag,
 )
-from core.training.optimizers import OPTIMIZERS
+from core.training.optimizers import OPTIMIZERS, all_hyperparameters
 
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
@@ -57,11 +58,9 @@ if TYPE_CHECKING:
     from core.training.compare import TrainingRun
     from core.training.trainer import Divergence, Trainer
 
-#: Every optimizer's hyperparameters by name, first appearance first: each has a flag.
-HYPERPARAMETERS: dict[str, Hyperparameter] = {}
-for _cls in OPTIMIZERS.values():
-    for _h in _cls.hyperparameters:
-        HYPERPARAMETERS.setdefault(_h.name, _h)
+#: The built-in optimizers' hyperparameters by name, first appearance first: each has a
+#: flag (with --optimizer-file, a file's too: see all_hyperparameters).
+HYPERPARAMETERS: dict[str, Hyperparameter] = all_hyperparameters()
 
 #: Options of train and compare whose value may start with a minus sign.
 NUMERIC_FLAGS = (EPOCHS.flag, SEED.flag, CLIP_VALUE.flag, CLIP_NORM.flag, *HOLDOUT_FLAGS,
@@ -100,7 +99,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     for rule in (CLIP_VALUE, CLIP_NORM):
         parser.add_argument(rule.flag, type=parse_float, metavar="C", dest=rule.name,
                             help=f"{rule.doc} (default off)")
-    for name, rule in HYPERPARAMETERS.items():
+    add_optimizer_file_argument(parser)
+    for name, rule in all_hyperparameters().items():
         users = [cls.name for cls in OPTIMIZERS.values()
                  if any(h.name == name for h in cls.hyperparameters)]
         parser.add_argument(rule.flag, type=parse_float, metavar="X", dest=name,
@@ -113,7 +113,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
 
 def given_hyperparameters(args: argparse.Namespace) -> dict[str, float]:
     """The hyperparameter flags present on the command line."""
-    return {name: getattr(args, name) for name in HYPERPARAMETERS
+    return {name: getattr(args, name) for name in all_hyperparameters()
             if getattr(args, name, None) is not None}
 
 

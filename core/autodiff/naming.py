@@ -76,6 +76,12 @@ def constant_name(value: float) -> str:
     return short if float(short) == value else repr(value)
 
 
+def shown_name(node: Node) -> str:
+    """What people read for ``node`` (messages, captions, tooltips): its one unique name;
+    its label (``×``) only for a node built outside a graph, which names every node."""
+    return node.name or node.label
+
+
 def is_numbered(name: str) -> bool:
     """Whether ``name`` is a numbered automatic name (``#7``)."""
     return name.startswith(NUMBER_SIGN)

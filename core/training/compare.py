@@ -7,9 +7,12 @@ weights and visits the samples in the same order; only the update rule differs.
 
 from __future__ import annotations
 
+import functools
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +22,9 @@ from core.training.holdout import EarlyStop
 from core.training.initial_weights import initial_weights as draw_initial_weights
 from core.training.optimizers import Optimizer
 from core.training.trainer import Divergence, Trainer, TrainingData
+
+if TYPE_CHECKING:
+    from core.training.config import TrainingConfig
 
 #: Called now and then during a run with the trainer (for progress displays).
 Progress = Callable[[Trainer], None]
@@ -199,17 +205,90 @@ def compare_optimizers(graph: Graph, dataset: TrainingData,
                        early_stop=early_stop)
 
     # Every input is checked before anything trains: the shared ones by the first trainer,
-    # each optimizer's size here.  Then one trainer lives at a time (its history can be
-    # large), and all of them read one shared copy of the data (python_rows).
+    # each optimizer's size here.
     first = trainer_for(optimizers[0]) if optimizers else None
     for optimizer in optimizers[1:]:
         if optimizer.n_weights != len(graph.weights):
             raise InputError(f"the optimizer is for {optimizer.n_weights} weights, the graph "
                              f"has {len(graph.weights)}")
+    others = [functools.partial(trainer_for, optimizer) for optimizer in optimizers[1:]]
+    return _train_each(first, others, dataset, progress, epochs=epochs, seed=seed,
+                       shuffle=shuffle, start=start)
+
+
+def compare_configs(configs: Sequence[TrainingConfig], graph: Graph | None = None,
+                    dataset: TrainingData | None = None, *, history_limit: int = 1_000_000,
+                    progress: Callable[[int, Trainer], None] | None = None) -> Comparison:
+    """Train each config's run (:meth:`Trainer.from_config`): the configs share the graph,
+    data, loss, schedule and start, and differ in the optimizer only.
+
+    Parameters
+    ----------
+    configs
+        One per run (validated), in the comparison's order.
+    graph, dataset
+        Built ones to share (default: built and loaded from the first config).
+    history_limit, progress
+        As for :func:`compare_optimizers`.
+
+    Raises
+    ------
+    ValueError
+        If the configs differ in more than the optimizer and its hyperparameters, or there
+        are none.
+    core.data.datasets.DataError, core.autodiff.engine.InputError
+        As :meth:`Trainer.from_config`.
+    """
+    if not configs:
+        raise ValueError("a comparison needs at least one config")
+    first = configs[0]
+    shared = _shared_run(first)
+    for config in configs[1:]:
+        if _shared_run(config) != shared:
+            raise ValueError(f"the runs of {first.optimizer} and {config.optimizer} differ in "
+                             "more than the optimizer")
+    if graph is None:
+        graph, _ = first.build_graph()
+    if dataset is None:
+        dataset = first.load_data()
+    built_graph, built_dataset = graph, dataset
+
+    def trainer_for(config: TrainingConfig) -> Trainer:
+        return Trainer.from_config(config, built_graph, built_dataset,
+                                   history_limit=history_limit)
+
+    trainer = trainer_for(first)
+    for config in configs[1:]:
+        config.make_optimizer()  # checked before anything trains
+    others = [functools.partial(trainer_for, config) for config in configs[1:]]
+    return _train_each(trainer, others, dataset, progress, epochs=first.epochs,
+                       seed=first.seed, shuffle=first.shuffle, start=trainer.initial_weights)
+
+
+def _shared_run(config: TrainingConfig) -> dict[str, object]:
+    """What the runs of a comparison share: the config without its optimizer."""
+    options = config.trainer_options()
+    options["initial_weights"] = np.asarray(options["initial_weights"], dtype=float).tolist()
+    return {**options, "graph": config.graph, "data": config.data, "loss": config.loss,
+            "delta": config.delta}
+
+
+def _train_each(first: Trainer | None, others: Sequence[Callable[[], Trainer]],
+                dataset: TrainingData, progress: Callable[[int, Trainer], None] | None, *,
+                epochs: int, seed: int, shuffle: bool, start: np.ndarray) -> Comparison:
+    """Train the runs one after another: ``first`` (already made: it checked the shared
+    inputs), then each of ``others`` made in turn.  One trainer lives at a time (its
+    history can be large), and all of them read one shared copy of the data
+    (python_rows)."""
+    queue: deque[Trainer | Callable[[], Trainer]] = deque(others)
+    if first is not None:
+        queue.appendleft(first)
+    del first
     runs = []
-    for k, optimizer in enumerate(optimizers):
-        trainer = first if k == 0 and first is not None else trainer_for(optimizer)
-        first = None
+    for k in range(len(queue)):
+        item = queue.popleft()
+        trainer = item if isinstance(item, Trainer) else item()
+        del item
         report = None if progress is None else (lambda t, k=k: progress(k, t))
         runs.append(train_to_end(trainer, report))
         del trainer

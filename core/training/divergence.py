@@ -2,8 +2,9 @@
 
 Training stops at the first non-finite value (:class:`core.training.results.Divergence`).
 The sentence says where (step, epoch, sample, counted as everywhere else: steps and
-samples from 0, epochs from 1), what became non-finite, named as the graph shows it
-(``exp``, ``σ``, ``× (w1 * x1)``, never an internal id), and what to try.  Only the advice
+samples from 0, epochs from 1), what became non-finite, named by its one unique name as
+the graph shows it (``part_1``, ``w1·x1``, ``y'``, never an internal id nor a bare op
+symbol several nodes share), and what to try.  Only the advice
 differs by audience: the command line names its options, the window its controls.
 """
 
@@ -12,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.autodiff.naming import shown_name
+
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
     from core.training.results import Divergence
-
-#: Longest expression quoted to tell apart nodes that look alike (``×``, ``+``).
-_SHOWN_EXPRESSION = 40
 
 
 @dataclass(frozen=True)
@@ -44,17 +44,9 @@ WINDOW = Advice(at_start="try another seed or formula",
 
 
 def node_name(graph: Graph, node: str) -> str:
-    """A node as the graph view shows it: its label (``exp``, ``w3``, ``y'``), with its
-    expression when several nodes share that label (``× (w1 * x1)``)."""
-    if node not in graph:
-        return node
-    shown = graph[node]
-    if sum(1 for other in graph if other.label == shown.label) == 1:
-        return shown.label
-    expression = shown.expr
-    if len(expression) > _SHOWN_EXPRESSION:
-        expression = expression[:_SHOWN_EXPRESSION - 1] + "…"
-    return f"{shown.label} ({expression})"
+    """A node by its one unique name, as the graph view captions it (``part_1``,
+    ``w1·x1``, ``#4``, ``y'``; :func:`core.autodiff.naming.shown_name`)."""
+    return shown_name(graph[node]) if node in graph else node
 
 
 def describe_divergence(divergence: Divergence, *, epochs: int | None = None,

@@ -352,8 +352,6 @@ class _Sweep:
         self.t = 0  # updates applied to the running runs
         # Trainers that replay one run's step: per optimizer for steps the learning rate
         # cannot change, per run for the others.
-        self.options = {**config.trainer_options(), "initial_weights": start,
-                        "history_limit": MIN_LIMIT}
         self.replayers: dict[int | str, Trainer] = {}
 
     # -- training ---------------------------------------------------------------------
@@ -514,9 +512,10 @@ class _Sweep:
         any of its learning rates will do)."""
         trainer = self.replayers.get(key)
         if trainer is None:
-            optimizer = optimizer_class(group.name)(
-                self.n_weights, **group.values, lr=float(group.lr[column]))
-            trainer = Trainer(self.graph, self.dataset, optimizer, **self.options)
+            config = self.config.replace(optimizer=group.name, hyperparameters={
+                **group.values, "lr": float(group.lr[column])})
+            trainer = Trainer.from_config(config, self.graph, self.dataset,
+                                          history_limit=MIN_LIMIT)
             self.replayers[key] = trainer
         return trainer
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.autodiff.engine import Trace
+from core.autodiff.naming import shown_name
 from core.debugger.inspection import NodeReport, Wiggle, inspect_node, wiggle
 from core.debugger.stepper import StepPosition
 from core.debugger.wording import d
@@ -282,7 +283,7 @@ class NodeInspector(QWidget):
         result = wiggle(trace.graph, self._x, self._y, self._weights, node_id, old + delta)
         self.last_wiggle = result
         self.apply_button.setEnabled(True)
-        name = escape(trace.graph[node_id].name or trace.graph[node_id].label)
+        name = escape(shown_name(trace.graph[node_id]))
         self.wiggle_result.setText(
             f"{name}: {short_number(result.old)} → {short_number(result.new)}<br>"
             f"predicted ΔL = ∂L/∂{name} · Δ = {short_number(result.gradient)} · "

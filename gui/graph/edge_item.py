@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.autodiff.graph import Edge
+from core.debugger.wording import d
 from gui.formatting import full_number
 from gui.theme import Theme
 
@@ -160,12 +161,13 @@ class EdgeItem(QGraphicsItem):
 
     def tooltip_html(self) -> str:
         operand, consumer = (escape(n) for n in self.names)
+        d_operand, d_consumer = (escape(d(n)) for n in self.names)
         if not self.applied:
             return (f"<b>{operand} → {consumer}</b> (argument {self.edge[2] + 1})<br>"
                     "the backward pass has not reached this edge yet")
         return (f"<b>{operand} → {consumer}</b> (argument {self.edge[2] + 1})<br>"
-                f"local ∂{consumer}/∂{operand} = {full_number(self.local)}<br>"
-                f"contribution to ∂L/∂{operand} = {full_number(self.contribution)}")
+                f"local ∂{d_consumer}/∂{d_operand} = {full_number(self.local)}<br>"
+                f"contribution to ∂L/∂{d_operand} = {full_number(self.contribution)}")
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self._hovered = True

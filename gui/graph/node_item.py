@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.autodiff.graph import Node
+from core.autodiff.naming import shown_name
 from core.debugger.wording import d, kind_words
 from core.layout import NodeExtent
 from gui.formatting import full_number, short_number
@@ -66,7 +67,7 @@ def shape_text(node: Node) -> tuple[str, str]:
     loss carry their name (y', L) as a tag."""
     row = node.op_row
     if row is not None and node.kind in ("output", "loss"):
-        return row.symbol, node.name or node.label
+        return row.symbol, shown_name(node)
     return node.label, ""
 
 
@@ -354,7 +355,7 @@ class NodeItem(QGraphicsItem):
 
     def tooltip_html(self) -> str:
         node = self.node
-        label = escape(node.name or node.label)
+        label = escape(shown_name(node))
         row = node.op_row
         role = escape(kind_words(node))
         if row is not None and node.kind in ("output", "loss"):
@@ -366,7 +367,7 @@ class NodeItem(QGraphicsItem):
         lines = [
             f"<b>{label}</b> &nbsp;<i>({role})</i>",
             f"value = {value}",
-            f"∂L/∂{escape(d(node.name or node.label))} = {grad}",
+            f"∂L/∂{escape(d(shown_name(node)))} = {grad}",
         ]
         if row is not None:
             lines.append(f"computes <tt>{escape(node.expr)}</tt>")

@@ -15,6 +15,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from core.autodiff.naming import shown_name
 from gui.graph.node_item import RING_GAP, RING_WIDTH, NodeItem
 from gui.theme import VERDICT_COLOURS, VERDICT_SYMBOLS
 
@@ -50,7 +51,7 @@ class VerdictMark(QGraphicsItem):
         self._ink = QColor(VERDICT_COLOURS.get(mark.verdict, VERDICT_COLOURS["suspicious"])[1])
         pad = self._gap + self._ring_width / 2
         self.ring_rect = self._node_item.shape_rect.adjusted(-pad, -pad, pad, pad)
-        label = self._node_item.node.label
+        label = shown_name(self._node_item.node)
         symbol = VERDICT_SYMBOLS.get(mark.verdict, "")
         self.setToolTip(f"{label}: {symbol} {mark.verdict}"
                         + (f", {mark.text}" if mark.text else ""))

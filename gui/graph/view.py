@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from core.autodiff.engine import Trace
 from core.autodiff.graph import Edge, Graph
+from core.autodiff.naming import shown_name
 from core.debugger.stepper import StepPosition
 from core.layout import GraphLayout, RowLayout, assign_layers, place_columns, place_rows
 from gui.debugger.step_note import NOTE_PX, StepNote
@@ -263,7 +264,8 @@ class GraphView(QGraphicsView):
         for item in self.node_items.values():
             scene.addItem(item)
         self.edge_items = {
-            edge: EdgeItem(edge, self.theme, names=(graph[edge[0]].label, graph[edge[1]].label))
+            edge: EdgeItem(edge, self.theme,
+                           names=(shown_name(graph[edge[0]]), shown_name(graph[edge[1]])))
             for edge in graph.edges}
         for edge_item in self.edge_items.values():
             scene.addItem(edge_item)

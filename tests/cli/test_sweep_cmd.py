@@ -44,7 +44,7 @@ def test_the_table_names_each_optimizer_and_the_diverged_runs(
     text = capsys.readouterr().out
     assert "4 learning rates x 1 optimizer = 4 runs" in text
     assert "best" in text
-    assert "diverged at step 1 (epoch 1): the value of exp became inf" in text
+    assert "diverged at step 1 (epoch 1): the value of part_1 became inf" in text
 
 
 def test_long_sweeps_show_a_short_table(capsys: pytest.CaptureFixture[str]) -> None:

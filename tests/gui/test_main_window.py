@@ -207,7 +207,7 @@ def test_divergence_pauses_and_reports_the_node(window, session, qtbot):
     assert not session.play.running
     message = window.statusBar().currentMessage()
     # The node as the graph shows it, not its internal id.
-    assert "the value of exp became inf" in message and "exp1" not in message
+    assert "the value of part_1 became inf" in message and "exp1" not in message
     assert "Diverged" in message
     assert window.graph_view.node_items["exp1"].highlighted
     assert math.isinf(window.graph_view.node_items["exp1"].value)

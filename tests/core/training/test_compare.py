@@ -84,3 +84,35 @@ def test_progress_callback_gets_the_run_index():
                        _optimizers("sgd", "nesterov"), epochs=1,
                        progress=lambda k, trainer: seen.add((k, trainer.optimizer.name)))
     assert seen == {(0, "sgd"), (1, "nesterov")}
+
+
+def test_configs_compare_as_the_optimizers_do_bit_for_bit():
+    from core.training.compare import compare_configs
+    from core.training.config import TrainingConfig
+
+    base = TrainingConfig(epochs=2, seed=3, shuffle=True, clip_norm=5.0)
+    configs = [base.replace(optimizer=name, hyperparameters={"lr": 0.02})
+               for name in ("sgd", "momentum", "adam")]
+    graph, _ = base.build_graph()
+    data = base.load_data()
+    by_configs = compare_configs(configs, graph, data)
+    by_optimizers = compare_optimizers(
+        graph, data, [config.make_optimizer() for config in configs],
+        **base.trainer_options())
+    assert [run.optimizer for run in by_configs.runs] == ["sgd", "momentum", "adam"]
+    np.testing.assert_array_equal(by_configs.initial_weights, by_optimizers.initial_weights)
+    for mine, theirs in zip(by_configs.runs, by_optimizers.runs, strict=True):
+        assert mine.final_weights.tobytes() == theirs.final_weights.tobytes()
+        assert mine.epoch_loss.tobytes() == theirs.epoch_loss.tobytes()
+    assert (by_configs.epochs, by_configs.seed, by_configs.shuffle) == (2, 3, True)
+
+
+def test_configs_that_differ_in_more_than_the_optimizer_are_refused():
+    from core.training.compare import compare_configs
+    from core.training.config import TrainingConfig
+
+    base = TrainingConfig(epochs=1)
+    with pytest.raises(ValueError, match="differ in more than the optimizer"):
+        compare_configs([base, base.replace(optimizer="adam", seed=4)])
+    with pytest.raises(ValueError, match="at least one config"):
+        compare_configs([])

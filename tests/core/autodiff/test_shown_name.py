@@ -1,0 +1,19 @@
+"""What people read for a node is its one unique name, wherever it is read."""
+
+from core.autodiff.graph import Node
+from core.autodiff.naming import shown_name
+from core.presets import PRESETS
+from core.training.divergence import node_name
+
+
+def test_every_node_of_the_seed_is_shown_by_its_unique_name():
+    graph = PRESETS["seed"].build()
+    shown = [shown_name(node) for node in graph]
+    assert len(set(shown)) == len(shown)
+    assert [node_name(graph, node.id) for node in graph] == shown
+    assert shown_name(graph["exp1"]) == "part_1" and shown_name(graph["mul1"]) == "w1·x1"
+
+
+def test_a_node_built_without_a_graph_falls_back_to_its_label():
+    node = Node(id="mul1", kind="op", label="×", op="mul", inputs=("a", "b"))
+    assert shown_name(node) == "×"
