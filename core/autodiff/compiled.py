@@ -1,6 +1,7 @@
 """The fast path: straight-line Python generated from a graph's topological order.
 
-Functions are generated from the op table's templates, all without loops over nodes:
+Functions are generated from the op table's formulas (expression trees), all without loops
+over nodes:
 
 - ``sample(x, y, w) -> (loss, grads, check)`` on Python floats with :mod:`math`, for
   per-sample training.  ``check`` is the sum of every op value, weight and gradient: it is finite
@@ -29,7 +30,7 @@ against the trace at every op's edge values.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -37,7 +38,9 @@ import numpy as np
 
 from core.autodiff.engine import evaluate
 from core.autodiff.graph import Graph
-from core.autodiff.ops import ARRAY_NAMESPACE, OPS, SCALAR_ERRORS, SCALAR_NAMESPACE
+from core.expr.codegen import define
+from core.expr.functions import ARRAY_NAMESPACE, SCALAR_ERRORS, SCALAR_NAMESPACE
+from core.expr.tree import Expr, Num
 
 #: Terms per statement of the generated finiteness check.
 _TERMS = 64
@@ -54,24 +57,60 @@ BatchFn = Callable[[np.ndarray, np.ndarray, Sequence[float]], tuple[np.ndarray, 
 RunsFn = Callable[[Sequence[float], float, np.ndarray], tuple[Any, list[Any], Any]]
 
 
+#: Modes whose leaves are whole columns of the data.
+_VECTORIZED = frozenset({"batch", "batch_losses", "batch_outputs"})
+#: Modes that compute the forward pass alone, and what they return.
+_FORWARD_RETURNS = {
+    "losses": "    return {loss}",
+    "batch_losses": "    return _broadcast({loss}, y.shape[0])",
+    "batch_outputs": "    return _broadcast({output}, x.shape[0])",
+}
+
+
 def _generate(graph: Graph, mode: str) -> str:
     """Source of one function.  ``mode``: ``sample`` (math floats, falling back to the
     trace, ``_exact``, on errors and non-finite numbers), ``batch`` (whole dataset),
-    ``batch_losses`` (its forward pass alone), ``batch_outputs`` (y' alone) or ``losses``
-    (forward only on one sample, weights may be arrays)."""
-    index = {node_id: i for i, node_id in enumerate(graph.order)}
-    v = {node_id: f"v{i}" for node_id, i in index.items()}
-    g = {node_id: f"g{i}" for node_id, i in index.items()}
-    vectorized = mode in ("batch", "batch_losses", "batch_outputs")
+    ``batch_losses`` (its forward pass alone), ``batch_outputs`` (y' alone), ``losses``
+    (forward only on one sample, weights may be arrays) or ``runs`` (one sample, many
+    weight vectors)."""
+    v = {node_id: f"v{i}" for i, node_id in enumerate(graph.order)}
     # batch_outputs computes y' and what it depends on; the other modes every node.
     used = _depends_on(graph, graph.output) if mode == "batch_outputs" else set(graph.order)
-    # float64 leaves make every operation numpy's: inf and nan instead of exceptions.
-    wrap = (lambda text: text) if mode == "sample" else (lambda text: f"_f({text})")
+    lines = [f"def {mode}(x, y, w):", *_leaf_lines(graph, mode, used, v),
+             *_forward_lines(graph, used, v)]
+    if mode in _FORWARD_RETURNS:
+        lines.append(_FORWARD_RETURNS[mode].format(loss=v[graph.loss],
+                                                   output=v[graph.output]))
+        return "\n".join(lines) + "\n"
+    backward = _Backward(graph, mode, v)
+    lines.extend(backward.lines())
+    grads = [backward.ref.get(w, "0.0") for w in graph.weights]
+    if mode in _VECTORIZED:
+        cols = ", ".join(f"_broadcast({gw}, y.shape[0])" for gw in grads)
+        lines.append(f"    return _broadcast({v[graph.loss]}, y.shape[0]), "
+                     f"_stack([{cols}], axis=1)")
+        return "\n".join(lines) + "\n"
+    lines.extend(_check_lines(_check_terms(graph, mode, v, backward, grads)))
+    lines.append(f"    return {v[graph.loss]}, [{', '.join(grads)}], _check")
+    if mode == "runs":  # numpy's inf and nan, per run; the caller replays the bad runs
+        return "\n".join(lines) + "\n"
+    return _guarded(lines)
+
+
+def _wrapper(mode: str) -> Callable[[str], str]:
+    """How a leaf's number is written: float64 leaves make every operation numpy's (inf
+    and nan instead of exceptions), except on ``sample``'s Python floats."""
+    if mode == "sample":
+        return lambda text: text
+    return lambda text: f"_f({text})"
+
+
+def _leaf_lines(graph: Graph, mode: str, used: set[str], v: dict[str, str]) -> list[str]:
+    """The leaves: weights, the features and the target the function uses, constants."""
+    wrap = _wrapper(mode)
     # runs: the caller passes the sample as numpy scalars, converted once per dataset.
     data = (lambda text: text) if mode == "runs" else wrap
     lines: list[str] = []
-    lines.append(f"def {mode}(x, y, w):")
-    # Leaves.
     if graph.weights:
         if mode in ("sample", "losses", "runs"):  # losses, runs: weights may be arrays
             lines.append(f"    {', '.join(v[w] for w in graph.weights)}, = w")
@@ -80,90 +119,122 @@ def _generate(graph: Graph, mode: str) -> str:
                          for i, w in enumerate(graph.weights))
     for feature in (f for f in graph.features if f in used):
         column = graph[feature].column
-        item = f"x[..., {column}]" if vectorized else f"x[{column}]"
+        item = f"x[..., {column}]" if mode in _VECTORIZED else f"x[{column}]"
         lines.append(f"    {v[feature]} = {data(item)}")
     if graph.target in used:
         lines.append(f"    {v[graph.target]} = {data('y')}")
     for node in graph.nodes.values():
         if node.kind == "constant" and node.id in used:
             lines.append(f"    {v[node.id]} = {wrap(repr(node.constant))}")
-    # Forward, in topological order.
-    for node_id in graph.order:
-        node = graph[node_id]
-        if node.op is None or node_id not in used:
-            continue
-        row = OPS[node.op]
-        operands = tuple(v[i] for i in node.inputs)
-        lines.append(f"    {v[node_id]} = {row.render(row.forward, operands, param=node.param)}")
-    if mode == "losses":
-        lines.append(f"    return {v[graph.loss]}")
-        return "\n".join(lines) + "\n"
-    if mode == "batch_losses":
-        lines.append(f"    return _broadcast({v[graph.loss]}, y.shape[0])")
-        return "\n".join(lines) + "\n"
-    if mode == "batch_outputs":
-        lines.append(f"    return _broadcast({v[graph.output]}, x.shape[0])")
-        return "\n".join(lines) + "\n"
-    # Backward: the reversed loop, unrolled.  A node's gradient is final when it is
-    # reached, so an operand whose only local derivative so far is 1 can share its name;
-    # a second contribution then gives the operand a variable of its own.
-    needed = _needs_gradient(graph)
-    ref: dict[str, str] = {graph.loss: g[graph.loss]}
-    owned: set[str] = {graph.loss}
-    lines.append(f"    {g[graph.loss]} = {wrap('1.0')}")
-    for node_id in reversed(graph.order):
-        node = graph[node_id]
-        if node.op is None or node_id not in ref:
-            continue
-        row = OPS[node.op]
-        operands = tuple(v[i] for i in node.inputs)
-        upstream = ref[node_id]
-        for operand, template in zip(node.inputs, row.derivatives, strict=True):
-            if operand not in needed:
+    return lines
+
+
+def _source(graph: Graph, node_id: str, formula: Expr, v: Mapping[str, str]) -> str:
+    """One of a node's formulas (its forward value or a local derivative) as Python, in
+    the generated variables."""
+    node = graph[node_id]
+    row = graph.op_of(node_id)
+    return row.render(formula, [v[i] for i in node.inputs], out=v[node_id], param=node.param)
+
+
+def _forward_lines(graph: Graph, used: set[str], v: dict[str, str]) -> list[str]:
+    """The forward pass, in topological order."""
+    return [f"    {v[node_id]} = {_source(graph, node_id, graph.op_of(node_id).forward, v)}"
+            for node_id in graph.order
+            if graph[node_id].op is not None and node_id in used]
+
+
+_ONE, _MINUS_ONE = Num(1.0), Num(-1.0)
+
+
+class _Backward:
+    """The reversed loop, unrolled.  A node's gradient is final when it is reached, so an
+    operand whose only local derivative so far is 1 can share its name; a second
+    contribution then gives the operand a variable of its own.
+
+    ``ref``: node id -> the name holding its gradient; ``owned``: the nodes with a
+    gradient variable of their own."""
+
+    def __init__(self, graph: Graph, mode: str, v: dict[str, str]) -> None:
+        self.graph = graph
+        self.mode = mode
+        self.v = v
+        self.g = {node_id: f"g{i}" for i, node_id in enumerate(graph.order)}
+        self.ref: dict[str, str] = {graph.loss: self.g[graph.loss]}
+        self.owned: set[str] = {graph.loss}
+
+    def lines(self) -> list[str]:
+        graph = self.graph
+        needed = _needs_gradient(graph)
+        lines = [f"    {self.g[graph.loss]} = {_wrapper(self.mode)('1.0')}"]
+        for node_id in reversed(graph.order):
+            node = graph[node_id]
+            if node.op is None or node_id not in self.ref:
                 continue
-            local = row.render(template, operands, out=v[node_id], param=node.param)
-            term = {"1.0": upstream, "-1.0": f"-{upstream}"}.get(local, f"{upstream} * {local}")
-            if mode == "runs" and node_id == graph.loss and local not in ("1.0", "-1.0"):
-                term = local  # 1.0 * local: the same numbers, one array operation fewer
-            if operand not in ref:
-                if term == upstream:
-                    ref[operand] = upstream
-                else:
-                    lines.append(f"    {g[operand]} = {term}")
-                    ref[operand] = g[operand]
-                    owned.add(operand)
-            elif operand in owned:
-                lines.append(f"    {g[operand]} += {term}")
-            else:
-                lines.append(f"    {g[operand]} = {ref[operand]} + {term}")
-                ref[operand] = g[operand]
-                owned.add(operand)
-    grads = [ref.get(w, "0.0") for w in graph.weights]
-    if vectorized:
-        cols = ", ".join(f"_broadcast({gw}, y.shape[0])" for gw in grads)
-        lines.append(f"    return _broadcast({v[graph.loss]}, y.shape[0]), "
-                     f"_stack([{cols}], axis=1)")
-        return "\n".join(lines) + "\n"
-    # Op values, weights and their gradients: any non-finite intermediate reaches one
-    # of these (inf * 0 is nan, inf - inf is nan), so their sum is the guard.
-    check = [v[i] for i in graph.order if graph[i].op is not None or i in graph.weights]
-    check += [ref[i] for i in graph.order if i in owned and graph[i].op is not None]
-    check += [gw for gw in grads if gw != "0.0"]
+            derivatives = graph.op_of(node_id).derivatives
+            for operand, derivative in zip(node.inputs, derivatives, strict=True):
+                if operand in needed:
+                    term = self._term(node_id, derivative)
+                    lines.extend(self._accumulate(operand, term, self.ref[node_id]))
+        return lines
+
+    def _term(self, node_id: str, derivative: Expr) -> str:
+        """The contribution along one edge: upstream gradient times local derivative."""
+        upstream = self.ref[node_id]
+        if derivative == _ONE:
+            return upstream
+        if derivative == _MINUS_ONE:
+            return f"-{upstream}"
+        local = _source(self.graph, node_id, derivative, self.v)
+        if self.mode == "runs" and node_id == self.graph.loss:
+            return local  # 1.0 * local: the same numbers, one array operation fewer
+        return f"{upstream} * {local}"
+
+    def _accumulate(self, operand: str, term: str, upstream: str) -> list[str]:
+        g = self.g[operand]
+        if operand not in self.ref:
+            if term == upstream:  # the upstream gradient itself: share its name
+                self.ref[operand] = term
+                return []
+            self.ref[operand] = g
+            self.owned.add(operand)
+            return [f"    {g} = {term}"]
+        if operand in self.owned:
+            return [f"    {g} += {term}"]
+        line = f"    {g} = {self.ref[operand]} + {term}"
+        self.ref[operand] = g
+        self.owned.add(operand)
+        return [line]
+
+
+def _check_terms(graph: Graph, mode: str, v: dict[str, str], backward: _Backward,
+                 grads: list[str]) -> list[str]:
+    """Op values, weights and their gradients: any non-finite intermediate reaches one
+    of these (inf * 0 is nan, inf - inf is nan), so their sum is the guard."""
     if mode == "runs":
         # The same guard in fewer terms (each is an array operation here): a non-finite
         # gradient always reaches a weight's (the caller checks those, and weights are
         # finite), and most values reach a guard term through ops that keep inf and nan.
-        check = [v[i] for i in _guard_terms(graph)]
-    # Sums of at most _TERMS terms per statement: Python's compiler recurses once per
-    # operator, so one huge expression would hit its recursion limit on large graphs.
+        return [v[i] for i in _guard_terms(graph)]
+    check = [v[i] for i in graph.order if graph[i].op is not None or i in graph.weights]
+    check += [backward.ref[i] for i in graph.order
+              if i in backward.owned and graph[i].op is not None]
+    check += [gw for gw in grads if gw != "0.0"]
+    return check
+
+
+def _check_lines(check: list[str]) -> list[str]:
+    """Sums of at most _TERMS terms per statement: Python's compiler recurses once per
+    operator, so one huge expression would hit its recursion limit on large graphs."""
     chunks = [check[i:i + _TERMS] for i in range(0, len(check), _TERMS)] or [["0.0"]]
-    lines.append(f"    _check = {' + '.join(chunks[0])}")
-    lines.extend(f"    _check += {' + '.join(chunk)}" for chunk in chunks[1:])
-    lines.append(f"    return {v[graph.loss]}, [{', '.join(grads)}], _check")
-    if mode == "runs":  # numpy's inf and nan, per run; the caller replays the bad runs
-        return "\n".join(lines) + "\n"
-    # An exception or a non-finite check means some number is inf or nan (or the check
-    # overflowed): the trace then computes the sample, falling back to numpy op by op.
+    return [f"    _check = {' + '.join(chunks[0])}",
+            *(f"    _check += {' + '.join(chunk)}" for chunk in chunks[1:])]
+
+
+def _guarded(lines: list[str]) -> str:
+    """``sample``'s body in a ``try``: an exception or a non-finite check means some
+    number is inf or nan (or the check overflowed): the trace then computes the sample,
+    falling back to numpy op by op."""
     body = ["    try:", *("    " + line for line in lines[1:-1]),
             "    except _ERRORS:",
             "        return _exact(x, y, w)",
@@ -189,12 +260,12 @@ _PROBES = (0.0, -0.0, 1.0, -1.0, 0.5, -3.0, 1e-300, 1e300, -1e300,
 
 def _keeps_nonfinite(graph: Graph, node_id: str, position: int) -> bool:
     """Whether an inf or nan operand at ``position`` always gives the node an inf or nan
-    value (``a + b``, ``a * b``, ``sin a``), found by evaluating the op table's forward on
+    value (``a + b``, ``a * b``, ``sin a``), found by evaluating the node's forward on
     non-finite operands; ``exp(-inf)``, ``tanh(inf)`` and ``1 / inf`` are finite."""
     node = graph[node_id]
-    op = OPS[node.op] if node.op is not None else None
-    if op is None:
+    if node.op is None:
         return False
+    op = graph.op_of(node_id)
     others = _PROBES if op.arity > 1 else (0.0,)
     for bad in (math.inf, -math.inf, math.nan):
         for other in others:
@@ -329,7 +400,7 @@ class CompiledGraph:
         losses_ns.update(_f=np.float64)
         scalar_ns: dict[str, Any] = dict(SCALAR_NAMESPACE)
         scalar_ns.update(_ERRORS=SCALAR_ERRORS, _exact=_traced(graph))
-        # The generated text is built only from the op table's templates, node indices and
+        # The generated text is built only from the op table's trees, node indices and
         # float reprs of constants; no user text reaches it.
         for source, kind, namespace in ((self.sample_source, "", scalar_ns),
                                         (self.batch_source, "batch ", array_ns),
@@ -338,7 +409,7 @@ class CompiledGraph:
                                         (self._batch_outputs_source, "batch outputs ",
                                          array_ns),
                                         (self._losses_source, "losses ", losses_ns)):
-            exec(compile(source, f"<compiled {kind}{label}>", "exec"), namespace)  # noqa: S102
+            define(source, f"<compiled {kind}{label}>", namespace)
         self.sample: SampleFn = scalar_ns["sample"]
         self._batch: BatchFn = array_ns["batch"]
         self._batch_losses: Callable[[np.ndarray, np.ndarray, Sequence[Any]], np.ndarray] = \
@@ -440,9 +511,8 @@ class CompiledGraph:
         if self._runs is None:
             source = _generate(self.graph, "runs")
             namespace: dict[str, Any] = {**ARRAY_NAMESPACE, "_f": np.float64}
-            # Built from the op table's templates, as the other functions.
-            exec(compile(source, f"<compiled runs {self.graph.name or 'graph'}>",  # noqa: S102
-                         "exec"), namespace)
+            # Built from the op table's trees, as the other functions.
+            define(source, f"<compiled runs {self.graph.name or 'graph'}>", namespace)
             self._runs = namespace["runs"]
         return self._runs
 

@@ -5,13 +5,14 @@ derivative on every edge and each backward step in order, so that views can repl
 node by node.  Training uses :mod:`core.autodiff.compiled`, which generates straight-line
 code for the loss and weight gradients alone; the two compute the same numbers, bit for bit.
 
-Arithmetic is on Python floats with :mod:`math`, through the op table's scalar templates.
+Arithmetic is on Python floats with :mod:`math`, through code generated from the op
+table's formulas (each node's row read with :meth:`Graph.op_of`, broken ones included).
 Where ``math`` raises instead of overflowing or leaving its domain, that one op is computed
 with numpy instead, so overflow gives inf and domain errors give nan, which the trace
 reports (:meth:`Trace.first_nonfinite`) instead of raising.
 
 What a graph needs for a pass (its op rows in topological order, each with its operands
-and compiled templates) is prepared once per graph (:func:`plan`); graphs are immutable, so
+and compiled formulas) is prepared once per graph (:func:`plan`); graphs are immutable, so
 the plan never goes stale.
 """
 
@@ -27,7 +28,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from core.autodiff.graph import Edge, Graph
-from core.autodiff.ops import OPS, SCALAR_ERRORS, Op
+from core.autodiff.ops import SCALAR_ERRORS, Op
 
 
 class InputError(ValueError):
@@ -156,7 +157,7 @@ class Trace:
 
 #: One op node as the passes visit it:
 #: ``(node, inputs, a, b, param, op, value_of, derivatives_of)``: the node id, its operand
-#: ids, the first two of them apart ("" where absent: the scalar templates' arguments), the
+#: ids, the first two of them apart ("" where absent: the scalar formulas' arguments), the
 #: op's parameter, the op row and its ``scalar_forward`` and ``scalar_derivatives``.
 #: A plain tuple, not a NamedTuple: the loops unpack it, and unpacking a tuple subclass
 #: costs three times as much.
@@ -210,7 +211,7 @@ def _make_plan(graph: Graph) -> Plan:
     ops: list[OpRow] = []
     for node in graph:
         if node.op is not None:
-            row = OPS[node.op]
+            row = graph.op_of(node.id)
             if len(node.inputs) != row.arity:
                 raise ValueError(f"{node.id}: {node.op} takes {row.arity} operands, "
                                  f"got {len(node.inputs)}")
@@ -236,7 +237,7 @@ def plan(graph: Graph) -> Plan:
 
 
 def _floats(numbers: Sequence[float] | np.ndarray) -> list[float]:
-    """A flat list of Python floats (the scalar templates want floats, not numpy scalars)."""
+    """A flat list of Python floats (the scalar code wants floats, not numpy scalars)."""
     if isinstance(numbers, (list, tuple)):
         try:
             return list(map(float, numbers))

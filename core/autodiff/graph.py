@@ -105,10 +105,15 @@ class Graph:
     warnings
         What the formula's reader should know but is no error (an unused named step, two
         names for one merged subexpression), in the formula's order; mostly empty.
+    breaks
+        Node id -> the op row used there instead of the table's: a local derivative
+        replaced on purpose (:mod:`core.autodiff.breaks`); empty by default.  Read rows
+        with :meth:`op_of`.
     """
 
     def __init__(self, nodes: list[Node], output: str, loss: str, formula: str,
-                 name: str = "", warnings: tuple[FormulaWarning, ...] = ()) -> None:
+                 name: str = "", warnings: tuple[FormulaWarning, ...] = (),
+                 breaks: Mapping[str, Op] | None = None) -> None:
         g = nx.MultiDiGraph()
         for node in nodes:
             if node.id in g:
@@ -145,13 +150,50 @@ class Graph:
         )
         targets = by_kind("target")
         self.target: str = targets[0].id if targets else ""
+        self.breaks: Mapping[str, Op] = MappingProxyType(self._checked_breaks(breaks or {}))
         self.edges: tuple[Edge, ...] = tuple(
             (operand, node_id, position)
             for node_id in self.order
             for position, operand in enumerate(self._nodes[node_id].inputs)
         )
 
+    def _checked_breaks(self, breaks: Mapping[str, Op]) -> dict[str, Op]:
+        checked = {}
+        for node_id, row in breaks.items():
+            node = self._nodes.get(node_id)
+            if node is None or node.op is None:
+                raise ValueError(f"a broken derivative needs an op node, not {node_id!r}")
+            if row.arity != len(node.inputs):
+                raise ValueError(f"{node.name}: {node.op} takes {len(node.inputs)} operands, "
+                                 f"the broken row {row.arity}")
+            checked[node_id] = row
+        return checked
+
+    def with_breaks(self, breaks: Mapping[str, Op]) -> Graph:
+        """This graph with ``breaks`` (node id -> the op row to use there, a derivative
+        replaced on purpose) instead of its own; empty: the graph unbroken.  A new graph,
+        so that whatever was generated for this one stays right."""
+        return Graph(list(self._nodes.values()), self.output, self.loss, self.formula,
+                     self.name, self.warnings, breaks)
+
     # -- queries -----------------------------------------------------------------------
+
+    def op_of(self, node_id: str) -> Op:
+        """The op row a node computes with: the table's, or a broken one where the graph
+        carries it (:attr:`breaks`).  Every numeric path reads rows through this.
+
+        Raises
+        ------
+        ValueError
+            For a leaf (it has no op).
+        """
+        row = self.breaks.get(node_id)
+        if row is not None:
+            return row
+        op = self._nodes[node_id].op
+        if op is None:
+            raise ValueError(f"{self._nodes[node_id].name} is a leaf, not an op")
+        return OPS[op]
 
     def __getitem__(self, node_id: str) -> Node:
         return self._nodes[node_id]

@@ -1,33 +1,47 @@
-"""The op table: every operation the engine knows, defined once.
+"""The op table: every operation the engine knows, defined once, as formulas.
 
-Each row gives an op's arity, its display symbol, how it is drawn, and its forward value and
-local derivatives as small expression templates.  The templates are the single source of
-truth: the trace engine compiles them against numpy, the fast path generates straight-line
-Python from them against ``math``, and the tests gradient-check every row.  Adding an op is
-adding a row.
-
-Template placeholders: ``{a}`` and ``{b}`` are the operands, ``{out}`` is the op's own
-forward value, ``{p}`` is the op's constant parameter (the exponent of ``pow``).  Function
-names inside templates (``exp``, ``sigmoid``, ``step`` ...) resolve in a namespace: scalar
-(:data:`SCALAR_NAMESPACE`) or numpy (:data:`ARRAY_NAMESPACE`).
+Each row gives an op's operand names (``args``: ``("a",)`` or ``("a", "b")``), its display
+symbol, how it is drawn, and its forward value and local derivatives as formulas of the
+app's language (:mod:`core.expr`), parsed into expression trees.  Derivatives may read
+``out``, the op's own value (``tanh' = 1 − out·out``), and ``p``, the op's constant
+parameter (the exponent of ``pow``).  The trees are the single source of truth: the trace
+engine and the fast path generate code from them (:mod:`core.expr.codegen`), the words a
+student reads are rendered from them (:mod:`core.expr.text`), and the tests
+gradient-check every row.  Adding an op is adding a row.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
 
+from core.expr.codegen import compile_lambda, python_source
+from core.expr.functions import ARRAY_NAMESPACE, SCALAR_ERRORS, SCALAR_NAMESPACE
+from core.expr.parse import parse_expression
+from core.expr.text import is_compound
+from core.expr.text import words as expr_words
+from core.expr.tree import Expr, Var, substitute
+
+__all__ = ["ARRAY_NAMESPACE", "FUNCTIONS", "OPS", "SCALAR_ERRORS", "SCALAR_NAMESPACE", "Op",
+           "Shape"]
+
 Shape = Literal["circle", "ellipse"]
 
-#: What the scalar functions may raise where numpy would give inf or nan.
-SCALAR_ERRORS = (OverflowError, ValueError, ZeroDivisionError)
+#: Operand names, by arity.
+OPERANDS = ("a", "b")
+#: Where the check and the tests draw operands when a row gives no domain.
+DEFAULT_DOMAIN = (-2.0, 2.0)
+
+_Kind = Literal["array", "scalar", "mapping"]
+#: The operands and the parameter as ``{a}``, ``{b}``, ``{p}`` in :attr:`Op.words`.
+_PLACEHOLDERS = {"a": "{a}", "b": "{b}", "p": "{p}"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Op:
     """One row of the op table.
 
@@ -36,54 +50,145 @@ class Op:
     name
         Table name, as written in formulas for functions (``tanh``) and as reported in
         traces and JSON (``add``).
-    arity
-        Number of operands.
+    args
+        The operands' names in the formulas: ``("a",)`` or ``("a", "b")``.
+    forward
+        The forward value, a tree in ``args`` (and ``p``).
+    derivatives
+        One tree per operand: the local derivative d(out)/d(operand), in ``args``,
+        ``out`` and ``p``.
     symbol
-        What a drawing shows in the node (``+``, ``*``, ``exp``).
+        What a drawing shows in the node (``+``, ``×``, ``exp``).
     shape
         ``circle`` for arithmetic, ``ellipse`` for functions, as in the course figure.
-    forward
-        Template of the forward value.
-    derivatives
-        One template per operand: the local derivative d(out)/d(operand).
-    derivative_text
-        Human-readable local derivative rule, for legends and inspectors.
     domain
-        Interval (low, high) from which tests draw operands where the op is smooth.
+        Interval (low, high) from which checks draw operands where the op is smooth.
     infix
         The formula operator (``+``) for binary arithmetic, else ``None``.
     has_param
-        Whether the op takes a constant parameter ``{p}``.
-    words
-        The forward value as people write it, with ``{a}``, ``{b}``, ``{p}`` for operands
-        (names or numbers): ``{a}·{b}``, ``tanh({a})``.
-    derivative_words
-        One per operand: the local derivative as people write it, in the operands
-        (``1 − tanh²({a})``), so a debugger can show the rule with the real numbers.
+        Whether the op takes a constant parameter ``p``.
+    definition
+        The JSON-able definition of an op defined in a file (what sessions embed);
+        ``None`` for the built-in rows.
     """
 
     name: str
-    arity: int
+    args: tuple[str, ...]
+    forward: Expr
+    derivatives: tuple[Expr, ...]
     symbol: str
-    shape: Shape
-    forward: str
-    derivatives: tuple[str, ...]
-    derivative_text: str
-    domain: tuple[float, float] = (-2.0, 2.0)
+    shape: Shape = "ellipse"
+    domain: tuple[float, float] = DEFAULT_DOMAIN
     infix: str | None = None
     has_param: bool = False
-    words: str = ""
-    derivative_words: tuple[str, ...] = ()
+    definition: Mapping[str, Any] | None = None
     _compiled: dict[str, Callable[..., Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
+        if self.args not in (OPERANDS[:1], OPERANDS):
+            raise ValueError(f"op {self.name}: operands must be named a or a, b; "
+                             f"got {', '.join(self.args)}")
         if len(self.derivatives) != self.arity:
-            raise ValueError(f"op {self.name}: {self.arity} operands need as many derivatives")
-        if len(self.derivative_words) != self.arity:
-            raise ValueError(f"op {self.name}: {self.arity} operands need as many "
-                             "derivative_words")
+            raise ValueError(f"op {self.name}: {self.arity} operand"
+                             f"{'s need' if self.arity > 1 else ' needs'} as many "
+                             "derivatives")
+
+    @classmethod
+    def from_formulas(cls, name: str, args: Sequence[str], forward: str | Expr,
+                      derivatives: Sequence[str | Expr], *,
+                      domain: Sequence[float] | None = None, symbol: str | None = None,
+                      shape: Shape = "ellipse", infix: str | None = None,
+                      has_param: bool = False,
+                      definition: Mapping[str, Any] | None = None) -> Op:
+        """A row from formulas (text or trees).
+
+        ``args`` names the operands as the formulas do (any names: they are renamed to
+        ``a``, ``b``); derivatives may also read ``out`` (and ``p`` with ``has_param``).
+        ``definition`` defaults to the formulas themselves as JSON (what a session embeds).
+
+        Raises
+        ------
+        core.expr.parse.ExpressionError
+            For a formula that cannot be read or reads an unknown name.
+        ValueError
+            For a wrong number of operands or derivatives.
+        """
+        given = tuple(args)
+        if not 1 <= len(given) <= 2 or len(set(given)) != len(given):
+            raise ValueError(f"op {name}: takes one or two distinct operands, got "
+                             f"{list(given)}")
+        own = OPERANDS[:len(given)]
+        rename = {g: Var(o) for g, o in zip(given, own, strict=True) if g != o}
+        param = ("p",) if has_param else ()
+
+        def tree(formula: str | Expr, names: tuple[str, ...]) -> Expr:
+            parsed = parse_expression(formula, variables=names) \
+                if isinstance(formula, str) else formula
+            return substitute(parsed, rename) if rename else parsed
+
+        forward_tree = tree(forward, (*given, *param))
+        derivative_trees = tuple(tree(d, (*given, "out", *param)) for d in derivatives)
+        low, high = domain if domain is not None else DEFAULT_DOMAIN
+        if definition is None:
+            definition = {
+                "name": name, "args": list(given),
+                "forward": forward if isinstance(forward, str) else python_source(forward),
+                "derivatives": [d if isinstance(d, str) else python_source(d)
+                                for d in derivatives],
+                "domain": [float(low), float(high)],
+            }
+            if symbol is not None:
+                definition["symbol"] = symbol
+        return cls(name, own, forward_tree, derivative_trees, symbol or name, shape,
+                   (float(low), float(high)), infix, has_param, definition)
+
+    def with_derivatives(self, derivatives: Sequence[Expr]) -> Op:
+        """This row with other local derivatives (a derivative broken on purpose)."""
+        return replace(self, derivatives=tuple(derivatives), _compiled={})
+
+    @property
+    def arity(self) -> int:
+        """Number of operands."""
+        return len(self.args)
+
+    # -- words for people, from the trees --------------------------------------------------
+
+    @cached_property
+    def words(self) -> str:
+        """The forward value as people write it, with ``{a}``, ``{b}``, ``{p}`` for
+        operands (names or numbers): ``{a}·{b}``, ``tanh({a})``."""
+        return expr_words(self.forward, _PLACEHOLDERS)
+
+    @cached_property
+    def derivative_words(self) -> tuple[str, ...]:
+        """One per operand: the local derivative as people write it, ``out`` written as
+        the forward value (``1 − tanh²({a})``), so a debugger can show the rule with the
+        real numbers."""
+        return tuple(expr_words(self.derivative_in_operands(i), _PLACEHOLDERS)
+                     for i in range(self.arity))
+
+    def derivative_in_operands(self, position: int) -> Expr:
+        """The local derivative for operand ``position`` with ``out`` replaced by the
+        forward formula: the derivative as a function of the operands alone."""
+        return substitute(self.derivatives[position], {"out": self.forward})
+
+    @cached_property
+    def derivative_text(self) -> str:
+        """The local derivative rule for legends and inspectors: ``d tanh(x)/dx =
+        1 − tanh²(x)``, ``d(a·b)/da = b, d(a·b)/db = a``."""
+        names = {"a": "x"} if self.arity == 1 else {}
+        value = expr_words(self.forward, names)
+        of = f"({value})" if is_compound(value) else f" {value}"
+        rules = []
+        for position, arg in enumerate(self.args):
+            by = names.get(arg, arg)
+            rule = expr_words(self.derivative_in_operands(position), names)
+            rules.append(f"d{of}/d{by} = {rule}")
+        return ", ".join(rules)
+
+    # -- numbers -------------------------------------------------------------------------
 
     def evaluate(self, args: tuple[float, ...], param: float | None = None) -> float:
         """Forward value on float64 scalars; non-finite results propagate, never raise.
@@ -132,7 +237,7 @@ class Op:
 
     @property
     def scalar_forward(self) -> Callable[..., float]:
-        """The forward template on Python floats with :mod:`math`, reading its operands
+        """The forward formula on Python floats with :mod:`math`, reading its operands
         from a mapping: ``scalar_forward(values, a, b, p)`` where ``a`` and ``b`` are the
         operands' keys (``b`` unused by unary ops).  Raises one of :data:`SCALAR_ERRORS`
         where :meth:`evaluate` gives inf or nan."""
@@ -140,202 +245,92 @@ class Op:
 
     @property
     def scalar_derivatives(self) -> Callable[..., tuple[float, ...]]:
-        """The derivative templates on Python floats:
+        """The derivative formulas on Python floats:
         ``scalar_derivatives(values, a, b, out, p)`` -> one local derivative per operand.
         Raises one of :data:`SCALAR_ERRORS` where :meth:`local_derivatives` gives inf or
         nan."""
         return self._compile("derivatives", "mapping")
 
-    def render(self, template: str, operands: tuple[str, ...], out: str = "out",
+    def render(self, formula: Expr, operands: Sequence[str], out: str = "out",
                param: float | None = None) -> str:
-        """Fill a template with variable names (for code generation)."""
-        names = dict(zip(("a", "b"), operands, strict=False))
-        return template.format(out=out, p=repr(param), **names)
+        """Python source of one of the row's formulas with the operands, ``out`` and the
+        parameter written as the given names (for code generation)."""
+        return python_source(formula, self.names(operands, out, param))
 
-    def _compile(self, which: str, kind: Literal["array", "scalar", "mapping"]
-                 ) -> Callable[..., Any]:
+    def names(self, operands: Sequence[str], out: str = "out",
+              param: float | None = None) -> dict[str, str]:
+        """The variable -> source mapping :meth:`render` uses."""
+        names = dict(zip(self.args, operands, strict=True))
+        names["out"] = out
+        if self.has_param:
+            names["p"] = repr(param)
+        return names
+
+    def _compile(self, which: str, kind: _Kind) -> Callable[..., Any]:
         key = f"{which} {kind}"
         fn = self._compiled.get(key)
         if fn is None:
-            operands = ("a", "b")[: self.arity]
-            if kind != "mapping":
-                # Positional operands: fn(a, b, p).
-                names = {name: name for name in operands}
-                params = operands
-            else:
+            operands = self.args
+            names: dict[str, str] = {}
+            if kind == "mapping":
                 # Operands read from a mapping by key: fn(values, a, b, p), one call per
                 # node with no argument tuple to build.
                 names = {name: f"values[{name}]" for name in operands}
-                params = ("values", "a", "b")
+                params: tuple[str, ...] = ("values", "a", "b")
+            else:
+                params = operands  # positional operands: fn(a, b, p)
             if which == "forward":
                 params = (*params, "p")
-                body = self.forward.format(out="out", p="p", **names)
+                bodies: Expr | tuple[Expr, ...] = self.forward
             else:
                 params = (*params, "out", "p")
-                body = "(" + ", ".join(
-                    d.format(out="out", p="p", **names)
-                    for d in self.derivatives
-                ) + ",)"
-            namespace = ARRAY_NAMESPACE if kind == "array" else SCALAR_NAMESPACE
-            # The templates are the table's own constants, never user text.
-            fn = eval(f"lambda {', '.join(params)}: {body}", dict(namespace))  # noqa: S307
+                bodies = self.derivatives
+            fn = compile_lambda(params, bodies, "array" if kind == "array" else "scalar",
+                                names)
             self._compiled[key] = fn
         return fn
 
 
-def _scalar_sigmoid(z: float) -> float:
-    # Two branches so that exp never overflows: for z < 0, e^z / (1 + e^z).
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+def _row(name: str, args: str, symbol: str, shape: Shape, forward: str,
+         derivatives: tuple[str, ...], **options: Any) -> Op:
+    op = Op.from_formulas(name, tuple(args), forward, derivatives, symbol=symbol, shape=shape,
+                          **options)
+    return replace(op, definition=None)
 
 
-def _array_sigmoid(z: Any) -> Any:
-    # exp(-log(1 + e^-z)) is 1 / (1 + e^-z) without overflow for large |z|.
-    return np.exp(-np.logaddexp(0.0, -z))
-
-
-def _scalar_sign(a: float) -> float:
-    # nan stays nan, as numpy's sign keeps it.
-    if a == 0.0 or math.isnan(a):
-        return a + 0.0  # -0.0 + 0.0 is 0.0, as numpy's sign(-0.0)
-    return math.copysign(1.0, a)
-
-
-def _scalar_relu(a: float) -> float:
-    # nan stays nan, as numpy's maximum keeps it (nan > 0 is False).
-    return a if a > 0.0 or math.isnan(a) else 0.0
-
-
-_LOG_2 = math.log(2.0)
-
-
-def _scalar_softplus(z: float) -> float:
-    # log(1 + e^z) = max(z, 0) + log1p(e^-|z|), branch for branch as numpy's
-    # logaddexp(0, z) computes it, so both give the same bits: e^(-|z|) never overflows.
-    if z == 0.0:
-        return _LOG_2
-    if z < 0.0:
-        return math.log1p(math.exp(z))
-    if z > 0.0:
-        return z + math.log1p(math.exp(-z))
-    return z  # nan
-
-
-def _array_softplus(z: Any) -> Any:
-    return np.logaddexp(0.0, z)
-
-
-def _scalar_huber(a: float, p: float) -> float:
-    # ½a² inside [-p, p], p·(|a| − ½p) outside: the two meet with equal slope at |a| = p.
-    size = abs(a)
-    return 0.5 * a * a if size <= p else p * (size - 0.5 * p)
-
-
-def _array_huber(a: Any, p: Any) -> Any:
-    size = np.abs(a)
-    return np.where(size <= p, 0.5 * a * a, p * (size - 0.5 * p))
-
-
-#: Functions the templates call, for scalar Python floats.  ``math`` raises on overflow and
-#: domain errors instead of returning inf/nan (:data:`SCALAR_ERRORS`); the trace engine then
-#: computes that one op with numpy, and the compiled fast path redoes the sample on the
-#: trace path, which reports the first non-finite node.
-SCALAR_NAMESPACE: Mapping[str, Any] = {
-    "exp": math.exp,
-    "log": math.log,
-    "sqrt": math.sqrt,
-    "tanh": math.tanh,
-    "sin": math.sin,
-    "cos": math.cos,
-    "sigmoid": _scalar_sigmoid,
-    "relu": _scalar_relu,
-    "step": lambda a: 1.0 if a > 0.0 else 0.0,
-    "abs": abs,
-    "sign": _scalar_sign,
-    "pow": math.pow,
-    "softplus": _scalar_softplus,
-    "huber": _scalar_huber,
-}
-
-#: The same functions for numpy arrays and float64 scalars.
-ARRAY_NAMESPACE: Mapping[str, Any] = {
-    "exp": np.exp,
-    "log": np.log,
-    "sqrt": np.sqrt,
-    "tanh": np.tanh,
-    "sin": np.sin,
-    "cos": np.cos,
-    "sigmoid": _array_sigmoid,
-    "relu": lambda a: np.maximum(a, 0.0),
-    "step": lambda a: np.where(a > 0.0, 1.0, 0.0),
-    "abs": np.abs,
-    "sign": np.sign,
-    "pow": np.power,
-    "softplus": _array_softplus,
-    "huber": _array_huber,
-}
-
-
-def _table(*ops: Op) -> Mapping[str, Op]:
+def _table(*ops: Op) -> dict[str, Op]:
     return {op.name: op for op in ops}
 
 
 #: The op table.  Drawing, parsing, code generation, gradient checking and tests read it.
+#: Each formula keeps the order of operations the fast path has always computed, so
+#: trajectories stay the same to the last bit.
 OPS: Mapping[str, Op] = _table(
-    Op("add", 2, "+", "circle", "({a} + {b})", ("1.0", "1.0"),
-       "d(a+b)/da = 1, d(a+b)/db = 1", infix="+",
-       words="{a} + {b}", derivative_words=("1", "1")),
-    Op("sub", 2, "−", "circle", "({a} - {b})", ("1.0", "-1.0"),
-       "d(a−b)/da = 1, d(a−b)/db = −1", infix="-",
-       words="{a} − {b}", derivative_words=("1", "−1")),
-    Op("mul", 2, "×", "circle", "({a} * {b})", ("{b}", "{a}"),
-       "d(ab)/da = b, d(ab)/db = a", infix="*",
-       words="{a}·{b}", derivative_words=("{b}", "{a}")),
-    Op("div", 2, "÷", "circle", "({a} / {b})", ("(1.0 / {b})", "(-{out} / {b})"),
-       "d(a/b)/da = 1/b, d(a/b)/db = −a/b²", domain=(0.5, 2.0), infix="/",
-       words="{a} / {b}", derivative_words=("1/{b}", "−{a}/{b}²")),
-    Op("neg", 1, "−x", "circle", "(-{a})", ("-1.0",), "d(−a)/da = −1",
-       words="−{a}", derivative_words=("−1",)),
-    Op("square", 1, "x²", "circle", "({a} * {a})", ("(2.0 * {a})",), "d(a²)/da = 2a",
-       words="{a}²", derivative_words=("2·{a}",)),
-    Op("pow", 1, "xᵖ", "circle", "pow({a}, {p})", ("({p} * pow({a}, {p} - 1.0))",),
-       "d(aᵖ)/da = p·aᵖ⁻¹", domain=(0.5, 2.0), has_param=True,
-       words="{a}^{p}", derivative_words=("{p}·{a}^({p} − 1)",)),
-    Op("exp", 1, "exp", "ellipse", "exp({a})", ("{out}",), "d eˣ/dx = eˣ",
-       words="exp({a})", derivative_words=("exp({a})",)),
-    Op("log", 1, "log", "ellipse", "log({a})", ("(1.0 / {a})",), "d log x/dx = 1/x",
-       domain=(0.5, 3.0),
-       words="log({a})", derivative_words=("1/{a}",)),
-    Op("sqrt", 1, "√", "ellipse", "sqrt({a})", ("(0.5 / {out})",), "d √x/dx = 1/(2√x)",
-       domain=(0.5, 3.0),
-       words="√{a}", derivative_words=("1/(2·√{a})",)),
-    Op("tanh", 1, "tanh", "ellipse", "tanh({a})", ("(1.0 - {out} * {out})",),
-       "d tanh x/dx = 1 − tanh²x",
-       words="tanh({a})", derivative_words=("1 − tanh²({a})",)),
-    Op("sin", 1, "sin", "ellipse", "sin({a})", ("cos({a})",), "d sin x/dx = cos x",
-       words="sin({a})", derivative_words=("cos({a})",)),
-    Op("cos", 1, "cos", "ellipse", "cos({a})", ("(-sin({a}))",), "d cos x/dx = −sin x",
-       words="cos({a})", derivative_words=("−sin({a})",)),
-    Op("sigmoid", 1, "σ", "ellipse", "sigmoid({a})", ("({out} * (1.0 - {out}))",),
-       "σ'(x) = σ(x)(1 − σ(x))",
-       words="σ({a})", derivative_words=("σ({a})·(1 − σ({a}))",)),
-    Op("relu", 1, "relu", "ellipse", "relu({a})", ("step({a})",),
-       "relu'(x) = 1 if x > 0 else 0", domain=(0.1, 2.0),
-       words="relu({a})", derivative_words=("(1 if {a} > 0 else 0)",)),
-    Op("abs", 1, "|x|", "ellipse", "abs({a})", ("sign({a})",), "d|x|/dx = sign x",
-       domain=(0.1, 2.0),
-       words="|{a}|", derivative_words=("sign({a})",)),
-    Op("softplus", 1, "softplus", "ellipse", "softplus({a})", ("sigmoid({a})",),
-       "d softplus x/dx = σ(x)", domain=(-4.0, 4.0),
-       words="softplus({a})", derivative_words=("σ({a})",)),
+    _row("add", "ab", "+", "circle", "a + b", ("1.0", "1.0"), infix="+"),
+    _row("sub", "ab", "−", "circle", "a - b", ("1.0", "-1.0"), infix="-"),
+    _row("mul", "ab", "×", "circle", "a * b", ("b", "a"), infix="*"),
+    _row("div", "ab", "÷", "circle", "a / b", ("1.0 / b", "-out / b"), domain=(0.5, 2.0),
+         infix="/"),
+    _row("neg", "a", "−x", "circle", "-a", ("-1.0",)),
+    _row("square", "a", "x²", "circle", "a * a", ("2.0 * a",)),
+    _row("pow", "a", "xᵖ", "circle", "pow(a, p)", ("p * pow(a, p - 1.0)",),
+         domain=(0.5, 2.0), has_param=True),
+    _row("exp", "a", "exp", "ellipse", "exp(a)", ("out",)),
+    _row("log", "a", "log", "ellipse", "log(a)", ("1.0 / a",), domain=(0.5, 3.0)),
+    _row("sqrt", "a", "√", "ellipse", "sqrt(a)", ("0.5 / out",), domain=(0.5, 3.0)),
+    _row("tanh", "a", "tanh", "ellipse", "tanh(a)", ("1.0 - out * out",)),
+    _row("sin", "a", "sin", "ellipse", "sin(a)", ("cos(a)",)),
+    _row("cos", "a", "cos", "ellipse", "cos(a)", ("-sin(a)",)),
+    _row("sigmoid", "a", "σ", "ellipse", "sigmoid(a)", ("out * (1.0 - out)",)),
+    _row("relu", "a", "relu", "ellipse", "relu(a)", ("step(a)",), domain=(0.1, 2.0)),
+    _row("abs", "a", "|x|", "ellipse", "abs(a)", ("sign(a)",), domain=(0.1, 2.0)),
+    _row("softplus", "a", "softplus", "ellipse", "softplus(a)", ("sigmoid(a)",),
+         domain=(-4.0, 4.0)),
     # Huber takes δ as its constant parameter, like pow's exponent.  Its derivative is
     # a clipped to [−δ, δ]: a itself where |a| <= δ (times 1.0, exact), else δ·sign(a).
-    Op("huber", 1, "huber", "ellipse", "huber({a}, {p})",
-       ("({a} * (1.0 - step(abs({a}) - {p})) + {p} * sign({a}) * step(abs({a}) - {p}))",),
-       "d huber_δ(x)/dx = x clipped to [−δ, δ]", domain=(-3.0, 3.0), has_param=True,
-       words="huber({a}; δ = {p})", derivative_words=("clip({a}, ±{p})",)),
+    _row("huber", "a", "huber", "ellipse", "huber(a, p)",
+         ("a * (1.0 - step(abs(a) - p)) + p * sign(a) * step(abs(a) - p)",),
+         domain=(-3.0, 3.0), has_param=True),
 )
 
 #: Ops callable by name in formulas: every op except the ones written as operators and

@@ -9,10 +9,11 @@
   error a float64 evaluation of it accumulates, so every weight's gradient comes with the
   size of the error a correct float64 backward may have at that point.
 
-Both read the op table's own templates (forward and local derivatives), compiled here
-against other number types: numpy's functions are dtype-generic, so the table's array
-namespace computes in long double when given long doubles; and :class:`Bounded` numbers
-carry their error bound through the same templates.  No derivative rule is written twice:
+Both read the op table's own formulas (forward and local derivatives, expression trees),
+compiled here against other number types (:func:`core.expr.codegen.compile_lambda`):
+numpy's functions are dtype-generic, so the array namespace computes in long double when
+given long doubles; and :class:`Bounded` numbers carry their error bound through the same
+formulas.  No derivative rule is written twice:
 the error a function adds to its operand's error is ``|f'(a)| err(a)``, with ``f'`` read
 from the op table.
 """
@@ -22,32 +23,29 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from core.autodiff.graph import Graph
-from core.autodiff.ops import ARRAY_NAMESPACE, OPS
+from core.autodiff.ops import OPS, Op
+from core.expr.codegen import compile_lambda
+from core.expr.functions import ARRAY_NAMESPACE
 
 #: float64's unit roundoff: a correctly rounded operation is off by at most this, relatively.
 UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2.0
 #: Whether ``np.longdouble`` has more precision than float64 here (not on ARM macOS or
 #: Windows, where it is float64 itself).
 EXTENDED = bool(np.finfo(np.longdouble).eps < np.finfo(np.float64).eps)
-#: Functions the templates call that are not ops: piecewise constant, so rounding in their
+#: Functions the formulas call that are not ops: piecewise constant, so rounding in their
 #: operand changes their value only at a jump, which the bound does not model.
 PIECEWISE_CONSTANT = frozenset({"step", "sign"})
+#: Functions that pick one of their arguments: exact, with the picked argument's error.
+SELECTING = frozenset({"max", "min"})
 
-_unknown = set(ARRAY_NAMESPACE) - set(OPS) - PIECEWISE_CONSTANT
-if _unknown:  # pragma: no cover - guards a new template function without a derivative
-    raise ImportError(f"no derivative for the template function(s) {sorted(_unknown)}")
-
-
-def _compile(template_body: str, params: tuple[str, ...], namespace: Mapping[str, Any]
-             ) -> Callable[..., Any]:
-    # The templates are the op table's own constants, never user text.
-    source = f"lambda {', '.join(params)}: {template_body}"
-    function: Callable[..., Any] = eval(source, dict(namespace))  # noqa: S307
-    return function
+_unknown = set(ARRAY_NAMESPACE) - set(OPS) - PIECEWISE_CONSTANT - SELECTING
+if _unknown:  # pragma: no cover - guards a new function without a derivative
+    raise ImportError(f"no derivative for the formula function(s) {sorted(_unknown)}")
 
 
 @dataclass(frozen=True)
@@ -56,16 +54,25 @@ class _Row:
     derivatives: Callable[..., tuple[Any, ...]]
 
 
-def _rows(namespace: Mapping[str, Any]) -> dict[str, _Row]:
-    rows = {}
-    for name, op in OPS.items():
-        names = {"a": "a", "b": "b"}
-        forward = _compile(op.forward.format(out="out", p="p", **names), ("a", "b", "p"),
-                           namespace)
-        body = "(" + ", ".join(d.format(out="out", p="p", **names)
-                               for d in op.derivatives) + ",)"
-        rows[name] = _Row(forward, _compile(body, ("a", "b", "out", "p"), namespace))
-    return rows
+def _compile_row(op: Op, namespace: Mapping[str, Any]) -> _Row:
+    """The op's formulas as functions of ``(a, b, p)`` and ``(a, b, out, p)`` on the
+    numbers ``namespace``'s functions take."""
+    return _Row(compile_lambda(("a", "b", "p"), op.forward, namespace=namespace),
+                compile_lambda(("a", "b", "out", "p"), op.derivatives, namespace=namespace))
+
+
+class _Rows:
+    """Compiled rows for one namespace, made on first use per op row (broken ones too)."""
+
+    def __init__(self, namespace: Mapping[str, Any]) -> None:
+        self.namespace = namespace
+        self._rows: WeakKeyDictionary[Op, _Row] = WeakKeyDictionary()
+
+    def __getitem__(self, op: Op) -> _Row:
+        found = self._rows.get(op)
+        if found is None:
+            found = self._rows[op] = _compile_row(op, self.namespace)
+        return found
 
 
 class Bounded:
@@ -122,12 +129,25 @@ def _lift(number: Any) -> Bounded:
     return number if isinstance(number, Bounded) else Bounded(number)
 
 
-_ARRAY_ROWS = _rows(ARRAY_NAMESPACE)
+_ARRAY_ROWS = _Rows(ARRAY_NAMESPACE)
+
+
+def _bounded_selection(name: str) -> Callable[..., Bounded]:
+    function = ARRAY_NAMESPACE[name]
+
+    def apply(a: Any, b: Any) -> Bounded:
+        x, y = _lift(a), _lift(b)
+        out = np.asarray(function(x.value, y.value), dtype=np.float64)
+        return Bounded(out, np.where(out == x.value, x.err, y.err))
+
+    return apply
 
 
 def _bounded_function(name: str) -> Callable[..., Bounded]:
+    if name in SELECTING:
+        return _bounded_selection(name)
     function = ARRAY_NAMESPACE[name]
-    row = _ARRAY_ROWS.get(name)
+    row = _ARRAY_ROWS[OPS[name]] if name in OPS else None
 
     def apply(a: Any, *param: Any) -> Bounded:
         x = _lift(a)
@@ -143,10 +163,10 @@ def _bounded_function(name: str) -> Callable[..., Bounded]:
 
 
 _BOUNDED_NAMESPACE = {name: _bounded_function(name) for name in ARRAY_NAMESPACE}
-_BOUNDED_ROWS = _rows(_BOUNDED_NAMESPACE)
+_BOUNDED_ROWS = _Rows(_BOUNDED_NAMESPACE)
 
 
-def _pass(graph: Graph, rows: Mapping[str, _Row], leaves: dict[str, Any]
+def _pass(graph: Graph, rows: _Rows, leaves: dict[str, Any]
           ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Forward values and gradients dL/d(node) of every node, on whatever numbers
     ``leaves`` holds (one entry per leaf id), in the engine's order of operations."""
@@ -156,7 +176,8 @@ def _pass(graph: Graph, rows: Mapping[str, _Row], leaves: dict[str, Any]
         for node_id, node in ops:
             a, b = (*node.inputs, "", "")[:2]
             assert node.op is not None
-            values[node_id] = rows[node.op].forward(values[a], values.get(b), node.param)
+            values[node_id] = rows[graph.op_of(node_id)].forward(values[a], values.get(b),
+                                                                 node.param)
         grads: dict[str, Any] = {graph.loss: 1.0}
         for node_id, node in reversed(ops):
             upstream = grads.get(node_id)
@@ -164,8 +185,8 @@ def _pass(graph: Graph, rows: Mapping[str, _Row], leaves: dict[str, Any]
                 continue
             a, b = (*node.inputs, "", "")[:2]
             assert node.op is not None
-            locals_ = rows[node.op].derivatives(values[a], values.get(b), values[node_id],
-                                                node.param)
+            locals_ = rows[graph.op_of(node_id)].derivatives(values[a], values.get(b),
+                                                             values[node_id], node.param)
             for operand, local in zip(node.inputs, locals_, strict=True):
                 contribution = upstream * local
                 previous = grads.get(operand)
@@ -241,8 +262,8 @@ def extended_losses(graph: Graph, x: np.ndarray, y: np.ndarray, w: np.ndarray
             if node.op is None:
                 continue
             a, b = (*node.inputs, "", "")[:2]
-            values[node_id] = _ARRAY_ROWS[node.op].forward(values[a], values.get(b),
-                                                            node.param)
+            values[node_id] = _ARRAY_ROWS[graph.op_of(node_id)].forward(
+                values[a], values.get(b), node.param)
     return np.broadcast_to(np.asarray(values[graph.loss], dtype=np.longdouble),
                            (len(y),)).copy()
 

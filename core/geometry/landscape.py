@@ -5,7 +5,7 @@ points included) while every other weight stays where it is.  At each of the ``g
 points the mean loss over every sample is computed, and the loss of one sample besides.
 
 No Python loop runs over grid points or samples: the graph's forward pass is generated once
-per (graph, pair) as straight-line numpy code from the op table's templates (as
+per (graph, pair) as straight-line numpy code from the op table's formulas (as
 :mod:`core.autodiff.compiled` generates its batch pass), over arrays laid out as
 ``(rows of the grid, columns of the grid, samples)``.  The nodes are split by what they
 depend on, and each part runs as rarely as it can:
@@ -42,7 +42,8 @@ import numpy as np
 
 from core.autodiff.compiled import compiled_graph
 from core.autodiff.graph import Graph
-from core.autodiff.ops import ARRAY_NAMESPACE, OPS
+from core.expr.codegen import define
+from core.expr.functions import ARRAY_NAMESPACE
 
 __all__ = ["DEFAULT_GRID", "DEFAULT_SPAN", "MAX_GRID", "MEMORY_BUDGET", "MIN_GRID",
            "Landscape", "LandscapeCancelled", "LandscapePlan", "check_grid", "check_span",
@@ -67,7 +68,7 @@ _ALLOCATOR_WARMUP = 16 * 2**20
 #: Share of :data:`MEMORY_BUDGET` the per-point block may take, and the per-sample parts.
 _GRID_SHARE = 0.4
 _SAMPLE_SHARE = 0.2
-#: Arrays a template's expression may hold besides its operands and result (sigmoid's
+#: Arrays an op's forward formula may hold besides its operands and result (sigmoid's
 #: ``exp(-logaddexp(0, -z))`` holds two temporaries).
 _TEMPORARIES = 3
 
@@ -213,7 +214,7 @@ def _generate_stage(name: str, graph: Graph, nodes: Sequence[str], outputs: Sequ
             expression = _leaf_expression(graph, node_id, x_id, y_id)
             reads: tuple[str, ...] = ()
         else:
-            row = OPS[node.op]
+            row = graph.op_of(node_id)
             expression = row.render(row.forward, tuple(variable[i] for i in node.inputs),
                                     param=node.param)
             reads = tuple(dict.fromkeys(variable[i] for i in node.inputs))
@@ -290,10 +291,9 @@ def _make_plan(graph: Graph, x_id: str, y_id: str) -> LandscapePlan:
         source, live = _generate_stage(f"{name}_stage", graph, by_stage[name], outs,
                                        variable, x_id, y_id)
         scope = dict(namespace)
-        # The text is built from the op table's templates, node indices and float reprs of
+        # The text is built from the op table's trees, node indices and float reprs of
         # constants only; no user text reaches it.
-        label = graph.name or "graph"
-        exec(compile(source, f"<landscape {name} {label}>", "exec"), scope)  # noqa: S102
+        define(source, f"<landscape {name} {graph.name or 'graph'}>", scope)
         codes[name] = _StageCode(source, scope[f"{name}_stage"], tuple(variable[n] for n in outs),
                                  live)
     return LandscapePlan(x_id, y_id, stage, codes["data"], codes["x"], codes["grid"],

@@ -89,7 +89,7 @@ def test_edge_colours_and_widths_follow_contributions(window, session, dataset):
 
 def test_legends_name_the_ops_of_the_graph(window):
     text = window.graph_view.derivative_legend.text()
-    for rule in ("d sin x/dx = cos x", "σ(x)(1 − σ(x))", "chain rule"):
+    for rule in ("d sin(x)/dx = cos(x)", "σ(x)·(1 − σ(x))", "chain rule"):
         assert rule in text
     assert "log" not in text  # the seed graph has no log node
     window.legends_action.trigger()
