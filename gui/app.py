@@ -35,6 +35,7 @@ from core.inputs import (
 )
 from core.training.holdout_options import add_holdout_options, check_split, holdout_options
 from core.training.loss_options import add_loss_options, chosen_loss
+from gui.remembered import DEFAULT_SPEED
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QSettings
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
     from gui.theme import Theme
 
 SCREENSHOT_SIZE = (1600, 1000)
-#: Steps per second Play starts with, before the user chose a speed.
-DEFAULT_SPEED = 4.0
 #: The themes' names (gui.theme.THEMES), here so that parsing needs no Qt.
 THEME_NAMES = ("light", "dark", "high-contrast")
 #: Views that start hidden and ``--show NAME`` shows: name -> what it is.  Each is the
@@ -229,8 +228,9 @@ def run_gui(argv: Sequence[str]) -> int:
     from gui.quit_guard import QuitGuard, close_on_interrupt
 
     # Closing with steps trained since the last save asks first; Ctrl+C does not.
-    window.quit_guard = QuitGuard(window)
-    interrupted = close_on_interrupt(window)
+    guard = QuitGuard(window.session.training, window.session_files, window)
+    window.quit_guard = guard
+    interrupted = close_on_interrupt(window, guard)
     status = int(app.exec())
     return 130 if interrupted() else status
 
@@ -270,8 +270,8 @@ def open_window(args: argparse.Namespace) -> MainWindow:
     window = MainWindow(session, settings=settings, theme=_theme(args))
     window.show()
     show_views(window, args.show)
-    message = remembered_message([*startup.remembered, *view_differences(window),
-                                  *layout_differences(window)])
+    message = remembered_message([*startup.remembered, *view_differences(window.remembered),
+                                  *layout_differences(window.remembered)])
     if message:
         window.statusBar().showMessage(message)
     if args.present:

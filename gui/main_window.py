@@ -68,7 +68,7 @@ from gui.plots.compare_plot import ComparePlot
 from gui.plots.loss_plot import LossPlot
 from gui.plots.trajectory_plot import TrajectoryPlot
 from gui.quit_guard import QuitGuard
-from gui.remembered import reset_settings
+from gui.remembered import RememberedView, reset_settings
 from gui.session import Session
 from gui.settings import read_bool, write_config
 from gui.shortcuts_dialog import show_shortcuts
@@ -202,6 +202,12 @@ class MainWindow(QMainWindow):
             tools, self.plot_tabs, self.compare_plot, session, self.actions,
             theme=lambda: self.theme, desk_theme=self.graph_theme,
             redraw_step=self._redraw_step))
+        #: What the remembered settings change, for naming and resetting them.
+        self.remembered = RememberedView(
+            settings, session, self.theme_chosen, lambda: self.theme, self.set_theme,
+            self.set_view_options, self.loss_plot.log_scale, self.legends_action,
+            self.actions["follow"], self.graph_only_action,
+            (self.controls_dock, self.plots_dock, self.weights_dock), self.toolbar, self._say)
         self.position_label = ValueLabel(
             "epoch 20000/20000   step 10000000   sample shown 100000   last loss −0.0001234")
         self.position_label.setObjectName("position_label")
@@ -281,7 +287,7 @@ class MainWindow(QMainWindow):
             "save_session": lambda _checked=False: self.session_files.save(),
             "save_session_as": lambda _checked=False: self.session_files.save_as(),
             "shortcuts": self.show_shortcuts,
-            "reset_settings": lambda _checked=False: reset_settings(self),
+            "reset_settings": lambda _checked=False: reset_settings(self.remembered),
             # The gradient tools are built after the menus; these reach them when used.
             "gradient_check": lambda on=False: self.gradient_tools.show_panel(bool(on)),
             "check_backward": lambda _checked=False: self.gradient_tools.check_my_backward(),

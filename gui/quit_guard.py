@@ -17,10 +17,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from gui.files.session_files import SessionFiles
+    from gui.session.training_session import TrainingSession
 
 __all__ = ["Answer", "QuitGuard", "close_on_interrupt"]
 
@@ -30,24 +31,36 @@ INTERRUPT_POLL_MS = 200
 
 
 class QuitGuard(QObject):
-    """Whether closing ``window`` loses trained steps, and asking the user if so.
+    """Whether closing the window loses trained steps, and asking the user if so.
+
+    Parameters
+    ----------
+    training
+        The training session whose trained steps are counted.
+    session_files
+        Saves the run (File > Save session); saving or opening a file counts as saved.
+    window
+        The window asking; the question's parent.
 
     Notes
     -----
-    Public API: :attr:`unsaved`, :meth:`may_close`; :attr:`ask` shows the question and
-    returns the button chosen (tests replace it).
+    Public API: :attr:`unsaved`, :meth:`may_close`, :meth:`disarm`; :attr:`ask` shows the
+    question and returns the button chosen (tests replace it).
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, training: TrainingSession, session_files: SessionFiles,
+                 window: QWidget) -> None:
         super().__init__(window)
         self.window = window
+        self._training = training
+        self._session_files = session_files
         self._unsaved = False
-        training = window.session.training
+        self._armed = True
         training.step_finished.connect(self._trained)
         # Starting over leaves no trained step to lose.
         training.training_restarted.connect(self._saved)
         # Saved to, or opened from, a file.
-        window.session_files.path_changed.connect(self._saved)
+        session_files.path_changed.connect(self._saved)
         #: Shows the question; returns Save, Discard or Cancel.
         self.ask: Callable[[str], Answer] = self._ask
 
@@ -58,14 +71,18 @@ class QuitGuard(QObject):
 
     def may_close(self) -> bool:
         """Whether the window may close now (asking first when trained steps are unsaved)."""
-        if not self._unsaved:
+        if not self._unsaved or not self._armed:
             return True
-        step = self.window.session.training.trainer.cursor.step
+        step = self._training.trainer.cursor.step
         answer = self.ask(f"The run is at step {step}, with steps trained since it was "
                           "last saved. Save it as a session before quitting?")
         if answer == Answer.Save:
-            return self.window.session_files.save()
+            return self._session_files.save()
         return answer == Answer.Discard
+
+    def disarm(self) -> None:
+        """Closing no longer asks (Ctrl+C in the terminal)."""
+        self._armed = False
 
     def _trained(self, *_args: object) -> None:
         self._unsaved = True
@@ -83,8 +100,10 @@ class QuitGuard(QObject):
         return box.standardButton(box.clickedButton())
 
 
-def close_on_interrupt(window: MainWindow) -> Callable[[], bool]:
-    """Ctrl+C (SIGINT) in the terminal closes ``window`` without asking and quits.
+def close_on_interrupt(window: QWidget, guard: QuitGuard | None = None
+                       ) -> Callable[[], bool]:
+    """Ctrl+C (SIGINT) in the terminal closes ``window`` without asking (``guard``, its
+    quit guard, is disarmed) and quits.
 
     Returns a function telling whether that happened (the exit status is then 130).
     Qt's event loop does not run Python code while it waits, so a timer wakes it a few
@@ -94,7 +113,8 @@ def close_on_interrupt(window: MainWindow) -> Callable[[], bool]:
 
     def handler(_signum: int, _frame: object) -> None:
         interrupted[0] = True
-        window.quit_guard = None
+        if guard is not None:
+            guard.disarm()
         window.close()
         QApplication.quit()
 

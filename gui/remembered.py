@@ -11,19 +11,28 @@ the window trains on stay.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.training.config import TrainingConfig
 from core.training.optimizers import OPTIMIZERS
-from gui.app import DEFAULT_SPEED
 from gui.formatting import short_number
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QCheckBox, QDockWidget, QToolBar
 
-__all__ = ["DEFAULT_SPEED", "REMEMBERED_SUFFIX", "config_differences", "describe_speed",
-           "layout_differences", "remembered_message", "reset_settings", "speed_differences",
-           "view_differences"]
+    from gui.session import Session
+    from gui.theme import Theme
+
+__all__ = ["DEFAULT_SPEED", "REMEMBERED_SUFFIX", "RememberedView", "config_differences",
+           "describe_speed", "layout_differences", "remembered_message", "reset_settings",
+           "speed_differences", "view_differences"]
+
+#: Steps per second Play starts with, before the user chose a speed.
+DEFAULT_SPEED = 4.0
 
 #: Ends the status bar's line on start.
 REMEMBERED_SUFFIX = "remembered from last time; View > Reset settings"
@@ -68,38 +77,65 @@ def config_differences(used: TrainingConfig, defaults: TrainingConfig) -> list[s
     return parts
 
 
-def view_differences(window: MainWindow) -> list[str]:
-    """The view ``window`` restored from its settings, where it differs from the default
+@dataclass(frozen=True)
+class RememberedView:
+    """What of the window its remembered settings change, named and reset here; the
+    window gives it."""
+
+    #: The window's settings (None: nothing is remembered, as with --fresh).
+    settings: QSettings | None
+    session: Session
+    #: The theme --theme chose (it wins over the remembered one), or None.
+    theme_chosen: Theme | None
+    #: The window's theme now, and how to change it.
+    theme: Callable[[], Theme]
+    set_theme: Callable[[Theme], None]
+    #: Sets the loss plot's log scale, the legends and following the stepper (keywords
+    #: log_scale, legends, follow), their menu entries checked to match.
+    set_view_options: Callable[..., None]
+    log_scale: QCheckBox
+    legends: QAction
+    follow: QAction
+    graph_only: QAction
+    #: The panels a remembered layout may hide or float: controls, plots, weights.
+    panels: tuple[QDockWidget, ...]
+    toolbar: QToolBar
+    #: A line in the status bar.
+    status: Callable[[str], None]
+
+
+def view_differences(view: RememberedView) -> list[str]:
+    """The view the window restored from its settings, where it differs from the default
     view (the theme only when ``--theme`` did not choose one)."""
-    if window.settings is None:
+    if view.settings is None:
         return []
     parts: list[str] = []
-    theme = window.theme.name
-    if window.theme_chosen is None and theme != DEFAULT_THEME_NAME:
+    theme = view.theme().name
+    if view.theme_chosen is None and theme != DEFAULT_THEME_NAME:
         parts.append(f"{theme.replace('-', ' ')} theme")
-    if window.loss_plot.log_scale.isChecked():
+    if view.log_scale.isChecked():
         parts.append("log scale")
-    if not window.legends_action.isChecked():
+    if not view.legends.isChecked():
         parts.append("legends hidden")
-    if window.actions["follow"].isChecked():
+    if view.follow.isChecked():
         parts.append("following the stepper")
     return parts
 
 
-def layout_differences(window: MainWindow) -> list[str]:
+def layout_differences(view: RememberedView) -> list[str]:
     """The remembered layout, where it differs from the default one: panels hidden or
     floating, the toolbar hidden (the window's size and position are not named)."""
-    if window.settings is None or window.settings.value("window/state") is None:
+    if view.settings is None or view.settings.value("window/state") is None:
         return []
     parts: list[str] = []
-    docks = (window.controls_dock, window.plots_dock, window.weights_dock)
+    docks = view.panels
     hidden = [dock.windowTitle() for dock in docks if dock.isHidden()]
     floating = [dock.windowTitle() for dock in docks if dock.isFloating()]
     if hidden:
         parts.append(f"{' and '.join(hidden)} hidden")
     if floating:
         parts.append(f"{' and '.join(floating)} floating")
-    if window.toolbar.isHidden():
+    if view.toolbar.isHidden():
         parts.append("toolbar hidden")
     return parts
 
@@ -111,39 +147,39 @@ def remembered_message(parts: list[str]) -> str:
     return f"{', '.join(parts)} {REMEMBERED_SUFFIX}"
 
 
-def reset_settings(window: MainWindow) -> str:
+def reset_settings(view: RememberedView) -> str:
     """View > Reset settings: the optimizer, its hyperparameters, the seed, the epochs, the
     speed and the view back to the defaults, and nothing remembered from before (the
     graph and the data stay).  Returns the status bar's line, also shown."""
     from gui.theme import DEFAULT_THEME
 
-    settings = window.settings
+    settings = view.settings
     if settings is not None:
         settings.clear()
         settings.sync()
-    training = window.session.training
+    training = view.session.training
     defaults = TrainingConfig()
     config = training.config
     wanted = config.replace(optimizer=defaults.optimizer,
                             hyperparameters=dict(defaults.hyperparameters),
                             seed=defaults.seed, epochs=defaults.epochs)
     if wanted != config:
-        window.session.play.pause()
+        view.session.play.pause()
         training.set_config(wanted)
-    window.session.play.set_speed(DEFAULT_SPEED)
-    if window.theme_chosen is None and window.theme.name != DEFAULT_THEME.name:
-        window.set_theme(DEFAULT_THEME)
-    window.set_view_options(log_scale=False, legends=True, follow=False)
-    for dock in (window.controls_dock, window.plots_dock, window.weights_dock):
+    view.session.play.set_speed(DEFAULT_SPEED)
+    if view.theme_chosen is None and view.theme().name != DEFAULT_THEME.name:
+        view.set_theme(DEFAULT_THEME)
+    view.set_view_options(log_scale=False, legends=True, follow=False)
+    for dock in view.panels:
         dock.setFloating(False)
         dock.show()
-    window.toolbar.show()
-    window.graph_only_action.setChecked(False)
+    view.toolbar.show()
+    view.graph_only.setChecked(False)
     message = (f"Settings reset to the defaults: optimizer "
                f"{_optimizer_title(defaults.optimizer)}, "
                + ", ".join(f"{name} {short_number(value)}"
                            for name, value in defaults.hyperparameters.items())
                + f", seed {defaults.seed}, {defaults.epochs} epochs, speed "
                f"{describe_speed(DEFAULT_SPEED)}; nothing is remembered from before")
-    window.statusBar().showMessage(message)
+    view.status(message)
     return message

@@ -14,7 +14,7 @@ from gui.quit_guard import Answer, QuitGuard, close_on_interrupt
 
 @pytest.fixture
 def guarded(window):
-    guard = QuitGuard(window)
+    guard = QuitGuard(window.session.training, window.session_files, window)
     window.quit_guard = guard
     asked: list[str] = []
     answers: list[Answer] = []
@@ -80,7 +80,7 @@ def test_saving_or_starting_over_leaves_nothing_to_ask(guarded, tmp_path):
 
 
 def test_the_real_question_uses_qts_standard_buttons(window, qtbot):
-    guard = QuitGuard(window)
+    guard = QuitGuard(window.session.training, window.session_files, window)
     window.session.training.run_steps(1)
     seen: dict[str, object] = {}
 
@@ -106,13 +106,13 @@ def test_a_window_without_a_guard_never_asks(window):
 
 
 def test_ctrl_c_closes_without_asking(window, qtbot):
-    guard = QuitGuard(window)
+    guard = QuitGuard(window.session.training, window.session_files, window)
     window.quit_guard = guard
     guard.ask = lambda text: pytest.fail("Ctrl+C must not ask")
     window.session.training.run_steps(4)
     previous = signal.getsignal(signal.SIGINT)
     try:
-        interrupted = close_on_interrupt(window)
+        interrupted = close_on_interrupt(window, guard)
         os.kill(os.getpid(), signal.SIGINT)
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
         assert interrupted()
