@@ -45,7 +45,6 @@ from core.training.hyperparameters import (
     CLIP_VALUE,
     EPOCHS,
     SEED,
-    Hyperparameter,
     HyperparameterError,
     flag,
 )
@@ -58,13 +57,10 @@ if TYPE_CHECKING:
     from core.training.compare import TrainingRun
     from core.training.trainer import Divergence, Trainer
 
-#: The built-in optimizers' hyperparameters by name, first appearance first: each has a
-#: flag (with --optimizer-file, a file's too: see all_hyperparameters).
-HYPERPARAMETERS: dict[str, Hyperparameter] = all_hyperparameters()
-
-#: Options of train and compare whose value may start with a minus sign.
+#: Options of train and compare whose value may start with a minus sign (every built-in
+#: optimizer's hyperparameters have a flag; a file's too, see all_hyperparameters).
 NUMERIC_FLAGS = (EPOCHS.flag, SEED.flag, CLIP_VALUE.flag, CLIP_NORM.flag, *HOLDOUT_FLAGS,
-                 *(h.flag for h in HYPERPARAMETERS.values()))
+                 *(h.flag for h in all_hyperparameters().values()))
 
 #: Longest epoch table printed without --json (longer ones are thinned out evenly).
 MAX_EPOCH_ROWS = 25
