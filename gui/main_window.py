@@ -53,6 +53,7 @@ from gui.debugger.stepping import SteppingController
 from gui.files.data_loader import DataLoader
 from gui.files.data_summary import DataSummaryDialog
 from gui.files.export_menu import ExportMenu
+from gui.files.optimizer_file import AddOptimizerAction
 from gui.files.presets_menu import PresetsMenu
 from gui.files.session_files import SessionFiles
 from gui.formatting import short_number
@@ -259,6 +260,7 @@ class MainWindow(QMainWindow):
         view = self.graph_view
         made = {**self.training_actions.by_name(), "open_data": self.open_data_action}
         self.session_files = SessionFiles(self.session.training, self, self._report)
+        self.optimizer_file = AddOptimizerAction(self.session.training, self._report, self)
         self.session_files.path_changed.connect(
             lambda path: self.setWindowTitle(f"{Path(path).name} — Backprop Explorer"))
         slots: dict[str, Callable[..., object]] = {
@@ -328,6 +330,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(self.actions[name])
         file_menu.addSeparator()
         file_menu.addAction(self.open_data_action)
+        file_menu.addAction(self.optimizer_file.action)
         file_menu.addAction(self.actions["open_lesson"])
         lessons_menu = file_menu.addMenu("Le&ssons")
         for name in shipped_lessons():

@@ -30,13 +30,18 @@ import numpy as np
 
 from core.autodiff.engine import evaluate, forward, loss_only
 from core.autodiff.graph import Graph
+from core.autodiff.ops import Op
 from core.autodiff.rounding import MACHINE_EPSILON, loss_rounding_error
+from core.expr.evaluate import kink_distance
 
 Verdict = Literal["correct", "suspicious", "wrong"]
 
 CORRECT_BELOW = 1e-7
 WRONG_ABOVE = 1e-3
 DEFAULT_EPS = 1e-7
+#: The finite-difference steps a user may choose (command line and window), ends included:
+#: a larger step misleads by truncation (∝ eps²), a smaller one by rounding (∝ 1/eps).
+EPS_RANGE = (1e-10, 1e-2)
 #: Gradients whose norms sum to less than this are zero to within rounding: at an exact
 #: fit central differences return ~1e-16 where the true gradient is 0.
 ZERO_BELOW = 1e-12
@@ -285,16 +290,56 @@ def check_graph(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
                  loss_error=loss_rounding_error(trace), differences=differences)
 
 
-#: Ops with a kink at 0: the derivative is undefined there, the engine takes one
-#: one-sided slope and central differences see the mean of both.
-KINKED_OPS = ("relu", "abs")
+#: A node is at a kink when its operands are within this many finite-difference steps of
+#: one: a step of eps (or 2 eps, for the truncation estimate) may then cross it.
+KINK_BAND = 100.0
+#: The op's slope on the two sides of the band differs by more than this share of its size
+#: (a jump, as relu's 0 and 1), or its value by more than this share beyond what the slopes
+#: explain (a step): a function whose slope is continuous there (Huber at ±δ) is no kink
+#: for the check, central differences agree with it.
+SLOPE_JUMP = 1e-3
+VALUE_JUMP = 1e-6
 
 
 def kinks(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
           weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS
           ) -> list[tuple[str, str]]:
-    """(node, op) of every kinked op whose input is so close to 0 that a step of ``eps``
-    may cross the kink: there the check does not say whether the backward pass is right."""
+    """(node, op) of every op node whose operands are so close to a kink of its forward
+    formula (relu and abs at 0, max and min where their operands meet, any call of a
+    function with a kink, user ops too: :func:`core.expr.evaluate.kink_distance`) that a
+    step of ``eps`` may cross it, and whose slope or value does jump there: at such a node
+    the check does not say whether the backward pass is right."""
     values = forward(graph, x, y, weights)
-    return [(node.id, str(node.op)) for node in graph.op_nodes()
-            if node.op in KINKED_OPS and abs(values[node.inputs[0]]) <= 100.0 * eps]
+    band = KINK_BAND * eps
+    found = []
+    for node in graph.op_nodes():
+        row = graph.op_of(node.id)
+        args = tuple(values[i] for i in node.inputs)
+        point = dict(zip(row.args, args, strict=True))
+        if row.has_param and node.param is not None:
+            point["p"] = node.param
+        distance = kink_distance(row.forward, point)
+        if distance is not None and distance <= band and _jumps(row, args, node.param, band):
+            found.append((node.id, row.name))
+    return found
+
+
+def _jumps(row: Op, args: tuple[float, ...], param: float | None, band: float) -> bool:
+    """Whether the op's slope or value differs on the two sides of ``args``, ``band``
+    away along any operand."""
+    for position in range(len(args)):
+        sides = []
+        for shift in (-band, band):
+            moved = tuple(a + shift if i == position else a for i, a in enumerate(args))
+            out = row.evaluate(moved, param)
+            sides.append((out, row.local_derivatives(moved, out, param)[position]))
+        (low, low_slope), (high, high_slope) = sides
+        if not all(math.isfinite(v) for v in (low, low_slope, high, high_slope)):
+            return True
+        if abs(high_slope - low_slope) > SLOPE_JUMP * max(1.0, abs(low_slope),
+                                                           abs(high_slope)):
+            return True
+        explained = band * (low_slope + high_slope)
+        if abs(high - low - explained) > VALUE_JUMP * max(1.0, abs(low), abs(high)):
+            return True
+    return False

@@ -59,6 +59,10 @@ class OptimizerBox(QGroupBox):
 
     def _on_optimizer_changed(self, name: str, _values: object) -> None:
         self._name = name
+        if self.combo.findData(name) < 0 and name in OPTIMIZERS:  # one added from a file
+            self.combo.addItem(OPTIMIZERS[name].title, name)
+            self.combo.setItemData(self.combo.count() - 1, OPTIMIZERS[name].formula,
+                                   Qt.ItemDataRole.ToolTipRole)
         index = self.combo.findData(name)
         if index != self.combo.currentIndex():
             self.combo.blockSignals(True)

@@ -1,0 +1,70 @@
+"""File > Add optimizer…: the optimizer joins the side panel's list and trains; a bad file
+is a visible message and changes nothing; a session of it round-trips."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QComboBox, QMessageBox
+
+from core.training.optimizers import FOLDER, OPTIMIZERS, forget_optimizer
+
+
+@pytest.fixture(autouse=True)
+def forget_file_optimizers():
+    before = set(OPTIMIZERS)
+    yield
+    for name in set(OPTIMIZERS) - before:
+        forget_optimizer(name)
+
+
+def _combo(window):
+    return window.findChild(QComboBox, "optimizer_combo")
+
+
+def test_add_optimizer_is_in_the_file_menu_and_trains_lion(window, qtbot):
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.optimizer_file.action in file_menu.actions()
+    training = window.session.training
+    assert window.optimizer_file.add_file(str(FOLDER / "lion.json"))
+    assert training.optimizer_name == "lion"
+    combo = _combo(window)
+    assert combo.currentText() == "Lion" and combo.currentData() == "lion"
+    assert "sign(c)" in window.statusBar().currentMessage()
+    start = list(training.trainer.weights)
+    training.run_steps(5)
+    # Every Lion step moves each weight by lr = 0.001 (no decay) exactly, up to rounding.
+    moved = [abs(a - b) for a, b in zip(training.trainer.weights, start, strict=True)]
+    assert all(abs(m - 0.005) < 1e-12 or m < 0.005 for m in moved)
+    assert max(moved) == pytest.approx(0.005, abs=1e-12)
+    # Choosing another optimizer and back works from the list.
+    combo.setCurrentIndex(combo.findData("sgd"))
+    assert training.optimizer_name == "sgd"
+    combo.setCurrentIndex(combo.findData("lion"))
+    assert training.optimizer_name == "lion"
+
+
+def test_a_bad_file_is_a_visible_message_and_nothing_changes(window, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"name": "bad", "hyperparameters": {"lr": 1}, "update": ["t = 1"]}')
+    training = window.session.training
+    count = _combo(window).count()
+    assert not window.optimizer_file.add_file(str(path))
+    box = window.findChild(QMessageBox, "problem_box")
+    assert box is not None and "sets t, the step count, which is read-only" in box.text()
+    assert training.optimizer_name == "sgd" and "bad" not in OPTIMIZERS
+    assert _combo(window).count() == count
+
+
+def test_a_session_with_a_file_optimizer_reopens_without_the_file(window, tmp_path):
+    training = window.session.training
+    assert window.optimizer_file.add_file(str(FOLDER / "signsgd.json"))
+    training.run_steps(20)
+    weights = list(training.trainer.weights)
+    path = str(tmp_path / "run.bpsession.json")
+    assert window.session_files.save_to(path)
+    forget_optimizer("signsgd")
+    training.set_optimizer("sgd")
+    assert window.session_files.open_path(path)
+    assert training.optimizer_name == "signsgd"
+    assert list(training.trainer.weights) == weights
+    assert _combo(window).currentText() == "signSGD"
