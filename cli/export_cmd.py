@@ -8,6 +8,11 @@ step trains, drawn offscreen: no screen is needed.  The CSV has a header (step, 
 sample, loss, each weight, each gradient) and one row per recorded step.  --size WxH sets
 the picture's size in pixels (default 1600x1000).
 
+OUT.py is the model as a PyTorch script (needs only torch, float64): run, it prints JSON
+with the loss and each weight's gradient from torch.autograd, for the first data row at the
+exported weights.  A derivative broken on purpose (--break) stays in the app: the script
+computes torch's true gradients, and both the script and this command say so.
+
 OUT.gif or OUT.mp4 is an animation (--frames N, required): the graph over N frames,
 --every K steps apart (default 1), the first after the --steps, every frame the same size
 (--size, default 1280x720), shown --fps F per second (default 4); --with loss adds the loss
@@ -36,9 +41,10 @@ from core.training.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
     from core.autodiff.engine import Trace
+    from core.autodiff.graph import Graph
     from core.training.trainer import Trainer
 
-SUFFIXES = (".png", ".svg", ".csv", ".gif", ".mp4")
+SUFFIXES = (".png", ".svg", ".csv", ".gif", ".mp4", ".py")
 #: The animations' formats, and their options (refused for a picture or a table).
 ANIMATIONS = (".gif", ".mp4")
 ANIMATION_OPTIONS = {"frames": "--frames", "every": "--every", "fps": "--fps",
@@ -49,7 +55,8 @@ PICTURE_SIZE = (1600, 1000)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", metavar="OUT",
-                        help="OUT.png, OUT.svg, OUT.csv, or an animation OUT.gif or OUT.mp4")
+                        help="OUT.png, OUT.svg, OUT.csv, an animation OUT.gif or OUT.mp4, or "
+                             "the model as a PyTorch script OUT.py")
     parser.add_argument("--steps", type=count_argument, default=0, metavar="N",
                         help="train N samples first (default 0)")
     parser.add_argument("--size", type=size_argument, default=None, metavar="WxH",
@@ -70,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
-        raise UsageError(f"{args.out}: export writes .png, .svg, .csv, .gif or .mp4, not "
+        raise UsageError(f"{args.out}: export writes .png, .svg, .csv, .gif, .mp4 or .py, not "
                          f"{suffix or 'a file without a suffix'}")
     if suffix in ANIMATIONS:
         return run_animation(args)
@@ -78,14 +85,16 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, field) is not None:
             raise UsageError(f"{option} is for an animation (OUT.gif or OUT.mp4), not "
                              f"{suffix}")
-    if args.size is not None and suffix == ".csv":
-        raise UsageError("--size sets a picture's size: a .csv table has none")
+    if args.size is not None and suffix in (".csv", ".py"):
+        raise UsageError(f"--size sets a picture's size: a {suffix} file has none")
     try:  # before anything is trained or opened: a FIFO would block the writer
         check_target(out)
     except NotAFileError as error:
         raise UsageError(str(error)) from None
     trainer = _trainer(args)
     trainer.run(args.steps)
+    if suffix == ".py":
+        return _export_torch(trainer, out, args.json)
     if suffix == ".csv":
         from core.training.history_csv import write_history_csv
 
@@ -105,6 +114,42 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(out)
     return 0
+
+
+def _export_torch(trainer: Trainer, out: Path, as_json: bool) -> int:
+    """Write the PyTorch script for the trainer's current weights and first data row."""
+    from core.atomic_file import atomic_write_bytes
+    from core.torch_export import TorchExportError, torch_script
+
+    graph = trainer.graph
+    try:
+        export = torch_script(graph, trainer.weights, trainer.dataset.X[0],
+                              float(trainer.dataset.y[0]),
+                              title=_title(graph), steps=trainer.cursor.step)
+        atomic_write_bytes(out, export.source.encode("utf-8"))
+    except TorchExportError as error:
+        raise UsageError(f"{out}: {error}") from None
+    except NotAFileError as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"{out}: {error.strerror or error}") from None
+    if export.broken:
+        print(f"note: the derivative at {', '.join(export.broken)} is broken on purpose in "
+              "the app; the script computes torch's true gradients", file=sys.stderr)
+    if as_json:
+        emit_json({"path": str(out), "format": "py", "steps": trainer.cursor.step,
+                   "weights": dict(export.weights), "broken": list(export.broken)})
+    else:
+        print(out)
+    return 0
+
+
+def _title(graph: Graph) -> str:
+    """What the script's first line calls the model."""
+    if graph.name:
+        return f"The {graph.name} graph"
+    formula = " ".join(graph.formula.split())
+    return f"y' = {formula}" if len(formula) <= 60 and "=" not in formula else "The model"
 
 
 def _trainer(args: argparse.Namespace) -> Trainer:

@@ -17,7 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
-from core.atomic_file import NotAFileError
+from core.atomic_file import NotAFileError, atomic_write_bytes
+from core.torch_export import TorchExportError, torch_script
 from core.training.history_csv import write_history_csv
 from gui.files.animation import AnimationSpec
 from gui.files.animation_dialog import AnimationDialog
@@ -34,6 +35,7 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "weights": ("&Weights plot", (".png", ".svg")),
     "compare": ("&Compare plot", (".png", ".svg")),
     "history": ("&History", (".csv",)),
+    "model": ("&Model as a PyTorch script", (".py",)),
 }
 
 
@@ -64,7 +66,8 @@ class ExportMenu(QMenu):
         self.entries: dict[str, QAction] = {}
         for key, (text, suffixes) in TARGETS.items():
             for suffix in suffixes:
-                action = self.addAction(f"{text} as {suffix[1:].upper()}…")
+                action = self.addAction(f"{text} as {suffix[1:].upper()}…" if key != "model"
+                                        else f"{text}…")
                 action.triggered.connect(
                     lambda _checked=False, k=key, s=suffix: self.choose_file(k, s))
                 self.entries[f"{key}{suffix}"] = action
@@ -99,6 +102,11 @@ class ExportMenu(QMenu):
         try:
             if key == "graph":
                 export_widget(self.graph_view, path, self.session.graph.name or "graph")
+            elif key == "model":
+                note = self._export_model(path)
+                self.last_folder = str(Path(path).parent)
+                self.report("", f"Exported the model as a PyTorch script to {path}{note}")
+                return True
             elif key == "history":
                 rows = write_history_csv(self.session.trainer, path)
                 self.report("", f"Exported the history ({rows} rows) to {path}")
@@ -106,7 +114,7 @@ class ExportMenu(QMenu):
                 return True
             else:
                 export_plot(self.plots[key], path, size)
-        except (ExportError, NotAFileError) as problem:
+        except (ExportError, NotAFileError, TorchExportError) as problem:
             self.report("Cannot export", str(problem))
             return False
         except OSError as problem:
@@ -115,6 +123,26 @@ class ExportMenu(QMenu):
         self.last_folder = str(Path(path).parent)
         self.report("", f"Exported the {key} to {path}")
         return True
+
+    def _export_model(self, path: str) -> str:
+        """Write the PyTorch script at the weights the graph shows; a note for the report
+        when a derivative is broken on purpose."""
+        session = self.session
+        trainer = session.trainer
+        viewing = session.viewing
+        if viewing is None:
+            weights, step = list(trainer.weights), trainer.cursor.step
+        else:
+            weights, step = list(viewing.checkpoint.weights), int(viewing.checkpoint.step)
+        graph = trainer.graph
+        export = torch_script(graph, weights, trainer.dataset.X[0],
+                              float(trainer.dataset.y[0]), title=graph.name or graph.formula,
+                              steps=step)
+        atomic_write_bytes(path, export.source.encode("utf-8"))
+        if export.broken:
+            return (f" (the derivative at {', '.join(export.broken)} is broken on purpose "
+                    "here; the script computes torch's true gradients)")
+        return ""
 
     def choose_animation(self) -> AnimationDialog:
         """Ask for the animation's file and settings, then export it; the dialog is

@@ -1,4 +1,5 @@
-"""File > Export: the graph and each plot as PNG and SVG, the history as CSV."""
+"""File > Export: the graph and each plot as PNG and SVG, the history as CSV, the model as
+a PyTorch script."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 def test_every_export_entry_is_in_the_file_menu(window):
     assert set(window.export_menu.entries) == {
         "graph.png", "graph.svg", "loss.png", "loss.svg", "weights.png", "weights.svg",
-        "compare.png", "compare.svg", "history.csv"}
+        "compare.png", "compare.svg", "history.csv", "model.py"}
     file_menu = window.menuBar().actions()[0].menu()
     assert window.export_menu.menuAction() in file_menu.actions()
 
@@ -47,3 +48,16 @@ def test_a_failed_export_says_why_and_changes_nothing(window, session, tmp_path)
     box = window.findChild(QMessageBox, "problem_box")
     assert box is not None and "does not exist" in box.text()
     assert session.training.trainer.cursor.step == 5
+
+
+def test_the_model_exports_as_a_pytorch_script_at_the_shown_weights(window, session,
+                                                                    tmp_path):
+    session.training.run_steps(9)
+    path = tmp_path / "model.py"
+    assert window.export_menu.export("model", str(path))
+    source = path.read_text(encoding="utf-8")
+    weights = session.training.trainer.weights
+    assert f"w1 = number({float(weights[0])!r}, grad=True)" in source
+    assert "after 9 training steps" in source
+    compile(source, str(path), "exec")
+    assert "PyTorch script" in window.statusBar().currentMessage()
