@@ -1,7 +1,12 @@
 """The window's session: the Qt objects between the core and the widgets, one job each.
 
 - :mod:`gui.session.training_session` — :class:`TrainingSession` owns the trainer and its
-  settings, trains when asked and publishes immutable snapshots (:mod:`gui.snapshot`);
+  settings, trains when asked and publishes immutable snapshots (:mod:`gui.snapshot`), as
+  a facade over its parts: the run's course (:mod:`gui.session.course`), its settings
+  (:mod:`gui.session.configuration`), time travel and forks
+  (:mod:`gui.session.time_travel`), the snapshot publisher
+  (:mod:`gui.session.snapshot_publisher`) and the status bar's words
+  (:mod:`gui.session.status_words`);
 - :mod:`gui.session.play_loop` — :class:`PlayLoop` plays: time-budgeted batches from a
   ``QTimer`` at a chosen speed;
 - :mod:`gui.session.rate_limiter` — :class:`RateLimiter`, the one bound on how often
