@@ -24,6 +24,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from core.autodiff.graph import Graph, Node
 from core.autodiff.ops import OPS
 from core.expr.codegen import python_source
@@ -115,7 +117,8 @@ def _named(node: Node, graph: Graph, uses: Mapping[str, int]) -> bool:
             or (node.name.isidentifier() and node.name.isascii()))
 
 
-def torch_script(graph: Graph, weights: Sequence[float], x: Sequence[float], y: float,
+def torch_script(graph: Graph, weights: Sequence[float] | np.ndarray,
+                 x: Sequence[float] | np.ndarray, y: float,
                  *, title: str = "", steps: int | None = None) -> TorchExport:
     """The script for ``graph`` at ``weights`` (in ``graph.weights`` order) on one data row.
 
@@ -182,7 +185,8 @@ def torch_script(graph: Graph, weights: Sequence[float], x: Sequence[float], y: 
 
 
 def _assemble(graph: Graph, names: Mapping[str, str], lines: list[str],
-              weights: Sequence[float], x: Sequence[float], y: float, *, title: str,
+              weights: Sequence[float] | np.ndarray, x: Sequence[float] | np.ndarray,
+              y: float, *, title: str,
               steps: int | None, broken: tuple[str, ...]) -> str:
     head = [
         f'"""{title or "The model"} as PyTorch, exported by Backprop Explorer.',
