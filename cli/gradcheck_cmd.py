@@ -20,18 +20,25 @@ from cli.progress import ProgressLine
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_and_graph(parser)
     add_sample_and_weights(parser)
+    from core.autodiff.gradcheck import DEFAULT_EPS, EPS_RANGE
+
+    low, high = EPS_RANGE
     parser.add_argument("--eps", type=float, default=None, metavar="E",
-                        help="finite-difference step (default 1e-7)")
+                        help=f"finite-difference step, {low:g} to {high:g} (default "
+                             f"{DEFAULT_EPS:g})")
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from core.autodiff.gradcheck import DEFAULT_EPS, check_graph, kinks
+    from core.autodiff.gradcheck import DEFAULT_EPS, EPS_RANGE, check_graph, kinks
 
     eps = DEFAULT_EPS if args.eps is None else args.eps
-    if not 0.0 < eps < 1.0:
-        raise UsageError(f"--eps must be a small positive number, got {args.eps}")
+    low, high = EPS_RANGE
+    if not low <= eps <= high:
+        what = "too large" if eps > high else "too small" if eps < low else "not a number"
+        raise UsageError(f"--eps {args.eps:g} is {what}: the finite-difference step must be "
+                         f"between {low:g} and {high:g}")
     with ProgressLine("gradcheck") as progress:
         progress.set("reading the graph and the data")
         inputs = prepare(args)

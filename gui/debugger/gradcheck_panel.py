@@ -3,10 +3,10 @@ shown sample at the current weights.
 
 Per weight: the analytic and numeric derivative, their difference, what the finite
 difference can resolve (its noise), the relative error and a verdict with its colour;
-overall: the course's norm formula and its verdict.  The step eps is editable from 1e-2 to
-1e-10, and a note says why too large a step (truncation) or too small a step (rounding)
-misleads.  The panel computes only while it is visible, and at most every
-``RECHECK_INTERVAL_MS`` while training plays.
+overall: the course's norm formula and its verdict.  The step eps is editable within
+:data:`core.autodiff.gradcheck.EPS_RANGE` (1e-10 to 1e-2), and a note says why too large a
+step (truncation) or too small a step (rounding) misleads.  The panel computes only while
+it is visible, and at most every ``RECHECK_INTERVAL_MS`` while training plays.
 
 On a projector (:meth:`GradCheckPanel.set_text_scale`) its text is
 :data:`PRESENTED_PX` times the presentation's text scale, never with digits under
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from core.autodiff.gradcheck import (
     CORRECT_BELOW,
     DEFAULT_EPS,
+    EPS_RANGE,
     WRONG_ABOVE,
     GradCheckReport,
     Verdict,
@@ -53,8 +54,9 @@ from gui.theme import VERDICT_COLOURS, VERDICT_SYMBOLS
 #: colour (as the weight is ringed on the graph).
 COLUMNS = ("verdict", "analytic", "numeric", "FD noise", "rel. err")
 VERDICT_COLUMN = 0
-EPS_CHOICES = tuple(10.0 ** -k for k in range(2, 11))
-EPS_RANGE = (1e-10, 1e-2)
+#: The steps offered: each power of ten in the range (1e-2, 1e-3, ... 1e-10).
+EPS_CHOICES = tuple(10.0 ** -k for k in range(round(-math.log10(EPS_RANGE[1])),
+                                              round(-math.log10(EPS_RANGE[0])) + 1))
 #: While training plays, the check is redone at most this often.
 RECHECK_INTERVAL_MS = 500
 #: Pixel size of the panel's text per unit of the presentation's text scale (26 px at 2x).
@@ -142,7 +144,8 @@ class GradCheckPanel(QWidget):
         self.eps_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.eps_box.addItems([f"{e:g}" for e in EPS_CHOICES])
         self.eps_box.setCurrentText(f"{self._eps:g}")
-        self.eps_box.setToolTip("The finite-difference step: from 1e-2 to 1e-10")
+        self.eps_box.setToolTip(f"The finite-difference step: from {EPS_RANGE[1]:g} to "
+                                f"{EPS_RANGE[0]:g}")
         line_edit = self.eps_box.lineEdit()
         assert line_edit is not None  # the box is editable
         line_edit.editingFinished.connect(self._on_eps_edited)
