@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", choices=THEME_NAMES, metavar="NAME",
                         help=f"colours: {', '.join(THEME_NAMES)} (default: the remembered "
                              "one, else light)")
+    parser.add_argument("--optimizer-file", metavar="FILE",
+                        help="an optimizer written as formulas (see resources/optimizers/), "
+                             "trained unless --optimizer names another")
     parser.add_argument("--optimizer", metavar="NAME",
                         help=f"optimizer (default: the remembered one, else "
                              f"{DEFAULTS['optimizer']})")
@@ -129,6 +132,13 @@ def _config(args: argparse.Namespace, settings: QSettings | None) -> TrainingCon
     from gui.settings import read_config, read_hyperparameters
 
     config = read_config(settings)
+    if args.optimizer_file is not None:  # known by name from now on
+        from core.training.optimizers import OptimizerFileError, load_optimizer_file
+
+        try:
+            args.optimizer = args.optimizer or load_optimizer_file(args.optimizer_file).name
+        except OptimizerFileError as error:
+            raise UsageError(f"--optimizer-file: {error}") from None
     if args.graph is not None:
         config = config.replace(graph=args.graph, initial_weights=None)
     if args.optimizer is not None:

@@ -40,7 +40,7 @@ from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_data
 from core.debugger.stepper import StepPosition
 from core.lessons import LESSON_FOLDER, LessonError, load_lesson, shipped_lessons
 from core.training.config import DataSource
-from core.training.optimizers import OPTIMIZERS
+from core.training.optimizers import BUILT_IN, OPTIMIZERS
 from core.training.trainer import Divergence, StepResult
 from gui.actions import TrainingActions
 from gui.classroom.lesson_player import LessonBar, LessonPlayer, LessonStage
@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
             "check_backward": lambda _checked=False: self.gradient_tools.check_my_backward(),
             "clear_marks": lambda _checked=False: self.gradient_tools.clear_backward_marks(),
         }
-        for i, name in enumerate(OPTIMIZERS, start=1):
+        for i, name in enumerate(BUILT_IN, start=1):  # keys 1..7: the built-in ones
             slots[f"optimizer_{i}"] = lambda _checked=False, name=name: \
                 self.session.training.set_optimizer(name)
         self.actions = build_actions(self, slots, made)
@@ -382,7 +382,7 @@ class MainWindow(QMainWindow):
             train_menu.addAction(action)
         train_menu.addAction(self.actions["step_back"])
         optimizer_menu = train_menu.addMenu("&Optimizer")
-        for i in range(1, len(OPTIMIZERS) + 1):
+        for i in range(1, len(BUILT_IN) + 1):
             optimizer_menu.addAction(self.actions[f"optimizer_{i}"])
         debug_menu = self.debug_menu = bar.addMenu("&Debug")
         debug_menu.setObjectName("debug_menu")

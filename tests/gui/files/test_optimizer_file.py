@@ -68,3 +68,19 @@ def test_a_session_with_a_file_optimizer_reopens_without_the_file(window, tmp_pa
     assert training.optimizer_name == "signsgd"
     assert list(training.trainer.weights) == weights
     assert _combo(window).currentText() == "signSGD"
+
+
+def test_the_window_option_loads_the_file_or_exits_2(tmp_path, capsys):
+    from gui.app import run_gui
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    assert run_gui(["--optimizer-file", str(bad), "--screenshot", str(tmp_path / "x.png")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: --optimizer-file: ") and "not valid JSON" in error
+    assert "\n" not in error
+    shot = tmp_path / "lion.png"
+    assert run_gui(["--optimizer-file", str(FOLDER / "lion.json"), "--fresh", "--steps", "3",
+                    "--screenshot", str(shot)]) == 0
+    assert shot.stat().st_size > 0
+    assert "lion" in OPTIMIZERS
