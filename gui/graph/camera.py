@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import (
     QEasingCurve,
@@ -41,9 +41,14 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from core.autodiff.graph import Edge
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QTransform
+    from PySide6.QtWidgets import QWidget
+
+    from core.autodiff.graph import Graph
     from core.debugger.stepper import StepPosition
+    from gui.graph.edge_item import EdgeItem
     from gui.graph.node_item import NodeItem
-    from gui.graph.view import GraphView
 
 #: The least height of a number's digits on screen, in pixels, in the focus region.
 MIN_DIGIT_PX = 20.0
@@ -104,6 +109,27 @@ def digit_height(item: NodeItem) -> float:
     return digit_ink(item.number_font) * abs(item.sceneTransform().m22())
 
 
+class CameraView(Protocol):
+    """What the camera reads and moves of the graph view (:class:`~gui.graph.view.GraphView`
+    has it all)."""
+
+    @property
+    def graph(self) -> Graph | None: ...
+    @property
+    def node_items(self) -> dict[str, NodeItem]: ...
+    @property
+    def edge_items(self) -> Mapping[Edge, EdgeItem]: ...
+    def viewport(self) -> QWidget: ...
+    def transform(self) -> QTransform: ...
+    def mapToScene(self, point: QPoint, /) -> QPointF: ...
+    def free_area(self) -> QRectF: ...
+    def note_anchor(self) -> QPointF | None: ...
+    def note_gap(self) -> float: ...
+    def note_size(self) -> tuple[float, float]: ...
+    def show_at(self, zoom: float, centre: QPointF, *, place_note: bool = False) -> None: ...
+    def fit_all(self) -> None: ...
+
+
 class FocusCamera(QObject):
     """Zooms and pans a :class:`~gui.graph.view.GraphView` to its focus.
 
@@ -115,10 +141,12 @@ class FocusCamera(QObject):
     ----------
     view
         The graph view it moves.
+    parent
+        Its Qt parent (the view itself).
     """
 
-    def __init__(self, view: GraphView) -> None:
-        super().__init__(view)
+    def __init__(self, view: CameraView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._view = view
         self.presenting = False
         self.following = False

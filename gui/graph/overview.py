@@ -12,15 +12,21 @@ the graph exported to a file leaves it out (its ``screen_only`` property).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QTransform
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
-    from gui.graph.view import GraphView
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QPolygonF
+
+    from core.autodiff.graph import Edge
+    from gui.graph.edge_item import EdgeItem
+    from gui.graph.node_item import NodeItem
+    from gui.theme import Theme
 
 #: The inset's share of the viewport's width, and its limits in pixels.
 SHARE = 0.22
@@ -38,13 +44,34 @@ SIZES = (1.0, 0.75, 0.55)
 MIN_SIDE = (60, 24)
 
 
-class Overview(QWidget):
-    """A small map of the graph over a corner of ``view``'s viewport."""
+class MappedView(Protocol):
+    """What the overview reads of the graph view and moves (:class:`~gui.graph.view.GraphView`
+    has it all)."""
 
-    def __init__(self, view: GraphView) -> None:
+    @property
+    def theme(self) -> Theme: ...
+    @property
+    def blanked(self) -> bool: ...
+    @property
+    def node_items(self) -> Mapping[str, NodeItem]: ...
+    @property
+    def edge_items(self) -> Mapping[Edge, EdgeItem]: ...
+    def viewport(self) -> QWidget: ...
+    def mapToScene(self, rect: QRect, /) -> QPolygonF: ...
+    def graph_rect(self) -> QRectF: ...
+    def whole_graph_zoom(self) -> float: ...
+    def zoom(self) -> float: ...
+    def look_at(self, point: QPointF) -> None: ...
+
+
+class Overview(QWidget):
+    """A small map of the graph over a corner of ``view``'s viewport; ``parent`` is the
+    view itself."""
+
+    def __init__(self, view: MappedView, parent: QWidget) -> None:
         # A child of the view, not of its viewport (which scrolls its children): placed
         # over the viewport like the legends.
-        super().__init__(view)
+        super().__init__(parent)
         self.setObjectName("graph_overview")
         self._view = view
         self.setCursor(Qt.CursorShape.PointingHandCursor)

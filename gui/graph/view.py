@@ -33,6 +33,7 @@ from core.autodiff.engine import Trace
 from core.autodiff.graph import Edge, Graph
 from core.autodiff.naming import shown_name
 from core.debugger.stepper import StepPosition
+from core.debugger.wording import local_rules
 from core.layout import GraphLayout, RowLayout, assign_layers, place_columns, place_rows
 from gui.debugger.step_note import NOTE_PX, StepNote
 from gui.graph.camera import AIM_MARGIN, MIN_DIGIT_PX, FocusCamera, digit_ink
@@ -129,9 +130,9 @@ class GraphView(QGraphicsView):
         self.tab_walks_nodes = False
         #: Zooms and pans to what the stepper, a lesson or the spotlight names, while
         #: presenting or following (:mod:`gui.graph.camera`).
-        self.camera = FocusCamera(self)
+        self.camera = FocusCamera(self, self)
         #: The whole graph, small, in a corner while the view is zoomed in.
-        self.overview = Overview(self)
+        self.overview = Overview(self, self)
         self.zoom_changed.connect(lambda _zoom: self.refresh_overview())
 
     # -- the camera -------------------------------------------------------------------
@@ -260,12 +261,14 @@ class GraphView(QGraphicsView):
         self.graph = graph
         self._highlighted = None
         self.verdict_marks = {}  # scene.clear() deleted them
-        self.node_items = {node.id: NodeItem(node, self.theme) for node in graph}
+        self.node_items = {node.id: NodeItem(node, self.theme, rules=local_rules(graph, node.id))
+                           for node in graph}
         for item in self.node_items.values():
             scene.addItem(item)
         self.edge_items = {
             edge: EdgeItem(edge, self.theme,
-                           names=(shown_name(graph[edge[0]]), shown_name(graph[edge[1]])))
+                           names=(shown_name(graph[edge[0]]), shown_name(graph[edge[1]])),
+                           rule=self.node_items[edge[1]].rules[edge[2]])
             for edge in graph.edges}
         for edge_item in self.edge_items.values():
             scene.addItem(edge_item)
