@@ -22,10 +22,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from core.autodiff.graph import Node
+
+class Nameable(Protocol):
+    """What naming reads of a node (:class:`core.autodiff.graph.Node` has it; the graph
+    imports this module, so it is not imported back)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def op(self) -> str | None: ...
+
+    @property
+    def inputs(self) -> tuple[str, ...]: ...
+
+    @property
+    def param(self) -> float | None: ...
+
+    @property
+    def constant(self) -> float | None: ...
+
+    @property
+    def name(self) -> str: ...
 
 #: Longest automatic name built from operands; longer ones are numbered.
 MAX_AUTOMATIC_NAME = 12
@@ -76,7 +102,7 @@ def constant_name(value: float) -> str:
     return short if float(short) == value else repr(value)
 
 
-def shown_name(node: Node) -> str:
+def shown_name(node: Nameable) -> str:
     """What people read for ``node`` (messages, captions, tooltips): its one unique name;
     its label (``×``) only for a node built outside a graph, which names every node."""
     return node.name or node.label
@@ -93,7 +119,7 @@ def _power_text(base: str, param: float | None) -> str:
     return f"{base}^{'?' if param is None else constant_name(param)}"
 
 
-def _operation_text(node: Node, operands: list[tuple[str, int]]) -> tuple[str, int]:
+def _operation_text(node: Nameable, operands: list[tuple[str, int]]) -> tuple[str, int]:
     """The automatic text of an op over its operands' (name, binding strength)."""
     op = node.op or ""
 
@@ -115,14 +141,14 @@ def _operation_text(node: Node, operands: list[tuple[str, int]]) -> tuple[str, i
     return f"{word}({', '.join(text for text, _ in operands)})", _ATOM
 
 
-def _leaf_name(node: Node) -> tuple[str, int]:
+def _leaf_name(node: Nameable) -> tuple[str, int]:
     if node.kind == "constant" and node.constant is not None:
         text = constant_name(node.constant)
         return text, (_SUM if text.startswith("-") else _ATOM)  # a·(-2), as −b
     return node.id, _ATOM
 
 
-def assign_names(nodes: Iterable[Node]) -> dict[str, str]:
+def assign_names(nodes: Iterable[Nameable]) -> dict[str, str]:
     """Node id -> unique name, for nodes given in forward order (operands first).
 
     A node's own ``name`` (a formula's statement) is kept; the others are named as the
