@@ -90,7 +90,7 @@ def _generate(graph: Graph, mode: str) -> str:
         lines.append(f"    return _broadcast({v[graph.loss]}, y.shape[0]), "
                      f"_stack([{cols}], axis=1)")
         return "\n".join(lines) + "\n"
-    lines.extend(_check_lines(_check_terms(graph, mode, v, backward, grads)))
+    lines.extend(_check_lines(_check_terms(graph, mode, v, grads)))
     lines.append(f"    return {v[graph.loss]}, [{', '.join(grads)}], _check")
     if mode == "runs":  # numpy's inf and nan, per run; the caller replays the bad runs
         return "\n".join(lines) + "\n"
@@ -186,8 +186,8 @@ class _Backward:
         if derivative == _MINUS_ONE:
             return f"-{upstream}"
         local = _source(self.graph, node_id, derivative, self.v)
-        if self.mode == "runs" and node_id == self.graph.loss:
-            return local  # 1.0 * local: the same numbers, one array operation fewer
+        if node_id == self.graph.loss:
+            return local  # 1.0 * local: the same numbers, one operation fewer
         return f"{upstream} * {local}"
 
     def _accumulate(self, operand: str, term: str, upstream: str) -> list[str]:
@@ -207,20 +207,19 @@ class _Backward:
         return [line]
 
 
-def _check_terms(graph: Graph, mode: str, v: dict[str, str], backward: _Backward,
-                 grads: list[str]) -> list[str]:
-    """Op values, weights and their gradients: any non-finite intermediate reaches one
-    of these (inf * 0 is nan, inf - inf is nan), so their sum is the guard."""
-    if mode == "runs":
-        # The same guard in fewer terms (each is an array operation here): a non-finite
-        # gradient always reaches a weight's (the caller checks those, and weights are
-        # finite), and most values reach a guard term through ops that keep inf and nan.
-        return [v[i] for i in _guard_terms(graph)]
-    check = [v[i] for i in graph.order if graph[i].op is not None or i in graph.weights]
-    check += [backward.ref[i] for i in graph.order
-              if i in backward.owned and graph[i].op is not None]
-    check += [gw for gw in grads if gw != "0.0"]
-    return check
+def _check_terms(graph: Graph, mode: str, v: dict[str, str], grads: list[str]) -> list[str]:
+    """The terms whose sum is finite exactly when every op value, weight and gradient is
+    (or the sum overflowed, which callers treat the same way).
+
+    A non-finite gradient always reaches a weight's (inf * 0 is nan, inf - inf is nan), and
+    an op value reaches a guard term of :func:`_guard_terms` through ops that keep inf and
+    nan; so the guard terms, the weights and the weights' gradients are enough.  ``runs``
+    leaves the weights and their gradients out: its caller checks the gradients, and its
+    weights are finite."""
+    terms = [v[i] for i in _guard_terms(graph)]
+    if mode == "runs":  # each term is an array operation there
+        return terms
+    return [*terms, *(v[w] for w in graph.weights), *(gw for gw in grads if gw != "0.0")]
 
 
 def _check_lines(check: list[str]) -> list[str]:
