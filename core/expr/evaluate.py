@@ -7,10 +7,17 @@ the same order, with the same scalar functions: the two agree bit for bit.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from core.expr.functions import FUNCTIONS, SCALAR_NAMESPACE
 from core.expr.tree import Binary, Call, Expr, Num, Unary, Var, walk
+
+#: Python's own operators on floats: what the generated code does for each.
+_OPERATIONS: Mapping[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "**": operator.pow}
 
 
 def evaluate(expr: Expr, values: Mapping[str, float]) -> float:
@@ -29,18 +36,8 @@ def evaluate(expr: Expr, values: Mapping[str, float]) -> float:
     if isinstance(expr, Unary):
         return -evaluate(expr.operand, values)
     if isinstance(expr, Binary):
-        left = evaluate(expr.left, values)
-        right = evaluate(expr.right, values)
-        op = expr.op
-        if op == "+":
-            return left + right
-        if op == "-":
-            return left - right
-        if op == "*":
-            return left * right
-        if op == "/":
-            return left / right
-        result: float = left**right
+        result: float = _OPERATIONS[expr.op](evaluate(expr.left, values),
+                                             evaluate(expr.right, values))
         return result
     function = SCALAR_NAMESPACE[expr.func]
     value: float = function(*(evaluate(a, values) for a in expr.args))

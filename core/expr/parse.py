@@ -95,32 +95,40 @@ class _Reader:
         if isinstance(node, ast.Constant):
             return self._number(node)
         if isinstance(node, ast.Name):
-            if node.id.startswith("__"):
-                raise self.error(f"'{node.id}': names starting with __ are reserved", node)
-            if self.variables is not None and node.id not in self.variables:
-                known = ", ".join(sorted(self.variables)) or "none"
-                raise self.error(f"unknown name '{node.id}' (known: {known})", node)
-            return Var(node.id)
+            return self._name(node)
         if isinstance(node, ast.UnaryOp):
-            operand = self.read(node.operand, depth + 1)
-            if isinstance(node.op, ast.UAdd):
-                return operand
-            if not isinstance(node.op, ast.USub):
-                raise self.error(f"operator '{_SYMBOLS.get(type(node.op), '?')}' is not "
-                                 "supported; use + - * / **", node)
-            if isinstance(operand, Num):
-                return Num(-operand.value)  # a negative number: exact
-            return Unary("-", operand)
+            return self._unary(node, depth)
         if isinstance(node, ast.BinOp):
-            op = _BINARY.get(type(node.op))
-            if op is None:
-                symbol = _SYMBOLS.get(type(node.op), type(node.op).__name__)
-                raise self.error(f"operator '{symbol}' is not supported; use + - * / **",
-                                 node)
-            return Binary(op, self.read(node.left, depth + 1), self.read(node.right, depth + 1))
+            return self._binary(node, depth)
         if isinstance(node, ast.Call):
             return self._call(node, depth)
         raise self.error(f"{_describe(node)} is not allowed in a formula", node)
+
+    def _name(self, node: ast.Name) -> Var:
+        if node.id.startswith("__"):
+            raise self.error(f"'{node.id}': names starting with __ are reserved", node)
+        if self.variables is not None and node.id not in self.variables:
+            known = ", ".join(sorted(self.variables)) or "none"
+            raise self.error(f"unknown name '{node.id}' (known: {known})", node)
+        return Var(node.id)
+
+    def _unary(self, node: ast.UnaryOp, depth: int) -> Expr:
+        operand = self.read(node.operand, depth + 1)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if not isinstance(node.op, ast.USub):
+            raise self.error(f"operator '{_SYMBOLS.get(type(node.op), '?')}' is not "
+                             "supported; use + - * / **", node)
+        if isinstance(operand, Num):
+            return Num(-operand.value)  # a negative number: exact
+        return Unary("-", operand)
+
+    def _binary(self, node: ast.BinOp, depth: int) -> Binary:
+        op = _BINARY.get(type(node.op))
+        if op is None:
+            symbol = _SYMBOLS.get(type(node.op), type(node.op).__name__)
+            raise self.error(f"operator '{symbol}' is not supported; use + - * / **", node)
+        return Binary(op, self.read(node.left, depth + 1), self.read(node.right, depth + 1))
 
     def _number(self, node: ast.Constant) -> Num:
         value: Any = node.value
