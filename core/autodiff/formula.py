@@ -17,15 +17,19 @@ neither a weight nor a column, and its name is its node's name everywhere (see
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from core.autodiff.graph import Graph, Kind, Node
 from core.autodiff.naming import FormulaWarning
 from core.autodiff.ops import FUNCTIONS, OPS
+from core.expr.functions import FUNCTIONS as EXPR_FUNCTIONS
+from core.expr.text import words
+from core.expr.tree import Binary, Call, Expr, Unary, Var
 
 MAX_FORMULA_LENGTH = 200_000
 #: Longest subexpression text a node keeps (:attr:`Node.expr`); longer ones are cut with
@@ -45,7 +49,30 @@ _FEATURE = re.compile(r"x(\d+)")
 _PREDICTION_STEP = re.compile(r"\s*y'\s*=")
 #: A numbered node name (``#4``) where an operand belongs; Python reads it as a comment.
 _NUMBERED_USE = re.compile(r"(?:^|[-+*/(,=])[ \t]*(#\d+)", re.MULTILINE)
-_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
+_A, _B, _P = Var("a"), Var("b"), Var("p")
+#: What the formula's operators compute, written as the op table writes forward formulas:
+#: the row whose forward formula it is computes it, so no op is named here.
+_OPERATORS: Mapping[type[ast.AST], Expr] = {
+    ast.Add: Binary("+", _A, _B), ast.Sub: Binary("-", _A, _B),
+    ast.Mult: Binary("*", _A, _B), ast.Div: Binary("/", _A, _B)}
+_NEGATION = Unary("-", _A)
+#: ``x**2`` is the product ``x*x`` (as the fast path has always computed it); ``x**p`` for
+#: any other constant ``p`` is ``pow``.
+_SQUARE = Binary("*", _A, _A)
+_POWER = Call("pow", (_A, _P))
+#: Binding strength of a node's formula text: sums < products < unary minus < powers
+#: < atoms (names, numbers, function calls).
+_SUM, _PRODUCT, _NEGATIVE, _RAISED, _ATOM = 1, 2, 3, 4, 5
+_INFIX_LEVEL = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT}
+
+
+@functools.cache
+def _op_computing(forward: Expr) -> str:
+    """The name of the op table's row whose forward formula is ``forward``."""
+    for name, row in OPS.items():
+        if row.forward == forward:
+            return name
+    raise LookupError(f"the op table has no row computing {words(forward)}")
 
 
 class FormulaError(ValueError):
@@ -119,38 +146,40 @@ class _Builder:
             if candidate not in self.taken:
                 return candidate
 
-    def _add(self, key: object, node: Node) -> str:
+    def _add(self, key: object, node: Node, precedence: int = _ATOM) -> str:
         if len(node.expr) > MAX_EXPR_LENGTH:
             node = replace(node, expr=node.expr[:MAX_EXPR_LENGTH - 1] + "…")
         self.by_key[key] = node.id
         self.index[node.id] = len(self.nodes)
         self.taken.add(node.id)
         self.exprs[node.id] = node.expr
-        self.precedence[node.id] = _precedence(node.op)
+        self.precedence[node.id] = precedence
         self.nodes.append(node)
         return node.id
 
-    def _text(self, name: str, inputs: tuple[str, ...], param: float | None) -> str:
+    def _text(self, name: str, inputs: tuple[str, ...], param: float | None
+              ) -> tuple[str, int]:
         """Formula text with only the parentheses precedence needs (and that keep the
-        text parsing back to the same graph)."""
-        level = _precedence(name)
+        text parsing back to the same graph), and its binding strength."""
 
-        def wrap(operand: str, tighter: bool = False) -> str:
+        def wrap(operand: str, level: int, tighter: bool = False) -> str:
             inner = self.precedence[operand]
             text = self.exprs[operand]
             return f"({text})" if inner < level or (tighter and inner == level) else text
 
         row = OPS[name]
         if row.infix is not None:
-            return f"{wrap(inputs[0])} {row.infix} {wrap(inputs[1], tighter=True)}"
-        if name == "square":
-            return f"{wrap(inputs[0], tighter=True)}**2"
-        if name == "pow":
+            level = _INFIX_LEVEL[row.infix]
+            return (f"{wrap(inputs[0], level)} {row.infix} "
+                    f"{wrap(inputs[1], level, tighter=True)}"), level
+        if row.forward == _SQUARE:
+            return f"{wrap(inputs[0], _RAISED, tighter=True)}**2", _RAISED
+        if row.forward == _POWER:
             exponent = f"{param:g}" if param is not None and param >= 0 else f"({param:g})"
-            return f"{wrap(inputs[0], tighter=True)}**{exponent}"
-        if name == "neg":
-            return f"-{wrap(inputs[0])}"
-        return f"{name}({', '.join(self.exprs[i] for i in inputs)})"
+            return f"{wrap(inputs[0], _RAISED, tighter=True)}**{exponent}", _RAISED
+        if row.forward == _NEGATION:
+            return f"-{wrap(inputs[0], _NEGATIVE)}", _NEGATIVE
+        return f"{name}({', '.join(self.exprs[i] for i in inputs)})", _ATOM
 
     def leaf(self, kind: Kind, name: str, column: int | None = None) -> str:
         # A feature is its column: x1 and a header's name for column 1 are one node.
@@ -173,17 +202,10 @@ class _Builder:
         if key in self.by_key and node_id is None:
             return self.by_key[key]
         row = OPS[name]
-        text = self._text(name, inputs, param)
+        text, precedence = self._text(name, inputs, param)
         node = Node(id=node_id or self._fresh(name), label=label or row.symbol, kind=kind,
                     op=name, inputs=inputs, param=param, expr=text)
-        return self._add(key if node_id is None else ("named", node_id), node)
-
-
-def _precedence(op: str | None) -> int:
-    """Binding strength of an op's formula text: sums < products < unary minus < powers
-    < atoms (names, numbers, function calls)."""
-    return {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "square": 4, "pow": 4}.get(
-        op or "", 5)
+        return self._add(key if node_id is None else ("named", node_id), node, precedence)
 
 
 def _column(node: ast.AST) -> int | None:
@@ -291,7 +313,7 @@ def _validate(node: ast.AST, builder: _Builder) -> None:
                 raise FormulaError("the exponent after ** must be a number "
                                    "(for a variable exponent write exp(b*log(a)))",
                                    **_at(node.right))
-        elif type(node.op) not in _BINARY:
+        elif type(node.op) not in _OPERATORS:
             symbol = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@"}.get(type(node.op))
             text = f"'{symbol}'" if symbol else type(node.op).__name__
             raise FormulaError(f"operator {text} is not supported; use + - * / **", **where)
@@ -305,6 +327,11 @@ def _validate(node: ast.AST, builder: _Builder) -> None:
         name = node.func.id
         if name not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
+            if name in EXPR_FUNCTIONS:
+                # max, min, step, sign: in the language, but without a derivative rule.
+                raise FormulaError(f"'{name}' has no derivative rule in the op table, so "
+                                   "a prediction cannot call it (an op defined with --ops "
+                                   f"may); known: {known}", **where)
             raise FormulaError(f"unknown function '{name}' (known: {known})", **where)
         if node.keywords:
             raise FormulaError(f"{name}() takes no keyword arguments", **where)
@@ -343,11 +370,13 @@ def _combine(node: ast.AST, args: tuple[str, ...], builder: _Builder) -> str:
             if exponent == 1.0:
                 return args[0]
             if exponent == 2.0:
-                return builder.op("square", args)
-            return builder.op("pow", args, param=exponent)
-        return builder.op(_BINARY[type(node.op)], args)
+                return builder.op(_op_computing(_SQUARE), args)
+            return builder.op(_op_computing(_POWER), args, param=exponent)
+        return builder.op(_op_computing(_OPERATORS[type(node.op)]), args)
     if isinstance(node, ast.UnaryOp):
-        return args[0] if isinstance(node.op, ast.UAdd) else builder.op("neg", args)
+        if isinstance(node.op, ast.UAdd):
+            return args[0]
+        return builder.op(_op_computing(_NEGATION), args)
     assert isinstance(node, ast.Call)
     assert isinstance(node.func, ast.Name)
     return builder.op(node.func.id, args)
@@ -632,10 +661,11 @@ def _parse(source: str, name: str, columns: Sequence[str], target: str) -> Graph
     builder.taken.add("y_pred")
     # Above the prediction, formulas are written in terms of y' itself.
     builder.exprs["y_pred"] = "y'"
-    builder.precedence["y_pred"] = _precedence(None)
+    builder.precedence["y_pred"] = _ATOM
     target = builder.leaf("target", "y")
-    residual = builder.op("sub", (target, "y_pred"), node_id="residual", label="y − y'")
-    builder.op("square", (residual,), node_id="loss", kind="loss", label="L")
+    residual = builder.op(_op_computing(_OPERATORS[ast.Sub]), (target, "y_pred"),
+                          node_id="residual", label="y − y'")
+    builder.op(_op_computing(_SQUARE), (residual,), node_id="loss", kind="loss", label="L")
     lines = source.split("\n")
     warnings = [replace(w, column=_characters(lines[(w.line or 1) - 1], w.column or 1),
                         line=w.line if len(lines) > 1 else None)  # as in errors
