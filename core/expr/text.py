@@ -19,7 +19,6 @@ MINUS = "\u2212"
 # Binding strength of what a piece of text is: sums < products < a leading minus < powers
 # < atoms (names, numbers, calls).
 _SUM, _PRODUCT, _NEGATIVE, _POWER, _ATOM = 1, 2, 3, 4, 5
-_COMPOUND = 0  # text given for a variable, with operators inside: parenthesised as operand
 
 _LEVEL = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}
 _SIGN = {"+": " + ", "-": f" {MINUS} ", "*": "·", "/": "/"}
@@ -38,10 +37,11 @@ def number_words(value: float) -> str:
     return text.replace("-", MINUS)
 
 
-def _is_compound(text: str) -> bool:
-    """Whether ``text`` has an operator outside brackets or starts with a minus."""
-    if text.startswith(("-", MINUS)):
-        return True
+def text_level(text: str) -> int:
+    """How tightly a text given for a variable binds, read from its operators outside
+    brackets: a sum (``part_1+w7``), a product (``w4·x4``), a negative number or a
+    leading minus (``−0.5``), a power (``a^2``), else an atom (``w1``, ``tanh(z)``)."""
+    level = _ATOM
     depth = 0
     bars = 0
     for i, char in enumerate(text):
@@ -51,10 +51,22 @@ def _is_compound(text: str) -> bool:
             depth -= 1
         elif char == "|":
             bars ^= 1
-        elif depth == 0 and not bars and (
-                char in "+·/*^ " or (char in "-" + MINUS and text[i - 1] not in "eE")):
-            return True
-    return False
+        elif depth or bars:
+            continue
+        elif char in "+ " or (char in "-" + MINUS and i > 0 and text[i - 1] not in "eE"):
+            return _SUM
+        elif char in "·/*×":
+            level = min(level, _PRODUCT)
+        elif char == "^":
+            level = min(level, _POWER)
+    if text.startswith(("-", MINUS)):
+        level = min(level, _NEGATIVE)
+    return level
+
+
+def is_compound(text: str) -> bool:
+    """Whether ``text`` has an operator outside brackets or starts with a minus."""
+    return text_level(text) < _ATOM
 
 
 def _enclosed(template: str, index: int) -> bool:
@@ -77,14 +89,15 @@ def _wrap(piece: tuple[str, int], level: int) -> str:
 
 def words(expr: Expr, names: Mapping[str, str] | None = None) -> str:
     """``expr`` as people write it, with each variable in ``names`` replaced by its text
-    (a text with operators inside gets parentheses where it is an operand)."""
+    (a text with operators inside gets parentheses where its operators bind less than the
+    operation it is an operand of: ``(part_1+w7)·x``, but ``w4·x4 + w5·x5``)."""
     return _words(expr, names or {})[0]
 
 
 def with_numbers(expr: Expr, values: Mapping[str, float],
                  number: Callable[[float], str]) -> str:
     """:func:`words` with each variable replaced by ``number(value)`` (a negative number
-    in parentheses where it is an operand: ``0.5·(−2)``)."""
+    in parentheses after an operator: ``0.5·(−2)``, ``1 − (−2)``, ``(−2)²``)."""
     return words(expr, {name: number(value) for name, value in values.items()})
 
 
@@ -104,7 +117,7 @@ def _words(node: Expr, names: Mapping[str, str]) -> tuple[str, int]:
         return text, _NEGATIVE if text.startswith(MINUS) else _ATOM
     if isinstance(node, Var):
         text = names.get(node.name, node.name)
-        return text, _COMPOUND if _is_compound(text) else _ATOM
+        return text, text_level(text)
     if isinstance(node, Unary):
         operand = _words(node.operand, names)
         inner = operand[0] if operand[1] >= _PRODUCT and operand[1] != _NEGATIVE \
@@ -126,6 +139,14 @@ def _binary(node: Binary, names: Mapping[str, str]) -> tuple[str, int]:
     op = node.op
     if (op == "*" and node.left == node.right) or (op == "**" and node.right == Num(2.0)):
         return _square(node.left, names)
+    if op == "/":
+        # x/y/y reads better as x/y² (and −(x/y)/y as −x/y²): the same number.
+        inner = node.left.operand if isinstance(node.left, Unary) else node.left
+        if isinstance(inner, Binary) and inner.op == "/" and inner.right == node.right:
+            square = Binary("/", inner.left, Binary("**", node.right, Num(2.0)))
+            if inner is node.left:
+                return _binary(square, names)
+            return _words(Unary("-", square), names)
     left = _words(node.left, names)
     right = _words(node.right, names)
     if op == "**":

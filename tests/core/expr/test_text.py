@@ -43,18 +43,26 @@ def test_a_function_squared_is_written_as_people_do():
     assert words(sigmoid, {"a": "v1·v2+w8"}) == "σ(v1·v2+w8)·(1 − σ(v1·v2+w8))"
 
 
-def test_names_with_operators_are_parenthesised_as_operands():
+def test_names_with_operators_are_parenthesised_where_they_bind_less():
     assert words(parse_expression("a * b"), {"a": "w1 + w2"}) == "(w1 + w2)·b"
+    assert words(parse_expression("a * b"), {"a": "part_1+w7"}) == "(part_1+w7)·b"
     assert words(parse_expression("exp(a)"), {"a": "w1 + w2"}) == "exp(w1 + w2)"
+    assert words(parse_expression("a + b"), {"a": "w4·x4", "b": "w5·x5"}) == "w4·x4 + w5·x5"
+    assert words(parse_expression("a - b"), {"b": "w4·x4"}) == "a − w4·x4"
+    assert words(parse_expression("a / b"), {"b": "w4·x4"}) == "a/(w4·x4)"
+    assert words(parse_expression("a ** 2"), {"a": "w4·x4"}) == "(w4·x4)²"
+    assert words(parse_expression("a * b"), {"a": "1.5e−05"}) == "1.5e−05·b"
 
 
 def _number(value):
     return f"{value:.4g}".replace("-", "\u2212")
 
 
-def test_with_numbers_puts_negative_numbers_in_parentheses_as_operands():
+def test_with_numbers_puts_negative_numbers_in_parentheses_after_an_operator():
     tree = parse_expression("a * b + c")
-    assert with_numbers(tree, {"a": -0.5, "b": 2.0, "c": -1.0}, _number) == "(−0.5)·2 + (−1)"
+    assert with_numbers(tree, {"a": -0.5, "b": 2.0, "c": -1.0}, _number) == "−0.5·2 + (−1)"
+    assert with_numbers(tree, {"a": 2.0, "b": -0.5, "c": 1.0}, _number) == "2·(−0.5) + 1"
+    assert with_numbers(parse_expression("a**2"), {"a": -3.0}, _number) == "(−3)²"
     assert with_numbers(parse_expression("tanh(a)"), {"a": -0.5}, _number) == "tanh(−0.5)"
     assert with_numbers(parse_expression("a"), {"a": -0.5}, _number) == "−0.5"
 
