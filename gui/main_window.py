@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -36,10 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.autodiff.graph import Graph
-from core.data.datasets import SUPPORTED_SUFFIXES, DataError, Dataset, load_dataset
+from core.data.datasets import Dataset
 from core.debugger.stepper import StepPosition
 from core.lessons import LESSON_FOLDER, LessonError, load_lesson, shipped_lessons
-from core.training.config import DataSource
 from core.training.optimizers import BUILT_IN, OPTIMIZERS
 from core.training.trainer import Divergence, StepResult
 from gui.actions import TrainingActions
@@ -50,8 +48,7 @@ from gui.debugger.caption_bar import CaptionBar
 from gui.debugger.gradient_tools import GradientTools
 from gui.debugger.inspector import NodeInspector
 from gui.debugger.stepping import SteppingController
-from gui.files.data_loader import DataLoader
-from gui.files.data_summary import DataSummaryDialog
+from gui.files.data_opener import DataOpener, dropped_path
 from gui.files.export_menu import ExportMenu
 from gui.files.optimizer_file import AddOptimizerAction
 from gui.files.presets_menu import PresetsMenu
@@ -77,7 +74,6 @@ from gui.snapshot import Snapshot
 from gui.status_line import StatusBar
 from gui.theme import DEFAULT_THEME, THEMES, Theme, panel_palette, panel_stylesheet
 
-DATA_FILTER = f"Data files ({' '.join('*' + s for s in SUPPORTED_SUFFIXES)});;All files (*)"
 DEFAULT_SIZE = (1600, 1000)
 #: Shares of the window's width and height the control column and the bottom panels
 #: start with (clamped to sensible pixel sizes); the graph gets the rest.
@@ -126,16 +122,11 @@ class MainWindow(QMainWindow):
 
         self.training_actions = TrainingActions(session, self, forward=self.step_forward,
                                                 epoch=self.step_epoch)
-        self.open_data_action = make_action(self, "open_data", self.choose_data_file)
-        # Files are read off the interface thread: a million-row CSV takes seconds.
-        self.data_loader = DataLoader(self)
+        self.data_opener = DataOpener(training, settings, self, self._say, self._warn)
+        self.data_loader = self.data_opener.loader
+        self.open_data_action = make_action(self, "open_data",
+                                            lambda _checked=False: self.data_opener.choose_file())
         self.setAcceptDrops(True)
-        self.data_summary: DataSummaryDialog | None = None
-        self.data_loader.progressed.connect(self._on_data_progressed)
-        self.data_loader.loaded.connect(self._on_data_loaded)
-        self.data_loader.failed.connect(self._on_data_failed)
-        self.data_loader.cancelled.connect(self._on_data_cancelled)
-        self._load_dialog: QProgressDialog | None = None
         self.side_panel = SidePanel(session, self.training_actions, self.open_data_action)
         self.loss_plot = LossPlot(training, theme=theme)
         self.trajectory_plot = TrajectoryPlot(training, theme=theme)
@@ -475,111 +466,29 @@ class MainWindow(QMainWindow):
 
     # -- commands ------------------------------------------------------------------------
 
-    def choose_data_file(self) -> None:
-        start = str(self.settings.value("files/last_dir", "")) if self.settings else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open data", start, DATA_FILTER)
-        if path:
-            self.load_data_file(path)
-
     def load_data_file(self, path: str) -> None:
-        """Load ``path`` in the background, with a progress dialog whose Cancel keeps the
-        current data; train on it once loaded (or say what is wrong with it)."""
-        self._close_load_dialog()
-        dialog = QProgressDialog(f"Loading {Path(path).name}…", "Cancel", 0, 100, self)
-        dialog.setObjectName("load_progress")
-        dialog.setWindowTitle("Open data")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(400)  # small files load before it would show
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.canceled.connect(self.data_loader.cancel)
-        self._load_dialog = dialog
-        self.statusBar().showMessage(f"Loading {path}…")
-        self.data_loader.load(path)
-        dialog.setValue(0)
+        """Load ``path`` in the background, as Open data does (:mod:`gui.files.data_opener`)."""
+        self.data_opener.load_file(path)
 
     def open_data_file(self, path: str) -> Dataset | None:
         """Load ``path`` now (on this thread) and train on it; on a problem, say so and keep
-        the current data.  The Open data command uses :meth:`load_data_file`."""
-        try:
-            dataset = load_dataset(path)
-        except DataError as problem:
-            self._on_data_failed(path, str(problem))
-            return None
-        return self._use_data(path, dataset)
-
-    def _use_data(self, path: str, dataset: Dataset) -> Dataset | None:
-        try:
-            # The config records the file with its hash, so a saved run can tell if the
-            # file changed since.
-            self.session.training.set_dataset(dataset, DataSource.file(path))
-        except DataError as problem:
-            self._on_data_failed(path, str(problem))
-            return None
-        if self.settings is not None:
-            self.settings.setValue("files/last_dir", str(Path(path).resolve().parent))
-        self.statusBar().showMessage(f"Loaded {dataset.display_name}: {len(dataset)} samples")
-        return dataset
-
-    def _on_data_progressed(self, path: str, percent: int) -> None:
-        del path
-        if self._load_dialog is not None:
-            self._load_dialog.setValue(percent)
-
-    def _on_data_loaded(self, path: str, dataset: object) -> None:
-        """Loaded: show what the file holds and let the target column be chosen; OK uses
-        it, Cancel keeps the current data."""
-        self._close_load_dialog()
-        assert isinstance(dataset, Dataset)
-        summary = DataSummaryDialog(dataset, self.session.training.graph.n_inputs, self)
-        summary.accepted.connect(lambda: self._use_data(path, summary.dataset()))
-        summary.rejected.connect(lambda: self.statusBar().showMessage(
-            f"Not used: {path}; still training on "
-            f"{self.session.training.dataset.display_name}"))
-        summary.finished.connect(summary.deleteLater)
-        self.data_summary = summary
-        summary.open()
+        the current data."""
+        return self.data_opener.open_file(path)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Data files dropped on the window are opened like Open data."""
-        if self._dropped_path(event.mimeData()) is not None:
+        if dropped_path(event.mimeData()) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_path(event.mimeData())
+        path = dropped_path(event.mimeData())
         if path is None:
             event.ignore()
             return
         event.acceptProposedAction()
-        self.load_data_file(path)
-
-    @staticmethod
-    def _dropped_path(mime: QMimeData) -> str | None:
-        """The one local data file (by its suffix) a drag carries, or None."""
-        urls = mime.urls() if mime.hasUrls() else []
-        if len(urls) != 1 or not urls[0].isLocalFile():
-            return None
-        path = urls[0].toLocalFile()
-        return path if Path(path).suffix.lower() in SUPPORTED_SUFFIXES else None
-
-    def _on_data_failed(self, path: str, message: str) -> None:
-        self._close_load_dialog()
-        self.statusBar().showMessage(f"Could not use {path}")
-        self._warn("Cannot use this data", message)
-
-    def _on_data_cancelled(self, path: str) -> None:
-        self._close_load_dialog()
-        current = self.session.training.dataset.display_name
-        self.statusBar().showMessage(f"Loading {path} cancelled; still training on {current}")
-
-    def _close_load_dialog(self) -> None:
-        dialog, self._load_dialog = self._load_dialog, None
-        if dialog is not None:
-            dialog.canceled.disconnect(self.data_loader.cancel)
-            dialog.close()
-            dialog.deleteLater()
+        self.data_opener.load_file(path)
 
     def _report(self, title: str, text: str) -> None:
         """A problem in a dialog (with its title), or a success in the status bar."""
@@ -951,7 +860,7 @@ class MainWindow(QMainWindow):
         if self.quit_guard is not None and not self.quit_guard.may_close():
             event.ignore()
             return
-        self.data_loader.shutdown()
+        self.data_opener.shutdown()
         self.gradient_tools.shutdown()
         self.sweep_tab.shutdown()
         self.landscape.shutdown()

@@ -350,7 +350,7 @@ def test_divergence_advice_depends_on_when_it_happened():
 
 def test_the_open_dialog_offers_every_supported_file_type():
     from core.data.datasets import SUPPORTED_SUFFIXES
-    from gui.main_window import DATA_FILTER
+    from gui.files.data_opener import DATA_FILTER
 
     offered = DATA_FILTER.split(";;")[0]
     assert all(f"*{suffix}" in offered.split("(")[1].rstrip(")").split()

@@ -83,7 +83,7 @@ def test_column_names_that_look_like_html_are_shown_as_their_characters(qtbot, w
         np.savetxt(stream, table, delimiter=",", fmt="%.4f")
     with qtbot.waitSignal(window.data_loader.loaded, timeout=20_000):
         window.load_data_file(str(path))
-    summary = window.data_summary
+    summary = window.data_opener.summary
     assert summary.info.textFormat() == Qt.TextFormat.PlainText
     assert summary.info.text().startswith(f"{path}\n30 rows, 6 columns, a header row")
     assert summary.target.itemText(0) == f"1: {ZERO}"

@@ -71,7 +71,7 @@ def test_cancelling_open_data_keeps_the_previous_data(qtbot, window, session, la
     assert window.data_loader.running()
     from PySide6.QtWidgets import QPushButton
 
-    (cancel,) = window._load_dialog.findChildren(QPushButton)
+    (cancel,) = window.data_opener.load_dialog.findChildren(QPushButton)
     assert cancel.text() == "Cancel"
     with qtbot.waitSignal(window.data_loader.cancelled, timeout=5000):
         cancel.click()
@@ -79,7 +79,7 @@ def test_cancelling_open_data_keeps_the_previous_data(qtbot, window, session, la
     assert not window.data_loader.running()
     assert session.training.dataset is before
     assert "cancelled" in window.statusBar().currentMessage()
-    assert window._load_dialog is None
+    assert window.data_opener.load_dialog is None
     window.data_loader.shutdown()
 
 
@@ -90,9 +90,9 @@ def test_open_data_in_the_background_replaces_the_data(qtbot, window, session, t
         window.load_data_file(str(path))
     # The summary comes first; OK uses the data.
     with qtbot.waitSignal(session.training.dataset_changed, timeout=5_000):
-        window.data_summary.accept()
+        window.data_opener.summary.accept()
     assert len(session.training.dataset) == 40
-    assert window._load_dialog is None
+    assert window.data_opener.load_dialog is None
 
 
 def test_a_hostile_file_opened_in_the_background_is_refused(qtbot, window, session,

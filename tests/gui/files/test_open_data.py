@@ -44,7 +44,7 @@ def _write(tmp_path, kind, table):
 def _load(qtbot, window, path):
     with qtbot.waitSignal(window.data_loader.loaded, timeout=20_000):
         window.load_data_file(str(path))
-    return window.data_summary
+    return window.data_opener.summary
 
 
 @pytest.mark.parametrize("kind", ["csv", "npy", "npz", "pkl"])
@@ -113,7 +113,7 @@ def test_a_data_file_can_be_dropped_on_the_window(qtbot, window, session, tmp_pa
     with qtbot.waitSignal(window.data_loader.loaded, timeout=20_000):
         window.dropEvent(drop)
     with qtbot.waitSignal(session.training.dataset_changed):
-        window.data_summary.accept()
+        window.data_opener.summary.accept()
     assert len(session.training.dataset) == 30
     other = QMimeData()
     other.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])

@@ -46,9 +46,9 @@ def _formula_on_body_data(window, body_csv):
 
 def _summary(window, qtbot):
     """The data summary dialog, once loading a file has shown it."""
-    qtbot.waitUntil(lambda: window.data_summary is not None
-                    and window.data_summary.isVisible(), timeout=10_000)
-    return window.data_summary
+    qtbot.waitUntil(lambda: window.data_opener.summary is not None
+                    and window.data_opener.summary.isVisible(), timeout=10_000)
+    return window.data_opener.summary
 
 
 def assert_agree(window):
@@ -162,7 +162,7 @@ def test_a_target_the_formula_reads_keeps_the_data_and_says_why(window, body_csv
     before = training.dataset
     window.load_data_file(body_csv)
     _summary(window, qtbot).target.setCurrentIndex(1)  # mass
-    window.data_summary.accept()
+    window.data_opener.summary.accept()
     assert training.dataset is before
     from PySide6.QtWidgets import QMessageBox
 
