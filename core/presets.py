@@ -15,7 +15,8 @@ A preset is a JSON file (one per preset, ``resources/presets/NAME.json``)::
       "initial_weights": {"w1": 0.5},   # optional: where training starts (else N(0, 0.01))
       "loss": "bce", "delta": 1.0,      # optional: its loss (else mse; see core.autodiff.losses)
       "training": {"optimizer": "adam", "hyperparameters": {"lr": 0.05}, "epochs": 300}
-    }
+    }                                   # (a file-defined optimizer: its definition too, as
+                                        # "optimizer_definition" in "training")
 
 The datasets are small CSVs made deterministically by ``resources/make_preset_data.py``.
 ``seed`` is the course notebook's 9-weight model on the built-in data, its steps named as
@@ -236,6 +237,13 @@ def read_preset(path: Path) -> tuple[int, Preset]:
     epochs = training.get("epochs", 20)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise PresetError(f"{path.name}: training epochs must be a whole number >= 1")
+    if training.get("optimizer_definition") is not None:  # known by name from now on
+        from core.training.optimizers import HyperparameterError, resolve_optimizer
+
+        try:
+            resolve_optimizer(str(training.get("optimizer")), training["optimizer_definition"])
+        except HyperparameterError as error:
+            raise PresetError(f"{path.name}: {error}") from error
     preset = Preset(
         name=_text(raw, "name", path),
         formula=_current_formula(_text(raw, "formula", path)),

@@ -332,3 +332,40 @@ def test_make_optimizer_by_name_after_loading(tmp_path, registered):
     optimizer = make_optimizer("ADAM2", 3)
     assert optimizer.name == "adam2" and optimizer.slots == ("m", "v")
     assert optimizer.counts_steps
+
+
+# -- presets ---------------------------------------------------------------------------
+
+
+def _preset(tmp_path, training):
+    from core.presets import PRESET_FOLDER
+
+    raw = json.loads((PRESET_FOLDER / "xor.json").read_text(encoding="utf-8"))
+    raw.update(name="xor_lion", training=training)
+    path = tmp_path / "xor_lion.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    (tmp_path / "xor.csv").write_bytes((PRESET_FOLDER / "xor.csv").read_bytes())
+    return path
+
+
+def test_a_preset_with_a_file_optimizer_embeds_its_definition(tmp_path, registered):
+    from core.presets import read_preset
+
+    lion = json.loads((FOLDER / "lion.json").read_text())
+    path = _preset(tmp_path, {"optimizer": "lion", "optimizer_definition": lion,
+                              "hyperparameters": {"lr": 0.01}, "epochs": 3})
+    assert "lion" not in OPTIMIZERS
+    _, preset = read_preset(path)
+    assert preset.optimizer == "lion" and "lion" in OPTIMIZERS
+    config = TrainingConfig(optimizer=preset.optimizer, hyperparameters=preset.hyperparameters)
+    assert config.optimizer_definition == check_definition(lion).document
+
+
+def test_a_preset_with_a_bad_definition_is_refused(tmp_path, registered):
+    from core.presets import PresetError, read_preset
+
+    bad = {"name": "lion", "hyperparameters": {"lr": 0.01}, "update": ["w = w - lr*q"]}
+    path = _preset(tmp_path, {"optimizer": "lion", "optimizer_definition": bad})
+    with pytest.raises(PresetError, match=r"xor_lion.json: .*unknown name 'q'"):
+        read_preset(path)
+    assert "lion" not in OPTIMIZERS
