@@ -29,6 +29,7 @@ against the trace at every op's edge values.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -38,6 +39,7 @@ import numpy as np
 
 from core.autodiff.engine import evaluate
 from core.autodiff.graph import Graph
+from core.autodiff.ops import Op
 from core.expr.codegen import define
 from core.expr.functions import ARRAY_NAMESPACE, SCALAR_ERRORS, SCALAR_NAMESPACE
 from core.expr.tree import Expr, Num
@@ -139,9 +141,17 @@ def _source(graph: Graph, node_id: str, formula: Expr, v: Mapping[str, str]) -> 
 
 def _forward_lines(graph: Graph, used: set[str], v: dict[str, str]) -> list[str]:
     """The forward pass, in topological order."""
-    return [f"    {v[node_id]} = {_source(graph, node_id, graph.op_of(node_id).forward, v)}"
-            for node_id in graph.order
-            if graph[node_id].op is not None and node_id in used]
+    sources = _FORWARD_SOURCES.get(graph)
+    if sources is None:  # the same text for every mode: made once per graph
+        sources = _FORWARD_SOURCES[graph] = {
+            node_id: _source(graph, node_id, graph.op_of(node_id).forward, v)
+            for node_id in graph.order if graph[node_id].op is not None}
+    return [f"    {v[node_id]} = {sources[node_id]}"
+            for node_id in graph.order if node_id in sources and node_id in used]
+
+
+#: Graph -> each op node's forward formula in the generated variables ``v0``, ``v1`` ...
+_FORWARD_SOURCES: WeakKeyDictionary[Graph, dict[str, str]] = WeakKeyDictionary()
 
 
 _ONE, _MINUS_ONE = Num(1.0), Num(-1.0)
@@ -264,13 +274,17 @@ def _keeps_nonfinite(graph: Graph, node_id: str, position: int) -> bool:
     node = graph[node_id]
     if node.op is None:
         return False
-    op = graph.op_of(node_id)
+    return _op_keeps_nonfinite(graph.op_of(node_id), position, node.param)
+
+
+@functools.lru_cache(maxsize=1024)
+def _op_keeps_nonfinite(op: Op, position: int, param: float | None) -> bool:
     others = _PROBES if op.arity > 1 else (0.0,)
     for bad in (math.inf, -math.inf, math.nan):
         for other in others:
             args = [other] * op.arity
             args[position] = bad
-            if math.isfinite(op.evaluate(tuple(args), node.param)):
+            if math.isfinite(op.evaluate(tuple(args), param)):
                 return False
     return True
 
