@@ -83,14 +83,23 @@ def read_config(settings: QSettings | None, base: TrainingConfig | None = None
         config = _accepted(config, graph=graph, loss=PRESETS[graph].loss,
                            delta=PRESETS[graph].delta)
     optimizer = read_value(settings, "training/optimizer")
-    if isinstance(optimizer, str):
-        config = _accepted(config, optimizer=optimizer)
+    if isinstance(optimizer, str):  # a file-defined one with its remembered definition
+        config = _accepted(config, optimizer=optimizer,
+                           optimizer_definition=_definition(settings))
     config = read_hyperparameters(settings, config)
     for name in ("seed", "epochs"):
         number = _whole(read_value(settings, f"training/{name}", ""))
         if number is not None:
             config = _accepted(config, **{name: number})
     return config
+
+
+def _definition(settings: QSettings | None) -> object:
+    try:
+        return json.loads(str(read_value(settings, "training/optimizer_definition", ""))
+                          or "null")
+    except ValueError:
+        return None
 
 
 def read_hyperparameters(settings: QSettings | None, config: TrainingConfig
@@ -118,6 +127,8 @@ def write_config(settings: QSettings | None, config: TrainingConfig) -> None:
         return
     settings.setValue("training/graph", config.graph)
     settings.setValue("training/optimizer", config.optimizer)
+    settings.setValue("training/optimizer_definition", json.dumps(
+        config.optimizer_definition) if config.optimizer_definition else "")
     settings.setValue(f"hyperparameters/{config.optimizer}",
                       json.dumps(dict(config.hyperparameters)))
     settings.setValue("training/seed", config.seed)

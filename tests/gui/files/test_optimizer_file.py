@@ -3,6 +3,8 @@ is a visible message and changes nothing; a session of it round-trips."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6.QtWidgets import QComboBox, QMessageBox
 
@@ -84,3 +86,25 @@ def test_the_window_option_loads_the_file_or_exits_2(tmp_path, capsys):
                     "--screenshot", str(shot)]) == 0
     assert shot.stat().st_size > 0
     assert "lion" in OPTIMIZERS
+
+
+def test_the_window_remembers_a_file_optimizer_with_its_definition(qtbot):
+    from core.training.config import TrainingConfig
+    from gui.settings import open_settings, read_config, write_config
+
+    settings = open_settings()
+    lion = json.loads((FOLDER / "lion.json").read_text())
+    from core.training.optimizers import optimizer_from_definition, register_optimizer
+
+    register_optimizer(optimizer_from_definition(lion))
+    write_config(settings, TrainingConfig(optimizer="lion", hyperparameters={"lr": 0.002}))
+    forget_optimizer("lion")
+    config = read_config(settings)
+    assert config.optimizer == "lion" and config.hyperparameters["lr"] == 0.002
+    assert "lion" in OPTIMIZERS
+    # A built-in one forgets the definition; a spoiled one falls back to the default.
+    write_config(settings, TrainingConfig(optimizer="adam"))
+    assert read_config(settings).optimizer == "adam"
+    settings.setValue("training/optimizer", "gone")
+    settings.setValue("training/optimizer_definition", '{"name": "gone"}')
+    assert read_config(settings).optimizer == "sgd"
