@@ -196,8 +196,10 @@ class _Backward:
         if derivative == _MINUS_ONE:
             return f"-{upstream}"
         local = _source(self.graph, node_id, derivative, self.v)
-        if node_id == self.graph.loss:
-            return local  # 1.0 * local: the same numbers, one operation fewer
+        if node_id == self.graph.loss and self.mode in ("sample", "runs"):
+            # 1.0 * local: the same numbers, one operation fewer (the batch keeps the
+            # product, which makes a constant local derivative a numpy number).
+            return local
         return f"{upstream} * {local}"
 
     def _accumulate(self, operand: str, term: str, upstream: str) -> list[str]:
