@@ -20,7 +20,15 @@ import numpy as np
 from core.autodiff.engine import Trace, evaluate, loss_only
 from core.autodiff.graph import Graph
 from core.debugger.stepper import StepPosition
-from core.debugger.wording import derivative_words, forward_words, kind_words, name, number
+from core.debugger.wording import (
+    derivative_numbers,
+    derivative_words,
+    forward_words,
+    kind_words,
+    name,
+    operand_names,
+    operand_values,
+)
 
 
 @dataclass(frozen=True)
@@ -108,26 +116,25 @@ def inspect_node(trace: Trace, node_id: str, position: StepPosition | None = Non
     values = trace.values if position is None else position.values
     grads = trace.grads if position is None else position.grads
     applied = _applied_edges(trace, position)
-    row = node.op_row
+    row = None if node.op is None else graph.op_of(node_id)
+    names = operand_names(graph, node)
     inputs = []
     if row is not None:
-        names = [name(graph[i]) for i in node.inputs]
         known = all(i in values for i in node.inputs) and node_id in values
-        numbers = [number(values[i]) for i in node.inputs] if known else []
         for arg, operand in enumerate(node.inputs):
             edge = (operand, node_id, arg)
             inputs.append(InputReport(
                 node=operand, name=names[arg], value=values.get(operand),
                 rule=derivative_words(row, arg, names, node.param),
-                rule_numbers=derivative_words(row, arg, numbers, node.param) if known else "",
+                rule_numbers=derivative_numbers(row, arg, operand_values(values, node),
+                                                node.param) if known else "",
                 local=trace.local.get(edge) if known else None,
                 contribution=trace.contribution(edge) if applied is None or edge in applied
                 else None))
     return NodeReport(
         node=node_id, name=name(node), role=kind_words(node), op=node.op,
         symbol=row.symbol if row is not None else "", formula=node.expr,
-        computes=forward_words(row, [name(graph[i]) for i in node.inputs], node.param)
-        if row is not None else "",
+        computes=forward_words(row, names, node.param) if row is not None else "",
         rule=row.derivative_text if row is not None else "",
         value=values.get(node_id), gradient=grads.get(node_id), inputs=tuple(inputs))
 

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.debugger.stepper import StepPlan, factor
-from core.debugger.wording import d, forward_words, name, number, of_phrase, operand_names
+from core.debugger.wording import (
+    d,
+    forward_numbers,
+    name,
+    number,
+    of_phrase,
+    operand_names,
+    operand_values,
+)
 
 LARGEST = f"the largest float64 is {number(sys.float_info.max, 2)}"
 
@@ -64,19 +72,17 @@ def explain_nonfinite(plan: StepPlan) -> NonFiniteReport | None:
         node = graph[position.node]
         value = values[node.id]
         label = name(node)
-        inputs = tuple(zip(operand_names(graph, node), (values[i] for i in node.inputs),
-                           strict=True))
-        row = node.op_row
-        if row is None:
+        args = tuple(operand_values(values, node))
+        inputs = tuple(zip(operand_names(graph, node), args, strict=True))
+        if node.op is None:
             reason = f"{label} is {number(value)} before anything is computed"
         else:
-            args = tuple(values[i] for i in node.inputs)
-            numbers = [number(a) for a in args]
-            words = forward_words(row, numbers, node.param)
+            row = graph.op_of(node.id)
+            words = forward_numbers(row, args, node.param)
             problem = row.floating_point_problem(args, node.param)
             if problem == "overflow":
-                reason = f"{of_phrase(row, numbers[0]) if row.arity == 1 else words} " \
-                         f"overflows float64 ({LARGEST})"
+                reason = (f"{of_phrase(row, args[0], node.param) if row.arity == 1 else words}"
+                          f" overflows float64 ({LARGEST})")
             elif problem == "divide by zero":
                 reason = f"{words} = {number(value)}: a division by zero (a pole of {label})"
             elif problem == "invalid value":

@@ -24,7 +24,6 @@ pass, finish a phase).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -37,13 +36,20 @@ from core.autodiff.graph import Edge, Graph
 from core.debugger.wording import (
     MINUS,
     d,
+    derivative_numbers,
     derivative_words,
+    forward_numbers,
     forward_words,
     kind_words,
     name,
     number,
     operand_names,
+    operand_values,
 )
+from core.expr.evaluate import evaluate
+from core.expr.functions import SCALAR_ERRORS
+from core.expr.text import with_numbers
+from core.expr.tree import Expr
 from core.training.optimizers import Optimizer
 from core.training.trainer import Trainer, clip_gradients
 
@@ -237,12 +243,9 @@ class StepPlan:
                 text = f"{label} = {number(value)}"
                 caption = f"{label}: {role}{where}, {number(value)}"
             else:
-                row = graph[node_id].op_row
-                assert row is not None
-                names = operand_names(graph, node)
-                numbers = [number(values[i]) for i in node.inputs]
-                with_names = forward_words(row, names, node.param)
-                with_numbers = forward_words(row, numbers, node.param)
+                row = graph.op_of(node_id)
+                with_names = forward_words(row, operand_names(graph, node), node.param)
+                with_numbers = forward_numbers(row, operand_values(values, node), node.param)
                 # An automatic name is the op applied to its operands' names: say it once.
                 same = with_names.replace(" ", "") == label.replace(" ", "")
                 text = (f"{label} = {with_numbers} = {number(value)}" if same else
@@ -274,11 +277,10 @@ class StepPlan:
             before = grads.get(step.operand)
             grads[step.operand] = step.accumulated
             received[step.operand] = received.get(step.operand, 0) + 1
-            row = consumer.op_row
-            assert row is not None
-            numbers = [number(trace.values[i]) for i in consumer.inputs]
+            row = graph.op_of(step.node)
             names = operand_names(graph, consumer)
-            rule = derivative_words(row, step.arg, numbers, consumer.param)
+            rule = derivative_numbers(row, step.arg, operand_values(trace.values, consumer),
+                                      consumer.param)
             up, local, contribution = (number(step.upstream), number(step.local),
                                        number(step.contribution))
             if step.node == loss:
@@ -412,54 +414,55 @@ def _is_number(text: str) -> bool:
     return True
 
 
-_NAME = re.compile(r"\{(\w+)\}|\b([A-Za-z_]\w*)\b")
+def _value(expr: Expr, values: Mapping[str, float]) -> float:
+    """``expr`` on ``values`` as the optimizer's generated code computes it (the tree walk
+    is equal to it bit for bit); nan where that code raises (an overflow, a domain error),
+    as it then refuses the update."""
+    try:
+        result = evaluate(expr, values)
+    except SCALAR_ERRORS:
+        return math.nan
+    return result if isinstance(result, float) else math.nan  # a complex power
 
 
 def _prelude_values(optimizer: Optimizer, count: int) -> dict[str, float]:
     """The values the update's once-per-step statements compute (Adam's bias
-    corrections), with ``t`` the count after this update."""
-    namespace: dict[str, float] = {"t": float(count + 1), **optimizer.values}
-    for statement in optimizer.prelude:
-        target, expression = (part.strip() for part in statement.split("=", 1))
-        # The statements are the optimizer class's own constants, never user text.
-        namespace[target] = float(eval(expression, {"__builtins__": {}}, namespace))  # noqa: S307
-    return {key: value for key, value in namespace.items() if key not in optimizer.values}
+    corrections ``bc1``, ``bc2``), with ``t`` the count after this update."""
+    values: dict[str, float] = {"t": float(count + 1), **optimizer.values}
+    for statement in optimizer.per_step:
+        values[statement.target] = _value(statement.expr, values)
+    return {key: value for key, value in values.items() if key not in optimizer.values}
+
+
+def _statement_line(label: str, expr: Expr, values: Mapping[str, float], result: float,
+                    digits: int = 4) -> str:
+    return f"{label} = {with_numbers(expr, values, number)} = {number(result, digits)}"
 
 
 def _rule_lines(optimizer: Optimizer, weight_name: str, old: float, new: float, grad: float,
                 before: Mapping[str, float], after: Mapping[str, float],
                 prelude: Mapping[str, float]) -> tuple[str, ...]:
-    """The optimizer's rule for one weight, a statement a line, with the numbers: each
-    statement reads the values the earlier ones assigned, as the generated code does."""
-    current: dict[str, float] = {"w": old, "g": grad, **before}
+    """The optimizer's rule for one weight, a statement a line, with the numbers (its own
+    statement trees, every variable's value filled in): each statement reads the values
+    the earlier ones set, as the generated code does.  A weight's and a state's new value
+    is the optimizer's own; a value the rule only uses on the way (Lion's ``c``) is
+    computed from the tree."""
+    values: dict[str, float] = {**optimizer.values, **prelude, "w": old, "g": grad, **before}
     results: dict[str, float] = {"w": new, **after}
     lines = []
-    if optimizer.counts_steps:
-        lines.append(", ".join(f"{key} = {number(value)}" for key, value in prelude.items()
-                               if key != "t") + f"  (t = {int(prelude['t'])})")
-    for statement in optimizer.rule:
-        target, expression = (part.strip() for part in statement.split("=", 1))
-        key = target.strip("{}")
-
-        def numbers(match: re.Match[str]) -> str:
-            word = match.group(1) or match.group(2)
-            if match.group(1):
-                value = current[word]
-            elif word in optimizer.values:
-                value = optimizer.values[word]
-            elif word in prelude:
-                value = prelude[word]
-            else:
-                return "√" if word == "sqrt" else word
-            text = number(value)
-            return f"({text})" if text.startswith(MINUS) else text
-
-        filled = _NAME.sub(numbers, expression)
-        filled = filled.replace(" * ", "·").replace(" - ", f" {MINUS} ")
+    if optimizer.per_step:
+        shown = {**optimizer.values, "t": prelude["t"]}
+        for statement in optimizer.per_step:
+            lines.append(_statement_line(statement.target, statement.expr, shown,
+                                         prelude[statement.target]))
+            shown[statement.target] = prelude[statement.target]
+    for statement in optimizer.update_rule:
+        key = statement.target
+        result = results[key] if key in results else _value(statement.expr, values)
         label = weight_name if key == "w" else f"{key}[{weight_name}]"
-        digits = 6 if key == "w" else 4
-        lines.append(f"{label} = {filled} = {number(results[key], digits)}")
-        current[key] = results[key]
+        lines.append(_statement_line(label, statement.expr, values, result,
+                                     6 if key == "w" else 4))
+        values[key] = result
     return tuple(lines)
 
 

@@ -4,24 +4,26 @@ Nodes are called by their one unique name (:attr:`Node.name`: ``w1``, ``v1·v2``
 ``part_1``, ``#4``, ``y'``, ``L``), never by a bare op symbol (the seed graph has eight
 ``×``) nor by their internal ids; a name with an operator inside is put in parentheses where
 it is an operand or follows ∂ (``∂(v1·v2)/∂v1``); numbers get four significant digits and a
-real minus sign, as on the graph; an op's forward value and local derivatives are written
-from the op table's ``words`` and ``derivative_words`` with names or numbers filled in.
+real minus sign, as on the graph.  An op's forward value and local derivatives are written
+from the op row's own trees (:attr:`Op.forward`, :attr:`Op.derivatives`, the ones the
+numbers are computed from) by :func:`core.expr.text.words` and
+:func:`core.expr.text.with_numbers`, with the operands' names or values filled in.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from core.autodiff.graph import Graph, Node
 from core.autodiff.ops import Op
+from core.expr.functions import FUNCTIONS
+from core.expr.text import MINUS, is_compound, with_numbers, words
+from core.expr.tree import Call, Var
 
-MINUS = "\u2212"
-
-_PLACEHOLDER = re.compile(r"\{([abp])\}")
-#: ``f({a})``: a one-operand function written with its argument in parentheses.
-_CALL = re.compile(r"^([^\s(){}]+)\(\{a\}\)$")
+__all__ = ["MINUS", "d", "derivative_numbers", "derivative_words", "forward_numbers",
+           "forward_words", "is_compound", "kind_words", "local_rules", "name", "number",
+           "of_phrase", "operand_names", "operand_values"]
 
 
 def number(value: float, digits: int = 4) -> str:
@@ -41,29 +43,6 @@ def name(node: Node) -> str:
     """The node's one unique name (``w1``, ``v1·v2``, ``part_1``, ``y'``, ``L``); its label
     only for a node built without a graph (which names every node)."""
     return node.name or node.label
-
-
-def _top_level_operators(text: str) -> set[str]:
-    """The operator characters of ``text`` outside parentheses (a number's exponent
-    ``2.1e−5`` has none)."""
-    found: set[str] = set()
-    depth = 0
-    for i, char in enumerate(text):
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif depth == 0 and char in "+·/× ":
-            found.add(char)
-        elif depth == 0 and char in "-" + MINUS and i > 0 and text[i - 1] not in "eE":
-            found.add(MINUS)
-    return found
-
-
-def is_compound(text: str) -> bool:
-    """Whether ``text`` (a name or a number) has an operator outside parentheses, or starts
-    with a minus: then it needs parentheses as an operand (``(v1·v2)``, ``(−0.5)``)."""
-    return text.startswith(("-", MINUS)) or bool(_top_level_operators(text))
 
 
 def d(text: str) -> str:
@@ -88,56 +67,75 @@ def kind_words(node: Node) -> str:
     return "operation"
 
 
-def fill(template: str, operands: Sequence[str], param: str = "") -> str:
-    """Put operand texts into an op's ``words`` template.
+def _operands(op: Op, operands: Sequence[str], param: float | None) -> dict[str, str]:
+    texts = dict(zip(op.args, operands, strict=True))
+    if op.has_param and param is not None:
+        texts["p"] = number(param)
+    return texts
 
-    An operand that is negative or has spaces inside is wrapped in parentheses, unless the
-    template already puts it between parentheses (``tanh({a})``).
-    """
 
-    def replace(match: re.Match[str]) -> str:
-        key = match.group(1)
-        text = param if key == "p" else operands["ab".index(key)]
-        start, end = match.start(), match.end()
-        before, after = template[:start], template[end:]
-        enclosed = (before.endswith("(") and after.startswith(")")) \
-            or template == match.group(0)
-        if enclosed:
-            return text
-        sum_signs = (" + ", f" {MINUS} ")
-        if (not before or before.endswith(sum_signs)) and (not after
-                                                           or after.startswith(sum_signs)):
-            # A term of a sum: only a negative term, or a sum after a minus, needs them
-            # (w1·x1 + w2·x2, not (w1·x1) + (w2·x2)).
-            after_minus = before.endswith(f" {MINUS} ")
-            loose = text.startswith(("-", MINUS)) or (
-                after_minus and bool(_top_level_operators(text) & {"+", MINUS, " "}))
-            return f"({text})" if loose else text
-        return f"({text})" if is_compound(text) else text
-
-    return _PLACEHOLDER.sub(replace, template)
+def _values(op: Op, operands: Sequence[float], param: float | None) -> dict[str, float]:
+    values = dict(zip(op.args, (float(v) for v in operands), strict=True))
+    if op.has_param and param is not None:
+        values["p"] = float(param)
+    return values
 
 
 def forward_words(op: Op, operands: Sequence[str], param: float | None = None) -> str:
-    """The op applied to ``operands`` (names or numbers): ``w1·x1``, ``tanh(1.033)``."""
-    return fill(op.words, operands, "" if param is None else number(param))
+    """The op applied to its operands' names: ``w1·x1``, ``tanh(part_1+w7)``."""
+    return words(op.forward, _operands(op, operands, param))
+
+
+def forward_numbers(op: Op, operands: Sequence[float], param: float | None = None) -> str:
+    """The op applied to its operands' values: ``0.5·(−1.2)``, ``tanh(1.033)``."""
+    return with_numbers(op.forward, _values(op, operands, param), number)
 
 
 def derivative_words(op: Op, position: int, operands: Sequence[str],
                      param: float | None = None) -> str:
-    """The local derivative with respect to operand ``position`` as people write it, in
-    ``operands`` (names or numbers): ``1 − tanh²(1.033)``."""
-    return fill(op.derivative_words[position], operands, "" if param is None else number(param))
+    """The local derivative with respect to operand ``position`` in the operands' names,
+    ``out`` written as the forward value: ``1 − tanh²(part_1+w7)``."""
+    return words(op.derivative_in_operands(position), _operands(op, operands, param))
 
 
-def of_phrase(op: Op, operand: str) -> str:
-    """``exp of 812.4`` for a one-operand function, else the op applied (``a·b``)."""
-    match = _CALL.match(op.words)
-    if match:
-        return f"{match.group(1)} of {operand}"
-    return fill(op.words, (operand,))
+def derivative_numbers(op: Op, position: int, operands: Sequence[float],
+                       param: float | None = None) -> str:
+    """The same rule with the operands' values: ``1 − tanh²(1.033)``."""
+    return with_numbers(op.derivative_in_operands(position), _values(op, operands, param),
+                        number)
+
+
+def of_phrase(op: Op, operand: float, param: float | None = None) -> str:
+    """``exp of 812.4`` for an op that is one function of its one operand, else the op
+    applied to it (``812.4²``)."""
+    forward = op.forward
+    if isinstance(forward, Call) and forward.args == (Var(op.args[0]),):
+        function = FUNCTIONS.get(forward.func)
+        head = function.words.removesuffix("({0})") if function is not None else ""
+        if head and "{" not in head:
+            return f"{head} of {number(operand)}"
+    return forward_numbers(op, (operand,), param)
 
 
 def operand_names(graph: Graph, node: Node) -> list[str]:
     """The names of a node's operands."""
     return [name(graph[i]) for i in node.inputs]
+
+
+def operand_values(values: Mapping[str, float], node: Node) -> list[float]:
+    """The values of a node's operands."""
+    return [values[i] for i in node.inputs]
+
+
+def local_rules(graph: Graph, node_id: str) -> tuple[str, ...]:
+    """One per operand of an op node, its local derivative in the graph's names, from the
+    row the node computes with (a broken one too): ``∂(w1·x1)/∂w1 = x1``,
+    ``∂part_2/∂(part_1+w7) = 1 − tanh²(part_1+w7)``; ``()`` for a leaf."""
+    node = graph[node_id]
+    if node.op is None:
+        return ()
+    row = graph.op_of(node_id)
+    names = operand_names(graph, node)
+    return tuple(f"∂{d(name(node))}/∂{d(operand)} = "
+                 f"{derivative_words(row, position, names, node.param)}"
+                 for position, operand in enumerate(names))
