@@ -45,11 +45,14 @@ class EdgeItem(QGraphicsItem):
     """An edge of the computational graph."""
 
     def __init__(self, edge: Edge, theme: Theme, parent: QGraphicsItem | None = None, *,
-                 names: tuple[str, str] | None = None) -> None:
+                 names: tuple[str, str] | None = None, rule: str = "") -> None:
         super().__init__(parent)
         self.edge = edge
         #: The operand's and the consumer's names as the graph draws them.
         self.names = names or (edge[0], edge[1])
+        #: The consumer's local derivative along this edge in those names, from its row's
+        #: trees (``∂(w1·x1)/∂w1 = x1``), for the tooltip; ``""`` if not given.
+        self.rule = rule
         self.applied = False
         self.active = False
         self.theme = theme
@@ -162,11 +165,12 @@ class EdgeItem(QGraphicsItem):
     def tooltip_html(self) -> str:
         operand, consumer = (escape(n) for n in self.names)
         d_operand, d_consumer = (escape(d(n)) for n in self.names)
+        title = f"<b>{operand} → {consumer}</b> (argument {self.edge[2] + 1})<br>"
+        rule = escape(self.rule) if self.rule else f"∂{d_consumer}/∂{d_operand}"
         if not self.applied:
-            return (f"<b>{operand} → {consumer}</b> (argument {self.edge[2] + 1})<br>"
+            return (f"{title}local {rule}<br>"
                     "the backward pass has not reached this edge yet")
-        return (f"<b>{operand} → {consumer}</b> (argument {self.edge[2] + 1})<br>"
-                f"local ∂{d_consumer}/∂{d_operand} = {full_number(self.local)}<br>"
+        return (f"{title}local {rule} = {full_number(self.local)}<br>"
                 f"contribution to ∂L/∂{d_operand} = {full_number(self.contribution)}")
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:

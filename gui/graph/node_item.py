@@ -83,10 +83,14 @@ def name_text(node: Node) -> str:
 class NodeItem(QGraphicsItem):
     """A node drawn at its anchor (the shape's centre is the item's origin)."""
 
-    def __init__(self, node: Node, theme: Theme, parent: QGraphicsItem | None = None) -> None:
+    def __init__(self, node: Node, theme: Theme, parent: QGraphicsItem | None = None, *,
+                 rules: tuple[str, ...] = ()) -> None:
         super().__init__(parent)
         self.node = node
         self.theme = theme
+        #: The node's local derivatives in the graph's names, from its row's trees
+        #: (``∂(w1·x1)/∂w1 = x1``), for the tooltip.
+        self.rules = rules
         self.value = math.nan
         self.grad = math.nan
         self.value_known = False
@@ -371,7 +375,7 @@ class NodeItem(QGraphicsItem):
         ]
         if row is not None:
             lines.append(f"computes <tt>{escape(node.expr)}</tt>")
-            lines.append(f"local rule: {escape(row.derivative_text)}")
+        lines.extend(f"local rule: {escape(rule)}" for rule in self.rules)
         return "<br>".join(lines)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:

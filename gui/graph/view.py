@@ -33,6 +33,7 @@ from core.autodiff.engine import Trace
 from core.autodiff.graph import Edge, Graph
 from core.autodiff.naming import shown_name
 from core.debugger.stepper import StepPosition
+from core.debugger.wording import local_rules
 from core.layout import GraphLayout, RowLayout, assign_layers, place_columns, place_rows
 from gui.debugger.step_note import NOTE_PX, StepNote
 from gui.graph.camera import AIM_MARGIN, MIN_DIGIT_PX, FocusCamera, digit_ink
@@ -260,12 +261,14 @@ class GraphView(QGraphicsView):
         self.graph = graph
         self._highlighted = None
         self.verdict_marks = {}  # scene.clear() deleted them
-        self.node_items = {node.id: NodeItem(node, self.theme) for node in graph}
+        self.node_items = {node.id: NodeItem(node, self.theme, rules=local_rules(graph, node.id))
+                           for node in graph}
         for item in self.node_items.values():
             scene.addItem(item)
         self.edge_items = {
             edge: EdgeItem(edge, self.theme,
-                           names=(shown_name(graph[edge[0]]), shown_name(graph[edge[1]])))
+                           names=(shown_name(graph[edge[0]]), shown_name(graph[edge[1]])),
+                           rule=self.node_items[edge[1]].rules[edge[2]])
             for edge in graph.edges}
         for edge_item in self.edge_items.values():
             scene.addItem(edge_item)

@@ -125,7 +125,7 @@ def test_tooltips_name_nodes_and_edges_as_drawn(seed_view):
         assert not INTERNAL_ID.search(item.tooltip_html()), item.tooltip_html()
     html = view.edge_items[("sigmoid1", "mul8", 0)].tooltip_html()
     # By the nodes' one names, as their captions say (not the σ and × several share).
-    assert "part_3 → part_3·w9" in html and "∂(part_3·w9)/∂part_3 = 0.9" in html
+    assert "part_3 → part_3·w9" in html and "∂(part_3·w9)/∂part_3 = w9 = 0.9" in html
 
 
 def test_clicking_a_node_reports_it(qtbot, seed_view):
