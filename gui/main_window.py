@@ -50,6 +50,7 @@ from gui.debugger.inspector import NodeInspector
 from gui.debugger.stepping import SteppingController
 from gui.files.data_opener import DataOpener, dropped_path
 from gui.files.export_menu import ExportMenu
+from gui.files.ops_menu import OpsActions
 from gui.files.optimizer_file import AddOptimizerAction
 from gui.files.presets_menu import PresetsMenu
 from gui.files.session_files import SessionFiles
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.controls_dock.raise_()
         self.debug_menu.addSeparator()
         self.debug_menu.addActions(list(tools.actions))
+        self.debug_menu.addAction(self.ops_actions.reveal)
         self._make_toolbar()
         self.lessons = LessonPlayer(LessonStage(
             session, self.stepping, self.graph_view, self.weights_table, self.spotlight,
@@ -323,6 +325,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_data_action)
         file_menu.addAction(self.optimizer_file.action)
         file_menu.addAction(self.actions["open_lesson"])
+        self.ops_actions = OpsActions(self.session.training, self.warn, self)
+        file_menu.addAction(self.ops_actions.add_ops)
         lessons_menu = file_menu.addMenu("Le&ssons")
         for name in shipped_lessons():
             lessons_menu.addAction(name, partial(self.open_lesson, name))

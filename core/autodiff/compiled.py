@@ -359,6 +359,8 @@ def _elementwise(scalar: Callable[..., float], array: Callable[..., Any], *,
             return float(array(np.float64(value), *rest))
 
     def apply(a: Any, *rest: Any) -> Any:
+        if any(isinstance(r, np.ndarray) for r in rest):
+            return several(a, *rest)
         if not isinstance(a, np.ndarray):
             return np.float64(one(float(a), rest))
         if every_element:
@@ -373,6 +375,14 @@ def _elementwise(scalar: Callable[..., float], array: Callable[..., Any], *,
         if odd.any():
             result[odd] = [one(value, rest) for value in a[odd].tolist()]
         return result
+
+    def several(*args: Any) -> Any:
+        # Arrays beyond the first argument (max(c, a) with a constant c): element by
+        # element over the broadcast arguments, as the trace computes each sample.
+        columns = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in args))
+        rows = zip(*(c.ravel().tolist() for c in columns), strict=True)
+        exact = [one(first, tuple(others)) for first, *others in rows]
+        return np.array(exact, dtype=np.float64).reshape(columns[0].shape)
 
     return apply
 

@@ -112,3 +112,33 @@ def test_every_numeric_path_uses_the_broken_derivative():
     assert np.allclose(numeric, true.weight_grads, rtol=1e-6)
     landscape = landscape_grid(graph, np.array([x]), np.array([y]), w, ("w1", "w2"), grid=3)
     assert landscape.loss[1, 1] == pytest.approx(true.loss)
+
+
+def test_an_op_of_two_functions_arguments_runs_on_every_path(monkeypatch):
+    """A defined op calling max(a, b) whose first operand is a constant: the batch and the
+    finite differences take arrays in the second argument."""
+    op = Op.from_formulas("hinge", ["a", "b"], "max(a, b)",
+                          ["step(a - b)", "1 - step(a - b)"])
+    monkeypatch.setitem(OPS, "hinge", op)
+    from core.autodiff.graph import Graph, Node
+
+    nodes = [Node("c", "c", "constant", constant=0.25), Node("w1", "w1", "weight"),
+             Node("x1", "x1", "input", column=0),
+             Node("m", "×", "op", op="mul", inputs=("w1", "x1")),
+             Node("y_pred", "y'", "output", op="hinge", inputs=("c", "m")),
+             Node("y", "y", "target"),
+             Node("r", "r", "op", op="sub", inputs=("y", "y_pred")),
+             Node("loss", "L", "loss", op="square", inputs=("r",))]
+    graph = Graph(nodes, output="y_pred", loss="loss", formula="hinge(0.25, w1*x1)")
+    compiled = CompiledGraph(graph)
+    X = np.array([[-1.0], [0.1], [2.0]])
+    Y = np.array([1.0, 0.0, -1.0])
+    w = [0.5]
+    losses, grads = compiled.batch(X, Y, w)
+    for i in range(3):
+        trace = evaluate(graph, X[i], Y[i], w)
+        assert losses[i] == trace.loss and grads[i, 0] == trace.weight_grads[0]
+        assert compiled.sample(X[i].tolist(), float(Y[i]), w)[1] == [trace.weight_grads[0]]
+    numeric = compiled.numeric_gradient(X[2], Y[2], w, 1e-6)
+    assert numeric[0] == pytest.approx(evaluate(graph, X[2], Y[2], w).weight_grads[0])
+    assert compiled.mean_loss(X, Y, w) == pytest.approx(float(np.mean(losses)))
