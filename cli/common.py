@@ -27,6 +27,7 @@ from core.inputs import (
 )
 from core.presets import Preset
 from core.training.loss_options import add_loss_options, choose_loss
+from core.training.ops_options import add_ops_options, apply_break_option, register_ops_option
 
 __all__ = ["Parser", "UsageError", "add_data_and_graph", "check_names", "emit_json",
            "format_number", "join_negative_values", "load_graph_and_data", "option_error",
@@ -46,6 +47,7 @@ def add_data_and_graph(parser: argparse.ArgumentParser) -> None:
                         help="a weight named one typo from a data column (heigth for "
                              "height) is an error (exit 2), not a warning")
     add_loss_options(parser)
+    add_ops_options(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -55,9 +57,11 @@ def load_graph_and_data(args: argparse.Namespace) -> tuple[Graph, Preset | None,
     A weight named like one of the data's columns (:mod:`core.autodiff.name_check`) is a
     warning on stderr, or with ``--strict-names`` a :class:`UsageError`.
     """
+    register_ops_option(args)  # before the formula, which may call them
     graph, preset, dataset = resolve_inputs(args.graph, args.data)
     graph = choose_loss(args, graph, preset, dataset)
     check_names(graph, preset, dataset, strict=bool(getattr(args, "strict_names", False)))
+    graph = apply_break_option(args, graph, dataset)
     for warning in graph.warnings:  # a named step never used, or named twice
         print(f"warning: --graph: {warning}", file=sys.stderr)
     return graph, preset, dataset

@@ -143,7 +143,8 @@ def training_configs(args: argparse.Namespace, names: Sequence[str], graph: Grap
             initial_weights=None if weights is None else tuple(weights.tolist()),
             holdout=holdout, early_stop=early_stop,
             loss=getattr(args, "loss", None) or "mse",
-            delta=getattr(args, "delta", None) or 1.0)
+            delta=getattr(args, "delta", None) or 1.0,
+            ops=getattr(args, "user_ops", ()), breaks=getattr(args, "break_entries", ()))
             for cls in classes]
     except ConfigError as error:
         raise option_error(error) from None

@@ -29,8 +29,16 @@ teacher and opened by path::
                                             # what the camera shows when presenting (or
                                             # following): these nodes, with the
                                             # stepper's active node
+          "reveal": true                    # the lesson's break revealed and undone
         }
-      ]
+      ],
+      "ops": [{"name": ..., "args": ..., "forward": ..., "derivatives": ...}],
+                                            # optional: ops the formulas call
+                                            # (core.autodiff.user_ops)
+      "break": {"name": "sigmoid", "args": ["a"], "derivatives": ["out*(1 + out)"],
+                "nodes": ["σ"]}             # optional: a derivative broken on purpose
+                                            # at every stop but those that reveal it
+                                            # (core.autodiff.breaks)
     }
 
 A stop refers to nodes by their names, as the graph, the stepper and the inspector call
@@ -82,9 +90,9 @@ MAX_TITLE_CHARS = 200
 #: Most nodes a stop's view names.
 MAX_VIEW_NODES = 64
 
-_TOP_KEYS = {"format", "version", "title", "description", "graph", "stops"}
+_TOP_KEYS = {"format", "version", "title", "description", "graph", "stops", "ops", "break"}
 _STOP_KEYS = {"caption", "graph", "optimizer", "steps", "stepper", "plot", "compare",
-              "gradient_check", "spotlight", "hide", "view"}
+              "gradient_check", "spotlight", "hide", "view", "reveal"}
 
 
 class LessonError(ValueError):
@@ -125,6 +133,8 @@ class Stop:
     hide: HiddenNumber | None = None
     #: The nodes the camera shows (names, ids or labels); empty: the stop sets none.
     view: tuple[str, ...] = ()
+    #: The lesson's break is revealed (and the true derivatives used) at this stop.
+    reveal: bool = False
 
     def node_references(self) -> tuple[str, ...]:
         """Every node the stop names: its spotlight, its hidden number's node, its view."""
@@ -140,6 +150,10 @@ class Lesson:
     stops: tuple[Stop, ...]
     source: str
     description: str = ""
+    #: File-defined ops the stops' formulas call, and derivatives broken on purpose
+    #: (:mod:`core.autodiff.user_ops`, :mod:`core.autodiff.breaks`): JSON dicts.
+    ops: tuple[dict[str, Any], ...] = ()
+    breaks: tuple[dict[str, Any], ...] = ()
 
 
 def shipped_lessons() -> list[str]:
@@ -200,13 +214,20 @@ def parse_lesson(data: Any, name: str = "lesson", *,
     title = _text(data, "title", name, required=True, limit=MAX_TITLE_CHARS)
     description = _text(data, "description", name)
     default_graph = _text(data, "graph", name) or "seed"
+    from core.autodiff.breaks import lesson_extensions
+
+    try:
+        ops, breaks = lesson_extensions(data, name)  # registered before any stop's formula
+    except ValueError as error:
+        raise LessonError(str(error)) from None
     stops = data.get("stops")
     if not isinstance(stops, list) or not stops:
         raise LessonError(f"{name}: \"stops\" must be a non-empty list")
     parsed = tuple(_stop(stop, f"{name}: stop {i}", default_graph, optimizers)
                    for i, stop in enumerate(stops, start=1))
     _check_preset_nodes(parsed, name)
-    return Lesson(title=title, stops=parsed, source=name, description=description)
+    return Lesson(title=title, stops=parsed, source=name, description=description, ops=ops,
+                  breaks=breaks)
 
 
 def node_id(graph: Graph, reference: str, where: str) -> str:
@@ -275,9 +296,12 @@ def _stop(data: Any, where: str, default_graph: str, optimizers: Sequence[str]) 
     spotlight = _names(data, "spotlight", where)
     hide = _hidden(data.get("hide"), where)
     view = _view(data.get("view"), where)
+    reveal = data.get("reveal", False)
+    if not isinstance(reveal, bool):
+        raise LessonError(f"{where}: \"reveal\" must be true or false")
     return Stop(caption=caption, graph=graph, optimizer=optimizer, steps=steps,
                 stepper=stepper, plot=plot, compare=compare, gradient_check=check,
-                spotlight=spotlight, hide=hide, view=view)
+                spotlight=spotlight, hide=hide, view=view, reveal=reveal)
 
 
 def _view(value: Any, where: str) -> tuple[str, ...]:

@@ -35,6 +35,11 @@ from core.inputs import (
 )
 from core.training.holdout_options import add_holdout_options, check_split, holdout_options
 from core.training.loss_options import add_loss_options, chosen_loss
+from core.training.ops_options import (
+    add_ops_options,
+    config_with_break_option,
+    register_ops_option,
+)
 from gui.remembered import DEFAULT_SPEED
 
 if TYPE_CHECKING:
@@ -104,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{DEFAULTS['epochs']})")
     add_holdout_options(parser)
     add_loss_options(parser)
+    add_ops_options(parser)
     parser.add_argument("--session", metavar="FILE",
                         help="open a saved session: the run continues where it was")
     parser.add_argument("--fresh", action="store_true",
@@ -131,6 +137,7 @@ def _config(args: argparse.Namespace, settings: QSettings | None) -> TrainingCon
     from core.training.config import DataSource
     from gui.settings import read_config, read_hyperparameters
 
+    register_ops_option(args)  # before the formula, which may call them
     config = read_config(settings)
     if args.optimizer_file is not None:  # known by name from now on
         from core.training.optimizers import OptimizerFileError, load_optimizer_file
@@ -158,7 +165,7 @@ def _config(args: argparse.Namespace, settings: QSettings | None) -> TrainingCon
         loss, delta = chosen_loss(args, PRESETS.get(config.graph) if args.graph else None,
                                   (config.loss, config.delta))
         config = config.replace(loss=loss, delta=delta)
-    return config
+    return config_with_break_option(args, config)
 
 
 def remembers_the_run(args: argparse.Namespace) -> bool:

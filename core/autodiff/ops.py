@@ -12,7 +12,7 @@ gradient-check every row.  Adding an op is adding a row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
@@ -334,8 +334,9 @@ OPS: Mapping[str, Op] = _table(
 )
 
 #: Ops callable by name in formulas: every op except the ones written as operators and
-#: the ones with a constant parameter (pow is written ``**``; huber is a loss).
-FUNCTIONS: frozenset[str] = frozenset(
+#: the ones with a constant parameter (pow is written ``**``; huber is a loss).  A set,
+#: read-only to its readers: :mod:`core.autodiff.user_ops` adds the ops a file defines.
+FUNCTIONS: Set[str] = {
     name for name, op in OPS.items()
     if op.infix is None and name != "neg" and not op.has_param
-)
+}

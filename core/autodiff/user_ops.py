@@ -192,7 +192,7 @@ def check_entry(entry: Any, where: str, *, extra: Sequence[str] = ()
     """
     definition = check_fields(entry, where, extra=extra)
     op = build_op(definition, _named(where, definition["name"]))
-    check_derivatives(op, definition["domain"], _named(where, definition["name"]))
+    check_derivatives(op, definition, _named(where, definition["name"]))
     return definition
 
 
@@ -345,10 +345,11 @@ def _points(domain: Sequence[float], arity: int, name: str) -> Iterator[tuple[fl
         yield tuple(float(v) for v in rng.uniform(low, high, size=arity))
 
 
-def check_derivatives(op: Op, domain: Sequence[float], where: str) -> None:
+def check_derivatives(op: Op, definition: Mapping[str, Any], where: str) -> None:
     """Compare the op's derivative formulas with central finite differences of its forward
-    value at :data:`CHECK_POINTS` points drawn from ``domain`` (points within
-    :data:`KINK_MARGIN` of a kink are passed over).
+    value at :data:`CHECK_POINTS` points drawn from the definition's ``domain`` (points
+    within :data:`KINK_MARGIN` of a kink are passed over).  Messages name the operands and
+    quote the formulas as the definition writes them.
 
     Raises
     ------
@@ -358,39 +359,38 @@ def check_derivatives(op: Op, domain: Sequence[float], where: str) -> None:
     """
     from core.expr.evaluate import kink_distance
 
-    names = tuple(op.args)
+    domain = definition["domain"]
+    inside = f"inside its domain [{domain[0]:g}, {domain[1]:g}]"
+    names = tuple(definition["args"])
     checked = tries = 0
     for point in _points(domain, len(names), op.name):
         if checked >= CHECK_POINTS or tries >= 20 * CHECK_POINTS:
             break
         tries += 1
-        values = dict(zip(names, point, strict=True))
-        at = ", ".join(f"{n} = {v:.10g}" for n, v in values.items())
+        at = ", ".join(f"{n} = {v:.10g}" for n, v in zip(names, point, strict=True))
         try:
-            distance = kink_distance(op.forward, values)
+            distance = kink_distance(op.forward, dict(zip(op.args, point, strict=True)))
         except (ArithmeticError, ValueError):
             distance = None
         if distance is not None and distance < KINK_MARGIN:
             continue
         out = op.evaluate(point)
         if not math.isfinite(out):
-            raise OpsFileError(f"{where}: \"forward\" is {out} at {at}, inside its domain "
-                               f"[{domain[0]:g}, {domain[1]:g}]: give a \"domain\" where the op "
-                               "is defined")
+            raise OpsFileError(f"{where}: \"forward\" is {out} at {at}, {inside}: give a "
+                               "\"domain\" where the op is defined")
         analytic = op.local_derivatives(point, out)
         for i, name in enumerate(names):
             if not math.isfinite(analytic[i]):
                 raise OpsFileError(f"{where}: \"derivatives[{i}]\" (d/d{name}) is "
-                                   f"{analytic[i]} at {at}, inside its domain "
-                                   f"[{domain[0]:g}, {domain[1]:g}]")
+                                   f"{analytic[i]} at {at}, {inside}")
             numeric = _central_difference(op, point, i)
             if not math.isfinite(numeric):
                 continue  # the step left the op's domain: too near its edge to tell
             if abs(analytic[i] - numeric) > TOLERANCE * (1 + abs(analytic[i]) + abs(numeric)):
                 raise OpsFileError(
                     f"{where}: the derivative d{op.name}/d{name} is wrong at {at}: the "
-                    f"formula {_words(op, i)} gives {analytic[i]:.10g}, finite differences "
-                    f"give {numeric:.10g}")
+                    f"formula {definition['derivatives'][i]!r} gives {analytic[i]:.10g}, "
+                    f"finite differences give {numeric:.10g}")
         checked += 1
 
 
@@ -402,15 +402,6 @@ def _central_difference(op: Op, point: tuple[float, ...], i: int) -> float:
     # The step actually taken, as floats round x + h.
     width = up[i] - down[i]
     return (op.evaluate(tuple(up)) - op.evaluate(tuple(down))) / width
-
-
-def _words(op: Op, i: int) -> str:
-    from core.expr.text import words
-
-    try:
-        return repr(words(op.derivatives[i]))
-    except (ImportError, KeyError, ValueError):
-        return f"derivatives[{i}]"
 
 
 def check_clashes(names: Sequence[str], *, weights: Sequence[str] = (),

@@ -241,6 +241,13 @@ class TrainingConfig:
         The definition of a file-defined optimizer (see
         :mod:`core.training.optimizer_files`), so the config works without the file;
         filled in from the registry when the optimizer is one; ``None`` for a built-in.
+    ops
+        The definitions of the file-defined ops the graph calls (see
+        :mod:`core.autodiff.user_ops`), registered when the config is made, so the config
+        works without the file; filled in from the registry for ops the formula calls.
+    breaks
+        Derivatives replaced on purpose (:mod:`core.autodiff.breaks`): ops entries with
+        the ``nodes`` they break; the graph built carries them.
 
     Raises
     ------
@@ -264,14 +271,18 @@ class TrainingConfig:
     loss: str = "mse"
     delta: float = 1.0
     optimizer_definition: Mapping[str, Any] | None = None
+    ops: tuple[Mapping[str, Any], ...] = ()
+    breaks: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         # Normalised values are written back: the config holds exactly what was checked.
         def store(name: str, value: object) -> None:
             object.__setattr__(self, name, value)
 
+        store("ops", _extension("ops", self.ops, self.graph))  # before the graph uses them
         names = _check_graph(self.graph)
         store("graph", self.graph.strip())
+        store("breaks", _extension("breaks", self.breaks, self.graph))
         if not isinstance(self.data, DataSource):
             raise ConfigError("data", f"data must be a DataSource, got {shown(self.data)}")
         name = self.optimizer.strip().lower() if isinstance(self.optimizer, str) else None
@@ -307,6 +318,8 @@ class TrainingConfig:
             store("initial_weights", weights)
         self._check_holdout(store)
         self._check_loss(store)
+        if self.breaks and not self._graph_needs_file():
+            self.build_graph()  # the nodes each break names are the graph's
 
     def _check_loss(self, store: Callable[[str, object], None]) -> None:
         from core.autodiff.losses import LossError, check_delta, check_loss
@@ -394,7 +407,10 @@ class TrainingConfig:
         else:
             graph, preset = _resolve_with_columns(self.graph, tuple(dataset.feature_names),
                                                   dataset.target_name)
-        return with_loss(graph, self.loss, self.delta), preset
+        from core.autodiff.breaks import apply_breaks
+
+        graph = with_loss(graph, self.loss, self.delta)
+        return _extension("breaks", self.breaks, graph, apply=apply_breaks), preset
 
     def load_data(self) -> Dataset:
         """The dataset, checked to have the features the graph uses.
@@ -454,6 +470,8 @@ class TrainingConfig:
             "delta": self.delta,
             **({"optimizer_definition": dict(self.optimizer_definition)}
                if self.optimizer_definition else {}),
+            **({"ops": [dict(d) for d in self.ops]} if self.ops else {}),
+            **({"breaks": [dict(d) for d in self.breaks]} if self.breaks else {}),
         }
 
     def to_json(self) -> str:
@@ -505,6 +523,21 @@ class TrainingConfig:
         except ValueError as error:
             raise ConfigError("config", f"a training config must be JSON: {error}") from None
         return cls.from_dict(values)
+
+
+def _extension(field: str, value: object, graph: Any, apply: Any = None) -> Any:
+    """``ops`` (file-defined ops, registered, with those of the registry the formula calls)
+    or ``breaks`` checked, or with ``apply`` the breaks applied to ``graph``: see
+    :mod:`core.autodiff.user_ops` and :mod:`core.autodiff.breaks`."""
+    from core.autodiff.breaks import check_breaks
+    from core.autodiff.user_ops import OpsFileError, embed
+
+    try:
+        if apply is not None:
+            return apply(graph, value, field)
+        return embed(value, graph) if field == "ops" else check_breaks(value, field)
+    except OpsFileError as error:
+        raise ConfigError(field, str(error)) from None
 
 
 def _refuse_constant(name: str) -> float:

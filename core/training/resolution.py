@@ -247,6 +247,8 @@ def fits(graph: Graph, dataset: Dataset) -> bool:
 
 def same_model(a: Graph, b: Graph, *, named: bool = True) -> bool:
     """Whether two graphs are the same model: the same formula and nodes (ids, kinds, ops,
-    inputs, columns, names), and with ``named`` the same name (a preset's)."""
+    inputs, columns, names) and the same broken derivatives, and with ``named`` the same
+    name (a preset's)."""
     return a is b or ((a.name == b.name or not named) and a.formula == b.formula
-                      and list(a.nodes.values()) == list(b.nodes.values()))
+                      and list(a.nodes.values()) == list(b.nodes.values())
+                      and dict(a.breaks) == dict(b.breaks))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
@@ -234,6 +234,8 @@ class LessonPlayer(QObject):
             training.set_graph(self._graph(stop.graph, where))
         if stop.optimizer is not None and stop.optimizer != training.optimizer_name:
             training.set_optimizer(stop.optimizer)
+        if self.lesson is not None and self.lesson.breaks:  # broken on purpose, or revealed
+            self._broken(self.lesson.breaks, stop.reveal, where)
         session.play.pause()
         training.reset()
         if stop.steps:
@@ -329,6 +331,16 @@ class LessonPlayer(QObject):
             if self._dock_height is None:
                 self._dock_height = dock.height()
             window.resizeDocks([dock], [dock.height() + short], vertical)
+
+    def _broken(self, breaks: tuple[dict[str, Any], ...], revealed: bool, where: str) -> None:
+        from gui.files.ops_menu import lesson_breaks
+
+        try:
+            said = lesson_breaks(self.stage.session.training, breaks, revealed)
+        except ValueError as problem:
+            raise LessonError(f"{where}: \"break\": {problem}") from None
+        if said:
+            self.stage.status(said)
 
     @staticmethod
     def _graph(spec: str, where: str) -> Graph:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from core.autodiff.breaks import configured
 from core.autodiff.graph import Graph
 from core.autodiff.losses import with_loss
 from core.data.datasets import Dataset
@@ -106,7 +107,7 @@ class Configuration(QObject):
             # A formula's names mean what the current data's columns say: resolved (again,
             # when they say something else now).
             graph = resolve_for_data(config.graph, dataset)
-        graph = with_loss(graph, config.loss, config.delta)
+        graph = configured(with_loss(graph, config.loss, config.delta), config.breaks)
         graph_changed = graph is not course.graph and not same_model(graph, course.graph)
         if config == old and not graph_changed and not data_changed:
             return
@@ -203,7 +204,8 @@ class Configuration(QObject):
         """Back to the initial weights; the formula is resolved against the data again."""
         course = self._course
         if not fits(course.graph, course.dataset):
-            course.graph = resolve_for_data(course.config.graph, course.dataset)
+            course.graph = configured(resolve_for_data(course.config.graph, course.dataset),
+                                      course.config.breaks)
             self.graph_changed.emit(course.graph)
         self._start_over()
         self.status_reported.emit(status_words.RESET)

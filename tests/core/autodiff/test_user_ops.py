@@ -7,12 +7,15 @@ import os
 import pytest
 
 from core.autodiff import user_ops
+from core.autodiff.ops import FUNCTIONS, OPS
 from core.autodiff.user_ops import (
     OpsFileError,
     check_clashes,
     check_entries,
     read_ops_file,
+    registered,
 )
+from core.autodiff.user_ops import user_ops as registered_ops
 
 SOFTPLUS2 = {"name": "softplus2", "args": ["z"], "forward": "log(1 + exp(z))",
              "derivatives": ["sigmoid(z)"], "domain": [-5, 5]}
@@ -200,3 +203,25 @@ def test_right_derivatives_pass_with_out_two_operands_and_kinks():
         {"name": "gauss", "args": ["a"], "forward": "exp(-a**2)",
          "derivatives": ["-2*a*out"]},
     ])
+# -- the op table ---------------------------------------------------------------------------
+
+
+def test_registering_adds_the_row_and_the_callable_name_and_removes_them_after():
+    with registered_ops([SOFTPLUS2]) as (row,):
+        assert OPS["softplus2"] is row
+        assert "softplus2" in FUNCTIONS
+        assert row.definition["forward"] == "log(1 + exp(z))"
+        assert registered() == ({**SOFTPLUS2, "domain": [-5.0, 5.0],
+                                 "symbol": "softplus2"},)
+        assert row.evaluate((0.0,)) == pytest.approx(0.6931471805599453)
+    assert "softplus2" not in OPS
+    assert "softplus2" not in FUNCTIONS
+    assert registered() == ()
+
+
+def test_registering_a_corrected_definition_replaces_the_row():
+    fixed = {**SOFTPLUS2, "symbol": "sp"}
+    with registered_ops([SOFTPLUS2]), registered_ops([fixed]) as (row,):
+        assert OPS["softplus2"] is row
+        assert row.symbol == "sp"
+    assert "softplus2" not in OPS

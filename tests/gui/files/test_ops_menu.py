@@ -1,0 +1,129 @@
+"""File > Add ops…, Debug > Reveal the broken derivative, and the find-the-bug lab lesson
+in the window."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from core.autodiff import user_ops
+from core.autodiff.gradcheck import check_graph
+from core.presets import resolve_graph
+from core.training.config import TrainingConfig
+
+LAB = ("h1 = sigmoid(w1*x1 + w2*x2 + b1); h2 = sigmoid(w3*x1 + w4*x2 + b2); "
+       "v1*h1 + v2*h2 + c")
+SIGMOID_PLUS = {"name": "sigmoid", "args": ["a"], "derivatives": ["out*(1 + out)"],
+                "nodes": ["h2"]}
+SOFTPLUS2 = {"name": "softplus2", "args": ["z"], "forward": "log(1 + exp(z))",
+             "derivatives": ["sigmoid(z)"], "domain": [-5, 5]}
+
+
+@pytest.fixture(autouse=True)
+def no_ops_left_registered():
+    before = {d["name"] for d in user_ops.registered()}
+    yield
+    user_ops.unregister([d["name"] for d in user_ops.registered()
+                         if d["name"] not in before])
+
+
+def write(tmp_path, document):
+    path = tmp_path / "ops.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return str(path)
+
+
+def verdict(training):
+    x, y = training.dataset.row(0)
+    return check_graph(training.graph, x, y, training.trainer.weights).verdict
+
+
+def test_add_ops_is_in_the_file_menu_and_the_formula_may_call_them(window, tmp_path):
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.ops_actions.add_ops in file_menu.actions()
+    training = window.session.training
+    assert window.ops_actions.add_ops_file(write(tmp_path, [SOFTPLUS2]))
+    assert "softplus2" in window.statusBar().currentMessage()
+    training.set_graph(resolve_graph("softplus2(a*x1) + b")[0])
+    assert training.config.ops[0]["name"] == "softplus2"  # embedded: reopens without the file
+    training.run_steps(10)
+    assert np.isfinite(training.trainer.weights).all()
+    assert training.trainer.cursor.step == 10
+
+
+def test_a_bad_ops_file_is_a_visible_message_and_nothing_changes(window, tmp_path):
+    training = window.session.training
+    config = training.config
+    wrong = {**SOFTPLUS2, "derivatives": ["sigmoid(-z)"]}
+    assert not window.ops_actions.add_ops_file(write(tmp_path, [wrong]))
+    box = window.findChild(QMessageBox, "problem_box")
+    assert box is not None and box.isVisible()
+    assert "dsoftplus2/dz is wrong at z = " in box.text()
+    assert "finite differences give" in box.text()
+    assert "softplus2" not in {d["name"] for d in user_ops.registered()}
+    assert training.config == config
+    training.run_steps(3)  # the app keeps running
+    assert training.trainer.cursor.step == 3
+
+
+def test_an_op_named_like_a_weight_of_the_graph_is_refused(window, tmp_path):
+    assert not window.ops_actions.add_ops_file(write(tmp_path, [{**SOFTPLUS2,
+                                                                  "name": "w9"}]))
+    box = window.findChild(QMessageBox, "problem_box")
+    assert "op 'w9' has the name of the graph's weight w9" in box.text()
+
+
+def test_reveal_says_what_was_replaced_and_restores_it(window):
+    training = window.session.training
+    reveal = window.ops_actions.reveal
+    assert not reveal.isEnabled()
+    training.set_config(TrainingConfig(graph=LAB, breaks=(SIGMOID_PLUS,)))
+    assert reveal.isEnabled()
+    assert training.graph.breaks
+    assert verdict(training) == "wrong"
+    reveal.trigger()
+    box = window.findChild(QMessageBox, "reveal_box")
+    assert box is not None and box.isVisible()
+    assert "node h2 (sigmoid): d/da: σ(a)·(1 + σ(a)) instead of σ(a)·(1 − σ(a))" \
+        in box.text()
+    assert training.config.breaks == ()
+    assert not training.graph.breaks
+    assert verdict(training) == "correct"
+    assert not reveal.isEnabled()
+    assert reveal in window.debug_menu.actions()
+
+
+def test_the_lab_lesson_breaks_h2_until_its_reveal(window):
+    training = window.session.training
+    assert window.open_lesson("find-the-bug", 2)
+    assert [training.graph[n].name for n in training.graph.breaks] == ["h2"]
+    assert verdict(training) == "wrong"
+    window.lessons.go(4)  # the stepper at h2's chain-rule step shows the broken rule
+    position = window.stepping.position
+    assert position is not None and training.graph[position.node].name == "h2"
+    assert "(1 + σ(" in position.caption
+    window.lessons.go(5)
+    assert not training.graph.breaks
+    assert verdict(training) == "correct"
+    window.lessons.go(0)  # going back breaks it again
+    assert training.graph.breaks
+
+
+def test_the_window_starts_with_ops_and_a_break_from_its_command_line(qapp, tmp_path,
+                                                                      capsys):
+    from gui.app import run_gui
+
+    ops = write(tmp_path, [SOFTPLUS2])
+    broken = tmp_path / "break.json"
+    broken.write_text(json.dumps([{**SIGMOID_PLUS, "nodes": ["h9"]}]), encoding="utf-8")
+    shot = str(tmp_path / "x.png")
+    assert run_gui(["--screenshot", shot, "--size", "400x300", "--ops", ops,
+                    "--graph", "softplus2(a*x1) + b"]) == 0
+    assert run_gui(["--screenshot", shot, "--size", "400x300", "--graph", LAB,
+                    "--break", str(broken)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "the graph has no node named 'h9' (its sigmoid nodes: h1, h2)" in err
