@@ -4,14 +4,12 @@ table below (dock widgets the user can move, hide or float), menus, toolbar, sta
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import (
     QAction,
@@ -47,6 +45,7 @@ from gui.classroom.spotlight import Spotlight
 from gui.debugger.caption_bar import CaptionBar
 from gui.debugger.gradient_tools import GradientTools
 from gui.debugger.inspector import NodeInspector
+from gui.debugger.inspector_feed import InspectorFeed, train_from_weight
 from gui.debugger.stepping import SteppingController
 from gui.files.data_opener import DataOpener, dropped_path
 from gui.files.export_menu import ExportMenu
@@ -168,9 +167,12 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._docks_sized = False
-        self.inspector = NodeInspector(self._apply_weight, theme)
+        self.inspector = NodeInspector(
+            partial(train_from_weight, session, self.stepping, self._show_status), theme)
         self.inspector_dock = self._dock("Inspector", self.inspector,
                                          Qt.DockWidgetArea.RightDockWidgetArea)
+        self.inspector_feed = InspectorFeed(session, self.stepping, self.inspector,
+                                            self.inspector_dock, self.graph_view)
         self.tabifyDockWidget(self.controls_dock, self.inspector_dock)
         self.controls_dock.raise_()
         self._make_menus()
@@ -223,12 +225,12 @@ class MainWindow(QMainWindow):
         self.stepping.stopped.connect(self.spotlight.update)
         self.presentation.toggled.connect(self._on_presenting)
         self.stepping.status_reported.connect(self._show_status)
-        training.readouts_updated.connect(self._update_inspector)
+        training.readouts_updated.connect(self.inspector_feed.update)
         self.graph_view.node_clicked.connect(self.inspect_node)
         # The camera jumps rather than pans while training plays fast.
         self.graph_view.camera.play_speed = lambda: (
             self.session.play.speed if self.session.play.running else 0.0)
-        self.graph_view.node_walk_requested.connect(self._walk_nodes)
+        self.graph_view.node_walk_requested.connect(self.inspector_feed.walk)
         #: The last message the session reported: it describes a state of training.
         self._session_message: str | None = None
         self.graph_view.set_graph(training.graph)
@@ -597,7 +599,7 @@ class MainWindow(QMainWindow):
         reason = problem.reason if problem is not None and problem.position == position.index \
             else ""
         self.caption_bar.show_position(position, self.stepping.where(), reason)
-        self._update_inspector()
+        self.inspector_feed.update()
 
     def _redraw_step(self) -> None:
         """Draw the stepper's partial picture again, if it is stepping."""
@@ -619,76 +621,14 @@ class MainWindow(QMainWindow):
             self.status_bar.end_hint()
             self.graph_view.clear_step()
             self.show_snapshot(self.session.training.snapshot())
-            self._update_inspector()
+            self.inspector_feed.update()
         self.graph_view.setFocus()
 
     # -- the inspector -----------------------------------------------------------------------
 
     def inspect_node(self, node_id: str) -> None:
-        """Show ``node_id`` in the inspector dock."""
-        self._feed_inspector()
-        self.inspector.show_node(node_id)
-        self.inspector_dock.show()
-        self.inspector_dock.raise_()
-
-    def _update_inspector(self, *_args: object) -> None:
-        """Keep an inspector that shows a node up to date (readouts come ~8 times a second
-        while playing; a hidden or empty inspector is left alone)."""
-        if self.inspector.node is not None and self.inspector_dock.isVisible():
-            self._feed_inspector()
-
-    def _feed_inspector(self) -> None:
-        """Give the inspector what the graph shows now: the stepper's position, or the
-        newest snapshot's pass."""
-        training = self.session.training
-        snapshot = training.snapshot()
-        plan, position = self.stepping.plan, self.stepping.position
-        if plan is not None and position is not None:
-            trace, sample = plan.trace, plan.sample if plan.sample is not None else 0
-        else:
-            trace, sample, position = snapshot.trace, snapshot.sample, None
-        x, y = training.dataset.row(sample)
-        weights = np.array([trace.values[w] for w in trace.graph.weights])
-        history = training.trainer.history
-        self.inspector.set_context(trace, x, y, weights, position, snapshot.optimizer_state,
-                                   (history.steps(), history.weights(), history.grads()))
-        problem = self.stepping.problem
-        self.inspector.set_note(problem.reason if problem is not None
-                                and self.inspector.node == problem.node else "")
-
-    def _walk_nodes(self, forward: bool) -> None:
-        """Tab / Shift+Tab while stepping: inspect the next (previous) node in the order
-        the forward pass computes them."""
-        plan = self.stepping.plan
-        if plan is None:
-            return
-        order = list(plan.trace.forward_order)
-        current = self.inspector.node
-        if current not in order:
-            current = self.stepping.position.node if self.stepping.position else order[0]
-            index = order.index(current)
-        else:
-            index = (order.index(current) + (1 if forward else -1)) % len(order)
-        self.inspect_node(order[index])
-        item = self.graph_view.node_items.get(order[index])
-        if item is not None:
-            self.graph_view.ensureVisible(item)
-
-    def _apply_weight(self, weight: str, value: float) -> None:
-        """Train on from a wiggled weight: the trainer continues from its current state
-        with that one weight changed."""
-        training = self.session.training
-        self.session.play.pause()
-        trainer = training.trainer
-        checkpoint = trainer.checkpoint()
-        weights = list(checkpoint.weights)
-        weights[trainer.graph.weights.index(weight)] = float(value)
-        trainer.restore(dataclasses.replace(checkpoint, weights=tuple(weights)))
-        label = trainer.graph[weight].label
-        self._show_status(f"{label} set to {short_number(value)}; training goes on from here")
-        training.publish()
-        if self.stepping.active:
-            self.stepping.replan()
+        """Show ``node_id`` in the inspector dock (:mod:`gui.debugger.inspector_feed`)."""
+        self.inspector_feed.show(node_id)
 
     def _leave_stepping_for_play(self) -> None:
         # Play trains the step that was being stepped through, exactly as planned.
