@@ -72,7 +72,14 @@ from gui.settings import read_bool, write_config
 from gui.shortcuts_dialog import show_shortcuts
 from gui.snapshot import Snapshot
 from gui.status_line import StatusBar
-from gui.theme import DEFAULT_THEME, THEMES, Theme, panel_palette, panel_stylesheet
+from gui.theme import (
+    DEFAULT_THEME,
+    THEMES,
+    Theme,
+    panel_palette,
+    panel_stylesheet,
+    use_theme,
+)
 
 DEFAULT_SIZE = (1600, 1000)
 #: Shares of the window's width and height the control column and the bottom panels
@@ -534,7 +541,7 @@ class MainWindow(QMainWindow):
         else:
             self.graph_view.set_theme(self.graph_theme())
         for plot in (self.loss_plot, self.trajectory_plot, self.compare_plot, self.model_view,
-                     self.landscape):
+                     self.landscape, self.inspector):
             plot.set_theme(theme)
         self._style_panels(theme)
         self.caption_bar.set_theme(theme)
@@ -545,6 +552,7 @@ class MainWindow(QMainWindow):
             action.setChecked(True)
 
     def _style_panels(self, theme: Theme) -> None:
+        use_theme(theme)  # for panels that colour the texts they build
         # The stylesheet first: setting one polishes the widgets again, palette included.
         self.setStyleSheet(panel_stylesheet(theme))
         palette = panel_palette(theme)

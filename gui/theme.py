@@ -106,6 +106,13 @@ class Theme:
     muted_text: str = "#444444"
     field_background: str = "#FFFFFF"
     warning_text: str = "#B00000"
+    #: A formula that reads well (✓), and one with something to look at (⚠).
+    ok_text: str = "#1B6E20"
+    caution_text: str = "#9A5B00"
+    #: A field holding what cannot be used: its ground and border; also the mark under
+    #: the character a formula's error points at.
+    error_background: str = "#FFD6D6"
+    error_border: str = "#D00000"
     legend_background: str = "rgba(255, 255, 255, 235)"
     legend_border: str = "#BBBBBB"
     #: Plots: background, axes and text, and the line colours in order.
@@ -115,6 +122,12 @@ class Theme:
     epoch_loss: str = "#C0392B"
     #: The held-out rows' loss per epoch (bluish green: apart from both training curves).
     holdout_loss: str = "#009E73"
+    #: The run a fork branched off (under the live curve), the past step shown (time
+    #: travel), the mid-run changes of course, and a wiggled node's value curve.
+    original_loss: str = "#B0B0B0"
+    viewing_mark: str = "#E69F00"
+    change_mark: str = "#6A3D9A"
+    value_line: str = "#B5650D"
     palette: tuple[str, ...] = (
         "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
         "#882255", "#44AA99", "#999933", "#AA4499", "#F0E442")
@@ -205,6 +218,10 @@ DARK = Theme(
     muted_text="#BBBBBB",
     field_background="#3A3A3A",
     warning_text="#FF8A80",
+    ok_text="#81C784",
+    caution_text="#FFB74D",
+    error_background="#5C1F1F",
+    error_border="#FF5252",
     legend_background="rgba(40, 40, 40, 235)",
     legend_border="#666666",
     plot_background="#1E1E1E",
@@ -212,6 +229,10 @@ DARK = Theme(
     sample_loss="#7FA7C9",
     epoch_loss="#FF7043",
     holdout_loss="#2EC4A0",
+    original_loss="#707070",
+    viewing_mark="#F0C04A",
+    change_mark="#C9A3E6",
+    value_line="#F8B968",
     palette=("#56B4E9", "#FF8C3A", "#2EC4A0", "#E68FC6", "#F0C04A", "#A0D8F8", "#FFFFFF",
              "#D98FB0", "#7FD4C4", "#CCCC66", "#CC88CC", "#F0E442"),
 )
@@ -233,6 +254,10 @@ HIGH_CONTRAST = Theme(
     muted_text="#000000",
     field_background="#FFFFFF",
     warning_text="#A00000",
+    ok_text="#005000",
+    caution_text="#6B3F00",
+    error_background="#FFD0D0",
+    error_border="#A00000",
     legend_background="rgb(255, 255, 255)",
     legend_border="#000000",
     plot_background="#FFFFFF",
@@ -240,6 +265,10 @@ HIGH_CONTRAST = Theme(
     sample_loss="#4D6F8F",
     epoch_loss="#A00000",
     holdout_loss="#006B4E",
+    original_loss="#777777",
+    viewing_mark="#8C5A00",
+    change_mark="#4B0082",
+    value_line="#8C4A00",
     palette=("#00457A", "#B33C00", "#006B4E", "#8E2A6E", "#8C5A00", "#000000", "#2B6CB0",
              "#5E1F3D", "#1F6B5F", "#666622", "#772277", "#444444"),
     kind_colours=MappingProxyType({
@@ -251,6 +280,26 @@ THEMES: Mapping[str, Theme] = MappingProxyType(
     {theme.name: theme for theme in (LIGHT, DARK, HIGH_CONTRAST)})
 
 DEFAULT_THEME = LIGHT
+
+_current: list[Theme] = [DEFAULT_THEME]
+
+
+def use_theme(theme: Theme) -> None:
+    """Make ``theme`` the panels' theme: what :func:`current_theme` returns from now on
+    (the window calls it when it restyles its panels)."""
+    _current[0] = theme
+
+
+def current_theme() -> Theme:
+    """The panels' theme, for a panel that colours text it builds itself (a formula's
+    verdict, an invalid field) and is given no theme."""
+    return _current[0]
+
+
+def invalid_field_style(theme: Theme) -> str:
+    """The stylesheet of a field whose text cannot be used."""
+    return (f"QLineEdit {{ background: {theme.error_background}; "
+            f"border: 2px solid {theme.error_border}; }}")
 
 
 def panel_palette(theme: Theme) -> QPalette:

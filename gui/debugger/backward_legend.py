@@ -20,28 +20,32 @@ MARGIN = 8
 MOST_LISTED = 8
 
 
+def _verdict(verdict: str, html: str) -> str:
+    """``html`` in the verdict's ink on its own fill: it reads on any theme's ground."""
+    fill, ink = VERDICT_COLOURS[verdict]
+    return f"<span style='color:{ink}; background:{fill}'>{html}</span>"
+
+
 def legend_html(report: BackwardCheckReport, labels: dict[str, str]) -> str:
     """One line per weight that is not correct (and the forward's verdict)."""
     name = escape(Path(report.path).name)
     flagged = [f for f in report.weights if f.verdict != "correct"]
     if not flagged:
-        ink = VERDICT_COLOURS["correct"][1]
-        lines = [f"<b>{name}</b>: <span style='color:{ink}'>✓ every derivative correct</span>"
+        lines = [f"<b>{name}</b>: {_verdict('correct', '✓ every derivative correct')}"
                  f" ({report.samples} samples)"]
     else:
         lines = [f"<b>{name}</b> on {report.samples} samples:"]
         for f in flagged[:MOST_LISTED]:
-            ink = VERDICT_COLOURS[f.verdict][1]
             error = "nan" if math.isnan(f.max_relative_error) else f"{f.max_relative_error:.2g}"
-            lines.append(f"<span style='color:{ink}'>{VERDICT_SYMBOLS[f.verdict]} "
-                         f"<b>{escape(f.key)}</b></span> ({escape(labels.get(f.name, f.name))})"
+            mark = _verdict(f.verdict, f"{VERDICT_SYMBOLS[f.verdict]} <b>{escape(f.key)}</b>")
+            lines.append(f"{mark} ({escape(labels.get(f.name, f.name))})"
                          f": error {error}, worst sample {f.worst_sample}")
         if len(flagged) > MOST_LISTED:
             lines.append(f"… and {len(flagged) - MOST_LISTED} more")
     if report.forward is not None and report.forward.verdict != "correct":
-        ink = VERDICT_COLOURS[report.forward.verdict][1]
-        lines.append(f"<span style='color:{ink}'>forward_propagation: "
-                     f"{report.forward.verdict}</span> ({escape(', '.join(report.forward.wrong))})")
+        verdict = report.forward.verdict
+        lines.append(f"{_verdict(verdict, f'forward_propagation: {verdict}')} "
+                     f"({escape(', '.join(report.forward.wrong))})")
     return "<br>".join(lines)
 
 
@@ -56,13 +60,15 @@ class BackwardLegend(QLabel):
         self.setObjectName("backward_legend")
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setStyleSheet(
-            "QLabel { background: rgba(255, 255, 255, 240); color: #111;"
-            " border: 2px solid #B71C1C; border-radius: 6px; padding: 5px; font-size: 14px; }")
         self.hide()
         view.installEventFilter(self)
 
     def show_report(self, report: BackwardCheckReport, labels: dict[str, str]) -> None:
+        theme = self._view.theme  # the graph's own: the box sits on it
+        self.setStyleSheet(
+            f"QLabel {{ background: {theme.legend_background}; color: {theme.value_text};"
+            f" border: 2px solid {theme.error_border}; border-radius: 6px; padding: 5px;"
+            " font-size: 14px; }")
         self.setText(legend_html(report, labels))
         self.adjustSize()
         self._place()

@@ -48,7 +48,7 @@ from gui.formatting import short_number
 from gui.graph.camera import digit_ink
 from gui.plain_text import plain_label
 from gui.snapshot import Snapshot
-from gui.theme import VERDICT_COLOURS, VERDICT_SYMBOLS
+from gui.theme import VERDICT_COLOURS, VERDICT_SYMBOLS, current_theme
 
 #: The first column is the verdict: the weight's name after ✓, ? or ✗, in the verdict's
 #: colour (as the weight is ringed on the graph).
@@ -365,7 +365,7 @@ class GradCheckPanel(QWidget):
             eps = parse_eps(text)
         except ValueError as error:
             self.note_label.setText(f"⚠ {error}; still using eps {self._eps:g}")
-            self.note_label.setStyleSheet(f"color: {VERDICT_COLOURS['wrong'][1]};")
+            self.note_label.setStyleSheet(f"color: {current_theme().warning_text};")
             self.eps_box.setCurrentText(f"{self._eps:g}")
             return
         self.note_label.setStyleSheet("")

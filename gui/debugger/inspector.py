@@ -111,7 +111,6 @@ class NodeInspector(QWidget):
         self.note = QLabel()
         self.note.setObjectName("inspector_note")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet(f"color: {theme.nonfinite}; font-weight: bold;")
         self.note.setVisible(False)
         self.body = QLabel()
         self.body.setObjectName("inspector_body")
@@ -125,11 +124,10 @@ class NodeInspector(QWidget):
         self.plot.setObjectName("inspector_plot")
         self.plot.setMinimumHeight(110)
         self.plot.setMaximumHeight(150)
-        self.plot.setBackground("w")
         self.plot.addLegend(offset=(4, 4))
         self.plot.setLabel("bottom", "step")
-        self._value_curve = self.plot.plot(pen=pg.mkPen("#B5650D", width=2), name="value")
-        self._grad_curve = self.plot.plot(pen=pg.mkPen("#7A1F5C", width=2), name="∂L/∂w")
+        self._value_curve = self.plot.plot(name="value")
+        self._grad_curve = self.plot.plot(name="∂L/∂w")
 
         self.wiggle_box = QWidget()
         form = QFormLayout(self.wiggle_box)
@@ -175,6 +173,17 @@ class NodeInspector(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
         self._show_extras(False, False)
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Colour the note and the plot by ``theme``'s roles."""
+        self.note.setStyleSheet(f"color: {theme.nonfinite}; font-weight: bold;")
+        self.plot.setBackground(theme.plot_background)
+        for side in ("left", "bottom"):
+            self.plot.getPlotItem().getAxis(side).setPen(theme.plot_foreground)
+            self.plot.getPlotItem().getAxis(side).setTextPen(theme.plot_foreground)
+        self._value_curve.setPen(pg.mkPen(theme.value_line, width=2))
+        self._grad_curve.setPen(pg.mkPen(theme.grad_text, width=2))
 
     # -- input ----------------------------------------------------------------------------
 

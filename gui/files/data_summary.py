@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.data.datasets import Dataset
 from gui.formatting import short_number
 from gui.plain_text import plain_label
+from gui.theme import current_theme
 
 #: Columns listed in the summary table at most (wider files are summarised).
 MAX_LISTED = 60
@@ -83,7 +84,7 @@ class DataSummaryDialog(QDialog):
         self.columns.resizeColumnsToContents()
         self.problem = plain_label(QLabel())
         self.problem.setObjectName("data_problem")
-        self.problem.setStyleSheet("color: #B00000;")
+        self.problem.setStyleSheet(f"color: {current_theme().warning_text};")
         self.problem.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)

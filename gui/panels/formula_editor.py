@@ -50,10 +50,8 @@ from core.training.resolution import (
     same_model,
 )
 from gui.session.training_session import TrainingSession
+from gui.theme import current_theme
 
-ERROR_COLOUR = "#B00000"
-WARNING_COLOUR = "#9A5B00"
-OK_COLOUR = "#1B6E20"
 #: Characters of the formula shown on each side of an error in the message.
 EXCERPT = 24
 Verdict = Literal["ok", "warning", "error"]
@@ -158,16 +156,17 @@ class FormulaEditor(QWidget):
         self.warnings = resolution.warnings(set(kept))
         self.verdict = "warning" if self.warnings else "ok"
         marks = [(i, len(w.name)) for w in pending for i in name_positions(text, w.name)]
-        self._mark(marks, WARNING_COLOUR)
+        theme = current_theme()
+        self._mark(marks, theme.caution_text)
         note = "" if not kept else f" ({', '.join(kept)} kept as " \
             f"{'weights' if len(kept) > 1 else 'a weight'})"
         summary = escape(resolution.summary() + note, quote=False)
         if self.warnings:
             lines = "<br>".join(f"⚠ {escape(line, quote=False)}" for line in self.warnings)
-            self.status.setText(f"<span style='color:{WARNING_COLOUR}'>{lines}</span>"
+            self.status.setText(f"<span style='color:{theme.caution_text}'>{lines}</span>"
                                 f"<br>{summary}")
         else:
-            self.status.setText(f"<span style='color:{OK_COLOUR}'>✓ {summary}</span>")
+            self.status.setText(f"<span style='color:{theme.ok_text}'>✓ {summary}</span>")
         return resolution
 
     def _pending(self, resolution: Resolution) -> tuple[NameWarning, ...]:
@@ -182,7 +181,8 @@ class FormulaEditor(QWidget):
         position = _position(text, problem)
         self.error_column = None if position is None else position + 1
         size = len(problem.name) if isinstance(problem, BeyondDataError) else 1
-        self._mark([] if position is None else [(position, size)], ERROR_COLOUR)
+        self._mark([] if position is None else [(position, size)],
+                   current_theme().warning_text)
         line = getattr(problem, "line", None)
         if problem.column is None:
             where = ""
@@ -191,8 +191,8 @@ class FormulaEditor(QWidget):
         else:
             where = f"column {self.error_column}: "
         message = escape(f"{where}{problem.reason}", quote=False)
-        self.status.setText(f"<span style='color:{ERROR_COLOUR}'>{message}</span>"
-                            f"{self._excerpt(text, position)}")
+        self.status.setText(f"<span style='color:{current_theme().warning_text}'>{message}"
+                            f"</span>{self._excerpt(text, position)}")
 
     @staticmethod
     def _excerpt(text: str, position: int | None) -> str:
@@ -204,8 +204,9 @@ class FormulaEditor(QWidget):
         before = ("…" if start else "") + text[start:i]
         at = text[i] if i < len(text) else " "
         after = text[i + 1:end] + ("…" if end < len(text) else "")
-        return (f"<br><code>{escape(before)}<span style='background:#FFC2C2;"
-                f"color:{ERROR_COLOUR};text-decoration:underline'>{escape(at)}</span>"
+        theme = current_theme()
+        return (f"<br><code>{escape(before)}<span style='background:{theme.error_background};"
+                f"color:{theme.warning_text};text-decoration:underline'>{escape(at)}</span>"
                 f"{escape(after)}</code>")
 
     def _mark(self, spans: list[tuple[int, int]], colour: str) -> None:
@@ -217,8 +218,8 @@ class FormulaEditor(QWidget):
             char_format = QTextCharFormat()
             char_format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
             char_format.setUnderlineColor(QColor(colour))
-            if colour == ERROR_COLOUR:
-                char_format.setBackground(QColor("#FFC2C2"))
+            if colour == current_theme().warning_text:  # an error: on its own ground too
+                char_format.setBackground(QColor(current_theme().error_background))
             cursor = QTextCursor(self.text.document())
             position = min(start, max(length - 1, 0))
             cursor.setPosition(position)
@@ -260,7 +261,8 @@ class FormulaEditor(QWidget):
                 session.set_graph(graph)
         except (DataError, ValueError) as problem:
             message = escape(str(problem), quote=False)
-            self.status.setText(f"<span style='color:{ERROR_COLOUR}'>{message}</span>")
+            self.status.setText(f"<span style='color:{current_theme().warning_text}'>"
+                                f"{message}</span>")
             return False
         warned = f"; warning: {'; '.join(self.warnings)}" if self.warnings else ""
         session.report(f"New graph: {len(graph.weights)} weights; training starts "

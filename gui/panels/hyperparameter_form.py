@@ -18,8 +18,7 @@ from core.inputs import NumberError, parse_number
 from core.training.optimizers import OPTIMIZERS, Hyperparameter, HyperparameterError
 from gui.plain_text import plain_label
 from gui.session.training_session import TrainingSession
-
-INVALID_STYLE = "QLineEdit { background: #FFD6D6; border: 2px solid #D00000; }"
+from gui.theme import current_theme, invalid_field_style
 
 
 def parse_hyperparameter(spec: Hyperparameter, text: str) -> float:
@@ -112,7 +111,7 @@ class HyperparameterForm(QWidget):
         return {key for key, label in self.errors.items() if not label.isHidden()}
 
     def _show_problem(self, key: str, problem: Exception) -> None:
-        self.fields[key].setStyleSheet(INVALID_STYLE)
+        self.fields[key].setStyleSheet(invalid_field_style(current_theme()))
         # Training goes on with the last valid value; say which, so nobody is misled.
         kept = format_hyperparameter(self.values[key])
         self.errors[key].setText(f"{problem}; still training with {key} = {kept}")

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 from core.inputs import NumberError, parse_number
 from core.training.hyperparameters import CLIP_NORM, CLIP_VALUE, Hyperparameter
 from core.training.optimizers import HyperparameterError
-from gui.panels.hyperparameter_form import INVALID_STYLE
 from gui.session.training_session import TrainingSession
+from gui.theme import current_theme, invalid_field_style
 
 
 def parse_bound(rule: Hyperparameter, text: str) -> float | None:
@@ -74,7 +74,7 @@ class ScheduleRow(QWidget):
             try:
                 bounds[rule.name] = parse_bound(rule, field.text())
             except HyperparameterError as problem:
-                field.setStyleSheet(INVALID_STYLE)
+                field.setStyleSheet(invalid_field_style(current_theme()))
                 self.session.report(f"{problem}; not applied")
                 return
             field.setStyleSheet("")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from gui.graph.value_label import ValueLabel
@@ -42,8 +43,7 @@ class LossPlot(HistoryPlot):
         self.plot = new_plot("", "epoch", "loss", theme)
         item = self.plot.getPlotItem()
         #: The run a fork branched off, drawn under the live curve for comparison.
-        self.original_curve = item.plot(connect="finite",
-                                        pen=pg.mkPen("#B0B0B0", width=1.5))
+        self.original_curve = item.plot(connect="finite")
         self.original_curve.setClipToView(True)
         self.original_curve.setDownsampling(auto=True, method="peak")
         self.sample_curve = item.plot(connect="finite")
@@ -74,14 +74,15 @@ class LossPlot(HistoryPlot):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.timeline)
         #: Where the graph shows a past step (time travel).
-        self.viewing_line = pg.InfiniteLine(angle=90, movable=False,
-                                            pen=pg.mkPen("#E69F00", width=2))
+        self.viewing_line = pg.InfiniteLine(angle=90, movable=False)
+        self._colour_marks()
         self.viewing_line.setVisible(False)
         item.addItem(self.viewing_line, ignoreBounds=True)
         self.plot.scene().sigMouseClicked.connect(self._on_clicked)
         #: Vertical lines where training changed course mid-run, with what changed.
         self.markers: list[pg.InfiniteLine] = []
         self._marked: tuple[tuple[int, str], ...] = ()
+        self._marked_samples = 1
         session.readouts_updated.connect(self.show_snapshot)
         self.show_snapshot(session.snapshot())
 
@@ -106,11 +107,19 @@ class LossPlot(HistoryPlot):
         curve needs the height and the row's small text cannot be read from the room."""
         self.desk_row.setVisible(not on)
 
+    def _colour_marks(self) -> None:
+        theme = self.theme
+        self.original_curve.setPen(pg.mkPen(theme.original_loss, width=1.5))
+        self.viewing_line.setPen(pg.mkPen(theme.viewing_mark, width=2))
+
     def set_theme(self, theme: Theme) -> None:
         """Redraw in ``theme``'s colours and text size."""
         self.theme = theme
         style_plot(self.plot, theme)
         self._colour_curves()
+        self._colour_marks()
+        marked, self._marked = self._marked, ()
+        self._mark_changes(marked, self._marked_samples)  # in the new colours
 
     def set_log_scale(self, on: bool) -> None:
         if self.log_scale.isChecked() != on:
@@ -191,6 +200,9 @@ class LossPlot(HistoryPlot):
         """A dashed line at each mid-run change (after ``step`` steps: x = step / n)."""
         if changes == self._marked:
             return
+        self._marked_samples = n_samples
+        ground = QColor(self.theme.plot_background)
+        ground.setAlpha(200)
         item = self.plot.getPlotItem()
         for marker in self.markers:
             item.removeItem(marker)
@@ -198,10 +210,9 @@ class LossPlot(HistoryPlot):
         for step, what in changes:
             marker = pg.InfiniteLine(
                 pos=step / max(n_samples, 1), angle=90, movable=False,
-                pen=pg.mkPen("#6A3D9A", width=2, style=Qt.PenStyle.DashLine),
-                label=what, labelOpts={"position": 0.85, "color": "#6A3D9A",
-                                       "fill": (255, 255, 255, 200), "anchors": [(0, 0),
-                                                                               (0, 0)]})
+                pen=pg.mkPen(self.theme.change_mark, width=2, style=Qt.PenStyle.DashLine),
+                label=what, labelOpts={"position": 0.85, "color": self.theme.change_mark,
+                                       "fill": ground, "anchors": [(0, 0), (0, 0)]})
             marker.setToolTip(f"step {step}: {what}")
             item.addItem(marker, ignoreBounds=True)
             self.markers.append(marker)

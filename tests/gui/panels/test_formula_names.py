@@ -9,8 +9,12 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.autodiff.formula import parse_formula
 from core.data.datasets import builtin_dataset, load_dataset
-from gui.panels.formula_editor import ERROR_COLOUR, WARNING_COLOUR
+from gui.theme import current_theme
 from tests.body_table import body_csv
+
+#: The light theme's colours (the tests' panels are never restyled).
+ERROR_COLOUR = current_theme().warning_text
+WARNING_COLOUR = current_theme().caution_text
 
 BASELINE = "q*x1 + r"
 
