@@ -24,6 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.autodiff.ops import OPS
+from core.expr.functions import FUNCTIONS
+from core.expr.tree import Binary, Call, Unary, Var
+
 
 class Nameable(Protocol):
     """What naming reads of a node (:class:`core.autodiff.graph.Node` has it; the graph
@@ -63,10 +67,14 @@ NUMBER_SIGN = "#"
 
 #: Binding strength of a name as an operand: sums < products < unary minus < powers < atoms.
 _SUM, _PRODUCT, _NEGATION, _POWER, _ATOM = 1, 2, 3, 4, 5
-_INFIX = {"add": ("+", _SUM), "sub": ("−", _SUM), "mul": ("·", _PRODUCT),
-          "div": ("/", _PRODUCT)}
-#: Functions written by their symbol rather than their table name.
-_FUNCTION_WORDS = {"sigmoid": "σ"}
+#: An infix op's symbol in a name and its binding strength, by the formula's operator.
+_INFIX = {"+": ("+", _SUM), "-": ("−", _SUM), "*": ("·", _PRODUCT), "/": ("/", _PRODUCT)}
+#: Forward formulas named as people write them: −a, a², aᵖ (the op table says which row
+#: computes which; this module names no op).
+_A = Var("a")
+_NEGATED = Unary("-", _A)
+_SQUARED = Binary("*", _A, _A)
+_RAISED = Call("pow", (_A, Var("p")))
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -127,17 +135,23 @@ def _operation_text(node: Nameable, operands: list[tuple[str, int]]) -> tuple[st
         text, strength = operands[index]
         return f"({text})" if strength < level or (tighter and strength == level) else text
 
-    if op in _INFIX:
-        symbol, level = _INFIX[op]
+    row = OPS.get(op)
+    forward = None if row is None else row.forward
+    if row is not None and row.infix in _INFIX:
+        symbol, level = _INFIX[row.infix]
         return f"{wrap(0, level)}{symbol}{wrap(1, level, tighter=True)}", level
-    if op == "neg":
+    if forward == _NEGATED:
         # Bound like a sum where it is an operand: a+(−b), (−b)·c, (−g)².
         return f"−{wrap(0, _NEGATION, tighter=True)}", _SUM
-    if op == "square":
+    if forward == _SQUARED:
         return _power_text(wrap(0, _POWER, tighter=True), 2.0), _POWER
-    if op == "pow":
+    if forward == _RAISED:
         return _power_text(wrap(0, _POWER, tighter=True), node.param), _POWER
-    word = _FUNCTION_WORDS.get(op, op)
+    word = op
+    if forward == Call(op, (_A,)) and op in FUNCTIONS:
+        # A function's own symbol where people write f(x) with one (σ), else its name.
+        head = FUNCTIONS[op].words.removesuffix("({0})")
+        word = head if head != FUNCTIONS[op].words and "{" not in head else op
     return f"{word}({', '.join(text for text, _ in operands)})", _ATOM
 
 
