@@ -16,7 +16,8 @@ A preset is a JSON file (one per preset, ``resources/presets/NAME.json``)::
       "loss": "bce", "delta": 1.0,      # optional: its loss (else mse; see core.autodiff.losses)
       "training": {"optimizer": "adam", "hyperparameters": {"lr": 0.05}, "epochs": 300}
     }                                   # (a file-defined optimizer: its definition too, as
-                                        # "optimizer_definition" in "training")
+                                        # "optimizer_definition" in "training"; ops the
+                                        # formula calls: "ops": [...], as an --ops file)
 
 The datasets are small CSVs made deterministically by ``resources/make_preset_data.py``.
 ``seed`` is the course notebook's 9-weight model on the built-in data, its steps named as
@@ -244,6 +245,13 @@ def read_preset(path: Path) -> tuple[int, Preset]:
             resolve_optimizer(str(training.get("optimizer")), training["optimizer_definition"])
         except HyperparameterError as error:
             raise PresetError(f"{path.name}: {error}") from error
+    if raw.get("ops") is not None:  # ops defined as formulas, which its formula calls
+        from core.autodiff.user_ops import OpsFileError, check_entries, register
+
+        try:
+            register(check_entries(raw["ops"], f"{path.name}: \"ops\""))
+        except OpsFileError as error:
+            raise PresetError(str(error)) from error
     preset = Preset(
         name=_text(raw, "name", path),
         formula=_current_formula(_text(raw, "formula", path)),

@@ -531,11 +531,15 @@ def _extension(field: str, value: object, graph: Any, apply: Any = None) -> Any:
     :mod:`core.autodiff.user_ops` and :mod:`core.autodiff.breaks`."""
     from core.autodiff.breaks import check_breaks
     from core.autodiff.user_ops import OpsFileError, embed
+    from core.presets import PRESETS
 
     try:
         if apply is not None:
             return apply(graph, value, field)
-        return embed(value, graph) if field == "ops" else check_breaks(value, field)
+        if field == "ops":  # a preset's ops are those its formula calls
+            preset = PRESETS.get(graph.strip()) if isinstance(graph, str) else None
+            return embed(value, graph if preset is None else preset.formula)
+        return check_breaks(value, field)
     except OpsFileError as error:
         raise ConfigError(field, str(error)) from None
 

@@ -111,3 +111,22 @@ def test_a_lesson_with_a_bad_break_ops_or_reveal_is_refused(change, words):
     with pytest.raises(LessonError) as caught:
         parse_lesson(lesson)
     assert words in str(caught.value)
+
+
+def test_a_preset_file_may_define_the_ops_its_formula_calls(tmp_path):
+    import json
+
+    from core.presets import PresetError, read_preset
+
+    preset = {"format": "backprop-explorer-preset", "version": 1, "name": "smooth",
+              "description": "a softplus neuron", "formula": "softplus2(a*x1 + b)",
+              "ops": [SOFTPLUS2]}
+    path = tmp_path / "smooth.json"
+    path.write_text(json.dumps(preset), encoding="utf-8")
+    _, loaded = read_preset(path)
+    assert any(node.op == "softplus2" for node in loaded.build())
+    user_ops.unregister(["softplus2"])
+    path.write_text(json.dumps({**preset, "ops": [{**SOFTPLUS2, "derivatives": ["1"]}]}),
+                    encoding="utf-8")
+    with pytest.raises(PresetError, match=r'smooth\.json: "ops": entry 1 .* is wrong'):
+        read_preset(path)
