@@ -3,11 +3,15 @@
 from hypothesis import strategies as st
 
 from core.autodiff.ops import FUNCTIONS, OPS
+from core.expr.functions import FUNCTIONS as CALLABLE
+from core.expr.tree import calls_in
 
 LEAVES = ["w1", "w2", "w3", "x1", "x2", "0.5", "1.5"]
 # Ops whose argument must stay positive get one (softplus-like guard keeps them smooth).
 POSITIVE = {"log", "sqrt"}
-KINKED = {"relu", "abs"}
+# Ops whose forward formula calls a function with a kink (relu, abs) are kept away from it.
+KINKED = {name for name in FUNCTIONS
+          if any(CALLABLE[f].kink is not None for f in calls_in(OPS[name].forward))}
 
 
 def _combine(children):
