@@ -22,7 +22,6 @@ learning rate the sweep varies).  A hyperparameter named as a built-in one (``lr
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -36,6 +35,7 @@ from core.training.hyperparameters import (
     Hyperparameter,
     HyperparameterError,
     optimizer_hyperparameter,
+    shown,
 )
 from core.user_files import JSONDepthError, load_json, read_text
 
@@ -221,20 +221,20 @@ class _Checker:
     def name(self, value: object) -> str:
         if not isinstance(value, str) or not _NAME.fullmatch(value) or len(value) > MAX_NAME:
             raise self.fail(f"name must be lower-case letters, digits and _ (a letter first, "
-                            f"at most {MAX_NAME}), got {_shown(value)}")
+                            f"at most {MAX_NAME}), got {shown(value)}")
         return value
 
     def title(self, value: object) -> str:
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_TITLE \
                 or not value.isprintable():
             raise self.fail(f"title must be one line of at most {MAX_TITLE} characters, got "
-                            f"{_shown(value)}")
+                            f"{shown(value)}")
         return value.strip()
 
     def identifier(self, where: str, value: object, taken: Sequence[str]) -> str:
         if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value) \
                 or len(value) > MAX_NAME:
-            raise self.fail(f"{where}: {_shown(value)} is not a name (letters, digits and _, "
+            raise self.fail(f"{where}: {shown(value)} is not a name (letters, digits and _, "
                             f"a letter first)")
         if value in _RESERVED:
             raise self.fail(f"{where}: {value!r} is {_RESERVED[value]}, which every rule "
@@ -249,7 +249,7 @@ class _Checker:
     def hyperparameters(self, value: object, name: str) -> tuple[Hyperparameter, ...]:
         if not isinstance(value, Mapping) or not value:
             raise self.fail(f"hyperparameters must be an object of names and default values, "
-                            f"got {_shown(value)}")
+                            f"got {shown(value)}")
         if len(value) > MAX_ITEMS:
             raise self.fail(f"more than {MAX_ITEMS} hyperparameters")
         declared: list[Hyperparameter] = []
@@ -266,7 +266,7 @@ class _Checker:
 
     def names(self, where: str, value: object, taken: Sequence[str]) -> tuple[str, ...]:
         if not isinstance(value, list):
-            raise self.fail(f"{where} must be a list of names, got {_shown(value)}")
+            raise self.fail(f"{where} must be a list of names, got {shown(value)}")
         if len(value) > MAX_ITEMS:
             raise self.fail(f"{where} has more than {MAX_ITEMS} names")
         names: list[str] = []
@@ -279,13 +279,13 @@ class _Checker:
             value = [value]
         if not isinstance(value, list):
             raise self.fail(f"{where} must be a list of statements 'name = expression', "
-                            f"got {_shown(value)}")
+                            f"got {shown(value)}")
         if len(value) > MAX_ITEMS:
             raise self.fail(f"{where} has more than {MAX_ITEMS} statements")
         for number, item in enumerate(value, start=1):
             if not isinstance(item, str):
                 raise self.fail(f"{where} statement {number} must be text, got "
-                                f"{_shown(item)}")
+                                f"{shown(item)}")
         return tuple(value)
 
     def parse(self, where: str, texts: Sequence[str], variables: Sequence[str]
@@ -325,16 +325,3 @@ class _Checker:
 def _kind(value: object) -> str:
     return {list: "a list", str: "text", int: "a number", float: "a number",
             bool: "true/false", type(None): "null"}.get(type(value), type(value).__name__)
-
-
-def _shown(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False) if _jsonable(value) else repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-def _jsonable(value: object) -> bool:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True

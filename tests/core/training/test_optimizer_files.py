@@ -201,7 +201,7 @@ def _with(**changes):
     (_with(hyperparameters={"lr": -1}), "the default lr must be > 0, got -1"),
     (_with(hyperparameters={"lr": 0.1, "beta1": 1.5}), "beta1 must be in [0, 1), got 1.5"),
     (_with(hyperparameters={"lr": 0.1, "k": "big"}), "k must be a number"),
-    (_with(hyperparameters={"lr": 0.1, "_k": 1}), '"_k" is not a name'),
+    (_with(hyperparameters={"lr": 0.1, "_k": 1}), "'_k' is not a name"),
     (_with(hyperparameters=[]), "hyperparameters must be an object"),
     (_with(name="Adam 2"), "name must be lower-case letters"),
     (_with(name=None), "missing 'name'"),
