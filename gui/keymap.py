@@ -26,7 +26,7 @@ from html import escape
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from core.training.optimizers import OPTIMIZERS
+from core.training.optimizers import BUILT_IN, OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ def _optimizer_rows() -> tuple[KeyBinding, ...]:
     return tuple(
         KeyBinding(f"optimizer_{i}", f"&{i} {cls.title}", (str(i),),
                    f"optimizer {cls.title}", "Training")
-        for i, cls in enumerate(list(OPTIMIZERS.values())[:9], start=1))
+        # The built-in ones: files may add more, not keys.
+        for i, cls in enumerate((OPTIMIZERS[name] for name in BUILT_IN), start=1))
 
 
 #: The table.  Groups are listed on the help page in the order they first appear.
