@@ -97,10 +97,10 @@ class OpsActions(QObject):
         text = "\n".join(r.describe() for r in found)
         session.set_config(session.config.replace(breaks=()),
                            message="Revealed: " + "; ".join(r.describe() for r in found)
-                           + ". The true derivatives are back.")
+                           + ". The true derivatives are back; training starts over.")
         box = plain_message_box(QMessageBox.Icon.Information, "The broken derivative",
-                                f"{text}\n\nThe true derivative is back: training, the "
-                                "stepper and the gradient check use it from now on.",
+                                f"{text}\n\nThe true derivative is back: training starts "
+                                "over, and the stepper and the gradient check use it.",
                                 QMessageBox.StandardButton.Ok, self.parent_widget)
         box.setObjectName("reveal_box")
         box.open()

@@ -159,3 +159,18 @@ def test_a_break_file_reads_like_an_ops_file(tmp_path):
     assert entry["nodes"] == ["h2"]
     with pytest.raises(BreakError, match=r"--break .*missing\.json: no such file"):
         read_break_file(str(tmp_path / "missing.json"))
+
+
+def test_the_stepper_shows_the_broken_rule_with_its_numbers():
+    from core.debugger.stepper import plan_next_step
+    from core.training.config import TrainingConfig
+    from core.training.trainer import Trainer
+
+    trainer = Trainer.from_config(TrainingConfig(graph=LAB, breaks=(SIGMOID_PLUS,)))
+    plan = plan_next_step(trainer)
+    graph = trainer.graph
+    backward = [plan.positions[i] for i in plan.phase_range("backward")]
+    captions = {graph[p.node].name: p.caption for p in backward
+                if graph[p.node].op == "sigmoid"}
+    assert "·(1 + σ(" in captions["h2"]
+    assert "·(1 − σ(" in captions["h1"]
