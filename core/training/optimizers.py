@@ -7,18 +7,10 @@ hyperparameters, the per-weight state it keeps, statements computed once per upd
 (:func:`load_optimizer_file`).  From the parsed statements each optimizer generates
 straight-line Python for a fixed number of weights (``Optimizer.source``, through
 :mod:`core.expr.codegen`), which updates a list of floats in place without per-step numpy
-calls; every operation keeps the order the formula wrote.  The built-in rules:
-
-==========  ==============================================================================
-sgd         w ← w − η·g
-momentum    v ← γ·v + η·g;  w ← w − v                         (the course notebook's rule)
-nesterov    v ← γ·v + η·g;  w ← w − (γ·v + η·g)                (look-ahead form)
-adagrad     G ← G + g²;  w ← w − η·g / (√G + ε)
-rmsprop     E ← ρ·E + (1 − ρ)·g²;  w ← w − η·g / (√E + ε)
-adam        m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  m̂ = m / (1 − β1ᵗ);
-            v̂ = v / (1 − β2ᵗ);  w ← w − η·m̂ / (√v̂ + ε)
-adamw       Adam, plus decoupled weight decay: w ← w − η·(m̂ / (√v̂ + ε) + λ·w)
-==========  ==============================================================================
+calls; every operation keeps the order the formula wrote.  The built-in ones are ``sgd``,
+``momentum`` (the course notebook's rule: the velocity carries the learning rate),
+``nesterov`` (look-ahead form), ``adagrad``, ``rmsprop``, ``adam`` (bias-corrected) and
+``adamw`` (decoupled weight decay); each class's ``formula`` writes its rule for people.
 
 Two more ship as example files: ``lion.json`` (Lion: the sign of an interpolated momentum)
 and ``signsgd.json`` (signSGD: w ← w − η·sign(g)).
@@ -30,12 +22,10 @@ and the trainer reports the divergence.
 
 from __future__ import annotations
 
-import ast
 import functools
 import json
 import math
 import os
-import re
 from abc import ABC
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -211,8 +201,6 @@ class Optimizer(ABC):
     has_power: ClassVar[bool] = False
     definition: ClassVar[Mapping[str, Any]]
     built_in: ClassVar[bool] = False
-    prelude: ClassVar[tuple[str, ...]] = ()
-    rule: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, n_weights: int, **values: float) -> None:
         if not hasattr(type(self), "update_rule"):
@@ -408,21 +396,6 @@ def _formula(definition: OptimizerDefinition) -> str:
     return ";  ".join((*once, *each))
 
 
-def _rule_text(definition: OptimizerDefinition) -> dict[str, tuple[str, ...]]:
-    """``prelude`` and ``rule``: the statements as Python text with the fewest parentheses,
-    per-weight names in braces (``{w} = {w} - lr * {g}``): the form the debugger's stepper
-    reads until it reads ``per_step`` and ``update_rule`` themselves."""
-    braced = re.compile(r"\b(" + "|".join(map(re.escape, (WEIGHT, GRADIENT, *definition.state,
-                                                           *definition.locals))) + r")\b")
-
-    def text(statement: Statement) -> str:
-        # ast.unparse drops the parentheses the tree does not need (same tree, same text).
-        return f"{statement.target} = {ast.unparse(ast.parse(python_source(statement.expr)))}"
-
-    return {"prelude": tuple(text(s) for s in definition.per_step),
-            "rule": tuple(braced.sub(r"{\1}", text(s)) for s in definition.update)}
-
-
 def _canonical(document: object) -> str:
     """A definition as one JSON text (sorted keys): equal definitions, equal texts."""
     return json.dumps(document, sort_keys=True, allow_nan=False, default=_plain)
@@ -466,7 +439,6 @@ def _make_class(definition: OptimizerDefinition, built_in: bool) -> type[Optimiz
         "has_power": definition.has_power,
         "definition": MappingProxyType(dict(definition.document)),
         "built_in": built_in,
-        **_rule_text(definition),
     }
     class_name = "".join(part.capitalize() for part in definition.name.split("_"))
     return type(class_name or "FileOptimizer", (Optimizer,), attributes)
