@@ -459,17 +459,9 @@ def unregister(names: Sequence[str]) -> None:
             _uninstall(name)
 
 
-def registered(names: Sequence[str] | None = None) -> tuple[dict[str, Any], ...]:
-    """The definitions of the registered user ops (all, or those named), in the order
-    they were registered: what a session or a lesson embeds."""
-    if names is None:
-        return tuple(dict(d) for d in _REGISTERED.values())
-    return tuple(dict(_REGISTERED[n]) for n in _REGISTERED if n in set(names))
-
-
-def used_by(op_names: Sequence[str]) -> tuple[dict[str, Any], ...]:
-    """The definitions of the registered user ops among ``op_names`` (a graph's ops)."""
-    return registered([n for n in op_names if n in _REGISTERED])
+def registered() -> tuple[dict[str, Any], ...]:
+    """The definitions of the registered user ops, in the order they were registered."""
+    return tuple(dict(d) for d in _REGISTERED.values())
 
 
 def embed(given: Any, formula: Any) -> tuple[dict[str, Any], ...]:

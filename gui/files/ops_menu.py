@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core.autodiff.breaks import reveal
 from core.autodiff.user_ops import OpsFileError, check_clashes, read_ops_file, register
+from core.training.resolution import resolve_for_data
 from gui.plain_text import plain_message_box
 from gui.session.training_session import TrainingSession
 
@@ -80,11 +81,24 @@ class OpsActions(QObject):
             session.report(str(problem))
             self.warn("Cannot add these ops", str(problem))
             return False
+        self._redefined(definitions)
         names = ", ".join(d["name"] for d in definitions)
         session.report(f"Added {len(definitions)} op{'s' if len(definitions) != 1 else ''} "
                        f"({names}), each derivative checked against finite differences; the "
                        "graph formula may call them now")
         return True
+
+    def _redefined(self, definitions: Sequence[Mapping[str, Any]]) -> None:
+        """When the run's graph calls an op the file defines anew (a corrected file), the
+        run starts over on its graph built with the new definition, and its config embeds
+        that one (else the config would register the old one again)."""
+        session = self.session
+        new = {d["name"]: d for d in definitions}
+        if not any(d["name"] in new and dict(d) != new[d["name"]] for d in session.config.ops):
+            return
+        ops = tuple(new.get(d["name"], d) for d in session.config.ops)
+        graph = resolve_for_data(session.config.graph, session.dataset)
+        session.set_config(session.config.replace(ops=ops), graph=graph)
 
     def reveal_break(self) -> str:
         """Say what the breaks replaced, and train on with the true derivatives; the text

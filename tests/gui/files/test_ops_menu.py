@@ -127,3 +127,27 @@ def test_the_window_starts_with_ops_and_a_break_from_its_command_line(qapp, tmp_
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert "the graph has no node named 'h9' (its sigmoid nodes: h1, h2)" in err
+
+
+def test_a_corrected_file_redefines_the_op_the_graph_calls(window, tmp_path):
+    training = window.session.training
+    doubled = {**SOFTPLUS2, "forward": "2*log(1 + exp(z))", "derivatives": ["2*sigmoid(z)"]}
+    assert window.ops_actions.add_ops_file(write(tmp_path, [SOFTPLUS2]))
+    training.set_graph(resolve_graph("softplus2(a*x1) + b")[0])
+    node = next(n.id for n in training.graph if n.op == "softplus2")
+    x, y = training.dataset.row(0)
+    from core.autodiff.engine import evaluate
+
+    before = evaluate(training.graph, x, y, training.trainer.weights).values[node]
+    assert window.ops_actions.add_ops_file(write(tmp_path, [doubled]))
+    assert training.config.ops == (user_ops.registered()[0],)
+    assert training.config.ops[0]["forward"] == "2*log(1 + exp(z))"
+    trace = evaluate(training.graph, x, y, training.trainer.weights)
+    assert trace.values[node] == pytest.approx(2 * before, rel=1e-12)
+    from core.autodiff.compiled import compiled_graph
+
+    loss, _, _ = compiled_graph(training.graph).sample(list(x), y,
+                                                       list(training.trainer.weights))
+    assert loss == trace.values[training.graph.loss]  # the fast path has the new one too
+    training.set_hyperparameter("lr", 0.02)  # a new config keeps the new definition
+    assert user_ops.registered()[0]["forward"] == "2*log(1 + exp(z))"
