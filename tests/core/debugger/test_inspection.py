@@ -12,7 +12,7 @@ from core.data.datasets import builtin_dataset
 from core.debugger.inspection import inspect_node, wiggle
 from core.debugger.nonfinite import explain_nonfinite
 from core.debugger.stepper import StepPlan, plan_next_step
-from core.debugger.wording import number
+from core.debugger.wording import derivative_words, forward_words, number
 from core.presets import PRESETS
 from core.training.optimizers import make_optimizer
 from core.training.trainer import Trainer
@@ -148,10 +148,14 @@ def test_a_gradient_that_becomes_infinite_is_explained_at_its_chain_rule_step():
     assert report.inputs[1] == ("∂sqrt(a·x1)/∂(a·x1)", step.local)
 
 
-def test_every_op_has_words_for_people():
+def test_every_op_has_words_for_people_from_its_trees():
     for op in OPS.values():
-        assert op.words and len(op.derivative_words) == op.arity
-        assert "{a}" in op.words
+        operands = ("first", "second")[:op.arity]
+        forward = forward_words(op, operands, 2.0)
+        assert "first" in forward and "{" not in forward, (op.name, forward)
+        for position in range(op.arity):
+            rule = derivative_words(op, position, operands, 2.0)
+            assert rule and "{" not in rule and "out" not in rule, (op.name, rule)
 
 
 @pytest.mark.parametrize(("name", "args", "problem"), [
