@@ -175,13 +175,8 @@ class SweepTab(QWidget):
         self.choose.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.choose)
         self.checks: dict[str, QAction] = {}
-        for name, cls in OPTIMIZERS.items():
-            check = menu.addAction(cls.title)
-            check.setObjectName(f"sweep_{name}")
-            check.setCheckable(True)
-            check.setChecked(name in DEFAULT_CHOICE)
-            check.toggled.connect(self._show_choice)
-            self.checks[name] = check
+        self._add_checks(menu)
+        menu.aboutToShow.connect(lambda: self._add_checks(menu))  # optimizers from files
         self.choose.setMenu(menu)
         self.lr_min = self._lr_field("sweep_lr_min", DEFAULT_LR_MIN, "smallest learning rate")
         self.lr_max = self._lr_field("sweep_lr_max", DEFAULT_LR_MAX, "largest learning rate")
@@ -320,6 +315,18 @@ class SweepTab(QWidget):
     def set_chosen(self, names: Sequence[str]) -> None:
         for name, check in self.checks.items():
             check.setChecked(name in names)
+
+    def _add_checks(self, menu: QMenu) -> None:
+        """A check box for each optimizer not listed yet (one added from a file too)."""
+        for name, cls in OPTIMIZERS.items():
+            if name in self.checks:
+                continue
+            check = menu.addAction(cls.title)
+            check.setObjectName(f"sweep_{name}")
+            check.setCheckable(True)
+            check.setChecked(name in DEFAULT_CHOICE)
+            check.toggled.connect(self._show_choice)
+            self.checks[name] = check
 
     def _show_choice(self) -> None:
         titles = [OPTIMIZERS[name].title for name in self.chosen()]

@@ -53,13 +53,8 @@ class ComparePlot(QWidget):
         self.choose.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.choose)
         self.checks: dict[str, QAction] = {}
-        for name, cls in OPTIMIZERS.items():
-            check = menu.addAction(cls.title)
-            check.setObjectName(f"compare_{name}")
-            check.setCheckable(True)
-            check.setChecked(name in DEFAULT_CHOICE)
-            check.toggled.connect(self._show_choice)
-            self.checks[name] = check
+        self._add_checks(menu)
+        menu.aboutToShow.connect(lambda: self._add_checks(menu))  # optimizers from files
         self.choose.setMenu(menu)
         self.button = QPushButton("Compare")
         self.button.setObjectName("compare_button")
@@ -93,6 +88,18 @@ class ComparePlot(QWidget):
         runner.failed.connect(self._on_stopped)
         runner.stopped.connect(self._on_stopped)
         runner.cleared.connect(self._on_cleared)
+
+    def _add_checks(self, menu: QMenu) -> None:
+        """A check box for each optimizer not listed yet (one added from a file too)."""
+        for name, cls in OPTIMIZERS.items():
+            if name in self.checks:
+                continue
+            check = menu.addAction(cls.title)
+            check.setObjectName(f"compare_{name}")
+            check.setCheckable(True)
+            check.setChecked(name in DEFAULT_CHOICE)
+            check.toggled.connect(self._show_choice)
+            self.checks[name] = check
 
     def _show_choice(self) -> None:
         titles = [OPTIMIZERS[name].title for name in self.chosen()]

@@ -108,3 +108,19 @@ def test_the_window_remembers_a_file_optimizer_with_its_definition(qtbot):
     settings.setValue("training/optimizer", "gone")
     settings.setValue("training/optimizer_definition", '{"name": "gone"}')
     assert read_config(settings).optimizer == "sgd"
+
+
+def test_an_added_optimizer_can_be_compared_and_swept_in_the_window(window, qtbot):
+    session = window.session
+    assert window.optimizer_file.add_file(str(FOLDER / "signsgd.json"))
+    plot, sweep = window.compare_plot, window.sweep_tab
+    assert "signsgd" not in plot.checks and "signsgd" not in sweep.checks
+    plot.choose.menu().aboutToShow.emit()  # as the menu opens
+    sweep.choose.menu().aboutToShow.emit()
+    assert plot.checks["signsgd"].text() == "signSGD" == sweep.checks["signsgd"].text()
+    session.training.set_epochs(2)
+    plot.set_chosen(["sgd", "signsgd"])
+    with qtbot.waitSignal(session.comparison.finished, timeout=20000) as blocker:
+        plot.button.click()
+    assert [run.name for run in blocker.args[0]] == ["sgd", "signsgd"]
+    assert plot.curve_lengths() == {"sgd": 2, "signsgd": 2}
