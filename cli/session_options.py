@@ -20,7 +20,7 @@ _MODEL_OPTIONS = {"graph": "seed", "data": None, "weights": None, "optimizer": "
                   "shuffle": False, "clip_value": None, "clip_norm": None,
                   "seed": SEED.default, "sample": 0, "holdout": None, "early_stop": None,
                   "optimizer_file": None,
-                  "loss": None, "delta": None, "break": None}
+                  "loss": None, "delta": None, "break": None, "ops": None}
 
 
 def refuse_model_options(args: argparse.Namespace, why: str) -> None:

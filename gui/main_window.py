@@ -3,8 +3,6 @@ table below (dock widgets the user can move, hide or float), menus, toolbar, sta
 
 from __future__ import annotations
 
-import contextlib
-import math
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -68,7 +66,6 @@ from gui.plots.trajectory_plot import TrajectoryPlot
 from gui.quit_guard import QuitGuard
 from gui.remembered import RememberedView, reset_settings
 from gui.session import Session
-from gui.settings import read_bool, write_config
 from gui.shortcuts_dialog import show_shortcuts
 from gui.snapshot import Snapshot
 from gui.status_line import StatusBar
@@ -80,13 +77,13 @@ from gui.theme import (
     panel_stylesheet,
     use_theme,
 )
+from gui.window_settings import WindowSettings
 
 DEFAULT_SIZE = (1600, 1000)
 #: Shares of the window's width and height the control column and the bottom panels
 #: start with (clamped to sensible pixel sizes); the graph gets the rest.
 CONTROLS_SHARE = 0.21
 BOTTOM_SHARE = 0.25
-SETTINGS_VERSION = 1
 
 
 def fitting_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -205,10 +202,16 @@ class MainWindow(QMainWindow):
             tools, self.plot_tabs, self.compare_plot, session, self.actions,
             theme=lambda: self.theme, desk_theme=self.graph_theme,
             redraw_step=self._redraw_step))
+        self.window_settings = WindowSettings(
+            settings, self, session, theme=lambda: self.theme, theme_chosen=self.theme_chosen,
+            set_theme=self.set_theme, loss_plot=self.loss_plot, legends=self.legends_action,
+            follow=self.actions["follow"], graph_view=self.graph_view,
+            plot_tabs=self.plot_tabs, compare_plot=self.compare_plot)
         #: What the remembered settings change, for naming and resetting them.
         self.remembered = RememberedView(
             settings, session, self.theme_chosen, lambda: self.theme, self.set_theme,
-            self.set_view_options, self.loss_plot.log_scale, self.legends_action,
+            self.window_settings.set_view_options, self.loss_plot.log_scale,
+            self.legends_action,
             self.actions["follow"], self.graph_only_action,
             (self.controls_dock, self.plots_dock, self.weights_dock), self.toolbar, self._say)
         self.position_label = ValueLabel(
@@ -244,7 +247,8 @@ class MainWindow(QMainWindow):
         self.show_snapshot(training.snapshot())
         self.show_position(training.snapshot())
         self._style_panels(theme)
-        self._restore_settings()
+        if self.window_settings.restore():
+            self._docks_sized = True
         self.statusBar().showMessage("Ready: Right arrow trains one sample, Space plays")
         self.graph_view.setFocus()
 
@@ -758,55 +762,9 @@ class MainWindow(QMainWindow):
 
     # -- settings ------------------------------------------------------------------------
 
-    def _restore_settings(self) -> None:
-        settings = self.settings
-        if settings is None:
-            return
-        geometry = settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = settings.value("window/state")
-        if state is not None and self.restoreState(state, SETTINGS_VERSION):
-            self._docks_sized = True
-        theme_name = settings.value("view/theme")
-        if self.theme_chosen is None and isinstance(theme_name, str) and theme_name in THEMES:
-            self.set_theme(THEMES[theme_name])
-        self.set_view_options(log_scale=read_bool(settings, "plots/log_scale", False),
-                              legends=read_bool(settings, "view/legends", True),
-                              follow=read_bool(settings, "view/follow", False))
-        chosen = settings.value("compare/optimizers")
-        if isinstance(chosen, str) and chosen:
-            self.compare_plot.set_chosen(chosen.split(","))
-        tab = settings.value("plots/tab")
-        if tab is not None:
-            with contextlib.suppress(TypeError, ValueError):
-                self.plot_tabs.setCurrentIndex(int(tab))
-
-    def set_view_options(self, *, log_scale: bool, legends: bool, follow: bool) -> None:
-        """The loss plot's log scale, the graph's legends and following the stepper, their
-        menu entries checked to match."""
-        self.loss_plot.set_log_scale(log_scale)
-        self.legends_action.setChecked(legends)
-        self.graph_view.set_legends_visible(legends)
-        self.actions["follow"].setChecked(follow)
-        self.graph_view.set_following(follow)
-
     def save_settings(self) -> None:
-        settings = self.settings
-        if settings is None:
-            return
-        speed = self.session.play.speed
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState(SETTINGS_VERSION))
-        write_config(settings, self.session.training.config)
-        settings.setValue("training/speed", -1.0 if math.isinf(speed) else speed)
-        settings.setValue("plots/log_scale", self.loss_plot.log_scale.isChecked())
-        settings.setValue("plots/tab", self.plot_tabs.currentIndex())
-        settings.setValue("view/legends", self.legends_action.isChecked())
-        settings.setValue("view/follow", self.actions["follow"].isChecked())
-        settings.setValue("view/theme", self.theme.name)
-        settings.setValue("compare/optimizers", ",".join(self.compare_plot.chosen()))
-        settings.sync()
+        """Remember the window as it is now (:mod:`gui.window_settings`)."""
+        self.window_settings.save()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.quit_guard is not None and not self.quit_guard.may_close():

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def add_ops_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ops", dest="ops_file", metavar="FILE",
+    parser.add_argument("--ops", dest="ops", metavar="FILE",
                         help="ops defined as formulas (JSON: name, args, forward, "
                              "derivatives, optional domain and symbol), checked against "
                              "finite differences before use; the graph formula may call them")
@@ -44,7 +44,7 @@ def register_ops_option(args: argparse.Namespace) -> tuple[dict[str, Any], ...]:
     """
     from core.autodiff.user_ops import OpsFileError, read_ops_file, register
 
-    path = getattr(args, "ops_file", None)
+    path = getattr(args, "ops", None)
     definitions: tuple[dict[str, Any], ...] = ()
     if path is not None:
         try:
@@ -89,7 +89,7 @@ def apply_break_option(args: argparse.Namespace, graph: Graph, dataset: Dataset)
             columns = [*dataset.feature_names, dataset.target_name]
             check_clashes([d["name"] for d in ops], weights=graph.weights,
                           columns=[c for c in columns if c],
-                          where=f"--ops {args.ops_file}")
+                          where=f"--ops {args.ops}")
         breaks = () if path is None else read_break_file(path)
         args.break_entries = breaks
         return apply_breaks(graph, breaks, f"--break {path}")

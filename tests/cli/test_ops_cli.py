@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from core.autodiff import user_ops
@@ -142,6 +143,8 @@ def test_a_broken_session_resumes_bit_for_bit(capsys, tmp_path):
     assert whole["final_weights"] != unbroken["final_weights"]
     run_fails(capsys, ["train", "--session", session, "--break", path],
               "--break cannot be changed")
+    run_fails(capsys, ["inspect", "--session", session, "--ops", path],
+              "--ops cannot be changed (the session file says it)")
 
 
 # -- ops the graph calls ------------------------------------------------------------------------
@@ -206,3 +209,18 @@ def test_check_my_backward_disagrees_where_the_derivative_is_broken(capsys, tmp_
     assert run(["check-backward", example, "--break", path, "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert sorted(report["wrong"]) == ["w3", "w4", "w5", "w8"]
+
+
+def test_a_file_op_reads_the_same_as_the_built_in_in_the_landscape_and_the_sweep(
+        capsys, tmp_path):
+    path = write(tmp_path, "ops.json", [SOFTPLUS2])
+    mine = ["--ops", path, "--graph", "softplus2(a*x1 + b*x2) + c"]
+    built_in = ["--graph", "softplus(a*x1 + b*x2) + c"]
+    land = ["landscape", "--pair", "a,b", "--grid", "5", "--json"]
+    a, b = run_json(capsys, [*land, *mine]), run_json(capsys, [*land, *built_in])
+    assert np.allclose(a["loss"], b["loss"], rtol=1e-13, atol=0)
+    sweep = ["sweep", "--optimizers", "sgd,adam", "--lr-min", "0.001", "--lr-max", "0.1",
+             "--runs", "3", "--epochs", "2", "--json"]
+    c, d = run_json(capsys, [*sweep, *mine]), run_json(capsys, [*sweep, *built_in])
+    assert np.allclose([r["final_loss"] for r in c["runs"]],
+                       [r["final_loss"] for r in d["runs"]], rtol=1e-12, atol=0)
