@@ -37,7 +37,7 @@ from core.training.hyperparameters import (
     optimizer_hyperparameter,
     shown,
 )
-from core.user_files import JSONDepthError, load_json, read_text
+from core.user_files import JSONDepthError, load_json, read_text, unreadable
 
 __all__ = ["MAX_BYTES", "OptimizerDefinition", "OptimizerFileError", "check_definition",
            "read_optimizer_file"]
@@ -132,11 +132,8 @@ def read_optimizer_file(path: str | os.PathLike[str]) -> OptimizerDefinition:
     source = os.fspath(path)
     try:
         text = read_text(path, MAX_BYTES)
-    except OSError as error:
-        raise OptimizerFileError(f"{source}: cannot read the file "
-                                 f"({error.strerror or error})") from None
-    except UnicodeDecodeError:
-        raise OptimizerFileError(f"{source}: the file is not UTF-8 text") from None
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8, or a NUL in the path
+        raise OptimizerFileError(unreadable(source, error, "optimizer file")) from None
     try:
         document = load_json(text, _MAX_DEPTH, parse_constant=_refuse_constant)
     except JSONDepthError as error:

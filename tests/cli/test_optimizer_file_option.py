@@ -111,6 +111,6 @@ def test_bad_files_exit_2_in_one_line(capsys, tmp_path, content, words):
 
 def test_a_missing_file_and_two_files(capsys, tmp_path, shift):
     run_fails(capsys, ["train", "--optimizer-file", str(tmp_path / "none.json")],
-              "cannot read the file")
+              "none.json: no such file")
     run_fails(capsys, ["train", "--optimizer-file", shift, "--optimizer-file", LION],
               "--optimizer-file: give one file")

@@ -222,11 +222,12 @@ def test_bad_files_are_refused_in_one_line_naming_the_problem(tmp_path, document
 def test_huge_folders_and_fifos_are_refused_without_reading_them(tmp_path):
     big = tmp_path / "big.json"
     big.write_text(" " * (MAX_BYTES + 1))
-    with pytest.raises(OptimizerFileError, match=r"cannot read the file .*limit is 65,536"):
+    with pytest.raises(OptimizerFileError,
+                       match="65,537 bytes; optimizer files are limited to 65,536 bytes"):
         read_optimizer_file(big)
-    with pytest.raises(OptimizerFileError, match="cannot read the file"):
+    with pytest.raises(OptimizerFileError, match="is a directory, not an? optimizer file"):
         read_optimizer_file(tmp_path)
-    with pytest.raises(OptimizerFileError, match="cannot read the file"):
+    with pytest.raises(OptimizerFileError, match="missing.json: no such file"):
         read_optimizer_file(tmp_path / "missing.json")
     if hasattr(os, "mkfifo"):
         fifo = tmp_path / "fifo"
