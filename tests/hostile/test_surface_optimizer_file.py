@@ -30,7 +30,8 @@ def test_a_huge_file_is_refused_by_its_size(tmp_path):
     path = tmp_path / "huge.json"
     with path.open("wb") as out:
         out.truncate(1 << 30)  # 1 GiB of holes: refused from its size, never read
-    refused("train", "--optimizer-file", str(path), words="the file is 1 GiB; optimizer files are limited to 64 KiB")
+    refused("train", "--optimizer-file", str(path),
+            words="the file is 1 GiB; optimizer files are limited to 64 KiB")
 
 
 def test_a_100000_deep_file_is_one_line(tmp_path):

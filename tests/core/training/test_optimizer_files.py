@@ -225,9 +225,9 @@ def test_huge_folders_and_fifos_are_refused_without_reading_them(tmp_path):
     with pytest.raises(OptimizerFileError,
                        match="65,537 bytes; optimizer files are limited to 65,536 bytes"):
         read_optimizer_file(big)
-    with pytest.raises(OptimizerFileError, match="is a directory, not an? optimizer file"):
+    with pytest.raises(OptimizerFileError, match=r"is a directory, not an? optimizer file"):
         read_optimizer_file(tmp_path)
-    with pytest.raises(OptimizerFileError, match="missing.json: no such file"):
+    with pytest.raises(OptimizerFileError, match=r"missing\.json: no such file"):
         read_optimizer_file(tmp_path / "missing.json")
     if hasattr(os, "mkfifo"):
         fifo = tmp_path / "fifo"
