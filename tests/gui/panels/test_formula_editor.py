@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from core.autodiff.formula import FormulaError, parse_formula
 from core.data.datasets import load_dataset
+from core.presets import PRESETS
 
 
 def _type(editor, text):
@@ -89,4 +90,5 @@ def test_the_datas_column_names_can_be_used(editor, training, window, tmp_path):
 
 def test_choosing_a_preset_shows_its_formula(window, editor):
     window.presets_menu.entries["xor"].trigger()
-    assert editor.formula_text().startswith("sigmoid(v1*tanh(")
+    assert editor.formula_text() == PRESETS["xor"].formula
+    assert editor.formula_text().startswith("z1 = w11*x1 + w12*x2 + b1\nh1 = tanh(z1)\n")
