@@ -32,6 +32,9 @@ teacher and opened by path::
           "reveal": true                    # the lesson's break revealed and undone
         }
       ],
+      "optimizers": [{"name": "lion", "hyperparameters": ..., "update": ...}],
+                                            # optional: optimizers the stops name
+                                            # (core.training.optimizer_files)
       "ops": [{"name": ..., "args": ..., "forward": ..., "derivatives": ...}],
                                             # optional: ops the formulas call
                                             # (core.autodiff.user_ops)
@@ -90,7 +93,8 @@ MAX_TITLE_CHARS = 200
 #: Most nodes a stop's view names.
 MAX_VIEW_NODES = 64
 
-_TOP_KEYS = {"format", "version", "title", "description", "graph", "stops", "ops", "break"}
+_TOP_KEYS = {"format", "version", "title", "description", "graph", "stops", "ops", "break",
+             "optimizers"}
 _STOP_KEYS = {"caption", "graph", "optimizer", "steps", "stepper", "plot", "compare",
               "gradient_check", "spotlight", "hide", "view", "reveal"}
 
@@ -220,6 +224,13 @@ def parse_lesson(data: Any, name: str = "lesson", *,
         ops, breaks = lesson_extensions(data, name)  # registered before any stop's formula
     except ValueError as error:
         raise LessonError(str(error)) from None
+    from core.training.optimizers import HyperparameterError, register_definitions
+
+    try:  # registered, so the stops may name them
+        added = register_definitions(data.get("optimizers", []), f"{name}: \"optimizers\"")
+    except HyperparameterError as error:
+        raise LessonError(str(error)) from None
+    optimizers = [*optimizers, *added] if optimizers else optimizers
     stops = data.get("stops")
     if not isinstance(stops, list) or not stops:
         raise LessonError(f"{name}: \"stops\" must be a non-empty list")

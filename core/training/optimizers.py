@@ -64,6 +64,7 @@ __all__ = [
     "make_optimizer",
     "optimizer_class",
     "optimizer_from_definition",
+    "register_definitions",
     "register_optimizer",
     "resolve_optimizer",
 ]
@@ -511,6 +512,22 @@ def load_optimizer_file(path: str | os.PathLike[str]) -> type[Optimizer]:
     """
     cls = optimizer_from_definition(read_optimizer_file(path).document, os.fspath(path))
     return register_optimizer(cls)
+
+
+def register_definitions(documents: object, source: str) -> tuple[str, ...]:
+    """Check and register a list of optimizer definitions (a lesson's ``optimizers``);
+    their names, in order.
+
+    Raises
+    ------
+    OptimizerFileError
+        For something that is not a list of valid definitions, or a built-in name.
+    """
+    if not isinstance(documents, list):
+        raise OptimizerFileError(f"{source} must be a list of optimizer definitions")
+    classes = [optimizer_from_definition(d, f"{source} {i}")
+               for i, d in enumerate(documents, start=1)]
+    return tuple(register_optimizer(cls).name for cls in classes)
 
 
 def resolve_optimizer(name: str, definition: Mapping[str, Any] | None = None

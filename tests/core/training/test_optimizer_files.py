@@ -370,3 +370,35 @@ def test_a_preset_with_a_bad_definition_is_refused(tmp_path, registered):
     with pytest.raises(PresetError, match=r"xor_lion.json: .*unknown name 'q'"):
         read_preset(path)
     assert "lion" not in OPTIMIZERS
+
+
+# -- lessons ---------------------------------------------------------------------------
+
+
+def _lesson(optimizers, optimizer="lion"):
+    return {"format": "backprop-explorer-lesson", "version": 1, "title": "Lion",
+            "optimizers": optimizers,
+            "stops": [{"caption": "Lion steps by a sign.", "optimizer": optimizer}]}
+
+
+def test_a_lesson_embeds_the_optimizers_its_stops_name(registered):
+    from core.lessons import parse_lesson
+
+    lion = json.loads((FOLDER / "lion.json").read_text())
+    lesson = parse_lesson(_lesson([lion]), "lion-lesson.json", optimizers=list(BUILT_IN))
+    assert lesson.stops[0].optimizer == "lion"
+    assert OPTIMIZERS["lion"].definition["update"] == lion["update"]
+
+
+@pytest.mark.parametrize(("optimizers", "words"), [
+    ({"name": "lion"}, "lion-lesson.json: \"optimizers\" must be a list"),
+    ([{"name": "lion", "hyperparameters": {"lr": 1}, "update": ["w = g(w)"]}],
+     "lion-lesson.json: \"optimizers\" 1: update: unknown function 'g'"),
+    ([], "unknown optimizer 'lion'"),
+])
+def test_a_lessons_bad_optimizers_are_one_line(registered, optimizers, words):
+    from core.lessons import LessonError, parse_lesson
+
+    with pytest.raises(LessonError) as info:
+        parse_lesson(_lesson(optimizers), "lion-lesson.json", optimizers=list(BUILT_IN))
+    assert words in str(info.value) and "\n" not in str(info.value)
