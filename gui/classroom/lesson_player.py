@@ -234,8 +234,9 @@ class LessonPlayer(QObject):
             training.set_graph(self._graph(stop.graph, where))
         if stop.optimizer is not None and stop.optimizer != training.optimizer_name:
             training.set_optimizer(stop.optimizer)
+        said = ""
         if self.lesson is not None and self.lesson.breaks:  # broken on purpose, or revealed
-            self._broken(self.lesson.breaks, stop.reveal, where)
+            said = self._broken(self.lesson.breaks, stop.reveal, where)
         session.play.pause()
         training.reset()
         if stop.steps:
@@ -270,6 +271,8 @@ class LessonPlayer(QObject):
         else:
             stage.graph_view.hide_number(None)
             stage.weights_table.set_hidden(None)
+        if said:  # what a reveal replaced, after the reset's own line
+            stage.status(said)
 
     def _open_check(self) -> None:
         """Show the gradient check (remembering how its dock was); while presenting, the
@@ -332,15 +335,15 @@ class LessonPlayer(QObject):
                 self._dock_height = dock.height()
             window.resizeDocks([dock], [dock.height() + short], vertical)
 
-    def _broken(self, breaks: tuple[dict[str, Any], ...], revealed: bool, where: str) -> None:
+    def _broken(self, breaks: tuple[dict[str, Any], ...], revealed: bool, where: str) -> str:
+        """The lesson's breaks on the session (none at a stop that reveals them); what a
+        reveal replaced, in words."""
         from gui.files.ops_menu import lesson_breaks
 
         try:
-            said = lesson_breaks(self.stage.session.training, breaks, revealed)
+            return lesson_breaks(self.stage.session.training, breaks, revealed)
         except ValueError as problem:
             raise LessonError(f"{where}: \"break\": {problem}") from None
-        if said:
-            self.stage.status(said)
 
     @staticmethod
     def _graph(spec: str, where: str) -> Graph:

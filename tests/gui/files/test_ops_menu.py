@@ -107,6 +107,8 @@ def test_the_lab_lesson_breaks_h2_until_its_reveal(window):
     assert "(1 + σ(" in position.caption
     window.lessons.go(5)
     assert not training.graph.breaks
+    assert window.statusBar().currentMessage() == (
+        "Revealed: node h2 (sigmoid): d/da: σ(a)·(1 + σ(a)) instead of σ(a)·(1 − σ(a))")
     assert verdict(training) == "correct"
     window.lessons.go(0)  # going back breaks it again
     assert training.graph.breaks
