@@ -407,10 +407,7 @@ class TrainingConfig:
         else:
             graph, preset = _resolve_with_columns(self.graph, tuple(dataset.feature_names),
                                                   dataset.target_name)
-        from core.autodiff.breaks import apply_breaks
-
-        graph = with_loss(graph, self.loss, self.delta)
-        return _extension("breaks", self.breaks, graph, apply=apply_breaks), preset
+        return _broken(with_loss(graph, self.loss, self.delta), self.breaks), preset
 
     def load_data(self) -> Dataset:
         """The dataset, checked to have the features the graph uses.
@@ -525,23 +522,30 @@ class TrainingConfig:
         return cls.from_dict(values)
 
 
-def _extension(field: str, value: object, graph: Any, apply: Any = None) -> Any:
+def _extension(field: str, value: object, graph: str) -> tuple[dict[str, Any], ...]:
     """``ops`` (file-defined ops, registered, with those of the registry the formula calls)
-    or ``breaks`` checked, or with ``apply`` the breaks applied to ``graph``: see
-    :mod:`core.autodiff.user_ops` and :mod:`core.autodiff.breaks`."""
+    or ``breaks``, checked: see :mod:`core.autodiff.user_ops`, :mod:`core.autodiff.breaks`."""
     from core.autodiff.breaks import check_breaks
     from core.autodiff.user_ops import OpsFileError, embed
     from core.presets import PRESETS
 
     try:
-        if apply is not None:
-            return apply(graph, value, field)
         if field == "ops":  # a preset's ops are those its formula calls
             preset = PRESETS.get(graph.strip()) if isinstance(graph, str) else None
             return embed(value, graph if preset is None else preset.formula)
         return check_breaks(value, field)
     except OpsFileError as error:
         raise ConfigError(field, str(error)) from None
+
+
+def _broken(graph: Graph, breaks: Sequence[Mapping[str, Any]]) -> Graph:
+    """``graph`` with ``breaks`` applied (:func:`core.autodiff.breaks.apply_breaks`)."""
+    from core.autodiff.breaks import BreakError, apply_breaks
+
+    try:
+        return apply_breaks(graph, breaks, "breaks")
+    except BreakError as error:
+        raise ConfigError("breaks", str(error)) from None
 
 
 def _refuse_constant(name: str) -> float:
