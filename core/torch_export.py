@@ -172,7 +172,8 @@ def torch_script(graph: Graph, weights: Sequence[float] | np.ndarray,
         tree = substitute(row.forward, bindings)
         if _named(node, graph, uses):
             names[node.id] = _variable_name(node, graph, taken, counter)
-            lines.append(f"{names[node.id]} = {python_source(tree, flavour='torch')}")
+            lines.append(f"{names[node.id]} = "
+                         f"{python_source(tree, flavour='torch', readable=True)}")
             trees[node.id] = Var(names[node.id])
         else:
             trees[node.id] = tree

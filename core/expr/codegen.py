@@ -44,8 +44,19 @@ def number_source(value: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+#: How tightly each kind of node binds in Python, for :func:`python_source`'s readable text.
+_SUM, _PRODUCT, _NEGATION, _POWER, _PRIMARY = range(1, 6)
+_LEVELS = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}
+
+
+def _level(node: Expr) -> int:
+    if isinstance(node, Binary):
+        return _LEVELS[node.op]
+    return _NEGATION if isinstance(node, Unary) else _PRIMARY
+
+
 def python_source(expr: Expr, names: Mapping[str, str] | None = None,
-                  flavour: Flavour = "scalar") -> str:
+                  flavour: Flavour = "scalar", *, readable: bool = False) -> str:
     """Python text for ``expr``, every operation parenthesised as the tree says.
 
     Parameters
@@ -61,8 +72,14 @@ def python_source(expr: Expr, names: Mapping[str, str] | None = None,
         runs in decides which implementation: :data:`~core.expr.functions.SCALAR_NAMESPACE`
         or :data:`~core.expr.functions.ARRAY_NAMESPACE`); ``torch`` writes each function's
         PyTorch source.
+    readable
+        Text for people (an exported script): only the parentheses without which Python
+        would read another tree (``w1 * x1 + w2 * x2``, ``a - (b - c)``, ``(-a) ** 2``), so
+        the same operations still run in the same order.
     """
     given = names or {}
+    if readable:
+        return _readable(expr, given, flavour)
 
     def source(node: Expr) -> str:
         if isinstance(node, Num):
@@ -80,7 +97,47 @@ def python_source(expr: Expr, names: Mapping[str, str] | None = None,
         if flavour == "torch":
             function = FUNCTIONS.get(node.func)
             if function is not None:
-                return "(" + function.torch.format(*args) + ")"
+                return "(" + function.torch.format(*_tensors(node.args, args)) + ")"
+        return f"{_name(node.func, 'the function')}({', '.join(args)})"
+
+    return source(expr)
+
+
+def _tensors(nodes: Sequence[Expr], texts: Sequence[str]) -> list[str]:
+    """A torch function's arguments: a constant becomes a float64 tensor (torch.maximum,
+    a comparison's ``.to`` take tensors only)."""
+    return [f"torch.tensor({text}, dtype=torch.float64)" if isinstance(node, Num) else text
+            for node, text in zip(nodes, texts, strict=True)]
+
+
+def _readable(expr: Expr, given: Mapping[str, str], flavour: Flavour) -> str:
+    def operand(node: Expr, wrap: bool) -> str:
+        text = source(node)
+        return f"({text})" if wrap else text
+
+    def source(node: Expr) -> str:
+        if isinstance(node, Num):
+            return number_source(node.value)
+        if isinstance(node, Var):
+            text = given.get(node.name)
+            if text is None:
+                return _name(node.name, "the variable")
+            return text if _ATOM.fullmatch(text) else f"({text})"
+        if isinstance(node, Unary):
+            return "-" + operand(node.operand, _level(node.operand) < _NEGATION)
+        if isinstance(node, Binary):
+            level = _LEVELS[node.op]
+            if node.op == "**":  # right-associative; `a ** -b` needs no parentheses
+                left = operand(node.left, _level(node.left) <= level)
+                right = operand(node.right, _level(node.right) < _NEGATION)
+            else:  # left-associative: a - (b - c) keeps its parentheses
+                left = operand(node.left, _level(node.left) < level)
+                right = operand(node.right, _level(node.right) <= level)
+            return f"{left} {node.op} {right}"
+        args = [source(a) for a in node.args]
+        function = FUNCTIONS.get(node.func) if flavour == "torch" else None
+        if function is not None:
+            return function.torch.format(*_tensors(node.args, args))
         return f"{_name(node.func, 'the function')}({', '.join(args)})"
 
     return source(expr)

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.expr.codegen import compile_lambda, define, number_source, python_source
+from core.expr.codegen import (
+    compile_lambda,
+    define,
+    namespace_of,
+    number_source,
+    python_source,
+)
 from core.expr.evaluate import evaluate, kink_distance
 from core.expr.functions import FUNCTIONS, SCALAR_ERRORS
 from core.expr.parse import parse_expression
@@ -68,6 +74,43 @@ def test_generated_scalar_code_and_the_tree_walk_agree_bit_for_bit(tree, point):
 def test_the_source_parses_back_to_the_same_tree(tree):
     # Every operation parenthesised: reading the source back gives the tree itself.
     assert parse_expression(python_source(tree)) == tree
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees, values)
+def test_readable_source_is_the_same_tree_and_the_same_bits(tree, point):
+    # Only the parentheses Python needs, yet it reads back to the tree and computes the
+    # very same operations.
+    text = python_source(tree, readable=True)
+    assert parse_expression(text) == tree
+    function = define(f"def f({', '.join(VARIABLES)}):\n    return {text}\n", "<test>",
+                      namespace_of("scalar"))["f"]
+    assert _outcome(lambda: function(*(point[v] for v in VARIABLES))) == \
+        _outcome(lambda: evaluate(tree, point))
+
+
+@pytest.mark.parametrize(("text", "readable"), [
+    ("a*b + c*d", "a * b + c * d"),
+    ("a - (b - c)", "a - (b - c)"),
+    ("(a - b) - c", "a - b - c"),
+    ("a / (b * c)", "a / (b * c)"),
+    ("-a**2", "-a ** 2.0"),
+    ("(-a)**2", "(-a) ** 2.0"),
+    ("(a**b)**c", "(a ** b) ** c"),
+    ("a**b**c", "a ** b ** c"),
+    ("a ** -b", "a ** -b"),
+    ("-(a + b)", "-(a + b)"),
+    ("tanh(a + b) * 2", "tanh(a + b) * 2.0"),
+])
+def test_readable_source_has_only_the_parentheses_python_needs(text, readable):
+    assert python_source(parse_expression(text), readable=True) == readable
+
+
+def test_torch_functions_take_constants_as_float64_tensors():
+    tree = parse_expression("max(0, a) + step(2)")
+    assert python_source(tree, flavour="torch", readable=True) == (
+        "torch.maximum(torch.tensor(0.0, dtype=torch.float64), a) + "
+        "(torch.tensor(2.0, dtype=torch.float64) > 0).to(torch.float64)")
 
 
 def test_operations_are_parenthesised_as_the_tree_says():
