@@ -96,6 +96,8 @@ BUILTIN_NAMES: frozenset[str] = frozenset(OPS) | frozenset(EXPR_FUNCTIONS)
 
 #: The definitions of the ops registered so far, by name (the op table holds their rows).
 _REGISTERED: dict[str, dict[str, Any]] = {}
+#: Checked definitions (as JSON) -> their rows: registering one is not checking it again.
+_CHECKED: dict[str, Op] = {}
 
 
 class OpsFileError(ValueError):
@@ -193,7 +195,12 @@ def check_entry(entry: Any, where: str, *, extra: Sequence[str] = ()
     definition = check_fields(entry, where, extra=extra)
     op = build_op(definition, _named(where, definition["name"]))
     check_derivatives(op, definition, _named(where, definition["name"]))
+    _CHECKED[_key(definition)] = op
     return definition
+
+
+def _key(definition: Mapping[str, Any]) -> str:
+    return json.dumps(definition, sort_keys=True)
 
 
 def _named(where: str, name: str) -> str:
@@ -442,12 +449,13 @@ def register(definitions: Sequence[Mapping[str, Any]], where: str = "ops") -> tu
         if isinstance(name, str) and _REGISTERED.get(name) == dict(definition):
             rows.append(OPS[name])
             continue
-        if isinstance(name, str) and name in _REGISTERED:
-            unregister([name])
-        checked = check_entry(definition, f"{where}: entry {number}")
-        op = build_op(checked, _named(where, checked["name"]))
+        # Checked before anything is replaced: a refused one leaves the table as it was.
+        op = _CHECKED.get(_key(definition)) if isinstance(definition, Mapping) else None
+        if op is None:
+            checked = check_entry(definition, f"{where}: entry {number}")
+            op = _CHECKED[_key(checked)]
         _install(op)
-        _REGISTERED[op.name] = checked
+        _REGISTERED[op.name] = dict(op.definition or {})
         rows.append(op)
     return tuple(rows)
 

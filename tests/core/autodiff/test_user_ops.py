@@ -225,3 +225,11 @@ def test_registering_a_corrected_definition_replaces_the_row():
         assert OPS["softplus2"] is row
         assert row.symbol == "sp"
     assert "softplus2" not in OPS
+
+
+def test_a_refused_redefinition_leaves_the_registered_op_as_it_was():
+    with registered_ops([SOFTPLUS2]) as (row,):
+        with pytest.raises(OpsFileError, match="dsoftplus2/dz is wrong"):
+            user_ops.register([{**SOFTPLUS2, "derivatives": ["1"]}])
+        assert OPS["softplus2"] is row
+        assert registered()[0]["derivatives"] == ["sigmoid(z)"]
