@@ -456,9 +456,12 @@ def _rule_lines(optimizer: Optimizer, weight_name: str, old: float, new: float, 
             lines.append(_statement_line(statement.target, statement.expr, shown,
                                          prelude[statement.target]))
             shown[statement.target] = prelude[statement.target]
-    for statement in optimizer.update_rule:
+    # A weight's or a state's last assignment is the optimizer's own number.
+    last = {statement.target: i for i, statement in enumerate(optimizer.update_rule)}
+    for i, statement in enumerate(optimizer.update_rule):
         key = statement.target
-        result = results[key] if key in results else _value(statement.expr, values)
+        own = key in results and last[key] == i
+        result = results[key] if own else _value(statement.expr, values)
         label = weight_name if key == "w" else f"{key}[{weight_name}]"
         lines.append(_statement_line(label, statement.expr, values, result,
                                      6 if key == "w" else 4))

@@ -223,3 +223,18 @@ def test_plans_of_every_preset_leave_no_placeholder(name):
     for position in plan.positions:
         for text in (position.text, position.caption):
             assert "{" not in text and "out" not in text.split(), text
+
+
+def test_a_state_set_twice_shows_each_step_and_ends_with_the_trainers_number(seed, data):
+    document = {"name": "twice", "hyperparameters": {"lr": 0.1}, "state": ["m"],
+                "update": ["m = 2 * g", "m = 0.5 * m + g", "w = w - lr * m"]}
+    made = optimizer_from_definition(document)(9)
+    trainer, plan = _plan(seed, data, made, 2)
+    update = plan.positions[-1].update
+    g = update.grad
+    first, second, step = update.lines
+    assert first == f"m[w9] = 2·{_factor(g)} = {number(2 * g)}"
+    assert second.startswith(f"m[w9] = 0.5·{_factor(2 * g)} + ")
+    assert second.endswith(f"= {number(update.state_after['m'])}")
+    assert update.state_after["m"] == 0.5 * (2 * g) + g
+    assert step.endswith(f"= {number(trainer.step_sample().weights[-1], 6)}")
