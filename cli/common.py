@@ -25,6 +25,7 @@ from core.inputs import (
     parse_weights,
     resolve_inputs,
 )
+from core.numbers import number
 from core.presets import Preset
 from core.training.loss_options import add_loss_options, choose_loss
 from core.training.ops_options import add_ops_options, apply_break_option, register_ops_option
@@ -117,7 +118,8 @@ def to_json(value: Any) -> Any:
 
 
 def format_number(value: float, digits: int = 6) -> str:
-    return f"{value:.{digits}g}"
+    """A computed number in text output: :func:`core.numbers.number` in ASCII."""
+    return number(value, digits, plain=True)
 
 
 def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:

@@ -33,6 +33,7 @@ import numpy as np
 from core.autodiff.engine import Trace, evaluate
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
+from core.numbers import number
 
 __all__ = ["CURRENT_POINTS", "HEADROOM", "LARGE_POINTS", "LARGE_RANGE", "MAX_POINTS",
            "POINTS_PER_SCALE", "SCALES", "Point", "forward_dict", "notebook_aliases",
@@ -259,11 +260,11 @@ def _draw(graph: Graph, dataset: Dataset, plan: _Plan, current: np.ndarray | Non
             kind = "the current weights"
         elif plan.kind == "scale":
             w = rng.normal(0.0, scale, size=n_weights)
-            kind = f"weights ~ N(0, {scale:.3g}²)"
+            kind = f"weights ~ N(0, {number(scale, 3)}²)"
         else:
             w = rng.normal(0.0, 1.0, size=n_weights)
             w[plan.index] = plan.sign * magnitude
-            kind = (f"{graph.weights[plan.index]} = {w[plan.index]:.4g}, "
+            kind = (f"{graph.weights[plan.index]} = {number(w[plan.index])}, "
                     "others ~ N(0, 1)")
         trace = evaluate(graph, x, y, w)
         if _fits(trace):

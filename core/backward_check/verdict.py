@@ -85,6 +85,7 @@ from core.backward_check.exact import (
     rounding_bounds,
 )
 from core.backward_check.points import Point
+from core.numbers import number
 
 __all__ = ["CLOSE_CALL", "NUMERICAL_MESSAGE", "TOLERANCE_FACTOR", "Verdict",
            "WeightVerdict", "judge", "tolerances"]
@@ -367,7 +368,7 @@ def _message(points: Sequence[Point], weights: Sequence[WeightVerdict], worst: W
              step: float | None, correct: bool) -> str:
     if correct:
         return (f"correct at all {len(points)} points (the largest error is "
-                f"{worst.ratio:.2g} of the tolerance)")
+                f"{number(worst.ratio, 2)} of the tolerance)")
     at = points[worst.worst_point].describe()
     if step is not None:
         return (f"{NUMERICAL_MESSAGE} (a difference quotient with a step near {step:.0e}): "

@@ -12,7 +12,6 @@ numbers are computed from) by :func:`core.expr.text.words` and
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 from core.autodiff.graph import Graph, Node
@@ -20,23 +19,11 @@ from core.autodiff.ops import Op
 from core.expr.functions import FUNCTIONS
 from core.expr.text import MINUS, is_compound, with_numbers, words
 from core.expr.tree import Call, Var
+from core.numbers import number
 
 __all__ = ["MINUS", "d", "derivative_numbers", "derivative_words", "forward_numbers",
            "forward_words", "is_compound", "kind_words", "local_rules", "name", "number",
            "of_phrase", "operand_names", "operand_values"]
-
-
-def number(value: float, digits: int = 4) -> str:
-    """``value`` with ``digits`` significant digits and a real minus sign (−0.01234)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+∞" if value > 0 else f"{MINUS}∞"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", MINUS)
 
 
 def name(node: Node) -> str:

@@ -4,7 +4,6 @@ where it is worst (the weights themselves are ringed in red)."""
 
 from __future__ import annotations
 
-import math
 from html import escape
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel
 
 from core.backward_check.checker import BackwardCheckReport
+from gui.formatting import short_number
 from gui.graph.view import GraphView
 from gui.theme import VERDICT_COLOURS, VERDICT_SYMBOLS
 
@@ -36,7 +36,7 @@ def legend_html(report: BackwardCheckReport, labels: dict[str, str]) -> str:
     else:
         lines = [f"<b>{name}</b> on {report.samples} samples:"]
         for f in flagged[:MOST_LISTED]:
-            error = "nan" if math.isnan(f.max_relative_error) else f"{f.max_relative_error:.2g}"
+            error = short_number(f.max_relative_error, 2)
             mark = _verdict(f.verdict, f"{VERDICT_SYMBOLS[f.verdict]} <b>{escape(f.key)}</b>")
             lines.append(f"{mark} ({escape(labels.get(f.name, f.name))})"
                          f": error {error}, worst sample {f.worst_sample}")

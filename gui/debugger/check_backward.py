@@ -12,7 +12,6 @@ the app keeps running.
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ from core.backward_check.checker import (
 from core.backward_check.points import notebook_aliases
 from core.backward_check.sandbox import DEFAULT_TIMEOUT
 from core.data.datasets import Dataset
+from gui.formatting import short_number
 from gui.graph.verdict_mark import WeightMark
 
 PYTHON_FILTER = "Python files (*.py);;All files (*)"
@@ -84,7 +84,7 @@ def weight_marks(report: BackwardCheckReport) -> dict[str, WeightMark]:
             marks[finding.name] = WeightMark("correct")
             continue
         error = finding.max_relative_error
-        size = "nan" if math.isnan(error) else f"{error:.2g}"
+        size = short_number(error, 2)
         marks[finding.name] = WeightMark(finding.verdict,
                                          f"error {size}, worst sample {finding.worst_sample}")
     return marks
@@ -104,8 +104,8 @@ def summary(report: BackwardCheckReport) -> str:
             if f.verdict == "correct":
                 continue
             lines.append(f"  {f.key}: wrong at {f.wrong_points} of {report.samples} points; "
-                         f"worst at sample {f.worst_sample}: yours {f.student:.6g}, exact "
-                         f"{f.exact:.6g}")
+                         f"worst at sample {f.worst_sample}: yours "
+                         f"{short_number(f.student, 6)}, exact {short_number(f.exact, 6)}")
     if report.message:
         lines.append(report.message[0].upper() + report.message[1:] + ".")
     if report.forward is not None:

@@ -388,7 +388,7 @@ class GradCheckPanel(QWidget):
         sample = f"sample {snapshot.sample}" if snapshot is not None else ""
         self.overall_label.setText(
             f"‖g − g<sub>num</sub>‖ / (‖g‖ + ‖g<sub>num</sub>‖) = "
-            f"<b>{report.relative_error:.2e}</b> "
+            f"<b>{short_number(report.relative_error, 3)}</b> "
             f"<span style='background:{fill}; color:{ink}'>&nbsp;"
             f"{VERDICT_SYMBOLS[report.verdict]} {report.verdict}&nbsp;</span> "
             f"<small>{sample}</small>")
@@ -414,10 +414,10 @@ class GradCheckPanel(QWidget):
             verdict_item.setBackground(QBrush(QColor(fill)))
             verdict_item.setForeground(QBrush(QColor(ink)))
             verdict_item.setToolTip(
-                f"{label}: {c.verdict}. |analytic − numeric| = {difference:.3g}; the finite "
-                "difference resolves "
-                f"{c.noise:.3g} here (truncation {c.truncation:.2g}, rounding "
-                f"{c.rounding:.2g}, times 2)")
+                f"{label}: {c.verdict}. |analytic − numeric| = {short_number(difference, 3)}; "
+                f"the finite difference resolves {short_number(c.noise, 3)} here (truncation "
+                f"{short_number(c.truncation, 2)}, rounding {short_number(c.rounding, 2)}, "
+                "times 2)")
 
     def verdict_of(self, weight: str) -> str:
         """The verdict the table shows for ``weight`` (from its cell's tooltip)."""

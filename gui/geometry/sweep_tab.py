@@ -45,6 +45,7 @@ from core.inputs import NumberError, parse_number
 from core.training.hyperparameters import HyperparameterError
 from core.training.optimizers import OPTIMIZERS
 from core.training.sweep import MAX_RUNS, SweepError, SweepResult, SweepRun, learning_rates
+from gui.formatting import short_number
 from gui.geometry.sweep_runner import SweepRunner
 from gui.geometry.sweep_worker import SweepRequest
 from gui.plain_text import plain_label, tooltip_text
@@ -90,18 +91,19 @@ def format_divergence(diverged: Mapping[str, Any], epochs: int | None = None) ->
 def describe_run(run: SweepRun, epochs: int | None = None) -> str:
     """A run in a few lines: optimizer and lr, its losses, where it diverged."""
     title = optimizer_title(run.optimizer)
-    lines = [f"{title}, lr {run.lr:.4g}"]
+    lines = [f"{title}, lr {short_number(run.lr)}"]
     if run.diverged is not None:
         lines.append(format_divergence(run.diverged, epochs))
-        lines.append(f"loss before it diverged {run.final_loss:.4g}")
+        lines.append(f"loss before it diverged {short_number(run.final_loss)}")
     else:
-        lines.append(f"final loss {run.final_loss:.4g}")
+        lines.append(f"final loss {short_number(run.final_loss)}")
     if run.holdout_loss is not None:
-        lines.append(f"held-out loss {run.holdout_loss:.4g}")
+        lines.append(f"held-out loss {short_number(run.holdout_loss)}")
     if run.epoch_loss:
-        lines.append(f"epoch losses {run.epoch_loss[0]:.4g} … {run.epoch_loss[-1]:.4g}"
-                     if len(run.epoch_loss) > 1 else f"epoch loss {run.epoch_loss[0]:.4g}")
-    lines.append(f"Click: train with {title} at lr {run.lr:.4g}")
+        first, last = (short_number(run.epoch_loss[k]) for k in (0, -1))
+        lines.append(f"epoch losses {first} … {last}" if len(run.epoch_loss) > 1
+                     else f"epoch loss {first}")
+    lines.append(f"Click: train with {title} at lr {short_number(run.lr)}")
     return "\n".join(lines)
 
 
@@ -581,7 +583,8 @@ class SweepTab(QWidget):
             else:
                 # The held-out loss is in the star's tooltip: at 1024x768 a longer line
                 # wraps and takes the plot's height.
-                lines.append(f"{title}: best lr {best.lr:.3g}, loss {best.final_loss:.3g}")
+                lines.append(f"{title}: best lr {short_number(best.lr, 3)}, "
+                             f"loss {short_number(best.final_loss, 3)}")
         return lines
 
     def _show_best(self) -> None:
@@ -648,11 +651,11 @@ class SweepTab(QWidget):
         try:
             session.set_optimizer(run.optimizer, values)
         except HyperparameterError as error:
-            message = f"Cannot train with {title} at lr {run.lr:.4g}: {error}"
+            message = f"Cannot train with {title} at lr {short_number(run.lr)}: {error}"
             session.report(message)
             self._set_status(message, warning=True)
             return
-        message = f"From the sweep: training with {title} at lr {run.lr:.4g}"
+        message = f"From the sweep: training with {title} at lr {short_number(run.lr)}"
         if started:
             message += (" from the current weights (Reset to start from the initial weights, "
                         "as the sweep did)")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.training.optimizers import OPTIMIZERS
+from gui.formatting import short_number
 from gui.plain_text import plain_label
 from gui.plots.compare_chart import MAX_DOTS, CompareChart
 from gui.session import Session
@@ -148,7 +149,7 @@ class ComparePlot(QWidget):
         best = min((r for r in runs if not r.diverged and np.isfinite(r.final_loss)),
                    key=lambda r: r.final_loss, default=None)
         if best is not None:
-            notes.insert(0, f"lowest final loss: {best.title} ({best.final_loss:.4g})")
+            notes.insert(0, f"lowest final loss: {best.title} ({short_number(best.final_loss)})")
         self.status.setText("; ".join(notes) or "Done")
         self.button.setText("Compare")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core.training.config import TrainingConfig
-from gui.formatting import count
+from gui.formatting import count, short_number
 
 #: Why training cannot go on after a divergence, with what to do.
 DIVERGED = "Training diverged: press Reset (R) or lower the learning rate"
@@ -80,5 +80,5 @@ def forked(step: int, moved: Mapping[str, float] | None = None) -> str:
     """After forking the run at ``step``, with some weights ``moved`` (name: value)."""
     if not moved:
         return f"Forked at step {step}: {_FORK_TAIL}"
-    values = ", ".join(f"{name} = {value:.4g}" for name, value in moved.items())
+    values = ", ".join(f"{name} = {short_number(value)}" for name, value in moved.items())
     return f"Forked at step {step} with {values}: {_FORK_TAIL}"

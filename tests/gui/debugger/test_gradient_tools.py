@@ -38,7 +38,7 @@ def test_the_panel_shows_the_engines_numbers(tools, session):
         assert tools.panel.cell_text(name, "numeric") == short_number(check.numeric)
         assert tools.panel.cell_text(name, "verdict") == f"✓ {name}"
         assert tools.panel.verdict_of(name) == "correct"
-    assert f"{report.relative_error:.2e}" in tools.panel.overall_label.text()
+    assert f"{short_number(report.relative_error, 3)}" in tools.panel.overall_label.text()
     assert "correct" in tools.panel.overall_label.text()
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.data.datasets import Dataset
 from core.training.sweep import run_sweep
+from gui.formatting import short_number
 from gui.geometry.sweep_tab import PLOT_HINT, SweepTab, best_runs, describe_run
 
 
@@ -120,7 +121,7 @@ def test_diverged_runs_are_marked_above_the_rest_with_where_they_diverged(tab, q
     _hover(tab.plot.viewport(), _scene_pos(tab, run.lr, y[0]))
     qtbot.waitUntil(lambda: tab.hover_text != PLOT_HINT, timeout=3000)
     text = tab.plot.getViewBox().toolTip()
-    assert f"lr {run.lr:.4g}" in text
+    assert f"lr {short_number(run.lr)}" in text
     assert f"Diverged at step {run.diverged['step']} (epoch 1 of 1" in text
     assert run.diverged["detail"] in text
 
@@ -130,7 +131,8 @@ def test_hovering_a_point_shows_its_run(tab, session, qtbot):
     run = result.runs[2]
     _hover(tab.plot.viewport(), _scene_pos(tab, run.lr, run.final_loss))
     qtbot.waitUntil(lambda: tab.hover_text != PLOT_HINT, timeout=3000)
-    assert tab.hover_text.startswith(f"Adam, lr {run.lr:.4g}\nfinal loss {run.final_loss:.4g}")
+    assert tab.hover_text.startswith(f"Adam, lr {short_number(run.lr)}\n"
+                                     f"final loss {short_number(run.final_loss)}")
     assert tab.plot.getViewBox().toolTip() == tab.hover_text
 
 
@@ -144,7 +146,8 @@ def test_the_best_lr_of_each_optimizer_is_marked_and_stated(tab, session, qtbot)
         x, y = _points(tab.best_marks[name])
         np.testing.assert_allclose([x[0], y[0]], [best.lr, best.final_loss], rtol=1e-12)
         assert tab.best_marks[name].opts["symbol"] == "star"
-        lines.append(f"{title}: best lr {best.lr:.3g}, loss {best.final_loss:.3g}")
+        lines.append(f"{title}: best lr {short_number(best.lr, 3)}, "
+                     f"loss {short_number(best.final_loss, 3)}")
     assert tab.best_text() == lines
     assert tab.best_label.isVisible()
     shown = tab.best_label.text()
@@ -258,7 +261,7 @@ def test_clicking_a_point_trains_with_its_optimizer_and_lr(tab, session, qtbot):
     training = session.training
     assert training.optimizer_name == "adam"
     assert training.hyperparameters["lr"] == run.lr
-    assert f"Adam at lr {run.lr:.4g}" in tab.status.text()
+    assert f"Adam at lr {short_number(run.lr)}" in tab.status.text()
 
 
 def test_a_click_keeps_the_sessions_other_hyperparameters(tab, session, qtbot):
@@ -333,8 +336,9 @@ def test_held_out_rows_get_a_dotted_curve_and_their_loss_is_stated(tab, session,
     np.testing.assert_allclose(y, [r.holdout_loss for r in kept], rtol=1e-12)
     assert tab.holdout_curves["sgd"].opts["pen"].style() == Qt.PenStyle.DotLine
     best = best_runs(result)["sgd"]
-    assert tab.best_text() == [f"SGD: best lr {best.lr:.3g}, loss {best.final_loss:.3g}"]
-    assert f"held-out loss {best.holdout_loss:.4g}" in describe_run(best)
+    assert tab.best_text() == [f"SGD: best lr {short_number(best.lr, 3)}, "
+                               f"loss {short_number(best.final_loss, 3)}"]
+    assert f"held-out loss {short_number(best.holdout_loss)}" in describe_run(best)
     assert "held-out" in tab.summary.text()
 
 

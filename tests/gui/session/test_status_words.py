@@ -34,6 +34,6 @@ def test_counts_are_worded_in_the_singular_and_the_plural():
 def test_a_fork_names_its_step_and_the_weights_it_moved():
     assert status_words.forked(40).startswith("Forked at step 40: training continues")
     moved = status_words.forked(7, {"a": 0.123456, "b": -2.0})
-    assert moved.startswith("Forked at step 7 with a = 0.1235, b = -2: training continues")
+    assert moved.startswith("Forked at step 7 with a = 0.1235, b = \u22122: training continues")
     assert moved.endswith("Discard fork returns to it)")
     assert "sample 3 next" in status_words.viewing(12, 3)
