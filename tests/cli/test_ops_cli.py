@@ -224,3 +224,16 @@ def test_a_file_op_reads_the_same_as_the_built_in_in_the_landscape_and_the_sweep
     c, d = run_json(capsys, [*sweep, *mine]), run_json(capsys, [*sweep, *built_in])
     assert np.allclose([r["final_loss"] for r in c["runs"]],
                        [r["final_loss"] for r in d["runs"]], rtol=1e-12, atol=0)
+
+
+def test_the_example_files_check_and_break_as_they_say(capsys):
+    formula = ("w1*swish(a*x1) + w2*leaky_relu(b*x2) + w3*logcosh(c*x3) "
+               "+ w4*xlogx(x4*x4 + 1) + hypot(d*x5 + 1, e)")
+    out = run_json(capsys, ["gradcheck", "--ops", "resources/examples/ops.json",
+                            "--graph", formula, "--weights", "0.5", "--json"])
+    assert out["verdict"] == "correct"
+    out = run_json(capsys, ["gradcheck", "--break", "resources/examples/break_sigmoid.json",
+                            "--weights", "0.5", "--json"])
+    assert out["verdict"] == "wrong"
+    assert [w["name"] for w in out["weights"] if w["verdict"] == "wrong"] == \
+        ["w3", "w4", "w5", "w8"]
