@@ -21,7 +21,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,6 +36,7 @@ from core.debugger.inspection import NodeReport, Wiggle, inspect_node, wiggle
 from core.debugger.stepper import StepPosition
 from core.debugger.wording import d
 from gui.formatting import full_number, short_number
+from gui.number_spin_box import NumberSpinBox
 from gui.theme import DEFAULT_THEME, Theme
 
 #: Steps of history the weight plot shows.
@@ -132,7 +132,7 @@ class NodeInspector(QWidget):
         self.wiggle_box = QWidget()
         form = QFormLayout(self.wiggle_box)
         form.setContentsMargins(0, 0, 0, 0)
-        self.delta = QDoubleSpinBox()
+        self.delta = NumberSpinBox()
         self.delta.setObjectName("wiggle_delta")
         self.delta.setDecimals(6)
         self.delta.setRange(-1e6, 1e6)

@@ -30,7 +30,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -47,6 +46,7 @@ from gui.formatting import short_number
 from gui.geometry.landscape_plot import Arrow, LandscapePlot, Path
 from gui.geometry.landscape_square import followed_square, training_rows
 from gui.geometry.landscape_worker import LandscapeJob, LandscapePicture, LandscapeRunner
+from gui.number_spin_box import NumberSpinBox
 from gui.session.compare_worker import ComparedRun
 from gui.session.comparison_runner import ComparisonRunner
 from gui.session.training_session import TrainingSession
@@ -126,7 +126,7 @@ class LandscapeView(QWidget):
                                "off: ± span around the current point")
         self.follow.setChecked(True)
         self.follow.toggled.connect(self._on_follow)
-        self.span = QDoubleSpinBox()
+        self.span = NumberSpinBox()
         self.span.setObjectName("landscape_span")
         self.span.setPrefix("± ")
         self.span.setDecimals(3)
