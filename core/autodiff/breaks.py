@@ -148,14 +148,15 @@ def apply_breaks(graph: Graph, breaks: Sequence[Mapping[str, Any]],
     known = _APPLIED.setdefault(graph, {})
     if key not in known:  # one broken graph per graph and breaks: its code compiles once
         broken = known[key] = _apply(graph, breaks, where)
-        _UNBROKEN[broken] = graph
+        _UNBROKEN[broken] = weakref.ref(graph)
     return known[key]
 
 
 #: Graph -> breaks (as JSON) -> the broken graph.
 _APPLIED: weakref.WeakKeyDictionary[Graph, dict[str, Graph]] = weakref.WeakKeyDictionary()
-#: Broken graph -> the graph it was made from.
-_UNBROKEN: weakref.WeakKeyDictionary[Graph, Graph] = weakref.WeakKeyDictionary()
+#: Broken graph -> the graph it was made from (weakly both ways: the graph holds its broken
+#: ones through _APPLIED, and a strong reference back would keep both alive for ever).
+_UNBROKEN: weakref.WeakKeyDictionary[Graph, weakref.ref[Graph]] = weakref.WeakKeyDictionary()
 
 
 def _apply(graph: Graph, breaks: Sequence[Mapping[str, Any]], where: str) -> Graph:
@@ -242,9 +243,11 @@ def restore(graph: Graph) -> Graph:
     """``graph`` without its breaks (the same unbroken graph each time)."""
     if not graph.breaks:
         return graph
-    unbroken = _UNBROKEN.get(graph)
-    if unbroken is None or unbroken.breaks:
-        unbroken = _UNBROKEN[graph] = graph.with_breaks({})
+    reference = _UNBROKEN.get(graph)
+    unbroken = None if reference is None else reference()
+    if unbroken is None:
+        unbroken = graph.with_breaks({})
+        _UNBROKEN[graph] = weakref.ref(unbroken)
     return unbroken
 
 

@@ -174,3 +174,16 @@ def test_the_stepper_shows_the_broken_rule_with_its_numbers():
                 if graph[p.node].op == "sigmoid"}
     assert "·(1 + σ(" in captions["h2"]
     assert "·(1 − σ(" in captions["h1"]
+
+
+def test_a_broken_graph_and_its_original_are_freed_together():
+    import gc
+    import weakref
+
+    graph = resolve_graph(LAB)[0]
+    broken = apply_breaks(graph, check_breaks([SIGMOID_PLUS]))
+    assert restore(broken) is graph
+    refs = weakref.ref(graph), weakref.ref(broken)
+    del graph, broken
+    gc.collect()
+    assert refs[0]() is None and refs[1]() is None
