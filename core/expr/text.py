@@ -121,6 +121,7 @@ def _words(node: Expr, names: Mapping[str, str]) -> tuple[str, int]:
     if isinstance(node, Unary):
         operand = _words(node.operand, names)
         inner = operand[0] if operand[1] >= _PRODUCT and operand[1] != _NEGATIVE \
+            and not operand[0].startswith(MINUS) \
             else f"({operand[0]})"
         return f"{MINUS}{inner}", _NEGATIVE
     if isinstance(node, Binary):
@@ -156,7 +157,8 @@ def _binary(node: Binary, names: Mapping[str, str]) -> tuple[str, int]:
     level = _LEVEL[op]
     left_text = _wrap(left, level)
     # The right operand needs parentheses when it binds less, or as tightly after − and /
-    # (a − (b + c), a/(b·c)), or starts with a minus (a·(−b)).
-    tight = right[1] < level or (right[1] == level and op in "-/") or right[1] == _NEGATIVE
+    # (a − (b + c), a/(b·c)), or starts with a minus (a·(−b), a·(−b/c)).
+    tight = (right[1] < level or (right[1] == level and op in "-/") or right[1] == _NEGATIVE
+             or right[0].startswith(MINUS))
     right_text = f"({right[0]})" if tight else right[0]
     return f"{left_text}{_SIGN[op]}{right_text}", level

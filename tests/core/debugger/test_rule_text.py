@@ -238,3 +238,28 @@ def test_a_state_set_twice_shows_each_step_and_ends_with_the_trainers_number(see
     assert second.endswith(f"= {number(update.state_after['m'])}")
     assert update.state_after["m"] == 0.5 * (2 * g) + g
     assert step.endswith(f"= {number(trainer.step_sample().weights[-1], 6)}")
+
+
+@pytest.mark.parametrize("optimizer", [*sorted(OPTIMIZERS), "lion", "signsgd"])
+def test_a_negative_number_after_an_operator_is_in_parentheses(seed, data, optimizer):
+    made = (_file_optimizer(optimizer, 9) if optimizer not in OPTIMIZERS
+            else make_optimizer(optimizer, 9))
+    _, plan = _plan(seed, data, made, 5)
+    for position in plan.positions:
+        for text in (position.text, position.caption):
+            for bare in ("·−", "/−", "− −", "+ −", "^−"):
+                assert bare not in text, text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("lr * (m / bc1)", "0.01·(−0.0014/0.34)"),
+    ("a - b * c", "1 − (−2·3)"),
+    ("a * (b * c)", "1·(−2·3)"),
+    ("-(b * c)", "−(−2·3)"),
+    ("b * c - a", "−2·3 − 1"),
+])
+def test_an_operand_led_by_a_negative_number_is_in_parentheses(text, expected):
+    from core.expr.text import with_numbers
+
+    values = {"lr": 0.01, "m": -0.0014, "bc1": 0.34, "a": 1.0, "b": -2.0, "c": 3.0}
+    assert with_numbers(parse_expression(text), values, number) == expected
