@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(_payload(report))
         return status
-    rows = [[f.name, f.verdict, f"{f.max_relative_error:.2e}", str(f.worst_sample),
+    rows = [[f.name, f.verdict, format_number(f.max_relative_error, 3), str(f.worst_sample),
              format_number(f.student), format_number(f.exact), format_number(f.numeric)]
             for f in report.weights]
     print(f"{args.file}: backward_propagation at {report.samples} points")

@@ -118,7 +118,7 @@ def print_comparison(comparison: Comparison, header: dict[str, Any]) -> None:
         rate = f", {run.steps / run.seconds:,.0f} steps/s" if run.seconds > 0 else ""
         print(f"  {run.title:<9} {hyperparameter_text(dict(run.hyperparameters))}: "
               f"final loss {format_number(run.final_loss)}, {run.steps} steps in "
-              f"{run.seconds:.3g} s{rate}")
+              f"{format_number(run.seconds, 3)} s{rate}")
         if run.diverged is not None:
             print(f"  {'':<9} {describe_divergence(run.diverged, comparison.epochs)}")
     print()

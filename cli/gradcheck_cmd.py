@@ -73,11 +73,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     rows = [[c.name, format_number(c.analytic, 10), format_number(c.numeric, 10),
-             f"{c.relative_error:.2e}", f"{c.noise:.1e}", c.verdict] for c in report.weights]
+             format_number(c.relative_error, 3), format_number(c.noise, 2), c.verdict]
+            for c in report.weights]
     print(table(rows, ["weight", "analytic", "numeric", "rel. error", "FD noise", "verdict"]))
     print()
-    print(f"||g - g_num|| / (||g|| + ||g_num||) = {report.relative_error:.3e}  "
-          f"(eps {report.eps:g}): {report.verdict.upper()}")
+    print(f"||g - g_num|| / (||g|| + ||g_num||) = {format_number(report.relative_error, 4)}  "
+          f"(eps {format_number(report.eps)}): {report.verdict.upper()}")
     print("FD noise: what the finite difference cannot resolve (truncation + rounding); "
           "a difference within it is agreement")
     unresolved = [c for c in report.weights if c.resolution > UNRESOLVED_ABOVE]
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         cause = ("rounding: try a larger --eps" if sum(c.rounding for c in unresolved)
                  > sum(c.truncation for c in unresolved) else
                  "truncation: try a smaller --eps")
-        print(f"note: at eps {report.eps:g} the finite difference resolves "
+        print(f"note: at eps {format_number(report.eps)} the finite difference resolves "
               f"{', '.join(c.name for c in unresolved)} to worse than "
               f"{UNRESOLVED_ABOVE:.0%} of their size ({cause})")
     for node, op in at_kinks:

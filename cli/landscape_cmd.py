@@ -223,7 +223,7 @@ def _print_summary(payload: dict[str, Any], result: Landscape) -> None:
               f"{payload['session']['step']}")
     print(f"square     {x} across {number(result.xs[0])} .. {number(result.xs[-1])}, "
           f"{y} up {number(result.ys[0])} .. {number(result.ys[-1])}: "
-          f"{payload['grid']} x {payload['grid']} points in {result.seconds:.3g} s")
+          f"{payload['grid']} x {payload['grid']} points in {format_number(result.seconds, 3)} s")
     gradient = payload["gradient"]
     print(f"here       mean loss {number(payload['current_loss'])} at {x} = "
           f"{number(payload['weights'][x])}, {y} = {number(payload['weights'][y])}; "

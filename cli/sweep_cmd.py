@@ -120,7 +120,7 @@ def print_sweep(result: SweepResult, header: dict[str, Any], per: int) -> None:
     rate = result.run_steps / result.seconds if result.seconds > 0 else math.nan
     kinds = len(result.optimizers)
     print(f"sweep    {per} learning rates x {kinds} optimizer{'' if kinds == 1 else 's'} = "
-          f"{runs} runs from the same initial weights, {result.seconds:.3g} s "
+          f"{runs} runs from the same initial weights, {format_number(result.seconds, 3)} s "
           f"({rate:,.0f} run-steps/s)")
     for name in result.optimizers:
         runs_of = result.of(name)

@@ -266,7 +266,7 @@ def print_run(run: TrainingRun, header: dict[str, Any], epochs: int) -> None:
               "trained on")
     print(f"optimizer   {run.title}: {hyperparameter_text(dict(run.hyperparameters))}")
     rate = f" ({run.steps / run.seconds:,.0f} steps/s)" if run.seconds > 0 else ""
-    print(f"training    {run.steps} steps in {run.seconds:.3g} s{rate}")
+    print(f"training    {run.steps} steps in {format_number(run.seconds, 3)} s{rate}")
     over = "the training rows" if run.holdout_rows else "the data"
     print(f"final loss  {format_number(run.final_loss)} (mean over {over} at the final "
           f"weights)")

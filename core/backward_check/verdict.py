@@ -371,8 +371,9 @@ def _message(points: Sequence[Point], weights: Sequence[WeightVerdict], worst: W
                 f"{number(worst.ratio, 2)} of the tolerance)")
     at = points[worst.worst_point].describe()
     if step is not None:
-        return (f"{NUMERICAL_MESSAGE} (a difference quotient with a step near {step:.0e}): "
-                f"d{worst.name} is off by {worst.relative_error:.1e} relative at {at}")
+        return (f"{NUMERICAL_MESSAGE} (a difference quotient with a step near "
+                f"{number(step, 1)}): d{worst.name} is off by "
+                f"{number(worst.relative_error, 2)} relative at {at}")
     wrong = [v for v in weights if v.status == "wrong"]
     # Enough digits to show the two numbers differ (17 tell any two float64 apart).
     relative = worst.relative_error
