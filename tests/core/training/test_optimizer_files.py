@@ -402,3 +402,33 @@ def test_a_lessons_bad_optimizers_are_one_line(registered, optimizers, words):
     with pytest.raises(LessonError) as info:
         parse_lesson(_lesson(optimizers), "lion-lesson.json", optimizers=list(BUILT_IN))
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+# -- sessions --------------------------------------------------------------------------
+
+
+def test_a_mid_run_change_to_a_file_optimizer_reopens_without_the_file(tmp_path, registered):
+    from core.training.session_file import (
+        Change,
+        capture,
+        open_session,
+        read_session,
+        save_session,
+    )
+    from core.training.trainer import Trainer
+
+    config = TrainingConfig(graph="w1*x1 + w2*x2 + w3", optimizer="adam", epochs=2)
+    trainer = Trainer.from_config(config)
+    trainer.run(40)
+    lion = load_optimizer_file(FOLDER / "lion.json")
+    optimizer = lion(3, lr=0.002)
+    trainer = trainer.fork(40, optimizer)
+    trainer.run(25)
+    path = tmp_path / "s.json"
+    save_session(path, capture(config, trainer, [Change(40, "lion", optimizer.values)]))
+    change = json.loads(path.read_text())["changes"][0]
+    assert change["optimizer_definition"]["update"] == lion.definition["update"]
+    forget_optimizer("lion")
+    opened = open_session(read_session(path), str(path))
+    assert opened.trainer.optimizer.name == "lion"
+    assert opened.trainer.checkpoint().identical(trainer.checkpoint())
