@@ -71,10 +71,6 @@ class Node:
     def is_leaf(self) -> bool:
         return self.op is None
 
-    @property
-    def op_row(self) -> Op | None:
-        return None if self.op is None else OPS[self.op]
-
 
 def natural_key(name: str) -> tuple[str, int, str]:
     """Sort ``w2`` before ``w10``."""

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from core.autodiff.graph import Node
 from core.autodiff.naming import shown_name
+from core.autodiff.ops import Op
 from core.debugger.wording import d, kind_words
 from core.layout import NodeExtent
 from gui.formatting import full_number, short_number
@@ -61,11 +62,10 @@ TextSide = Literal["left", "below", "above"]
 Mark = Literal["active", "input", "receiver"]
 
 
-def shape_text(node: Node) -> tuple[str, str]:
-    """What the shape shows and the tag beside it: an op always shows its symbol (so the
-    prediction of ``sigmoid(a*x1 + b)`` reads σ, not a bare y'), and the prediction and the
-    loss carry their name (y', L) as a tag."""
-    row = node.op_row
+def shape_text(node: Node, row: Op | None) -> tuple[str, str]:
+    """What the shape shows and the tag beside it: an op always shows its row's symbol (so
+    the prediction of ``sigmoid(a*x1 + b)`` reads σ, not a bare y'), and the prediction
+    and the loss carry their name (y', L) as a tag."""
     if row is not None and node.kind in ("output", "loss"):
         return row.symbol, shown_name(node)
     return node.label, ""
@@ -84,10 +84,13 @@ class NodeItem(QGraphicsItem):
     """A node drawn at its anchor (the shape's centre is the item's origin)."""
 
     def __init__(self, node: Node, theme: Theme, parent: QGraphicsItem | None = None, *,
-                 rules: tuple[str, ...] = ()) -> None:
+                 row: Op | None = None, rules: tuple[str, ...] = ()) -> None:
         super().__init__(parent)
         self.node = node
         self.theme = theme
+        #: The op row the node computes with (``Graph.op_of``: a broken one too), ``None``
+        #: for a leaf: its symbol and shape are drawn.
+        self.row = row
         #: The node's local derivatives in the graph's names, from its row's trees
         #: (``∂(w1·x1)/∂w1 = x1``), for the tooltip.
         self.rules = rules
@@ -100,7 +103,7 @@ class NodeItem(QGraphicsItem):
         self._highlighted = False
         self._mark: Mark | None = None
         self._hovered = False
-        self.shape_label, self.tag = shape_text(node)
+        self.shape_label, self.tag = shape_text(node, row)
         # A projector's theme squeezes numbers to fit (number_squeeze < 1): there a row of
         # names would shrink the whole graph's digits by an eighth (16 to 14 px at
         # 1024x768 under a lesson's band), so the names are left to the captions, the
@@ -148,8 +151,7 @@ class NodeItem(QGraphicsItem):
         if self.node.is_leaf:
             diameter *= 0.9
         label_width = label_metrics.horizontalAdvance(self.shape_label)
-        row = self.node.op_row
-        wants_ellipse = row is not None and row.shape == "ellipse"
+        wants_ellipse = self.row is not None and self.row.shape == "ellipse"
         needed = label_width + 2 * theme.px(theme.shape_padding)
         if wants_ellipse or needed > diameter:
             width = max(needed, diameter * 1.45)
@@ -360,7 +362,7 @@ class NodeItem(QGraphicsItem):
     def tooltip_html(self) -> str:
         node = self.node
         label = escape(shown_name(node))
-        row = node.op_row
+        row = self.row
         role = escape(kind_words(node))
         if row is not None and node.kind in ("output", "loss"):
             role += f", computed by {escape(row.symbol)}"

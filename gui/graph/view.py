@@ -261,8 +261,11 @@ class GraphView(QGraphicsView):
         self.graph = graph
         self._highlighted = None
         self.verdict_marks = {}  # scene.clear() deleted them
-        self.node_items = {node.id: NodeItem(node, self.theme, rules=local_rules(graph, node.id))
-                           for node in graph}
+        self.node_items = {
+            node.id: NodeItem(node, self.theme,
+                              row=None if node.is_leaf else graph.op_of(node.id),
+                              rules=local_rules(graph, node.id))
+            for node in graph}
         for item in self.node_items.values():
             scene.addItem(item)
         self.edge_items = {

@@ -40,6 +40,8 @@ def test_a_broken_rule_is_what_the_tooltips_say(qtbot):
     broken = OPS["sigmoid"].with_derivatives((parse_expression("out * (1 + out)"),))
     graph = graph.with_breaks({node: broken})
     view = _view(qtbot, graph)
+    # The item draws the row the graph computes with, not the table's.
+    assert view.node_items[node].row is graph.op_of(node) is not OPS["sigmoid"]
     view.show_trace(evaluate(graph, [0.5], 1.0, [0.8]))
     assert "∂y'/∂(w·x1) = σ(w·x1)·(1 + σ(w·x1))" in unescape(
         view.node_items[node].tooltip_html())
