@@ -124,3 +124,20 @@ def test_an_added_optimizer_can_be_compared_and_swept_in_the_window(window, qtbo
         plot.button.click()
     assert [run.name for run in blocker.args[0]] == ["sgd", "signsgd"]
     assert plot.curve_lengths() == {"sgd": 2, "signsgd": 2}
+
+
+def test_a_new_hyperparameter_has_a_field_that_takes_any_finite_number(window, tmp_path):
+    from PySide6.QtWidgets import QLineEdit
+
+    path = tmp_path / "shift.json"
+    path.write_text(json.dumps({"name": "shift", "hyperparameters": {"lr": 0.01, "pull": 0.5},
+                                "update": ["w = w - lr*(g + pull*w)"]}))
+    assert window.optimizer_file.add_file(str(path))
+    field = window.findChild(QLineEdit, "hyperparameter_pull")
+    assert field is not None and "any finite number" in field.toolTip()
+    field.setText("-0.3")
+    field.editingFinished.emit()
+    assert window.session.training.hyperparameters["pull"] == -0.3
+    field.setText("inf")
+    field.editingFinished.emit()
+    assert window.session.training.hyperparameters["pull"] == -0.3
