@@ -12,6 +12,7 @@ import math
 
 from PySide6.QtCore import QSettings
 
+from core.inputs import parse_number
 from core.presets import PRESETS
 from core.training.config import ConfigError, TrainingConfig
 
@@ -39,7 +40,7 @@ def read_value(settings: QSettings | None, key: str, default: object = None) -> 
 
 def read_float(settings: QSettings | None, key: str, default: float) -> float:
     try:
-        number = float(str(read_value(settings, key, default)))
+        number = parse_number(str(read_value(settings, key, default)), key, finite=False)
     except (TypeError, ValueError):
         return default
     return number if not math.isnan(number) else default
