@@ -7,7 +7,7 @@ import pytest
 from core.data.datasets import DataError, load_dataset
 from core.lessons import LessonError, load_lesson
 from core.training.session_file import SessionError, read_session
-from core.user_files import read_bytes, read_text, size_words, unreadable
+from core.user_files import NotRegularFileError, read_bytes, read_text, size_words, unreadable
 
 
 def _refusal(path, limit=1000):
@@ -36,7 +36,7 @@ def test_each_refusal_is_one_line_after_the_path(tmp_path):
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero on this system")
 def test_a_device_is_named_not_read():
-    with pytest.raises(OSError) as caught:
+    with pytest.raises(NotRegularFileError) as caught:
         read_bytes("/dev/zero", 10)
     assert unreadable("/dev/zero", caught.value) == \
         "/dev/zero: is a character device, not a regular file"
