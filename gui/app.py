@@ -332,7 +332,8 @@ def _open_session(args: argparse.Namespace) -> OpenedSession:
 
     given = [flag for flag, value in (("--graph", args.graph), ("--data", args.data),
                                       ("--optimizer", args.optimizer), ("--seed", args.seed),
-                                      ("--epochs", args.epochs)) if value is not None]
+                                      ("--epochs", args.epochs),
+                                      ("--break", getattr(args, "break"))) if value is not None]
     if given:
         raise UsageError(f"--session opens a saved run: {', '.join(given)} cannot be "
                          "given with it")

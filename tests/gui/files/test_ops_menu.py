@@ -153,3 +153,15 @@ def test_a_corrected_file_redefines_the_op_the_graph_calls(window, tmp_path):
     assert loss == trace.values[training.graph.loss]  # the fast path has the new one too
     training.set_hyperparameter("lr", 0.02)  # a new config keeps the new definition
     assert user_ops.registered()[0]["forward"] == "2*log(1 + exp(z))"
+
+
+def test_the_window_refuses_a_break_with_a_session(qapp, tmp_path, capsys):
+    from gui.app import run_gui
+
+    broken = tmp_path / "break.json"
+    broken.write_text(json.dumps([{**SIGMOID_PLUS, "nodes": ["part_3"]}]), encoding="utf-8")
+    session = tmp_path / "s.json"
+    session.write_text("{}", encoding="utf-8")
+    assert run_gui(["--screenshot", str(tmp_path / "x.png"), "--session", str(session),
+                    "--break", str(broken)]) == 2
+    assert "--break cannot be given with it" in capsys.readouterr().err
