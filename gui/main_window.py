@@ -21,7 +21,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -33,8 +32,8 @@ from PySide6.QtWidgets import (
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
 from core.debugger.stepper import StepPosition
-from core.lessons import LESSON_FOLDER, LessonError, load_lesson, shipped_lessons
-from core.training.optimizers import BUILT_IN, OPTIMIZERS
+from core.lessons import shipped_lessons
+from core.training.optimizers import BUILT_IN
 from core.training.trainer import Divergence, StepResult
 from gui.actions import TrainingActions
 from gui.classroom.lesson_player import LessonBar, LessonPlayer, LessonStage
@@ -285,7 +284,7 @@ class MainWindow(QMainWindow):
             "present": self.set_presenting,
             "text_bigger": self.text_bigger,
             "text_smaller": self.text_smaller,
-            "open_lesson": self.choose_lesson_file,
+            "open_lesson": lambda _checked=False: self.lessons.choose_file(),
             "legends": view.set_legends_visible,
             "graph_only": self._set_graph_only,
             "full_screen": self._toggle_full_screen,
@@ -696,28 +695,10 @@ class MainWindow(QMainWindow):
             action.setChecked(on)
             action.blockSignals(False)
 
-    def choose_lesson_file(self) -> None:
-        """File > Open lesson…: a shipped lesson or a teacher's own file."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open lesson", str(LESSON_FOLDER),
-                                              "Lessons (*.json);;All files (*)")
-        if path:
-            self.open_lesson(path)
-
     def open_lesson(self, spec: str, stop: int = 0) -> bool:
         """Open a lesson (a shipped name or a file) at ``stop`` (from 0); a malformed one
         is refused with a dialog, and nothing changes."""
-        try:
-            lesson = load_lesson(spec, optimizers=list(OPTIMIZERS))
-            if not 0 <= stop < len(lesson.stops):
-                raise LessonError(f"{lesson.source}: there is no stop {stop + 1} (the "
-                                  f"lesson has {len(lesson.stops)})")
-        except LessonError as problem:
-            self.statusBar().showMessage(f"Cannot open this lesson: {problem}")
-            self.warn("Cannot open this lesson", str(problem))
-            return False
-        self.lessons.open(lesson, stop)
-        self.graph_view.setFocus()
-        return True
+        return self.lessons.open_file(spec, stop)
 
     def warn(self, title: str, text: str) -> None:
         """A problem in a dialog that does not block the window."""

@@ -19,12 +19,20 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.autodiff.formula import FormulaError
 from core.autodiff.graph import Graph
-from core.lessons import Lesson, LessonError, Stop, node_id
+from core.lessons import LESSON_FOLDER, Lesson, LessonError, Stop, load_lesson, node_id
 from core.presets import resolve_graph
+from core.training.optimizers import OPTIMIZERS
 from gui.classroom.band import BandStandIn
 from gui.wrapping import ElidedLine, WrappedText
 
@@ -147,6 +155,30 @@ class LessonPlayer(QObject):
     @property
     def stop(self) -> Stop | None:
         return None if self.lesson is None else self.lesson.stops[self.index]
+
+    def choose_file(self) -> None:
+        """File > Open lesson…: a shipped lesson or a teacher's own file."""
+        path, _ = QFileDialog.getOpenFileName(self.stage.host, "Open lesson",
+                                              str(LESSON_FOLDER),
+                                              "Lessons (*.json);;All files (*)")
+        if path:
+            self.open_file(path)
+
+    def open_file(self, spec: str, stop: int = 0) -> bool:
+        """Open a lesson (a shipped name or a file) at ``stop`` (from 0); a malformed one
+        is refused with a dialog, and nothing changes."""
+        try:
+            lesson = load_lesson(spec, optimizers=list(OPTIMIZERS))
+            if not 0 <= stop < len(lesson.stops):
+                raise LessonError(f"{lesson.source}: there is no stop {stop + 1} (the "
+                                  f"lesson has {len(lesson.stops)})")
+        except LessonError as problem:
+            self.stage.status(f"Cannot open this lesson: {problem}")
+            self.stage.warn("Cannot open this lesson", str(problem))
+            return False
+        self.open(lesson, stop)
+        self.stage.graph_view.setFocus()
+        return True
 
     def open(self, lesson: Lesson, stop: int = 0) -> None:
         """Show ``lesson`` at ``stop`` (from 0)."""
