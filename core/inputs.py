@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 
+from core.numbers import MINUS  # as the app writes numbers; read as ``-``
 from core.training.hyperparameters import HyperparameterError, flag
 
 if TYPE_CHECKING:
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from core.data.datasets import Dataset
     from core.presets import Preset
 
-#: The minus sign people type from a formula or a word processor: read as ``-``.
-MINUS = "\u2212"
 #: The longest piece of refused text a message quotes whole.
 QUOTED_CHARS = 40
 
