@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from core.autodiff.graph import Graph, Node
+from core.autodiff.naming import shown_name
 from core.autodiff.ops import Op
 from core.expr.functions import FUNCTIONS
 from core.expr.text import MINUS, is_compound, with_numbers, words
@@ -27,9 +28,9 @@ __all__ = ["MINUS", "d", "derivative_numbers", "derivative_words", "forward_numb
 
 
 def name(node: Node) -> str:
-    """The node's one unique name (``w1``, ``v1·v2``, ``part_1``, ``y'``, ``L``); its label
-    only for a node built without a graph (which names every node)."""
-    return node.name or node.label
+    """The node's one unique name (``w1``, ``v1·v2``, ``part_1``, ``y'``, ``L``):
+    :func:`core.autodiff.naming.shown_name`."""
+    return shown_name(node)
 
 
 def d(text: str) -> str:
