@@ -1,0 +1,139 @@
+"""--ops FILE as a hostile user writes it: each bad file is refused in one line (exit 2)
+naming the entry and the field, as a real process; a formula that would run code is
+refused without running it; a good op is used everywhere, under any name Python or the
+PyTorch script also use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.hostile.test_surface_cli import refused, run
+
+
+def op(name: str = "q", forward: str = "a*a", derivatives: Any = ("2*a",),
+       args: Any = ("a",), **fields: Any) -> dict[str, Any]:
+    return {"name": name, "args": list(args) if isinstance(args, tuple) else args,
+            "forward": forward,
+            "derivatives": list(derivatives) if isinstance(derivatives, tuple)
+            else derivatives, **fields}
+
+
+def write(folder: Path, document: Any, name: str = "ops.json") -> str:
+    path = folder / name
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+#: case -> (the file's JSON document, words the one line must hold)
+REFUSED: dict[str, tuple[Any, str]] = {
+    "an empty list": ([], "must be a JSON list of ops"),
+    "a string": ("hello", "must be a JSON list of ops"),
+    "a list of numbers": ([1, 2], "entry 1: must be an object"),
+    "no name": ([{"args": ["a"]}], "entry 1: \"name\" is missing"),
+    "a number as name": ([op(name=5)], "\"name\" must be a name"),
+    "a keyword as name": ([op(name="lambda")], "\"name\" must be a name"),
+    "a dunder name": ([op(name="__class__")], "\"name\" must be a name"),
+    "a built-in function's name": ([op(name="exp")], "'exp' is a built-in op or function"),
+    "a built-in op's name": ([op(name="mul")], "'mul' is a built-in op or function"),
+    "a reserved name": ([op(name="y")], "'y' is reserved in formulas"),
+    "a feature's name": ([op(name="x3")], "'x3' is a data column"),
+    "args as text": ([op(args="a")], "\"args\" must be a list of one or two"),
+    "no args": ([op(args=[], derivatives=[])], "\"args\" must be a list of one or two"),
+    "three args": ([op(args=["a", "b", "c"], derivatives=["1", "0", "0"])],
+                   "\"args\" must be a list of one or two"),
+    "out as an arg": ([op(args=["out"], forward="out", derivatives=["1"])],
+                      "'out' cannot name an operand"),
+    "a derivative short": ([op(args=["a", "b"], forward="a*b", derivatives=["b"])],
+                           "\"derivatives\" must be a list of 2 formulas"),
+    "a number as formula": ([op(forward=5)], "\"forward\" must be a formula (text)"),
+    "an unknown field": ([op(frob=1)], "unknown field 'frob'"),
+    "the same name twice": ([op(), op()], "entry 2: \"name\": 'q' is defined twice"),
+    "65 entries": ([op(name=f"q{i}") for i in range(65)], "65 entries; at most 64"),
+    "10,000 entries": ([op(name=f"q{i}") for i in range(10_000)],
+                       "definition files are limited to 256 KiB"),
+    "a 40,000-character formula": ([op(forward="+".join(["a"] * 20_000))],
+                                   "\"forward\" is 39,999 characters long; at most 2,000"),
+    "a 1,500-deep formula": ([op(forward="(" * 1500 + "a" + ")" * 1500)],
+                             "\"forward\" is 3,001 characters long"),
+    "an unknown function": ([op(forward="frob(a)")], "unknown function 'frob'"),
+    "an op calling itself": ([op(forward="q(a) + 1")], "unknown function 'q'"),
+    "an op calling another": ([op(name="q1"), op(name="q2", forward="q1(a) + 1")],
+                              "entry 2 ('q2'): \"forward\": unknown function 'q1'"),
+    "an attribute": ([op(forward="a.real")], "an attribute is not allowed"),
+    "a lambda": ([op(forward="(lambda z: z)(a)")], "a lambda is not allowed"),
+    "a subscript": ([op(forward="a[0]")], "indexing is not allowed"),
+    "if/else": ([op(forward="a if a > 0 else 0")], "if/else is not allowed"),
+    "a keyword argument": ([op(forward="exp(a, base=2)")], "takes plain arguments only"),
+    "a string constant": ([op(forward="'a'")], "is not a number"),
+    "p in a forward": ([op(forward="a*p", derivatives=["p"])], "unknown name 'p'"),
+    "a wrong derivative": ([op(derivatives=["a"])],
+                           "the derivative dq/da is wrong at a = "),
+    "a wrong derivative through out": ([op(forward="tanh(a)", derivatives=["1 - out"])],
+                                       "the formula '1 - out' gives"),
+    "a swapped derivative": ([op(args=["b", "a"], forward="a/b", derivatives=["1/b", "-a/b**2"],
+                                 domain=[1, 2])], "the derivative dq/db is wrong"),
+    "a derivative wrong only near 2": ([op(derivatives=["2*a + step(a - 1.99)"])],
+                                       "dq/da is wrong at a = 1.99"),
+    "log outside its domain": ([op(forward="log(a)", derivatives=["1/a"])],
+                               "\"forward\" is nan at a = "),
+    "a forward overflowing": ([op(domain=[-1e300, 1e300])], "\"forward\" is inf at a = "),
+    "a reversed domain": ([op(domain=[2, -2])], "\"domain\" must be [low, high]"),
+    "an empty domain": ([op(domain=[1, 1])], "\"domain\" must be [low, high]"),
+    "a domain of text": ([op(domain=["0", "1"])], "\"domain\" must be [low, high]"),
+    "a 50-character symbol": ([op(symbol="x" * 50)], "\"symbol\" must be short text"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_a_bad_ops_file_is_one_line(tmp_path, case):
+    document, words = REFUSED[case]
+    path = write(tmp_path, document)
+    line = refused("inspect", "--ops", path, "--json", words=words)
+    assert line.startswith(f"error: --ops {path}"), line
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('[{"name": "q", ', "not valid JSON (line 1, column 16"),
+    ("", "not valid JSON (line 1, column 1"),
+    ('[{"name": "q", "args": ["a"], "forward": "a", "derivatives": ["1"], '
+     '"domain": [NaN, 1]}]', "NaN is not a number JSON allows"),
+    ('[{"name": "q", "args": ["a"], "forward": "a", "derivatives": ["1"], '
+     '"domain": [-1e400, 1]}]', "got [-inf, 1]"),
+])
+def test_malformed_json_is_one_line(tmp_path, text, words):
+    path = tmp_path / "ops.json"
+    path.write_text(text)
+    refused("train", "--ops", str(path), "--json", words=words)
+
+
+def test_bytes_that_are_not_utf8_are_one_line(tmp_path):
+    path = tmp_path / "ops.json"
+    path.write_bytes(b"\xff\xfe[")
+    refused("gradcheck", "--ops", str(path), "--json", words="not UTF-8 text")
+
+
+@pytest.mark.parametrize("field", ["forward", "derivatives"])
+def test_a_formula_that_would_run_code_is_refused_unrun(tmp_path, field):
+    marker = tmp_path / "ran"
+    code = f"__import__('pathlib').Path({str(marker)!r}).touch()"
+    entry = op(forward=code) if field == "forward" else op(derivatives=[code])
+    refused("inspect", "--ops", write(tmp_path, [entry]), "--json", words=f'"{field}')
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("name", ["torch", "json", "print", "float", "math", "np",
+                                  "number", "grads", "σ2"])
+def test_an_op_named_like_python_s_or_the_script_s_names_works(tmp_path, name):
+    """Names the generated code, numpy and the PyTorch script use are fine op names: the
+    op computes its own formula (here a square) in every path."""
+    path = write(tmp_path, [op(name=name)])
+    code, out, err, _ = run("inspect", "--ops", path, "--graph", f"{name}(w1*x1)+w2",
+                            "--weights", "0.5,0.25", "--json")
+    assert code == 0, err
+    nodes = {n["name"]: n for n in json.loads(out)["nodes"]}
+    x1 = nodes["x1"]["value"]
+    assert [n["value"] for n in nodes.values() if n["op"] == name] == [(0.5 * x1) ** 2]
