@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from core.autodiff.gradcheck import DEFAULT_EPS, EPS_RANGE, check_graph, kinks
+    from core.autodiff.gradcheck import DEFAULT_EPS, EPS_RANGE, check_graph, kink_notes, kinks
 
     eps = DEFAULT_EPS if args.eps is None else args.eps
     low, high = EPS_RANGE
@@ -89,10 +89,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: at eps {format_number(report.eps)} the finite difference resolves "
               f"{', '.join(c.name for c in unresolved)} to worse than "
               f"{UNRESOLVED_ABOVE:.0%} of their size ({cause})")
-    for node, op in at_kinks:
-        print(f"note: {graph[node].name} ({op}) is at its kink (or within the step of it), "
-              "where its derivative jumps; a disagreement there does not mean the backward "
-              "pass is wrong")
+    for note in kink_notes(graph, at_kinks):
+        print(f"note: {note}")
     return 0
 
 

@@ -324,6 +324,13 @@ def kinks(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
     return found
 
 
+def kink_notes(graph: Graph, found: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """One line per node :func:`kinks` found, naming it as every message does."""
+    return tuple(f"{graph[node].name} ({op}) is at its kink (or within the step of it), "
+                 "where its derivative jumps; a disagreement there does not mean the "
+                 "backward pass is wrong" for node, op in found)
+
+
 def _jumps(row: Op, args: tuple[float, ...], param: float | None, band: float) -> bool:
     """Whether the op's slope or value differs on the two sides of ``args``, ``band``
     away along any operand."""

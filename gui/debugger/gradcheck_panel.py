@@ -42,6 +42,8 @@ from core.autodiff.gradcheck import (
     GradCheckReport,
     Verdict,
     check_graph,
+    kink_notes,
+    kinks,
 )
 from core.inputs import parse_number
 from gui.formatting import short_number
@@ -127,6 +129,8 @@ class GradCheckPanel(QWidget):
         self.setObjectName("gradcheck_panel")
         self._snapshot: Snapshot | None = None
         self._report: GradCheckReport | None = None
+        #: What :func:`kink_notes` says of the checked point (a node at its kink).
+        self._kink_notes: tuple[str, ...] = ()
         self._eps = DEFAULT_EPS
         self._checked_key: tuple[object, ...] | None = None
         self._timer = QTimer(self)
@@ -341,6 +345,8 @@ class GradCheckPanel(QWidget):
             return
         x, y = snapshot.dataset.row(snapshot.sample)
         self._report = check_graph(snapshot.graph, x, y, snapshot.weights, self._eps)
+        self._kink_notes = kink_notes(snapshot.graph, kinks(snapshot.graph, x, y,
+                                                            snapshot.weights, self._eps))
         self._checked_key = key
         self._show_report()
         self.verdicts_changed.emit(self.verdicts())
@@ -377,7 +383,9 @@ class GradCheckPanel(QWidget):
     def _show_report(self) -> None:
         report = self._report
         self.note_label.setStyleSheet("")
-        self.note_label.setText(eps_note(report, self._eps))
+        # A node at its kink explains a disagreement the eps cannot: said after the eps.
+        self.note_label.setText(" ".join((eps_note(report, self._eps),
+                                          *(f"Note: {note}." for note in self._kink_notes))))
         if report is None:
             self.overall_label.setText("No check yet: it runs on the shown sample.")
             self.table.setRowCount(0)

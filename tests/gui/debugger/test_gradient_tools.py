@@ -181,3 +181,21 @@ def test_closing_the_window_stops_a_running_check(tools, qtbot, window, tmp_path
     assert tools.checker.running
     window.close()
     assert not tools.checker.running
+
+
+def test_the_panel_says_when_a_node_sits_at_its_kink(qtbot, session):
+    from dataclasses import replace
+
+    from core.autodiff.formula import parse_formula
+
+    panel = GradCheckPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    graph = parse_formula("relu(a*x1) + b")
+    at_kink = replace(session.training.snapshot(), graph=graph, weights=np.zeros(2))
+    panel.show_snapshot(at_kink)
+    note = panel.note_label.text()
+    assert "Note: relu(a·x1) (relu) is at its kink" in note
+    assert "does not mean the backward pass is wrong." in note
+    panel.show_snapshot(replace(at_kink, weights=np.ones(2)))
+    assert "kink" not in panel.note_label.text()
