@@ -165,3 +165,19 @@ def test_the_window_refuses_a_break_with_a_session(qapp, tmp_path, capsys):
     assert run_gui(["--screenshot", str(tmp_path / "x.png"), "--session", str(session),
                     "--break", str(broken)]) == 2
     assert "--break cannot be given with it" in capsys.readouterr().err
+
+
+def test_a_broken_run_saved_from_the_window_reopens_broken_at_the_same_weights(window,
+                                                                               tmp_path):
+    training = window.session.training
+    training.set_config(TrainingConfig(graph=LAB, breaks=(SIGMOID_PLUS,)))
+    training.run_steps(40)
+    weights = training.trainer.weights.tolist()
+    path = str(tmp_path / "broken.json")
+    assert window.session_files.save_to(path)
+    training.set_config(TrainingConfig())
+    assert not training.graph.breaks
+    assert window.session_files.open_path(path)
+    assert [training.graph[n].name for n in training.graph.breaks] == ["h2"]
+    assert training.trainer.weights.tolist() == weights
+    assert window.ops_actions.reveal.isEnabled()
