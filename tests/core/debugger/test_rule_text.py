@@ -263,3 +263,22 @@ def test_an_operand_led_by_a_negative_number_is_in_parentheses(text, expected):
 
     values = {"lr": 0.01, "m": -0.0014, "bc1": 0.34, "a": 1.0, "b": -2.0, "c": 3.0}
     assert with_numbers(parse_expression(text), values, number) == expected
+
+
+def test_a_user_ops_rule_is_written_from_its_file_formulas():
+    from core.autodiff.user_ops import user_ops
+
+    definition = {"name": "sp", "args": ["z"], "forward": "log(1 + exp(z))",
+                  "derivatives": ["sigmoid(z)"], "domain": [-4, 4]}
+    with user_ops([definition]):
+        graph = parse_formula("sp(w*x1) + b")
+        trace = evaluate(graph, [2.0], 1.0, [0.0, 0.25])  # b, w
+        plan = StepPlan(trace, make_optimizer("sgd", 2))
+        node = next(n.id for n in graph if n.op == "sp")
+        forward = plan.positions[plan.position_of("forward", node)]
+        assert forward.text == (f"sp(w·x1) = log(1 + exp(w·x1)) = log(1 + exp(0.5)) = "
+                                f"{number(math.log1p(math.exp(0.5)))}")
+        backward = next(p for p in plan.positions
+                        if p.backward is not None and p.backward.node == node)
+        assert backward.caption.startswith(
+            f"sp(w·x1): ∂sp(w·x1)/∂(w·x1) = σ(0.5) = {number(1.0 / (1.0 + math.exp(-0.5)))}")
