@@ -49,7 +49,7 @@ from core.debugger.wording import (
 from core.expr.evaluate import evaluate
 from core.expr.functions import SCALAR_ERRORS
 from core.expr.text import with_numbers
-from core.expr.tree import Expr
+from core.expr.tree import Expr, Num, Var
 from core.training.optimizers import Optimizer
 from core.training.trainer import Trainer, clip_gradients
 
@@ -291,11 +291,15 @@ class StepPlan:
             else:
                 lines = [f"∂{loss_name}/∂{d(v)} = ∂{loss_name}/∂{d(u)} · ∂{d(u)}/∂{d(v)} = "
                          f"{factor(up)} · {factor(local)} = {contribution}"]
-            if _is_number(rule):
-                # A rule that is just an operand (b for a·b) or a constant (1) reads
-                # better with names: ∂(part_3·w9)/∂w9 = part_3.
+            # A rule that is just an operand (b for a·b) reads better with names,
+            # ∂(part_3·w9)/∂w9 = part_3, and a constant (1, p) needs no words before its
+            # number; the tree says which it is.
+            tree = row.derivative_in_operands(step.arg)
+            if isinstance(tree, Var) and tree.name in row.args:
                 in_names = derivative_words(row, step.arg, names, consumer.param)
-                rule = f"∂{d(u)}/∂{d(v)}" + ("" if _is_number(in_names) else f" = {in_names}")
+                rule = f"∂{d(u)}/∂{d(v)} = {in_names}"
+            elif isinstance(tree, Num | Var):
+                rule = f"∂{d(u)}/∂{d(v)}"
             else:
                 rule = f"∂{d(u)}/∂{d(v)} = {rule}"
             caption = f"{u}: {rule} = {local}; upstream {up}; gradient {contribution}"
@@ -404,14 +408,6 @@ class StepPlan:
 def factor(text: str) -> str:
     """A number as a factor of a product: negative ones in parentheses."""
     return f"({text})" if text.startswith(MINUS) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.strip("()").replace(MINUS, "-"))
-    except ValueError:
-        return False
-    return True
 
 
 def _value(expr: Expr, values: Mapping[str, float]) -> float:
