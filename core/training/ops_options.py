@@ -49,12 +49,22 @@ def register_ops_option(args: argparse.Namespace) -> tuple[dict[str, Any], ...]:
     if path is not None:
         try:
             definitions = read_ops_file(path)
-            _refuse_weight_names(definitions, str(getattr(args, "graph", "") or ""), path)
+            _refuse_weight_names(definitions, _formula_text(getattr(args, "graph", None)),
+                                 path)
             register(definitions, f"--ops {path}")
         except OpsFileError as error:
             raise UsageError(str(error)) from None
     args.user_ops = definitions
     return definitions
+
+
+def _formula_text(spec: object) -> str:
+    """The formula a ``--graph`` value means: a preset's (the seed's when none is given),
+    or the text itself."""
+    from core.presets import PRESETS
+
+    text = spec.strip() if isinstance(spec, str) else "seed"
+    return PRESETS[text].formula if text in PRESETS else text
 
 
 def _refuse_weight_names(definitions: tuple[dict[str, Any], ...], formula: str,
@@ -65,8 +75,8 @@ def _refuse_weight_names(definitions: tuple[dict[str, Any], ...], formula: str,
     for definition in definitions:
         name = definition["name"]
         if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)(?!\s*\()", formula):
-            raise OpsFileError(f"--ops {path}: op {name!r} has the name of a weight of "
-                               f"--graph ({name}); rename one of them")
+            raise OpsFileError(f"--ops {path}: op {name!r} has the name of the graph's "
+                               f"weight {name}; rename one of them")
 
 
 def apply_break_option(args: argparse.Namespace, graph: Graph, dataset: Dataset) -> Graph:
@@ -99,15 +109,16 @@ def apply_break_option(args: argparse.Namespace, graph: Graph, dataset: Dataset)
 
 def config_with_break_option(args: argparse.Namespace, config: TrainingConfig
                              ) -> TrainingConfig:
-    """``config`` with ``--break`` (the window's start; none: ``config``).
+    """``config`` with ``--break`` (the window's start; none: ``config``), after checking
+    that no op of ``--ops`` is named like a weight of its graph or a column of its data.
 
     Raises
     ------
     UsageError
         The file, the entry and the problem.
     """
-    if getattr(args, "break", None) is None:
+    if getattr(args, "break", None) is None and not getattr(args, "user_ops", ()):
         return config
     graph, _ = config.build_graph()
     apply_break_option(args, graph, config.load_data())
-    return config.replace(breaks=args.break_entries)
+    return config.replace(breaks=args.break_entries) if args.break_entries else config

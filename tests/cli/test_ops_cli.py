@@ -77,7 +77,7 @@ def test_an_op_named_like_a_built_in_is_exit_2(capsys, tmp_path, name):
 def test_an_op_named_like_a_weight_of_the_graph_is_exit_2(capsys, tmp_path):
     path = write(tmp_path, "ops.json", [{**SOFTPLUS2, "name": "bias"}])
     run_fails(capsys, ["inspect", "--ops", path, "--graph", "w*x1 + bias"],
-              "op 'bias' has the name of a weight of --graph")
+              "op 'bias' has the name of the graph's weight bias")
 
 
 def test_an_op_named_like_a_data_column_is_exit_2(capsys, tmp_path):
@@ -237,3 +237,11 @@ def test_the_example_files_check_and_break_as_they_say(capsys):
     assert out["verdict"] == "wrong"
     assert [w["name"] for w in out["weights"] if w["verdict"] == "wrong"] == \
         ["w3", "w4", "w5", "w8"]
+
+
+def test_an_op_named_like_a_weight_of_a_preset_is_exit_2(capsys, tmp_path):
+    path = write(tmp_path, "ops.json", [{**SOFTPLUS2, "name": "w9"}])
+    run_fails(capsys, ["inspect", "--ops", path], "op 'w9' has the name of the graph's weight w9")
+    path = write(tmp_path, "ops.json", [{**SOFTPLUS2, "name": "v1"}])
+    run_fails(capsys, ["train", "--ops", path, "--graph", "xor"],
+              "op 'v1' has the name of the graph's weight v1")

@@ -181,3 +181,11 @@ def test_a_broken_run_saved_from_the_window_reopens_broken_at_the_same_weights(w
     assert [training.graph[n].name for n in training.graph.breaks] == ["h2"]
     assert training.trainer.weights.tolist() == weights
     assert window.ops_actions.reveal.isEnabled()
+
+
+def test_the_window_refuses_an_op_named_like_a_weight_of_its_graph(qapp, tmp_path, capsys):
+    from gui.app import run_gui
+
+    ops = write(tmp_path, [{**SOFTPLUS2, "name": "w9"}])  # the seed's w9
+    assert run_gui(["--screenshot", str(tmp_path / "x.png"), "--ops", ops]) == 2
+    assert "op 'w9' has the name of the graph's weight w9" in capsys.readouterr().err
