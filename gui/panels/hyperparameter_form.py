@@ -10,8 +10,9 @@ last allowed value.  The form is rebuilt when the optimizer changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from core.inputs import NumberError, parse_number
@@ -36,6 +37,17 @@ def parse_hyperparameter(spec: Hyperparameter, text: str) -> float:
         return parse_number(stripped, spec.name)
     except NumberError as error:
         raise HyperparameterError(str(error)) from None
+
+
+def restyle_invalid(event: QEvent, fields: Iterable[QLineEdit]) -> None:
+    """On a theme switch (the window gives every widget the new palette), fields marked
+    invalid take the new theme's colours."""
+    if event.type() != QEvent.Type.PaletteChange:
+        return
+    style = invalid_field_style(current_theme())
+    for field in fields:
+        if field.styleSheet() and field.styleSheet() != style:
+            field.setStyleSheet(style)
 
 
 def format_hyperparameter(value: float) -> str:
@@ -106,6 +118,10 @@ class HyperparameterForm(QWidget):
             self.specs[spec.name] = spec
             self._form.addRow(spec.name, field)
             self._form.addRow("", error)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        restyle_invalid(event, self.fields.values())
 
     def _invalid(self) -> set[str]:
         return {key for key, label in self.errors.items() if not label.isHidden()}

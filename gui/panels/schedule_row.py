@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from core.inputs import NumberError, parse_number
 from core.training.hyperparameters import CLIP_NORM, CLIP_VALUE, Hyperparameter
 from core.training.optimizers import HyperparameterError
+from gui.panels.hyperparameter_form import restyle_invalid
 from gui.session.training_session import TrainingSession
 from gui.theme import current_theme, invalid_field_style
 
@@ -65,6 +67,10 @@ class ScheduleRow(QWidget):
         self.shuffle.toggled.connect(lambda _on: self.apply())
         session.schedule_changed.connect(self.show_schedule)
         self.show_schedule(session.shuffle, session.clip_value, session.clip_norm)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        restyle_invalid(event, self.fields.values())
 
     def apply(self) -> None:
         """Send the check box and both bounds to the session; a bad bound is refused."""

@@ -64,3 +64,6 @@ def test_the_panels_follow_a_theme_switch(window, session, qtbot, restore_theme,
     inspector = window.inspector
     assert inspector._value_curve.opts["pen"].color() == QColor(theme.value_line)
     assert inspector.plot.backgroundBrush().color() == QColor(theme.plot_background)
+    # A field still invalid when the theme changes back takes the light colours.
+    window.set_theme(THEMES["light"])
+    assert THEMES["light"].error_border in field.styleSheet()
