@@ -481,7 +481,7 @@ def _screenshot(app: QCoreApplication, session: Session, args: argparse.Namespac
     if args.debug_step is not None:
         position = window.stepping.position
         if position is not None:
-            window.show_step_position(position)  # the note, placed after the fit
+            window.step_display.show_position(position)  # the note, placed after the fit
         QApplication.processEvents()
     image = window.grab()
     window.close()

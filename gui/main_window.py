@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from core.autodiff.graph import Graph
 from core.data.datasets import Dataset
-from core.debugger.stepper import StepPosition
 from core.lessons import shipped_lessons
 from core.training.optimizers import BUILT_IN
 from core.training.trainer import Divergence, StepResult
@@ -43,6 +42,7 @@ from gui.debugger.caption_bar import CaptionBar
 from gui.debugger.gradient_tools import GradientTools
 from gui.debugger.inspector import NodeInspector
 from gui.debugger.inspector_feed import InspectorFeed, train_from_weight
+from gui.debugger.step_display import StepDisplay
 from gui.debugger.stepping import SteppingController
 from gui.files.data_opener import DataOpener, dropped_path
 from gui.files.export_menu import ExportMenu
@@ -191,6 +191,15 @@ class MainWindow(QMainWindow):
         self.debug_menu.addActions(list(tools.actions))
         self.debug_menu.addAction(self.ops_actions.reveal)
         self._make_toolbar()
+        self.position_label = ValueLabel(
+            "epoch 20000/20000   step 10000000   sample shown 100000   last loss −0.0001234")
+        self.position_label.setObjectName("position_label")
+        self.status_bar = StatusBar(self)  # elides at a word; hints end with their mode
+        self.setStatusBar(self.status_bar)
+        self.statusBar().addPermanentWidget(self.position_label)
+        self.step_display = StepDisplay(training, self.stepping, self.graph_view,
+                                        self.caption_bar, self.inspector_feed,
+                                        self.status_bar, self.actions["debug_step"])
         self.lessons = LessonPlayer(LessonStage(
             session, self.stepping, self.graph_view, self.weights_table, self.spotlight,
             self.plot_tabs, self.plots_dock, self.compare_plot, tools, self,
@@ -200,7 +209,7 @@ class MainWindow(QMainWindow):
             self, self.toolbar, self.graph_view, column, self.caption_bar, self.lessons,
             tools, self.plot_tabs, self.compare_plot, session, self.actions,
             theme=lambda: self.theme, desk_theme=self.graph_theme,
-            redraw_step=self._redraw_step))
+            redraw_step=self.step_display.redraw))
         self.window_settings = WindowSettings(
             settings, self, session, theme=lambda: self.theme, theme_chosen=self.theme_chosen,
             set_theme=self.set_theme, loss_plot=self.loss_plot, legends=self.legends_action,
@@ -213,23 +222,17 @@ class MainWindow(QMainWindow):
             self.legends_action,
             self.actions["follow"], self.graph_only_action,
             (self.controls_dock, self.plots_dock, self.weights_dock), self.toolbar, self._say)
-        self.position_label = ValueLabel(
-            "epoch 20000/20000   step 10000000   sample shown 100000   last loss −0.0001234")
-        self.position_label.setObjectName("position_label")
-        self.status_bar = StatusBar(self)  # elides at a word; hints end with their mode
-        self.setStatusBar(self.status_bar)
-        self.statusBar().addPermanentWidget(self.position_label)
 
         training.graph_changed.connect(self._on_graph_changed)
-        training.snapshot_updated.connect(self.show_snapshot)
+        training.snapshot_updated.connect(self.step_display.show_snapshot)
         training.readouts_updated.connect(self.show_position)
         training.step_finished.connect(self._on_step_finished)
         training.status_reported.connect(self._show_status)
         training.diverged.connect(self._on_diverged)
         session.play.training_started.connect(self._leave_stepping_for_play)
-        self.stepping.position_changed.connect(self.show_step_position)
-        self.stepping.started.connect(lambda: self._show_stepping(True))
-        self.stepping.stopped.connect(lambda: self._show_stepping(False))
+        self.stepping.position_changed.connect(self.step_display.show_position)
+        self.stepping.started.connect(lambda: self.step_display.show_stepping(True))
+        self.stepping.stopped.connect(lambda: self.step_display.show_stepping(False))
         self.stepping.position_changed.connect(lambda _position: self.spotlight.update())
         self.stepping.stopped.connect(self.spotlight.update)
         self.presentation.toggled.connect(self._on_presenting)
@@ -243,7 +246,7 @@ class MainWindow(QMainWindow):
         #: The last message the session reported: it describes a state of training.
         self._session_message: str | None = None
         self.graph_view.set_graph(training.graph)
-        self.show_snapshot(training.snapshot())
+        self.step_display.show_snapshot(training.snapshot())
         self.show_position(training.snapshot())
         self._style_panels(theme)
         if self.window_settings.restore():
@@ -308,7 +311,7 @@ class MainWindow(QMainWindow):
             self.addAction(action)
         self.actions["legends"].setChecked(True)
         self.actions["input_gradients"].setChecked(True)
-        self.loss_plot.log_scale.toggled.connect(self._sync_log_scale_action)
+        self.loss_plot.log_scale.toggled.connect(partial(self._set_checked, "log_scale"))
         # Names the tests and menus use.
         self.zoom_in_action = self.actions["zoom_in"]
         self.zoom_out_action = self.actions["zoom_out"]
@@ -320,13 +323,6 @@ class MainWindow(QMainWindow):
         self.quit_action = self.actions["quit"]
         self.about_action = QAction("&About", self)
         self.about_action.triggered.connect(self.show_about)
-
-    def _sync_log_scale_action(self, on: bool) -> None:
-        action = self.actions["log_scale"]
-        if action.isChecked() != on:
-            action.blockSignals(True)
-            action.setChecked(on)
-            action.blockSignals(False)
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -443,13 +439,6 @@ class MainWindow(QMainWindow):
     def _on_graph_changed(self, graph: Graph) -> None:
         self.graph_view.set_graph(graph)
 
-    def show_snapshot(self, snapshot: Snapshot) -> None:
-        if self.stepping.active:
-            return  # the stepper's partial picture stays until stepping ends
-        self.graph_view.show_trace(snapshot.trace)
-        divergence = snapshot.divergence
-        self.graph_view.highlight_node(None if divergence is None else divergence.node)
-
     def show_position(self, snapshot: Snapshot) -> None:
         loss = "—" if snapshot.last_loss is None else short_number(snapshot.last_loss)
         epoch = snapshot.epoch_shown
@@ -549,7 +538,7 @@ class MainWindow(QMainWindow):
         self._style_panels(theme)
         self.caption_bar.set_theme(theme)
         self.sweep_tab.set_theme(theme)
-        self._redraw_step()
+        self.step_display.redraw()
         action = self.theme_actions.get(theme.name)
         if action is not None and not action.isChecked():
             action.setChecked(True)
@@ -594,46 +583,6 @@ class MainWindow(QMainWindow):
         else:
             self.session.play.pause()
             self.session.training.step_epoch()
-
-    # -- stepping mode ---------------------------------------------------------------------
-
-    def show_step_position(self, position: StepPosition) -> None:
-        """Draw the stepper's partial picture and its caption."""
-        plan = self.stepping.plan
-        if plan is None:
-            return
-        problem = self.stepping.problem
-        # From the first non-finite value on, its node stays marked.
-        failing = problem is not None and position.index >= problem.position
-        self.graph_view.highlight_node(problem.node if failing and problem else None)
-        self.graph_view.show_step(position, plan.trace)
-        reason = problem.reason if problem is not None and problem.position == position.index \
-            else ""
-        self.caption_bar.show_position(position, self.stepping.where(), reason)
-        self.inspector_feed.update()
-
-    def _redraw_step(self) -> None:
-        """Draw the stepper's partial picture again, if it is stepping."""
-        if self.stepping.position is not None:
-            self.show_step_position(self.stepping.position)
-
-    def _show_stepping(self, on: bool) -> None:
-        action = self.actions["debug_step"]
-        if action.isChecked() != on:
-            action.blockSignals(True)
-            action.setChecked(on)
-            action.blockSignals(False)
-        self.caption_bar.setVisible(on)
-        self.graph_view.tab_walks_nodes = on
-        if on:
-            self.status_bar.show_hint(
-                "Stepping: ←/→ node, Home/End pass, Shift+→ phase, Tab inspect, D leaves")
-        if not on:
-            self.status_bar.end_hint()
-            self.graph_view.clear_step()
-            self.show_snapshot(self.session.training.snapshot())
-            self.inspector_feed.update()
-        self.graph_view.setFocus()
 
     # -- the inspector -----------------------------------------------------------------------
 

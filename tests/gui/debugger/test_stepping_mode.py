@@ -31,7 +31,7 @@ def test_entering_shows_the_first_node_and_the_caption(window, qtbot):
     assert window.caption_bar.where.text() == f"Forward pass 1/{n_forward} · step 0, sample 0"
     assert window.session.training.trainer.cursor.step == 0
     # A new snapshot does not overwrite the partial picture.
-    window.show_snapshot(window.session.training.snapshot())
+    window.step_display.show_snapshot(window.session.training.snapshot())
     shown = [n for n, item in window.graph_view.node_items.items() if item.value_text]
     assert shown == [stepping.position.node]
 
