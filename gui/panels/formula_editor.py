@@ -20,10 +20,11 @@ own).  The data's column names (a CSV header's) may be used like ``x1..xN``.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Literal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -88,6 +89,9 @@ class FormulaEditor(QWidget):
     def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        #: The theme the verdict and the marks are coloured in.
+        self._status_theme = current_theme()
+        self._marked: tuple[list[tuple[int, int]], str] = ([], "")
         #: The text resolved against the current data, or ``None`` when it cannot be.
         self.resolution: Resolution | None = None
         self.verdict: Verdict = "ok"
@@ -209,8 +213,25 @@ class FormulaEditor(QWidget):
                 f"color:{theme.warning_text};text-decoration:underline'>{escape(at)}</span>"
                 f"{escape(after)}</code>")
 
+    def changeEvent(self, event: QEvent) -> None:
+        """On a theme switch (the window gives every widget the new palette), the verdict
+        and the marks take the new theme's colours."""
+        super().changeEvent(event)
+        old, new = getattr(self, "_status_theme", None), current_theme()
+        if event.type() != QEvent.Type.PaletteChange or old is None or old is new \
+                or not hasattr(self, "status"):
+            return
+        self._status_theme = new
+        roles = ("warning_text", "caution_text", "ok_text", "error_background")
+        swap = {getattr(old, role): getattr(new, role) for role in roles}
+        pattern = re.compile("|".join(re.escape(colour) for colour in swap))
+        self.status.setText(pattern.sub(lambda m: swap[m.group(0)], self.status.text()))
+        spans, colour = self._marked
+        self._mark(spans, swap.get(colour, colour))
+
     def _mark(self, spans: list[tuple[int, int]], colour: str) -> None:
         """Underline each (0-based start, length) span of the text, or clear."""
+        self._marked = (spans, colour)
         length = len(self.text.toPlainText())
         selections = []
         for start, size in spans:

@@ -67,3 +67,7 @@ def test_the_panels_follow_a_theme_switch(window, session, qtbot, restore_theme,
     # A field still invalid when the theme changes back takes the light colours.
     window.set_theme(THEMES["light"])
     assert THEMES["light"].error_border in field.styleSheet()
+    assert THEMES["light"].warning_text in editor.status.text()
+    assert theme.warning_text not in editor.status.text()
+    marks = editor.text.extraSelections()
+    assert marks and marks[0].format.underlineColor() == QColor(THEMES["light"].warning_text)
