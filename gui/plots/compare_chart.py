@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 
+from gui.formatting import short_number
 from gui.plots.loss_plot import LOG_FLOOR
 from gui.plots.style import RangeFollower, finite_bounds, new_plot, set_legend, style_plot
 from gui.theme import DEFAULT_THEME, Theme
@@ -153,7 +154,7 @@ class CompareChart:
 
     def _label_axis(self) -> None:
         scale = self._scale
-        label = self._y_label if scale == 1.0 else f"{self._y_label} (× {scale:.0e})"
+        label = self._y_label if scale == 1.0 else f"{self._y_label} (× {short_number(scale, 1)})"
         # style_plot reads the label from here when the theme changes.
         self.plot.setProperty("y_label", label)
         style_plot(self.plot, self.theme)

@@ -139,3 +139,8 @@ def test_many_epochs_are_lines_without_dots(chart):
     _draw(chart, {"sgd": np.linspace(1.0, 0.5, 5 * MAX_DOTS), "adam": [0.4, 0.3]})
     assert chart.dot_count() == 2
     assert chart.curve_lengths() == {"sgd": 5 * MAX_DOTS, "adam": 2}
+
+
+def test_a_scaled_axis_names_its_divisor_with_the_one_formatter(chart):
+    _draw(chart, {"sgd": [3e250, 2e250, 1e250]})  # beyond what a linear axis draws
+    assert chart.plot.property("y_label") == "loss (× 1e250)"
