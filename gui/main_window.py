@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
 
         self.training_actions = TrainingActions(session, self, forward=self.step_forward,
                                                 epoch=self.step_epoch)
-        self.data_opener = DataOpener(training, settings, self, self._say, self._warn)
+        self.data_opener = DataOpener(training, settings, self, self._say, self.warn)
         self.data_loader = self.data_opener.loader
         self.open_data_action = make_action(self, "open_data",
                                             lambda _checked=False: self.data_opener.choose_file())
@@ -499,7 +499,7 @@ class MainWindow(QMainWindow):
         """A problem in a dialog (with its title), or a success in the status bar."""
         if title:
             self.statusBar().showMessage(f"{title}: {text}")
-            self._warn(title, text)
+            self.warn(title, text)
         else:
             self.statusBar().showMessage(text)
 
@@ -507,7 +507,8 @@ class MainWindow(QMainWindow):
         """A line in the status bar (the one shown now: the bar is replaced once)."""
         self.statusBar().showMessage(text)
 
-    def _warn(self, title: str, text: str) -> None:
+    def warn(self, title: str, text: str) -> None:
+        """A problem in a dialog that does not block the window."""
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
                           self)
         box.setObjectName("problem_box")
@@ -648,10 +649,6 @@ class MainWindow(QMainWindow):
         """Open a lesson (a shipped name or a file) at ``stop`` (from 0); a malformed one
         is refused with a dialog, and nothing changes."""
         return self.lessons.open_file(spec, stop)
-
-    def warn(self, title: str, text: str) -> None:
-        """A problem in a dialog that does not block the window."""
-        self._warn(title, text)
 
     def text_bigger(self) -> None:
         """Ctrl+plus: larger text when presenting, else zoom in."""
