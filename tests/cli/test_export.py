@@ -63,7 +63,7 @@ def test_the_history_as_csv_has_one_row_per_step(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (["export", "out.txt"], "export writes .png, .svg, .csv, .gif or .mp4"),
+    (["export", "out.txt"], "export writes .png, .svg, .csv, .gif, .mp4 or .py"),
     (["export", "/no/such/folder/out.png"], "does not exist"),
     (["export", "out.csv", "--steps", "-3"], "must be >= 0"),
     (["export", "out.csv", "--graph", "w1*"], "formula error"),

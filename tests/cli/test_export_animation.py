@@ -215,7 +215,7 @@ def test_animation_options_are_refused_for_a_still(tmp_path, capsys):
 
 def test_an_unknown_suffix_names_the_formats(tmp_path, capsys):
     run_fails(capsys, ["export", str(tmp_path / "run.webm"), "--frames", "3"],
-              "export writes .png, .svg, .csv, .gif or .mp4, not .webm")
+              "export writes .png, .svg, .csv, .gif, .mp4 or .py, not .webm")
 
 
 def test_a_folder_target_is_refused(tmp_path, capsys):

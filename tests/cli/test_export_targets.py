@@ -134,4 +134,4 @@ def test_bad_sizes_exit_2(tmp_path, capsys, argv, words):
 
 def test_a_table_has_no_size(tmp_path, capsys):
     run_fails(capsys, ["export", str(tmp_path / "h.csv"), "--size", "800x600"],
-              "a .csv table has none")
+              "a .csv file has none")
