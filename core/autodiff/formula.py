@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from core.autodiff.graph import Graph, Kind, Node
-from core.autodiff.naming import FormulaWarning
+from core.autodiff.naming import FormulaWarning, constant_name
 from core.autodiff.ops import FUNCTIONS, OPS
 from core.expr.functions import FUNCTIONS as EXPR_FUNCTIONS
 from core.expr.text import words
@@ -175,7 +175,8 @@ class _Builder:
         if row.forward == _SQUARE:
             return f"{wrap(inputs[0], _RAISED, tighter=True)}**2", _RAISED
         if row.forward == _POWER:
-            exponent = f"{param:g}" if param is not None and param >= 0 else f"({param:g})"
+            power = constant_name(0.0 if param is None else param)
+            exponent = f"({power})" if power.startswith("-") else power
             return f"{wrap(inputs[0], _RAISED, tighter=True)}**{exponent}", _RAISED
         if row.forward == _NEGATION:
             return f"-{wrap(inputs[0], _NEGATIVE)}", _NEGATIVE
@@ -192,7 +193,7 @@ class _Builder:
         key = ("constant", value)
         if key in self.by_key:
             return self.by_key[key]
-        text = f"{value:g}"
+        text = constant_name(value)  # exact: a node's text reads back as its value
         return self._add(key, Node(id=self._fresh("c"), label=text, kind="constant",
                                    constant=value, expr=text))
 
