@@ -30,6 +30,7 @@ import json
 import keyword
 import math
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -223,6 +224,10 @@ def check_fields(entry: Any, where: str, *, extra: Sequence[str] = (),
             or name.startswith("_"):
         raise OpsFileError(f"{where}: \"name\" must be a name such as softplus2 (letters, "
                            f"digits, _), got {_shown(name)}")
+    if unicodedata.normalize("NFKC", name) != name:
+        # Python's parser reads the formula's names in this form: ｅｘｐ( would call exp.
+        raise OpsFileError(f"{where}: \"name\": {name!r} reads as "
+                           f"{unicodedata.normalize('NFKC', name)!r} in a formula; write it so")
     if not builtin_name:
         _check_new_name(name, where)
     where = _named(where, name)
@@ -293,11 +298,19 @@ def _domain(value: Any, where: str) -> tuple[float, float]:
         return DEFAULT_DOMAIN
     if not isinstance(value, list) or len(value) != 2 \
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value) \
-            or not all(math.isfinite(float(v)) for v in value) \
+            or not all(_finite(v) for v in value) \
             or not float(value[0]) < float(value[1]):
         raise OpsFileError(f"{where}: \"domain\" must be [low, high], two finite numbers "
                            f"with low < high, got {_shown(value)}")
     return float(value[0]), float(value[1])
+
+
+def _finite(value: float) -> bool:
+    """Whether a JSON number is a finite float (an integer of 400 digits is not one)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def _shown(value: Any) -> str:

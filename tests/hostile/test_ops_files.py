@@ -85,6 +85,10 @@ REFUSED: dict[str, tuple[Any, str]] = {
     "an empty domain": ([op(domain=[1, 1])], "\"domain\" must be [low, high]"),
     "a domain of text": ([op(domain=["0", "1"])], "\"domain\" must be [low, high]"),
     "a 50-character symbol": ([op(symbol="x" * 50)], "\"symbol\" must be short text"),
+    "a 401-digit domain": ([op(domain=[0, 10**400])], "\"domain\" must be [low, high]"),
+    "a name Python reads as exp": ([op(name="\uff45\uff58\uff50")],
+                                   "reads as 'exp' in a formula"),
+    "a name Python reads as another": ([op(name="\ufb01t")], "reads as 'fit' in a formula"),
 }
 
 
@@ -137,3 +141,26 @@ def test_an_op_named_like_python_s_or_the_script_s_names_works(tmp_path, name):
     nodes = {n["name"]: n for n in json.loads(out)["nodes"]}
     x1 = nodes["x1"]["value"]
     assert [n["value"] for n in nodes.values() if n["op"] == name] == [(0.5 * x1) ** 2]
+
+
+def test_the_window_says_what_is_wrong_and_keeps_the_ops_it_had(window, tmp_path):
+    """File > Add ops… with a file the checks refuse (a 401-digit domain, a name Python reads
+    as exp): a visible message, and the op added before still computes."""
+    from core.autodiff import user_ops
+    from core.presets import resolve_graph
+
+    actions, training = window.ops_actions, window.session.training
+    try:
+        assert actions.add_ops_file(write(tmp_path, [op(name="sq")], "good.json"))
+        training.set_graph(resolve_graph("sq(w1*x1) + w2")[0])
+        config = training.config
+        for bad in ([op(name="sq", domain=[0, 10**400])], [op(name="\uff45\uff58\uff50")]):
+            assert not actions.add_ops_file(write(tmp_path, bad, "bad.json"))
+            assert "bad.json" in window.statusBar().currentMessage()
+        assert training.config == config
+        training.run_steps(3)
+        assert training.trainer.cursor.step == 3
+        x1 = training.dataset.row(0)[0][0]
+        assert user_ops.OPS["sq"].evaluate((x1,)) == x1 * x1
+    finally:
+        user_ops.unregister(["sq"])
