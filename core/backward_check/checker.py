@@ -249,9 +249,22 @@ def check_backward_file(path: str | os.PathLike[str], graph: Graph, dataset: Dat
     forward = None if run.forward is None else _judge_forward(points, run.forward)
     return BackwardCheckReport(path=str(path), samples=len(points), eps=eps,
                                weights=findings, forward=forward,
-                               containment=run.containment, message=verdict.message,
+                               containment=run.containment,
+                               message=verdict.message + broken_note(graph),
                                numerical_derivative_suspected=(
                                    verdict.numerical_derivative_suspected))
+
+
+def broken_note(graph: Graph) -> str:
+    """What a report must add when the app's own rule is broken on purpose (a break-it
+    lab): the exact column is then the app's broken gradient, and the numeric one, from
+    the forward pass alone, says who is right."""
+    if not graph.breaks:
+        return ""
+    nodes = ", ".join(graph[node].name for node in graph.order if node in graph.breaks)
+    return (f" Note: this graph's derivative at {nodes} is broken on purpose, so the exact "
+            "column is the app's broken gradient there; where yours agrees with the numeric "
+            "column instead, the app is the one that is wrong.")
 
 
 def _finding(weight: verdicts.WeightVerdict, key: str, point: Point,

@@ -238,3 +238,21 @@ def test_missing_and_non_python_files(seed, tmp_path):
     binary.write_bytes(b"\x00\xff\xfe garbage")
     with pytest.raises(StudentCodeError, match=r"binary\.py"):
         check(seed, binary)
+
+
+def test_a_correct_file_exposes_a_derivative_broken_on_purpose(seed):
+    from core.autodiff.ops import Op
+
+    graph, preset, dataset = seed
+    node = graph.by_name("part_3")
+    broken = graph.with_breaks({node.id: Op.from_formulas(
+        "sigmoid", ("a",), "sigmoid(a)", ("out*(1 + out)",))})
+    report = check_backward_file(CORRECT, broken, dataset, preset.aliases, samples=8)
+    # The weights behind the sigmoid disagree with the broken engine...
+    assert set(report.flagged) == {"w3", "w4", "w5", "w8"}
+    # ...and agree with the numeric gradient, from the forward pass alone.
+    for finding in report.weights:
+        assert finding.student == pytest.approx(finding.numeric, rel=1e-3, abs=1e-9)
+    assert "derivative at part_3 is broken on purpose" in report.message
+    assert "the app is the one that is wrong" in report.message
+    assert "broken on purpose" not in check(seed, CORRECT).message
