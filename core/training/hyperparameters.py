@@ -101,7 +101,11 @@ class Hyperparameter:
         """
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise HyperparameterError(f"{self.name} must be a number, got {shown(value)}")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float (JSON allows 1000…0)
+            raise HyperparameterError(f"{self.name} must be a finite number, got "
+                                      f"{shown(value)}") from None
         if not math.isfinite(number):
             raise HyperparameterError(f"{self.name} must be a finite number, got {number}")
         if not self.contains(number):

@@ -22,6 +22,7 @@ learning rate the sweep varies).  A hyperparameter named as a built-in one (``lr
 
 from __future__ import annotations
 
+import keyword
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -230,7 +231,7 @@ class _Checker:
 
     def identifier(self, where: str, value: object, taken: Sequence[str]) -> str:
         if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value) \
-                or len(value) > MAX_NAME:
+                or len(value) > MAX_NAME or keyword.iskeyword(value):
             raise self.fail(f"{where}: {shown(value)} is not a name (letters, digits and _, "
                             f"a letter first)")
         if value in _RESERVED:

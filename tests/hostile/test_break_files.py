@@ -155,6 +155,12 @@ TAMPERED = {
         "the definition of optimizer 'myopt' is named 'adam'"),
     "the optimizer left out": (lambda c: c.__setitem__("optimizer_definition", None),
                                "unknown optimizer 'myopt'"),
+    "an optimizer default of 401 digits": (
+        lambda c: c["optimizer_definition"].__setitem__("hyperparameters", {"lr": 10**400}),
+        "the default lr must be a finite number"),
+    "an op domain of 401 digits": (
+        lambda c: c["ops"][0].__setitem__("domain", [0, 10**400]),
+        "ops: entry 1 ('softplus2'): \"domain\" must be [low, high]"),
 }
 
 

@@ -87,6 +87,13 @@ REFUSED: dict[str, tuple[Any, str]] = {
     "a built-in's name": (optimizer(name="adam"), "'adam' is a built-in optimizer"),
     "a path as name": (optimizer(name="../../etc/passwd"), "name must be lower-case letters"),
     "an empty name": (optimizer(name=""), "name must be lower-case letters"),
+    "an lr of 401 digits": (optimizer(hyperparameters={"lr": 10**400}),
+                            "the default lr must be a finite number, got a number of 401"),
+    "a hyperparameter of 401 digits": (optimizer(hyperparameters={"lr": 0.1, "k": -10**400}),
+                                       "the default k must be a finite number"),
+    "a keyword as hyperparameter": (optimizer(hyperparameters={"lr": 0.1, "lambda": 1}),
+                                    "'lambda' is not a name"),
+    "a keyword as state": (optimizer(state=["class"]), "'class' is not a name"),
 }
 
 
@@ -150,3 +157,19 @@ def test_an_update_that_would_give_nan_stops_training_unapplied(tmp_path, update
     assert result["diverged"]["step"] == 0
     assert "it was not applied" in result["diverged"]["detail"]
     assert result["final_weights"] == result["initial_weights"]
+
+
+def test_the_window_says_what_is_wrong_with_a_401_digit_default(window, tmp_path):
+    """File > Add optimizer… and --optimizer-file in the window: a visible message (or exit
+    2 before the window opens), and the optimizer trained before stays."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.app import run_gui
+
+    path = write(tmp_path, optimizer(hyperparameters={"lr": 10**400}))
+    training = window.session.training
+    assert not window.optimizer_file.add_file(path)
+    box = window.findChild(QMessageBox, "problem_box")
+    assert box is not None and "the default lr must be a finite number" in box.text()
+    assert training.optimizer_name == "sgd"
+    assert run_gui(["--optimizer-file", path, "--screenshot", str(tmp_path / "x.png")]) == 2
