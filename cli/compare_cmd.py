@@ -38,6 +38,7 @@ from cli.train_cmd import (
     run_fields,
     training_configs,
 )
+from core.numbers import count
 
 if TYPE_CHECKING:
     from core.training.compare import Comparison
@@ -111,7 +112,7 @@ def write_plot(save: Callable[[Comparison, Path, bool], object], comparison: Com
 def print_comparison(comparison: Comparison, header: dict[str, Any]) -> None:
     runs = comparison.runs
     print(f"graph    {header['formula']}")
-    epochs = f"{comparison.epochs} epoch{'' if comparison.epochs == 1 else 's'}"
+    epochs = count(comparison.epochs, "epoch")
     print(f"data     {header['data']}, {header['n_samples']} samples; {epochs} "
           f"from the same initial weights (seed {comparison.seed})")
     for run in runs:

@@ -35,6 +35,7 @@ from cli.train_cmd import (
     training_configs,
 )
 from core.inputs import NumberError, parse_number
+from core.numbers import count
 
 if TYPE_CHECKING:
     from core.training.sweep import SweepResult, SweepRun
@@ -114,7 +115,7 @@ def shown_rows(count: int, best: int | None) -> list[int]:
 def print_sweep(result: SweepResult, header: dict[str, Any], per: int) -> None:
     print(f"graph    {header['formula']}")
     held = f" ({result.holdout_rows} held out)" if result.holdout_rows else ""
-    epochs = f"{result.epochs} epoch{'' if result.epochs == 1 else 's'}"
+    epochs = count(result.epochs, "epoch")
     print(f"data     {header['data']}, {result.n_samples} training samples{held}; {epochs}")
     runs = len(result.runs)
     rate = result.run_steps / result.seconds if result.seconds > 0 else math.nan

@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from core.data.safe_pickle import NUMERIC_KINDS, RefusedPickleError, describe_dtype, restricted_load
+from core.numbers import count
 from core.user_files import (
     check_regular,
     read_bytes,
@@ -771,8 +772,7 @@ def _bytes(n: int) -> str:
     return f"{n} bytes"
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+_count = count  # one rule for "1 column", "3 columns"
 
 
 def _shorten(text: str) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.numbers import number
+from core.numbers import count, number
 from core.training.hyperparameters import HyperparameterError, shown
 
 __all__ = ["EarlyStop", "HoldoutError", "check_early_stop", "check_fraction",
@@ -136,7 +136,7 @@ class EarlyStop:
     def describe(self) -> str:
         """One line for people."""
         return (f"stopped early after epoch {self.epoch}: the held-out loss has not "
-                f"improved for {self.patience} epoch{'' if self.patience == 1 else 's'} "
+                f"improved for {count(self.patience, 'epoch')} "
                 f"(best {number(self.best_holdout_loss, 6)} at epoch {self.best_epoch})")
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from core.autodiff.formula import FormulaError, column_names
 from core.autodiff.name_check import NameWarning, close_columns
+from core.numbers import count
 
 if TYPE_CHECKING:
     from core.autodiff.graph import Graph
@@ -105,8 +106,7 @@ class Resolution:
         """``3 weights, 2 feature columns; data columns used by name: height, mass``."""
         graph = self.graph
         n_weights, n_inputs = len(graph.weights), graph.n_inputs
-        text = (f"{n_weights} weight{'' if n_weights == 1 else 's'}, {n_inputs} feature "
-                f"column{'' if n_inputs == 1 else 's'}")
+        text = f"{count(n_weights, 'weight')}, {count(n_inputs, 'feature column')}"
         if self.columns_used:
             text += f"; data columns used by name: {', '.join(self.columns_used)}"
         return text

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from gui.formatting import count
 from gui.graph.value_label import ValueLabel
 from gui.panels.timeline import TimelineBar
 from gui.plots.style import (
@@ -156,8 +157,7 @@ class LossPlot(HistoryPlot):
         self._mark_changes(snapshot.changes, history.n_samples)
         self._draw_fork(snapshot)
         thinned = " (thinned)" if history.thinned else ""
-        count = len(history)
-        self.points.setText(f"{count} point{'' if count == 1 else 's'}{thinned}")
+        self.points.setText(f"{count(len(history), 'point')}{thinned}")
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Keep ``snapshot``; draw its history if new, and always where time travel and a
