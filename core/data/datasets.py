@@ -35,6 +35,7 @@ from core.numbers import count
 from core.user_files import (
     check_regular,
     read_bytes,
+    size_words,
     unreadable,
 )
 
@@ -763,13 +764,7 @@ def _shape_problem(array: np.ndarray) -> str:
     return f"is a {array.ndim}-D array (shape {array.shape})"
 
 
-def _bytes(n: int) -> str:
-    """A size for people: ``256 MiB``, ``4.5 GiB``, ``43.7 TiB``."""
-    for unit, power in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if n >= 2**power:
-            value = n / 2**power
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{n} bytes"
+_bytes = size_words  # a size for people: 256 MiB, 4.5 GiB
 
 
 _count = count  # one rule for "1 column", "3 columns"
