@@ -6,6 +6,7 @@ traceback.  Nothing here imports Qt.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import sys
 from collections.abc import Sequence
@@ -34,11 +35,24 @@ def build_parser() -> Parser:
     return parser
 
 
+def _parser() -> Parser:
+    """:func:`build_parser`; an --optimizer-file hyperparameter whose flag is one of the
+    commands' own options (``seed`` is ``--seed``) is a usage error naming it."""
+    try:
+        return build_parser()
+    except argparse.ArgumentError as error:
+        flag = error.argument_name or ""
+        raise UsageError(f"--optimizer-file: the hyperparameter "
+                         f"{flag.removeprefix('--').replace('-', '_')!r} would have the flag "
+                         f"{flag}, which is one of the command line's own options; rename "
+                         "it") from None
+
+
 def run(argv: Sequence[str]) -> int:
     """Run one command; return the process exit status."""
     try:
         argv = preload(argv)  # --optimizer-file first: its hyperparameters get flags
-        args = build_parser().parse_args(join_negative_values(
+        args = _parser().parse_args(join_negative_values(
             argv, (*NUMERIC_OPTIONS, *hyperparameter_flags())))
         status: int = args.module.run(args)
     except UsageError as error:

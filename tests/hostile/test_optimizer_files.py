@@ -110,6 +110,19 @@ def test_nan_in_the_file_is_one_line(tmp_path):
     refused("train", "--optimizer-file", str(path), words="NaN is not a number JSON allows")
 
 
+@pytest.mark.parametrize(("command", "name"), [
+    ("train", "seed"), ("train", "epochs"), ("train", "json"), ("train", "help"),
+    ("compare", "data"), ("compare", "optimizers"), ("sweep", "lr_min"), ("sweep", "steps"),
+])
+def test_a_hyperparameter_named_like_an_option_is_one_line(tmp_path, command, name):
+    """Its flag would be one the command line has already (--seed, --lr-min...)."""
+    path = write(tmp_path, optimizer(hyperparameters={"lr": 0.1, name: 0.5},
+                                     update=[f"w = w - lr*{name}*g"]))
+    refused(command, "--optimizer-file", path, "--json",
+            words=f"the hyperparameter {name!r} would have the flag --"
+                  f"{name.replace('_', '-')}, which is one of the command line's own options")
+
+
 @pytest.mark.parametrize(("flag", "value", "words"), [
     ("--lr", "nan", "'nan' is not a finite number"),
     ("--lr", "1e400", "'1e400' is not a finite number"),
