@@ -26,6 +26,7 @@ from cli.common import (
     option_error,
     table,
 )
+from core.inputs import any_number_argument
 from core.training.hyperparameters import SEED, HyperparameterError
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "turn)")
     parser.add_argument(SEED.flag, type=int, default=SEED.default, metavar="S",
                         help=f"random seed of the rows and weights (default {SEED.default})")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+    parser.add_argument("--timeout", type=any_number_argument, default=10.0, metavar="SECONDS",
                         help="time the student's code may run in all (default 10)")
     parser.add_argument("--require-isolation", action="store_true",
                         help="refuse to run the file (exit 2) unless every protection "

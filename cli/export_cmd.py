@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from cli.common import UsageError, add_data_and_graph, emit_json, load_graph_and_data
 from cli.train_cmd import add_training_arguments, training_configs
 from core.atomic_file import NotAFileError, check_target
-from core.inputs import count_argument, size_argument
+from core.inputs import any_number_argument, count_argument, size_argument
 from core.training.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ def add_animation_arguments(parser: argparse.ArgumentParser) -> None:
                         help="an animation's number of frames (1..1000; .gif and .mp4)")
     parser.add_argument("--every", type=count_argument, default=None, metavar="K",
                         help="training steps between two frames (default 1)")
-    parser.add_argument("--fps", type=float, default=None, metavar="F",
+    parser.add_argument("--fps", type=any_number_argument, default=None, metavar="F",
                         help="frames per second (0.1..50, default 4)")
     parser.add_argument("--with", dest="include", choices=("loss", "landscape"),
                         default=None,

@@ -15,6 +15,7 @@ import math
 from cli.common import UsageError, add_data_and_graph, emit_json, format_number, table
 from cli.inspect_cmd import add_sample_and_weights, prepare
 from cli.progress import ProgressLine
+from core.inputs import any_number_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from core.autodiff.gradcheck import DEFAULT_EPS, EPS_RANGE
 
     low, high = EPS_RANGE
-    parser.add_argument("--eps", type=float, default=None, metavar="E",
+    parser.add_argument("--eps", type=any_number_argument, default=None, metavar="E",
                         help=f"finite-difference step, {low:g} to {high:g} (default "
                              f"{DEFAULT_EPS:g})")
 

@@ -34,7 +34,7 @@ from cli.train_cmd import (
     hyperparameter_text,
     training_configs,
 )
-from core.inputs import NumberError, parse_number
+from core.inputs import any_number_argument
 from core.numbers import count
 
 if TYPE_CHECKING:
@@ -47,12 +47,8 @@ DEFAULT_LR_MIN, DEFAULT_LR_MAX, DEFAULT_RUNS = 1e-3, 1.0, 10
 MAX_ROWS = 12
 
 
-def number(text: str) -> float:
-    """An argparse ``type``: any number, nan too (the sweep says what is wrong with it)."""
-    try:
-        return parse_number(text, finite=False)
-    except NumberError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+#: An argparse ``type``: any number, nan too (the sweep says what is wrong with it).
+number = any_number_argument
 
 
 def whole(text: str) -> int:

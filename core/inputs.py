@@ -97,6 +97,15 @@ def number_argument(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def any_number_argument(text: str) -> float:
+    """An argparse ``type`` for any number, nan and the infinities too, for an option that
+    checks its own range and says so (``--eps nan is not a number: ...``)."""
+    try:
+        return parse_number(text, finite=False)
+    except NumberError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def count_argument(text: str) -> int:
     """An argparse ``type`` for a whole number >= 0 (``--steps N``)."""
     try:

@@ -25,6 +25,9 @@ def test_a_hyperparameter_flag_takes_the_minus_sign_too(capsys):
     (["train", "--lr", "1_0"], "--lr: '1_0' is not a number"),
     (["train", "--loss", "huber", "--delta", f"{MINUS}1"], "is not a finite number > 0"),
     (["sweep", "--lr-min", "low"], "--lr-min: 'low' is not a number"),
+    (["gradcheck", "--eps", "small"], "--eps: 'small' is not a number"),
+    (["gradcheck", "--eps", f"{MINUS}1e-7"], "--eps -1e-07 is too small"),
+    (["check-backward", "x.py", "--timeout", "soon"], "--timeout: 'soon' is not a number"),
 ])
 def test_refusals_name_the_option(capsys, argv, words):
     run_fails(capsys, argv, words)
