@@ -7,7 +7,8 @@ from __future__ import annotations
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox
 
-from core.inputs import MINUS, NumberError, parse_number
+from core.inputs import NumberError, parse_number
+from core.numbers import MINUS
 
 #: What a number may hold while it is being typed (``1e``, ``−``, ``.``).
 _TYPING = frozenset("0123456789.eE+- " + MINUS)
@@ -25,13 +26,22 @@ class NumberSpinBox(QDoubleSpinBox):
             body = body[:len(body) - len(suffix)]
         return body.strip()
 
+    def _special(self, text: str) -> bool:
+        """Whether ``text`` is the special value's text (``off`` for the minimum)."""
+        special = self.specialValueText()
+        return bool(special) and text.strip() == special.strip()
+
     def valueFromText(self, text: str) -> float:
+        if self._special(text):
+            return self.minimum()
         try:
             return parse_number(self._body(text))
         except NumberError:
             return self.value()
 
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        if self._special(text):
+            return QValidator.State.Acceptable, text, pos
         body = self._body(text)
         try:
             value = parse_number(body)

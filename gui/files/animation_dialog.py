@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -37,6 +36,7 @@ from gui.files.animation import (
     MIN_FPS,
     AnimationSpec,
 )
+from gui.number_spin_box import NumberSpinBox
 
 #: What the "Show" choice offers: (text, AnimationSpec.include).
 INCLUDE_CHOICES = (("Graph", "graph"), ("Graph and loss plot", "loss"),
@@ -90,7 +90,7 @@ class AnimationDialog(QDialog):
                                              min(every, 500))
         self.every_field.setSuffix(" steps")
         form.addRow("Every", self.every_field)
-        self.fps_field = QDoubleSpinBox()
+        self.fps_field = NumberSpinBox()
         self.fps_field.setObjectName("animation_fps")
         self.fps_field.setRange(MIN_FPS, MAX_FPS)
         self.fps_field.setDecimals(1)

@@ -10,7 +10,6 @@ the status bar and the fields go back to what the run uses.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QGridLayout,
     QGroupBox,
     QLabel,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from core.data.datasets import DataError
 from core.training.config import ConfigError
 from core.training.holdout import MAX_PATIENCE
+from gui.number_spin_box import NumberSpinBox
 from gui.session.holdout_settings import set_holdout
 from gui.session.training_session import TrainingSession
 
@@ -35,7 +35,7 @@ class HoldoutBox(QGroupBox):
         super().__init__("Held-out data", parent)
         self.setObjectName("holdout_box")
         self.session = session
-        self.fraction = QDoubleSpinBox()
+        self.fraction = NumberSpinBox()
         self.fraction.setObjectName("holdout_spin")
         self.fraction.setRange(0.0, MAX_FRACTION)
         self.fraction.setDecimals(2)

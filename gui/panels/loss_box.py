@@ -14,7 +14,6 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QLabel,
@@ -25,6 +24,7 @@ from core.autodiff.losses import LOSSES
 from core.data.datasets import DataError
 from core.training.config import ConfigError
 from core.training.metrics import accuracy, predictions
+from gui.number_spin_box import NumberSpinBox
 from gui.session.training_session import TrainingSession
 from gui.snapshot import Snapshot
 
@@ -47,7 +47,7 @@ class LossBox(QGroupBox):
             self.combo.setItemData(self.combo.count() - 1, f"{name}: {LOSSES[name]}",
                                    Qt.ItemDataRole.ToolTipRole)
         self.combo.setToolTip("The loss on top of the graph (starts training over)")
-        self.delta = QDoubleSpinBox()
+        self.delta = NumberSpinBox()
         self.delta.setObjectName("delta_spin")
         self.delta.setDecimals(3)
         self.delta.setRange(0.001, 1e6)

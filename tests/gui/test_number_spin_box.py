@@ -35,3 +35,11 @@ def test_a_prefix_is_not_part_of_the_number(box):
     box.setPrefix("± ")
     assert box.valueFromText("± 0.25") == 0.25
     assert box.validate("± 0.25", 6)[0] == QValidator.State.Acceptable
+
+
+def test_the_special_value_text_stands_for_the_minimum(box):
+    box.setSpecialValueText("off")
+    assert box.validate("off", 3)[0] == QValidator.State.Acceptable
+    assert box.valueFromText("off") == -10.0
+    box.setValue(-10.0)
+    assert box.text() == "off"
