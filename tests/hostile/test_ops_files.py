@@ -41,6 +41,8 @@ REFUSED: dict[str, tuple[Any, str]] = {
     "a built-in op's name": ([op(name="mul")], "'mul' is a built-in op or function"),
     "a reserved name": ([op(name="y")], "'y' is reserved in formulas"),
     "a feature's name": ([op(name="x3")], "'x3' is a data column"),
+    "a weight of the seed graph": ([op(name="w1")], "op 'w1' has the name of the graph's "
+                                                   "weight w1"),
     "args as text": ([op(args="a")], "\"args\" must be a list of one or two"),
     "no args": ([op(args=[], derivatives=[])], "\"args\" must be a list of one or two"),
     "three args": ([op(args=["a", "b", "c"], derivatives=["1", "0", "0"])],
