@@ -166,3 +166,16 @@ def test_the_window_says_what_is_wrong_and_keeps_the_ops_it_had(window, tmp_path
         assert user_ops.OPS["sq"].evaluate((x1,)) == x1 * x1
     finally:
         user_ops.unregister(["sq"])
+
+
+def test_a_right_derivative_of_a_steep_op_is_accepted_and_a_near_miss_refused(tmp_path):
+    """exp(exp(a)) on [5, 6.5]: the central difference's own error there (h²·f'''/6, about
+    3e-5 of the value) is no reason to refuse the right derivative; one off by 1e-4 is
+    still refused."""
+    right = op(forward="exp(exp(a))", derivatives=["exp(exp(a))*exp(a)"], domain=[5, 6.5])
+    code, _, err, _ = run("inspect", "--ops", write(tmp_path, [right]), "--graph",
+                          "q(w1*x1 + 5.5)", "--json")
+    assert code == 0, err
+    wrong = {**right, "derivatives": ["exp(exp(a))*exp(a)*1.0001"]}
+    refused("inspect", "--ops", write(tmp_path, [wrong]), "--graph", "q(w1*x1 + 5.5)",
+            "--json", words="the derivative dq/da is wrong at a = ")
