@@ -17,7 +17,14 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core.autodiff.breaks import reveal
-from core.autodiff.user_ops import OpsFileError, check_clashes, read_ops_file, register
+from core.autodiff.user_ops import (
+    OpsFileError,
+    check_clashes,
+    read_ops_file,
+    register,
+    registered,
+    unregister,
+)
 from core.training.resolution import resolve_for_data
 from gui.plain_text import plain_message_box
 from gui.session.training_session import TrainingSession
@@ -76,12 +83,20 @@ class OpsActions(QObject):
             columns = [c for c in (*dataset.feature_names, dataset.target_name) if c]
             check_clashes([d["name"] for d in definitions], weights=session.graph.weights,
                           columns=columns, where=path)
+            named = {d["name"] for d in definitions}
+            before = [d for d in registered() if d["name"] in named]
             register(definitions, path)
+            try:
+                self._redefined(definitions)
+            except ValueError as problem:  # the run's graph cannot call them so (arity)
+                unregister(sorted(named))
+                register(before)
+                raise OpsFileError(f"{path}: the run's graph cannot use them: {problem}"
+                                   ) from None
         except OpsFileError as problem:
             session.report(str(problem))
             self.warn("Cannot add these ops", str(problem))
             return False
-        self._redefined(definitions)
         names = ", ".join(d["name"] for d in definitions)
         session.report(f"Added {len(definitions)} op{'s' if len(definitions) != 1 else ''} "
                        f"({names}), each derivative checked against finite differences; the "

@@ -179,3 +179,27 @@ def test_a_right_derivative_of_a_steep_op_is_accepted_and_a_near_miss_refused(tm
     wrong = {**right, "derivatives": ["exp(exp(a))*exp(a)*1.0001"]}
     refused("inspect", "--ops", write(tmp_path, [wrong]), "--graph", "q(w1*x1 + 5.5)",
             "--json", words="the derivative dq/da is wrong at a = ")
+
+
+def test_a_corrected_op_of_another_arity_is_refused_and_nothing_changes(window, tmp_path):
+    """File > Add ops… redefining an op the graph calls with two operands instead of one:
+    a visible message; the graph, the config and the op's row stay as they were."""
+    from core.autodiff import user_ops
+    from core.presets import resolve_graph
+
+    actions, training = window.ops_actions, window.session.training
+    one = op(name="sq")
+    two = op(name="sq", args=["a", "b"], forward="a*a + b", derivatives=["2*a", "1"])
+    try:
+        assert actions.add_ops_file(write(tmp_path, [one], "one.json"))
+        training.set_graph(resolve_graph("sq(w1*x1) + w2")[0])
+        config, row = training.config, user_ops.OPS["sq"]
+        assert not actions.add_ops_file(write(tmp_path, [two], "two.json"))
+        assert "two.json" in window.statusBar().currentMessage()
+        assert training.config == config and user_ops.OPS["sq"] == row
+        training.run_steps(3)
+        assert training.trainer.cursor.step == 3
+    finally:
+        user_ops.unregister(["sq"])
+
+
