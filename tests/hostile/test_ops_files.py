@@ -203,3 +203,12 @@ def test_a_corrected_op_of_another_arity_is_refused_and_nothing_changes(window, 
         user_ops.unregister(["sq"])
 
 
+
+
+@pytest.mark.parametrize("command", ["inspect", "train"])
+def test_an_op_named_like_a_data_column_is_one_line(tmp_path, command):
+    data = tmp_path / "data.csv"
+    data.write_text("softplus2,x2,y\n1,2,3\n2,3,4\n3,1,2\n")
+    path = write(tmp_path, [op(name="softplus2")])
+    refused(command, "--ops", path, "--data", str(data), "--graph", "w1*x2 + b", "--json",
+            words="op 'softplus2' has the name of the data column softplus2")
