@@ -68,6 +68,9 @@ MAX_ENTRIES = 64
 #: Longest formula text of a field, and longest symbol.
 MAX_FORMULA_CHARS = 2000
 MAX_SYMBOL_CHARS = 12
+#: Deepest nesting of operations in a formula: the code generated from a row (a derivative
+#: with ``out`` replaced by the forward formula) stays under Python's 200 nested brackets.
+MAX_FORMULA_DEPTH = 64
 #: Deepest JSON nesting an ops file may have.
 MAX_DEPTH = 8
 #: Where the check draws operands when an entry gives no domain (as the built-in rows).
@@ -290,7 +293,29 @@ def _formula(text: Any, where: str, field: str) -> str:
     if len(text) > MAX_FORMULA_CHARS:
         raise OpsFileError(f"{where}: \"{field}\" is {len(text):,} characters long; at most "
                            f"{MAX_FORMULA_CHARS:,}")
+    depth = _depth(text)
+    if depth > MAX_FORMULA_DEPTH:
+        raise OpsFileError(f"{where}: \"{field}\" nests {depth} operations deep; at most "
+                           f"{MAX_FORMULA_DEPTH}")
     return text.strip()
+
+
+def _depth(text: str) -> int:
+    """How deep the operations of a formula nest (0 when it cannot be read: its own parse,
+    with its names, says why)."""
+    from core.expr.parse import ExpressionError, parse_expression
+    from core.expr.tree import children
+
+    try:
+        tree = parse_expression(text)
+    except ExpressionError:
+        return 0
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children(node))
+    return deepest - 1  # a name or a number alone is no operation
 
 
 def _domain(value: Any, where: str) -> tuple[float, float]:

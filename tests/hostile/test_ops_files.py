@@ -212,3 +212,25 @@ def test_an_op_named_like_a_data_column_is_one_line(tmp_path, command):
     path = write(tmp_path, [op(name="softplus2")])
     refused(command, "--ops", path, "--data", str(data), "--graph", "w1*x2 + b", "--json",
             words="op 'softplus2' has the name of the data column softplus2")
+
+
+@pytest.mark.parametrize("forward", ["(1+" * 199 + "a" + ")" * 199, "-" * 199 + "a"])
+@pytest.mark.parametrize("command", ["inspect", "gradcheck"])
+def test_a_formula_nested_199_deep_is_one_line(tmp_path, command, forward):
+    """Under the parser's own cap, but the code generated from it would pass Python's 200
+    nested brackets (it was a SyntaxError traceback in the trace path)."""
+    path = write(tmp_path, [op(forward=forward, derivatives=["1"])])
+    refused(command, "--ops", path, "--graph", "q(w1*x1)+b", "--json",
+            words="\"forward\" nests 199 operations deep; at most 64")
+
+
+@pytest.mark.parametrize("command", ["inspect", "gradcheck", "train"])
+def test_formulas_64_deep_work_in_every_path(tmp_path, command):
+    """The deepest forward and derivative allowed, the derivative reading out (the forward
+    put in its place where code is generated): 128 levels, under Python's limit."""
+    forward = "(1+" * 63 + "tanh(a)" + ")" * 63
+    derivative = "(0+" * 61 + "1 - (out-63)*(out-63)" + ")" * 61
+    path = write(tmp_path, [op(forward=forward, derivatives=[derivative])])
+    code, out, err, _ = run(command, "--ops", path, "--graph", "q(w1*x1)+b", "--json")
+    assert code == 0, err
+    assert isinstance(json.loads(out), dict)
