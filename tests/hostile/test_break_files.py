@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.hostile.test_surface_cli import refused, run
 
 #: Two sigmoid neurons; a file op on one of them.
@@ -169,3 +170,35 @@ def test_a_tampered_session_is_one_line(saved, tmp_path, case):
     change, words = TAMPERED[case]
     path = _tampered(saved, tmp_path, change)
     refused("inspect", "--session", path, "--json", words=words)
+
+
+LAB = ROOT / "resources" / "lessons" / "find-the-bug.json"
+LESSONS: dict[str, tuple[Any, str]] = {
+    "code in the break": (
+        lambda lesson: lesson["break"].__setitem__(
+            "derivatives", ["__import__('os').system('true')"]),
+        "\"break\": entry 1 ('sigmoid'): \"derivatives[0]\": an attribute is not allowed"),
+    "a break as text": (lambda lesson: lesson.__setitem__("break", "x"),
+                        "\"break\": must be a list of breaks"),
+    "a wrong op derivative": (
+        lambda lesson: lesson.__setitem__("ops", [{"name": "q", "args": ["a"], "forward": "a",
+                                                   "derivatives": ["2"]}]),
+        "\"ops\": entry 1 ('q'): the derivative dq/da is wrong"),
+    "an optimizer default of 401 digits": (
+        lambda lesson: lesson.__setitem__("optimizers", [{**MYOPT,
+                                                          "hyperparameters": {"lr": 10**400}}]),
+        "\"optimizers\" 1: hyperparameters: the default lr must be a finite number"),
+    "a reveal of text": (lambda lesson: lesson["stops"][0].__setitem__("reveal", "yes"),
+                         "stop 1: \"reveal\" must be true or false"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LESSONS))
+def test_a_lab_lesson_tampered_with_is_one_line_before_the_window_opens(tmp_path, case):
+    change, words = LESSONS[case]
+    lesson = json.loads(LAB.read_text(encoding="utf-8"))
+    change(lesson)
+    path = write(tmp_path, "lesson.json", lesson)
+    picture = tmp_path / "x.png"
+    refused("--lesson", path, "--screenshot", str(picture), "--size", "800x600", words=words)
+    assert not picture.exists()
