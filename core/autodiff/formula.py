@@ -1,12 +1,13 @@
 """Formula parsing: a prediction formula becomes a :class:`~core.autodiff.graph.Graph`.
 
-The text is parsed with :mod:`ast` and checked against a whitelist; nothing is ever
-evaluated.  ``x1 .. xN`` are data columns (so are the data's column names, when its file
-has a header and they are passed in), ``y`` is the target (not allowed in the
-prediction), numbers are constants, names called as functions must be in the op table, and
-every other name is a trainable weight.  Identical subexpressions become one node with
-several consumers (so ``s * s`` shares ``s``).  The squared-error loss ``(y - y')^2`` is put
-on top.
+The text is read by the app's own parser (:func:`core.expr.parse.read_formula`) into
+expression trees, one per statement; nothing is ever evaluated.  The trees' operators
+become the op-table rows whose forward formulas they compute.  ``x1 .. xN`` are data
+columns (so are the data's column names, when its file has a header and they are passed
+in), ``y`` is the target (not allowed in the prediction), numbers are constants, names
+called as functions must be in the op table, and every other name is a trainable weight.
+Identical subexpressions become one node with several consumers (so ``s * s`` shares
+``s``).  The squared-error loss ``(y - y')^2`` is put on top.
 
 A formula may name its steps: statements ``name = expression``, separated by new lines or
 ``;``, then the expression for y' (``h = tanh(a*x1 + b); w*h + c``).  A named step is
@@ -16,10 +17,8 @@ neither a weight nor a column, and its name is its node's name everywhere (see
 
 from __future__ import annotations
 
-import ast
 import functools
 import keyword
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -27,9 +26,15 @@ from dataclasses import dataclass, replace
 from core.autodiff.graph import Graph, Kind, Node
 from core.autodiff.naming import FormulaWarning, constant_name
 from core.autodiff.ops import FUNCTIONS, OPS
-from core.expr.functions import FUNCTIONS as EXPR_FUNCTIONS
+from core.expr.parse import (
+    TOO_LARGE,
+    ExpressionError,
+    FormulaStatement,
+    FormulaSyntaxError,
+    read_formula,
+)
 from core.expr.text import words
-from core.expr.tree import Binary, Call, Expr, Unary, Var
+from core.expr.tree import Binary, Call, Expr, Num, Unary, Var
 
 MAX_FORMULA_LENGTH = 200_000
 #: Longest subexpression text a node keeps (:attr:`Node.expr`); longer ones are cut with
@@ -39,8 +44,6 @@ MAX_EXPR_LENGTH = 160
 MAX_INTEGER_DIGITS = 309
 #: Digits a name may end in (``x12``, ``w3``): no data has 10**18 columns.
 MAX_NAME_DIGITS = 18
-_TOO_LARGE = ("is too large for a float (numbers must be finite; the largest is about "
-              "1.8e308)")
 _INTEGER = re.compile(r"(?<![\w.])\d[\d_]*(?![\w.])")
 #: Names that mean the target, the prediction and the loss: neither weights nor named steps.
 RESERVED_NAMES = frozenset({"y", "y_pred", "loss", "residual", "L"})
@@ -52,9 +55,7 @@ _NUMBERED_USE = re.compile(r"(?:^|[-+*/(,=])[ \t]*(#\d+)", re.MULTILINE)
 _A, _B, _P = Var("a"), Var("b"), Var("p")
 #: What the formula's operators compute, written as the op table writes forward formulas:
 #: the row whose forward formula it is computes it, so no op is named here.
-_OPERATORS: Mapping[type[ast.AST], Expr] = {
-    ast.Add: Binary("+", _A, _B), ast.Sub: Binary("-", _A, _B),
-    ast.Mult: Binary("*", _A, _B), ast.Div: Binary("/", _A, _B)}
+_OPERATORS: Mapping[str, Expr] = {op: Binary(op, _A, _B) for op in ("+", "-", "*", "/")}
 _NEGATION = Unary("-", _A)
 #: ``x**2`` is the product ``x*x`` (as the fast path has always computed it); ``x**p`` for
 #: any other constant ``p`` is ``pow``.
@@ -105,9 +106,9 @@ class FormulaError(ValueError):
         super().__init__(f"formula error{where}: {message}")
 
 
-def _at(node: ast.AST) -> dict[str, int | None]:
-    """Where ``node`` is, as FormulaError's keyword arguments."""
-    return {"column": _column(node), "line": getattr(node, "lineno", None)}
+def _at(statement: FormulaStatement) -> dict[str, int | None]:
+    """Where ``statement`` is, as FormulaError's keyword arguments."""
+    return {"column": statement.column, "line": statement.line}
 
 
 @dataclass(frozen=True)
@@ -209,95 +210,79 @@ class _Builder:
         return self._add(key if node_id is None else ("named", node_id), node, precedence)
 
 
-def _column(node: ast.AST) -> int | None:
-    offset = getattr(node, "col_offset", None)
-    return None if offset is None else offset + 1
-
-
-def _constant_value(node: ast.AST) -> float | None:
-    """The number a node spells (``2``, ``-0.5``), or ``None`` if it is not a number."""
-    sign = 1.0
-    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        if isinstance(node.op, ast.USub):
-            sign = -sign
-        node = node.operand
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
-            and not isinstance(node.value, bool):
-        try:
-            value = sign * float(node.value)
-        except OverflowError:  # an integer beyond the largest float
-            value = math.inf
-        if not math.isfinite(value):
-            raise FormulaError(f"the number {_TOO_LARGE}", **_at(node))
-        return value
-    return None
-
-
-def _describe(node: ast.AST) -> str:
-    names = {
-        ast.Compare: "comparisons", ast.BoolOp: "'and'/'or'", ast.Attribute: "attribute access",
-        ast.Subscript: "indexing", ast.Lambda: "lambda", ast.IfExp: "if/else",
-        ast.Tuple: "tuples", ast.List: "lists", ast.Dict: "dicts", ast.Set: "sets",
-        ast.NamedExpr: "assignment", ast.JoinedStr: "strings", ast.Starred: "'*' unpacking",
-    }
-    for kind, text in names.items():
-        if isinstance(node, kind):
-            return text
-    if isinstance(node, ast.Constant):
-        return f"the value {node.value!r}"
-    return type(node).__name__
-
-
-def _check_digits(name: str, node: ast.AST) -> None:
+def _check_digits(name: str, where: Mapping[str, int | None]) -> None:
     """A name ends in at most :data:`MAX_NAME_DIGITS` digits."""
     digits = len(name) - len(name.rstrip("0123456789"))
     if digits > MAX_NAME_DIGITS:
         # x<number> names a column and a weight's number sorts it: past Python's
         # int conversion limit (4,300 digits) either would be a traceback.
         raise FormulaError(f"'{name[:12]}...' ends in a {digits:,}-digit number; a name may "
-                           f"end in at most {MAX_NAME_DIGITS} digits", **_at(node))
+                           f"end in at most {MAX_NAME_DIGITS} digits", **where)
 
 
-def _check_name(node: ast.Name, columns: dict[str, int], target: str) -> None:
-    name = node.id
+def _check_name(name: str, where: Mapping[str, int | None], columns: dict[str, int],
+                target: str) -> None:
     if name in columns:
         return
     if target and name == target:
         raise FormulaError(f"'{name}' is the target column; the prediction cannot use it",
-                           **_at(node))
+                           **where)
     if name in FUNCTIONS:
-        raise FormulaError(f"'{name}' is a function; call it as {name}(...)", **_at(node))
+        raise FormulaError(f"'{name}' is a function; call it as {name}(...)", **where)
     if name == "y":
-        raise FormulaError("'y' is the target; the prediction cannot use it", **_at(node))
+        raise FormulaError("'y' is the target; the prediction cannot use it", **where)
     if name in RESERVED_NAMES:
-        raise FormulaError(f"'{name}' is reserved; choose another weight name", **_at(node))
-    _check_digits(name, node)
+        raise FormulaError(f"'{name}' is reserved; choose another weight name", **where)
+    _check_digits(name, where)
     match = _FEATURE.fullmatch(name)
     if match and int(match.group(1)) == 0:
-        raise FormulaError("features are numbered from x1", **_at(node))
+        raise FormulaError("features are numbered from x1", **where)
 
 
-def _build(tree: ast.expr, builder: _Builder) -> str:
+def _read(statement: FormulaStatement, builder: _Builder) -> Expr:
+    """The tree of a statement's value; every name it reads is checked where it is read, in
+    the order the parser meets it (parents first, left to right)."""
+
+    def check(name: str, line: int, column: int) -> None:
+        where = {"column": column, "line": line}
+        if name in builder.scope:
+            return
+        if name in builder.steps:
+            raise FormulaError(f"'{name}' is used before its step (line "
+                               f"{builder.steps[name]}) defines it", **where)
+        _check_name(name, where, builder.columns, builder.target)
+
+    try:
+        return statement.read({name: OPS[name].arity for name in FUNCTIONS}, check)
+    except ExpressionError as error:
+        raise FormulaError(error.reason, error.column, error.line) from None
+
+
+def _operands(expr: Expr) -> tuple[Expr, ...]:
+    """The subtrees that become the node's inputs (an exponent is its parameter)."""
+    if isinstance(expr, Binary):
+        return (expr.left,) if expr.op == "**" else (expr.left, expr.right)
+    if isinstance(expr, Unary):
+        return (expr.operand,)
+    if isinstance(expr, Call):
+        return expr.args
+    return ()
+
+
+def _build(tree: Expr, builder: _Builder) -> str:
     """Post-order walk with an explicit stack, so long sums do not hit the recursion limit."""
     results: dict[int, str] = {}
-    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    stack: list[tuple[Expr, bool]] = [(tree, False)]
     while stack:
         node, expanded = stack.pop()
-        value = _constant_value(node)
-        if value is not None:
-            results[id(node)] = builder.constant(value)
+        if isinstance(node, Num):
+            results[id(node)] = builder.constant(node.value)
             continue
-        children: list[ast.AST]
-        if isinstance(node, ast.BinOp):
-            children = [node.left] if isinstance(node.op, ast.Pow) else [node.left, node.right]
-        elif isinstance(node, ast.UnaryOp):
-            children = [node.operand]
-        elif isinstance(node, ast.Call):
-            children = list(node.args)
-        else:
-            children = []
+        if isinstance(node, Var):
+            results[id(node)] = _leaf(node.name, builder)
+            continue
+        children = _operands(node)
         if not expanded:
-            _validate(node, builder)
             stack.append((node, True))
             stack.extend((child, False) for child in reversed(children))
             continue
@@ -306,81 +291,35 @@ def _build(tree: ast.expr, builder: _Builder) -> str:
     return results[id(tree)]
 
 
-def _validate(node: ast.AST, builder: _Builder) -> None:
-    where = _at(node)
-    if isinstance(node, ast.BinOp):
-        if isinstance(node.op, ast.Pow):
-            if _constant_value(node.right) is None:
-                raise FormulaError("the exponent after ** must be a number "
-                                   "(for a variable exponent write exp(b*log(a)))",
-                                   **_at(node.right))
-        elif type(node.op) not in _OPERATORS:
-            symbol = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@"}.get(type(node.op))
-            text = f"'{symbol}'" if symbol else type(node.op).__name__
-            raise FormulaError(f"operator {text} is not supported; use + - * / **", **where)
-    elif isinstance(node, ast.UnaryOp):
-        if not isinstance(node.op, (ast.USub, ast.UAdd)):
-            raise FormulaError("only unary minus and plus are supported", **where)
-    elif isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name):
-            raise FormulaError(f"{_describe(node.func)} is not allowed; call functions by "
-                               f"name, e.g. exp(...)", **_at(node.func))
-        name = node.func.id
-        if name not in FUNCTIONS:
-            known = ", ".join(sorted(FUNCTIONS))
-            if name in EXPR_FUNCTIONS:
-                # max, min, step, sign: in the language, but without a derivative rule.
-                raise FormulaError(f"'{name}' has no derivative rule in the op table, so "
-                                   "a prediction cannot call it (an op defined with --ops "
-                                   f"may); known: {known}", **where)
-            raise FormulaError(f"unknown function '{name}' (known: {known})", **where)
-        if node.keywords:
-            raise FormulaError(f"{name}() takes no keyword arguments", **where)
-        arity = OPS[name].arity
-        if len(node.args) != arity:
-            raise FormulaError(f"{name}() takes {arity} argument"
-                               f"{'s' if arity != 1 else ''}, got {len(node.args)}", **where)
-    elif isinstance(node, ast.Name):
-        if node.id in builder.scope:
-            return
-        if node.id in builder.steps:
-            raise FormulaError(f"'{node.id}' is used before its step (line "
-                               f"{builder.steps[node.id]}) defines it", **where)
-        _check_name(node, builder.columns, builder.target)
-    else:
-        raise FormulaError(f"{_describe(node)} not allowed in a formula", **where)
+def _leaf(name: str, builder: _Builder) -> str:
+    if name in builder.scope:
+        builder.used.add(name)
+        return builder.scope[name]
+    if name in builder.columns:
+        return builder.leaf("input", name, column=builder.columns[name])
+    match = _FEATURE.fullmatch(name)
+    if match:
+        # x01 and x1 are the same column, so the same node.
+        column = int(match.group(1))
+        return builder.leaf("input", f"x{column}", column=column - 1)
+    return builder.leaf("weight", name)
 
 
-def _combine(node: ast.AST, args: tuple[str, ...], builder: _Builder) -> str:
-    if isinstance(node, ast.Name):
-        if node.id in builder.scope:
-            builder.used.add(node.id)
-            return builder.scope[node.id]
-        if node.id in builder.columns:
-            return builder.leaf("input", node.id, column=builder.columns[node.id])
-        match = _FEATURE.fullmatch(node.id)
-        if match:
-            # x01 and x1 are the same column, so the same node.
-            column = int(match.group(1))
-            return builder.leaf("input", f"x{column}", column=column - 1)
-        return builder.leaf("weight", node.id)
-    if isinstance(node, ast.BinOp):
-        if isinstance(node.op, ast.Pow):
-            exponent = _constant_value(node.right)
-            assert exponent is not None  # checked in _validate
+def _combine(node: Expr, args: tuple[str, ...], builder: _Builder) -> str:
+    if isinstance(node, Binary):
+        if node.op == "**":
+            assert isinstance(node.right, Num)  # the parser reads no other exponent
+            exponent = node.right.value
             if exponent == 1.0:
                 return args[0]
             if exponent == 2.0:
                 return builder.op(_op_computing(_SQUARE), args)
             return builder.op(_op_computing(_POWER), args, param=exponent)
-        return builder.op(_op_computing(_OPERATORS[type(node.op)]), args)
-    if isinstance(node, ast.UnaryOp):
-        if isinstance(node.op, ast.UAdd):
-            return args[0]
+        return builder.op(_op_computing(_OPERATORS[node.op]), args)
+    if isinstance(node, Unary):
         return builder.op(_op_computing(_NEGATION), args)
-    assert isinstance(node, ast.Call)
-    assert isinstance(node.func, ast.Name)
-    return builder.op(node.func.id, args)
+    assert isinstance(node, Call)
+    return builder.op(node.func, args)
 
 
 def _check_characters(source: str) -> None:
@@ -400,7 +339,7 @@ def _check_characters(source: str) -> None:
     for match in _INTEGER.finditer(source):
         digits = sum(c.isdigit() for c in match.group())
         if digits > MAX_INTEGER_DIGITS:
-            raise FormulaError(f"the {digits:,}-digit number {_TOO_LARGE}",
+            raise FormulaError(f"the {digits:,}-digit number {TOO_LARGE}",
                                offset=match.start())
 
 
@@ -458,7 +397,7 @@ def _numbered_use(source: str) -> FormulaError | None:
                         "and use the name", offset=numbered.start(1))
 
 
-def _syntax_error(error: SyntaxError, source: str) -> FormulaError:
+def _syntax_error(error: FormulaSyntaxError, source: str) -> FormulaError:
     detail = "" if error.msg == "invalid syntax" else f" ({error.msg})"
     lines = source.split("\n")
     line = error.lineno if error.lineno and error.lineno <= len(lines) else None
@@ -478,47 +417,46 @@ def _syntax_error(error: SyntaxError, source: str) -> FormulaError:
     return FormulaError(f"invalid syntax{detail}", offset=start + column - 1)
 
 
-def _read_statements(module: ast.Module, source: str
-                     ) -> tuple[list[tuple[str, ast.expr, ast.stmt]], ast.expr]:
-    """The statements ``name = expression`` (name, value, statement) and the final
-    expression for y'."""
-    body = module.body
-    if not body:
+def _read_statements(statements: tuple[FormulaStatement, ...]
+                     ) -> tuple[list[tuple[str, FormulaStatement]], FormulaStatement]:
+    """The statements ``name = expression`` (name, statement) and the final expression
+    for y'."""
+    if not statements:
         raise FormulaError("the formula is empty (only comments)")
-    statements: list[tuple[str, ast.expr, ast.stmt]] = []
-    for position, statement in enumerate(body):
-        last = position == len(body) - 1
-        if isinstance(statement, ast.Expr):
+    steps: list[tuple[str, FormulaStatement]] = []
+    for position, statement in enumerate(statements):
+        last = position == len(statements) - 1
+        if statement.kind == "expression":
             if not last:
                 raise FormulaError("only the last line is the expression for y'; the lines "
                                    "before it name steps: name = expression",
                                    **_at(statement))
-            return statements, statement.value
-        if isinstance(statement, ast.Assign):
-            if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+            return steps, statement
+        if statement.kind == "assignment":
+            target = statement.targets[0] if len(statement.targets) == 1 else None
+            if target is None:
                 raise FormulaError("a named step is one name = expression "
                                    "(not a = b = ..., nor several names)", **_at(statement))
-            if last and statement.targets[0].id == "y_pred":
+            if last and target == "y_pred":
                 raise FormulaError("the last line is the expression for y' itself: write it "
                                    "without \"y_pred =\"", **_at(statement))
-            if last and statement.targets[0].id in ("L", "loss"):
+            if last and target in ("L", "loss"):
                 raise FormulaError("the loss L = (y - y')^2 is added on top: the last line "
                                    "is the expression for y'", **_at(statement))
             if last:
-                raise FormulaError(f"the formula ends with the step "
-                                   f"'{statement.targets[0].id}'; the last line is the "
-                                   "expression for y' (e.g. the name of the last step)",
-                                   **_at(statement))
-            statements.append((statement.targets[0].id, statement.value, statement))
+                raise FormulaError(f"the formula ends with the step '{target}'; the last "
+                                   "line is the expression for y' (e.g. the name of the "
+                                   "last step)", **_at(statement))
+            steps.append((target, statement))
             continue
-        kind = {ast.AugAssign: "'+=' and the like", ast.AnnAssign: "annotations"}.get(
-            type(statement), f"{type(statement).__name__.lower()} statements")
+        kind = {"augmented assignment": "'+=' and the like",
+                "annotation": "annotations"}.get(statement.kind, f"{statement.kind} statements")
         raise FormulaError(f"{kind} are not allowed in a formula; name a step with "
                            "name = expression", **_at(statement))
-    raise AssertionError(source)  # pragma: no cover (the loop returns or raises)
+    raise AssertionError(statements)  # pragma: no cover (the loop returns or raises)
 
 
-def _check_step_name(name: str, statement: ast.stmt, builder: _Builder,
+def _check_step_name(name: str, statement: FormulaStatement, builder: _Builder,
                      defined: dict[str, int]) -> None:
     """A named step's name names nothing else."""
     where = _at(statement)
@@ -534,19 +472,14 @@ def _check_step_name(name: str, statement: ast.stmt, builder: _Builder,
                            **where)
     if name in builder.columns or _FEATURE.fullmatch(name):
         raise FormulaError(f"'{name}' is a data column; name the step otherwise", **where)
-    _check_digits(name, statement)
+    _check_digits(name, where)
 
 
-def _bare(value: ast.expr) -> ast.expr:
-    """``value`` without what changes nothing: unary plus and ``**1``."""
-    while True:
-        if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
-            value = value.operand
-        elif (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Pow)
-              and _constant_value(value.right) == 1.0):
-            value = value.left
-        else:
-            return value
+def _bare(value: Expr) -> Expr:
+    """``value`` without what changes nothing: ``**1`` (the parser drops unary plus)."""
+    while isinstance(value, Binary) and value.op == "**" and value.right == Num(1.0):
+        value = value.left
+    return value
 
 
 def _describe_leaf(node: Node) -> str:
@@ -598,49 +531,48 @@ def parse_formula(text: str, name: str = "", columns: Sequence[str] = (),
 def _parse(source: str, name: str, columns: Sequence[str], target: str) -> Graph:
     _check_characters(source)
     try:
-        module = ast.parse(source, mode="exec")
-    except SyntaxError as error:
+        text = read_formula(source, max_length=MAX_FORMULA_LENGTH)
+    except FormulaSyntaxError as error:
         raise _numbered_use(source) or _syntax_error(error, source) from None
-    except (RecursionError, MemoryError):
-        raise FormulaError("the formula is nested too deeply") from None
+    except ExpressionError as error:  # nested too deeply to read
+        raise FormulaError(error.reason) from None
     try:
-        statements, tree = _read_statements(module, source)
+        statements, last = _read_statements(text.statements)
     except FormulaError as error:
         raise _numbered_use(source) or error from None
 
-    builder = _Builder({node.id for node in ast.walk(module) if isinstance(node, ast.Name)},
-                       column_names(columns, target))
+    builder = _Builder(set(text.names), column_names(columns, target))
     builder.target = target
-    builder.steps = {step: statement.lineno for step, _, statement in statements}
+    builder.steps = {step: statement.line for step, statement in statements}
     warnings: list[FormulaWarning] = []
     named: dict[str, str] = {}  # node id -> its step's name
     defined: dict[str, int] = {}
-    for step, value, statement in statements:
+    for step, statement in statements:
         _check_step_name(step, statement, builder, defined)
+        value = _read(statement, builder)
         node_id = _build(value, builder)
         node = builder.nodes[builder.index[node_id]]
         bare = _bare(value)
         if node.is_leaf:
-            raise FormulaError(f"'{step} = {ast.unparse(value)}' names nothing new "
+            raise FormulaError(f"'{step} = {statement.written()}' names nothing new "
                                f"({_describe_leaf(node)}); use it as it is", **_at(statement))
-        if isinstance(bare, ast.Name) and bare.id in builder.scope:
-            raise FormulaError(f"'{step} = {bare.id}' names nothing new ({bare.id} is a step "
-                               f"already); use {bare.id}", **_at(statement))
+        if isinstance(bare, Var) and bare.name in builder.scope:
+            raise FormulaError(f"'{step} = {bare.name}' names nothing new ({bare.name} is a "
+                               f"step already); use {bare.name}", **_at(statement))
         if node_id in named:
             first = named[node_id]
-            typed = ast.get_source_segment(source, value) or ast.unparse(value)
             warnings.append(FormulaWarning(
-                f"{typed} is also named {step}; the first name, {first}, is kept",
-                statement.lineno, _column(statement)))
+                f"{statement.typed()} is also named {step}; the first name, {first}, is kept",
+                statement.line, statement.column))
         else:
             named[node_id] = step
-        defined[step] = statement.lineno
+        defined[step] = statement.line
         builder.scope[step] = node_id
-    root = _build(tree, builder)
-    for step, _, statement in statements:
+    root = _build(_read(last, builder), builder)
+    for step, statement in statements:
         if step not in builder.used:
             warnings.append(FormulaWarning(f"the step {step} is never used",
-                                           statement.lineno, _column(statement)))
+                                           statement.line, statement.column))
     index = next(i for i, node in enumerate(builder.nodes) if node.id == root)
     root_node = builder.nodes[index]
     if root_node.is_leaf:
@@ -650,8 +582,8 @@ def _parse(source: str, name: str, columns: Sequence[str], target: str) -> Graph
                            "x1..xN, the data's column names and the functions is a weight)")
     if root in named:
         warnings.append(FormulaWarning(f"the step {named.pop(root)} is the prediction "
-                                       "itself; it is called y'", tree.lineno,
-                                       _column(tree)))
+                                       "itself; it is called y'", last.value_line,
+                                       last.value_column))
     builder.nodes = [replace(n, name=named[n.id]) if n.id in named else n
                      for n in builder.nodes]
 
@@ -664,7 +596,7 @@ def _parse(source: str, name: str, columns: Sequence[str], target: str) -> Graph
     builder.exprs["y_pred"] = "y'"
     builder.precedence["y_pred"] = _ATOM
     target = builder.leaf("target", "y")
-    residual = builder.op(_op_computing(_OPERATORS[ast.Sub]), (target, "y_pred"),
+    residual = builder.op(_op_computing(_OPERATORS["-"]), (target, "y_pred"),
                           node_id="residual", label="y − y'")
     builder.op(_op_computing(_SQUARE), (residual,), node_id="loss", kind="loss", label="L")
     lines = source.split("\n")

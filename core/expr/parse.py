@@ -10,13 +10,16 @@ operations exactly (``a*b*c`` is ``(a*b)*c``; ``x**2`` stays a power).  Anything
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Mapping, Sequence
+import math
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.expr.functions import FUNCTIONS
 from core.expr.tree import Binary, BinaryOp, Call, Expr, Num, Statement, Unary, Var
 
-#: Longest formula text the parser reads.
+#: Longest formula text the parser reads (an op's or an optimizer's; a prediction
+#: formula's limit is the caller's, see :func:`read_formula`).
 MAX_LENGTH = 20_000
 #: Deepest nesting of operations a tree may have (generated code and tree walks recurse).
 MAX_DEPTH = 200
@@ -26,6 +29,12 @@ _BINARY: Mapping[type[ast.operator], BinaryOp] = {
 _SYMBOLS: Mapping[type[ast.AST], str] = {
     ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
     ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not"}
+#: The operators a prediction formula's message names by their symbol (others by name).
+_GRAPH_SYMBOLS: Mapping[type[ast.AST], str] = {
+    ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@"}
+#: How a number beyond the largest float is refused.
+TOO_LARGE = ("is too large for a float (numbers must be finite; the largest is about "
+              "1.8e308)")
 
 
 class ExpressionError(ValueError):
@@ -71,40 +80,92 @@ def _prepare(text: str) -> tuple[str, list[int]]:
 
 
 class _Reader:
-    """Turns whitelisted :mod:`ast` nodes into a tree, checking names and arities."""
+    """Turns whitelisted :mod:`ast` nodes into a tree, checking names and arities.
+
+    The walk keeps its own stack (a sum of thousands of terms is a left chain thousands
+    deep); nodes are checked parents first, left to right, and built children first.  In
+    ``graph`` mode (a prediction formula, see :func:`read_formula`) the wording is the graph
+    formula's, positions are Python's (line, UTF-8 column), names go to ``names`` and an
+    exponent must be a number.
+    """
 
     def __init__(self, origin: list[int], variables: Collection[str] | None,
                  functions: Collection[str] | None, line: int | None,
-                 offset: int = 0) -> None:
+                 offset: int = 0, *, graph: bool = False,
+                 names: Callable[[str, int, int], None] | None = None) -> None:
         self.origin = origin
         self.variables = variables
         self.functions = FUNCTIONS if functions is None else functions
         self.line = line
         self.offset = offset
+        self.graph = graph
+        self.names = names
 
     def error(self, reason: str, node: ast.AST | None = None) -> ExpressionError:
         offset = getattr(node, "col_offset", None)
+        if self.graph:
+            line = getattr(node, "lineno", None)
+            return ExpressionError(reason, None if offset is None else offset + 1, line)
         column = None
         if offset is not None:
             column = self.origin[min(offset, len(self.origin) - 1)] + 1 + self.offset
         return ExpressionError(reason, column, self.line)
 
-    def read(self, node: ast.AST, depth: int = 0) -> Expr:
-        if depth > MAX_DEPTH:
+    def read(self, root: ast.AST) -> Expr:
+        built: dict[int, Expr] = {}
+        # (node, depth, its operands once checked: then it is built from theirs)
+        stack: list[tuple[ast.AST, int, list[ast.AST] | None]] = [(root, 0, None)]
+        while stack:
+            node, depth, operands = stack.pop()
+            if operands is not None:
+                parts = [built.pop(id(child)) for child in operands]
+                built[id(node)] = self._combine(node, parts)
+                continue
+            leaf = self._visit(node, depth)
+            if leaf is not None:
+                built[id(node)] = leaf
+                continue
+            operands = _children(node)
+            stack.append((node, depth, operands))
+            stack.extend((child, depth + 1, None) for child in reversed(operands))
+        return built[id(root)]
+
+    def _visit(self, node: ast.AST, depth: int) -> Expr | None:
+        """Check ``node`` before its operands; a leaf's tree, else ``None``."""
+        if not self.graph and depth > MAX_DEPTH:
             raise self.error(f"the formula nests more than {MAX_DEPTH} levels deep", node)
         if isinstance(node, ast.Constant):
             return self._number(node)
         if isinstance(node, ast.Name):
             return self._name(node)
         if isinstance(node, ast.UnaryOp):
-            return self._unary(node, depth)
+            if self.graph and not isinstance(node.op, (ast.USub, ast.UAdd)):
+                raise self.error("only unary minus and plus are supported", node)
+            return None
         if isinstance(node, ast.BinOp):
-            return self._binary(node, depth)
+            self._check_operator(node)
+            return None
         if isinstance(node, ast.Call):
-            return self._call(node, depth)
+            self._check_call(node)
+            return None
+        if self.graph:
+            raise self.error(f"{_describe_graph(node)} not allowed in a formula", node)
         raise self.error(f"{_describe(node)} is not allowed in a formula", node)
 
+    def _combine(self, node: ast.AST, parts: list[Expr]) -> Expr:
+        if isinstance(node, ast.UnaryOp):
+            return self._unary(node, parts[0])
+        if isinstance(node, ast.BinOp):
+            return Binary(_BINARY[type(node.op)], parts[0], parts[1])
+        assert isinstance(node, ast.Call)
+        assert isinstance(node.func, ast.Name)
+        return Call(node.func.id, tuple(parts))
+
     def _name(self, node: ast.Name) -> Var:
+        if self.graph:
+            if self.names is not None:
+                self.names(node.id, node.lineno, node.col_offset + 1)
+            return Var(node.id)
         if node.id.startswith("__"):
             raise self.error(f"'{node.id}': names starting with __ are reserved", node)
         if self.variables is not None and node.id not in self.variables:
@@ -112,8 +173,7 @@ class _Reader:
             raise self.error(f"unknown name '{node.id}' (known: {known})", node)
         return Var(node.id)
 
-    def _unary(self, node: ast.UnaryOp, depth: int) -> Expr:
-        operand = self.read(node.operand, depth + 1)
+    def _unary(self, node: ast.UnaryOp, operand: Expr) -> Expr:
         if isinstance(node.op, ast.UAdd):
             return operand
         if not isinstance(node.op, ast.USub):
@@ -123,37 +183,78 @@ class _Reader:
             return Num(-operand.value)  # a negative number: exact
         return Unary("-", operand)
 
-    def _binary(self, node: ast.BinOp, depth: int) -> Binary:
+    def _check_operator(self, node: ast.BinOp) -> None:
         op = _BINARY.get(type(node.op))
         if op is None:
+            if self.graph:
+                symbol = _GRAPH_SYMBOLS.get(type(node.op))
+                text = f"'{symbol}'" if symbol else type(node.op).__name__
+                raise self.error(f"operator {text} is not supported; use + - * / **", node)
             symbol = _SYMBOLS.get(type(node.op), type(node.op).__name__)
             raise self.error(f"operator '{symbol}' is not supported; use + - * / **", node)
-        return Binary(op, self.read(node.left, depth + 1), self.read(node.right, depth + 1))
+        if self.graph and op == "**" and self._exponent(node.right) is None:
+            raise self.error("the exponent after ** must be a number "
+                             "(for a variable exponent write exp(b*log(a)))", node.right)
+
+    def _exponent(self, node: ast.AST) -> float | None:
+        """The number a signed constant spells (``2``, ``-0.5``), else ``None``."""
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            node = node.operand
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            return self._number(node).value
+        return None
 
     def _number(self, node: ast.Constant) -> Num:
         value: Any = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if self.graph:
+                raise self.error(f"the value {value!r} not allowed in a formula", node)
             raise self.error(f"{value!r} is not a number", node)
         try:
-            return Num(float(value))
+            number = float(value)
         except OverflowError:
-            raise self.error("the number is too large", node) from None
+            number = math.inf
+        if self.graph and not math.isfinite(number):
+            raise self.error(f"the number {TOO_LARGE}", node)
+        if math.isinf(number) and not isinstance(value, float):
+            raise self.error("the number is too large", node)
+        return Num(number)
 
-    def _call(self, node: ast.Call, depth: int) -> Call:
+    def _check_call(self, node: ast.Call) -> None:
         if not isinstance(node.func, ast.Name):
-            raise self.error(f"{_describe(node.func)} is not allowed; call functions by "
-                             "name, e.g. exp(...)", node.func)
+            what = _describe_graph(node.func) if self.graph else _describe(node.func)
+            raise self.error(f"{what} is not allowed; call functions by name, e.g. exp(...)",
+                             node.func)
         name = node.func.id
         if name not in self.functions:
             known = ", ".join(sorted(self.functions))
+            if self.graph and name in FUNCTIONS:
+                # max, min, step, sign: in the language, but without a derivative rule.
+                raise self.error(f"'{name}' has no derivative rule in the op table, so "
+                                 "a prediction cannot call it (an op defined with --ops "
+                                 f"may); known: {known}", node)
             raise self.error(f"unknown function '{name}' (known: {known})", node)
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+        if self.graph:
+            if node.keywords:
+                raise self.error(f"{name}() takes no keyword arguments", node)
+        elif node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.error(f"{name}() takes plain arguments only", node)
         arity = _arity(name, self.functions)
         if arity is not None and len(node.args) != arity:
             raise self.error(f"{name}() takes {arity} argument{'s' if arity != 1 else ''}, "
                              f"got {len(node.args)}", node)
-        return Call(name, tuple(self.read(a, depth + 1) for a in node.args))
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """The operands the reader reads, left to right."""
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
 
 
 def _arity(name: str, functions: Collection[str]) -> int | None:
@@ -175,6 +276,21 @@ def _describe(node: ast.AST) -> str:
             ast.Set: "a set", ast.JoinedStr: "a string"}.get(type(node), type(node).__name__)
 
 
+def _describe_graph(node: ast.AST) -> str:
+    names = {
+        ast.Compare: "comparisons", ast.BoolOp: "'and'/'or'", ast.Attribute: "attribute access",
+        ast.Subscript: "indexing", ast.Lambda: "lambda", ast.IfExp: "if/else",
+        ast.Tuple: "tuples", ast.List: "lists", ast.Dict: "dicts", ast.Set: "sets",
+        ast.NamedExpr: "assignment", ast.JoinedStr: "strings", ast.Starred: "'*' unpacking",
+    }
+    for kind, text in names.items():
+        if isinstance(node, kind):
+            return text
+    if isinstance(node, ast.Constant):
+        return f"the value {node.value!r}"
+    return type(node).__name__
+
+
 def _syntax_error(error: SyntaxError, origin: list[int], line: int | None,
                   offset: int = 0) -> ExpressionError:
     column = None
@@ -184,9 +300,9 @@ def _syntax_error(error: SyntaxError, origin: list[int], line: int | None,
     return ExpressionError(f"cannot read the formula: {reason}", column, line)
 
 
-def _check_length(text: str) -> None:
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the formula is longer than {MAX_LENGTH:,} characters")
+def _check_length(text: str, max_length: int = MAX_LENGTH) -> None:
+    if len(text) > max_length:
+        raise ExpressionError(f"the formula is longer than {max_length:,} characters")
 
 
 def parse_expression(text: str, *, variables: Collection[str] | None = None,
@@ -275,3 +391,117 @@ def _statement(node: ast.stmt, reader: _Reader) -> Statement:
     if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
         raise reader.error("a statement sets one name: 'name = expression'", node)
     return Statement(node.targets[0].id, reader.read(node.value))
+
+
+class FormulaSyntaxError(ExpressionError):
+    """A prediction formula Python cannot read, with :class:`SyntaxError`'s own account:
+    ``msg``, ``lineno`` and ``offset`` (1-based, in characters), for the caller's wording."""
+
+    def __init__(self, error: SyntaxError) -> None:
+        self.msg = error.msg or "invalid syntax"
+        self.lineno = error.lineno
+        self.offset = error.offset
+        super().__init__(f"cannot read the formula: {self.msg}")
+
+
+@dataclass(frozen=True)
+class FormulaStatement:
+    """One statement of a prediction formula, as written, before its value is read.
+
+    Attributes
+    ----------
+    kind
+        ``"expression"``, ``"assignment"``, ``"augmented assignment"``, ``"annotation"``,
+        or the lower-case name of another kind of statement (``"import"``).
+    targets
+        An assignment's targets: each one's name, or ``None`` for anything but a name.
+    line, column
+        Where it starts (1-based; the column counts UTF-8 bytes, as Python does).
+    value_line, value_column
+        Where its value (the expression) starts.
+    """
+
+    kind: str
+    targets: tuple[str | None, ...]
+    line: int
+    column: int
+    value_line: int | None
+    value_column: int | None
+    _value: ast.expr | None = field(repr=False, compare=False)
+    _source: str = field(repr=False, compare=False)
+
+    def read(self, functions: Collection[str],
+             names: Callable[[str, int, int], None] | None = None) -> Expr:
+        """The value's tree (callers read an expression or an assignment only).
+
+        ``functions`` are the functions it may call (a mapping may give arities); each name
+        it reads goes to ``names(name, line, column)``, which may raise, parents first and
+        left to right, as every other check.
+
+        Raises
+        ------
+        ExpressionError
+            For anything but numbers, names, known calls, ``+ - * / **`` with a number as
+            exponent, and unary ``-``/``+``; with Python's line and (UTF-8) column.
+        """
+        assert self._value is not None
+        reader = _Reader([], None, functions, None, graph=True, names=names)
+        return reader.read(self._value)
+
+    def typed(self) -> str:
+        """The value as typed."""
+        assert self._value is not None
+        return ast.get_source_segment(self._source, self._value) or ast.unparse(self._value)
+
+    def written(self) -> str:
+        """The value written out in Python's spacing (``w1 ** 1``, ``-2``)."""
+        assert self._value is not None
+        return ast.unparse(self._value)
+
+
+@dataclass(frozen=True)
+class FormulaText:
+    """A prediction formula's statements and every name it spells anywhere."""
+
+    statements: tuple[FormulaStatement, ...]
+    names: frozenset[str]
+
+
+_STATEMENT_KINDS: Mapping[type[ast.AST], str] = {
+    ast.Expr: "expression", ast.Assign: "assignment", ast.AugAssign: "augmented assignment",
+    ast.AnnAssign: "annotation"}
+
+
+def read_formula(text: str, *, max_length: int = MAX_LENGTH) -> FormulaText:
+    """The statements of a prediction formula (``h = tanh(a*x1 + b); w*h + c``).
+
+    The text is read as written (``^`` and ``−`` are not translated: a prediction formula
+    says what it means in Python's notation); each statement's value is read into a tree
+    by :meth:`FormulaStatement.read`, so that the caller may check statements in between.
+
+    Raises
+    ------
+    FormulaSyntaxError
+        For text Python cannot read.
+    ExpressionError
+        For text longer than ``max_length`` or nested too deeply to read.
+    """
+    _check_length(text, max_length)
+    try:
+        module = ast.parse(text, mode="exec")
+    except SyntaxError as error:
+        raise FormulaSyntaxError(error) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the formula is nested too deeply") from None
+    statements = []
+    for node in module.body:
+        value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+        targets = tuple(t.id if isinstance(t, ast.Name) else None
+                        for t in getattr(node, "targets", ()))
+        statements.append(FormulaStatement(
+            _STATEMENT_KINDS.get(type(node), type(node).__name__.lower()), targets,
+            node.lineno, node.col_offset + 1,
+            None if value is None else value.lineno,
+            None if value is None else value.col_offset + 1, value, text))
+    names = frozenset(node.id for node in ast.walk(module) if isinstance(node, ast.Name))
+    return FormulaText(tuple(statements), names)
