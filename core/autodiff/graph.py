@@ -229,8 +229,9 @@ class Graph:
 
     def find(self, reference: str) -> Node | None:
         """The node a user means by ``reference``: its name, else its id, else a label only
-        one node has (lesson files and older notes use ids and labels); ``None`` if none."""
-        node_id = self._by_name.get(reference)
+        one node has (lesson files and older notes use ids and labels); ``None`` if none.
+        A name typed with ``-`` finds the name written with the minus sign ``−`` (y−y')."""
+        node_id = self._by_name.get(reference, self._by_name.get(reference.replace("-", "\u2212")))
         if node_id is not None:
             return self._nodes[node_id]
         if reference in self._nodes:

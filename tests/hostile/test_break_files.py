@@ -202,3 +202,13 @@ def test_a_lab_lesson_tampered_with_is_one_line_before_the_window_opens(tmp_path
     picture = tmp_path / "x.png"
     refused("--lesson", path, "--screenshot", str(picture), "--size", "800x600", words=words)
     assert not picture.exists()
+
+
+def test_a_node_name_typed_with_a_hyphen_finds_the_name_with_the_minus_sign(tmp_path):
+    """y−y' is written with the minus sign; typed with '-' (as formulas take it) it is the
+    same node."""
+    path = write(tmp_path, "break.json", [{"name": "sub", "args": ["a", "b"],
+                                           "derivatives": ["1", "1"], "nodes": ["y-y'"]}])
+    code, out, err, _ = run("gradcheck", "--break", path, "--json")
+    assert code == 0, err
+    assert json.loads(out)["verdict"] == "wrong"  # the lost sign reaches every weight
