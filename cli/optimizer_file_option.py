@@ -61,6 +61,9 @@ def preload(argv: Sequence[str]) -> list[str]:
         return args
     if len(files) > 1:
         raise UsageError(f"{OPTION}: give one file (got {len(files)})")
+    if _given(args[1:], "--session") or "--session" in args:
+        raise UsageError(f"{OPTION} cannot be given with --session: the session file holds "
+                         "its optimizer")
     try:
         cls = load_optimizer_file(files[0])
     except OptimizerFileError as error:

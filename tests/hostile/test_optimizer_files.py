@@ -186,3 +186,11 @@ def test_the_window_says_what_is_wrong_with_a_401_digit_default(window, tmp_path
     assert box is not None and "the default lr must be a finite number" in box.text()
     assert training.optimizer_name == "sgd"
     assert run_gui(["--optimizer-file", path, "--screenshot", str(tmp_path / "x.png")]) == 2
+
+
+def test_a_file_with_a_session_says_what_was_given(tmp_path):
+    """The session holds its optimizer; the refusal names the option typed, not the
+    --optimizer the file would have chosen."""
+    path = write(tmp_path, optimizer())
+    refused("train", "--session", str(tmp_path / "session.json"), "--optimizer-file", path,
+            "--json", words="--optimizer-file cannot be given with --session")
