@@ -6,6 +6,7 @@ PyTorch script also use."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +235,23 @@ def test_formulas_64_deep_work_in_every_path(tmp_path, command):
     code, out, err, _ = run(command, "--ops", path, "--graph", "q(w1*x1)+b", "--json")
     assert code == 0, err
     assert isinstance(json.loads(out), dict)
+
+
+@pytest.mark.parametrize("option", ["--ops", "--break"])
+def test_a_device_a_pipe_a_huge_or_deep_file_is_refused_unread(tmp_path, option):
+    from tests.hostile import surface_files
+
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as out:
+        out.truncate(1 << 30)  # 1 GiB of holes: refused from its size, never read
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 30_000 + "]" * 30_000)
+    cases = [(str(huge), "the file is 1 GiB; definition files are limited to 256 KiB"),
+             (str(deep), "nested more than 8 levels deep"),
+             (str(tmp_path), "is a directory, not a definition file")]
+    if hasattr(os, "mkfifo"):  # where the machine has named pipes and /dev/zero
+        cases.append((str(surface_files.fifo(tmp_path)), "is a FIFO (named pipe)"))
+    if Path("/dev/zero").exists():
+        cases.append(("/dev/zero", "is a character device, not a regular file"))
+    for path, words in cases:
+        refused("inspect", option, path, "--json", words=f"{option} {path}: {words}")
