@@ -78,8 +78,11 @@ def python_source(expr: Expr, names: Mapping[str, str] | None = None,
         the same operations still run in the same order.
     """
     given = names or {}
-    if readable:
-        return _readable(expr, given, flavour)
+
+    def operand(node: Expr, needs_parentheses: bool) -> str:
+        # Without ``readable`` every operation brings its own parentheses.
+        text = source(node)
+        return f"({text})" if readable and needs_parentheses else text
 
     def source(node: Expr) -> str:
         if isinstance(node, Num):
@@ -90,15 +93,23 @@ def python_source(expr: Expr, names: Mapping[str, str] | None = None,
                 return _name(node.name, "the variable")
             return text if _ATOM.fullmatch(text) else f"({text})"
         if isinstance(node, Unary):
-            return f"(-{source(node.operand)})"
-        if isinstance(node, Binary):
-            return f"({source(node.left)} {node.op} {source(node.right)})"
-        args = [source(a) for a in node.args]
-        if flavour == "torch":
-            function = FUNCTIONS.get(node.func)
-            if function is not None:
-                return "(" + function.torch.format(*_tensors(node.args, args)) + ")"
-        return f"{_name(node.func, 'the function')}({', '.join(args)})"
+            text = "-" + operand(node.operand, _level(node.operand) < _NEGATION)
+        elif isinstance(node, Binary):
+            level = _LEVELS[node.op]
+            if node.op == "**":  # right-associative; `a ** -b` needs no parentheses
+                left = operand(node.left, _level(node.left) <= level)
+                right = operand(node.right, _level(node.right) < _NEGATION)
+            else:  # left-associative: a - (b - c) keeps its parentheses
+                left = operand(node.left, _level(node.left) < level)
+                right = operand(node.right, _level(node.right) <= level)
+            text = f"{left} {node.op} {right}"
+        else:
+            args = [source(a) for a in node.args]
+            function = FUNCTIONS.get(node.func) if flavour == "torch" else None
+            if function is None:
+                return f"{_name(node.func, 'the function')}({', '.join(args)})"
+            text = function.torch.format(*_tensors(node.args, args))
+        return text if readable else f"({text})"
 
     return source(expr)
 
@@ -108,39 +119,6 @@ def _tensors(nodes: Sequence[Expr], texts: Sequence[str]) -> list[str]:
     a comparison's ``.to`` take tensors only)."""
     return [f"torch.tensor({text}, dtype=torch.float64)" if isinstance(node, Num) else text
             for node, text in zip(nodes, texts, strict=True)]
-
-
-def _readable(expr: Expr, given: Mapping[str, str], flavour: Flavour) -> str:
-    def operand(node: Expr, wrap: bool) -> str:
-        text = source(node)
-        return f"({text})" if wrap else text
-
-    def source(node: Expr) -> str:
-        if isinstance(node, Num):
-            return number_source(node.value)
-        if isinstance(node, Var):
-            text = given.get(node.name)
-            if text is None:
-                return _name(node.name, "the variable")
-            return text if _ATOM.fullmatch(text) else f"({text})"
-        if isinstance(node, Unary):
-            return "-" + operand(node.operand, _level(node.operand) < _NEGATION)
-        if isinstance(node, Binary):
-            level = _LEVELS[node.op]
-            if node.op == "**":  # right-associative; `a ** -b` needs no parentheses
-                left = operand(node.left, _level(node.left) <= level)
-                right = operand(node.right, _level(node.right) < _NEGATION)
-            else:  # left-associative: a - (b - c) keeps its parentheses
-                left = operand(node.left, _level(node.left) < level)
-                right = operand(node.right, _level(node.right) <= level)
-            return f"{left} {node.op} {right}"
-        args = [source(a) for a in node.args]
-        function = FUNCTIONS.get(node.func) if flavour == "torch" else None
-        if function is not None:
-            return function.torch.format(*_tensors(node.args, args))
-        return f"{_name(node.func, 'the function')}({', '.join(args)})"
-
-    return source(expr)
 
 
 def define(source: str, filename: str, namespace: dict[str, Any]) -> dict[str, Any]:
