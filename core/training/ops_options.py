@@ -22,12 +22,23 @@ if TYPE_CHECKING:
     from core.training.config import TrainingConfig
 
 
+class _OneFile(argparse.Action):
+    """The option's file; given twice, a usage error (argparse would keep the last one and
+    drop the first without a word)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string}: give one file (got more than one)")
+        setattr(namespace, self.dest, values)
+
+
 def add_ops_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ops", dest="ops", metavar="FILE",
+    parser.add_argument("--ops", dest="ops", metavar="FILE", action=_OneFile,
                         help="ops defined as formulas (JSON: name, args, forward, "
                              "derivatives, optional domain and symbol), checked against "
                              "finite differences before use; the graph formula may call them")
-    parser.add_argument("--break", dest="break", metavar="FILE",
+    parser.add_argument("--break", dest="break", metavar="FILE", action=_OneFile,
                         help="derivatives replaced on purpose (an ops entry of an op the "
                              "graph uses, plus \"nodes\": the node names; omitted: every "
                              "node of that op)")

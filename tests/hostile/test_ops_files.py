@@ -255,3 +255,13 @@ def test_a_device_a_pipe_a_huge_or_deep_file_is_refused_unread(tmp_path, option)
         cases.append(("/dev/zero", "is a character device, not a regular file"))
     for path, words in cases:
         refused("inspect", option, path, "--json", words=f"{option} {path}: {words}")
+
+
+@pytest.mark.parametrize("option", ["--ops", "--break"])
+def test_a_file_option_given_twice_is_one_line(tmp_path, option):
+    """argparse would keep the second file and drop the first without a word."""
+    first, second = write(tmp_path, [op()], "first.json"), write(tmp_path, [op()], "second.json")
+    refused("inspect", option, first, option, second, "--json",
+            words=f"{option}: give one file (got more than one)")
+    refused(option, first, f"{option}={second}", "--screenshot", str(tmp_path / "x.png"),
+            words=f"{option}: give one file")
