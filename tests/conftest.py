@@ -18,6 +18,19 @@ COURSE_DATA = ROOT.parent / "shared" / "data" / "data.pkl"
 
 from tests.qt_messages import GUARD, qt_loaded  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def no_user_ops_left_registered() -> Generator[None, None, None]:
+    """A test's --ops, File > Add ops… or lesson ops are registered for the process: take
+    them off afterwards, so no test sees another's ops."""
+    from core.autodiff import user_ops
+
+    before = {definition["name"] for definition in user_ops.registered()}
+    yield
+    user_ops.unregister([definition["name"] for definition in user_ops.registered()
+                         if definition["name"] not in before])
+
+
 # -- Qt's warnings about threads and object lifetimes fail the test that caused them -------
 
 @pytest.hookimpl(trylast=True)

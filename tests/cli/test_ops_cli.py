@@ -12,22 +12,7 @@ import pytest
 from core.autodiff import user_ops
 from tests.body_table import body_csv
 from tests.cli.helpers import run_fails, run_json
-
-LAB = ("h1 = sigmoid(w1*x1 + w2*x2 + b1); h2 = sigmoid(w3*x1 + w4*x2 + b2); "
-       "v1*h1 + v2*h2 + c")
-SIGMOID_PLUS = {"name": "sigmoid", "args": ["a"], "derivatives": ["out*(1 + out)"],
-                "nodes": ["h2"]}
-SOFTPLUS2 = {"name": "softplus2", "args": ["z"], "forward": "log(1 + exp(z))",
-             "derivatives": ["sigmoid(z)"], "domain": [-5, 5]}
-
-
-@pytest.fixture(autouse=True)
-def no_ops_left_registered():
-    """Each command registers its --ops for the process: take them off after the test."""
-    before = {d["name"] for d in user_ops.registered()}
-    yield
-    user_ops.unregister([d["name"] for d in user_ops.registered()
-                         if d["name"] not in before])
+from tests.user_ops_cases import LAB, SIGMOID_PLUS, SOFTPLUS2
 
 
 def write(tmp_path, name, document):

@@ -10,21 +10,7 @@ from core.autodiff.ops import OPS
 from core.lessons import LessonError, load_lesson, parse_lesson
 from core.training.config import ConfigError, TrainingConfig
 from core.training.trainer import Trainer
-
-LAB = ("h1 = sigmoid(w1*x1 + w2*x2 + b1); h2 = sigmoid(w3*x1 + w4*x2 + b2); "
-       "v1*h1 + v2*h2 + c")
-SIGMOID_PLUS = {"name": "sigmoid", "args": ["a"], "derivatives": ["out*(1 + out)"],
-                "nodes": ["h2"]}
-SOFTPLUS2 = {"name": "softplus2", "args": ["z"], "forward": "log(1 + exp(z))",
-             "derivatives": ["sigmoid(z)"], "domain": [-5, 5]}
-
-
-@pytest.fixture(autouse=True)
-def no_ops_left_registered():
-    before = {d["name"] for d in user_ops.registered()}
-    yield
-    user_ops.unregister([d["name"] for d in user_ops.registered()
-                         if d["name"] not in before])
+from tests.user_ops_cases import LAB, SIGMOID_PLUS, SOFTPLUS2
 
 
 def test_a_config_with_breaks_builds_a_broken_graph_and_round_trips():
