@@ -68,9 +68,10 @@ MAX_ENTRIES = 64
 #: Longest formula text of a field, and longest symbol.
 MAX_FORMULA_CHARS = 2000
 MAX_SYMBOL_CHARS = 12
-#: Deepest nesting of operations in a formula: the code generated from a row (a derivative
-#: with ``out`` replaced by the forward formula) stays under Python's 200 nested brackets.
-MAX_FORMULA_DEPTH = 64
+#: Deepest nesting of operations in a formula (a sum of n terms nests n - 1 deep): the code
+#: generated from a row (a derivative with ``out`` replaced by the forward formula, 180
+#: levels at most) stays under Python's 200 nested brackets.
+MAX_FORMULA_DEPTH = 90
 #: Deepest JSON nesting an ops file may have.
 MAX_DEPTH = 8
 #: Where the check draws operands when an entry gives no domain (as the built-in rows).
@@ -437,9 +438,14 @@ def check_derivatives(op: Op, definition: Mapping[str, Any], where: str) -> None
                 # agrees at a tenth of the step, a wrong one at neither.
                 raise OpsFileError(
                     f"{where}: the derivative d{op.name}/d{name} is wrong at {at}: the "
-                    f"formula {definition['derivatives'][i]!r} gives {analytic[i]:.10g}, "
+                    f"formula {_quoted(definition['derivatives'][i])} gives {analytic[i]:.10g}, "
                     f"finite differences give {numeric:.10g}")
         checked += 1
+
+
+def _quoted(formula: str) -> str:
+    """A formula quoted in a message, cut to 60 characters (the line stays readable)."""
+    return repr(formula if len(formula) <= 60 else formula[:59] + "…")
 
 
 def _disagree(analytic: float, numeric: float) -> bool:

@@ -222,15 +222,21 @@ def test_a_formula_nested_199_deep_is_one_line(tmp_path, command, forward):
     nested brackets (it was a SyntaxError traceback in the trace path)."""
     path = write(tmp_path, [op(forward=forward, derivatives=["1"])])
     refused(command, "--ops", path, "--graph", "q(w1*x1)+b", "--json",
-            words="\"forward\" nests 199 operations deep; at most 64")
+            words="\"forward\" nests 199 operations deep; at most 90")
 
 
 @pytest.mark.parametrize("command", ["inspect", "gradcheck", "train"])
-def test_formulas_64_deep_work_in_every_path(tmp_path, command):
+@pytest.mark.parametrize("nested", [True, False])
+def test_formulas_90_deep_work_in_every_path(tmp_path, command, nested):
     """The deepest forward and derivative allowed, the derivative reading out (the forward
-    put in its place where code is generated): 128 levels, under Python's limit."""
-    forward = "(1+" * 63 + "tanh(a)" + ")" * 63
-    derivative = "(0+" * 61 + "1 - (out-63)*(out-63)" + ")" * 61
+    put in its place where code is generated): 180 levels, under Python's limit of 200;
+    nested brackets, or a sum of 90 terms (each + one level deeper)."""
+    if nested:
+        forward = "(1+" * 89 + "tanh(a)" + ")" * 89
+        derivative = "(0+" * 87 + "1 - (out-89)*(out-89)" + ")" * 87
+    else:
+        forward = "tanh(a)" + "+0*a" * 89
+        derivative = "1 - out*out" + "+0" * 88
     path = write(tmp_path, [op(forward=forward, derivatives=[derivative])])
     code, out, err, _ = run(command, "--ops", path, "--graph", "q(w1*x1)+b", "--json")
     assert code == 0, err
@@ -265,3 +271,13 @@ def test_a_file_option_given_twice_is_one_line(tmp_path, option):
             words=f"{option}: give one file (got more than one)")
     refused(option, first, f"{option}={second}", "--screenshot", str(tmp_path / "x.png"),
             words=f"{option}: give one file")
+
+
+def test_a_long_wrong_derivative_is_quoted_short(tmp_path):
+    """The one line names the op, the point and both numbers, and quotes 60 characters of
+    a 323-character formula, not all of it."""
+    derivative = "3*a" + "+0*a" * 80
+    path = write(tmp_path, [op(derivatives=[derivative])])
+    line = refused("inspect", "--ops", path, "--json", words="the derivative dq/da is wrong")
+    assert "'3*a+0*a+0*a" in line and "…' gives " in line
+    assert len(line) < 300, len(line)
