@@ -25,6 +25,7 @@ from gui.panels.schedule_row import ScheduleRow
 from gui.session import Session
 from gui.session.training_session import TrainingSession
 from gui.speed import SLIDER_MAX, position_of, speed_at, speed_text
+from gui.wrapping import breakable
 
 
 class OptimizerBox(QGroupBox):
@@ -42,6 +43,9 @@ class OptimizerBox(QGroupBox):
                                    Qt.ItemDataRole.ToolTipRole)
         self.rule = QLabel()
         self.rule.setWordWrap(True)
+        self.rule.setTextFormat(Qt.TextFormat.PlainText)  # a file's rule is the user's text
+        # A file's rule may be one long run: break it anywhere, never widen the window.
+        self.rule.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.rule.setProperty("role", "muted")
         self.form = HyperparameterForm(session)
         layout = QVBoxLayout(self)
@@ -68,7 +72,7 @@ class OptimizerBox(QGroupBox):
             self.combo.blockSignals(True)
             self.combo.setCurrentIndex(index)
             self.combo.blockSignals(False)
-        self.rule.setText(OPTIMIZERS[name].formula)
+        self.rule.setText(breakable(OPTIMIZERS[name].formula))
 
 
 class TrainingBox(QGroupBox):

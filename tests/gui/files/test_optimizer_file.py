@@ -4,11 +4,16 @@ is a visible message and changes nothing; a session of it round-trips."""
 from __future__ import annotations
 
 import json
+import os
+import struct
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtWidgets import QComboBox, QMessageBox
 
 from core.training.optimizers import FOLDER, OPTIMIZERS, forget_optimizer
+from tests.conftest import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -141,3 +146,21 @@ def test_a_new_hyperparameter_has_a_field_that_takes_any_finite_number(window, t
     field.setText("inf")
     field.editingFinished.emit()
     assert window.session.training.hyperparameters["pull"] == -0.3
+
+
+
+def test_a_file_optimizer_s_long_rule_never_widens_the_window(tmp_path):
+    # The window as it starts with the file, in a process of its own: the rule under the
+    # optimizer's list made a 1024 px window 1092 px wide.
+    nested = "1+(" * 150 + "g" + ")" * 150
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps({"name": "long_rule", "hyperparameters": {"lr": 0.01},
+                                "update": [f"w = w - lr*({nested})"]}), encoding="utf-8")
+    picture = tmp_path / "shot.png"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--screenshot", str(picture), "--size",
+         "1024x768", "--optimizer-file", str(path)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    assert struct.unpack(">II", picture.read_bytes()[16:24]) == (1024, 768)
