@@ -238,7 +238,7 @@ def unreadable(source: str | os.PathLike[str], error: BaseException,
     if isinstance(error, FileNotFoundError):
         what = "no such file"
     elif isinstance(error, IsADirectoryError):
-        what = f"is a directory, not a {kind}"
+        what = f"is a directory, not {_article(kind)} {kind}"
     elif isinstance(error, PermissionError):
         what = "permission denied, cannot read the file"
     elif isinstance(error, FileTooLargeError):
@@ -252,7 +252,7 @@ def unreadable(source: str | os.PathLike[str], error: BaseException,
     elif isinstance(error, OSError):
         what = f"cannot read the file ({error.strerror or error})"
     elif isinstance(error, UnicodeDecodeError):
-        what = f"not UTF-8 text, so not a {kind}"
+        what = f"not UTF-8 text, so not {_article(kind)} {kind}"
     else:  # a NUL byte in the path
         what = f"cannot open the file ({error})"
     return f"{where}: {what}"
@@ -309,3 +309,8 @@ def json_depth(document: object, stop: int) -> int:
             pending.extend((value, depth) for value in values
                            if type(value) is list or type(value) is dict)
     return deepest
+
+
+def _article(noun: str) -> str:
+    """``a`` or ``an`` before ``noun`` (an optimizer file, a data file)."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
