@@ -13,6 +13,7 @@ state, continuing on the same sample order with the same or another optimizer.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -89,8 +90,17 @@ class Replay:
         The trainer whose past this is; it is read, never changed.
     """
 
+    @property
+    def _run(self) -> Replayable:
+        run = self._run_ref()
+        if run is None:  # pragma: no cover - the trainer owns its replay
+            raise ReferenceError("the trainer of this replay is gone")
+        return run
+
     def __init__(self, run: Replayable) -> None:
-        self._run = run
+        # Weakly: the trainer owns this object, and a cycle back to it would keep every
+        # trainer of a comparison alive until the garbage collector ran.
+        self._run_ref = weakref.ref(run)
         self._replayer: Replayable | None = None
 
     def state_at(self, step: int) -> Checkpoint:
