@@ -253,7 +253,9 @@ def unreadable(source: str | os.PathLike[str], error: BaseException,
         what = f"cannot read the file ({error.strerror or error})"
     elif isinstance(error, UnicodeDecodeError):
         what = f"not UTF-8 text, so not {_article(kind)} {kind}"
-    else:  # a NUL byte in the path
+    elif "\0" in where:  # Python words this differently from version to version
+        what = "cannot open the file (the path contains a null character)"
+    else:
         what = f"cannot open the file ({error})"
     return f"{where}: {what}"
 

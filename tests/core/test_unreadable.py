@@ -31,7 +31,8 @@ def test_each_refusal_is_one_line_after_the_path(tmp_path):
         f"{tmp_path}/huge.json: the file is 4.9 KiB; lesson files are limited to 1 KiB")
     assert _refusal(tmp_path / "bin.json").endswith("bin.json: not UTF-8 text, so not a "
                                                     "lesson file")
-    assert _refusal("a\0b") == "a\0b: cannot open the file (embedded null byte)"
+    assert _refusal("a\0b") == (
+        "a\0b: cannot open the file (the path contains a null character)")
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero on this system")
