@@ -206,14 +206,17 @@ def compare_optimizers(graph: Graph, dataset: TrainingData,
 
     # Every input is checked before anything trains: the shared ones by the first trainer,
     # each optimizer's size here.
-    first = trainer_for(optimizers[0]) if optimizers else None
+    # The queue alone holds the first trainer: a local here would keep it alive while
+    # the others train.
+    queue: deque[Trainer | Callable[[], Trainer]] = deque(
+        [trainer_for(optimizers[0])] if optimizers else [])
     for optimizer in optimizers[1:]:
         if optimizer.n_weights != len(graph.weights):
             raise InputError(f"the optimizer is for {optimizer.n_weights} weights, the graph "
                              f"has {len(graph.weights)}")
-    others = [functools.partial(trainer_for, optimizer) for optimizer in optimizers[1:]]
-    return _train_each(first, others, dataset, progress, epochs=epochs, seed=seed,
-                       shuffle=shuffle, start=start)
+    queue.extend(functools.partial(trainer_for, optimizer) for optimizer in optimizers[1:])
+    return _train_each(queue, dataset, progress, epochs=epochs, seed=seed, shuffle=shuffle,
+                       start=start)
 
 
 def compare_configs(configs: Sequence[TrainingConfig], graph: Graph | None = None,
@@ -257,12 +260,13 @@ def compare_configs(configs: Sequence[TrainingConfig], graph: Graph | None = Non
         return Trainer.from_config(config, built_graph, built_dataset,
                                    history_limit=history_limit)
 
-    trainer = trainer_for(first)
+    queue: deque[Trainer | Callable[[], Trainer]] = deque([trainer_for(first)])
+    start = queue[0].initial_weights
     for config in configs[1:]:
         config.make_optimizer()  # checked before anything trains
-    others = [functools.partial(trainer_for, config) for config in configs[1:]]
-    return _train_each(trainer, others, dataset, progress, epochs=first.epochs,
-                       seed=first.seed, shuffle=first.shuffle, start=trainer.initial_weights)
+    queue.extend(functools.partial(trainer_for, config) for config in configs[1:])
+    return _train_each(queue, dataset, progress, epochs=first.epochs, seed=first.seed,
+                       shuffle=first.shuffle, start=start)
 
 
 def _shared_run(config: TrainingConfig) -> dict[str, object]:
@@ -273,17 +277,13 @@ def _shared_run(config: TrainingConfig) -> dict[str, object]:
             "delta": config.delta}
 
 
-def _train_each(first: Trainer | None, others: Sequence[Callable[[], Trainer]],
-                dataset: TrainingData, progress: Callable[[int, Trainer], None] | None, *,
+def _train_each(queue: deque[Trainer | Callable[[], Trainer]], dataset: TrainingData,
+                progress: Callable[[int, Trainer], None] | None, *,
                 epochs: int, seed: int, shuffle: bool, start: np.ndarray) -> Comparison:
-    """Train the runs one after another: ``first`` (already made: it checked the shared
-    inputs), then each of ``others`` made in turn.  One trainer lives at a time (its
-    history can be large), and all of them read one shared copy of the data
-    (python_rows)."""
-    queue: deque[Trainer | Callable[[], Trainer]] = deque(others)
-    if first is not None:
-        queue.appendleft(first)
-    del first
+    """Train the runs of ``queue`` one after another, emptying it: the first may be a made
+    trainer (it checked the shared inputs), the others are made in turn.  One trainer
+    lives at a time (its history can be large): the queue must be its only holder.  All of
+    them read one shared copy of the data (python_rows)."""
     runs = []
     for k in range(len(queue)):
         item = queue.popleft()

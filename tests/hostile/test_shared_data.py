@@ -22,8 +22,6 @@ def _dataset(n: int = 300) -> Dataset:
     return Dataset(rng.normal(size=(n, 5)), rng.normal(size=n), "test")
 
 
-@pytest.mark.xfail(strict=True, reason="known regression, open: with the caller holding its "
-                   "optimizers, an earlier trainer of a comparison outlives its run")
 def test_every_optimizer_of_a_comparison_reads_one_copy_and_trains_alone():
     graph, _ = resolve_graph("seed")
     dataset = _dataset()
@@ -42,6 +40,25 @@ def test_every_optimizer_of_a_comparison_reads_one_copy_and_trains_alone():
     assert len(comparison.runs) == len(OPTIMIZERS) == len(earlier)
     assert len(seen_rows) == 1
     assert seen_rows == {id(python_rows(dataset, dataset.X, dataset.y)[0])}
+
+
+def test_the_runs_of_compared_configs_train_alone_too():
+    from core.training.compare import compare_configs
+    from core.training.config import TrainingConfig
+
+    base = TrainingConfig(epochs=1, seed=2)
+    configs = [base.replace(optimizer=name) for name in ("sgd", "momentum", "adam")]
+    earlier: list[weakref.ref[Trainer]] = []
+    alive: list[int] = []
+
+    def progress(index: int, trainer: Trainer) -> None:
+        if not earlier or earlier[-1]() is not trainer:
+            gc.collect()
+            alive.append(sum(ref() is not None for ref in earlier))
+            earlier.append(weakref.ref(trainer))
+
+    compare_configs(configs, progress=progress)
+    assert alive == [0, 0, 0]
 
 
 def test_shared_rows_are_not_used_for_writable_arrays():
