@@ -428,8 +428,9 @@ def test_history_memory_is_bounded_on_a_long_run():
     assert history.n_steps == 200_000
     assert 500 <= len(history) <= 1000
     assert history.stride == 256
-    # Per point: step, sample, loss, two weights and two gradients.
-    assert history.nbytes < 1000 * 8 * 7 + 2000 * 8 + 1024
+    # Per point: step, sample, loss, two weights and two gradients; at most half of them
+    # again in the spare arrays that thinning swaps in.
+    assert history.nbytes < 1500 * 8 * 7 + 2000 * 8 + 1024
     np.testing.assert_array_equal(np.diff(history.steps()), history.stride)
 
 

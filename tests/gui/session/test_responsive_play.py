@@ -18,8 +18,6 @@ PLAY_SECONDS = 3.0
 LONGEST_GAP = 0.100
 
 
-@pytest.mark.xfail(strict=False, reason="known regression, open: one gap of 105-115 ms (bound "
-                   "100 ms) while playing flat out with a menu opened")
 def test_a_10ms_timer_keeps_ticking_while_playing_at_maximum_speed(window, qtbot):
     # What the window's own work delays is measured: time the interface thread spent
     # runnable but waiting for a core (other processes on a loaded machine, the other
