@@ -78,6 +78,9 @@ class History:
         self.n_samples = n_samples
         self.limit = int(min(limit, max(1024, FLOAT_BUDGET // (2 * n_weights + 3))))
         self._capacity = max(1, min(self.limit, n_samples * epochs))
+        # Thinning is prepared while recording only when the planned steps overflow the
+        # arrays (a run that fits pays nothing for it).
+        self._overflows = self._capacity < n_samples * epochs
         self._planned_epochs = max(epochs, 1)
         self._allocate()
         self._count = 0
@@ -110,9 +113,11 @@ class History:
 
     def _thin_ahead(self, target: int | None = None) -> None:
         """Copy every second recorded point to the spare arrays: from half full on, one
-        row per row recorded, so that they hold all of them when the arrays are full; or
-        up to ``target`` rows (thinning now)."""
+        row per row recorded, so that they hold all of them when the arrays are full (when
+        the planned steps overflow them); or up to ``target`` rows (thinning now)."""
         if target is None:
+            if not self._overflows:
+                return
             half = self._capacity // 2
             target = min((self._count + 1) // 2, self._count - half)
         done = self._thinned

@@ -117,3 +117,15 @@ def test_a_copy_thins_on_its_own():
     np.testing.assert_array_equal(twin.weights(), history.weights())
     np.testing.assert_array_equal(twin.steps(), [0, 2, 4, 6, 8, 10, 12])
     assert twin._weights is not history._weights
+
+
+def test_a_run_that_fits_prepares_no_thinning():
+    # 20 epochs of 10 samples fit in the arrays: nothing is copied aside while recording.
+    history = History(2, 10, 20, limit=1000)
+    rng = np.random.default_rng(4)
+    losses, weights, grads, samples = _rows(rng, 0, 200, 2)
+    history.extend(0, losses, weights.ravel(), grads.ravel(), samples)
+    assert len(history) == 200 and history._spare is None
+    history.extend(200, *_rows(rng, 200, 3, 2)[:3])  # past the plan: thinned all the same
+    np.testing.assert_array_equal(history.weights()[:100], weights[::2])
+    assert history.stride == 2
