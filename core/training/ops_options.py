@@ -80,14 +80,29 @@ def _formula_text(spec: object) -> str:
 
 def _refuse_weight_names(definitions: tuple[dict[str, Any], ...], formula: str,
                          path: str) -> None:
-    """An op whose name the formula spells other than as a call: that name is a weight."""
+    """An op whose name the formula spells other than as a call: that name is a named
+    step (the target of ``name = expression``) or a weight."""
     from core.autodiff.user_ops import OpsFileError
 
     for definition in definitions:
         name = definition["name"]
         if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)(?!\s*\()", formula):
+            what = "named step" if name in _step_names(formula) else "weight"
             raise OpsFileError(f"--ops {path}: op {name!r} has the name of the graph's "
-                               f"weight {name}; rename one of them")
+                               f"{what} {name}; rename one of them")
+
+
+def _step_names(formula: str) -> frozenset[str]:
+    """The names the formula's statements ``name = expression`` give (none for a formula
+    that cannot be read: the formula's own error comes later)."""
+    from core.expr.parse import ExpressionError, read_formula
+
+    try:
+        statements = read_formula(formula).statements
+    except ExpressionError:
+        return frozenset()
+    return frozenset(target for statement in statements if statement.kind == "assignment"
+                     for target in statement.targets if target)
 
 
 def apply_break_option(args: argparse.Namespace, graph: Graph, dataset: Dataset) -> Graph:

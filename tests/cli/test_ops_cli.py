@@ -65,6 +65,15 @@ def test_an_op_named_like_a_weight_of_the_graph_is_exit_2(capsys, tmp_path):
               "op 'bias' has the name of the graph's weight bias")
 
 
+def test_an_op_named_like_a_named_step_of_the_graph_is_called_a_step(capsys, tmp_path):
+    path = write(tmp_path, "ops.json", [{**SOFTPLUS2, "name": "h"}])
+    for graph in ("h = tanh(a*x1); w*h", "h = tanh(a*x1)\nw*h"):
+        run_fails(capsys, ["inspect", "--ops", path, "--graph", graph, "--json"],
+                  "op 'h' has the name of the graph's named step h; rename one")
+    run_fails(capsys, ["inspect", "--ops", path, "--graph", "g = tanh(h*x1); w*g"],
+              "op 'h' has the name of the graph's weight h")
+
+
 def test_an_op_named_like_a_data_column_is_exit_2(capsys, tmp_path):
     path = write(tmp_path, "ops.json", [{**SOFTPLUS2, "name": "mass"}])
     run_fails(capsys, ["inspect", "--ops", path, "--data", str(body_csv(tmp_path)),
