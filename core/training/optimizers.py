@@ -527,6 +527,10 @@ def register_definitions(documents: object, source: str) -> tuple[str, ...]:
         raise OptimizerFileError(f"{source} must be a list of optimizer definitions")
     classes = [optimizer_from_definition(d, f"{source} {i}")
                for i, d in enumerate(documents, start=1)]
+    for i, cls in enumerate(classes, start=1):  # before any is registered
+        if cls.name in _BUILT_IN_CLASSES:
+            raise OptimizerFileError(f"{source} {i}: {cls.name!r} is a built-in optimizer; "
+                                     "give this optimizer another name")
     return tuple(register_optimizer(cls).name for cls in classes)
 
 

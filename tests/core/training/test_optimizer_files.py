@@ -404,6 +404,19 @@ def test_a_lessons_bad_optimizers_are_one_line(registered, optimizers, words):
     assert words in str(info.value) and "\n" not in str(info.value)
 
 
+def test_a_lessons_optimizer_named_like_a_built_in_names_the_lesson_and_entry(registered):
+    from core.lessons import LessonError, parse_lesson
+
+    lion = json.loads((FOLDER / "lion.json").read_text())
+    with pytest.raises(LessonError) as info:
+        parse_lesson(_lesson([lion, {**lion, "name": "adam"}]), "lion-lesson.json",
+                     optimizers=list(BUILT_IN))
+    assert str(info.value) == ("lion-lesson.json: \"optimizers\" 2: 'adam' is a built-in "
+                               "optimizer; give this optimizer another name")
+    assert "lion" not in OPTIMIZERS  # nothing of the lesson is registered
+    assert OPTIMIZERS["adam"].built_in
+
+
 # -- sessions --------------------------------------------------------------------------
 
 
