@@ -56,8 +56,9 @@ class CompareWorker(QObject):
         Sent back with every signal (which run of the runner this is).
     graph, dataset, optimizers, initial_weights, epochs, seed
         What to compare (the optimizers are used by this thread only).
-    holdout, early_stop
-        Rows held out of training and early stopping, as the run has them.
+    holdout, early_stop, shuffle, clip_value, clip_norm
+        Rows held out of training, early stopping, the sample order and gradient
+        clipping, as the run has them.
     """
 
     #: Arguments: token, optimizer name, epochs done, epoch losses so far (a copy).
@@ -72,7 +73,8 @@ class CompareWorker(QObject):
     def __init__(self, token: int, graph: Graph, dataset: Dataset,
                  optimizers: Sequence[Optimizer], *, initial_weights: np.ndarray,
                  epochs: int, seed: int, holdout: float | None = None,
-                 early_stop: int | None = None) -> None:
+                 early_stop: int | None = None, shuffle: bool = False,
+                 clip_value: float | None = None, clip_norm: float | None = None) -> None:
         super().__init__()
         self.token = token
         self.graph = graph
@@ -82,6 +84,7 @@ class CompareWorker(QObject):
         self.epochs = epochs
         self.seed = seed
         self.holdout, self.early_stop = holdout, early_stop
+        self.shuffle, self.clip_value, self.clip_norm = shuffle, clip_value, clip_norm
         self._cancel = threading.Event()
         self._reported: dict[int, int] = {}
         self._paths: dict[int, np.ndarray] = {}
@@ -118,7 +121,8 @@ class CompareWorker(QObject):
             comparison = compare_optimizers(
                 self.graph, self.dataset, self.optimizers, epochs=self.epochs,
                 seed=self.seed, initial_weights=self.initial_weights,
-                holdout=self.holdout, early_stop=self.early_stop,
+                holdout=self.holdout, early_stop=self.early_stop, shuffle=self.shuffle,
+                clip_value=self.clip_value, clip_norm=self.clip_norm,
                 history_limit=4096, progress=self._progress)
         except _CancelledError:
             self.cancelled.emit(self.token)

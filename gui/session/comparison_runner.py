@@ -71,6 +71,8 @@ class ComparisonRunner(QObject):
         session.dataset_changed.connect(lambda _data: self._changes.append("data"))
         session.seed_changed.connect(lambda _seed: self._changes.append("seed"))
         session.epochs_changed.connect(lambda _epochs: self._changes.append("number of epochs"))
+        session.schedule_changed.connect(
+            lambda *_schedule: self._changes.append("sample order or clipping"))
         session.training_restarted.connect(self._on_restarted)
 
     def running(self) -> bool:
@@ -96,7 +98,10 @@ class ComparisonRunner(QObject):
                                initial_weights=session.trainer.initial_weights,
                                epochs=session.epochs, seed=session.seed,
                                holdout=session.config.holdout,
-                               early_stop=session.config.early_stop)
+                               early_stop=session.config.early_stop,
+                               shuffle=session.config.shuffle,
+                               clip_value=session.config.clip_value,
+                               clip_norm=session.config.clip_norm)
         thread = QThread(self)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)

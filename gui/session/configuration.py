@@ -128,6 +128,9 @@ class Configuration(QObject):
             self.seed_changed.emit(config.seed)
         if config.epochs != old.epochs:
             self.epochs_changed.emit(config.epochs)
+        schedule = (config.shuffle, config.clip_value, config.clip_norm)
+        if schedule != (old.shuffle, old.clip_value, old.clip_norm):
+            self.schedule_changed.emit(*schedule)
         self._start_over()
         if message:
             self.status_reported.emit(message)
@@ -180,7 +183,6 @@ class Configuration(QObject):
             return
         what = status_words.describe_schedule(old, config)
         self.set_config(config, message=status_words.starts_over(what))
-        self.schedule_changed.emit(config.shuffle, config.clip_value, config.clip_norm)
 
     def set_seed(self, seed: int) -> None:
         """Draw new initial weights from ``seed`` and start over (also after a preset

@@ -211,3 +211,47 @@ def test_a_long_comparison_keeps_the_window_responsive(window, session, qtbot, d
 def test_short_comparisons_mark_every_epoch(window, session, qtbot):
     _finished_comparison(window, session, qtbot)
     assert window.compare_plot.dot_count() == 4
+
+
+def test_the_comparison_trains_with_the_runs_sample_order_and_clipping(window, session, qtbot,
+                                                                      seed_graph, dataset):
+    training = session.training
+    training.set_epochs(2)
+    training.set_schedule(True, None, 0.05)
+    window.compare_plot.set_chosen(["sgd", "adam"])
+    with qtbot.waitSignal(session.comparison.finished, timeout=20000) as blocker:
+        window.compare_plot.button.click()
+    start = training.trainer.initial_weights
+    optimizers = [make_optimizer("sgd", 9), make_optimizer("adam", 9)]
+    as_run = compare_optimizers(seed_graph, dataset, optimizers, epochs=2,
+                                initial_weights=start, shuffle=True, clip_norm=0.05)
+    plain = compare_optimizers(seed_graph, dataset, optimizers, epochs=2,
+                               initial_weights=start)
+    for run, reference, other in zip(blocker.args[0], as_run.runs, plain.runs, strict=True):
+        np.testing.assert_array_equal(run.epoch_loss, reference.epoch_loss)
+        assert not np.allclose(run.epoch_loss, other.epoch_loss)
+
+
+def test_a_running_comparison_stops_when_the_sample_order_or_clipping_changes(
+        window, session, qtbot):
+    session.training.set_epochs(5000)
+    window.compare_plot.set_chosen(["sgd"])
+    window.compare_plot.button.click()
+    assert session.comparison.running()
+    with qtbot.waitSignal(session.comparison.stopped) as blocker:
+        session.training.set_schedule(True, None, None)
+    assert blocker.args[0] == ("Comparison stopped: the sample order or clipping changed. "
+                               "Press Compare to run it again.")
+    assert not session.comparison.running()
+
+
+def test_a_config_that_changes_the_schedule_shows_it_in_the_panel(window, session):
+    # Any change of configuration (a lesson, a preset), not only the schedule row's own.
+    from gui.panels.schedule_row import ScheduleRow
+
+    training = session.training
+    row = window.findChild(ScheduleRow)
+    assert not row.shuffle.isChecked()
+    training.set_config(training.config.replace(shuffle=True, clip_value=0.5))
+    assert row.shuffle.isChecked()
+    assert row.fields["clip_value"].text() == "0.5"
