@@ -107,7 +107,7 @@ def _update_source(cls: type[Optimizer], n: int, values: tuple[tuple[str, float]
                                                                  *cls.update_rule))))
     # Defaults bind the functions as fast locals.
     bound = "".join(f"{f}={f}, " for f in functions)
-    lines = [f"def update(w, g, {bound}_rejected=_rejected):"]
+    lines = [f"def update(w, g, {bound}_rejected=_rejected, _refusal=_refusal):"]
     if n == 0:
         lines.append("    return True")
         return "\n".join(lines) + "\n"
@@ -124,8 +124,10 @@ def _update_source(cls: type[Optimizer], n: int, values: tuple[tuple[str, float]
         mapping = {**hyper, **once, **{k: f"{k}_{i}" for k in per_weight}}
         lines.extend(f"        {s.target}_{i} = {python_source(s.expr, mapping)}"
                      for s in cls.update_rule)
-    lines.append("    except _ERRORS:")
+    lines.append("    except _ERRORS as _e:")
     lines.append("        _rejected.clear()")
+    # Where: the line of the statement that raised (see Optimizer.refused_statement).
+    lines.append("        _refusal[:] = (_e.__class__, _e.__traceback__.tb_lineno)")
     lines.append("        return False")
     # One sum is finite exactly when every term is (or it overflowed: then look closer).
     new_values = names("w") + [name for slot in cls.slots for name in names(slot)]
@@ -137,6 +139,7 @@ def _update_source(cls: type[Optimizer], n: int, values: tuple[tuple[str, float]
     odd = " or _s.__class__ is complex" if cls.has_power else ""
     lines.append(f"    if (_s - _s != 0.0{odd}) and not _all_finite(({everything},)):")
     lines.append(f"        _rejected[:] = ({everything},)")
+    lines.append("        _refusal.clear()")
     lines.append("        return False")
     lines.append(f"    w[:] = ({', '.join(names('w'))},)")
     for slot in cls.slots:
@@ -224,10 +227,11 @@ class Optimizer(ABC):
         self._state: dict[str, list[float]] = {slot: [0.0] * n_weights for slot in self.slots}
         self._count = [0]
         self._rejected: list[float] = []
+        self._refusal: list[Any] = []
         self.source = _update_source(type(self), n_weights, tuple(self._values.items()))
         namespace: dict[str, Any] = {
             **namespace_of("scalar"), "_all_finite": _all_finite, "_t": self._count,
-            "_rejected": self._rejected, "_ERRORS": SCALAR_ERRORS,
+            "_rejected": self._rejected, "_refusal": self._refusal, "_ERRORS": SCALAR_ERRORS,
             **{f"_state_{slot}": state for slot, state in self._state.items()},
         }
         define(self.source, f"<optimizer {self.name}>", namespace)
@@ -315,6 +319,20 @@ class Optimizer(ABC):
         return {key: np.array(real[i * n:(i + 1) * n], dtype=float)
                 for i, key in enumerate(parts)}
 
+    def refused_statement(self) -> tuple[str, int | None, type[Exception]] | None:
+        """Where the last refused update could not compute a value: the statement's
+        target, the weight's index (``None`` for a once-per-step statement) and the error
+        the arithmetic raised (:class:`ZeroDivisionError`, :class:`OverflowError`, or
+        :class:`ValueError` for a domain error); ``None`` when that update computed every
+        value (some non-finite: see :meth:`rejected_update`) or none was refused."""
+        if not self._refusal:
+            return None
+        error, line = self._refusal
+        # The generated line is "<target>_<index> = ..." ("<target>_ = ..." once per step).
+        assignment = self.source.splitlines()[line - 1].strip().partition(" = ")[0]
+        target, _, index = assignment.rpartition("_")
+        return target, int(index) if index.isdigit() else None, error
+
     @property
     def step_count(self) -> int:
         """Updates applied since construction or :meth:`reset`."""
@@ -373,6 +391,7 @@ class Optimizer(ABC):
             self._state[slot][:] = values
         self._count[0] = count
         self._rejected.clear()
+        self._refusal.clear()
 
     def reset(self) -> None:
         """Zero the state and the step count (the hyperparameters stay)."""
@@ -380,6 +399,7 @@ class Optimizer(ABC):
             values[:] = [0.0] * self.n_weights
         self._count[0] = 0
         self._rejected.clear()
+        self._refusal.clear()
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v:g}" for k, v in self._values.items())

@@ -63,6 +63,7 @@ from core.training.hyperparameters import (
     HyperparameterError,
 )
 from core.training.initial_weights import initial_weights as draw_initial_weights
+from core.training.optimizer_files import WEIGHT
 from core.training.optimizers import Optimizer
 from core.training.replay import PastState, Replay
 from core.training.results import Cursor, Divergence, StepResult
@@ -860,9 +861,19 @@ class Trainer:
                     node = name
                     what = name if key == "weights" else f"its {key} for {name}"
                     break
+        outcome = f"would make {what} {value}"
+        refused = self.optimizer.refused_statement()
+        if refused is not None:  # the arithmetic raised: say where, and what
+            target, index, error = refused
+            node = names[index] if index is not None and index < len(names) else node
+            what = (f"its {target}" if index is None else node if target == WEIGHT else
+                    f"its {target} for {node}")
+            value = math.inf if error is OverflowError else math.nan
+            outcome = (f"would divide by zero computing {what}" if error is ZeroDivisionError
+                       else f"would make {what} inf (an overflow)" if error is OverflowError
+                       else f"would make {what} nan")
         self._diverge(node, None, "value", trace, value,
-                      f"the {self.optimizer.title} update would make {what} {value}; it "
-                      f"was not applied")
+                      f"the {self.optimizer.title} update {outcome}; it was not applied")
 
     def _diverge(self, node: str, op: str | None, quantity: str, trace: Trace, value: float,
                  detail: str) -> None:

@@ -161,14 +161,22 @@ def test_the_shipped_examples_train_compare_and_sweep(path):
         (name, pytest.approx(1e-4)), (name, pytest.approx(1e-2))]
 
 
-@pytest.mark.parametrize("update", ["w = w - lr*g/0", "w = w - lr*g**0.5"])
-def test_an_update_that_would_give_nan_stops_training_unapplied(tmp_path, update):
-    path = write(tmp_path, optimizer(update=[update]))
+@pytest.mark.parametrize(("fields", "detail"), [
+    ({"update": ["w = w - lr*g/0"]}, "would divide by zero computing w1"),
+    ({"update": ["w = w - lr*g**0.5"]}, "would make w1 nan"),
+    ({"update": ["w = w - lr*exp(1000*g*0 + 1000)"]}, "would make w1 inf (an overflow)"),
+    ({"state": ["m"], "update": ["m = g/0", "w = w - lr*m"]},
+     "would divide by zero computing its m for w1"),
+    ({"per_step": ["k = lr/(t - 1)"], "update": ["w = w - k*g"]},
+     "would divide by zero computing its k"),
+])
+def test_an_update_that_would_give_nan_stops_training_unapplied(tmp_path, fields, detail):
+    path = write(tmp_path, optimizer(**fields))
     code, out, err, _ = run("train", "--optimizer-file", path, "--epochs", "1", "--json")
     assert code == 0, err
     result = json.loads(out)
     assert result["diverged"]["step"] == 0
-    assert "it was not applied" in result["diverged"]["detail"]
+    assert result["diverged"]["detail"] == f"the myopt update {detail}; it was not applied"
     assert result["final_weights"] == result["initial_weights"]
 
 
