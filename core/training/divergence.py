@@ -65,7 +65,11 @@ def describe_divergence(divergence: Divergence, *, epochs: int | None = None,
     of = "" if epochs is None else f" of {epochs}"
     where = (f"Diverged at step {divergence.step} (epoch {divergence.epoch + 1}{of}, sample "
              f"{divergence.sample})")
-    if divergence.step == 0:
+    if divergence.step == 0 and divergence.trace.first_nonfinite() is None:
+        # Only the optimizer's update was refused: the formula is defined there.
+        hint = ("The graph's values and gradients for this sample are finite: the "
+                "optimizer's update fails on them.")
+    elif divergence.step == 0:
         hint = ("The formula is not defined at the initial weights for this sample: "
                 f"{advice.at_start}.")
     else:

@@ -445,3 +445,28 @@ def test_a_mid_run_change_to_a_file_optimizer_reopens_without_the_file(tmp_path,
     opened = open_session(read_session(path), str(path))
     assert opened.trainer.optimizer.name == "lion"
     assert opened.trainer.checkpoint().identical(trainer.checkpoint())
+
+
+# -- an update that cannot be computed ----------------------------------------------------
+
+
+def test_a_refused_first_update_blames_the_update_not_the_formula():
+    from types import SimpleNamespace
+
+    from core.autodiff.formula import parse_formula
+    from core.training.divergence import COMMAND_LINE, WINDOW, describe_divergence
+    from core.training.trainer import Trainer
+
+    boom = optimizer_from_definition({"name": "boom", "hyperparameters": {"lr": 0.01},
+                                      "update": ["w = w - lr*g/0"]}, "boom.json")
+    data = SimpleNamespace(X=np.array([[1.0]]), y=np.array([0.0]))
+    trainer = Trainer(parse_formula("w1*x1 + w2"), data, boom(2), initial_weights=[1.0, 0.5])
+    trainer.run(1)
+    problem = trainer.diverged
+    assert problem is not None and problem.step == 0 and problem.node == "w1"
+    assert describe_divergence(problem, advice=COMMAND_LINE) == (
+        "Diverged at step 0 (epoch 1, sample 0): the boom update would divide by zero "
+        "computing w1; it was not applied. The graph's values and gradients for this sample "
+        "are finite: the optimizer's update fails on them.")
+    assert "not defined at the initial weights" not in describe_divergence(problem,
+                                                                           advice=WINDOW)
