@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.autodiff.graph import Graph
-from core.autodiff.user_ops import OpsFileError, check_fields, read_entries
+from core.autodiff.user_ops import OpsFileError, _quoted, check_fields, read_entries
 
 if TYPE_CHECKING:
     from core.autodiff.ops import Op
@@ -126,9 +126,12 @@ def _broken_row(definition: Mapping[str, Any], op: Op, where: str) -> Op:
         except ExpressionError as error:
             raise BreakError(f"{where}: \"forward\": {error}") from None
         if forward != op.forward:
-            raise BreakError(f"{where}: \"forward\" must be {op.name}'s own "
-                             f"({python_source(op.forward)}) or left out: a break replaces "
-                             "derivatives only")
+            # A file op's forward as its file writes it; a built-in's as a formula would.
+            written = (op.definition["forward"] if op.definition is not None else
+                       python_source(op.forward, readable=True))
+            raise BreakError(f"{where}: \"forward\" must be {op.name}'s own, "
+                             f"{_quoted(written)}, or left out: a break replaces derivatives "
+                             "only")
     return op.with_derivatives(tuple(derivatives))
 
 

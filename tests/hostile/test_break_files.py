@@ -50,7 +50,16 @@ REFUSED: dict[str, tuple[Any, str]] = {
     "an op that does not exist": ([{"name": "frob", "args": ["a"], "derivatives": ["1"]}],
                                   "there is no op 'frob' to break"),
     "a forward of its own": ([sigmoid_break(forward="a")],
-                             "\"forward\" must be sigmoid's own (sigmoid(a)) or left out"),
+                             "\"forward\" must be sigmoid's own, 'sigmoid(a)', or left out"),
+    "a forward of a built-in written otherwise": (
+        [{"name": "mul", "args": ["a", "b"], "forward": "b*a", "derivatives": ["b", "a"]}],
+        "\"forward\" must be mul's own, 'a * b', or left out: a break replaces "
+        "derivatives only"),
+    # The file op's forward as its file writes it, not as the generated code does.
+    "a file op's forward written otherwise": (
+        [{"name": "softplus2", "args": ["a"], "forward": "log(exp(a) + 1)",
+          "derivatives": ["1 - sigmoid(a)"]}],
+        "\"forward\" must be softplus2's own, 'log(1 + exp(a))', or left out"),
     "two operands for a sigmoid": ([sigmoid_break(args=["a", "b"], derivatives=["1", "1"])],
                                    "sigmoid takes 1 operand (a)"),
     "code in a derivative": ([sigmoid_break(derivatives=["__import__('os')"])],
