@@ -142,6 +142,9 @@ def _config(args: argparse.Namespace, settings: QSettings | None) -> TrainingCon
     if args.optimizer_file is not None:  # known by name from now on
         from core.training.optimizers import OptimizerFileError, load_optimizer_file
 
+        if args.session is not None:  # the file's name would read as a typed --optimizer
+            raise UsageError("--optimizer-file cannot be given with --session: the session "
+                             "file holds its optimizer")
         try:
             args.optimizer = args.optimizer or load_optimizer_file(args.optimizer_file).name
         except OptimizerFileError as error:

@@ -93,6 +93,23 @@ def test_the_window_option_loads_the_file_or_exits_2(tmp_path, capsys):
     assert "lion" in OPTIMIZERS
 
 
+def test_the_window_refuses_an_optimizer_file_with_a_session_naming_what_was_typed(
+        qapp, tmp_path, capsys):
+    from gui.app import run_gui
+
+    session = tmp_path / "s.json"
+    session.write_text("{}", encoding="utf-8")
+    shot = ["--screenshot", str(tmp_path / "x.png"), "--session", str(session)]
+    assert run_gui([*shot, "--optimizer-file", str(FOLDER / "lion.json")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --optimizer-file cannot be given with --session: the session file holds "
+        "its optimizer")
+    assert "lion" not in OPTIMIZERS  # refused before the file is read
+    assert run_gui([*shot, "--optimizer", "adam"]) == 2
+    assert "--optimizer cannot be given with it" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_the_window_remembers_a_file_optimizer_with_its_definition(qtbot):
     from core.training.config import TrainingConfig
     from gui.settings import open_settings, read_config, write_config
