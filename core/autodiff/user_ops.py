@@ -31,7 +31,7 @@ import keyword
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -464,18 +464,21 @@ def _central_difference(op: Op, point: tuple[float, ...], i: int, step: float = 
 
 
 def check_clashes(names: Sequence[str], *, weights: Sequence[str] = (),
-                  columns: Sequence[str] = (), where: str = "--ops") -> None:
-    """Refuse an op named like a weight of the graph or a column of the data.
+                  columns: Sequence[str] = (), steps: Collection[str] = (),
+                  where: str = "--ops") -> None:
+    """Refuse an op named like a weight of the graph, a named step of its formula or a
+    column of the data.
 
     Raises
     ------
     OpsFileError
         Naming the op and what it clashes with.
     """
-    weight_set, column_set = set(weights), set(columns)
+    weight_set, column_set, step_set = set(weights), set(columns), set(steps)
     for name in names:
-        if name in weight_set:
-            raise OpsFileError(f"{where}: op {name!r} has the name of the graph's weight "
+        if name in weight_set or name in step_set:
+            what = "weight" if name in weight_set else "named step"
+            raise OpsFileError(f"{where}: op {name!r} has the name of the graph's {what} "
                                f"{name}; rename one of them")
         if name in column_set:
             raise OpsFileError(f"{where}: op {name!r} has the name of the data column "

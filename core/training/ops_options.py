@@ -87,12 +87,12 @@ def _refuse_weight_names(definitions: tuple[dict[str, Any], ...], formula: str,
     for definition in definitions:
         name = definition["name"]
         if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)(?!\s*\()", formula):
-            what = "named step" if name in _step_names(formula) else "weight"
+            what = "named step" if name in step_names(formula) else "weight"
             raise OpsFileError(f"--ops {path}: op {name!r} has the name of the graph's "
                                f"{what} {name}; rename one of them")
 
 
-def _step_names(formula: str) -> frozenset[str]:
+def step_names(formula: str) -> frozenset[str]:
     """The names the formula's statements ``name = expression`` give (none for a formula
     that cannot be read: the formula's own error comes later)."""
     from core.expr.parse import ExpressionError, read_formula

@@ -25,6 +25,7 @@ from core.autodiff.user_ops import (
     registered,
     unregister,
 )
+from core.training.ops_options import step_names
 from core.training.resolution import resolve_for_data
 from gui.plain_text import plain_message_box
 from gui.session.training_session import TrainingSession
@@ -82,7 +83,8 @@ class OpsActions(QObject):
             dataset = session.dataset
             columns = [c for c in (*dataset.feature_names, dataset.target_name) if c]
             check_clashes([d["name"] for d in definitions], weights=session.graph.weights,
-                          columns=columns, where=path)
+                          columns=columns, steps=step_names(session.graph.formula),
+                          where=path)
             named = {d["name"] for d in definitions}
             before = [d for d in registered() if d["name"] in named]
             register(definitions, path)

@@ -62,6 +62,18 @@ def test_an_op_named_like_a_weight_of_the_graph_is_refused(window, tmp_path):
     assert "op 'w9' has the name of the graph's weight w9" in box.text()
 
 
+def test_an_op_named_like_a_named_step_of_the_graph_is_refused(window, tmp_path):
+    training = window.session.training
+    training.set_graph(resolve_graph("h = tanh(a*x1); w*h")[0])
+    config = training.config
+    assert not window.ops_actions.add_ops_file(write(tmp_path, [{**SOFTPLUS2, "name": "h"}]))
+    box = window.findChild(QMessageBox, "problem_box")
+    assert "op 'h' has the name of the graph's named step h" in box.text()
+    assert "h" not in {d["name"] for d in user_ops.registered()}
+    assert training.config == config
+    training.config.build_graph()  # the formula still reads
+
+
 def test_reveal_says_what_was_replaced_and_restores_it(window):
     training = window.session.training
     reveal = window.ops_actions.reveal
