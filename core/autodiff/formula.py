@@ -51,7 +51,7 @@ _FEATURE = re.compile(r"x(\d+)")
 #: A line that tries to name the prediction (``y' = ...``), which Python reads as a string.
 _PREDICTION_STEP = re.compile(r"\s*y'\s*=")
 #: A numbered node name (``#4``) where an operand belongs; Python reads it as a comment.
-_NUMBERED_USE = re.compile(r"(?:^|[-+*/(,=])[ \t]*(#\d+)", re.MULTILINE)
+_NUMBERED_USE = re.compile(r"(?:^|[-+*/(,=^\u2212])[ \t]*(#\d+)", re.MULTILINE)
 _A, _B, _P = Var("a"), Var("b"), Var("p")
 #: What the formula's operators compute, written as the op table writes forward formulas:
 #: the row whose forward formula it is computes it, so no op is named here.

@@ -472,12 +472,44 @@ _STATEMENT_KINDS: Mapping[type[ast.AST], str] = {
     ast.AnnAssign: "annotation"}
 
 
+def _python_lines(text: str) -> tuple[str, list[list[int]], list[list[int]]]:
+    """``text`` with ``^`` as ``**`` and ``−`` as ``-``, and, per line, for each UTF-8 byte
+    and each character of the new line (and its end), the original's byte and character
+    (Python counts a node's column in bytes, a syntax error's in characters)."""
+    lines, bytes_of, chars_of = [], [], []
+    for line in text.split("\n"):
+        out: list[str] = []
+        byte_map: list[int] = []
+        char_map: list[int] = []
+        byte = 0
+        for column, char in enumerate(line):
+            new = "**" if char == "^" else "-" if char == "\u2212" else char
+            out.append(new)
+            char_map.extend([column] * len(new))
+            byte_map.extend([byte] * len(new.encode("utf-8", "surrogatepass")))
+            byte += len(char.encode("utf-8", "surrogatepass"))
+        char_map.append(len(line))
+        byte_map.append(byte)
+        lines.append("".join(out))
+        bytes_of.append(byte_map)
+        chars_of.append(char_map)
+    return "\n".join(lines), bytes_of, chars_of
+
+
+def _moved(position: int | None, line: int | None, maps: list[list[int]]) -> int | None:
+    if position is None or line is None or not 1 <= line <= len(maps):
+        return position
+    where = maps[line - 1]
+    return where[min(position, len(where) - 1)]
+
+
 def read_formula(text: str, *, max_length: int = MAX_LENGTH) -> FormulaText:
     """The statements of a prediction formula (``h = tanh(a*x1 + b); w*h + c``).
 
-    The text is read as written (``^`` and ``−`` are not translated: a prediction formula
-    says what it means in Python's notation); each statement's value is read into a tree
-    by :meth:`FormulaStatement.read`, so that the caller may check statements in between.
+    ``^`` is read as a power and ``−`` (U+2212) as a minus, as in ops and optimizer files;
+    every position (a node's, a syntax error's) is the written text's.  Each statement's
+    value is read into a tree by :meth:`FormulaStatement.read`, so that the caller may
+    check statements in between.
 
     Raises
     ------
@@ -487,12 +519,23 @@ def read_formula(text: str, *, max_length: int = MAX_LENGTH) -> FormulaText:
         For text longer than ``max_length`` or nested too deeply to read.
     """
     _check_length(text, max_length)
+    translated = "^" in text or "\u2212" in text
+    source, bytes_of, chars_of = _python_lines(text) if translated else (text, [], [])
     try:
-        module = ast.parse(text, mode="exec")
+        module = ast.parse(source, mode="exec")
     except SyntaxError as error:
+        if translated and error.offset:
+            error.offset = 1 + (_moved(error.offset - 1, error.lineno, chars_of) or 0)
         raise FormulaSyntaxError(error) from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the formula is nested too deeply") from None
+    if translated:
+        for node in ast.walk(module):
+            if hasattr(node, "col_offset"):  # expressions, statements, keywords, ...
+                for column, line in (("col_offset", "lineno"),
+                                     ("end_col_offset", "end_lineno")):
+                    setattr(node, column, _moved(getattr(node, column, None),
+                                                 getattr(node, line, None), bytes_of))
     statements = []
     for node in module.body:
         value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None

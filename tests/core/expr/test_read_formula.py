@@ -54,7 +54,9 @@ def test_names_are_reported_parents_first_left_to_right_and_may_refuse() -> None
 
 @pytest.mark.parametrize(("text", "reason", "column"), [
     ("w % 2", "operator '%' is not supported; use + - * / **", 1),
-    ("w ^ 2", "operator BitXor is not supported; use + - * / **", 1),
+    ("w & 2", "operator BitAnd is not supported; use + - * / **", 1),
+    ("w ^ x", "the exponent after ** must be a number (for a variable exponent write "
+              "exp(b*log(a)))", 5),
     ("w ** x", "the exponent after ** must be a number (for a variable exponent write "
                "exp(b*log(a)))", 6),
     ("~w", "only unary minus and plus are supported", 1),
@@ -74,6 +76,43 @@ def test_a_refused_value_says_why_with_pythons_line_and_column(
     with pytest.raises(ExpressionError) as caught:
         statement.read(_CALLS)
     assert (caught.value.reason, caught.value.line, caught.value.column) == (reason, 1, column)
+
+
+def test_a_caret_is_a_power_and_a_minus_sign_a_minus_as_in_ops_files() -> None:
+    (caret,) = read_formula("w1*x1^2 − b").statements
+    (python,) = read_formula("w1*x1**2 - b").statements
+    assert caret.read(_CALLS) == python.read(_CALLS)
+    assert caret.typed() == "w1*x1^2 − b"  # shown as written
+    graph = parse_formula("h = tanh(w1*x1)^2\nw2*h − b")
+    same = parse_formula("h = tanh(w1*x1)**2\nw2*h - b")
+    assert [(n.id, n.op, n.inputs) for n in graph] == [(n.id, n.op, n.inputs) for n in same]
+
+
+@pytest.mark.parametrize(("text", "column"), [
+    # After two carets and a minus sign: the written column, in UTF-8 bytes as Python
+    # counts a node's (− is three bytes; the graph's message counts characters: 15).
+    ("x1^2 − x2^2 + foo(w)", 17),
+    ("x1^2 + w*x2\nw^2 * bar(w)", 7),
+])
+def test_places_after_a_caret_or_a_minus_sign_are_the_written_ones(text, column) -> None:
+    statement = read_formula(text).statements[-1]
+    with pytest.raises(ExpressionError) as caught:
+        statement.read(_CALLS)
+    assert caught.value.column == column
+    with pytest.raises(FormulaSyntaxError) as syntax:
+        read_formula("x1^2 − ^ 3")
+    assert syntax.value.offset == 8  # the second caret, as written
+
+
+def test_the_graphs_message_places_it_in_written_characters() -> None:
+    from core.autodiff.formula import FormulaError
+
+    with pytest.raises(FormulaError) as caught:
+        parse_formula("x1^2 − x2^2 + foo(w1)")
+    assert caught.value.column == 15
+    with pytest.raises(FormulaError) as caught:
+        parse_formula("w1*x1^^2")
+    assert caught.value.column == 7
 
 
 def test_syntax_errors_keep_pythons_account() -> None:
