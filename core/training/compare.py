@@ -260,8 +260,10 @@ def compare_configs(configs: Sequence[TrainingConfig], graph: Graph | None = Non
         return Trainer.from_config(config, built_graph, built_dataset,
                                    history_limit=history_limit)
 
-    queue: deque[Trainer | Callable[[], Trainer]] = deque([trainer_for(first)])
-    start = queue[0].initial_weights
+    trainer = trainer_for(first)
+    start = trainer.initial_weights
+    queue: deque[Trainer | Callable[[], Trainer]] = deque([trainer])
+    del trainer  # the queue alone holds it
     for config in configs[1:]:
         config.make_optimizer()  # checked before anything trains
     queue.extend(functools.partial(trainer_for, config) for config in configs[1:])

@@ -104,8 +104,8 @@ class History:
                 np.empty((capacity, self.n_weights))]
 
     def _allocate_points(self) -> None:
-        for name, values in zip(_POINTS, self._fresh_points(), strict=True):
-            setattr(self, name, values)
+        (self._steps, self._samples, self._loss, self._weights,
+         self._grads) = self._fresh_points()
         # The spare arrays hold recorded points 0, 2, 4, ... of the current ones: their
         # first _thinned rows (made when first needed).
         self._spare: list[np.ndarray] | None = None
@@ -226,8 +226,7 @@ class History:
         keep = (self._count + 1) // 2
         self._thin_ahead(keep)  # usually done already
         assert self._spare is not None
-        for name, values in zip(_POINTS, self._spare, strict=True):
-            setattr(self, name, values)
+        self._steps, self._samples, self._loss, self._weights, self._grads = self._spare
         self._spare = None
         self._thinned = 0
         self._count = keep

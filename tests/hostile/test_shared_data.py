@@ -8,7 +8,6 @@ import gc
 import weakref
 
 import numpy as np
-import pytest
 
 from core.data.datasets import Dataset
 from core.presets import resolve_graph
