@@ -33,6 +33,7 @@ from core.inputs import (
     option_error,
     size_argument,
 )
+from core.lessons import shipped_lessons
 from core.training.holdout_options import add_holdout_options, check_split, holdout_options
 from core.training.loss_options import add_loss_options, chosen_loss
 from core.training.ops_options import (
@@ -78,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open stepping mode at position K of the next training step "
                              "(0: its first node)")
     parser.add_argument("--lesson", metavar="NAME|FILE",
-                        help="open a guided lesson: a shipped one by name (seed) or a file")
+                        help="open a guided lesson: a shipped one by name ("
+                             f"{', '.join(shipped_lessons())}) or a file")
     parser.add_argument("--stop", type=count_argument, metavar="N",
                         help="with --lesson: start at stop N (from 1)")
     parser.add_argument("--present", action="store_true",

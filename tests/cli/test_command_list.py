@@ -62,3 +62,12 @@ def test_a_word_like_no_command_still_lists_them(capsys):
     assert main(["zzzz"]) == 2
     err = capsys.readouterr().err.strip()
     assert "did you mean" not in err and all(name in err for name in COMMANDS)
+
+
+def test_the_window_help_names_every_shipped_lesson(capsys):
+    from core.lessons import shipped_lessons
+
+    assert main(["--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split()).replace("- ", "-")
+    assert {"seed", "find-the-bug"} <= set(shipped_lessons())
+    assert all(name in out for name in shipped_lessons())
