@@ -24,19 +24,17 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QProgressBar,
     QPushButton,
     QSizePolicy,
     QSpinBox,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -49,6 +47,7 @@ from gui.formatting import short_number
 from gui.geometry.sweep_runner import SweepRunner
 from gui.geometry.sweep_worker import SweepRequest
 from gui.plain_text import plain_label, tooltip_text
+from gui.plots.optimizer_choice import OptimizerChoice
 from gui.plots.style import RangeFollower, finite_bounds, new_plot, style_plot
 from gui.session.training_session import TrainingSession
 from gui.theme import DEFAULT_THEME, Theme
@@ -170,16 +169,10 @@ class SweepTab(QWidget):
         #: The plot's tooltip: the hovered runs, else a hint.
         self.hover_text = PLOT_HINT
 
-        # The optimizers are a menu of check boxes on one button, as in the Compare tab:
-        # seven check boxes in a grid would leave the plot no height at 1024x768.
-        self.choose = QToolButton()
-        self.choose.setObjectName("sweep_choose")
-        self.choose.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.choose)
-        self.checks: dict[str, QAction] = {}
-        self._add_checks(menu)
-        menu.aboutToShow.connect(lambda: self._add_checks(menu))  # optimizers from files
-        self.choose.setMenu(menu)
+        self.choose = OptimizerChoice(
+            "sweep", DEFAULT_CHOICE, lambda titles: f"{', '.join(titles) or 'no optimizer'} ▾",
+            tooltip="Optimizers to sweep: ")
+        self.checks = self.choose.checks
         self.lr_min = self._lr_field("sweep_lr_min", DEFAULT_LR_MIN, "smallest learning rate")
         self.lr_max = self._lr_field("sweep_lr_max", DEFAULT_LR_MAX, "largest learning rate")
         self.runs = QSpinBox()
@@ -285,7 +278,6 @@ class SweepTab(QWidget):
         layout.addWidget(controls)
         layout.addLayout(view, 1)
 
-        self._show_choice()
         self._show_epochs(session.epochs)
         session.epochs_changed.connect(self._show_epochs)
         self.run_button.clicked.connect(self.start)
@@ -312,28 +304,10 @@ class SweepTab(QWidget):
 
     def chosen(self) -> list[str]:
         """The checked optimizers, in the registry's order."""
-        return [name for name, check in self.checks.items() if check.isChecked()]
+        return self.choose.chosen()
 
     def set_chosen(self, names: Sequence[str]) -> None:
-        for name, check in self.checks.items():
-            check.setChecked(name in names)
-
-    def _add_checks(self, menu: QMenu) -> None:
-        """A check box for each optimizer not listed yet (one added from a file too)."""
-        for name, cls in OPTIMIZERS.items():
-            if name in self.checks:
-                continue
-            check = menu.addAction(cls.title)
-            check.setObjectName(f"sweep_{name}")
-            check.setCheckable(True)
-            check.setChecked(name in DEFAULT_CHOICE)
-            check.toggled.connect(self._show_choice)
-            self.checks[name] = check
-
-    def _show_choice(self) -> None:
-        titles = [OPTIMIZERS[name].title for name in self.chosen()]
-        self.choose.setText(f"{', '.join(titles) or 'no optimizer'} ▾")
-        self.choose.setToolTip("Optimizers to sweep: " + (", ".join(titles) or "none"))
+        self.choose.set_chosen(names)
 
     def _show_epochs(self, epochs: int) -> None:
         self.epochs.setSpecialValueText(f"= training ({epochs})")

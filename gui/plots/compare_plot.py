@@ -13,14 +13,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +26,7 @@ from core.training.optimizers import OPTIMIZERS
 from gui.formatting import short_number
 from gui.plain_text import plain_label
 from gui.plots.compare_chart import MAX_DOTS, CompareChart
+from gui.plots.optimizer_choice import OptimizerChoice
 from gui.session import Session
 from gui.session.compare_worker import ComparedRun
 from gui.theme import DEFAULT_THEME, Theme
@@ -47,16 +45,10 @@ class ComparePlot(QWidget):
         self.session = session
         self.runner = session.comparison
         self.theme = theme
-        # The optimizers are a menu on one button, so that the plot keeps the height
-        # (a grid of seven check boxes left it none at 1024x768).
-        self.choose = QToolButton()
-        self.choose.setObjectName("compare_choose")
-        self.choose.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.choose)
-        self.checks: dict[str, QAction] = {}
-        self._add_checks(menu)
-        menu.aboutToShow.connect(lambda: self._add_checks(menu))  # optimizers from files
-        self.choose.setMenu(menu)
+        self.choose = OptimizerChoice(
+            "compare", DEFAULT_CHOICE,
+            lambda titles: f"Optimizers: {', '.join(titles) or 'none'} ▾")
+        self.checks = self.choose.checks
         self.button = QPushButton("Compare")
         self.button.setObjectName("compare_button")
         self.button.setToolTip("Train the checked optimizers from the same initial weights")
@@ -80,7 +72,6 @@ class ComparePlot(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(self.plot, 1)
-        self._show_choice()
         self.button.clicked.connect(self._on_compare)
         runner = self.runner
         runner.started.connect(self._on_started)
@@ -89,22 +80,6 @@ class ComparePlot(QWidget):
         runner.failed.connect(self._on_stopped)
         runner.stopped.connect(self._on_stopped)
         runner.cleared.connect(self._on_cleared)
-
-    def _add_checks(self, menu: QMenu) -> None:
-        """A check box for each optimizer not listed yet (one added from a file too)."""
-        for name, cls in OPTIMIZERS.items():
-            if name in self.checks:
-                continue
-            check = menu.addAction(cls.title)
-            check.setObjectName(f"compare_{name}")
-            check.setCheckable(True)
-            check.setChecked(name in DEFAULT_CHOICE)
-            check.toggled.connect(self._show_choice)
-            self.checks[name] = check
-
-    def _show_choice(self) -> None:
-        titles = [OPTIMIZERS[name].title for name in self.chosen()]
-        self.choose.setText(f"Optimizers: {', '.join(titles) or 'none'} ▾")
 
     def set_theme(self, theme: Theme) -> None:
         """Redraw in ``theme``'s colours and text size."""
@@ -117,11 +92,10 @@ class ComparePlot(QWidget):
         return self.chart.curves
 
     def chosen(self) -> list[str]:
-        return [name for name, check in self.checks.items() if check.isChecked()]
+        return self.choose.chosen()
 
     def set_chosen(self, names: Sequence[str]) -> None:
-        for name, check in self.checks.items():
-            check.setChecked(name in names)
+        self.choose.set_chosen(names)
 
     def _on_compare(self) -> None:
         if self.runner.running():
