@@ -22,14 +22,14 @@ rounding alone and would be called suspicious although backprop is right.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from core.autodiff.engine import evaluate, forward, loss_only
-from core.autodiff.graph import Graph
+from core.autodiff.graph import Graph, Node
 from core.autodiff.ops import Op
 from core.autodiff.rounding import MACHINE_EPSILON, loss_rounding_error
 from core.expr.evaluate import kink_distance
@@ -293,6 +293,10 @@ def check_graph(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
 #: A node is at a kink when its operands are within this many finite-difference steps of
 #: one: a step of eps (or 2 eps, for the truncation estimate) may then cross it.
 KINK_BAND = 100.0
+#: ... or within this many times as far as a step of 2 eps in one weight moves them (or
+#: the argument of the kinked function): behind a large factor (a feature of 1000, a
+#: weight that multiplies) a step of eps moves an operand much further than eps.
+KINK_REACH = 4.0
 #: The op's slope on the two sides of the band differs by more than this share of its size
 #: (a jump, as relu's 0 and 1), or its value by more than this share beyond what the slopes
 #: explain (a step): a function whose slope is continuous there (Huber at ±δ) is no kink
@@ -307,21 +311,45 @@ def kinks(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
     """(node, op) of every op node whose operands are so close to a kink of its forward
     formula (relu and abs at 0, max and min where their operands meet, any call of a
     function with a kink, user ops too: :func:`core.expr.evaluate.kink_distance`) that a
-    step of ``eps`` may cross it, and whose slope or value does jump there: at such a node
-    the check does not say whether the backward pass is right."""
+    step of ``eps`` in a weight may cross it, and whose slope or value does jump there: at
+    such a node the check does not say whether the backward pass is right.  How far a step
+    reaches is measured: the operands' values with each weight moved by ``±2 eps``."""
     values = forward(graph, x, y, weights)
-    band = KINK_BAND * eps
+    moved = []
+    for i in range(len(graph.weights)):
+        for shift in (-2.0 * eps, 2.0 * eps):
+            w = np.array(weights, dtype=float)
+            w[i] += shift
+            moved.append(forward(graph, x, y, w))
     found = []
     for node in graph.op_nodes():
         row = graph.op_of(node.id)
+
+        def point(source: Mapping[str, float], row: Op = row, node: Node = node
+                  ) -> dict[str, float]:
+            at = {arg: source[i] for arg, i in zip(row.args, node.inputs, strict=True)}
+            if row.has_param and node.param is not None:
+                at["p"] = node.param
+            return at
+
+        distance = kink_distance(row.forward, point(values))
+        if distance is None:
+            continue
+        # How far a step moves the operands, and the kinked function's argument.
+        operand_reach = max((abs(other[i] - values[i]) for other in moved
+                             for i in node.inputs), default=0.0)
+        kink_reach = max((abs((kink_distance(row.forward, point(other)) or 0.0) - distance)
+                          for other in moved), default=0.0)
+        band = max(KINK_BAND * eps, KINK_REACH * _finite_or_zero(kink_reach))
+        probe = max(KINK_BAND * eps, KINK_REACH * _finite_or_zero(operand_reach))
         args = tuple(values[i] for i in node.inputs)
-        point = dict(zip(row.args, args, strict=True))
-        if row.has_param and node.param is not None:
-            point["p"] = node.param
-        distance = kink_distance(row.forward, point)
-        if distance is not None and distance <= band and _jumps(row, args, node.param, band):
+        if distance <= band and _jumps(row, args, node.param, probe):
             found.append((node.id, row.name))
     return found
+
+
+def _finite_or_zero(value: float) -> float:
+    return value if math.isfinite(value) else 0.0
 
 
 def kink_notes(graph: Graph, found: Sequence[tuple[str, str]]) -> tuple[str, ...]:

@@ -75,3 +75,25 @@ def test_a_function_whose_slope_is_continuous_at_its_kink_needs_no_note(user_op)
 def test_smooth_ops_are_never_listed():
     graph = parse_formula("tanh(a*x1) + sigmoid(b) + exp(c*x1)")
     assert kinks(graph, [0.0], 0.0, [0.0, 0.0, 0.0]) == []
+
+
+def test_a_kink_a_large_feature_carries_a_step_across_is_found(user_op):
+    # y' = leaky(a·x1) with x1 = 1000: a step of 1e-7 in a moves a·x1 by 1e-4, so at
+    # a = 5e-8 (a·x1 = 5e-5) the finite difference straddles the kink at 0 and disagrees;
+    # the check must say the node is at its kink, not leave "wrong" unexplained.
+    user_op("leaky", ("a",), "max(a, 0.01*a)", ("0.01 + 0.99*step(a)",))
+    graph = _graph_of("leaky", 1)
+    report = check_graph(graph, [1000.0], 1.0, [5e-8])
+    assert report.verdict == "wrong"
+    assert kinks(graph, [1000.0], 1.0, [5e-8]) == [("y_pred", "leaky")]
+    assert kinks(graph, [1000.0], 1.0, [1e-8]) == [("y_pred", "leaky")]
+    # Ten steps' reach away the finite difference does not cross it: correct, no note.
+    assert check_graph(graph, [1000.0], 1.0, [1e-6]).verdict == "correct"
+    assert kinks(graph, [1000.0], 1.0, [1e-6]) == []
+
+
+def test_a_derivative_wrong_away_from_any_kink_gets_no_kink_note(user_op):
+    user_op("leaky", ("a",), "max(a, 0.01*a)", ("0.02 + 0.99*step(a)",))
+    graph = _graph_of("leaky", 1)
+    assert check_graph(graph, [1000.0], 1.0, [-1e-3]).verdict == "wrong"
+    assert kinks(graph, [1000.0], 1.0, [-1e-3]) == []
