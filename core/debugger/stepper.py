@@ -48,7 +48,7 @@ from core.debugger.wording import (
 )
 from core.expr.evaluate import evaluate
 from core.expr.functions import SCALAR_ERRORS
-from core.expr.text import with_numbers
+from core.expr.text import words
 from core.expr.tree import Expr, Num, Var
 from core.training.optimizers import Optimizer
 from core.training.trainer import Trainer, clip_gradients
@@ -349,7 +349,8 @@ class StepPlan:
             label = name(graph[weight])
             # Six digits: a small step must show in the new value.
             caption = (f"{label}: {optimizer.title} step {number(update.step)}: "
-                       f"{number(update.old, 6)} → {number(update.new, 6)}")
+                       f"{number(update.old, WEIGHT_DIGITS)} → "
+                       f"{number(update.new, WEIGHT_DIGITS)}")
             if update.refused:
                 caption = (f"{label}: {number(update.old)} would become "
                            f"{number(update.new)}; the {optimizer.title} update is refused "
@@ -430,9 +431,16 @@ def _prelude_values(optimizer: Optimizer, count: int) -> dict[str, float]:
     return {key: value for key, value in values.items() if key not in optimizer.values}
 
 
+#: Significant digits of a weight's value in the update's lines, old and new alike: the
+#: old one as coarse as the step (1.235 − 1e−5·(−1.083) = 1.23458) would not add up.
+WEIGHT_DIGITS = 6
+
+
 def _statement_line(label: str, expr: Expr, values: Mapping[str, float], result: float,
                     digits: int = 4) -> str:
-    return f"{label} = {with_numbers(expr, values, number)} = {number(result, digits)}"
+    texts = {key: number(value, WEIGHT_DIGITS if key == "w" else 4)
+             for key, value in values.items()}
+    return f"{label} = {words(expr, texts)} = {number(result, digits)}"
 
 
 def _rule_lines(optimizer: Optimizer, weight_name: str, old: float, new: float, grad: float,
@@ -460,7 +468,7 @@ def _rule_lines(optimizer: Optimizer, weight_name: str, old: float, new: float, 
         result = results[key] if own else _value(statement.expr, values)
         label = weight_name if key == "w" else f"{key}[{weight_name}]"
         lines.append(_statement_line(label, statement.expr, values, result,
-                                     6 if key == "w" else 4))
+                                     WEIGHT_DIGITS if key == "w" else 4))
         values[key] = result
     return tuple(lines)
 

@@ -132,7 +132,7 @@ def test_adams_once_per_step_statements_are_written_with_t(seed, data):
                         f"{number(update.state_after['m'])}")
     assert lines[3] == (f"v[w9] = 0.99·{_factor(v)} + (1 − 0.99)·{_factor(g)}·{_factor(g)} "
                         f"= {number(update.state_after['v'])}")
-    assert lines[4].startswith(f"w9 = {number(update.old)} − 0.01·")
+    assert lines[4].startswith(f"w9 = {number(update.old, 6)} − 0.01·")
     assert "√(" in lines[4]
     assert lines[4].endswith(f"= {number(update.new, 6)}")
 
@@ -155,7 +155,7 @@ def test_a_value_the_rule_computes_on_the_way_is_shown_with_its_number(seed, dat
     c = 0.9 * m + (1.0 - 0.9) * g
     c_line, w_line, m_line = update.lines
     assert c_line == f"c[w9] = 0.9·{_factor(m)} + (1 − 0.9)·{_factor(g)} = {number(c)}"
-    assert w_line.startswith(f"w9 = {number(update.old)} − 0.001·(sign({number(c)}) + 0·")
+    assert w_line.startswith(f"w9 = {number(update.old, 6)} − 0.001·(sign({number(c)}) + 0·")
     assert w_line.endswith(f"= {number(update.new, 6)}")
     assert m_line.endswith(f"= {number(update.state_after['m'])}")
 
@@ -163,7 +163,7 @@ def test_a_value_the_rule_computes_on_the_way_is_shown_with_its_number(seed, dat
 def test_signsgd_writes_the_sign_of_the_gradient(seed, data):
     _, plan = _plan(seed, data, _file_optimizer("signsgd", 9), 1)
     update = plan.positions[-1].update
-    assert update.lines == (f"w9 = {number(update.old)} − 0.001·sign({number(update.grad)}) = "
+    assert update.lines == (f"w9 = {number(update.old, 6)} − 0.001·sign({number(update.grad)}) = "
                             f"{number(update.new, 6)}",)
 
 
@@ -282,3 +282,15 @@ def test_a_user_ops_rule_is_written_from_its_file_formulas():
                         if p.backward is not None and p.backward.node == node)
         assert backward.caption.startswith(
             f"sp(w·x1): ∂sp(w·x1)/∂(w·x1) = σ(0.5) = {number(1.0 / (1.0 + math.exp(-0.5)))}")
+
+
+def test_an_update_line_adds_up_with_the_old_weight_as_exact_as_the_new():
+    # A step of 1e-5 on 1.234567: "1.235 − 1e−5·(−1.083) = 1.23458" does not add up;
+    # the old value is written with the new one's six digits.
+    graph = parse_formula("a*x1 + b")
+    trace = evaluate(graph, [0.5], 1.0, [1.234567, -0.7])
+    plan = StepPlan(trace, make_optimizer("sgd", 2, lr=1e-5))
+    update = plan.positions[plan.phase_range("update").start].update
+    assert update.lines == (f"a = 1.23457 − 1e−5·{_factor(update.grad)} = "
+                            f"{number(update.new, 6)}",)
+    assert number(update.new, 6) == "1.23458"

@@ -183,7 +183,7 @@ def test_update_text_writes_the_rule_with_numbers(seed, data):
     assert velocity.startswith("velocity[w9] = 0.5·")
     assert "+ 0.05·" in velocity
     assert velocity.endswith(number(update.state_after["velocity"]))
-    assert step.startswith(f"w9 = {number(update.old)} − ")
+    assert step.startswith(f"w9 = {number(update.old, 6)} − ")
 
 
 def test_stepper_moves_by_node_by_pass_and_by_phase(seed, data):
