@@ -10,6 +10,7 @@ still too long makes the text smaller.
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
@@ -151,4 +152,20 @@ def _wrap(line: str, room: float, metrics: QFontMetricsF) -> list[str]:
             pieces[-1] = joined
         else:
             pieces.append(f"= {part}")
-    return pieces
+    # A piece still too wide (a long formula of a user op) breaks before its + and −
+    # signs, each continuation starting with its sign, rather than shrinking the text.
+    return [row for piece in pieces for row in _break_sums(piece, room, metrics)]
+
+
+def _break_sums(piece: str, room: float, metrics: QFontMetricsF) -> list[str]:
+    if metrics.horizontalAdvance(piece) <= room:
+        return [piece]
+    terms = re.split(r"(?= [+\u2212] )", piece)
+    rows = [terms[0]]
+    for term in terms[1:]:
+        joined = rows[-1] + term
+        if metrics.horizontalAdvance(joined) <= room:
+            rows[-1] = joined
+        else:
+            rows.append("  " + term.lstrip())
+    return rows

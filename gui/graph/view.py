@@ -692,7 +692,15 @@ class GraphView(QGraphicsView):
         size = min(max(size, SMALLEST_PX), round(self.theme.text_px(LARGEST_PX)))
         for legend in (self.encoding_legend, self.derivative_legend):
             legend.set_text_px(size)
+            legend.setWordWrap(False)
             legend.adjustSize()
+        # A rule wider than the view (a long formula of a user op) wraps at its spaces
+        # rather than running off the view's left edge.
+        widest = max(1, viewport.width() - 2 * margin)
+        derivatives = self.derivative_legend
+        if derivatives.width() > widest:
+            derivatives.setWordWrap(True)
+            derivatives.resize(widest, derivatives.heightForWidth(widest))
         self.encoding_legend.move(viewport.right() - self.encoding_legend.width() - margin,
                                   viewport.top() + margin)
         self.derivative_legend.move(
