@@ -101,14 +101,31 @@ def with_numbers(expr: Expr, values: Mapping[str, float],
     return words(expr, {name: number(value) for name, value in values.items()})
 
 
-def _square(node: Expr, names: Mapping[str, str]) -> tuple[str, int]:
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _square(node: Expr, names: Mapping[str, str], times: int = 2) -> tuple[str, int]:
+    """``node`` multiplied by itself ``times`` times: ``a²``, ``tanh³(a)``, ``(a·x1)⁴``."""
+    power = str(times).translate(_SUPERSCRIPTS)
     if isinstance(node, Call) and len(node.args) == 1:
         function = FUNCTIONS.get(node.func)
         template = function.words if function is not None else f"{node.func}({{0}})"
         head = template.removesuffix("({0})")
         if head != template and "{" not in head:  # tanh²(a), σ²(a)
-            return f"{head}²({_words(node.args[0], names)[0]})", _POWER
-    return f"{_wrap(_words(node, names), _ATOM)}²", _POWER
+            return f"{head}{power}({_words(node.args[0], names)[0]})", _POWER
+    return f"{_wrap(_words(node, names), _ATOM)}{power}", _POWER
+
+
+def _repeated_factor(node: Binary) -> tuple[Expr, int] | None:
+    """``(a, n)`` for a product written ``a*a*...*a`` (n factors, left to right)."""
+    times = 1
+    left: Expr = node
+    while isinstance(left, Binary) and left.op == "*" and left.right == node.right:
+        times += 1
+        left = left.left
+    if left != node.right or times < 2:
+        return None
+    return left, times
 
 
 def _words(node: Expr, names: Mapping[str, str]) -> tuple[str, int]:
@@ -138,8 +155,11 @@ def _words(node: Expr, names: Mapping[str, str]) -> tuple[str, int]:
 
 def _binary(node: Binary, names: Mapping[str, str]) -> tuple[str, int]:
     op = node.op
-    if (op == "*" and node.left == node.right) or (op == "**" and node.right == Num(2.0)):
+    if op == "**" and node.right == Num(2.0):
         return _square(node.left, names)
+    if op == "*" and (repeated := _repeated_factor(node)) is not None:
+        base, times = repeated
+        return _square(base, names, times)  # a·a·a reads a³
     if op == "/":
         # x/y/y reads better as x/y² (and −(x/y)/y as −x/y²): the same number.
         inner = node.left.operand if isinstance(node.left, Unary) else node.left

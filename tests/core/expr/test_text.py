@@ -71,3 +71,25 @@ def test_numbers():
     assert number_words(2.0) == "2"
     assert number_words(-0.5) == "−0.5"
     assert number_words(1e-8) == "1e−08"
+
+
+@pytest.mark.parametrize(("formula", "text"), [
+    ("a*a*a", "a³"),
+    ("a*a*a*a/24", "a⁴/24"),
+    ("tanh(a)*tanh(a)*tanh(a)", "tanh³(a)"),
+    ("(a + b)*(a + b)*(a + b)", "(a + b)³"),
+    ("a*a*a*a*a*a*a*a*a*a*a", "a¹¹"),
+    # Only the same factor, repeated as written: the rest reads as before.
+    ("a*a*b", "a²·b"),
+    ("b*a*a", "b·a·a"),
+    ("-a*a*a", "−a·a·a"),
+])
+def test_a_factor_repeated_reads_as_a_power(formula, text):
+    # A Taylor series in an ops file read a²·a·a/24 (and (−0.5)²·(−0.5)·(−0.5)/24).
+    assert words(parse_expression(formula, variables=("a", "b"))) == text
+
+
+def test_a_repeated_factor_with_numbers_is_one_power():
+    tree = parse_expression("a*a*a*a/24", variables=("a",))
+    assert with_numbers(tree, {"a": -0.5}, _number) == "(−0.5)⁴/24"
+    assert with_numbers(tree, {"a": 0.333}, _number) == "0.333⁴/24"
