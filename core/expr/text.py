@@ -9,6 +9,7 @@ the variables, for the stepper's arithmetic.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 
 from core.expr.functions import FUNCTIONS
@@ -87,6 +88,17 @@ def _wrap(piece: tuple[str, int], level: int) -> str:
     return f"({text})" if strength < level else text
 
 
+#: A number in scientific notation, as written for people: ``1.5e−7``, ``2.5e10``.
+_SCIENTIFIC = re.compile(r"\d+(\.\d*)?e[\u2212+-]?\d+")
+
+
+def _power_operand(piece: tuple[str, int]) -> str:
+    """A base or an exponent: in parentheses unless an atom, and a number in scientific
+    notation too (``1.5e−7²`` reads as 1.5·10^−49; ``(1.5e−7)²`` as meant)."""
+    text = _wrap(piece, _ATOM)
+    return f"({text})" if _SCIENTIFIC.fullmatch(text) else text
+
+
 def words(expr: Expr, names: Mapping[str, str] | None = None) -> str:
     """``expr`` as people write it, with each variable in ``names`` replaced by its text
     (a text with operators inside gets parentheses where its operators bind less than the
@@ -113,7 +125,7 @@ def _square(node: Expr, names: Mapping[str, str], times: int = 2) -> tuple[str, 
         head = template.removesuffix("({0})")
         if head != template and "{" not in head:  # tanh²(a), σ²(a)
             return f"{head}{power}({_words(node.args[0], names)[0]})", _POWER
-    return f"{_wrap(_words(node, names), _ATOM)}{power}", _POWER
+    return f"{_power_operand(_words(node, names))}{power}", _POWER
 
 
 def _repeated_factor(node: Binary) -> tuple[Expr, int] | None:
@@ -171,8 +183,8 @@ def _binary(node: Binary, names: Mapping[str, str]) -> tuple[str, int]:
     left = _words(node.left, names)
     right = _words(node.right, names)
     if op == "**":
-        base = _wrap(left, _ATOM)
-        exponent = _wrap(right, _ATOM)
+        base = _power_operand(left)
+        exponent = _power_operand(right)
         return f"{base}^{exponent}", _POWER
     level = _LEVEL[op]
     left_text = _wrap(left, level)

@@ -5,6 +5,7 @@ import pytest
 from core.expr.parse import parse_expression
 from core.expr.text import number_words, with_numbers, words
 from core.expr.tree import substitute
+from core.numbers import number
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -93,3 +94,16 @@ def test_a_repeated_factor_with_numbers_is_one_power():
     tree = parse_expression("a*a*a*a/24", variables=("a",))
     assert with_numbers(tree, {"a": -0.5}, _number) == "(−0.5)⁴/24"
     assert with_numbers(tree, {"a": 0.333}, _number) == "0.333⁴/24"
+
+
+def test_a_number_in_scientific_notation_raised_to_a_power_is_in_parentheses():
+    # AdaGrad's g·g with g = 1.5e-7 read 1.5e−7², which reads as 1.5·10^−49.
+    squares = parse_expression("s + g*g", variables=("s", "g"))
+    assert with_numbers(squares, {"s": 0.0, "g": 1.5e-7}, number) == "0 + (1.5e−7)²"
+    power = parse_expression("g**b", variables=("g", "b"))
+    assert with_numbers(power, {"g": 1.5e-7, "b": 2.5e10}, number) == "(1.5e−7)^(2.5e10)"
+    assert with_numbers(power, {"g": 1.5, "b": 2.0}, number) == "1.5^2"
+    # A factor needs none, nor a name with digits and an e in it.
+    product = parse_expression("exp(g)*g", variables=("g",))
+    assert with_numbers(product, {"g": 1.5e-7}, number) == "exp(1.5e−7)·1.5e−7"
+    assert words(parse_expression("x1e2**2", variables=("x1e2",))) == "x1e2²"
