@@ -166,6 +166,7 @@ def _apply(graph: Graph, breaks: Sequence[Mapping[str, Any]], where: str) -> Gra
     from core.autodiff.ops import OPS
 
     rows: dict[str, Op] = {}
+    entry_of: dict[str, int] = {}  # node -> the entry that broke it
     for number, definition in enumerate(breaks, start=1):
         name = definition["name"]
         here = f"{where}: entry {number} ({name!r})"
@@ -181,7 +182,15 @@ def _apply(graph: Graph, breaks: Sequence[Mapping[str, Any]], where: str) -> Gra
         else:
             targets = [_node_of(graph, reference, name, here) for reference in references]
         for node_id in targets:
+            if node_id in entry_of:
+                # Else the later entry would silently win over the earlier.
+                other = entry_of[node_id]
+                raise BreakError(f"{here}: \"nodes\": {graph[node_id].name} is named twice"
+                                 if other == number else
+                                 f"{here}: \"nodes\": {graph[node_id].name} is broken twice "
+                                 f"(entry {other} breaks it too)")
             rows[node_id] = row
+            entry_of[node_id] = number
     return graph.with_breaks(rows)
 
 

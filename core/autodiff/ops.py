@@ -24,7 +24,7 @@ from core.expr.functions import ARRAY_NAMESPACE, SCALAR_ERRORS, SCALAR_NAMESPACE
 from core.expr.parse import parse_expression
 from core.expr.text import is_compound
 from core.expr.text import words as expr_words
-from core.expr.tree import Expr, Var, substitute
+from core.expr.tree import Binary, Call, Expr, Unary, Var, substitute
 
 __all__ = ["ARRAY_NAMESPACE", "FUNCTIONS", "OPS", "SCALAR_ERRORS", "SCALAR_NAMESPACE", "Op",
            "Shape"]
@@ -255,7 +255,7 @@ class Op:
                param: float | None = None) -> str:
         """Python source of one of the row's formulas with the operands, ``out`` and the
         parameter written as the given names (for code generation)."""
-        return python_source(formula, self.names(operands, out, param))
+        return python_source(_real_powers(formula), self.names(operands, out, param))
 
     def names(self, operands: Sequence[str], out: str = "out",
               param: float | None = None) -> dict[str, str]:
@@ -285,10 +285,32 @@ class Op:
             else:
                 params = (*params, "out", "p")
                 bodies = self.derivatives
-            fn = compile_lambda(params, bodies, "array" if kind == "array" else "scalar",
-                                names)
+            if kind == "array":
+                fn = compile_lambda(params, bodies, "array", names)
+            else:
+                fn = compile_lambda(params, _real_powers(bodies), "scalar", names)
             self._compiled[key] = fn
         return fn
+
+
+def _real_powers(formula: Expr | tuple[Expr, ...]) -> Any:
+    """``formula`` with each ``a ** b`` as ``pow(a, b)`` (:func:`math.pow`), for the code
+    on Python floats.  Python's ``**`` gives a complex number for a negative base and a
+    fractional exponent, which no caller expects; ``math.pow`` raises ValueError there (one
+    of :data:`SCALAR_ERRORS`, so numpy's nan takes its place) and otherwise gives the same
+    float, as both call the C library's ``pow``."""
+    if isinstance(formula, tuple):
+        return tuple(_real_powers(f) for f in formula)
+    if isinstance(formula, Binary):
+        left, right = _real_powers(formula.left), _real_powers(formula.right)
+        if formula.op == "**":
+            return Call("pow", (left, right))
+        return Binary(formula.op, left, right)
+    if isinstance(formula, Unary):
+        return Unary(formula.op, _real_powers(formula.operand))
+    if isinstance(formula, Call):
+        return Call(formula.func, tuple(_real_powers(a) for a in formula.args))
+    return formula
 
 
 def _row(name: str, args: str, symbol: str, shape: Shape, forward: str,

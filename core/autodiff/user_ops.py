@@ -68,6 +68,8 @@ MAX_ENTRIES = 64
 #: Longest formula text of a field, and longest symbol.
 MAX_FORMULA_CHARS = 2000
 MAX_SYMBOL_CHARS = 12
+#: Longest name of an op or an operand (every message about the op quotes its name).
+MAX_NAME_CHARS = 40
 #: Deepest nesting of operations in a formula (a sum of n terms nests n - 1 deep): the code
 #: generated from a row (a derivative with ``out`` replaced by the forward formula, 180
 #: levels at most) stays under Python's 200 nested brackets.
@@ -228,6 +230,9 @@ def check_fields(entry: Any, where: str, *, extra: Sequence[str] = (),
             or name.startswith("_"):
         raise OpsFileError(f"{where}: \"name\" must be a name such as softplus2 (letters, "
                            f"digits, _), got {_shown(name)}")
+    if len(name) > MAX_NAME_CHARS:
+        raise OpsFileError(f"{where}: \"name\" must be at most {MAX_NAME_CHARS} characters, "
+                           f"got {len(name):,}: {_shown(name)}")
     if unicodedata.normalize("NFKC", name) != name:
         # Python's parser reads the formula's names in this form: ｅｘｐ( would call exp.
         raise OpsFileError(f"{where}: \"name\": {name!r} reads as "
@@ -251,6 +256,9 @@ def check_fields(entry: Any, where: str, *, extra: Sequence[str] = (),
         raise OpsFileError(f"{where}: \"args\" must be a list of one or two operand names, "
                            f"such as [\"a\"] or [\"a\", \"b\"], got {_shown(args)}")
     for arg in args:
+        if len(arg) > MAX_NAME_CHARS:
+            raise OpsFileError(f"{where}: \"args\": an operand's name must be at most "
+                               f"{MAX_NAME_CHARS} characters, got {_shown(arg)}")
         if not arg.isidentifier() or keyword.iskeyword(arg) or arg.startswith("_") \
                 or arg == "out" or arg in BUILTIN_NAMES or arg in _REGISTERED:
             raise OpsFileError(f"{where}: \"args\": {arg!r} cannot name an operand (a name "
@@ -268,7 +276,9 @@ def check_fields(entry: Any, where: str, *, extra: Sequence[str] = (),
     definition["derivatives"] = [_formula(text, where, f"derivatives[{i}]")
                                  for i, text in enumerate(derivatives)]
     definition["domain"] = list(_domain(entry.get("domain"), where))
-    symbol = entry.get("symbol", name)
+    # Without a symbol the graph draws the name, cut to a symbol's length.
+    symbol = entry.get("symbol", name if len(name) <= MAX_SYMBOL_CHARS
+                       else name[:MAX_SYMBOL_CHARS - 1] + "…")
     if not isinstance(symbol, str) or not symbol.strip() or len(symbol) > MAX_SYMBOL_CHARS \
             or not symbol.isprintable():
         raise OpsFileError(f"{where}: \"symbol\" must be short text (1 to "
@@ -325,9 +335,11 @@ def _domain(value: Any, where: str) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2 \
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value) \
             or not all(_finite(v) for v in value) \
-            or not float(value[0]) < float(value[1]):
+            or not float(value[0]) < float(value[1]) \
+            or not math.isfinite(float(value[1]) - float(value[0])):
+        # The width too: points are drawn uniformly from it.
         raise OpsFileError(f"{where}: \"domain\" must be [low, high], two finite numbers "
-                           f"with low < high, got {_shown(value)}")
+                           f"with low < high (and high − low finite), got {_shown(value)}")
     return float(value[0]), float(value[1])
 
 

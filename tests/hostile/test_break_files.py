@@ -65,6 +65,15 @@ REFUSED: dict[str, tuple[Any, str]] = {
     "code in a derivative": ([sigmoid_break(derivatives=["__import__('os')"])],
                              "unknown function '__import__'"),
     "not a list": ("sigmoid", "must be a JSON list"),
+    # Else the second rule silently replaced the first.
+    "a node broken by two entries": (
+        [sigmoid_break(), sigmoid_break(derivatives=["out"])],
+        "entry 2 ('sigmoid'): \"nodes\": h2 is broken twice (entry 1 breaks it too)"),
+    "every node and one of them again": (
+        [{"name": "sigmoid", "args": ["a"], "derivatives": ["out"]}, sigmoid_break()],
+        "entry 2 ('sigmoid'): \"nodes\": h2 is broken twice (entry 1 breaks it too)"),
+    "a node named twice": ([sigmoid_break(nodes=["h2", "h2"])],
+                           "entry 1 ('sigmoid'): \"nodes\": h2 is named twice"),
 }
 
 
@@ -168,6 +177,19 @@ TAMPERED = {
     "an optimizer default of 401 digits": (
         lambda c: c["optimizer_definition"].__setitem__("hyperparameters", {"lr": 10**400}),
         "the default lr must be a finite number"),
+    "a break's node broken again": (
+        lambda c: c["breaks"].append({**c["breaks"][0], "derivatives": ["out"]}),
+        "breaks: entry 2 ('sigmoid'): \"nodes\": h2 is broken twice"),
+    "an op domain wider than floats reach": (
+        lambda c: c["ops"][0].__setitem__("domain", [-1e308, 1e308]),
+        "ops: entry 1 ('softplus2'): \"domain\" must be [low, high], two finite numbers "
+        "with low < high (and high − low finite), got [-1e+308, 1e+308]"),
+    "an op forward of a fractional power": (
+        lambda c: c["ops"][0].update(forward="a**1.5", derivatives=["1.5*a**0.5"]),
+        "ops: entry 1 ('softplus2'): \"forward\" is nan at a = "),
+    "an op name of 10,000 characters": (
+        lambda c: c["ops"].append({**c["ops"][0], "name": "q" * 10_000}),
+        "ops: entry 2: \"name\" must be at most 40 characters, got 10,000"),
     "an op domain of 401 digits": (
         lambda c: c["ops"][0].__setitem__("domain", [0, 10**400]),
         "ops: entry 1 ('softplus2'): \"domain\" must be [low, high]"),

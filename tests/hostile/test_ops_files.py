@@ -89,6 +89,19 @@ REFUSED: dict[str, tuple[Any, str]] = {
     "a domain of text": ([op(domain=["0", "1"])], "\"domain\" must be [low, high]"),
     "a 50-character symbol": ([op(symbol="x" * 50)], "\"symbol\" must be short text"),
     "a 401-digit domain": ([op(domain=[0, 10**400])], "\"domain\" must be [low, high]"),
+    # Points are drawn uniformly from it: numpy cannot, when high - low overflows.
+    "a domain wider than floats reach": ([op(domain=[-1e308, 1e308])],
+                                         "(and high − low finite), got [-1e+308, 1e+308]"),
+    # Python's ** gives a complex number here; the check reads it as nan.
+    "a fractional power of a negative operand": (
+        [op(forward="a**1.5", derivatives=["1.5*a**0.5"])], "\"forward\" is nan at a = -"),
+    "a tower of powers": ([op(forward="a**a**a**a**a**9", derivatives=["1"])],
+                          "\"forward\" is nan at a = -"),
+    "a name of 5,000 characters": ([op(name="q" * 5000)],
+                                   "\"name\" must be at most 40 characters, got 5,000: "),
+    "an operand's name of 5,000 characters": (
+        [op(args=["a" * 5000], forward="1", derivatives=["0"])],
+        "an operand's name must be at most 40 characters"),
     "a name Python reads as exp": ([op(name="\uff45\uff58\uff50")],
                                    "reads as 'exp' in a formula"),
     "a name Python reads as another": ([op(name="\ufb01t")], "reads as 'fit' in a formula"),
@@ -101,6 +114,37 @@ def test_a_bad_ops_file_is_one_line(tmp_path, case):
     path = write(tmp_path, document)
     line = refused("inspect", "--ops", path, "--json", words=words)
     assert line.startswith(f"error: --ops {path}"), line
+
+
+def test_a_long_name_without_a_symbol_is_drawn_cut_to_a_symbol(tmp_path):
+    """A name of 17 characters and no "symbol": accepted (it was refused as a "symbol"
+    the file never wrote), drawn as its first 11 characters and an ellipsis."""
+    from core.autodiff import user_ops
+
+    entry = op(name="leaky_relu_custom")
+    (definition,) = user_ops.check_entries([entry], "ops")
+    assert definition["symbol"] == "leaky_relu_…"
+    code, out, err, _ = run("inspect", "--ops", write(tmp_path, [entry]), "--graph",
+                            "leaky_relu_custom(w1*x1) + w2", "--json")
+    assert code == 0, err
+    assert "leaky_relu_custom" in {n["op"] for n in json.loads(out)["nodes"]}
+
+
+def test_a_fractional_power_of_a_negative_operand_diverges_named_not_a_traceback(tmp_path):
+    """An op whose check domain is positive but whose operand goes negative in training:
+    Python's ** gave a complex number, and train and inspect ended in a traceback. The
+    value is now nan, and the run says which node became non-finite."""
+    path = write(tmp_path, [op(name="rt", forward="a**1.5", derivatives=["1.5*a**0.5"],
+                               domain=[0.5, 2])])
+    code, out, err, _ = run("train", "--ops", path, "--graph", "rt(w1*x1) + b",
+                            "--epochs", "1", "--json")
+    assert code == 0, err
+    diverged = json.loads(out)["diverged"]
+    assert diverged["op"] == "rt" and diverged["quantity"] == "value", diverged
+    code, out, err, _ = run("inspect", "--ops", path, "--graph", "rt(w1*x1 - 1) + b",
+                            "--weights", "0.5", "--json")
+    assert code == 0, err
+    assert [n["value"] for n in json.loads(out)["nodes"] if n["op"] == "rt"] == [None]
 
 
 @pytest.mark.parametrize(("text", "words"), [
