@@ -112,9 +112,12 @@ def _count(expr: Expr, name: str) -> int:
 
 
 def _named(node: Node, graph: Graph, uses: Mapping[str, int]) -> bool:
-    """Whether an op node gets a line of its own rather than being written where used."""
+    """Whether an op node gets a line of its own rather than being written where used:
+    also every op an ops file defines, whose formula may be long (``swish1 = mul1 *
+    torch.sigmoid(mul1)``, then ``y_pred = swish1 + ...``)."""
     return (node.id in (graph.output, graph.loss) or uses[node.id] != 1
-            or (node.name.isidentifier() and node.name.isascii()))
+            or (node.name.isidentifier() and node.name.isascii())
+            or (node.op is not None and OPS[node.op].definition is not None))
 
 
 def torch_script(graph: Graph, weights: Sequence[float] | np.ndarray,

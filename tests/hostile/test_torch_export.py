@@ -78,3 +78,18 @@ def test_a_broken_graph_exports_torch_s_true_gradients_and_says_so(tmp_path):
     assert code == 0, err
     agree(torch_side, json.loads(out))  # the unbroken graph's gradients
     assert torch_side["grads"]["w3"] != pytest.approx(engine["gradients"]["w3"], rel=1e-3)
+
+
+EXAMPLE_OPS = Path(__file__).resolve().parents[2] / "resources" / "examples" / "ops.json"
+
+
+def test_each_file_op_is_a_line_of_its_own_in_the_script(tmp_path):
+    # Every example op once: the script read one 200-character line for y_pred.
+    formula = "swish(a*x1) + leaky_relu(b*x2) + logcosh(c) + xlogx(d*d + 1) + hypot(e, x1)"
+    torch_side, engine, _ = exported(tmp_path, "--ops", str(EXAMPLE_OPS), "--graph", formula)
+    agree(torch_side, engine)
+    lines = (tmp_path / "model.py").read_text().splitlines()
+    assert "swish1 = mul1 * torch.sigmoid(mul1)" in lines
+    assert "leaky_relu1 = torch.maximum(mul2, 0.01 * mul2)" in lines
+    assert "y_pred = swish1 + leaky_relu1 + logcosh1 + xlogx1 + hypot1" in lines
+    assert max(len(line) for line in lines) <= 88
