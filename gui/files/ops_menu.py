@@ -89,7 +89,7 @@ class OpsActions(QObject):
             before = [d for d in registered() if d["name"] in named]
             register(definitions, path)
             try:
-                self._redefined(definitions)
+                redefined = self._redefined(definitions)
             except ValueError as problem:  # the run's graph cannot call them so (arity)
                 unregister(sorted(named))
                 register(before)
@@ -102,20 +102,26 @@ class OpsActions(QObject):
         names = ", ".join(d["name"] for d in definitions)
         session.report(f"Added {len(definitions)} op{'s' if len(definitions) != 1 else ''} "
                        f"({names}), each derivative checked against finite differences; the "
-                       "graph formula may call them now")
+                       "graph formula may call them now"
+                       + (f"; the run was set up with the earlier {', '.join(redefined)}: "
+                          "training starts over" if redefined else ""))
         return True
 
-    def _redefined(self, definitions: Sequence[Mapping[str, Any]]) -> None:
+    def _redefined(self, definitions: Sequence[Mapping[str, Any]]) -> list[str]:
         """When the run's graph calls an op the file defines anew (a corrected file), the
         run starts over on its graph built with the new definition, and its config embeds
-        that one (else the config would register the old one again)."""
+        that one (else the config would register the old one again).  The ops so
+        redefined."""
         session = self.session
         new = {d["name"]: d for d in definitions}
-        if not any(d["name"] in new and dict(d) != new[d["name"]] for d in session.config.ops):
-            return
+        changed = [d["name"] for d in session.config.ops
+                   if d["name"] in new and dict(d) != new[d["name"]]]
+        if not changed:
+            return changed
         ops = tuple(new.get(d["name"], d) for d in session.config.ops)
         graph = resolve_for_data(session.config.graph, session.dataset)
         session.set_config(session.config.replace(ops=ops), graph=graph)
+        return changed
 
     def reveal_break(self) -> str:
         """Say what the breaks replaced, and train on with the true derivatives; the text

@@ -14,8 +14,16 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from core.training.config import TrainingConfig
 from core.training.hyperparameters import HyperparameterError
-from core.training.optimizers import FOLDER, load_optimizer_file
+from core.training.optimizers import (
+    FOLDER,
+    OPTIMIZERS,
+    forget_optimizer,
+    load_optimizer_file,
+    register_optimizer,
+)
+from core.training.session_file import Change
 
 OPTIMIZER_FILTER = "Optimizers (*.json);;All files (*)"
 
@@ -23,7 +31,18 @@ OPTIMIZER_FILTER = "Optimizers (*.json);;All files (*)"
 class OptimizerChoice(Protocol):
     """What the action needs of the training session."""
 
+    @property
+    def config(self) -> TrainingConfig: ...
+
+    @property
+    def base_config(self) -> TrainingConfig: ...
+
+    @property
+    def changes(self) -> tuple[Change, ...]: ...
+
     def set_optimizer(self, name: str) -> None: ...
+
+    def set_config(self, config: TrainingConfig, *, message: str | None = None) -> None: ...
 
 
 class AddOptimizerAction(QObject):
@@ -60,11 +79,35 @@ class AddOptimizerAction(QObject):
     def add_file(self, path: str) -> bool:
         """Read, check and register the optimizer in ``path`` and train with it; on a
         problem, say so and change nothing.  Whether it was added."""
+        session = self.session
+        before = dict(OPTIMIZERS)
         try:
             cls = load_optimizer_file(path)
-            self.session.set_optimizer(cls.name)
-        except HyperparameterError as problem:  # OptimizerFileError and ConfigError too
+        except HyperparameterError as problem:  # OptimizerFileError too
             self.report("Cannot add this optimizer", str(problem))
             return False
-        self.report("", f"Added the optimizer {cls.title} ({cls.name}): {cls.formula}")
+        old = before.get(cls.name)
+        # A run that trained with the optimizer as defined before cannot go on with the
+        # new rule under the same name: its session would replay the new rule from step 0
+        # and never reopen.  It starts over with the new definition instead.
+        redefined = old is not None and not old.built_in \
+            and dict(old.definition) != dict(cls.definition) \
+            and cls.name in {session.base_config.optimizer,
+                             *(change.optimizer for change in session.changes)}
+        over = f"; the run trained with the earlier {cls.name}: training starts over"
+        try:
+            if redefined:
+                session.set_config(session.config.replace(optimizer=cls.name),
+                                   message=over.removeprefix("; "))
+            else:
+                session.set_optimizer(cls.name)
+        except HyperparameterError as problem:  # ConfigError: nothing changes
+            if old is None:
+                forget_optimizer(cls.name)
+            else:
+                register_optimizer(old)
+            self.report("Cannot add this optimizer", str(problem))
+            return False
+        self.report("", f"Added the optimizer {cls.title} ({cls.name}): {cls.formula}"
+                        + (over if redefined else ""))
         return True

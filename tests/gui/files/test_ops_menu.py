@@ -187,3 +187,22 @@ def test_the_window_refuses_an_op_named_like_a_weight_of_its_graph(qapp, tmp_pat
     ops = write(tmp_path, [{**SOFTPLUS2, "name": "w9"}])  # the seed's w9
     assert run_gui(["--screenshot", str(tmp_path / "x.png"), "--ops", ops]) == 2
     assert "op 'w9' has the name of the graph's weight w9" in capsys.readouterr().err
+
+
+def test_a_corrected_file_says_that_training_starts_over(window, tmp_path):
+    """The run restarts when a file redefines an op of its graph; the status line said only
+    "Added 1 op", and the trained steps were gone without a word.  The same file again
+    keeps the run."""
+    training = window.session.training
+    assert window.ops_actions.add_ops_file(write(tmp_path, [SOFTPLUS2]))
+    training.set_graph(resolve_graph("softplus2(a*x1) + b")[0])
+    training.run_steps(20)
+    assert window.ops_actions.add_ops_file(write(tmp_path, [SOFTPLUS2]))
+    assert training.trainer.cursor.step == 20
+    assert "starts over" not in window.statusBar().currentMessage()
+    doubled = {**SOFTPLUS2, "forward": "2*log(1 + exp(z))", "derivatives": ["2*sigmoid(z)"]}
+    assert window.ops_actions.add_ops_file(write(tmp_path, [doubled]))
+    assert training.trainer.cursor.step == 0
+    assert window.statusBar().currentMessage().endswith(
+        "; the run was set up with the earlier softplus2: training starts over")
+    user_ops.unregister(["softplus2"])

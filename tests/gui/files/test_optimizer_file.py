@@ -181,3 +181,39 @@ def test_a_file_optimizer_s_long_rule_never_widens_the_window(tmp_path):
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
     assert struct.unpack(">II", picture.read_bytes()[16:24]) == (1024, 768)
+
+
+def test_a_corrected_file_of_the_optimizer_in_use_starts_over_and_its_session_reopens(
+        window, tmp_path):
+    """Lion trained 10 steps, then a corrected lion.json (twice the step) is added: the run
+    went on at step 10 with the new rule under the old name, and the session it saved
+    replayed the new rule from step 0 and never reopened.  Now training starts over with
+    the new definition, says so, and the saved session reopens at its step."""
+    training = window.session.training
+    assert window.optimizer_file.add_file(str(FOLDER / "lion.json"))
+    training.run_steps(10)
+    doubled = json.loads((FOLDER / "lion.json").read_text(encoding="utf-8"))
+    doubled["update"][1] = "w = w - 2*lr * (sign(c) + weight_decay * w)"
+    path = tmp_path / "lion.json"
+    path.write_text(json.dumps(doubled), encoding="utf-8")
+    assert window.optimizer_file.add_file(str(path))
+    assert training.trainer.cursor.step == 0
+    assert training.base_config.optimizer_definition["update"][1] == doubled["update"][1]
+    assert window.statusBar().currentMessage().endswith(
+        "; the run trained with the earlier lion: training starts over")
+    training.run_steps(7)
+    weights = list(training.trainer.weights)
+    saved = str(tmp_path / "run.json")
+    assert window.session_files.save_to(saved)
+    training.set_optimizer("sgd")
+    assert window.session_files.open_path(saved), window.statusBar().currentMessage()
+    assert training.trainer.cursor.step == 7 and list(training.trainer.weights) == weights
+
+
+def test_the_same_optimizer_file_added_again_changes_nothing(window):
+    training = window.session.training
+    assert window.optimizer_file.add_file(str(FOLDER / "lion.json"))
+    training.run_steps(10)
+    assert window.optimizer_file.add_file(str(FOLDER / "lion.json"))
+    assert training.trainer.cursor.step == 10
+    assert "starts over" not in window.statusBar().currentMessage()
