@@ -35,6 +35,7 @@ class StepNote(QGraphicsItem):
         #: The lines as drawn: (text, bold) after wrapping to the width allowed.
         self._rows: list[tuple[str, bool]] = []
         self._max_width = math.inf
+        self._max_height = math.inf
         self._rect = QRectF()
         self._below = False
         self._shift = 0.0
@@ -59,12 +60,16 @@ class StepNote(QGraphicsItem):
         """The lines as drawn, after wrapping."""
         return [text for text, _bold in self._rows]
 
-    def set_max_width(self, width: float) -> None:
-        """Keep the box at most ``width`` pixels wide (wrapping, then shrinking the text)."""
+    def set_max_width(self, width: float, height: float = math.inf) -> None:
+        """Keep the box at most ``width`` pixels wide (wrapping, then shrinking the text)
+        and ``height`` pixels high (shrinking the text: rows wrapped at full size may not
+        all fit in the view)."""
         width = max(float(width), 1.0)
-        if width != self._max_width:
+        height = max(float(height), 1.0)
+        if width != self._max_width or height != self._max_height:
             self.prepareGeometryChange()
             self._max_width = width
+            self._max_height = height
             self._layout()
 
     def set_placement(self, below: bool, shift: float = 0.0, lift: float = 0.0) -> None:
@@ -91,13 +96,21 @@ class StepNote(QGraphicsItem):
     def _layout(self) -> None:
         pad = self.theme.px(PADDING)
         room = self._max_width - 2 * pad
+        room_height = self._max_height - 2 * pad
         self._font = self.theme.font(NOTE_PX, family=self.theme.number_family)
         self._bold = self.theme.font(NOTE_PX, bold=True, family=self.theme.number_family)
-        metrics = QFontMetricsF(self._bold)
-        self._rows = []
-        for i, line in enumerate(self._lines):
-            bold = i == len(self._lines) - 1  # the result people look for
-            self._rows += [(piece, bold) for piece in _wrap(line, room, metrics)]
+        while True:
+            metrics = QFontMetricsF(self._bold)
+            self._rows = []
+            for i, line in enumerate(self._lines):
+                bold = i == len(self._lines) - 1  # the result people look for
+                self._rows += [(piece, bold) for piece in _wrap(line, room, metrics)]
+            # Wrapped rows taller than the view: smaller text, wrapped again.
+            if (metrics.lineSpacing() * len(self._rows) <= room_height
+                    or self._bold.pixelSize() <= 6):
+                break
+            for font in (self._font, self._bold):
+                font.setPixelSize(self._bold.pixelSize() - 1)
         width = max((metrics.horizontalAdvance(text) for text, _ in self._rows), default=0.0)
         # A piece with no "=" to break at: smaller text rather than cut off.
         while width > room > 0 and self._bold.pixelSize() > 6:

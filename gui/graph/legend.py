@@ -118,11 +118,21 @@ class EncodingLegend(_Legend):
         )
 
 
+#: A rule longer than this is cut, with an ellipsis, in the legend (a user op's formula can
+#: run to thousands of characters; its node's tooltip and the inspector give it whole).
+RULE_CHARACTERS = 240
+
+
+def _shortened(rule: str) -> str:
+    return rule if len(rule) <= RULE_CHARACTERS else rule[:RULE_CHARACTERS - 1] + "…"
+
+
 class DerivativeLegend(_Legend):
     """Local derivatives of the ops in the current graph, plus the chain rule."""
 
     def set_graph(self, graph: Graph) -> None:
         used = {node.op for node in graph.op_nodes()}
-        rules = [escape(row.derivative_text) for name, row in OPS.items() if name in used]
+        rules = [escape(_shortened(row.derivative_text)) for name, row in OPS.items()
+                 if name in used]
         self.setText("<br>".join([*rules, CHAIN_RULE]))
         self.adjustSize()

@@ -491,7 +491,7 @@ class GraphView(QGraphicsView):
         viewport = QRectF(self.viewport().rect())
         margin = self.theme.px(4.0)
         inside = viewport.adjusted(margin, margin, -margin, -margin)
-        note.set_max_width(inside.width())
+        note.set_max_width(inside.width(), inside.height())
         weights = []
         for node_id, item in self.node_items.items():
             shape = QRectF(self.mapFromScene(item.shape_scene_rect()).boundingRect())

@@ -61,3 +61,28 @@ def test_a_long_rule_in_the_derivative_legend_wraps_inside_the_view(long_view):
     assert "longy" not in legend.text()  # the rule is written from the formula
     assert legend.geometry().left() >= view.viewport().geometry().left()
     assert legend.geometry().right() <= view.viewport().geometry().right()
+
+
+HUGE = {"name": "big", "args": ["a"], "forward": " + ".join(["a*0.001"] * 85),
+        "derivatives": ["0.085"]}
+
+
+def test_a_note_of_more_rows_than_the_view_holds_fits_in_smaller_text(qtbot):
+    with user_ops([HUGE]):
+        graph = parse_formula("big(big(a*x1)) + b")
+        view = GraphView()
+        qtbot.addWidget(view)
+        view.resize(640, 420)
+        view.set_graph(graph)
+        view.show()
+        qtbot.waitExposed(view)
+        view.fit_all()
+        plan = StepPlan(evaluate(graph, [0.5], 1.0, [0.3, 0.1]), make_optimizer("sgd", 2))
+        position = plan.positions[plan.position_of("forward", "big2")]
+        view.show_step(position, plan.trace)
+        width, height = view.step_note.size()
+        assert width <= view.viewport().width() and height <= view.viewport().height()
+        # The legend cuts the 85-term rule short rather than fill the view with it.
+        rule = next(line for line in view.derivative_legend.text().split("<br>")
+                    if "0.001" in line)
+        assert rule.endswith("…") and len(rule) <= 240
