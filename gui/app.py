@@ -338,7 +338,10 @@ def _open_session(args: argparse.Namespace) -> OpenedSession:
     given = [flag for flag, value in (("--graph", args.graph), ("--data", args.data),
                                       ("--optimizer", args.optimizer), ("--seed", args.seed),
                                       ("--epochs", args.epochs),
-                                      ("--break", getattr(args, "break"))) if value is not None]
+                                      ("--break", getattr(args, "break")),
+                                      # A lesson sets up each stop's run: its first stop
+                                      # would start the opened run over at once.
+                                      ("--lesson", args.lesson)) if value is not None]
     if given:
         raise UsageError(f"--session opens a saved run: {', '.join(given)} cannot be "
                          "given with it")

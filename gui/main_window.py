@@ -205,6 +205,8 @@ class MainWindow(QMainWindow):
             self.plot_tabs, self.plots_dock, self.compare_plot, tools, self,
             presenting=lambda: self.presentation.active, status=self._say, warn=self.warn),
             lesson_bar)
+        # The opened run is the user's own: a lesson's next stop would start it over.
+        self.session_files.opened.connect(self.lessons.close)
         self.presentation = Presentation(PresentationStage(
             self, self.toolbar, self.graph_view, column, self.caption_bar, self.lessons,
             tools, self.plot_tabs, self.compare_plot, session, self.actions,

@@ -147,6 +147,8 @@ class LessonPlayer(QObject):
         #: How the gradient check's dock was before a stop opened it: (hidden, the
         #: docks in front of its tab group); None: no stop opened it.
         self._check_was: tuple[bool, list[QDockWidget]] | None = None
+        #: The stop being set up is the first since the lesson opened.
+        self._first_stop = True
 
     @property
     def active(self) -> bool:
@@ -183,6 +185,7 @@ class LessonPlayer(QObject):
     def open(self, lesson: Lesson, stop: int = 0) -> None:
         """Show ``lesson`` at ``stop`` (from 0)."""
         self.lesson = lesson
+        self._first_stop = True
         self.bar.show()
         self.go(stop)
 
@@ -245,6 +248,7 @@ class LessonPlayer(QObject):
         stop = lesson.stops[index]
         try:
             self._apply(stop)
+            self._first_stop = False
         except LessonError as problem:
             self.stage.status(str(problem))
             self.stage.warn("Cannot show this stop", str(problem))
@@ -268,7 +272,12 @@ class LessonPlayer(QObject):
             training.set_optimizer(stop.optimizer)
         said = ""
         if self.lesson is not None and self.lesson.breaks:  # broken on purpose, or revealed
+            unbroken = not training.config.breaks
             said = self._broken(self.lesson.breaks, stop.reveal, where)
+            if unbroken and training.config.breaks and not self._first_stop:
+                # Revealed (Debug > Reveal, or a revealing stop) and broken again: said, so
+                # that the gradient check calling weights wrong again is no surprise.
+                said = self._broken_again()
         session.play.pause()
         training.reset()
         if stop.steps:
@@ -366,6 +375,13 @@ class LessonPlayer(QObject):
             if self._dock_height is None:
                 self._dock_height = dock.height()
             window.resizeDocks([dock], [dock.height() + short], vertical)
+
+    def _broken_again(self) -> str:
+        """The status line at a stop that breaks the derivative a reveal had put back."""
+        stops = self.lesson.stops if self.lesson is not None else ()
+        revealing = [i + 1 for i, stop in enumerate(stops) if stop.reveal]
+        where = f" (the lesson reveals it at stop {revealing[0]})" if revealing else ""
+        return f"The broken derivative is back: this stop of the lesson breaks it{where}"
 
     def _broken(self, breaks: tuple[dict[str, Any], ...], revealed: bool, where: str) -> str:
         """The lesson's breaks on the session (none at a stop that reveals them); what a

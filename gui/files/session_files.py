@@ -48,6 +48,8 @@ class SessionFiles(QObject):
 
     #: The file the run was last saved to or opened from ("" for none).
     path_changed = Signal(str)
+    #: A session was opened (its run adopted).
+    opened = Signal()
 
     def __init__(self, training: TrainingSession, window: QWidget,
                  report: Callable[[str, str], None]) -> None:
@@ -130,6 +132,7 @@ class SessionFiles(QObject):
             return False
         self.training.adopt(opened)
         self._set_path(path)
+        self.opened.emit()
         how = "" if opened.replayed else " (restored; its earlier steps cannot be shown)"
         self.report("", f"Opened {path}: step {opened.trainer.cursor.step}{how}")
         return True

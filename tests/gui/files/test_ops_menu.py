@@ -206,3 +206,58 @@ def test_a_corrected_file_says_that_training_starts_over(window, tmp_path):
     assert window.statusBar().currentMessage().endswith(
         "; the run was set up with the earlier softplus2: training starts over")
     user_ops.unregister(["softplus2"])
+
+
+def test_a_stop_that_breaks_again_what_debug_reveal_put_back_says_so(window):
+    """Debug > Reveal in the lab lesson, then the next stop: the lesson's stops set their
+    own run, so the break is back, and the status line now says it (it said nothing, and
+    the gradient check called the weights wrong again without a word)."""
+    training = window.session.training
+    assert window.open_lesson("find-the-bug", 2)
+    window.ops_actions.reveal.trigger()
+    assert not training.graph.breaks
+    window.lessons.go(3)
+    assert [training.graph[n].name for n in training.graph.breaks] == ["h2"]
+    assert window.statusBar().currentMessage() == (
+        "The broken derivative is back: this stop of the lesson breaks it (the lesson "
+        "reveals it at stop 6)")
+    window.lessons.go(5)  # the reveal stop, then back: said again
+    window.lessons.go(4)
+    assert training.graph.breaks
+    assert "The broken derivative is back" in window.statusBar().currentMessage()
+
+
+def test_the_lab_lesson_opened_on_a_broken_stop_says_nothing_of_a_return(window):
+    assert window.open_lesson("find-the-bug", 2)
+    assert window.session.training.graph.breaks
+    assert "is back" not in window.statusBar().currentMessage()
+
+
+def test_opening_a_session_closes_the_lesson_so_its_next_stop_keeps_the_run(window,
+                                                                           tmp_path):
+    """A session opened during a lesson kept the lesson open; the next key (→ is the next
+    stop in a lesson) set that stop's run up and threw the opened run away."""
+    training = window.session.training
+    training.set_config(TrainingConfig(graph=LAB, breaks=(SIGMOID_PLUS,)))
+    training.run_steps(40)
+    path = str(tmp_path / "run.json")
+    assert window.session_files.save_to(path)
+    assert window.open_lesson("find-the-bug", 0)
+    assert window.session_files.open_path(path)
+    assert not window.lessons.active
+    window.lessons.next()  # what → would do in a lesson: nothing now
+    assert training.trainer.cursor.step == 40
+    assert training.graph.breaks
+
+
+def test_the_window_refuses_a_lesson_with_a_session(qapp, tmp_path, capsys):
+    from gui.app import run_gui
+
+    session = tmp_path / "s.json"
+    session.write_text("{}", encoding="utf-8")
+    shot = tmp_path / "x.png"
+    assert run_gui(["--screenshot", str(shot), "--session", str(session),
+                    "--lesson", "find-the-bug"]) == 2
+    assert "--session opens a saved run: --lesson cannot be given with it" in \
+        capsys.readouterr().err
+    assert not shot.exists()
