@@ -13,14 +13,16 @@ derivative rules.  A derivative broken on purpose (a break-it lab) therefore doe
 the script: the script's gradients are the true ones, and the script says so.
 
 Nodes become lines where a reader wants a name: weights, data, the target, the formula's
-named steps, the prediction ``y_pred``, the loss, and any value used twice; every other op is
-written inside the expression that uses it, so the seed graph is a dozen lines.
+named steps, the prediction ``y_pred``, the loss, any value used twice, every op an ops file
+defines and every node whose derivative is broken on purpose; every other op is written
+inside the expression that uses it, so the seed graph is a dozen lines.
 """
 
 from __future__ import annotations
 
 import keyword
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -117,7 +119,8 @@ def _named(node: Node, graph: Graph, uses: Mapping[str, int]) -> bool:
     torch.sigmoid(mul1)``, then ``y_pred = swish1 + ...``)."""
     return (node.id in (graph.output, graph.loss) or uses[node.id] != 1
             or (node.name.isidentifier() and node.name.isascii())
-            or (node.op is not None and OPS[node.op].definition is not None))
+            or (node.op is not None and OPS[node.op].definition is not None)
+            or node.id in graph.breaks)
 
 
 def torch_script(graph: Graph, weights: Sequence[float] | np.ndarray,
@@ -183,8 +186,13 @@ def torch_script(graph: Graph, weights: Sequence[float] | np.ndarray,
     weight_values = {graph[w].name: float(v) for w, v in zip(graph.weights, weights,
                                                             strict=True)}
     broken = tuple(graph[node_id].name for node_id in graph.order if node_id in graph.breaks)
+    # Each broken node by its name in the app and, where the script calls it otherwise,
+    # the script's (every broken node has a line of its own).
+    where = tuple(name if names[node_id] == name else f"{name} (the script's {names[node_id]})"
+                  for node_id, name in zip((n for n in graph.order if n in graph.breaks),
+                                           broken, strict=True))
     source = _assemble(graph, names, lines, weights, x, y, title=title, steps=steps,
-                       broken=broken)
+                       broken=where)
     return TorchExport(source=source, weights=weight_values, broken=broken)
 
 
@@ -201,12 +209,11 @@ def _assemble(graph: Graph, names: Mapping[str, str], lines: list[str],
         "  Everything is float64.",
     ]
     if broken:
-        head += [
-            "",
-            "The app replaces the derivative at " + ", ".join(broken) + " on purpose (a",
-            "break-it lab).  This script computes torch's true gradients, so they differ",
-            "from the app's there: compare them to find the broken rule.",
-        ]
+        head += ["", *textwrap.wrap(
+            f"The app replaces the derivative at {', '.join(broken)} on purpose (a "
+            "break-it lab).  This script computes torch's true gradients, so they differ "
+            "from the app's there: compare them to find the broken rule.", width=84,
+            fix_sentence_endings=True, break_on_hyphens=False)]
     head += ['"""', "", "import json", "", "try:", "    import torch",
              "except ImportError:",
              '    raise SystemExit("this script needs PyTorch: pip install torch") from None',

@@ -93,3 +93,18 @@ def test_each_file_op_is_a_line_of_its_own_in_the_script(tmp_path):
     assert "leaky_relu1 = torch.maximum(mul2, 0.01 * mul2)" in lines
     assert "y_pred = swish1 + leaky_relu1 + logcosh1 + xlogx1 + hypot1" in lines
     assert max(len(line) for line in lines) <= 88
+
+
+def test_a_broken_node_is_a_line_the_script_s_docstring_points_to(tmp_path):
+    # σ(c) has no name a script can use: the docstring said "at σ(c)", a node written
+    # inside y_pred's line, nowhere to be found.
+    path = tmp_path / "break.json"
+    path.write_text(json.dumps([{"name": "sigmoid", "args": ["a"],
+                                 "derivatives": ["out*(1 + out)"], "nodes": ["σ(c)"]}]))
+    torch_side, engine, _ = exported(tmp_path, "--break", str(path),
+                                     "--graph", "sigmoid(a*x1)*b + sigmoid(c)")
+    assert torch_side["loss"] == pytest.approx(engine["loss"], rel=1e-12)
+    source = (tmp_path / "model.py").read_text()
+    assert "sigmoid2 = torch.sigmoid(c)\n" in source
+    docstring = " ".join(source.split('"""')[1].split())
+    assert "at σ(c) (the script's sigmoid2) on purpose (a break-it lab)." in docstring
