@@ -41,7 +41,6 @@ from core.training.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
     from core.autodiff.engine import Trace
-    from core.autodiff.graph import Graph
     from core.training.trainer import Trainer
 
 SUFFIXES = (".png", ".svg", ".csv", ".gif", ".mp4", ".py")
@@ -119,13 +118,13 @@ def run(args: argparse.Namespace) -> int:
 def _export_torch(trainer: Trainer, out: Path, as_json: bool) -> int:
     """Write the PyTorch script for the trainer's current weights and first data row."""
     from core.atomic_file import atomic_write_bytes
-    from core.torch_export import TorchExportError, torch_script
+    from core.torch_export import TorchExportError, script_title, torch_script
 
     graph = trainer.graph
     try:
         export = torch_script(graph, trainer.weights, trainer.dataset.X[0],
                               float(trainer.dataset.y[0]),
-                              title=_title(graph), steps=trainer.cursor.step)
+                              title=script_title(graph), steps=trainer.cursor.step)
         atomic_write_bytes(out, export.source.encode("utf-8"))
     except TorchExportError as error:
         raise UsageError(f"{out}: {error}") from None
@@ -142,14 +141,6 @@ def _export_torch(trainer: Trainer, out: Path, as_json: bool) -> int:
     else:
         print(out)
     return 0
-
-
-def _title(graph: Graph) -> str:
-    """What the script's first line calls the model."""
-    if graph.name:
-        return f"The {graph.name} graph"
-    formula = " ".join(graph.formula.split())
-    return f"y' = {formula}" if len(formula) <= 60 and "=" not in formula else "The model"
 
 
 def _trainer(args: argparse.Namespace) -> Trainer:

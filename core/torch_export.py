@@ -196,6 +196,15 @@ def torch_script(graph: Graph, weights: Sequence[float] | np.ndarray,
     return TorchExport(source=source, weights=weight_values, broken=broken)
 
 
+def script_title(graph: Graph) -> str:
+    """What a script's first line calls the model: ``The seed graph``, ``y' = a*x1 + b``
+    for a short one-line formula, else ``The model``."""
+    if graph.name:
+        return f"The {graph.name} graph"
+    formula = " ".join(graph.formula.split())
+    return f"y' = {formula}" if len(formula) <= 60 and "=" not in formula else "The model"
+
+
 def _assemble(graph: Graph, names: Mapping[str, str], lines: list[str],
               weights: Sequence[float] | np.ndarray, x: Sequence[float] | np.ndarray,
               y: float, *, title: str,

@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
 from core.atomic_file import NotAFileError, atomic_write_bytes
-from core.torch_export import TorchExportError, torch_script
+from core.torch_export import TorchExportError, script_title, torch_script
 from core.training.history_csv import write_history_csv
 from gui.files.animation import AnimationSpec
 from gui.files.animation_dialog import AnimationDialog
@@ -136,7 +136,7 @@ class ExportMenu(QMenu):
             weights, step = list(viewing.checkpoint.weights), int(viewing.checkpoint.step)
         graph = trainer.graph
         export = torch_script(graph, weights, trainer.dataset.X[0],
-                              float(trainer.dataset.y[0]), title=graph.name or graph.formula,
+                              float(trainer.dataset.y[0]), title=script_title(graph),
                               steps=step)
         atomic_write_bytes(path, export.source.encode("utf-8"))
         if export.broken:

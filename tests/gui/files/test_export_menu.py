@@ -61,3 +61,12 @@ def test_the_model_exports_as_a_pytorch_script_at_the_shown_weights(window, sess
     assert "after 9 training steps" in source
     compile(source, str(path), "exec")
     assert "PyTorch script" in window.statusBar().currentMessage()
+
+
+def test_the_window_s_script_calls_the_model_as_the_command_s_does(window, session, tmp_path):
+    # The window wrote the bare preset name ('"""seed as PyTorch'), and a formula with
+    # named steps over several lines, where the command wrote "The seed graph".
+    path = tmp_path / "model.py"
+    assert window.export_menu.export("model", str(path))
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first == '"""The seed graph as PyTorch, exported by Backprop Explorer.'
