@@ -38,10 +38,15 @@ def number_words(value: float) -> str:
     return text.replace("-", MINUS)
 
 
+#: A name written with a superscript is a power: ``s²``, ``(b·x2)³``, ``x1⁻¹``.
+_SUPERSCRIPT_CHARACTERS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
 def text_level(text: str) -> int:
     """How tightly a text given for a variable binds, read from its operators outside
     brackets: a sum (``part_1+w7``), a product (``w4·x4``), a negative number or a
-    leading minus (``−0.5``), a power (``a^2``), else an atom (``w1``, ``tanh(z)``)."""
+    leading minus (``−0.5``), a power (``a^2``, ``s²``), else an atom (``w1``,
+    ``tanh(z)``)."""
     level = _ATOM
     depth = 0
     bars = 0
@@ -58,7 +63,7 @@ def text_level(text: str) -> int:
             return _SUM
         elif char in "·/*×":
             level = min(level, _PRODUCT)
-        elif char == "^":
+        elif char == "^" or char in _SUPERSCRIPT_CHARACTERS:
             level = min(level, _POWER)
     if text.startswith(("-", MINUS)):
         level = min(level, _NEGATIVE)

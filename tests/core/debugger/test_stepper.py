@@ -312,3 +312,14 @@ def test_the_notes_read_like_the_notebook(seed, data):
     assert loss_step.text.startswith("∂L/∂(y−y') = 2·(y−y') = 2·")
     assert plan.positions[start + 6].caption.startswith(
         "part_3·w9: ∂(part_3·w9)/∂part_3 = w9 = ")
+
+
+def test_a_power_s_name_after_the_partial_sign_is_in_parentheses():
+    # ∂(b·x2)³ read as (∂(b·x2))³, ∂x1⁻¹ as (∂x1)⁻¹.
+    graph = parse_formula("(b*x2)**3 + x1**-1 + c**2")
+    plan = StepPlan(evaluate(graph, [0.5, -2.0], 1.0, [0.7, 0.3]), make_optimizer("sgd", 2))
+    text = "\n".join(p.text + "\n" + p.caption for p in plan.positions)
+    assert "∂((b·x2)³)/∂(b·x2)" in text
+    assert "∂(x1⁻¹)/∂x1" in text
+    assert "∂(c²)/∂c" in text
+    assert not re.search(r"∂[^(\s/]*[²³⁻¹]", text)
