@@ -339,6 +339,9 @@ def _open_session(args: argparse.Namespace) -> OpenedSession:
                                       ("--optimizer", args.optimizer), ("--seed", args.seed),
                                       ("--epochs", args.epochs),
                                       ("--break", getattr(args, "break")),
+                                      ("--ops", args.ops), ("--loss", args.loss),
+                                      ("--delta", args.delta), ("--holdout", args.holdout),
+                                      ("--early-stop", args.early_stop),
                                       # A lesson sets up each stop's run: its first stop
                                       # would start the opened run over at once.
                                       ("--lesson", args.lesson)) if value is not None]

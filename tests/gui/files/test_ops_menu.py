@@ -261,3 +261,21 @@ def test_the_window_refuses_a_lesson_with_a_session(qapp, tmp_path, capsys):
     assert "--session opens a saved run: --lesson cannot be given with it" in \
         capsys.readouterr().err
     assert not shot.exists()
+
+
+@pytest.mark.parametrize("option", [["--ops", "OPS"], ["--loss", "mae"], ["--holdout", "0.2"]])
+def test_the_window_refuses_ops_a_loss_or_a_holdout_with_a_session(qapp, tmp_path, capsys,
+                                                                  option):
+    """As the commands do: the window opened the session and dropped them without a word
+    (an --ops file's op of the session's name was even replaced by the session's)."""
+    from gui.app import run_gui
+
+    session = tmp_path / "s.json"
+    session.write_text("{}", encoding="utf-8")
+    given = [write(tmp_path, [SOFTPLUS2]) if word == "OPS" else word for word in option]
+    shot = tmp_path / "x.png"
+    assert run_gui(["--screenshot", str(shot), "--session", str(session), *given]) == 2
+    assert f"--session opens a saved run: {option[0]} cannot be given with it" in \
+        capsys.readouterr().err
+    assert not shot.exists()
+    user_ops.unregister(["softplus2"])
