@@ -33,6 +33,7 @@ from core.autodiff.graph import Graph
 from core.lessons import LESSON_FOLDER, Lesson, LessonError, Stop, load_lesson, node_id
 from core.presets import resolve_graph
 from core.training.optimizers import OPTIMIZERS
+from core.training.registrations import Registered
 from gui.classroom.band import BandStandIn
 from gui.wrapping import ElidedLine, WrappedText
 
@@ -169,12 +170,15 @@ class LessonPlayer(QObject):
     def open_file(self, spec: str, stop: int = 0) -> bool:
         """Open a lesson (a shipped name or a file) at ``stop`` (from 0); a malformed one
         is refused with a dialog, and nothing changes."""
+        # Reading registers the ops and optimizers it carries: taken back if it is refused.
+        registered = Registered()
         try:
             lesson = load_lesson(spec, optimizers=list(OPTIMIZERS))
             if not 0 <= stop < len(lesson.stops):
                 raise LessonError(f"{lesson.source}: there is no stop {stop + 1} (the "
                                   f"lesson has {len(lesson.stops)})")
         except LessonError as problem:
+            registered.restore()
             self.stage.status(f"Cannot open this lesson: {problem}")
             self.stage.warn("Cannot open this lesson", str(problem))
             return False

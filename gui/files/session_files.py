@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core.data.datasets import DataError, load_dataset
+from core.training.registrations import Registered
 from core.training.session_file import (
     DataChangedError,
     SessionError,
@@ -116,18 +117,22 @@ class SessionFiles(QObject):
 
     def open_path(self, path: str) -> bool:
         """Open the session in ``path``; on any problem say so and change nothing."""
+        # Reading registers the ops and optimizer it embeds: taken back if it is refused.
+        registered = Registered()
         try:
             session = read_session(path)
             try:
                 opened = open_session(session, path, history_limit=HISTORY_LIMIT)
             except DataChangedError as changed:
                 if not self.ask_to_use_changed_data(changed):
+                    registered.restore()
                     self.report("", f"Not opened: {changed.path} changed since the session "
                                     "was saved")
                     return False
                 opened = open_session(accept_current_data(session), path,
                                       history_limit=HISTORY_LIMIT)
         except SessionError as problem:
+            registered.restore()
             self.report("Cannot open the session", str(problem))
             return False
         self.training.adopt(opened)

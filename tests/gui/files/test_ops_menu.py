@@ -13,7 +13,10 @@ from core.autodiff import user_ops
 from core.autodiff.gradcheck import check_graph
 from core.presets import resolve_graph
 from core.training.config import TrainingConfig
+from tests.conftest import ROOT
 from tests.user_ops_cases import LAB, SIGMOID_PLUS, SOFTPLUS2
+
+LESSON = ROOT / "resources" / "lessons" / "find-the-bug.json"
 
 
 def write(tmp_path, document):
@@ -279,3 +282,50 @@ def test_the_window_refuses_ops_a_loss_or_a_holdout_with_a_session(qapp, tmp_pat
         capsys.readouterr().err
     assert not shot.exists()
     user_ops.unregister(["softplus2"])
+
+
+def test_a_refused_session_takes_back_the_ops_and_optimizer_it_registered(window, tmp_path):
+    """A session refused after its ops were read (here: its checkpoint does not fit its
+    graph) left them registered: its op named w1 made every formula with the weight w1,
+    the seed's too, unreadable ("'w1' is a function"), and its lion replaced the lion the
+    window had."""
+    from core.training.optimizers import FOLDER, OPTIMIZERS, forget_optimizer
+
+    training = window.session.training
+    assert window.optimizer_file.add_file(str(FOLDER / "lion.json"))
+    lion = OPTIMIZERS["lion"]
+    training.run_steps(5)
+    path = tmp_path / "s.json"
+    assert window.session_files.save_to(str(path))
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["config"]["graph"] = "softplus2(a*x1) + b"
+    document["config"]["ops"] = [SOFTPLUS2, {"name": "w1", "args": ["a"], "forward": "a",
+                                             "derivatives": ["1"]}]
+    document["config"]["optimizer_definition"]["update"][1] = \
+        "w = w - 2*lr * (sign(c) + weight_decay * w)"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    try:
+        assert not window.session_files.open_path(str(path))
+        assert "Cannot open the session" in window.statusBar().currentMessage()
+        assert user_ops.registered() == ()
+        assert OPTIMIZERS["lion"] is lion
+        assert training.trainer.cursor.step == 5
+        training.set_graph(resolve_graph("seed")[0])  # raised FormulaError
+        training.set_graph(resolve_graph("w1*x1 + w2")[0])
+    finally:
+        user_ops.unregister(["softplus2", "w1"])
+        forget_optimizer("lion")
+
+
+def test_a_refused_lesson_takes_back_the_ops_it_registered(window, tmp_path):
+    lesson = json.loads(LESSON.read_text(encoding="utf-8"))
+    lesson["ops"] = [{**SOFTPLUS2, "name": "w1"}]
+    lesson["stops"][0]["reveal"] = "yes"  # refused after the ops were read
+    path = tmp_path / "lesson.json"
+    path.write_text(json.dumps(lesson), encoding="utf-8")
+    try:
+        assert not window.open_lesson(str(path))
+        assert "w1" not in {d["name"] for d in user_ops.registered()}
+        window.session.training.set_graph(resolve_graph("w1*x1 + w2")[0])
+    finally:
+        user_ops.unregister(["w1"])
