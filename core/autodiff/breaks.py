@@ -204,9 +204,14 @@ def _node_of(graph: Graph, reference: str, op: str, where: str) -> str:
                          f"{reference!r}{hint}")
     if node.op != op:
         raise BreakError(f"{where}: \"nodes\": {node.name} is "
-                         f"{'a ' + node.op + ' node' if node.op else 'not an op'}, not "
+                         f"{_article(node.op) + ' node' if node.op else 'not an op'}, not "
                          f"{op}")
     return node.id
+
+
+def _article(word: str) -> str:
+    """``an add``, ``a sigmoid``."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ REFUSED: dict[str, tuple[Any, str]] = {
     "a node the graph lacks": ([sigmoid_break(nodes=["h99"])],
                                "the graph has no node named 'h99' (its sigmoid nodes: h1, h2)"),
     "a node of another op": ([sigmoid_break(nodes=["w3"])], "w3 is not an op, not sigmoid"),
+    "the sum y'": ([sigmoid_break(nodes=["y'"])], "\"nodes\": y' is an add node, not sigmoid"),
     "no nodes": ([sigmoid_break(nodes=[])], "\"nodes\" must be a list of node names"),
     "nodes as text": ([sigmoid_break(nodes="h2")], "\"nodes\" must be a list of node names"),
     "1,000 nodes": ([sigmoid_break(nodes=["h2"] * 1000)], "(at most 256)"),
