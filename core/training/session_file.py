@@ -561,5 +561,8 @@ def _run_to(trainer: Trainer, step: int) -> None:
     if trainer.cursor.step != step:
         from core.autodiff.engine import InputError
 
-        raise InputError(f"training stopped at step {trainer.cursor.step} before the saved "
-                         f"step {step}")
+        diverged = trainer.diverged
+        why = f" ({diverged.detail})" if diverged is not None else ""
+        raise InputError(f"replaying it, training stopped at step {trainer.cursor.step}"
+                         f"{why} before the saved step {step}: the file was edited, or its "
+                         "data is not the same")

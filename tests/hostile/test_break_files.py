@@ -178,6 +178,14 @@ TAMPERED = {
     "an optimizer default of 401 digits": (
         lambda c: c["optimizer_definition"].__setitem__("hyperparameters", {"lr": 10**400}),
         "the default lr must be a finite number"),
+    # Read and checked, but training on it stops at once: replaying it cannot arrive.
+    "a break whose derivative is nan": (
+        lambda c: c["breaks"][0].__setitem__("derivatives", ["log(-1 - out)"]),
+        "replaying it, training stopped at step 0 (the gradient of "),
+    "a break whose derivative is nan, the words after": (
+        lambda c: c["breaks"][0].__setitem__("derivatives", ["log(-1 - out)"]),
+        "became nan) before the saved step 506: the file was edited, or its data is not "
+        "the same"),
     "a break's node broken again": (
         lambda c: c["breaks"].append({**c["breaks"][0], "derivatives": ["out"]}),
         "breaks: entry 2 ('sigmoid'): \"nodes\": h2 is broken twice"),
