@@ -237,6 +237,7 @@ def parse_lesson(data: Any, name: str = "lesson", *,
     parsed = tuple(_stop(stop, f"{name}: stop {i}", default_graph, optimizers)
                    for i, stop in enumerate(stops, start=1))
     _check_preset_nodes(parsed, name)
+    _check_breaks(parsed, breaks, name)
     return Lesson(title=title, stops=parsed, source=name, description=description, ops=ops,
                   breaks=breaks)
 
@@ -277,6 +278,29 @@ def _check_preset_nodes(stops: Sequence[Stop], name: str) -> None:
             graphs[stop.graph] = PRESETS[stop.graph].build()
         for reference in stop.node_references():
             node_id(graphs[stop.graph], reference, f"{name}: stop {number}")
+
+
+def _check_breaks(stops: Sequence[Stop], breaks: Sequence[Mapping[str, Any]],
+                  name: str) -> None:
+    """The lesson's break applies to the graph of every stop that does not reveal it (else
+    that stop would be refused only when shown, half set up)."""
+    from core.autodiff.breaks import BreakError, apply_breaks
+    from core.autodiff.formula import FormulaError
+    from core.presets import resolve_graph
+
+    checked: set[str] = set()
+    for number, stop in enumerate(stops, start=1):
+        if not breaks or stop.reveal or stop.graph in checked:
+            continue
+        checked.add(stop.graph)
+        try:
+            graph = resolve_graph(stop.graph)[0]
+        except (FormulaError, ValueError):
+            continue  # refused with its own words when the stop is shown
+        try:
+            apply_breaks(graph, breaks, f"{name}: stop {number}: \"break\"")
+        except BreakError as error:
+            raise LessonError(str(error)) from None
 
 
 def _stop(data: Any, where: str, default_graph: str, optimizers: Sequence[str]) -> Stop:

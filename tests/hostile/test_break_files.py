@@ -228,6 +228,11 @@ LESSONS: dict[str, tuple[Any, str]] = {
         lambda lesson: lesson.__setitem__("optimizers", [{**MYOPT,
                                                           "hyperparameters": {"lr": 10**400}}]),
         "\"optimizers\" 1: hyperparameters: the default lr must be a finite number"),
+    # It opened, and that stop was half set up when shown: its graph, none of its steps.
+    "a stop whose graph lacks the broken node": (
+        lambda lesson: lesson["stops"][1].__setitem__("graph", "a*x1 + b"),
+        "stop 2: \"break\": entry 1 ('sigmoid'): \"nodes\": the graph has no node named "
+        "'h2' (it has no sigmoid node)"),
     "a reveal of text": (lambda lesson: lesson["stops"][0].__setitem__("reveal", "yes"),
                          "stop 1: \"reveal\" must be true or false"),
 }
