@@ -175,8 +175,8 @@ def _binary(node: Binary, names: Mapping[str, str]) -> tuple[str, int]:
     if op == "**" and node.right == Num(2.0):
         return _square(node.left, names)
     if op == "*" and (repeated := _repeated_factor(node)) is not None:
-        base, times = repeated
-        return _square(base, names, times)  # a·a·a reads a³
+        factor, times = repeated
+        return _square(factor, names, times)  # a·a·a reads a³
     if op == "/":
         # x/y/y reads better as x/y² (and −(x/y)/y as −x/y²): the same number.
         inner = node.left.operand if isinstance(node.left, Unary) else node.left
