@@ -4,18 +4,25 @@ For every weight: the analytic derivative, the numeric one (L(w+eps) - L(w-eps))
 and their relative error; overall, ||g - g_num|| / (||g|| + ||g_num||) with the verdict
 correct (< 1e-7), suspicious, or wrong (> 1e-3).  A weight whose analytic and numeric values
 differ by no more than what the finite difference can resolve (its noise: truncation plus
-rounding) is correct whatever its relative error.
+rounding) is correct whatever its relative error; one that disagrees because its finite
+difference crosses a kink (relu at 0, max where its operands meet) is kinked, not wrong.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 from cli.common import UsageError, add_data_and_graph, emit_json, format_number, table
 from cli.inspect_cmd import add_sample_and_weights, prepare
 from cli.progress import ProgressLine
 from core.inputs import any_number_argument
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from core.autodiff.gradcheck import GradCheckReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +39,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from core.autodiff.gradcheck import DEFAULT_EPS, EPS_RANGE, check_graph, kink_notes, kinks
+    from core.autodiff.gradcheck import (
+        DEFAULT_EPS,
+        EPS_RANGE,
+        check_graph,
+        kink_notes,
+        kinked_weights,
+        kinks,
+        shown_verdict,
+    )
 
     eps = DEFAULT_EPS if args.eps is None else args.eps
     low, high = EPS_RANGE
@@ -55,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
             progress=lambda fraction: progress.set("finite differences", fraction))
         graph = inputs["graph"]
         at_kinks = kinks(graph, inputs["x"], inputs["y"], inputs["weights"], eps)
+        kinked = kinked_weights(graph, inputs["x"], inputs["y"], inputs["weights"], eps)
     if args.json:
         emit_json({
             "eps": report.eps,
@@ -65,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
                 {"name": c.name, "analytic": c.analytic, "numeric": c.numeric,
                  "relative_error": c.relative_error, "noise": _finite(c.noise),
                  "truncation": _finite(c.truncation), "rounding": _finite(c.rounding),
-                 "verdict": c.verdict}
+                 "verdict": c.verdict, "kinked": shown_verdict(c, kinked) == "kinked"}
                 for c in report.weights
             ],
             "kinks": [{"node": node, "name": graph[node].name, "op": op}
@@ -74,12 +90,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     rows = [[c.name, format_number(c.analytic, 10), format_number(c.numeric, 10),
-             format_number(c.relative_error, 3), format_number(c.noise, 2), c.verdict]
+             format_number(c.relative_error, 3), format_number(c.noise, 2),
+             shown_verdict(c, kinked)]
             for c in report.weights]
     print(table(rows, ["weight", "analytic", "numeric", "rel. error", "FD noise", "verdict"]))
     print()
     print(f"||g - g_num|| / (||g|| + ||g_num||) = {format_number(report.relative_error, 4)}  "
-          f"(eps {format_number(report.eps)}): {report.verdict.upper()}")
+          f"(eps {format_number(report.eps)}): {_overall(report, kinked)}")
     print("FD noise: what the finite difference cannot resolve (truncation + rounding); "
           "a difference within it is agreement")
     unresolved = [c for c in report.weights if c.resolution > UNRESOLVED_ABOVE]
@@ -93,6 +110,17 @@ def run(args: argparse.Namespace) -> int:
     for note in kink_notes(graph, at_kinks):
         print(f"note: {note}")
     return 0
+
+
+def _overall(report: GradCheckReport, kinked: Mapping[str, Sequence[str]]) -> str:
+    """The overall verdict in capitals, ``KINKED`` where every weight that disagrees is
+    explained by a kink its finite difference crosses."""
+    from core.autodiff.gradcheck import shown_verdict
+
+    flagged = report.flagged
+    if flagged and all(shown_verdict(c, kinked) == "kinked" for c in flagged):
+        return "KINKED: every disagreement is at a kink"
+    return report.verdict.upper()
 
 
 #: A weight's noise above this fraction of its derivative gets a note.

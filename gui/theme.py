@@ -44,13 +44,16 @@ KIND_COLOURS: Mapping[str, NodeColours] = MappingProxyType({
 
 #: Gradient-check verdict -> (fill, ink): green, amber, red, each with a dark ink that
 #: reads on its fill; every verdict is also written out (VERDICT_SYMBOLS), never colour alone.
+#: ``kinked`` (grey-blue, ∧): the weight disagrees only because its finite difference
+#: crosses a kink (relu at 0), which says nothing about the backward pass.
 VERDICT_COLOURS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "correct": ("#C8E6C9", "#1B5E20"),
     "suspicious": ("#FFE082", "#6D4C00"),
     "wrong": ("#EF9A9A", "#B71C1C"),
+    "kinked": ("#CFD8DC", "#263238"),
 })
 VERDICT_SYMBOLS: Mapping[str, str] = MappingProxyType({
-    "correct": "✓", "suspicious": "?", "wrong": "✗",
+    "correct": "✓", "suspicious": "?", "wrong": "✗", "kinked": "∧",
 })
 
 #: What the legend calls each kind.

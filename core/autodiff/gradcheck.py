@@ -314,13 +314,42 @@ def kinks(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
     step of ``eps`` in a weight may cross it, and whose slope or value does jump there: at
     such a node the check does not say whether the backward pass is right.  How far a step
     reaches is measured: the operands' values with each weight moved by ``±2 eps``."""
+    return [(node, op) for node, op, _ in _kink_crossings(graph, x, y, weights, eps)]
+
+
+def kinked_weights(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
+                   weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS
+                   ) -> dict[str, tuple[str, ...]]:
+    """Weight id -> the nodes of :func:`kinks` its own finite difference crosses (a step
+    of ``2 eps`` in it moves the kinked function's argument at least a quarter of the way
+    to the kink): a disagreement in that weight's derivative is the kink's, not the
+    backward pass's.  Weights no kink reaches are left out."""
+    found: dict[str, list[str]] = {}
+    for node, _op, crossing in _kink_crossings(graph, x, y, weights, eps):
+        for weight in crossing:
+            found.setdefault(weight, []).append(node)
+    return {weight: tuple(nodes) for weight, nodes in found.items()}
+
+
+def shown_verdict(check: WeightCheck, kinked: Mapping[str, Sequence[str]]) -> str:
+    """What to say of one weight: ``kinked`` where it disagrees and a kink its finite
+    difference crosses explains it (:func:`kinked_weights`), else its verdict."""
+    if check.verdict != "correct" and kinked.get(check.name):
+        return "kinked"
+    return check.verdict
+
+
+def _kink_crossings(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
+                    weights: Sequence[float] | np.ndarray, eps: float
+                    ) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(node, op, the weights whose step crosses its kink) for :func:`kinks`."""
     values = forward(graph, x, y, weights)
-    moved = []
-    for i in range(len(graph.weights)):
+    moved: list[tuple[str, dict[str, float]]] = []
+    for i, weight in enumerate(graph.weights):
         for shift in (-2.0 * eps, 2.0 * eps):
             w = np.array(weights, dtype=float)
             w[i] += shift
-            moved.append(forward(graph, x, y, w))
+            moved.append((weight, forward(graph, x, y, w)))
     found = []
     for node in graph.op_nodes():
         row = graph.op_of(node.id)
@@ -335,16 +364,25 @@ def kinks(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
         distance = kink_distance(row.forward, point(values))
         if distance is None:
             continue
-        # How far a step moves the operands, and the kinked function's argument.
-        operand_reach = max((abs(other[i] - values[i]) for other in moved
-                             for i in node.inputs), default=0.0)
-        kink_reach = max((abs((kink_distance(row.forward, point(other)) or 0.0) - distance)
-                          for other in moved), default=0.0)
-        band = max(KINK_BAND * eps, KINK_REACH * _finite_or_zero(kink_reach))
-        probe = max(KINK_BAND * eps, KINK_REACH * _finite_or_zero(operand_reach))
+        # How far a step in each weight moves the operands, and the kinked function's
+        # argument.
+        operand_reach: dict[str, float] = {}
+        kink_reach: dict[str, float] = {}
+        for weight, other in moved:
+            operand = max((abs(other[i] - values[i]) for i in node.inputs), default=0.0)
+            argument = abs((kink_distance(row.forward, point(other)) or 0.0) - distance)
+            operand_reach[weight] = max(operand_reach.get(weight, 0.0),
+                                        _finite_or_zero(operand))
+            kink_reach[weight] = max(kink_reach.get(weight, 0.0), _finite_or_zero(argument))
+        band = max(KINK_BAND * eps, KINK_REACH * max(kink_reach.values(), default=0.0))
+        probe = max(KINK_BAND * eps, KINK_REACH * max(operand_reach.values(), default=0.0))
         args = tuple(values[i] for i in node.inputs)
         if distance <= band and _jumps(row, args, node.param, probe):
-            found.append((node.id, row.name))
+            crossing = tuple(
+                weight for weight in graph.weights
+                if operand_reach[weight] > 0.0
+                and distance <= max(KINK_BAND * eps, KINK_REACH * kink_reach[weight]))
+            found.append((node.id, row.name, crossing))
     return found
 
 

@@ -40,10 +40,11 @@ from core.autodiff.gradcheck import (
     EPS_RANGE,
     WRONG_ABOVE,
     GradCheckReport,
-    Verdict,
     check_graph,
     kink_notes,
+    kinked_weights,
     kinks,
+    shown_verdict,
 )
 from core.inputs import parse_number
 from gui.formatting import short_number
@@ -131,6 +132,8 @@ class GradCheckPanel(QWidget):
         self._report: GradCheckReport | None = None
         #: What :func:`kink_notes` says of the checked point (a node at its kink).
         self._kink_notes: tuple[str, ...] = ()
+        #: Weight -> the kinked nodes its finite difference crosses (:func:`kinked_weights`).
+        self._kinked: dict[str, tuple[str, ...]] = {}
         self._eps = DEFAULT_EPS
         self._checked_key: tuple[object, ...] | None = None
         self._timer = QTimer(self)
@@ -347,16 +350,18 @@ class GradCheckPanel(QWidget):
         self._report = check_graph(snapshot.graph, x, y, snapshot.weights, self._eps)
         self._kink_notes = kink_notes(snapshot.graph, kinks(snapshot.graph, x, y,
                                                             snapshot.weights, self._eps))
+        self._kinked = kinked_weights(snapshot.graph, x, y, snapshot.weights, self._eps)
         self._checked_key = key
         self._show_report()
         self.verdicts_changed.emit(self.verdicts())
         self.checked.emit(self._report)
 
-    def verdicts(self) -> Mapping[str, Verdict]:
-        """Weight name -> verdict of the check on show."""
+    def verdicts(self) -> Mapping[str, str]:
+        """Weight name -> verdict of the check on show (``kinked`` where a kink explains
+        the disagreement: :func:`shown_verdict`)."""
         if self._report is None:
             return {}
-        return {c.name: c.verdict for c in self._report.weights}
+        return {c.name: shown_verdict(c, self._kinked) for c in self._report.weights}
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -392,19 +397,24 @@ class GradCheckPanel(QWidget):
             return
         snapshot = self._snapshot
         graph = snapshot.graph if snapshot is not None else None
-        fill, ink = VERDICT_COLOURS[report.verdict]
+        # Kinked overall when every weight that disagrees is explained by a kink.
+        flagged = report.flagged
+        overall = ("kinked" if flagged and all(shown_verdict(c, self._kinked) == "kinked"
+                                               for c in flagged) else report.verdict)
+        fill, ink = VERDICT_COLOURS[overall]
         sample = f"sample {snapshot.sample}" if snapshot is not None else ""
         self.overall_label.setText(
             f"‖g − g<sub>num</sub>‖ / (‖g‖ + ‖g<sub>num</sub>‖) = "
             f"<b>{short_number(report.relative_error, 3)}</b> "
             f"<span style='background:{fill}; color:{ink}'>&nbsp;"
-            f"{VERDICT_SYMBOLS[report.verdict]} {report.verdict}&nbsp;</span> "
+            f"{VERDICT_SYMBOLS[overall]} {overall}&nbsp;</span> "
             f"<small>{sample}</small>")
         self.table.setRowCount(len(report.weights))
         for row, c in enumerate(report.weights):
             label = graph[c.name].name if graph is not None and c.name in graph else c.name
             difference = abs(c.analytic - c.numeric)
-            texts = (f"{VERDICT_SYMBOLS[c.verdict]} {label}", short_number(c.analytic),
+            verdict = shown_verdict(c, self._kinked)
+            texts = (f"{VERDICT_SYMBOLS[verdict]} {label}", short_number(c.analytic),
                      short_number(c.numeric), short_number(c.noise, 2),
                      short_number(c.relative_error, 2))
             for column, text in enumerate(texts):
@@ -416,13 +426,19 @@ class GradCheckPanel(QWidget):
                 item.setTextAlignment(
                     (Qt.AlignmentFlag.AlignLeft if column == VERDICT_COLUMN
                      else Qt.AlignmentFlag.AlignRight) | Qt.AlignmentFlag.AlignVCenter)
-            fill, ink = VERDICT_COLOURS[c.verdict]
+            fill, ink = VERDICT_COLOURS[verdict]
             verdict_item = self.table.item(row, VERDICT_COLUMN)
             assert verdict_item is not None
             verdict_item.setBackground(QBrush(QColor(fill)))
             verdict_item.setForeground(QBrush(QColor(ink)))
+            crossed = ", ".join(graph[node].name if graph is not None else node
+                                for node in self._kinked.get(c.name, ()))
+            why = (f" (its finite difference crosses the kink of {crossed}, where the "
+                   "derivative jumps: this says nothing about the backward pass)"
+                   if verdict == "kinked" else "")
             verdict_item.setToolTip(
-                f"{label}: {c.verdict}. |analytic − numeric| = {short_number(difference, 3)}; "
+                f"{label}: {verdict}{why}. |analytic − numeric| = "
+                f"{short_number(difference, 3)}; "
                 f"the finite difference resolves {short_number(c.noise, 3)} here (truncation "
                 f"{short_number(c.truncation, 2)}, rounding {short_number(c.rounding, 2)}, "
                 "times 2)")
@@ -433,7 +449,9 @@ class GradCheckPanel(QWidget):
             return ""
         row = [c.name for c in self._report.weights].index(weight)
         item = self.table.item(row, VERDICT_COLUMN)
-        return "" if item is None else item.toolTip().split(":")[1].split(".")[0].strip()
+        if item is None:
+            return ""
+        return item.toolTip().split(":")[1].split(".")[0].split(" (")[0].strip()
 
     def cell_text(self, weight: str, column: str) -> str:
         """The text in one cell (for tests and screen readers)."""

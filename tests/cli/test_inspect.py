@@ -170,6 +170,21 @@ def test_gradcheck_names_a_kink_it_sits_on(capsys):
                              "--json"])["kinks"] == []
 
 
+def test_gradcheck_says_kinked_where_a_kink_explains_the_disagreement(capsys):
+    # a's finite difference straddles relu's kink: "kinked", not "wrong"; b is correct.
+    out = run_json(capsys, ["gradcheck", "--graph", "relu(a*x1) + b", "--weights", "0",
+                            "--json"])
+    a, b = out["weights"]
+    assert (a["verdict"], a["kinked"]) == ("wrong", True)
+    assert (b["verdict"], b["kinked"]) == ("correct", False)
+    assert run(["gradcheck", "--graph", "relu(a*x1) + b", "--weights", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert "KINKED: every disagreement is at a kink" in printed
+    assert "WRONG" not in printed
+    rows = {line.split()[0]: line.split()[-1] for line in printed.splitlines()[2:4]}
+    assert rows == {"a": "kinked", "b": "correct"}
+
+
 def test_gradcheck_refuses_a_step_too_small_to_move_the_weights(capsys):
     run_fails(capsys, ["gradcheck", "--eps", "1e-300"], "too small")
 

@@ -97,3 +97,23 @@ def test_a_derivative_wrong_away_from_any_kink_gets_no_kink_note(user_op):
     graph = _graph_of("leaky", 1)
     assert check_graph(graph, [1000.0], 1.0, [-1e-3]).verdict == "wrong"
     assert kinks(graph, [1000.0], 1.0, [-1e-3]) == []
+
+
+def test_only_the_weights_whose_step_crosses_the_kink_are_kinked(user_op):
+    from core.autodiff.gradcheck import kinked_weights, shown_verdict
+
+    graph = parse_formula("relu(a*x1) + relu(b*x1) + c")
+    # a at relu's kink, b far from its own: only a's disagreement is the kink's.
+    weights = [0.0, 0.5, 0.0]
+    kinked = kinked_weights(graph, [1.0], 2.0, weights)
+    assert kinked == {"a": ("relu1",)}
+    report = check_graph(graph, [1.0], 2.0, weights)
+    assert [shown_verdict(c, kinked) for c in report.weights] == ["kinked", "correct",
+                                                                  "correct"]
+    # A derivative wrong away from any kink stays wrong though another weight is kinked.
+    user_op("leaky", ("a",), "max(a, 0.01*a)", ("0.02 + 0.99*step(a)",))
+    graph2 = _graph_of("leaky", 1)
+    kinked2 = kinked_weights(graph2, [1.0], 1.0, [-0.5])
+    assert kinked2 == {}
+    (check,) = check_graph(graph2, [1.0], 1.0, [-0.5]).weights
+    assert shown_verdict(check, kinked2) == "wrong"

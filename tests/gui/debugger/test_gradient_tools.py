@@ -199,3 +199,28 @@ def test_the_panel_says_when_a_node_sits_at_its_kink(qtbot, session):
     assert "does not mean the backward pass is wrong." in note
     panel.show_snapshot(replace(at_kink, weights=np.ones(2)))
     assert "kink" not in panel.note_label.text()
+
+
+def test_a_weight_whose_finite_difference_crosses_a_kink_reads_kinked_not_wrong(qtbot,
+                                                                                session):
+    from dataclasses import replace
+
+    from core.autodiff.formula import parse_formula
+
+    panel = GradCheckPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    seen = []
+    panel.verdicts_changed.connect(seen.append)
+    graph = parse_formula("relu(a*x1) + b")
+    at_kink = replace(session.training.snapshot(), graph=graph, weights=np.zeros(2))
+    panel.show_snapshot(at_kink)
+    x1 = at_kink.dataset.row(at_kink.sample)[0][0]
+    assert x1 != 0.0  # so a's finite difference straddles relu's kink
+    assert panel.report.weights[0].verdict == "wrong"  # the numbers disagree...
+    assert panel.verdict_of("a") == "kinked"  # ...because of the kink, and it says so
+    assert panel.cell_text("a", "verdict") == "∧ a"
+    assert panel.verdict_of("b") == "correct"
+    assert "kinked" in panel.overall_label.text() and "wrong" not in \
+        panel.overall_label.text()
+    assert seen[-1] == {"a": "kinked", "b": "correct"}
