@@ -59,13 +59,13 @@ def text_level(text: str) -> int:
             bars ^= 1
         elif depth or bars:
             continue
-        elif char in "+ " or (char in "-" + MINUS and i > 0 and text[i - 1] not in "eE"):
+        elif char == " " or (char in "+-" + MINUS and i > 0 and text[i - 1] not in "eE"):
             return _SUM
         elif char in "·/*×":
             level = min(level, _PRODUCT)
         elif char == "^" or char in _SUPERSCRIPT_CHARACTERS:
             level = min(level, _POWER)
-    if text.startswith(("-", MINUS)):
+    if text.startswith(("-", MINUS, "+")):  # a sign: −0.5, +∞
         level = min(level, _NEGATIVE)
     return level
 

@@ -1,5 +1,7 @@
 """Words for people from trees: minimal parentheses, real minus signs, squares."""
 
+import math
+
 import pytest
 
 from core.expr.parse import parse_expression
@@ -107,3 +109,11 @@ def test_a_number_in_scientific_notation_raised_to_a_power_is_in_parentheses():
     product = parse_expression("exp(g)*g", variables=("g",))
     assert with_numbers(product, {"g": 1.5e-7}, number) == "exp(1.5e−7)·1.5e−7"
     assert words(parse_expression("x1e2**2", variables=("x1e2",))) == "x1e2²"
+
+
+def test_a_plus_sign_in_front_of_a_number_is_a_sign_not_a_sum():
+    # Adam's v overflowing read √((+∞)/0.01); 1e+5 is one number too.
+    tree = parse_expression("sqrt(v/b)", variables=("v", "b"))
+    assert with_numbers(tree, {"v": math.inf, "b": 0.01}, number) == "√(+∞/0.01)"
+    assert words(parse_expression("a*v", variables=("a", "v")), {"v": "+∞"}) == "a·(+∞)"
+    assert words(parse_expression("v/2", variables=("v",)), {"v": "1e+5"}) == "1e+5/2"
