@@ -158,6 +158,8 @@ class Lesson:
     #: (:mod:`core.autodiff.user_ops`, :mod:`core.autodiff.breaks`): JSON dicts.
     ops: tuple[dict[str, Any], ...] = ()
     breaks: tuple[dict[str, Any], ...] = ()
+    #: The definitions of the optimizers the lesson file defines (JSON dicts).
+    optimizers: tuple[dict[str, Any], ...] = ()
 
 
 def shipped_lessons() -> list[str]:
@@ -224,7 +226,7 @@ def parse_lesson(data: Any, name: str = "lesson", *,
         ops, breaks = lesson_extensions(data, name)  # registered before any stop's formula
     except ValueError as error:
         raise LessonError(str(error)) from None
-    from core.training.optimizers import HyperparameterError, register_definitions
+    from core.training.optimizers import OPTIMIZERS, HyperparameterError, register_definitions
 
     try:  # registered, so the stops may name them
         added = register_definitions(data.get("optimizers", []), f"{name}: \"optimizers\"")
@@ -239,7 +241,8 @@ def parse_lesson(data: Any, name: str = "lesson", *,
     _check_preset_nodes(parsed, name)
     _check_breaks(parsed, breaks, name)
     return Lesson(title=title, stops=parsed, source=name, description=description, ops=ops,
-                  breaks=breaks)
+                  breaks=breaks,
+                  optimizers=tuple(dict(OPTIMIZERS[n].definition) for n in added))
 
 
 def node_id(graph: Graph, reference: str, where: str) -> str:

@@ -270,6 +270,11 @@ class LessonPlayer(QObject):
         stepping = stage.stepping
         stepping.stop(finish=False)
         where = f"{self.lesson.source if self.lesson else 'lesson'}: stop {self.index + 1}"
+        if self.lesson is not None:
+            try:
+                self._own_definitions(self.lesson)
+            except ValueError as problem:  # its formula on this data, a refused config
+                raise LessonError(f"{where}: {problem}") from None
         if stop.graph != (training.graph.name or ""):
             training.set_graph(self._graph(stop.graph, where))
         if stop.optimizer is not None and stop.optimizer != training.optimizer_name:
@@ -379,6 +384,31 @@ class LessonPlayer(QObject):
             if self._dock_height is None:
                 self._dock_height = dock.height()
             window.resizeDocks([dock], [dock.height() + short], vertical)
+
+    def _own_definitions(self, lesson: Lesson) -> None:
+        """The lesson's ops and optimizers registered again, and the run's config using
+        them: a config embedding another definition of one of their names (added from a
+        file before the lesson opened) registers it again whenever it is rebuilt, and the
+        stop would train with it."""
+        from core.autodiff.user_ops import register
+        from core.training.optimizers import resolve_optimizer
+
+        register(lesson.ops)
+        for definition in lesson.optimizers:
+            resolve_optimizer(str(definition["name"]), definition)
+        training = self.stage.session.training
+        config = training.config
+        ops = {d["name"]: d for d in lesson.ops}
+        optimizers = {d["name"]: d for d in lesson.optimizers}
+        own = config.replace(
+            ops=tuple(ops.get(d["name"], d) for d in config.ops),
+            optimizer_definition=optimizers.get(config.optimizer,
+                                                config.optimizer_definition))
+        if own != config:
+            # A graph built anew: the one shown keeps the rows it was built with.
+            from core.training.resolution import resolve_for_data
+
+            training.set_config(own, graph=resolve_for_data(own.graph, training.dataset))
 
     def _broken_again(self) -> str:
         """The status line at a stop that breaks the derivative a reveal had put back."""

@@ -329,3 +329,55 @@ def test_a_refused_lesson_takes_back_the_ops_it_registered(window, tmp_path):
         window.session.training.set_graph(resolve_graph("w1*x1 + w2")[0])
     finally:
         user_ops.unregister(["w1"])
+
+
+def _lesson_with_its_own(tmp_path, **fields):
+    lesson = {"format": "backprop-explorer-lesson", "version": 1, "title": "Own",
+              "graph": "softplus2(a*x1) + b", "ops": [SOFTPLUS2],
+              "stops": [{"caption": "one", "steps": 30}], **fields}
+    path = tmp_path / "own.json"
+    path.write_text(json.dumps(lesson), encoding="utf-8")
+    return str(path)
+
+
+def test_a_lesson_s_op_is_used_over_one_of_its_name_added_before(window, tmp_path):
+    """softplus2 added from a file as 2z, then a lesson defining softplus2 itself: the
+    stop trained with the file's (the run's config embedded it, and registered it again on
+    each rebuild), and the session saved there did not reopen."""
+    training = window.session.training
+    doubled = {**SOFTPLUS2, "forward": "2*z", "derivatives": ["2"]}
+    try:
+        assert window.ops_actions.add_ops_file(write(tmp_path, [doubled]))
+        training.set_graph(resolve_graph("softplus2(a*x1) + b")[0])
+        assert window.open_lesson(_lesson_with_its_own(tmp_path), 0)
+        assert [d["forward"] for d in training.config.ops] == ["log(1 + exp(z))"]
+        assert user_ops.registered()[0]["forward"] == "log(1 + exp(z))"
+        saved = str(tmp_path / "s.json")
+        assert window.session_files.save_to(saved)
+        weights = training.trainer.weights.tolist()
+        window.lessons.close()
+        training.set_config(TrainingConfig())
+        assert window.session_files.open_path(saved), window.statusBar().currentMessage()
+        assert training.trainer.weights.tolist() == weights
+    finally:
+        user_ops.unregister(["softplus2"])
+
+
+def test_a_lesson_s_optimizer_is_used_over_one_of_its_name_added_before(window, tmp_path):
+    from core.training.optimizers import FOLDER, forget_optimizer
+
+    training = window.session.training
+    lion = json.loads((FOLDER / "lion.json").read_text(encoding="utf-8"))
+    lion["update"][1] = "w = w - 5*lr * (sign(c) + weight_decay * w)"
+    path = _lesson_with_its_own(tmp_path, optimizers=[lion],
+                                stops=[{"caption": "one", "optimizer": "lion", "steps": 30}])
+    try:
+        assert window.optimizer_file.add_file(str(FOLDER / "lion.json"))
+        training.set_graph(resolve_graph("a*x1 + b")[0])
+        assert window.open_lesson(path, 0)
+        assert training.trainer.cursor.step == 30
+        assert training.base_config.optimizer_definition["update"][1] == lion["update"][1]
+        assert type(training.trainer.optimizer).definition["update"][1] == lion["update"][1]
+    finally:
+        user_ops.unregister(["softplus2"])
+        forget_optimizer("lion")
