@@ -108,17 +108,19 @@ def python_source(expr: Expr, names: Mapping[str, str] | None = None,
             function = FUNCTIONS.get(node.func) if flavour == "torch" else None
             if function is None:
                 return f"{_name(node.func, 'the function')}({', '.join(args)})"
-            text = function.torch.format(*_tensors(node.args, args))
+            text = function.torch.format(*_tensors(node.args, args, function.torch))
         return text if readable else f"({text})"
 
     return source(expr)
 
 
-def _tensors(nodes: Sequence[Expr], texts: Sequence[str]) -> list[str]:
+def _tensors(nodes: Sequence[Expr], texts: Sequence[str], template: str) -> list[str]:
     """A torch function's arguments: a constant becomes a float64 tensor (torch.maximum,
-    a comparison's ``.to`` take tensors only)."""
-    return [f"torch.tensor({text}, dtype=torch.float64)" if isinstance(node, Num) else text
-            for node, text in zip(nodes, texts, strict=True)]
+    a comparison's ``.to`` take tensors only), except one passed as a keyword, a number
+    (Huber's ``delta=1.0``)."""
+    return [f"torch.tensor({text}, dtype=torch.float64)"
+            if isinstance(node, Num) and f"={{{i}}}" not in template else text
+            for i, (node, text) in enumerate(zip(nodes, texts, strict=True))]
 
 
 def define(source: str, filename: str, namespace: dict[str, Any]) -> dict[str, Any]:

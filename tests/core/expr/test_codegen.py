@@ -186,3 +186,11 @@ def test_define_returns_the_namespace():
 ])
 def test_kink_distance_is_the_nearest_kink_of_any_call(text, point, distance):
     assert kink_distance(parse_expression(text), point) == distance
+
+
+def test_a_constant_passed_to_torch_by_keyword_stays_a_number():
+    # huber's delta was written delta=torch.tensor(1.0, dtype=torch.float64).
+    tree = parse_expression("huber(a, 0.5) + max(a, 0)")
+    assert python_source(tree, flavour="torch", readable=True) == (
+        "torch.nn.functional.huber_loss(a, torch.zeros_like(a), reduction='none', "
+        "delta=0.5) + torch.maximum(a, torch.tensor(0.0, dtype=torch.float64))")
