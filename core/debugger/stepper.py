@@ -287,7 +287,13 @@ class StepPlan:
                 # The loss's own derivative: ∂L/∂L = 1 is no factor worth writing, and
                 # ∂L/∂X = ∂L/∂L · ∂L/∂X would name X in terms of itself.
                 in_names = derivative_words(row, step.arg, names, consumer.param)
-                lines = [f"∂{loss_name}/∂{d(v)} = {in_names} = {rule} = {contribution}"]
+                # A constant rule (the 1 and −1 of a difference) is said once, not
+                # "= 1 = 1 = 1".
+                pieces: list[str] = []
+                for piece in (in_names, rule, contribution):
+                    if not pieces or pieces[-1].replace(" ", "") != piece.replace(" ", ""):
+                        pieces.append(piece)
+                lines = [f"∂{loss_name}/∂{d(v)} = {' = '.join(pieces)}"]
             else:
                 lines = [f"∂{loss_name}/∂{d(v)} = ∂{loss_name}/∂{d(u)} · ∂{d(u)}/∂{d(v)} = "
                          f"{factor(up)} · {factor(local)} = {contribution}"]

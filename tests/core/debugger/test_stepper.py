@@ -323,3 +323,15 @@ def test_a_power_s_name_after_the_partial_sign_is_in_parentheses():
     assert "∂(x1⁻¹)/∂x1" in text
     assert "∂(c²)/∂c" in text
     assert not re.search(r"∂[^(\s/]*[²³⁻¹]", text)
+
+
+def test_the_loss_s_constant_derivatives_are_said_once():
+    # Cross-entropy's L = softplus(y') − y·y': the loss's own step read
+    # "∂L/∂softplus(y') = 1 = 1 = 1" and "∂L/∂(y·y') = −1 = −1 = −1".
+    from core.autodiff.losses import with_loss
+
+    graph = with_loss(parse_formula("a*x1 + b"), "bce")
+    plan = StepPlan(evaluate(graph, [0.5], 1.0, [0.7, 0.7]), make_optimizer("sgd", 2))
+    texts = [p.text for p in plan.positions if p.backward is not None
+             and p.backward.node == graph.loss]
+    assert texts == ["∂L/∂softplus(y') = 1", "∂L/∂(y·y') = −1"]
