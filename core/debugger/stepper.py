@@ -250,6 +250,8 @@ class StepPlan:
                 same = with_names.replace(" ", "") == label.replace(" ", "")
                 text = (f"{label} = {with_numbers} = {number(value)}" if same else
                         f"{label} = {with_names} = {with_numbers} = {number(value)}")
+                if with_numbers.replace(" ", "") == label.replace(" ", ""):
+                    text = f"{label} = {number(value)}"  # of constants: exp(2) = 7.389
                 caption = f"{label}: {with_numbers} = {number(value)}"
             positions.append(StepPosition(
                 index=len(positions), phase="forward", node=node_id, inputs=node.inputs,

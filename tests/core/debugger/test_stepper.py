@@ -335,3 +335,11 @@ def test_the_loss_s_constant_derivatives_are_said_once():
     texts = [p.text for p in plan.positions if p.backward is not None
              and p.backward.node == graph.loss]
     assert texts == ["∂L/∂softplus(y') = 1", "∂L/∂(y·y') = −1"]
+
+
+def test_an_op_of_constants_is_written_once_with_its_value():
+    # "2·3 = 2·3 = 6", "exp(2) = exp(2) = 7.389": the name is already the arithmetic.
+    graph = parse_formula("a*x1 + 2*3 + exp(2)")
+    plan = StepPlan(evaluate(graph, [0.5], 1.0, [0.7]), make_optimizer("sgd", 1))
+    texts = {p.text for p in plan.positions if p.phase == "forward"}
+    assert {"2·3 = 6", "exp(2) = 7.389", "a·x1 = 0.7·0.5 = 0.35"} <= texts
