@@ -132,7 +132,10 @@ class DerivativeLegend(_Legend):
 
     def set_graph(self, graph: Graph) -> None:
         used = {node.op for node in graph.op_nodes()}
-        rules = [escape(_shortened(row.derivative_text)) for name, row in OPS.items()
-                 if name in used]
+        # An op from a file is named as its nodes are drawn (lrelu: d max(x, 0.01·x)/dx
+        # = ...): its formula alone does not say which nodes it is.
+        rules = [escape(_shortened(row.derivative_text if row.definition is None
+                                   else f"{row.symbol}: {row.derivative_text}"))
+                 for name, row in OPS.items() if name in used]
         self.setText("<br>".join([*rules, CHAIN_RULE]))
         self.adjustSize()

@@ -3,6 +3,8 @@ derivative legend stay readable at 1024x768, wrapped rather than shrunk or cut o
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from core.autodiff.engine import evaluate
@@ -58,7 +60,7 @@ def test_a_long_rule_in_the_derivative_legend_wraps_inside_the_view(long_view):
     if not legend.isVisible():
         view.resize(640, 600)
     assert legend.isVisible()
-    assert "longy" not in legend.text()  # the rule is written from the formula
+    assert "longy: d(x + x²/2" in legend.text()  # named, then written from the formula
     assert legend.geometry().left() >= view.viewport().geometry().left()
     assert legend.geometry().right() <= view.viewport().geometry().right()
 
@@ -86,3 +88,15 @@ def test_a_note_of_more_rows_than_the_view_holds_fits_in_smaller_text(qtbot):
         rule = next(line for line in view.derivative_legend.text().split("<br>")
                     if "0.001" in line)
         assert rule.endswith("…") and len(rule) <= 240
+
+
+def test_the_legend_names_a_file_op_as_its_nodes_are_drawn(qtbot):
+    swish = {"name": "swish", "args": ["a"], "forward": "a*sigmoid(a)",
+             "derivatives": ["sigmoid(a)*(1 + a*(1 - sigmoid(a)))"], "symbol": "sw"}
+    with user_ops([swish]):
+        view = GraphView()
+        qtbot.addWidget(view)
+        view.set_graph(parse_formula("swish(a*x1) + b"))
+        lines = html.unescape(view.derivative_legend.text()).split("<br>")
+    assert "sw: d(x·σ(x))/dx = σ(x)·(1 + x·(1 − σ(x)))" in lines
+    assert "d(a·b)/da = b, d(a·b)/db = a" in lines  # a built-in row as before
