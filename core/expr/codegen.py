@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from core.expr.functions import ARRAY_NAMESPACE, FUNCTIONS, SCALAR_NAMESPACE
+from core.expr.functions import ARRAY_NAMESPACE, FUNCTIONS, SCALAR_NAMESPACE, Function
 from core.expr.tree import Binary, Call, Expr, Num, Unary, Var
 
 Flavour = Literal["scalar", "array", "torch"]
@@ -105,21 +105,27 @@ def python_source(expr: Expr, names: Mapping[str, str] | None = None,
             text = f"{left} {node.op} {right}"
         else:
             args = [source(a) for a in node.args]
+            if readable:  # an argument needs no parentheses of its own: f(x, -1.0)
+                args = [text[1:-1] if isinstance(a, Num) and text.startswith("(-") else text
+                        for a, text in zip(node.args, args, strict=True)]
             function = FUNCTIONS.get(node.func) if flavour == "torch" else None
             if function is None:
                 return f"{_name(node.func, 'the function')}({', '.join(args)})"
-            text = function.torch.format(*_tensors(node.args, args, function.torch))
+            text = function.torch.format(*_tensors(node.args, args, function))
         return text if readable else f"({text})"
 
     return source(expr)
 
 
-def _tensors(nodes: Sequence[Expr], texts: Sequence[str], template: str) -> list[str]:
+def _tensors(nodes: Sequence[Expr], texts: Sequence[str], function: Function) -> list[str]:
     """A torch function's arguments: a constant becomes a float64 tensor (torch.maximum,
     a comparison's ``.to`` take tensors only), except one passed as a keyword, a number
-    (Huber's ``delta=1.0``)."""
+    (Huber's ``delta=1.0``), and one beside a tensor where the function takes numbers
+    (``torch.pow(x, 2.5)``)."""
+    numbers = function.torch_numbers and not all(isinstance(node, Num) for node in nodes)
     return [f"torch.tensor({text}, dtype=torch.float64)"
-            if isinstance(node, Num) and f"={{{i}}}" not in template else text
+            if isinstance(node, Num) and not numbers and f"={{{i}}}" not in function.torch
+            else text
             for i, (node, text) in enumerate(zip(nodes, texts, strict=True))]
 
 

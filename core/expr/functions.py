@@ -44,6 +44,9 @@ class Function:
     kink
         ``kink(*args)``: how far the arguments are from the point where the function's
         derivative jumps (``|a|`` for relu), or ``None`` for a smooth function.
+    torch_numbers
+        Whether the PyTorch function takes a constant as a plain number beside a tensor
+        (``torch.pow(x, 2.5)``); else a constant is written as a float64 tensor.
     """
 
     name: str
@@ -53,6 +56,7 @@ class Function:
     torch: str
     words: str
     kink: Callable[..., float] | None = None
+    torch_numbers: bool = False
 
 
 def _scalar_sigmoid(z: float) -> float:
@@ -173,7 +177,8 @@ FUNCTIONS: Mapping[str, Function] = _table(
     Function("huber", 2, _scalar_huber, _array_huber,
              f"{_F}.huber_loss({{0}}, torch.zeros_like({{0}}), reduction='none', "
              "delta={1})", "huber({0}; δ = {1})", _huber_kink),
-    Function("pow", 2, math.pow, np.power, "torch.pow({0}, {1})", "{0}^{1}"),
+    Function("pow", 2, math.pow, np.power, "torch.pow({0}, {1})", "{0}^{1}",
+             torch_numbers=True),
 )
 
 #: Name -> implementation on Python floats.

@@ -194,3 +194,12 @@ def test_a_constant_passed_to_torch_by_keyword_stays_a_number():
     assert python_source(tree, flavour="torch", readable=True) == (
         "torch.nn.functional.huber_loss(a, torch.zeros_like(a), reduction='none', "
         "delta=0.5) + torch.maximum(a, torch.tensor(0.0, dtype=torch.float64))")
+
+
+def test_torch_pow_takes_a_constant_as_a_number_beside_a_tensor():
+    # x**2.5 exported as torch.pow(x3, torch.tensor(2.5, dtype=torch.float64)).
+    tree = parse_expression("pow(a, 2.5) + pow(a, -1) + pow(2, a) + pow(2, 3)")
+    assert python_source(tree, flavour="torch", readable=True) == (
+        "torch.pow(a, 2.5) + torch.pow(a, -1.0) + torch.pow(2.0, a) + "
+        "torch.pow(torch.tensor(2.0, dtype=torch.float64), "
+        "torch.tensor(3.0, dtype=torch.float64))")
