@@ -280,7 +280,9 @@ class LessonPlayer(QObject):
         if stop.optimizer is not None and stop.optimizer != training.optimizer_name:
             training.set_optimizer(stop.optimizer)
         said = ""
-        if self.lesson is not None and self.lesson.breaks:  # broken on purpose, or revealed
+        # Broken on purpose, or revealed; a lesson without a break takes off any the run
+        # had (a lesson sets up its own runs).
+        if self.lesson is not None and (self.lesson.breaks or training.config.breaks):
             unbroken = not training.config.breaks
             said = self._broken(self.lesson.breaks, stop.reveal, where)
             if unbroken and training.config.breaks and not self._first_stop:

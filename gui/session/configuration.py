@@ -21,7 +21,7 @@ from core.autodiff.breaks import configured
 from core.autodiff.graph import Graph
 from core.autodiff.losses import with_loss
 from core.data.datasets import Dataset
-from core.training.config import DataSource, TrainingConfig
+from core.training.config import ConfigError, DataSource, TrainingConfig
 from core.training.initial_weights import initial_weights
 from core.training.loss_options import refuse_targets
 from core.training.resolution import fits, resolve_for_data, same_model
@@ -140,8 +140,23 @@ class Configuration(QObject):
     def set_graph(self, graph: Graph) -> None:
         """Train another graph (same data) from fresh initial weights."""
         course = self._course
-        self.set_config(course.config.replace(graph=graph_spec(graph), initial_weights=None),
-                        graph=graph, dataset=course.dataset)
+        config, message = self._another_graph(graph=graph_spec(graph), initial_weights=None)
+        self.set_config(config, graph=graph, dataset=course.dataset, message=message)
+
+    def _another_graph(self, **changes: object) -> tuple[TrainingConfig, str | None]:
+        """The config with ``changes`` (another graph), and what to say.  Derivatives broken
+        on purpose stay if the new graph has their nodes; else they stay behind with the
+        graph they were broken on (the new graph was refused: "the graph has no node named
+        'h2'", a graph the user could not leave but by Debug > Reveal)."""
+        config = self._course.config
+        try:
+            return config.replace(**changes), None
+        except ConfigError as error:
+            if error.field != "breaks":
+                raise
+        return config.replace(**changes, breaks=()), (
+            "The derivative broken on purpose stayed with the graph before: this one has "
+            "no node it names, and trains with the true derivatives")
 
     def set_dataset(self, dataset: Dataset, source: DataSource | None = None) -> None:
         """Train on other data (from ``source``) from fresh initial weights."""
@@ -168,10 +183,10 @@ class Configuration(QObject):
             changes["epochs"] = epochs
         if loss is not None:
             changes.update(loss=loss, delta=1.0 if delta is None else delta)
-        config = self._course.config.replace(**changes)
+        config, message = self._another_graph(**changes)
         if hyperparameters:
             config = config.with_hyperparameters(**hyperparameters)
-        self.set_config(config, graph=graph, dataset=dataset)
+        self.set_config(config, graph=graph, dataset=dataset, message=message)
 
     def set_schedule(self, shuffle: bool, clip_value: float | None,
                      clip_norm: float | None) -> None:

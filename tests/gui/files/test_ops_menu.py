@@ -381,3 +381,34 @@ def test_a_lesson_s_optimizer_is_used_over_one_of_its_name_added_before(window, 
     finally:
         user_ops.unregister(["softplus2"])
         forget_optimizer("lion")
+
+
+def test_another_graph_leaves_behind_a_break_it_has_no_node_for(window):
+    """A broken run (here the lab's, h2) refused every other graph ("the graph has no node
+    named 'h2'"): no preset, no typed formula, until Debug > Reveal."""
+    from core.presets import PRESETS
+    from gui.files.presets_menu import apply_preset
+
+    training = window.session.training
+    training.set_config(TrainingConfig(graph=LAB, breaks=(SIGMOID_PLUS,)))
+    training.set_graph(resolve_graph(LAB.replace("v1*h1", "2*v1*h1"))[0])
+    assert training.config.breaks  # h2 is still there: the break stays
+    training.set_graph(resolve_graph("a*x1 + b")[0])
+    assert training.config.breaks == () and not training.graph.breaks
+    assert window.statusBar().currentMessage().startswith(
+        "The derivative broken on purpose stayed with the graph before")
+    training.set_config(TrainingConfig(graph=LAB, breaks=(SIGMOID_PLUS,)))
+    apply_preset(training, PRESETS["xor"])  # h2 is a tanh node there
+    assert training.graph.name == "xor" and training.config.breaks == ()
+
+
+def test_a_lesson_opened_after_the_lab_starts_without_its_break(window):
+    """The seed lesson after the lab's stop 3: its first stop raised ConfigError (the
+    lab's break on h2 was carried to the seed graph)."""
+    training = window.session.training
+    assert window.open_lesson("find-the-bug", 2)
+    assert window.open_lesson("seed", 0)
+    assert training.graph.name == "seed" and training.config.breaks == ()
+    training.set_config(TrainingConfig(breaks=({**SIGMOID_PLUS, "nodes": ["part_3"]},)))
+    assert window.open_lesson("seed", 0)  # a lesson without a break sets up unbroken runs
+    assert training.config.breaks == ()
