@@ -38,6 +38,9 @@ def number_words(value: float) -> str:
     return text.replace("-", MINUS)
 
 
+#: A number's mantissa and its e, just before an exponent's sign: ``1.5e`` of ``1.5e−7``
+#: (not the end of a name: ``w1e`` of ``w1e+2``).
+_MANTISSA = re.compile(r"(?<![\w.])\d+(\.\d*)?[eE]$")
 #: A name written with a superscript is a power: ``s²``, ``(b·x2)³``, ``x1⁻¹``.
 _SUPERSCRIPT_CHARACTERS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
@@ -59,7 +62,8 @@ def text_level(text: str) -> int:
             bars ^= 1
         elif depth or bars:
             continue
-        elif char == " " or (char in "+-" + MINUS and i > 0 and text[i - 1] not in "eE"):
+        elif char == " " or (char in "+-" + MINUS and i > 0
+                             and not _MANTISSA.search(text, 0, i)):
             return _SUM
         elif char in "·/*×":
             level = min(level, _PRODUCT)

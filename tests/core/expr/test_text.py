@@ -117,3 +117,13 @@ def test_a_plus_sign_in_front_of_a_number_is_a_sign_not_a_sum():
     assert with_numbers(tree, {"v": math.inf, "b": 0.01}, number) == "√(+∞/0.01)"
     assert words(parse_expression("a*v", variables=("a", "v")), {"v": "+∞"}) == "a·(+∞)"
     assert words(parse_expression("v/2", variables=("v",)), {"v": "1e+5"}) == "1e+5/2"
+
+
+def test_a_name_ending_in_e_before_a_sign_is_a_sum_not_a_number():
+    # w1e−2 (a weight w1e minus 2) read as one number like 1e−2: (w1e−2)·x lost its
+    # parentheses and ∂(w1e−2) read ∂w1e−2.
+    product = parse_expression("a*x", variables=("a", "x"))
+    assert words(product, {"a": "w1e−2"}) == "(w1e−2)·x"
+    assert words(product, {"a": "w1e+2"}) == "(w1e+2)·x"
+    assert words(product, {"a": "1.5e−7"}) == "1.5e−7·x"
+    assert words(product, {"a": "−3e−12"}) == "−3e−12·x"
