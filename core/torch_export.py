@@ -205,6 +205,12 @@ def script_title(graph: Graph) -> str:
     return f"y' = {formula}" if len(formula) <= 60 and "=" not in formula else "The model"
 
 
+def _called(name: str, variable: str) -> str:
+    """A comment with the app's name of a weight or column the script calls otherwise
+    (``x1 = number(1.5)  # höhe``); nothing when they agree."""
+    return "" if name == variable else f"  # {name}"
+
+
 def _assemble(graph: Graph, names: Mapping[str, str], lines: list[str],
               weights: Sequence[float] | np.ndarray, x: Sequence[float] | np.ndarray,
               y: float, *, title: str,
@@ -230,13 +236,15 @@ def _assemble(graph: Graph, names: Mapping[str, str], lines: list[str],
              "    return torch.tensor(value, dtype=torch.float64, requires_grad=grad)",
              "", "", "# Weights"]
     for weight, value in zip(graph.weights, weights, strict=True):
-        head.append(f"{names[weight]} = number({_number(float(value), weight)}, grad=True)")
+        head.append(f"{names[weight]} = number({_number(float(value), weight)}, grad=True)"
+                    + _called(graph[weight].name, names[weight]))
     head += ["", "# The first data row"]
     for node in (graph[node_id] for node_id in graph.order):
         if node.kind == "input":
             column = node.column or 0
             head.append(f"{names[node.id]} = number("
-                        f"{_number(float(x[column]), f'data column {column + 1}')})")
+                        f"{_number(float(x[column]), f'data column {column + 1}')})"
+                        + _called(node.name, names[node.id]))
         elif node.kind == "target":
             head.append(f"{names[node.id]} = number({_number(float(y), 'the target')})")
     loss = names[graph.loss]

@@ -108,3 +108,16 @@ def test_a_broken_node_is_a_line_the_script_s_docstring_points_to(tmp_path):
     assert "sigmoid2 = torch.sigmoid(c)\n" in source
     docstring = " ".join(source.split('"""')[1].split())
     assert "at σ(c) (the script's sigmoid2) on purpose (a break-it lab)." in docstring
+
+
+def test_a_weight_or_column_the_script_renames_keeps_its_name_in_a_comment(tmp_path):
+    data = tmp_path / "cols.csv"
+    data.write_text("höhe,torch,target\n1.5,2,1\n2,1,0\n", encoding="utf-8")
+    torch_side, engine, _ = exported(tmp_path, "--data", str(data),
+                                     "--graph", "a*höhe + β*torch")
+    agree(torch_side, engine)
+    lines = (tmp_path / "model.py").read_text(encoding="utf-8").splitlines()
+    assert "x1 = number(1.5)  # höhe" in lines
+    assert "torch_ = number(2.0)  # torch" in lines
+    assert any(line.endswith("grad=True)  # β") for line in lines)
+    assert any(line.startswith("a = number(") and "#" not in line for line in lines)
