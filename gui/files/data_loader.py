@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.data.datasets import DataError, LoadCancelledError, load_dataset
 from core.training.trainer import python_rows
+from gui.worker_threads import join_finished, stop_all, worker_thread
 
 
 class _LoadWorker(QObject):
@@ -114,17 +115,12 @@ class DataLoader(QObject):
         self._token += 1
         self._path = path
         worker = _LoadWorker(self._token, path, target_column)
-        thread = QThread(self)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.progressed.connect(self._on_progressed)
         worker.loaded.connect(self._on_loaded)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
-        for signal in (worker.loaded, worker.failed, worker.cancelled):
-            signal.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_finished)
+        thread = worker_thread(self, worker, (worker.loaded, worker.failed, worker.cancelled),
+                               self._on_thread_finished)
         self._worker, self._thread = worker, thread
         self._threads[thread] = worker
         self.started.emit(path)
@@ -143,11 +139,7 @@ class DataLoader(QObject):
     def shutdown(self) -> None:
         """Stop every worker and wait for their threads (the window is closing)."""
         self._worker = self._thread = None
-        for thread, worker in list(self._threads.items()):
-            worker.cancel()
-            thread.quit()
-            thread.wait()
-        self._threads.clear()
+        stop_all(self._threads)
 
     # -- from the worker (queued into this thread) -------------------------------------
 
@@ -177,7 +169,4 @@ class DataLoader(QObject):
             self.cancelled.emit(self._path)
 
     def _on_thread_finished(self) -> None:
-        for thread in [t for t in self._threads if t.isFinished()]:
-            thread.wait()
-            del self._threads[thread]
-            thread.deleteLater()
+        join_finished(self._threads)

@@ -24,7 +24,7 @@ from core.training.sweep import SweepResult
 from gui.geometry.sweep_worker import SweepFunction, SweepRequest, SweepWorker
 from gui.session.rate_limiter import RateLimiter
 from gui.session.training_session import TrainingSession
-from gui.session.worker_threads import join_finished, stop_all
+from gui.worker_threads import join_finished, stop_all, worker_thread
 
 #: Progress redraws per second at most.
 MAX_PROGRESS_PER_SECOND = 10.0
@@ -113,17 +113,12 @@ class SweepRunner(QObject):
         self._token += 1
         worker = (SweepWorker(self._token, config, request) if self._sweep is None
                   else SweepWorker(self._token, config, request, self._sweep))
-        thread = QThread(self)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.progressed.connect(self._on_progressed)
         worker.epoch_finished.connect(self._on_epoch_finished)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        for signal in (worker.finished, worker.failed, worker.cancelled):
-            signal.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_finished)  # queued: runs in this thread
+        thread = worker_thread(self, worker, (worker.finished, worker.failed, worker.cancelled),
+                               self._on_thread_finished)
         self._thread, self._worker = thread, worker
         self._threads[thread] = worker
         self._basis = self._current_basis()

@@ -21,7 +21,7 @@ from core.training.optimizers import OPTIMIZERS, make_optimizer
 from gui.session.compare_worker import ComparedRun, CompareWorker
 from gui.session.rate_limiter import RateLimiter
 from gui.session.training_session import TrainingSession
-from gui.session.worker_threads import join_finished, stop_all
+from gui.worker_threads import join_finished, stop_all, worker_thread
 
 #: Progress redraws per second at most, however fast the epochs go.
 MAX_PROGRESS_PER_SECOND = 10.0
@@ -102,16 +102,11 @@ class ComparisonRunner(QObject):
                                shuffle=session.config.shuffle,
                                clip_value=session.config.clip_value,
                                clip_norm=session.config.clip_norm)
-        thread = QThread(self)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.progressed.connect(self._on_progressed)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        for signal in (worker.finished, worker.failed, worker.cancelled):
-            signal.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_finished)  # queued: runs in this thread
+        thread = worker_thread(self, worker, (worker.finished, worker.failed, worker.cancelled),
+                               self._on_thread_finished)
         self._thread, self._worker = thread, worker
         self._threads[thread] = worker
         self._pending.clear()
