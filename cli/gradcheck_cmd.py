@@ -42,10 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from core.autodiff.gradcheck import (
         DEFAULT_EPS,
         EPS_RANGE,
+        at_kinks,
         check_graph,
+        crossed_weights,
+        kink_crossings,
         kink_notes,
-        kinked_weights,
-        kinks,
         shown_verdict,
     )
 
@@ -69,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
             inputs["graph"], inputs["x"], inputs["y"], inputs["weights"], eps,
             progress=lambda fraction: progress.set("finite differences", fraction))
         graph = inputs["graph"]
-        at_kinks = kinks(graph, inputs["x"], inputs["y"], inputs["weights"], eps)
-        kinked = kinked_weights(graph, inputs["x"], inputs["y"], inputs["weights"], eps)
+        crossings = kink_crossings(graph, inputs["x"], inputs["y"], inputs["weights"], eps)
+        found, kinked = at_kinks(crossings), crossed_weights(crossings)
     if args.json:
         emit_json({
             "eps": report.eps,
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 for c in report.weights
             ],
             "kinks": [{"node": node, "name": graph[node].name, "op": op}
-                      for node, op in at_kinks],
+                      for node, op in found],
         })
         return 0
 
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: at eps {format_number(report.eps)} the finite difference resolves "
               f"{', '.join(c.name for c in unresolved)} to worse than "
               f"{UNRESOLVED_ABOVE:.0%} of their size ({cause})")
-    for note in kink_notes(graph, at_kinks):
+    for note in kink_notes(graph, found):
         print(f"note: {note}")
     return 0
 

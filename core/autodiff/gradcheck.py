@@ -305,51 +305,40 @@ SLOPE_JUMP = 1e-3
 VALUE_JUMP = 1e-6
 
 
-def kinks(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
-          weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS
-          ) -> list[tuple[str, str]]:
-    """(node, op) of every op node whose operands are so close to a kink of its forward
-    formula (relu and abs at 0, max and min where their operands meet, any call of a
-    function with a kink, user ops too: :func:`core.expr.evaluate.kink_distance`) that a
-    step of ``eps`` in a weight may cross it, and whose slope or value does jump there: at
-    such a node the check does not say whether the backward pass is right.  How far a step
-    reaches is measured: the operands' values with each weight moved by ``±2 eps``."""
-    return [(node, op) for node, op, _ in _kink_crossings(graph, x, y, weights, eps)]
+@dataclass(frozen=True)
+class KinkCrossing:
+    """An op node at a kink (:func:`kink_crossings`) and the weights whose own finite
+    difference crosses it."""
+
+    node: str
+    op: str
+    weights: tuple[str, ...]
 
 
-def kinked_weights(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
+def kink_crossings(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
                    weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS
-                   ) -> dict[str, tuple[str, ...]]:
-    """Weight id -> the nodes of :func:`kinks` its own finite difference crosses (a step
-    of ``2 eps`` in it moves the kinked function's argument at least a quarter of the way
-    to the kink): a disagreement in that weight's derivative is the kink's, not the
-    backward pass's.  Weights no kink reaches are left out."""
-    found: dict[str, list[str]] = {}
-    for node, _op, crossing in _kink_crossings(graph, x, y, weights, eps):
-        for weight in crossing:
-            found.setdefault(weight, []).append(node)
-    return {weight: tuple(nodes) for weight, nodes in found.items()}
-
-
-def shown_verdict(check: WeightCheck, kinked: Mapping[str, Sequence[str]]) -> str:
-    """What to say of one weight: ``kinked`` where it disagrees and a kink its finite
-    difference crosses explains it (:func:`kinked_weights`), else its verdict."""
-    if check.verdict != "correct" and kinked.get(check.name):
-        return "kinked"
-    return check.verdict
-
-
-def _kink_crossings(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
-                    weights: Sequence[float] | np.ndarray, eps: float
-                    ) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(node, op, the weights whose step crosses its kink) for :func:`kinks`."""
+                   ) -> tuple[KinkCrossing, ...]:
+    """Every op node whose operands are so close to a kink of its forward formula (relu and
+    abs at 0, max and min where their operands meet, any call of a function with a kink,
+    user ops too: :func:`core.expr.evaluate.kink_distance`) that a step of ``eps`` in a
+    weight may cross it, and whose slope or value does jump there: at such a node the check
+    does not say whether the backward pass is right.  How far a step reaches is measured:
+    the operands' values with each weight moved by ``±2 eps`` (computed only when some node
+    has a kink).  Each comes with the weights whose step of ``2 eps`` moves the kinked
+    function's argument at least a quarter of the way to the kink: a disagreement in their
+    derivatives is the kink's, not the backward pass's."""
     values = forward(graph, x, y, weights)
     moved: list[tuple[str, dict[str, float]]] = []
-    for i, weight in enumerate(graph.weights):
-        for shift in (-2.0 * eps, 2.0 * eps):
-            w = np.array(weights, dtype=float)
-            w[i] += shift
-            moved.append((weight, forward(graph, x, y, w)))
+
+    def moved_values() -> list[tuple[str, dict[str, float]]]:
+        if not moved:
+            for i, weight in enumerate(graph.weights):
+                for shift in (-2.0 * eps, 2.0 * eps):
+                    w = np.array(weights, dtype=float)
+                    w[i] += shift
+                    moved.append((weight, forward(graph, x, y, w)))
+        return moved
+
     found = []
     for node in graph.op_nodes():
         row = graph.op_of(node.id)
@@ -368,7 +357,7 @@ def _kink_crossings(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
         # argument.
         operand_reach: dict[str, float] = {}
         kink_reach: dict[str, float] = {}
-        for weight, other in moved:
+        for weight, other in moved_values():
             operand = max((abs(other[i] - values[i]) for i in node.inputs), default=0.0)
             argument = abs((kink_distance(row.forward, point(other)) or 0.0) - distance)
             operand_reach[weight] = max(operand_reach.get(weight, 0.0),
@@ -382,8 +371,45 @@ def _kink_crossings(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
                 weight for weight in graph.weights
                 if operand_reach[weight] > 0.0
                 and distance <= max(KINK_BAND * eps, KINK_REACH * kink_reach[weight]))
-            found.append((node.id, row.name, crossing))
-    return found
+            found.append(KinkCrossing(node.id, row.name, crossing))
+    return tuple(found)
+
+
+def kinks(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
+          weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS
+          ) -> list[tuple[str, str]]:
+    """(node, op) of every node :func:`kink_crossings` finds."""
+    return at_kinks(kink_crossings(graph, x, y, weights, eps))
+
+
+def kinked_weights(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
+                   weights: Sequence[float] | np.ndarray, eps: float = DEFAULT_EPS
+                   ) -> dict[str, tuple[str, ...]]:
+    """Weight id -> the nodes of :func:`kink_crossings` its own finite difference crosses;
+    weights no kink reaches are left out."""
+    return crossed_weights(kink_crossings(graph, x, y, weights, eps))
+
+
+def at_kinks(crossings: Sequence[KinkCrossing]) -> list[tuple[str, str]]:
+    """(node, op) of each crossing, as :func:`kink_notes` takes them."""
+    return [(c.node, c.op) for c in crossings]
+
+
+def crossed_weights(crossings: Sequence[KinkCrossing]) -> dict[str, tuple[str, ...]]:
+    """Weight id -> the crossings' nodes its finite difference crosses."""
+    found: dict[str, list[str]] = {}
+    for crossing in crossings:
+        for weight in crossing.weights:
+            found.setdefault(weight, []).append(crossing.node)
+    return {weight: tuple(nodes) for weight, nodes in found.items()}
+
+
+def shown_verdict(check: WeightCheck, kinked: Mapping[str, Sequence[str]]) -> str:
+    """What to say of one weight: ``kinked`` where it disagrees and a kink its finite
+    difference crosses explains it (:func:`kinked_weights`), else its verdict."""
+    if check.verdict != "correct" and kinked.get(check.name):
+        return "kinked"
+    return check.verdict
 
 
 def _finite_or_zero(value: float) -> float:

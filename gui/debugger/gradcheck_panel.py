@@ -40,10 +40,11 @@ from core.autodiff.gradcheck import (
     EPS_RANGE,
     WRONG_ABOVE,
     GradCheckReport,
+    at_kinks,
     check_graph,
+    crossed_weights,
+    kink_crossings,
     kink_notes,
-    kinked_weights,
-    kinks,
     shown_verdict,
 )
 from core.inputs import parse_number
@@ -132,7 +133,7 @@ class GradCheckPanel(QWidget):
         self._report: GradCheckReport | None = None
         #: What :func:`kink_notes` says of the checked point (a node at its kink).
         self._kink_notes: tuple[str, ...] = ()
-        #: Weight -> the kinked nodes its finite difference crosses (:func:`kinked_weights`).
+        #: Weight -> the kinked nodes its finite difference crosses (:func:`kink_crossings`).
         self._kinked: dict[str, tuple[str, ...]] = {}
         self._eps = DEFAULT_EPS
         self._checked_key: tuple[object, ...] | None = None
@@ -348,9 +349,9 @@ class GradCheckPanel(QWidget):
             return
         x, y = snapshot.dataset.row(snapshot.sample)
         self._report = check_graph(snapshot.graph, x, y, snapshot.weights, self._eps)
-        self._kink_notes = kink_notes(snapshot.graph, kinks(snapshot.graph, x, y,
-                                                            snapshot.weights, self._eps))
-        self._kinked = kinked_weights(snapshot.graph, x, y, snapshot.weights, self._eps)
+        crossings = kink_crossings(snapshot.graph, x, y, snapshot.weights, self._eps)
+        self._kink_notes = kink_notes(snapshot.graph, at_kinks(crossings))
+        self._kinked = crossed_weights(crossings)
         self._checked_key = key
         self._show_report()
         self.verdicts_changed.emit(self.verdicts())
