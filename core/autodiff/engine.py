@@ -19,7 +19,8 @@ the plan never goes stale.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -184,6 +185,10 @@ class Plan:
         topological order, each node's operands in argument order.
     zero_grads
         Every node id -> 0.0, in topological order: the gradients before a backward pass.
+    op_index
+        Op node id -> its place in ``ops``.
+    consumers
+        Node id -> the op nodes it is an operand of.
     """
 
     weights: tuple[str, ...]
@@ -195,6 +200,8 @@ class Plan:
     ops_reversed: tuple[OpRow, ...]
     step_edges: tuple[Edge, ...]
     zero_grads: Mapping[str, float]
+    op_index: Mapping[str, int]
+    consumers: Mapping[str, tuple[str, ...]]
 
 
 def _make_plan(graph: Graph) -> Plan:
@@ -222,7 +229,17 @@ def _make_plan(graph: Graph) -> Plan:
                        for node_id, inputs, *_ in reversed(ops)
                        for arg, operand in enumerate(inputs))
     return Plan(graph.weights, tuple(features), graph.target, constants, graph.n_inputs,
-                tuple(ops), tuple(reversed(ops)), step_edges, dict.fromkeys(graph.order, 0.0))
+                tuple(ops), tuple(reversed(ops)), step_edges, dict.fromkeys(graph.order, 0.0),
+                {row[0]: index for index, row in enumerate(ops)},
+                _consumers(graph.order, ops))
+
+
+def _consumers(order: Sequence[str], ops: Sequence[OpRow]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, dict[str, None]] = {node_id: {} for node_id in order}
+    for node_id, inputs, *_ in ops:
+        for operand in inputs:
+            found[operand][node_id] = None
+    return {node_id: tuple(users) for node_id, users in found.items()}
 
 
 _PLANS: WeakKeyDictionary[Graph, Plan] = WeakKeyDictionary()
@@ -280,6 +297,33 @@ def forward(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
             # Overflow or outside the domain: numpy gives the inf or nan the trace reports.
             values[node_id] = row.evaluate(_operands(values, inputs), param)
     return values
+
+
+def moved_forward(graph: Graph, values: Mapping[str, float], leaf: str, value: float,
+                  within: Collection[str] | None = None) -> dict[str, float]:
+    """The values that change when leaf ``leaf`` takes ``value`` and everything else is as
+    in ``values`` (a :func:`forward`): the leaf and the op nodes downstream of it (only
+    those in ``within``, when given), computed as :func:`forward` computes them, so equal
+    to a whole forward pass's to the bit.  Costs the downstream nodes only, not the graph."""
+    p = plan(graph)
+    cone: list[int] = []
+    seen = {leaf}
+    stack = [leaf]
+    while stack:
+        for consumer in p.consumers[stack.pop()]:
+            if consumer not in seen and (within is None or consumer in within):
+                seen.add(consumer)
+                stack.append(consumer)
+                cone.append(p.op_index[consumer])
+    changed = {leaf: float(value)}
+    view = ChainMap(changed, values)  # type: ignore[arg-type]
+    for index in sorted(cone):
+        node_id, inputs, a, b, param, row, value_of, _ = p.ops[index]
+        try:
+            changed[node_id] = value_of(view, a, b, param)
+        except SCALAR_ERRORS:
+            changed[node_id] = row.evaluate(_operands(view, inputs), param)
+    return changed
 
 
 def backward(graph: Graph, values: Mapping[str, float]) -> Trace:

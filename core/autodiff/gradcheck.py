@@ -22,13 +22,14 @@ rounding alone and would be called suspicious although backprop is right.
 from __future__ import annotations
 
 import math
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from core.autodiff.engine import evaluate, forward, loss_only
+from core.autodiff.engine import evaluate, forward, loss_only, moved_forward
 from core.autodiff.graph import Graph, Node
 from core.autodiff.ops import Op
 from core.autodiff.rounding import MACHINE_EPSILON, loss_rounding_error
@@ -323,52 +324,56 @@ def kink_crossings(graph: Graph, x: Sequence[float] | np.ndarray, y: float,
     user ops too: :func:`core.expr.evaluate.kink_distance`) that a step of ``eps`` in a
     weight may cross it, and whose slope or value does jump there: at such a node the check
     does not say whether the backward pass is right.  How far a step reaches is measured:
-    the operands' values with each weight moved by ``±2 eps`` (computed only when some node
-    has a kink).  Each comes with the weights whose step of ``2 eps`` moves the kinked
-    function's argument at least a quarter of the way to the kink: a disagreement in their
-    derivatives is the kink's, not the backward pass's."""
+    the operands' values with each weight moved by ``±2 eps``, recomputed only for the weights
+    a node with a kink is computed from, and only between the weight and such nodes
+    (:func:`core.autodiff.engine.moved_forward`).  Each comes with the weights whose step of
+    ``2 eps`` moves the kinked function's argument at least a quarter of the way to the
+    kink: a disagreement in their derivatives is the kink's, not the backward pass's."""
     values = forward(graph, x, y, weights)
-    moved: list[tuple[str, dict[str, float]]] = []
-
-    def moved_values() -> list[tuple[str, dict[str, float]]]:
-        if not moved:
-            for i, weight in enumerate(graph.weights):
-                for shift in (-2.0 * eps, 2.0 * eps):
-                    w = np.array(weights, dtype=float)
-                    w[i] += shift
-                    moved.append((weight, forward(graph, x, y, w)))
-        return moved
+    candidates = [node for node in graph.op_nodes()
+                  if kink_distance(graph.op_of(node.id).forward,
+                                   _operand_point(graph, node, values)) is not None]
+    # Per candidate node, the values with each weight moved by ±2 eps that reach it: only
+    # the nodes downstream of the weight and upstream of a candidate are computed again.
+    upstream = _ancestors(graph, [operand for node in candidates for operand in node.inputs])
+    uses: dict[str, list[str]] = {}  # operand -> the candidates it is an operand of
+    for node in candidates:
+        for operand in dict.fromkeys(node.inputs):
+            uses.setdefault(operand, []).append(node.id)
+    moved: dict[str, list[tuple[str, Mapping[str, float]]]] = {n.id: [] for n in candidates}
+    for i, weight in enumerate(graph.weights):
+        if weight not in upstream:
+            continue
+        for shift in (-2.0 * eps, 2.0 * eps):
+            changed = moved_forward(graph, values, weight, float(weights[i]) + shift,
+                                    within=upstream)
+            view: Mapping[str, float] = ChainMap(changed, values)
+            reached = {node_id for operand in changed for node_id in uses.get(operand, ())}
+            for node_id in reached:
+                moved[node_id].append((weight, view))
 
     found = []
-    for node in graph.op_nodes():
+    for node in candidates:
         row = graph.op_of(node.id)
-
-        def point(source: Mapping[str, float], row: Op = row, node: Node = node
-                  ) -> dict[str, float]:
-            at = {arg: source[i] for arg, i in zip(row.args, node.inputs, strict=True)}
-            if row.has_param and node.param is not None:
-                at["p"] = node.param
-            return at
-
-        distance = kink_distance(row.forward, point(values))
-        if distance is None:
-            continue
+        distance = kink_distance(row.forward, _operand_point(graph, node, values))
+        assert distance is not None
         # How far a step in each weight moves the operands, and the kinked function's
-        # argument.
+        # argument (a weight that does not reach the node moves neither).
         operand_reach: dict[str, float] = {}
         kink_reach: dict[str, float] = {}
-        for weight, other in moved_values():
-            operand = max((abs(other[i] - values[i]) for i in node.inputs), default=0.0)
-            argument = abs((kink_distance(row.forward, point(other)) or 0.0) - distance)
+        for weight, other in moved[node.id]:
+            moved_by = max(abs(other[i] - values[i]) for i in node.inputs)
+            argument = abs((kink_distance(row.forward, _operand_point(graph, node, other))
+                            or 0.0) - distance)
             operand_reach[weight] = max(operand_reach.get(weight, 0.0),
-                                        _finite_or_zero(operand))
+                                        _finite_or_zero(moved_by))
             kink_reach[weight] = max(kink_reach.get(weight, 0.0), _finite_or_zero(argument))
         band = max(KINK_BAND * eps, KINK_REACH * max(kink_reach.values(), default=0.0))
         probe = max(KINK_BAND * eps, KINK_REACH * max(operand_reach.values(), default=0.0))
         args = tuple(values[i] for i in node.inputs)
         if distance <= band and _jumps(row, args, node.param, probe):
             crossing = tuple(
-                weight for weight in graph.weights
+                weight for weight in operand_reach  # in graph.weights order
                 if operand_reach[weight] > 0.0
                 and distance <= max(KINK_BAND * eps, KINK_REACH * kink_reach[weight]))
             found.append(KinkCrossing(node.id, row.name, crossing))
@@ -410,6 +415,28 @@ def shown_verdict(check: WeightCheck, kinked: Mapping[str, Sequence[str]]) -> st
     if check.verdict != "correct" and kinked.get(check.name):
         return "kinked"
     return check.verdict
+
+
+def _operand_point(graph: Graph, node: Node, values: Mapping[str, float]
+                   ) -> dict[str, float]:
+    """The node's op formula's variables: its operands' values, and its parameter."""
+    row = graph.op_of(node.id)
+    at = {arg: values[i] for arg, i in zip(row.args, node.inputs, strict=True)}
+    if row.has_param and node.param is not None:
+        at["p"] = node.param
+    return at
+
+
+def _ancestors(graph: Graph, nodes: Sequence[str]) -> set[str]:
+    """``nodes`` and every node they are computed from."""
+    found = set(nodes)
+    stack = list(found)
+    while stack:
+        for operand in graph[stack.pop()].inputs:
+            if operand not in found:
+                found.add(operand)
+                stack.append(operand)
+    return found
 
 
 def _finite_or_zero(value: float) -> float:
