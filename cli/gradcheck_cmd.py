@@ -114,14 +114,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _overall(report: GradCheckReport, kinked: Mapping[str, Sequence[str]]) -> str:
-    """The overall verdict in capitals, ``KINKED`` where every weight that disagrees is
-    explained by a kink its finite difference crosses."""
-    from core.autodiff.gradcheck import shown_verdict
+    """The overall verdict in capitals, said whole where every disagreement is a kink's."""
+    from core.autodiff.gradcheck import shown_overall
 
-    flagged = report.flagged
-    if flagged and all(shown_verdict(c, kinked) == "kinked" for c in flagged):
-        return "KINKED: every disagreement is at a kink"
-    return report.verdict.upper()
+    overall = shown_overall(report, kinked)
+    return "KINKED: every disagreement is at a kink" if overall == "kinked" \
+        else overall.upper()
 
 
 #: A weight's noise above this fraction of its derivative gets a note.

@@ -417,6 +417,15 @@ def shown_verdict(check: WeightCheck, kinked: Mapping[str, Sequence[str]]) -> st
     return check.verdict
 
 
+def shown_overall(report: GradCheckReport, kinked: Mapping[str, Sequence[str]]) -> str:
+    """The report's verdict, or ``kinked`` where every weight that disagrees is explained
+    by a kink its finite difference crosses (:func:`shown_verdict`)."""
+    flagged = report.flagged
+    if flagged and all(shown_verdict(c, kinked) == "kinked" for c in flagged):
+        return "kinked"
+    return report.verdict
+
+
 def _operand_point(graph: Graph, node: Node, values: Mapping[str, float]
                    ) -> dict[str, float]:
     """The node's op formula's variables: its operands' values, and its parameter."""

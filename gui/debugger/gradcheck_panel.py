@@ -45,6 +45,7 @@ from core.autodiff.gradcheck import (
     crossed_weights,
     kink_crossings,
     kink_notes,
+    shown_overall,
     shown_verdict,
 )
 from core.inputs import parse_number
@@ -398,10 +399,7 @@ class GradCheckPanel(QWidget):
             return
         snapshot = self._snapshot
         graph = snapshot.graph if snapshot is not None else None
-        # Kinked overall when every weight that disagrees is explained by a kink.
-        flagged = report.flagged
-        overall = ("kinked" if flagged and all(shown_verdict(c, self._kinked) == "kinked"
-                                               for c in flagged) else report.verdict)
+        overall = shown_overall(report, self._kinked)
         fill, ink = VERDICT_COLOURS[overall]
         sample = f"sample {snapshot.sample}" if snapshot is not None else ""
         self.overall_label.setText(
