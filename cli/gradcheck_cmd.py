@@ -63,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
         unmoved = [name for name, w in zip(inputs["graph"].weights, weights, strict=True)
                    if w + eps == w or w - eps == w]
         if unmoved:
-            raise UsageError(f"--eps {args.eps} is too small: {unmoved[0]} + eps == "
+            given = f"--eps {args.eps}" if args.eps is not None \
+                else f"the default eps {format_number(eps)}"
+            raise UsageError(f"{given} is too small: {unmoved[0]} + eps == "
                              f"{unmoved[0]} in floating point")
         progress.set("backward pass and compiling")
         report = check_graph(

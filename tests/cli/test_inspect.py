@@ -187,6 +187,9 @@ def test_gradcheck_says_kinked_where_a_kink_explains_the_disagreement(capsys):
 
 def test_gradcheck_refuses_a_step_too_small_to_move_the_weights(capsys):
     run_fails(capsys, ["gradcheck", "--eps", "1e-300"], "too small")
+    # Without --eps, the default is what is too small for these weights (not "--eps None").
+    run_fails(capsys, ["gradcheck", "--graph", "a*x1 + b", "--weights", "1e308,1"],
+              "the default eps 1e-7 is too small: a + eps == a")
 
 
 def test_inspect_lists_the_forward_order_beside_the_backward_steps(capsys):
